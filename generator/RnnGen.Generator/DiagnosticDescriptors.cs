@@ -1,0 +1,63 @@
+using Microsoft.CodeAnalysis;
+
+namespace RnnGen.Generator;
+
+/// <summary>Every diagnostic the generator reports; IDs are listed in AnalyzerReleases.Unshipped.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "RnnGen";
+
+    public static readonly DiagnosticDescriptor ClassNotPartial = new DiagnosticDescriptor(
+        "RNNGEN001",
+        "Model class must be partial",
+        "The class '{0}' has [RnnModel] and must be declared 'partial' so the generator can add the network to it",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = new DiagnosticDescriptor(
+        "RNNGEN002",
+        "Containing type must be partial",
+        "The type '{0}' contains the model class '{1}' and must be declared 'partial' so the generator can add the network to it",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ValueOutOfRange = new DiagnosticDescriptor(
+        "RNNGEN003",
+        "Size out of range",
+        "{0} is {1}; it must be between 1 and {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UndefinedEnumValue = new DiagnosticDescriptor(
+        "RNNGEN004",
+        "Undefined enum value",
+        "{0} is {1}, which is not a defined {2} value",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedElementType = new DiagnosticDescriptor(
+        "RNNGEN005",
+        "Unsupported element type",
+        "RnnModel<{0}> is not supported; use RnnModel<float> or RnnModel<double>",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MissingSize = new DiagnosticDescriptor(
+        "RNNGEN006",
+        "Required size missing",
+        "[RnnModel] on '{0}' must set {1}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor CrossEntropyNeedsSoftmax = new DiagnosticDescriptor(
+        "RNNGEN007",
+        "Cross-entropy needs a softmax output",
+        "Loss = CrossEntropy needs OutputActivation = Softmax, but OutputActivation is {0}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedTypeKind = new DiagnosticDescriptor(
+        "RNNGEN008",
+        "Unsupported model type",
+        "'{0}' is {1}; [RnnModel] needs a non-generic, non-static class",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidArgument = new DiagnosticDescriptor(
+        "RNNGEN009",
+        "Argument is not a constant of the expected type",
+        "{0} must be a constant {1}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+}

@@ -1,0 +1,168 @@
+using System.Linq;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Emitters;
+
+/// <summary>Emits the forward pass: the per-step buffers, <c>Forward</c>, and one recurrence runner per layer input width.</summary>
+internal static class ForwardEmitter
+{
+    public static void Emit(SourceWriter writer, ModelSpec model, ParameterLayout layout)
+    {
+        string t = model.T;
+        string span = $"global::System.Span<{t}>";
+        string readOnlySpan = $"global::System.ReadOnlySpan<{t}>";
+        bool manyToMany = model.Topology == Topology.ManyToMany;
+        string predictionsShape = manyToMany ? "[T, OutputSize]" : "[OutputSize]";
+
+        writer.Line("// Every layer's output at every step, [Layers, T, LayerWidth]; it grows to the longest sequence seen and is then reused.");
+        writer.Line($"private {t}[] _layerOutputs = global::System.Array.Empty<{t}>();");
+        writer.Line($"private readonly {t}[] _finalState = new {t}[Layers * Directions * HiddenSize];");
+        writer.Line("private int _steps;");
+        writer.Line();
+        writer.Line("/// <inheritdoc />");
+        writer.Line("public int Steps => _steps;");
+        writer.Line();
+        writer.Summary("The top layer's hidden state at every step of the last forward pass, [Steps, LayerWidth], forward half then reverse half.");
+        writer.Line($"public {readOnlySpan} HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);");
+        writer.Line();
+        writer.Summary("Every layer's and direction's final hidden state after the last forward pass, [Layers * Directions, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).");
+        writer.Line($"public {readOnlySpan} FinalState => _finalState;");
+        writer.Line();
+
+        writer.Summary("Runs the network over a sequence, starting from zero states.");
+        writer.Line("/// <param name=\"inputs\">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>");
+        writer.Line($"/// <param name=\"predictions\">Receives the outputs, {predictionsShape}.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; the message gives the expected and actual sizes.</exception>");
+        writer.Line($"public void Forward({readOnlySpan} inputs, {span} predictions) => Forward(inputs, default, predictions);");
+        writer.Line();
+        writer.Summary("Runs the network over a sequence, starting from the given states.");
+        writer.Line("/// <param name=\"inputs\">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>");
+        writer.Line("/// <param name=\"initialState\">a&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize] (PyTorch's h0, row layer * Directions + direction), or empty for zeros.</param>");
+        writer.Line($"/// <param name=\"predictions\">Receives the outputs, {predictionsShape}.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; the message gives the expected and actual sizes.</exception>");
+        writer.Block($"public void Forward({readOnlySpan} inputs, {readOnlySpan} initialState, {span} predictions)", () =>
+        {
+            writer.Line("int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));");
+            writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, Layers * Directions, HiddenSize, nameof(initialState));");
+            writer.Line(manyToMany
+                ? "global::RnnGen.RnnArguments.RequireLength(predictions.Length, steps * OutputSize, nameof(predictions), $\"[T = {steps}, OutputSize = {OutputSize}]\");"
+                : "global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), $\"[OutputSize = {OutputSize}]\");");
+            writer.Line("ReserveSteps(steps);");
+            writer.Line("_steps = steps;");
+            writer.Line($"{readOnlySpan} parameters = _parameters;");
+            writer.Line($"{span} finalState = _finalState;");
+            for (int layer = 0; layer < model.Layers; layer++)
+            {
+                writer.Line($"{span} layer{layer} = new(_layerOutputs, {layer} * steps * LayerWidth, steps * LayerWidth);");
+            }
+            foreach (DirectionBlock block in layout.Blocks)
+            {
+                string input = block.Layer == 0 ? "inputs" : $"layer{block.Layer - 1}";
+                string time = block.Direction == 0 ? "t = 1..T" : "t = T..1";
+                string previous = block.Direction == 0 ? "a<t-1>" : "a<t+1>";
+                int stateRow = (block.Layer * model.Directions) + block.Direction;
+                writer.Line();
+                writer.Line($"// {Capitalized(block.Description)}, {time}: a<t> = {Activation(model.Activation)}(W_aa {previous} + W_ax x<t> + b_a).");
+                writer.Line($"RunLayer{block.InputSize}(");
+                writer.Line($"    {input},");
+                writer.Line($"    parameters.Slice({block.Name}InputWeights, {block.InputSize} * HiddenSize),");
+                writer.Line($"    parameters.Slice({block.Name}RecurrentWeights, HiddenSize * HiddenSize),");
+                writer.Line($"    parameters.Slice({block.Name}Bias, HiddenSize),");
+                writer.Line($"    initialState.IsEmpty ? default : initialState.Slice({stateRow} * HiddenSize, HiddenSize),");
+                writer.Line($"    layer{block.Layer},");
+                writer.Line($"    column: {block.Direction * model.HiddenSize},");
+                writer.Line($"    reverse: {(block.Direction == 1 ? "true" : "false")},");
+                writer.Line($"    finalState.Slice({stateRow} * HiddenSize, HiddenSize));");
+            }
+            writer.Line();
+            EmitHead(writer, model, span, readOnlySpan);
+        });
+        writer.Line();
+        EmitReserveSteps(writer, t);
+        foreach (int inputSize in layout.Blocks.Select(b => b.InputSize).Distinct())
+        {
+            writer.Line();
+            EmitRunLayer(writer, model, inputSize, span, readOnlySpan);
+        }
+    }
+
+    private static void EmitHead(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
+    {
+        string g2 = model.OutputActivation == OutputActivation.Identity ? "" : OutputActivationName(model.OutputActivation);
+        if (model.Topology == Topology.ManyToMany)
+        {
+            writer.Line($"// Output layer at every step: y<t> = {Apply(g2, "W_ya a<t> + b_y")}.");
+            writer.Line($"{readOnlySpan} top = layer{model.Layers - 1};");
+            writer.Block("for (int t = 0; t < steps; t++)", () =>
+            {
+                writer.Line($"{span} output = predictions.Slice(t * OutputSize, OutputSize);");
+                EmitAffineHead(writer, model, "top.Slice(t * LayerWidth, LayerWidth)");
+            });
+        }
+        else
+        {
+            string states = model.Directions == 2
+                ? "[forward state after step T | reverse state after step 1]"
+                : "a<T>";
+            writer.Line($"// Output layer once, on the top layer's final states {states}: y = {Apply(g2, "W_ya a + b_y")}.");
+            writer.Line($"{span} output = predictions;");
+            EmitAffineHead(writer, model, "finalState.Slice((Layers - 1) * LayerWidth, LayerWidth)");
+        }
+    }
+
+    private static void EmitAffineHead(SourceWriter writer, ModelSpec model, string input)
+    {
+        writer.Line("parameters.Slice(HeadBias, OutputSize).CopyTo(output);");
+        writer.Line($"{KernelEmitter.MultiplyAddName(model.LayerWidth, model.OutputSize)}({input}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), output);");
+        if (model.OutputActivation != OutputActivation.Identity)
+        {
+            writer.Line($"global::RnnGen.RnnActivations.{model.OutputActivation}(output);");
+        }
+    }
+
+    private static void EmitReserveSteps(SourceWriter writer, string t)
+    {
+        writer.Line("// Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.");
+        writer.Block("private void ReserveSteps(int steps)", () =>
+        {
+            writer.Line("long needed = (long)Layers * steps * LayerWidth;");
+            writer.Block("if (needed > global::System.Array.MaxLength)", () =>
+                writer.Line("throw new global::System.ArgumentException($\"A sequence of {steps} steps needs {needed} values of layer outputs, more than an array can hold.\", \"inputs\");"));
+            writer.Block("if (_layerOutputs.Length < needed)", () =>
+                writer.Line($"_layerOutputs = new {t}[needed];"));
+        });
+    }
+
+    private static void EmitRunLayer(SourceWriter writer, ModelSpec model, int inputSize, string span, string readOnlySpan)
+    {
+        string input = inputSize == model.InputSize && inputSize != model.LayerWidth ? "x<t>" : "the layer below's output at t";
+        writer.Summary($"Runs one direction of a layer whose input is {inputSize} wide over every step, writing a&lt;t&gt; into its half of each output row.");
+        writer.Block(
+            $"private static void RunLayer{inputSize}({readOnlySpan} inputs, {readOnlySpan} inputWeights, {readOnlySpan} recurrentWeights, {readOnlySpan} bias, {readOnlySpan} initialState, {span} outputs, int column, bool reverse, {span} finalState)",
+            () =>
+            {
+                writer.Line("int steps = outputs.Length / LayerWidth;");
+                writer.Line($"{readOnlySpan} previous = initialState; // empty stands for the zero state: its product is skipped");
+                writer.Block("for (int step = 0; step < steps; step++)", () =>
+                {
+                    writer.Line("int t = reverse ? steps - 1 - step : step;");
+                    writer.Line($"{span} state = outputs.Slice((t * LayerWidth) + column, HiddenSize);");
+                    writer.Line("bias.CopyTo(state);");
+                    writer.Line($"{KernelEmitter.MultiplyAddName(inputSize, model.HiddenSize)}(inputs.Slice(t * {inputSize}, {inputSize}), inputWeights, state); // + W_ax {input}");
+                    writer.Block("if (!previous.IsEmpty)", () =>
+                        writer.Line($"{KernelEmitter.MultiplyAddName(model.HiddenSize, model.HiddenSize)}(previous, recurrentWeights, state); // + W_aa a<t-1>"));
+                    writer.Line($"global::RnnGen.RnnActivations.{model.Activation}(state);");
+                    writer.Line("previous = state;");
+                });
+                writer.Line("previous.CopyTo(finalState);");
+            });
+    }
+
+    private static string Activation(HiddenActivation activation) => activation == HiddenActivation.Tanh ? "tanh" : "relu";
+
+    private static string OutputActivationName(OutputActivation activation) => activation.ToString().ToLowerInvariant();
+
+    private static string Apply(string function, string argument) => function.Length == 0 ? argument : $"{function}({argument})";
+
+    private static string Capitalized(string text) => char.ToUpperInvariant(text[0]) + text.Substring(1);
+}

@@ -1,0 +1,62 @@
+using System.Collections.Generic;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Emitters;
+
+/// <summary>
+/// Where each weight and bias lives in the flat parameter buffer. One block per layer and direction,
+/// [W_ax transposed | W_aa transposed | b_a], then the head, [W_ya transposed | b_y]. Weight matrices are
+/// stored transposed (input-major) so a matrix-vector product broadcasts one input against a contiguous
+/// row of outputs and needs no horizontal sums.
+/// </summary>
+internal sealed class ParameterLayout
+{
+    public ParameterLayout(ModelSpec model)
+    {
+        int offset = 0;
+        var blocks = new List<DirectionBlock>();
+        for (int layer = 0; layer < model.Layers; layer++)
+        {
+            for (int direction = 0; direction < model.Directions; direction++)
+            {
+                int inputSize = model.LayerInputSize(layer);
+                var block = new DirectionBlock(layer, direction, inputSize, offset, model.HiddenSize);
+                blocks.Add(block);
+                offset = block.End;
+            }
+        }
+        Blocks = blocks;
+        HeadWeights = offset;
+        HeadBias = HeadWeights + (model.LayerWidth * model.OutputSize);
+        ParameterCount = HeadBias + model.OutputSize;
+    }
+
+    public IReadOnlyList<DirectionBlock> Blocks { get; }
+
+    public int HeadWeights { get; }
+
+    public int HeadBias { get; }
+
+    public int ParameterCount { get; }
+}
+
+/// <summary>The parameters of one direction of one layer.</summary>
+internal sealed record DirectionBlock(int Layer, int Direction, int InputSize, int Start, int HiddenSize)
+{
+    /// <summary>The name prefix of this block's members, e.g. <c>Layer1Reverse</c>.</summary>
+    public string Name => $"Layer{Layer}{(Direction == 0 ? "Forward" : "Reverse")}";
+
+    /// <summary>PyTorch's parameter-name suffix, e.g. <c>_l1_reverse</c>.</summary>
+    public string PyTorchSuffix => $"_l{Layer}{(Direction == 0 ? "" : "_reverse")}";
+
+    /// <summary>Words for comments, e.g. <c>layer 1, reverse direction</c>.</summary>
+    public string Description => $"layer {Layer}, {(Direction == 0 ? "forward" : "reverse")} direction";
+
+    public int InputWeights => Start;
+
+    public int RecurrentWeights => Start + (InputSize * HiddenSize);
+
+    public int Bias => RecurrentWeights + (HiddenSize * HiddenSize);
+
+    public int End => Bias + HiddenSize;
+}

@@ -1,0 +1,73 @@
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Emitters;
+
+/// <summary>Emits the parameter buffer, the offsets of its blocks, the PyTorch name table and the initialiser.</summary>
+internal static class ParametersEmitter
+{
+    public static void Emit(SourceWriter writer, ModelSpec model, ParameterLayout layout)
+    {
+        string t = model.T;
+        writer.Summary("The number of parameters: the length of <see cref=\"Parameters\"/>.");
+        writer.Line($"public const int ParameterCount = {layout.ParameterCount};");
+        writer.Line();
+        writer.Line("// Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],");
+        writer.Line("// so a matrix-vector product broadcasts one input against a contiguous row of outputs.");
+        foreach (DirectionBlock block in layout.Blocks)
+        {
+            writer.Line($"private const int {block.Name}InputWeights = {block.InputWeights}; // W_ax of {block.Description}, [{block.InputSize}, {block.HiddenSize}]");
+            writer.Line($"private const int {block.Name}RecurrentWeights = {block.RecurrentWeights}; // W_aa of {block.Description}, [{block.HiddenSize}, {block.HiddenSize}]");
+            writer.Line($"private const int {block.Name}Bias = {block.Bias}; // b_a of {block.Description} (PyTorch's bias_ih + bias_hh), [{block.HiddenSize}]");
+        }
+        writer.Line($"private const int HeadWeights = {layout.HeadWeights}; // W_ya, [{model.LayerWidth}, {model.OutputSize}]");
+        writer.Line($"private const int HeadBias = {layout.HeadBias}; // b_y, [{model.OutputSize}]");
+        writer.Line();
+        writer.Line("// PyTorch state-dict names and shapes of every tensor, for loading and saving weights.");
+        writer.Block("private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]", () =>
+        {
+            foreach (DirectionBlock block in layout.Blocks)
+            {
+                Tensor(writer, $"rnn.weight_ih{block.PyTorchSuffix}", block.HiddenSize, block.InputSize, $"{block.Name}InputWeights", "Transposed");
+                Tensor(writer, $"rnn.weight_hh{block.PyTorchSuffix}", block.HiddenSize, block.HiddenSize, $"{block.Name}RecurrentWeights", "Transposed");
+                Tensor(writer, $"rnn.bias_ih{block.PyTorchSuffix}", block.HiddenSize, 0, $"{block.Name}Bias", "AsIs");
+                Tensor(writer, $"rnn.bias_hh{block.PyTorchSuffix}", block.HiddenSize, 0, $"{block.Name}Bias", "AddedBias");
+            }
+            Tensor(writer, "head.weight", model.OutputSize, model.LayerWidth, "HeadWeights", "Transposed");
+            Tensor(writer, "head.bias", model.OutputSize, 0, "HeadBias", "AsIs");
+        }, "};");
+        writer.Line();
+        writer.Line($"private readonly {t}[] _parameters = new {t}[ParameterCount];");
+        writer.Line();
+        writer.Summary("Every weight and bias in one contiguous buffer (see <see cref=\"ParameterTensors\"/> for the layout); zero until initialised or loaded.");
+        writer.Line($"public global::System.Span<{t}> Parameters => _parameters;");
+        writer.Line();
+        writer.Line("/// <inheritdoc />");
+        writer.Line("public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;");
+        writer.Line();
+        EmitInitializer(writer, model, layout);
+    }
+
+    private static void Tensor(SourceWriter writer, string name, int rows, int columns, string offset, string layout) =>
+        writer.Line($"new(\"{name}\", {rows}, {columns}, {offset}, global::RnnGen.RnnTensorLayout.{layout}),");
+
+    private static void EmitInitializer(SourceWriter writer, ModelSpec model, ParameterLayout layout)
+    {
+        string t = model.T;
+        writer.Summary("Draws every parameter as PyTorch initialises <c>nn.RNN</c> and <c>nn.Linear</c>, from <paramref name=\"random\"/> (seed it for reproducible weights).");
+        writer.Line("/// <param name=\"random\">The source of the uniform draws.</param>");
+        writer.Block("public void InitializeParameters(global::System.Random random)", () =>
+        {
+            writer.Line("global::System.ArgumentNullException.ThrowIfNull(random);");
+            writer.Line($"global::System.Span<{t}> parameters = _parameters;");
+            writer.Line($"// nn.RNN: every weight and bias from U(-1/sqrt({model.HiddenSize}), 1/sqrt({model.HiddenSize})); b_a stands for bias_ih + bias_hh, so it gets a second draw.");
+            writer.Line("double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);");
+            writer.Line("global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);");
+            foreach (DirectionBlock block in layout.Blocks)
+            {
+                writer.Line($"global::RnnGen.RnnInitializer.AddUniform(parameters.Slice({block.Name}Bias, HiddenSize), recurrentBound, random);");
+            }
+            writer.Line($"// nn.Linear (the head): weight and bias from U(-1/sqrt({model.LayerWidth}), 1/sqrt({model.LayerWidth})), {model.LayerWidth} being its input width.");
+            writer.Line("global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights), 1.0 / global::System.Math.Sqrt(LayerWidth), random);");
+        });
+    }
+}

@@ -1,0 +1,94 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace RnnGen.Generator.Model;
+
+/// <summary>
+/// Everything the emitter needs to write one model: names and numbers only (no symbols, syntax or
+/// locations), so equal declarations compare equal and the incremental pipeline can skip re-emitting them.
+/// </summary>
+internal sealed record ModelSpec(
+    string? Namespace,
+    EquatableArray<ContainingTypeSpec> ContainingTypes,
+    string ClassName,
+    ElementType ElementType,
+    int InputSize,
+    int HiddenSize,
+    int OutputSize,
+    int Layers,
+    Direction Direction,
+    HiddenActivation Activation,
+    OutputActivation OutputActivation,
+    Topology Topology,
+    Loss Loss)
+{
+    public int Directions => Direction == Direction.Bidirectional ? 2 : 1;
+
+    /// <summary>The width of one layer's output at one step: [forward | reverse].</summary>
+    public int LayerWidth => Directions * HiddenSize;
+
+    public int LayerInputSize(int layer) => layer == 0 ? InputSize : LayerWidth;
+
+    /// <summary>The C# keyword of the element type.</summary>
+    public string T => ElementType == ElementType.Double ? "double" : "float";
+
+    /// <summary>The file name of the generated source: the type's full name, which is unique in a compilation.</summary>
+    public string HintName
+    {
+        get
+        {
+            string prefix = Namespace is null ? "" : Namespace + ".";
+            foreach (ContainingTypeSpec type in ContainingTypes)
+            {
+                prefix += type.MetadataName + ".";
+            }
+            return (prefix + ClassName).Replace('`', '_') + ".g.cs";
+        }
+    }
+}
+
+/// <summary>A type that encloses the model class, re-declared as <c>partial</c> around the generated members.</summary>
+/// <param name="Keyword">The declaration keyword, e.g. <c>class</c>, <c>struct</c>, <c>record</c>, <c>interface</c>.</param>
+/// <param name="Name">The name with its type parameter list, e.g. <c>Outer&lt;TKey&gt;</c>.</param>
+/// <param name="MetadataName">The name as metadata spells it, e.g. <c>Outer`1</c>.</param>
+internal sealed record ContainingTypeSpec(string Keyword, string Name, string MetadataName);
+
+/// <summary>A diagnostic with its location as plain values, so parse results stay value-equatable.</summary>
+internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> MessageArguments)
+{
+    public Diagnostic ToDiagnostic() => Diagnostic.Create(Descriptor, Location?.ToLocation(), MessageArguments.ToArray<object?>());
+}
+
+/// <summary>A source location as plain values.</summary>
+internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
+{
+    public static LocationInfo? From(Location? location) =>
+        location is { SourceTree: not null } ? new(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span) : null;
+
+    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+}
+
+/// <summary>What the parser found for one attributed class: a spec to emit, diagnostics to report, or both empty.</summary>
+internal sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+
+// These mirror the public enums of the RnnGen runtime library value for value; the parser reads the
+// attribute's arguments as numbers, since the generator cannot reference the runtime library.
+internal enum ElementType { Single, Double }
+
+internal enum Direction { Unidirectional = 0, Bidirectional = 1 }
+
+internal enum HiddenActivation { Tanh = 0, Relu = 1 }
+
+internal enum OutputActivation { Identity = 0, Sigmoid = 1, Tanh = 2, Softmax = 3 }
+
+internal enum Topology { ManyToMany = 0, ManyToOne = 1 }
+
+internal enum Loss { SquaredError = 0, CrossEntropy = 1 }
+
+internal static class Limits
+{
+    // Equal to RnnGen.RnnLimits (a test keeps them equal).
+    public const int MaxSize = 4096;
+    public const int MaxLayers = 16;
+}

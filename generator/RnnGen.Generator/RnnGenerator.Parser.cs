@@ -1,0 +1,189 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator;
+
+public sealed partial class RnnGenerator
+{
+    /// <summary>Turns one <c>[RnnModel&lt;T&gt;]</c> declaration into a <see cref="ModelSpec"/> and its diagnostics.</summary>
+    internal static class Parser
+    {
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            var declaration = (TypeDeclarationSyntax)context.TargetNode;
+            var type = (INamedTypeSymbol)context.TargetSymbol;
+            var diagnostics = new List<DiagnosticInfo>();
+            void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments) =>
+                diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), arguments.ToEquatableArray()));
+
+            Location typeLocation = declaration.Identifier.GetLocation();
+            string? unsupportedKind = UnsupportedKind(declaration, type);
+            if (unsupportedKind is not null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedTypeKind, typeLocation, type.Name, unsupportedKind);
+            }
+            else if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                Report(DiagnosticDescriptors.ClassNotPartial, typeLocation, type.Name);
+            }
+
+            var containingTypes = new List<ContainingTypeSpec>();
+            for (SyntaxNode? parent = declaration.Parent; parent is TypeDeclarationSyntax outer; parent = outer.Parent)
+            {
+                if (!outer.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    Report(DiagnosticDescriptors.ContainingTypeNotPartial, outer.Identifier.GetLocation(), outer.Identifier.ValueText, type.Name);
+                }
+                containingTypes.Insert(0, new ContainingTypeSpec(Keyword(outer), outer.Identifier.ValueText + outer.TypeParameterList, MetadataName(outer)));
+            }
+
+            AttributeData attribute = context.Attributes[0];
+            var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+            Location attributeLocation = attributeSyntax?.GetLocation() ?? typeLocation;
+            var arguments = new ArgumentReader(attribute, attributeSyntax, attributeLocation, Report);
+
+            ElementType? elementType = ReadElementType(attribute, attributeLocation, Report);
+            int? inputSize = arguments.Size("InputSize", Limits.MaxSize, required: true, type.Name);
+            int? hiddenSize = arguments.Size("HiddenSize", Limits.MaxSize, required: true, type.Name);
+            int? outputSize = arguments.Size("OutputSize", Limits.MaxSize, required: true, type.Name);
+            int? layers = arguments.Size("Layers", Limits.MaxLayers, required: false, type.Name);
+            Direction? direction = arguments.Enum<Direction>("Direction", "RnnDirection");
+            HiddenActivation? activation = arguments.Enum<HiddenActivation>("Activation", "RnnActivation");
+            OutputActivation? outputActivation = arguments.Enum<OutputActivation>("OutputActivation", "OutputActivation");
+            Topology? topology = arguments.Enum<Topology>("Topology", "RnnTopology");
+            Loss? loss = arguments.Enum<Loss>("Loss", "RnnLoss");
+
+            if (loss == Loss.CrossEntropy && outputActivation is { } head && head != OutputActivation.Softmax)
+            {
+                Report(DiagnosticDescriptors.CrossEntropyNeedsSoftmax, arguments.LocationOf("Loss"), head.ToString());
+            }
+
+            ModelSpec? model = null;
+            if (diagnostics.Count == 0
+                && elementType is { } t && inputSize is { } i && hiddenSize is { } h && outputSize is { } o && layers is { } l
+                && direction is { } d && activation is { } g1 && outputActivation is { } g2 && topology is { } topo && loss is { } e)
+            {
+                string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e);
+            }
+            return new ParseResult(model, diagnostics.ToEquatableArray());
+        }
+
+        private static string? UnsupportedKind(TypeDeclarationSyntax declaration, INamedTypeSymbol type)
+        {
+            if (declaration is not ClassDeclarationSyntax)
+            {
+                return declaration is RecordDeclarationSyntax ? "a record" : "not a class";
+            }
+            if (type.IsStatic)
+            {
+                return "static";
+            }
+            return type.Arity > 0 ? "generic" : null;
+        }
+
+        private static ElementType? ReadElementType(AttributeData attribute, Location location, Action<DiagnosticDescriptor, Location?, string[]> report)
+        {
+            ITypeSymbol? elementType = attribute.AttributeClass?.TypeArguments.FirstOrDefault();
+            switch (elementType?.SpecialType)
+            {
+                case SpecialType.System_Single:
+                    return ElementType.Single;
+                case SpecialType.System_Double:
+                    return ElementType.Double;
+                default:
+                    report(DiagnosticDescriptors.UnsupportedElementType, location, [elementType?.ToDisplayString() ?? "?"]);
+                    return null;
+            }
+        }
+
+        private static string Keyword(TypeDeclarationSyntax type) => type switch
+        {
+            RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
+            RecordDeclarationSyntax => "record",
+            _ => type.Keyword.ValueText,
+        };
+
+        private static string MetadataName(TypeDeclarationSyntax type) =>
+            type.TypeParameterList is { Parameters.Count: > 0 } parameters
+                ? $"{type.Identifier.ValueText}`{parameters.Parameters.Count}"
+                : type.Identifier.ValueText;
+
+        /// <summary>Reads the attribute's named arguments, reporting each bad value at that argument.</summary>
+        private sealed class ArgumentReader(
+            AttributeData attribute,
+            AttributeSyntax? syntax,
+            Location attributeLocation,
+            Action<DiagnosticDescriptor, Location?, string[]> report)
+        {
+            public Location LocationOf(string name) =>
+                syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)?.GetLocation()
+                ?? attributeLocation;
+
+            private bool TryGet(string name, out TypedConstant value)
+            {
+                foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+                {
+                    if (argument.Key == name)
+                    {
+                        value = argument.Value;
+                        return true;
+                    }
+                }
+                value = default;
+                return false;
+            }
+
+            public int? Size(string name, int max, bool required, string className)
+            {
+                if (!TryGet(name, out TypedConstant constant))
+                {
+                    if (required)
+                    {
+                        report(DiagnosticDescriptors.MissingSize, attributeLocation, [className, name]);
+                        return null;
+                    }
+                    return 1;
+                }
+                if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not int value)
+                {
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "int"]);
+                    return null;
+                }
+                if (value < 1 || value > max)
+                {
+                    report(DiagnosticDescriptors.ValueOutOfRange, LocationOf(name), [name, value.ToString(), max.ToString()]);
+                    return null;
+                }
+                return value;
+            }
+
+            public TEnum? Enum<TEnum>(string name, string enumName)
+                where TEnum : struct, Enum
+            {
+                if (!TryGet(name, out TypedConstant constant))
+                {
+                    return default(TEnum);
+                }
+                if (constant.Kind != TypedConstantKind.Enum || constant.Value is not int value)
+                {
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, enumName]);
+                    return null;
+                }
+                if (!System.Enum.IsDefined(typeof(TEnum), value))
+                {
+                    report(DiagnosticDescriptors.UndefinedEnumValue, LocationOf(name), [name, value.ToString(), enumName]);
+                    return null;
+                }
+                return (TEnum)(object)value;
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using RnnGen;
+
+namespace QuickStart;
+
+/// <summary>
+/// A 3-layer bidirectional RNN that reads sequences of 10 features and classifies each whole sequence into one
+/// of 5 classes. The generator writes its forward pass, parameters and weight I/O into this class at compile time.
+/// </summary>
+[RnnModel<float>(InputSize = 10, HiddenSize = 33, OutputSize = 5, Layers = 3,
+    Direction = RnnDirection.Bidirectional,
+    Activation = RnnActivation.Tanh,
+    OutputActivation = OutputActivation.Softmax,
+    Topology = RnnTopology.ManyToOne,
+    Loss = RnnLoss.CrossEntropy)]
+public partial class SequenceClassifier { }

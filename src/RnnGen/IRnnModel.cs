@@ -1,0 +1,68 @@
+using System;
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>
+/// What every generated model offers, for code that handles models of any shape (weight I/O,
+/// conformance tests, tools). Generated classes implement it; call the generated members directly in hot code.
+/// </summary>
+/// <typeparam name="T">The element type, <see cref="float"/> or <see cref="double"/>.</typeparam>
+public interface IRnnModel<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>The declared shape of the network.</summary>
+    RnnShape Shape { get; }
+
+    /// <summary>Every parameter in one contiguous buffer, laid out as <see cref="ParameterTensors"/> describes.</summary>
+    Span<T> Parameters { get; }
+
+    /// <summary>Where each PyTorch state-dict tensor lives in <see cref="Parameters"/>.</summary>
+    ReadOnlySpan<RnnParameterTensor> ParameterTensors { get; }
+
+    /// <summary>The number of steps of the last <see cref="Forward(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T})"/> call (0 before the first).</summary>
+    int Steps { get; }
+
+    /// <summary>The top layer's hidden state at every step of the last forward pass, [Steps, Directions * HiddenSize], forward half then reverse half.</summary>
+    ReadOnlySpan<T> HiddenOutputs { get; }
+
+    /// <summary>Every layer's and direction's final hidden state after the last forward pass, [Layers * Directions, HiddenSize] (PyTorch's h_n).</summary>
+    ReadOnlySpan<T> FinalState { get; }
+
+    /// <summary>Runs the network over a sequence.</summary>
+    /// <param name="inputs">The sequence, [T, InputSize] row by row; T ≥ 1 is inferred from the length.</param>
+    /// <param name="initialState">[Layers * Directions, HiddenSize] (PyTorch's h0), or empty for zeros.</param>
+    /// <param name="predictions">Receives [T, OutputSize] for many-to-many, [OutputSize] for many-to-one.</param>
+    void Forward(ReadOnlySpan<T> inputs, ReadOnlySpan<T> initialState, Span<T> predictions);
+
+    /// <summary>The declared loss E of <paramref name="predictions"/> against <paramref name="targets"/>, summed over steps and outputs.</summary>
+    T Loss(ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets);
+
+    /// <summary>Draws every parameter as PyTorch initialises it, from <paramref name="random"/>.</summary>
+    void InitializeParameters(Random random);
+}
+
+/// <summary>The declared shape of a generated network.</summary>
+/// <param name="InputSize">The size of one input step.</param>
+/// <param name="HiddenSize">The size of one layer's hidden state in one direction.</param>
+/// <param name="OutputSize">The size of one output step.</param>
+/// <param name="Layers">The number of stacked layers.</param>
+/// <param name="Direction">One or both directions.</param>
+/// <param name="Activation">The hidden activation g1.</param>
+/// <param name="OutputActivation">The output activation g2.</param>
+/// <param name="Topology">Where the output layer runs.</param>
+/// <param name="Loss">The loss function.</param>
+public readonly record struct RnnShape(
+    int InputSize,
+    int HiddenSize,
+    int OutputSize,
+    int Layers,
+    RnnDirection Direction,
+    RnnActivation Activation,
+    OutputActivation OutputActivation,
+    RnnTopology Topology,
+    RnnLoss Loss)
+{
+    /// <summary>1 for a unidirectional network, 2 for a bidirectional one.</summary>
+    public int Directions => Direction == RnnDirection.Bidirectional ? 2 : 1;
+}

@@ -1,0 +1,67 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>The activations g1 and g2, applied in place to one step's values.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class RnnActivations
+{
+    /// <summary>values[j] = tanh(values[j]).</summary>
+    public static void Tanh<T>(Span<T> values)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < values.Length; j++)
+        {
+            values[j] = T.Tanh(values[j]);
+        }
+    }
+
+    /// <summary>values[j] = max(0, values[j]).</summary>
+    public static void Relu<T>(Span<T> values)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int j = 0;
+        for (; j <= values.Length - Vector<T>.Count; j += Vector<T>.Count)
+        {
+            Vector.Max(new Vector<T>(values.Slice(j)), Vector<T>.Zero).CopyTo(values.Slice(j));
+        }
+        for (; j < values.Length; j++)
+        {
+            values[j] = T.Max(values[j], T.Zero);
+        }
+    }
+
+    /// <summary>values[j] = 1 / (1 + exp(-values[j])).</summary>
+    public static void Sigmoid<T>(Span<T> values)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < values.Length; j++)
+        {
+            values[j] = T.One / (T.One + T.Exp(-values[j]));
+        }
+    }
+
+    /// <summary>values[j] = exp(values[j]) / Σ_k exp(values[k]), computed after subtracting the maximum so large values do not overflow.</summary>
+    public static void Softmax<T>(Span<T> values)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T max = values[0];
+        for (int j = 1; j < values.Length; j++)
+        {
+            max = T.Max(max, values[j]);
+        }
+        T sum = T.Zero;
+        for (int j = 0; j < values.Length; j++)
+        {
+            values[j] = T.Exp(values[j] - max);
+            sum += values[j];
+        }
+        T scale = T.One / sum;
+        for (int j = 0; j < values.Length; j++)
+        {
+            values[j] *= scale;
+        }
+    }
+}

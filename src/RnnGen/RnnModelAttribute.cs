@@ -1,0 +1,114 @@
+using System;
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>
+/// Declares a recurrent network on a <c>partial class</c>; the RnnGen source generator emits the
+/// network's fixed-shape forward pass, parameters and weight I/O into the class.
+/// </summary>
+/// <typeparam name="T">The element type of weights and activations: <see cref="float"/> or <see cref="double"/>.</typeparam>
+/// <example>
+/// <code>
+/// [RnnModel&lt;float&gt;(InputSize = 7, HiddenSize = 16, OutputSize = 3, Layers = 2,
+///     Direction = RnnDirection.Bidirectional, Topology = RnnTopology.ManyToOne)]
+/// public partial class Tagger { }
+/// </code>
+/// </example>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class RnnModelAttribute<T> : Attribute
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>The size of one input step x&lt;t&gt;. Required; 1 to <see cref="RnnLimits.MaxSize"/>.</summary>
+    public int InputSize { get; set; }
+
+    /// <summary>The size of the hidden state a&lt;t&gt; of each layer and direction. Required; 1 to <see cref="RnnLimits.MaxSize"/>.</summary>
+    public int HiddenSize { get; set; }
+
+    /// <summary>The size of one output step y&lt;t&gt;. Required; 1 to <see cref="RnnLimits.MaxSize"/>.</summary>
+    public int OutputSize { get; set; }
+
+    /// <summary>The number of stacked recurrent layers; layer k &gt; 0 reads the outputs of layer k - 1. 1 to <see cref="RnnLimits.MaxLayers"/>; default 1.</summary>
+    public int Layers { get; set; } = 1;
+
+    /// <summary>Whether each layer also reads the sequence backwards. Default <see cref="RnnDirection.Unidirectional"/>.</summary>
+    public RnnDirection Direction { get; set; } = RnnDirection.Unidirectional;
+
+    /// <summary>The hidden activation g1. Default <see cref="RnnActivation.Tanh"/>.</summary>
+    public RnnActivation Activation { get; set; } = RnnActivation.Tanh;
+
+    /// <summary>The output activation g2. Default <see cref="OutputActivation.Identity"/>.</summary>
+    public OutputActivation OutputActivation { get; set; } = OutputActivation.Identity;
+
+    /// <summary>Where the output layer is applied. Default <see cref="RnnTopology.ManyToMany"/>.</summary>
+    public RnnTopology Topology { get; set; } = RnnTopology.ManyToMany;
+
+    /// <summary>The loss the model reports and (with training) minimises. Default <see cref="RnnLoss.SquaredError"/>.</summary>
+    public RnnLoss Loss { get; set; } = RnnLoss.SquaredError;
+}
+
+/// <summary>Whether a recurrent layer reads the sequence in one or both directions.</summary>
+public enum RnnDirection
+{
+    /// <summary>t = 1..T only.</summary>
+    Unidirectional = 0,
+
+    /// <summary>A forward direction (t = 1..T) and a reverse direction (t = T..1) with separate weights; the layer's output at t is [forward | reverse].</summary>
+    Bidirectional = 1,
+}
+
+/// <summary>The hidden activation g1 in a&lt;t&gt; = g1(W_aa a&lt;t-1&gt; + W_ax x&lt;t&gt; + b_a).</summary>
+public enum RnnActivation
+{
+    /// <summary>Hyperbolic tangent (PyTorch's default, <c>nonlinearity='tanh'</c>).</summary>
+    Tanh = 0,
+
+    /// <summary>max(0, z) (PyTorch's <c>nonlinearity='relu'</c>).</summary>
+    Relu = 1,
+}
+
+/// <summary>The output activation g2 in y&lt;t&gt; = g2(W_ya a&lt;t&gt; + b_y).</summary>
+public enum OutputActivation
+{
+    /// <summary>No activation: y is the affine output.</summary>
+    Identity = 0,
+
+    /// <summary>1 / (1 + exp(-z)), element-wise.</summary>
+    Sigmoid = 1,
+
+    /// <summary>Hyperbolic tangent, element-wise.</summary>
+    Tanh = 2,
+
+    /// <summary>exp(z_j) / Σ_k exp(z_k) over the outputs of one step.</summary>
+    Softmax = 3,
+}
+
+/// <summary>How input and output sequences line up.</summary>
+public enum RnnTopology
+{
+    /// <summary>The output layer runs at every step: T inputs give T outputs (tagging, Tx = Ty).</summary>
+    ManyToMany = 0,
+
+    /// <summary>The output layer runs once on the top layer's final states: T inputs give one output (classification).</summary>
+    ManyToOne = 1,
+}
+
+/// <summary>The loss E between targets and predictions, summed over outputs and steps.</summary>
+public enum RnnLoss
+{
+    /// <summary>E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>
+    SquaredError = 0,
+
+    /// <summary>E = -Σ_t Σ_j target_j log(prediction_j); needs <see cref="OutputActivation.Softmax"/>.</summary>
+    CrossEntropy = 1,
+}
+
+/// <summary>The limits the generator enforces on a declaration (larger values are reported as RNNGEN003).</summary>
+public static class RnnLimits
+{
+    /// <summary>The largest input, hidden or output size.</summary>
+    public const int MaxSize = 4096;
+
+    /// <summary>The largest number of stacked layers.</summary>
+    public const int MaxLayers = 16;
+}

@@ -1,0 +1,262 @@
+using System;
+using System.IO;
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>
+/// Loads and saves a model's parameters as a safetensors file with PyTorch's state-dict names and shapes,
+/// so weights move between RnnGen models and <c>torch.nn.RNN</c>-style PyTorch modules.
+/// </summary>
+public static class RnnWeights
+{
+    /// <summary>Loads every tensor the model names from the safetensors file at <paramref name="path"/>.</summary>
+    /// <typeparam name="T">The model's element type.</typeparam>
+    /// <param name="model">The model whose <see cref="IRnnModel{T}.Parameters"/> receive the weights.</param>
+    /// <param name="path">The safetensors file.</param>
+    /// <exception cref="SafeTensorsException">The file is malformed, or a tensor is missing or has the wrong shape or dtype; the model is left unchanged.</exception>
+    /// <exception cref="ArgumentException">The model's <see cref="IRnnModel{T}.ParameterTensors"/> do not fit its parameter buffer.</exception>
+    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    public static void Load<T>(IRnnModel<T> model, string path)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using SafeTensorsReader reader = SafeTensorsReader.Open(path);
+        Load(model, reader);
+    }
+
+    /// <summary>Loads every tensor the model names from the safetensors file that starts at <paramref name="stream"/>'s current position.</summary>
+    /// <typeparam name="T">The model's element type.</typeparam>
+    /// <param name="model">The model whose <see cref="IRnnModel{T}.Parameters"/> receive the weights.</param>
+    /// <param name="stream">A readable, seekable stream; it stays open.</param>
+    /// <exception cref="SafeTensorsException">The file is malformed, or a tensor is missing or has the wrong shape or dtype; the model is left unchanged.</exception>
+    /// <exception cref="ArgumentException">The model's <see cref="IRnnModel{T}.ParameterTensors"/> do not fit its parameter buffer, or the stream cannot read or seek.</exception>
+    public static void Load<T>(IRnnModel<T> model, Stream stream)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var reader = new SafeTensorsReader(stream, leaveOpen: true);
+        Load(model, reader);
+    }
+
+    /// <summary>
+    /// Loads every tensor the model names from an open file. Each must exist with exactly the PyTorch shape
+    /// [Rows, Columns] (or [Rows] for a vector) and dtype F32 or F64; tensors the model does not name are ignored.
+    /// </summary>
+    /// <remarks>
+    /// The values are staged in a new buffer and copied into the model only once every tensor has been read,
+    /// so a failed load leaves the model's parameters exactly as they were. Parameters that no tensor covers become zero.
+    /// </remarks>
+    /// <typeparam name="T">The model's element type.</typeparam>
+    /// <param name="model">The model whose <see cref="IRnnModel{T}.Parameters"/> receive the weights.</param>
+    /// <param name="reader">The open file; it stays open.</param>
+    /// <exception cref="SafeTensorsException">A tensor is missing or has the wrong shape or dtype; the model is left unchanged.</exception>
+    /// <exception cref="ArgumentException">The model's <see cref="IRnnModel{T}.ParameterTensors"/> do not fit its parameter buffer.</exception>
+    public static void Load<T>(IRnnModel<T> model, SafeTensorsReader reader)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(reader);
+
+        // Starting from zero lets an AddedBias entry add bias_hh onto the bias_ih its AsIs partner copied.
+        var staged = new T[model.Parameters.Length];
+        foreach (RnnParameterTensor tensor in model.ParameterTensors)
+        {
+            EnsureFits(tensor, staged.Length);
+            if (!reader.TryGetTensor(tensor.Name, out SafeTensorInfo? info))
+            {
+                throw reader.CreateException($"Missing tensor '{tensor.Name}': the model needs it with shape {tensor.ShapeText}.");
+            }
+
+            if (info.DType is not ("F32" or "F64"))
+            {
+                throw reader.CreateException($"Tensor '{tensor.Name}' has dtype {info.DType}, but model weights must be F32 or F64.");
+            }
+
+            if (!HasShape(info, tensor))
+            {
+                throw reader.CreateException($"Tensor '{tensor.Name}' has shape {info.ShapeText} in the file, but the model expects {tensor.ShapeText}.");
+            }
+
+            var values = new T[tensor.Length];
+            reader.Read(tensor.Name, values.AsSpan());
+            Place(values, tensor, staged.AsSpan(tensor.Offset, tensor.Length));
+        }
+
+        staged.CopyTo(model.Parameters);
+    }
+
+    /// <summary>
+    /// Saves the model's parameters to <paramref name="path"/> atomically: the file is written to a temporary
+    /// file in the same folder, flushed to disk and then moved over <paramref name="path"/>, so on failure
+    /// an existing file is left untouched and the temporary file is deleted.
+    /// </summary>
+    /// <typeparam name="T">The model's element type.</typeparam>
+    /// <param name="model">The model to save.</param>
+    /// <param name="path">The file to create or replace.</param>
+    /// <exception cref="ArgumentException">The model's <see cref="IRnnModel{T}.ParameterTensors"/> do not fit its parameter buffer, or <paramref name="path"/> names no file.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void Save<T>(IRnnModel<T> model, string path)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => Save(model, path, static file => file);
+
+    /// <summary>
+    /// Writes the model's parameters as a safetensors file to <paramref name="stream"/>: every entry of
+    /// <see cref="IRnnModel{T}.ParameterTensors"/> under its PyTorch name and shape (transposed matrices are
+    /// written back in PyTorch's layout; an <see cref="RnnTensorLayout.AddedBias"/> entry is written as zeros, since
+    /// its partner already holds the whole bias and PyTorch adds the two), with metadata <c>format</c> = <c>pt</c>
+    /// and <c>generator</c> = <c>RnnGen</c>.
+    /// </summary>
+    /// <typeparam name="T">The model's element type.</typeparam>
+    /// <param name="model">The model to save.</param>
+    /// <param name="stream">A writable stream; it stays open.</param>
+    /// <exception cref="ArgumentException">The model's <see cref="IRnnModel{T}.ParameterTensors"/> do not fit its parameter buffer.</exception>
+    public static void Save<T>(IRnnModel<T> model, Stream stream)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        CreateWriter(model).WriteTo(stream);
+    }
+
+    /// <summary>The atomic file save, with a seam that lets tests wrap the temporary file's stream (e.g. to fail midway).</summary>
+    internal static void Save<T>(IRnnModel<T> model, string path, Func<Stream, Stream> wrapTemporaryFile)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string fullPath = Path.GetFullPath(path);
+        string fileName = Path.GetFileName(fullPath);
+        string? directory = Path.GetDirectoryName(fullPath);
+        if (fileName.Length == 0 || directory is null)
+        {
+            throw new ArgumentException($"'{path}' names a folder, not a file.", nameof(path));
+        }
+
+        // A bad model fails here, before the disk is touched.
+        SafeTensorsWriter writer = CreateWriter(model);
+        string temporaryPath = Path.Combine(directory, $".{fileName}.{Path.GetRandomFileName()}.tmp");
+        var temporaryFile = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        try
+        {
+            using (temporaryFile)
+            {
+                writer.WriteTo(wrapTemporaryFile(temporaryFile));
+                temporaryFile.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporaryPath, fullPath, overwrite: true);
+        }
+        catch
+        {
+            DeleteIfPossible(temporaryPath);
+            throw;
+        }
+    }
+
+    private static SafeTensorsWriter CreateWriter<T>(IRnnModel<T> model)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ReadOnlySpan<T> parameters = model.Parameters;
+        var writer = new SafeTensorsWriter();
+        writer.AddMetadata("format", "pt");
+        writer.AddMetadata("generator", "RnnGen");
+        foreach (RnnParameterTensor tensor in model.ParameterTensors)
+        {
+            EnsureFits(tensor, parameters.Length);
+            var values = new T[tensor.Length];
+            ReadOnlySpan<T> region = parameters.Slice(tensor.Offset, tensor.Length);
+            switch (tensor.Layout)
+            {
+                case RnnTensorLayout.AsIs:
+                    region.CopyTo(values);
+                    break;
+                case RnnTensorLayout.Transposed:
+                    for (int row = 0; row < tensor.Rows; row++)
+                    {
+                        for (int column = 0; column < tensor.Columns; column++)
+                        {
+                            values[(row * tensor.Columns) + column] = region[(column * tensor.Rows) + row];
+                        }
+                    }
+
+                    break;
+                case RnnTensorLayout.AddedBias:
+                    // Left at zero: the AsIs partner holds bias_ih + bias_hh already.
+                    break;
+            }
+
+            long[] shape = tensor.Columns == 0 ? [tensor.Rows] : [tensor.Rows, tensor.Columns];
+            writer.Add<T>(tensor.Name, values, shape);
+        }
+
+        return writer;
+    }
+
+    private static void Place<T>(ReadOnlySpan<T> values, RnnParameterTensor tensor, Span<T> region)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        switch (tensor.Layout)
+        {
+            case RnnTensorLayout.AsIs:
+                values.CopyTo(region);
+                break;
+            case RnnTensorLayout.Transposed:
+                for (int row = 0; row < tensor.Rows; row++)
+                {
+                    for (int column = 0; column < tensor.Columns; column++)
+                    {
+                        region[(column * tensor.Rows) + row] = values[(row * tensor.Columns) + column];
+                    }
+                }
+
+                break;
+            case RnnTensorLayout.AddedBias:
+                for (int i = 0; i < region.Length; i++)
+                {
+                    region[i] += values[i];
+                }
+
+                break;
+        }
+    }
+
+    private static bool HasShape(SafeTensorInfo info, RnnParameterTensor tensor) => tensor.Columns == 0
+        ? info.Shape.Length == 1 && info.Shape[0] == tensor.Rows
+        : info.Shape.Length == 2 && info.Shape[0] == tensor.Rows && info.Shape[1] == tensor.Columns;
+
+    /// <summary>Rejects a descriptor that a generator bug could produce before it indexes out of range or silently drops values.</summary>
+    private static void EnsureFits(RnnParameterTensor tensor, int parameterCount)
+    {
+        long length = tensor.Columns == 0 ? tensor.Rows : (long)tensor.Rows * tensor.Columns;
+        bool knownLayout = tensor.Layout is RnnTensorLayout.AsIs or RnnTensorLayout.AddedBias
+            || (tensor.Layout == RnnTensorLayout.Transposed && tensor.Columns > 0);
+        bool fits = knownLayout
+            && !string.IsNullOrEmpty(tensor.Name)
+            && tensor.Rows >= 0
+            && tensor.Columns >= 0
+            && tensor.Offset >= 0
+            && tensor.Offset + length <= parameterCount;
+        if (!fits)
+        {
+            throw new ArgumentException(
+                $"The model's parameter tensor '{tensor.Name}' ({tensor.Layout} {tensor.ShapeText} at offset {tensor.Offset}) does not fit its {parameterCount}-element parameter buffer.",
+                "model");
+        }
+    }
+
+    private static void DeleteIfPossible(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The original failure matters more than a leftover temporary file.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // As above.
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using RnnGen.Generator;
+
+namespace RnnGen.TestKit;
+
+/// <summary>Runs the RnnGen generator on in-memory source, as the compiler would, against the .NET 10 reference assemblies.</summary>
+public static class GeneratorHarness
+{
+    private static readonly CSharpParseOptions s_parseOptions = new(LanguageVersion.Latest);
+
+    private static readonly ImmutableArray<MetadataReference> s_references =
+        [.. Basic.Reference.Assemblies.Net100.References.All, MetadataReference.CreateFromFile(typeof(IRnnModel<>).Assembly.Location)];
+
+    /// <summary>Compiles <paramref name="sources"/> without the generator.</summary>
+    public static CSharpCompilation CreateCompilation(params string[] sources) =>
+        CSharpCompilation.Create(
+            "RnnGenTestModels",
+            sources.Select((source, index) => CSharpSyntaxTree.ParseText(source, s_parseOptions, path: $"Models{index}.cs")),
+            s_references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
+
+    /// <summary>Runs the generator once over <paramref name="compilation"/>.</summary>
+    public static GeneratorRun Run(CSharpCompilation compilation, bool trackSteps = false)
+    {
+        GeneratorDriver driver = CreateDriver(trackSteps);
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        return new GeneratorRun(driver, driver.GetRunResult(), output, generatorDiagnostics);
+    }
+
+    /// <summary>Runs the generator once over <paramref name="sources"/>.</summary>
+    public static GeneratorRun Run(params string[] sources) => Run(CreateCompilation(sources));
+
+    /// <summary>A driver with the generator, tracking step outputs when asked (for incremental-caching tests).</summary>
+    public static GeneratorDriver CreateDriver(bool trackSteps) =>
+        CSharpGeneratorDriver.Create(
+            [new RnnGenerator().AsSourceGenerator()],
+            parseOptions: s_parseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
+
+    /// <summary>Runs the generator, fails on any error or warning in the generated compilation, and loads it.</summary>
+    /// <exception cref="InvalidOperationException">The generator or the compiler reported a problem; the message lists them.</exception>
+    public static Assembly CompileAndLoad(params string[] sources)
+    {
+        GeneratorRun run = Run(sources);
+        var problems = run.AllDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        using var image = new MemoryStream();
+        var emit = run.OutputCompilation.Emit(image);
+        problems.AddRange(emit.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        if (problems.Count > 0 || !emit.Success)
+        {
+            throw new InvalidOperationException("The generated models did not compile cleanly:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Distinct()));
+        }
+        image.Position = 0;
+        // Loaded beside the default context, so the models share this process's RnnGen runtime types.
+        return AssemblyLoadContext.Default.LoadFromStream(image);
+    }
+}
+
+/// <summary>The outcome of one generator run.</summary>
+/// <param name="Driver">The driver after the run, to run again for caching tests.</param>
+/// <param name="Result">The generated sources and the generator's diagnostics.</param>
+/// <param name="OutputCompilation">The input compilation plus the generated sources.</param>
+/// <param name="GeneratorDiagnostics">Diagnostics the generator reported.</param>
+public sealed record GeneratorRun(GeneratorDriver Driver, GeneratorDriverRunResult Result, Compilation OutputCompilation, ImmutableArray<Diagnostic> GeneratorDiagnostics)
+{
+    /// <summary>The generator's diagnostics and the output compilation's, together.</summary>
+    public IEnumerable<Diagnostic> AllDiagnostics => GeneratorDiagnostics.Concat(OutputCompilation.GetDiagnostics());
+
+    /// <summary>The generated files, by hint name.</summary>
+    public IReadOnlyList<(string HintName, string Source)> GeneratedSources =>
+        Result.Results.SelectMany(r => r.GeneratedSources).Select(s => (s.HintName, s.SourceText.ToString())).ToList();
+}

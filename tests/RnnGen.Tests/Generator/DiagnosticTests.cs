@@ -1,0 +1,110 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using RnnGen.TestKit;
+using RnnGen.Tests.Infrastructure;
+using Xunit;
+
+namespace RnnGen.Tests.Generator;
+
+/// <summary>Every RNNGEN diagnostic: its ID, the text it points at, and that nothing is generated for the bad declaration.</summary>
+public sealed class DiagnosticTests
+{
+    [Theory]
+    [InlineData("RNNGEN001", "public class Net { }", "", "Net")]
+    [InlineData("RNNGEN003", "public partial class Net { }", "HiddenSize = 0", "HiddenSize = 0")]
+    [InlineData("RNNGEN003", "public partial class Net { }", "InputSize = 4097", "InputSize = 4097")]
+    [InlineData("RNNGEN003", "public partial class Net { }", "OutputSize = -3", "OutputSize = -3")]
+    [InlineData("RNNGEN003", "public partial class Net { }", "Layers = 17", "Layers = 17")]
+    [InlineData("RNNGEN003", "public partial class Net { }", "Layers = 0", "Layers = 0")]
+    [InlineData("RNNGEN004", "public partial class Net { }", "Direction = (RnnDirection)7", "Direction = (RnnDirection)7")]
+    [InlineData("RNNGEN004", "public partial class Net { }", "Activation = (RnnActivation)2", "Activation = (RnnActivation)2")]
+    [InlineData("RNNGEN004", "public partial class Net { }", "OutputActivation = (OutputActivation)9", "OutputActivation = (OutputActivation)9")]
+    [InlineData("RNNGEN004", "public partial class Net { }", "Topology = (RnnTopology)5", "Topology = (RnnTopology)5")]
+    [InlineData("RNNGEN004", "public partial class Net { }", "Loss = (RnnLoss)3", "Loss = (RnnLoss)3")]
+    [InlineData("RNNGEN007", "public partial class Net { }", "Loss = RnnLoss.CrossEntropy, OutputActivation = OutputActivation.Sigmoid", "Loss = RnnLoss.CrossEntropy")]
+    [InlineData("RNNGEN008", "public partial record Net { }", "", "Net")]
+    [InlineData("RNNGEN008", "public static partial class Net { }", "", "Net")]
+    [InlineData("RNNGEN008", "public partial class Net<TItem> { }", "", "Net")]
+    public void BadDeclarationIsReportedAtItsSource(string id, string declaration, string badArgument, string pointsAt)
+    {
+        // The bad argument replaces the valid one of the same name (a name may appear only once in an attribute).
+        var arguments = new[] { "InputSize = 2", "HiddenSize = 3", "OutputSize = 1" }
+            .Where(a => badArgument.Length == 0 || !badArgument.StartsWith(a.Split(' ')[0] + " ", System.StringComparison.Ordinal))
+            .Append(badArgument)
+            .Where(a => a.Length > 0);
+        string source = $"using RnnGen;\n[RnnModel<float>({string.Join(", ", arguments)})]\n{declaration}";
+        AssertSingleDiagnostic(source, id, pointsAt);
+    }
+
+    [Fact]
+    public void ContainingTypeMustBePartial() => AssertSingleDiagnostic("""
+        using RnnGen;
+        public class Outer
+        {
+            [RnnModel<float>(InputSize = 1, HiddenSize = 1, OutputSize = 1)]
+            public partial class Net { }
+        }
+        """, "RNNGEN002", "Outer");
+
+    [Fact]
+    public void ElementTypeMustBeFloatOrDouble() => AssertSingleDiagnostic("""
+        using RnnGen;
+        [RnnModel<System.Half>(InputSize = 1, HiddenSize = 1, OutputSize = 1)]
+        public partial class Net { }
+        """, "RNNGEN005", "RnnModel<System.Half>(InputSize = 1, HiddenSize = 1, OutputSize = 1)");
+
+    [Theory]
+    [InlineData("InputSize")]
+    [InlineData("HiddenSize")]
+    [InlineData("OutputSize")]
+    public void RequiredSizeMustBeSet(string missing)
+    {
+        string arguments = string.Join(", ", new[] { "InputSize", "HiddenSize", "OutputSize" }.Where(n => n != missing).Select(n => n + " = 2"));
+        AssertSingleDiagnostic($"using RnnGen;\n[RnnModel<float>({arguments})]\npublic partial class Net {{ }}", "RNNGEN006", $"RnnModel<float>({arguments})");
+    }
+
+    [Fact]
+    public void NonConstantArgumentIsReported()
+    {
+        // The compiler rejects the argument itself (CS0182); the generator must still not throw and must not generate.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using RnnGen;
+            [RnnModel<float>(InputSize = System.Environment.ProcessorCount, HiddenSize = 1, OutputSize = 1)]
+            public partial class Net { }
+            """);
+        Assert.Empty(run.GeneratedSources);
+        Assert.Contains(run.GeneratorDiagnostics, d => d.Id is "RNNGEN009" or "RNNGEN006");
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id == "CS8785");
+    }
+
+    /// <summary>The messages users read, pinned as a snapshot.</summary>
+    [Fact]
+    public void Messages()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using RnnGen;
+            [RnnModel<float>(InputSize = 1, HiddenSize = 1, OutputSize = 1)]
+            public class NotPartial { }
+            [RnnModel<float>(InputSize = 0, HiddenSize = 5000, OutputSize = 1, Layers = 99)]
+            public partial class OutOfRange { }
+            [RnnModel<double>(InputSize = 1, HiddenSize = 1, OutputSize = 1, Topology = (RnnTopology)9, Loss = RnnLoss.CrossEntropy)]
+            public partial class BadEnumAndLoss { }
+            [RnnModel<float>(HiddenSize = 1)]
+            public partial class MissingSizes { }
+            """);
+        Assert.Empty(run.GeneratedSources);
+        SnapshotVerifier.Verify(run);
+    }
+
+    private static void AssertSingleDiagnostic(string source, string id, string pointsAt)
+    {
+        GeneratorRun run = GeneratorHarness.Run(source);
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        // Generators report through file locations (path and span), as System.Text.Json's does, so specs hold no syntax trees.
+        SyntaxTree tree = Assert.Single(run.OutputCompilation.SyntaxTrees, t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(pointsAt, tree.GetText().ToString(diagnostic.Location.SourceSpan));
+        Assert.Empty(run.GeneratedSources);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using RnnGen.TestKit;
+using RnnGen.Tests.Infrastructure;
+using Xunit;
+
+namespace RnnGen.Tests.Generator;
+
+/// <summary>
+/// Pins the generated code of every distinct shape of emitted code. The emitter branches on: direction
+/// (block list, final-state rows, head input), one vs several layers (an extra kernel for the layer-to-layer
+/// width), g1, g2, topology (head per step or once), loss and element type. Each branch value appears in at
+/// least one snapshot below; the full cross product adds no new code paths, since the branches are independent.
+/// </summary>
+public sealed class GeneratorSnapshotTests
+{
+    /// <summary>Covers: unidirectional, 1 layer, tanh, identity head, many-to-many, float, squared error.</summary>
+    [Fact]
+    public void UnidirectionalTanhIdentityManyToManyFloat() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<float>(InputSize = 3, HiddenSize = 5, OutputSize = 2)]
+        public partial class Tiny { }
+        """);
+
+    /// <summary>Covers: unidirectional, 1 layer, relu, sigmoid head, many-to-one, double.</summary>
+    [Fact]
+    public void UnidirectionalReluSigmoidManyToOneDouble() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<double>(InputSize = 7, HiddenSize = 16, OutputSize = 3, Activation = RnnActivation.Relu,
+                          OutputActivation = OutputActivation.Sigmoid, Topology = RnnTopology.ManyToOne)]
+        public partial class Detector { }
+        """);
+
+    /// <summary>Covers: bidirectional, 1 layer, tanh head, many-to-many (head reads [forward | reverse] per step), float.</summary>
+    [Fact]
+    public void BidirectionalTanhHeadManyToManyFloat() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<float>(InputSize = 4, HiddenSize = 8, OutputSize = 4, Direction = RnnDirection.Bidirectional,
+                         OutputActivation = OutputActivation.Tanh)]
+        public partial class Smoother { }
+        """);
+
+    /// <summary>Covers: bidirectional, 3 layers (layer-to-layer kernel), softmax head, cross-entropy, many-to-one (head on both final states), double.</summary>
+    [Fact]
+    public void BidirectionalDeepSoftmaxManyToOneDouble() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<double>(InputSize = 10, HiddenSize = 33, OutputSize = 5, Layers = 3, Direction = RnnDirection.Bidirectional,
+                          OutputActivation = OutputActivation.Softmax, Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy)]
+        public partial class Classifier { }
+        """);
+
+    /// <summary>Covers: unidirectional, 2 layers, relu, softmax head with squared error, many-to-many, float.</summary>
+    [Fact]
+    public void UnidirectionalDeepReluSoftmaxManyToManyFloat() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<float>(InputSize = 6, HiddenSize = 12, OutputSize = 6, Layers = 2, Activation = RnnActivation.Relu,
+                         OutputActivation = OutputActivation.Softmax)]
+        public partial class Tagger { }
+        """);
+
+    /// <summary>Covers: the global namespace and partial containing types (class, struct, generic record).</summary>
+    [Fact]
+    public void NestedInContainingTypes() => Snapshot("""
+        using RnnGen;
+        public partial class Outer
+        {
+            public partial struct Middle
+            {
+                public partial record Inner<TKey>
+                {
+                    [RnnModel<float>(InputSize = 1, HiddenSize = 1, OutputSize = 1)]
+                    internal partial class Cell { }
+                }
+            }
+        }
+        """);
+
+    private static void Snapshot(string source, [CallerMemberName] string method = "")
+    {
+        GeneratorRun run = GeneratorHarness.Run(source);
+        Assert.DoesNotContain(run.AllDiagnostics, d => d.Severity >= DiagnosticSeverity.Warning);
+        SnapshotVerifier.Verify(run, method: method);
+    }
+}
