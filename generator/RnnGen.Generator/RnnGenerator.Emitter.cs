@@ -25,6 +25,8 @@ public sealed partial class RnnGenerator
                     writer.Line();
                     ForwardEmitter.Emit(writer, model, layout);
                     writer.Line();
+                    BackwardEmitter.Emit(writer, model, layout);
+                    writer.Line();
                     LossEmitter.Emit(writer, model);
                     writer.Line();
                     WeightsIoEmitter.Emit(writer);

@@ -40,6 +40,21 @@ public interface IRnnModel<T>
 
     /// <summary>Draws every parameter as PyTorch initialises it, from <paramref name="random"/>.</summary>
     void InitializeParameters(Random random);
+
+    /// <summary>dE/dθ accumulated by <see cref="Backward"/>, laid out exactly like <see cref="Parameters"/>.</summary>
+    Span<T> Gradients { get; }
+
+    /// <summary>Sets every element of <see cref="Gradients"/> to zero.</summary>
+    void ZeroGradients();
+
+    /// <summary>
+    /// Backpropagates the declared loss of the last forward pass through time: adds dE/dθ of every parameter to
+    /// <see cref="Gradients"/> and returns the loss E (cross-entropy computed from the logits, so it stays finite).
+    /// </summary>
+    /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+    /// <param name="inputGradients">Receives dE/dx, [T, InputSize], or empty when not wanted.</param>
+    /// <param name="initialStateGradients">Receives dE/da&lt;0&gt;, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+    T Backward(ReadOnlySpan<T> targets, Span<T> inputGradients, Span<T> initialStateGradients);
 }
 
 /// <summary>The declared shape of a generated network.</summary>

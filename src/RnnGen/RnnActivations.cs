@@ -64,4 +64,54 @@ public static class RnnActivations
             values[j] *= scale;
         }
     }
+
+    /// <summary>gradients[j] *= y(1 - y), the sigmoid's derivative expressed through its outputs.</summary>
+    public static void SigmoidBackward<T>(ReadOnlySpan<T> outputs, Span<T> gradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < gradients.Length; j++)
+        {
+            gradients[j] *= outputs[j] * (T.One - outputs[j]);
+        }
+    }
+
+    /// <summary>gradients[j] *= 1 - y², tanh's derivative expressed through its outputs.</summary>
+    public static void TanhBackward<T>(ReadOnlySpan<T> outputs, Span<T> gradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < gradients.Length; j++)
+        {
+            gradients[j] *= T.One - (outputs[j] * outputs[j]);
+        }
+    }
+
+    /// <summary>gradients[j] = y_j (gradients[j] - Σ_k gradients[k] y_k), the softmax's Jacobian applied to dE/dy.</summary>
+    public static void SoftmaxBackward<T>(ReadOnlySpan<T> outputs, Span<T> gradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T weighted = T.Zero;
+        for (int k = 0; k < gradients.Length; k++)
+        {
+            weighted += gradients[k] * outputs[k];
+        }
+        for (int j = 0; j < gradients.Length; j++)
+        {
+            gradients[j] = outputs[j] * (gradients[j] - weighted);
+        }
+    }
+
+    /// <summary>destination[j] += values[j].</summary>
+    public static void AddTo<T>(ReadOnlySpan<T> values, Span<T> destination)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int j = 0;
+        for (; j <= values.Length - Vector<T>.Count; j += Vector<T>.Count)
+        {
+            (new Vector<T>(values.Slice(j)) + new Vector<T>(destination.Slice(j))).CopyTo(destination.Slice(j));
+        }
+        for (; j < values.Length; j++)
+        {
+            destination[j] += values[j];
+        }
+    }
 }

@@ -29,11 +29,11 @@ public static class Conformance
             foreach (string precision in new[] { "float", "double" })
             {
                 CaseResult result = referenceCase.Unsupported is { } reason
-                    ? new CaseResult(false, double.NaN, reason)
+                    ? new CaseResult(false, double.NaN, double.NaN, reason)
                     : precision == "float"
                         ? Check(referenceCase, CreateModel<float>(models, referenceCase, precision), precision)
                         : Check(referenceCase, CreateModel<double>(models, referenceCase, precision), precision);
-                output.WriteLine($"{referenceCase.Name} {precision} {(result.Passed ? "PASS" : "FAIL")} output={Format(result.OutputError)} grad=n/a{(result.Detail is null ? "" : "  (" + result.Detail + ")")}");
+                output.WriteLine($"{referenceCase.Name} {precision} {(result.Passed ? "PASS" : "FAIL")} output={Format(result.OutputError)} grad={Format(result.GradientError)}{(result.Detail is null ? "" : "  (" + result.Detail + ")")}");
                 if (result.Passed)
                 {
                     passed++;
@@ -50,16 +50,17 @@ public static class Conformance
 
     /// <summary>The outcome of one case in one precision.</summary>
     /// <param name="Passed">Whether every compared value was within tolerance.</param>
-    /// <param name="OutputError">The largest absolute error over every compared forward tensor.</param>
+    /// <param name="OutputError">The largest absolute error over every compared forward tensor and the loss.</param>
+    /// <param name="GradientError">The largest absolute error over every compared gradient.</param>
     /// <param name="Detail">The first tensor out of tolerance, or why the case could not run.</param>
-    public sealed record CaseResult(bool Passed, double OutputError, string? Detail);
+    public sealed record CaseResult(bool Passed, double OutputError, double GradientError, string? Detail);
 
     /// <summary>Creates the case's model class of one precision from an assembly that declares it in the global namespace.</summary>
     public static IRnnModel<T> CreateModel<T>(Assembly models, ReferenceCase referenceCase, string precision)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
         (IRnnModel<T>)Activator.CreateInstance(models.GetType(referenceCase.ClassName(precision), throwOnError: true)!)!;
 
-    /// <summary>Loads the case's weights into <paramref name="model"/>, runs it, and compares every expected forward tensor.</summary>
+    /// <summary>Loads the case's weights into <paramref name="model"/>, runs it forward and backward, and compares every expected tensor.</summary>
     public static CaseResult Check<T>(ReferenceCase referenceCase, IRnnModel<T> model, string precision)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -78,7 +79,32 @@ public static class Conformance
         comparison.Compare("expected.final_state", model.FinalState, file.Read<double>("expected.final_state"));
         comparison.Compare("expected.prediction", predictions, file.Read<double>("expected.prediction"));
         comparison.Compare("expected.loss", [loss], file.Read<double>("expected.loss"));
-        return new CaseResult(comparison.FirstFailure is null, comparison.MaxError, comparison.FirstFailure);
+        double outputError = comparison.MaxError;
+
+        model.ZeroGradients();
+        T backwardLoss = model.Backward(targets, default, default);
+        var gradients = new Comparison(atol, rtol);
+        gradients.Compare("expected.loss (from Backward)", [backwardLoss], file.Read<double>("expected.loss"));
+        foreach (RnnParameterTensor tensor in model.ParameterTensors)
+        {
+            gradients.Compare("expected.grad." + tensor.Name, InPyTorchLayout(model.Gradients, tensor), file.Read<double>("expected.grad." + tensor.Name));
+        }
+        string? failure = comparison.FirstFailure ?? gradients.FirstFailure;
+        return new CaseResult(failure is null, outputError, gradients.MaxError, failure);
+    }
+
+    /// <summary>A tensor's values from a flat parameter-shaped buffer, in PyTorch's row-major layout.</summary>
+    public static T[] InPyTorchLayout<T>(ReadOnlySpan<T> buffer, RnnParameterTensor tensor)
+    {
+        var values = new T[tensor.Length];
+        for (int index = 0; index < values.Length; index++)
+        {
+            // PyTorch's (row, column) of a transposed tensor sits at column * Rows + row; a bias's two PyTorch tensors share one gradient.
+            values[index] = tensor.Layout == RnnTensorLayout.Transposed
+                ? buffer[tensor.Offset + ((index % tensor.Columns) * tensor.Rows) + (index / tensor.Columns)]
+                : buffer[tensor.Offset + index];
+        }
+        return values;
     }
 
     private static string Format(double error) => double.IsNaN(error) ? "n/a" : error.ToString("0.00e+00", System.Globalization.CultureInfo.InvariantCulture);

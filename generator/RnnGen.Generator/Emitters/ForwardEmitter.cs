@@ -14,9 +14,14 @@ internal static class ForwardEmitter
         bool manyToMany = model.Topology == Topology.ManyToMany;
         string predictionsShape = manyToMany ? "[T, OutputSize]" : "[OutputSize]";
 
-        writer.Line("// Every layer's output at every step, [Layers, T, LayerWidth]; it grows to the longest sequence seen and is then reused.");
-        writer.Line($"private {t}[] _layerOutputs = global::System.Array.Empty<{t}>();");
+        writer.Line("// What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.");
+        writer.Line($"private {t}[] _inputs = global::System.Array.Empty<{t}>(); // x, [T, InputSize]");
+        writer.Line($"private {t}[] _layerOutputs = global::System.Array.Empty<{t}>(); // every layer's a<t>, [Layers, T, LayerWidth]");
+        writer.Line($"private {t}[] _logits = global::System.Array.Empty<{t}>(); // W_ya a + b_y before g2, {(manyToMany ? "[T, OutputSize]" : "[OutputSize]")}");
+        writer.Line($"private {t}[] _predictions = global::System.Array.Empty<{t}>(); // y, like _logits");
+        writer.Line($"private readonly {t}[] _initialState = new {t}[Layers * Directions * HiddenSize];");
         writer.Line($"private readonly {t}[] _finalState = new {t}[Layers * Directions * HiddenSize];");
+        writer.Line("private bool _hasInitialState;");
         writer.Line("private int _steps;");
         writer.Line();
         writer.Line("/// <inheritdoc />");
@@ -49,6 +54,9 @@ internal static class ForwardEmitter
                 : "global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), $\"[OutputSize = {OutputSize}]\");");
             writer.Line("ReserveSteps(steps);");
             writer.Line("_steps = steps;");
+            writer.Line("inputs.CopyTo(_inputs);");
+            writer.Line("_hasInitialState = !initialState.IsEmpty;");
+            writer.Line("initialState.CopyTo(_initialState);");
             writer.Line($"{readOnlySpan} parameters = _parameters;");
             writer.Line($"{span} finalState = _finalState;");
             for (int layer = 0; layer < model.Layers; layer++)
@@ -62,7 +70,8 @@ internal static class ForwardEmitter
                 string previous = block.Direction == 0 ? "a<t-1>" : "a<t+1>";
                 int stateRow = (block.Layer * model.Directions) + block.Direction;
                 writer.Line();
-                writer.Line($"// {Capitalized(block.Description)}, {time}: a<t> = {Activation(model.Activation)}(W_aa {previous} + W_ax x<t> + b_a).");
+                string x = block.Layer == 0 ? "x<t>" : $"[layer {block.Layer - 1} output at t]";
+                writer.Line($"// {Capitalized(block.Description)}, {time}: a<t> = {Activation(model.Activation)}(W_aa {previous} + W_ax {x} + b_a).");
                 writer.Line($"RunLayer{block.InputSize}(");
                 writer.Line($"    {input},");
                 writer.Line($"    parameters.Slice({block.Name}InputWeights, {block.InputSize} * HiddenSize),");
@@ -70,7 +79,7 @@ internal static class ForwardEmitter
                 writer.Line($"    parameters.Slice({block.Name}Bias, HiddenSize),");
                 writer.Line($"    initialState.IsEmpty ? default : initialState.Slice({stateRow} * HiddenSize, HiddenSize),");
                 writer.Line($"    layer{block.Layer},");
-                writer.Line($"    column: {block.Direction * model.HiddenSize},");
+                writer.Line(block.Direction == 0 ? "    column: 0," : "    column: HiddenSize,");
                 writer.Line($"    reverse: {(block.Direction == 1 ? "true" : "false")},");
                 writer.Line($"    finalState.Slice({stateRow} * HiddenSize, HiddenSize));");
             }
@@ -78,7 +87,7 @@ internal static class ForwardEmitter
             EmitHead(writer, model, span, readOnlySpan);
         });
         writer.Line();
-        EmitReserveSteps(writer, t);
+        EmitReserveSteps(writer, t, manyToMany);
         foreach (int inputSize in layout.Blocks.Select(b => b.InputSize).Distinct())
         {
             writer.Line();
@@ -95,9 +104,11 @@ internal static class ForwardEmitter
             writer.Line($"{readOnlySpan} top = layer{model.Layers - 1};");
             writer.Block("for (int t = 0; t < steps; t++)", () =>
             {
+                writer.Line($"{span} logits = new(_logits, t * OutputSize, OutputSize);");
                 writer.Line($"{span} output = predictions.Slice(t * OutputSize, OutputSize);");
                 EmitAffineHead(writer, model, "top.Slice(t * LayerWidth, LayerWidth)");
             });
+            writer.Line("predictions.CopyTo(_predictions);");
         }
         else
         {
@@ -105,22 +116,25 @@ internal static class ForwardEmitter
                 ? "[forward state after step T | reverse state after step 1]"
                 : "a<T>";
             writer.Line($"// Output layer once, on the top layer's final states {states}: y = {Apply(g2, "W_ya a + b_y")}.");
+            writer.Line($"{span} logits = _logits;");
             writer.Line($"{span} output = predictions;");
             EmitAffineHead(writer, model, "finalState.Slice((Layers - 1) * LayerWidth, LayerWidth)");
+            writer.Line("predictions.CopyTo(_predictions);");
         }
     }
 
     private static void EmitAffineHead(SourceWriter writer, ModelSpec model, string input)
     {
-        writer.Line("parameters.Slice(HeadBias, OutputSize).CopyTo(output);");
-        writer.Line($"{KernelEmitter.MultiplyAddName(model.LayerWidth, model.OutputSize)}({input}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), output);");
+        writer.Line("parameters.Slice(HeadBias, OutputSize).CopyTo(logits);");
+        writer.Line($"{KernelEmitter.MultiplyAddName(model.LayerWidth, model.OutputSize)}({input}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);");
+        writer.Line("logits.CopyTo(output);");
         if (model.OutputActivation != OutputActivation.Identity)
         {
             writer.Line($"global::RnnGen.RnnActivations.{model.OutputActivation}(output);");
         }
     }
 
-    private static void EmitReserveSteps(SourceWriter writer, string t)
+    private static void EmitReserveSteps(SourceWriter writer, string t, bool manyToMany)
     {
         writer.Line("// Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.");
         writer.Block("private void ReserveSteps(int steps)", () =>
@@ -129,7 +143,12 @@ internal static class ForwardEmitter
             writer.Block("if (needed > global::System.Array.MaxLength)", () =>
                 writer.Line("throw new global::System.ArgumentException($\"A sequence of {steps} steps needs {needed} values of layer outputs, more than an array can hold.\", \"inputs\");"));
             writer.Block("if (_layerOutputs.Length < needed)", () =>
-                writer.Line($"_layerOutputs = new {t}[needed];"));
+            {
+                writer.Line($"_layerOutputs = new {t}[needed];");
+                writer.Line($"_inputs = new {t}[steps * InputSize];");
+                writer.Line(manyToMany ? $"_logits = new {t}[steps * OutputSize];" : $"_logits = new {t}[OutputSize];");
+                writer.Line(manyToMany ? $"_predictions = new {t}[steps * OutputSize];" : $"_predictions = new {t}[OutputSize];");
+            });
         });
     }
 
@@ -150,7 +169,7 @@ internal static class ForwardEmitter
                     writer.Line("bias.CopyTo(state);");
                     writer.Line($"{KernelEmitter.MultiplyAddName(inputSize, model.HiddenSize)}(inputs.Slice(t * {inputSize}, {inputSize}), inputWeights, state); // + W_ax {input}");
                     writer.Block("if (!previous.IsEmpty)", () =>
-                        writer.Line($"{KernelEmitter.MultiplyAddName(model.HiddenSize, model.HiddenSize)}(previous, recurrentWeights, state); // + W_aa a<t-1>"));
+                        writer.Line($"{KernelEmitter.MultiplyAddName(model.HiddenSize, model.HiddenSize)}(previous, recurrentWeights, state); // + W_aa a of the previous step"));
                     writer.Line($"global::RnnGen.RnnActivations.{model.Activation}(state);");
                     writer.Line("previous = state;");
                 });

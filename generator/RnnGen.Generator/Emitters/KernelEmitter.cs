@@ -31,6 +31,10 @@ internal static class KernelEmitter
             }
             first = false;
             EmitMultiplyAdd(writer, model.T, rows, columns);
+            writer.Line();
+            EmitAddOuterProduct(writer, model.T, rows, columns);
+            writer.Line();
+            EmitMultiplyTransposedAdd(writer, model.T, rows, columns);
         }
     }
 
@@ -64,6 +68,60 @@ internal static class KernelEmitter
                     writer.Block($"for (int i = 0; i < {rows}; i++)", () =>
                         writer.Line($"total = {t}.FusedMultiplyAdd(vector[i], weights[(i * {columns}) + j], total);"));
                     writer.Line("accumulator[j] = total;");
+                });
+            });
+    }
+
+    private static void EmitAddOuterProduct(SourceWriter writer, string t, int rows, int columns)
+    {
+        string vector = $"global::System.Numerics.Vector<{t}>";
+        writer.Summary($"weightGradients[i, j] += vector[i] * gradient[j] for a [{rows}, {columns}] matrix stored row by row: the weight gradient of one step.");
+        writer.Block(
+            $"private static void AddOuterProduct{rows}x{columns}(global::System.ReadOnlySpan<{t}> vector, global::System.ReadOnlySpan<{t}> gradient, global::System.Span<{t}> weightGradients)",
+            () =>
+            {
+                writer.Line("// One bounds check per span here; every load below stays inside these bounds.");
+                writer.Line($"_ = vector[{rows - 1}];");
+                writer.Line($"_ = gradient[{columns - 1}];");
+                writer.Line($"_ = weightGradients[{(rows * columns) - 1}];");
+                writer.Line($"ref {t} gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);");
+                writer.Line($"ref {t} row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);");
+                writer.Block($"for (int i = 0; i < {rows}; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, {columns}))", () =>
+                {
+                    writer.Line($"{t} scale = vector[i];");
+                    writer.Line("int j = 0;");
+                    writer.Block($"for (; j <= {columns} - {vector}.Count; j += {vector}.Count)", () =>
+                        writer.Line($"global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new {vector}(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);"));
+                    writer.Block($"for (; j < {columns}; j++)", () =>
+                        writer.Line($"global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = {t}.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));"));
+                });
+            });
+    }
+
+    private static void EmitMultiplyTransposedAdd(SourceWriter writer, string t, int rows, int columns)
+    {
+        string vector = $"global::System.Numerics.Vector<{t}>";
+        writer.Summary($"result[i] += Σ_j weights[i, j] * gradient[j] for a [{rows}, {columns}] matrix stored row by row: a gradient sent back through the weights.");
+        writer.Block(
+            $"private static void MultiplyTransposedAdd{rows}x{columns}(global::System.ReadOnlySpan<{t}> weights, global::System.ReadOnlySpan<{t}> gradient, global::System.Span<{t}> result)",
+            () =>
+            {
+                writer.Line("// One bounds check per span here; every load below stays inside these bounds.");
+                writer.Line($"_ = weights[{(rows * columns) - 1}];");
+                writer.Line($"_ = gradient[{columns - 1}];");
+                writer.Line($"_ = result[{rows - 1}];");
+                writer.Line($"ref {t} gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);");
+                writer.Line($"ref {t} row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);");
+                writer.Block($"for (int i = 0; i < {rows}; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, {columns}))", () =>
+                {
+                    writer.Line($"{vector} partial = {vector}.Zero;");
+                    writer.Line("int j = 0;");
+                    writer.Block($"for (; j <= {columns} - {vector}.Count; j += {vector}.Count)", () =>
+                        writer.Line("partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);"));
+                    writer.Line($"{t} total = global::System.Numerics.Vector.Sum(partial);");
+                    writer.Block($"for (; j < {columns}; j++)", () =>
+                        writer.Line($"total = {t}.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);"));
+                    writer.Line("result[i] += total;");
                 });
             });
     }

@@ -29,6 +29,24 @@ public sealed record SafeTensorInfo(string Name, string DType, ImmutableArray<lo
     /// <summary>The shape as text, e.g. <c>[16, 7]</c>, <c>[3]</c> or <c>[]</c> for a scalar.</summary>
     public string ShapeText => FormatShape(Shape.AsSpan());
 
+    /// <summary>Whether <paramref name="other"/> describes the same tensor: equal names, dtypes, dimensions and offsets.</summary>
+    /// <param name="other">The entry to compare with.</param>
+    /// <returns>Whether the two entries are equal.</returns>
+    public bool Equals(SafeTensorInfo? other) =>
+        other is not null
+        && Name == other.Name
+        && DType == other.DType
+        && Shape.AsSpan().SequenceEqual(other.Shape.AsSpan())
+        && DataBegin == other.DataBegin
+        && DataEnd == other.DataEnd;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Name, DType, Shape.Length, DataBegin, DataEnd);
+
+    /// <summary>The entry as text, e.g. <c>rnn.weight_ih_l0: F32 [16, 7], bytes 0 to 448</c>.</summary>
+    /// <returns>The entry's name, dtype, shape and byte range.</returns>
+    public override string ToString() => $"{Name}: {DType} {ShapeText}, bytes {DataBegin} to {DataEnd}";
+
     internal static string FormatShape(ReadOnlySpan<long> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
 
     /// <summary>The product of <paramref name="shape"/>'s (non-negative) dimensions, or false when it overflows a <see cref="long"/>.</summary>

@@ -114,7 +114,8 @@ public sealed class SafeTensorsReader : IDisposable
     /// <exception cref="IOException">The file cannot be opened or read.</exception>
     public static SafeTensorsReader Open(string path)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        // FileShare.Delete lets RnnWeights.Save replace the file while it is being read.
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         try
         {
             return new SafeTensorsReader(stream, leaveOpen: false, source: path);
@@ -177,6 +178,7 @@ public sealed class SafeTensorsReader : IDisposable
     /// <param name="destination">Receives the elements in row-major order; its length must equal the tensor's element count.</param>
     /// <exception cref="ArgumentException"><paramref name="destination"/>'s length differs from the tensor's element count.</exception>
     /// <exception cref="SafeTensorsException">The tensor is missing, has a dtype other than F64, F32, F16 or BF16, or the file ends early.</exception>
+    /// <exception cref="ObjectDisposedException">The reader has been disposed.</exception>
     public void Read<T>(string name, Span<T> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

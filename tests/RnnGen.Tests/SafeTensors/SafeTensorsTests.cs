@@ -50,7 +50,10 @@ public sealed class SafeTensorsReaderTests
     {
         using SafeTensorsReader reader = SafeTensorsReader.Open(TestFiles.Reference("uni1_tiny"));
 
-        Assert.Equal("[1, 1]", reader.GetTensor("rnn.weight_ih_l0").ShapeText);
+        SafeTensorInfo weights = reader.GetTensor("rnn.weight_ih_l0");
+        Assert.Equal(new SafeTensorInfo("rnn.weight_ih_l0", "F32", [1, 1], 0, 4), weights);
+        Assert.Equal("rnn.weight_ih_l0: F32 [1, 1], bytes 0 to 4", weights.ToString());
+        Assert.Equal("[1, 1]", weights.ShapeText);
         Assert.Equal("[1, 1]", reader.GetTensor("head.weight").ShapeText);
         Assert.Equal("[1]", reader.GetTensor("rnn.bias_hh_l0").ShapeText);
         Assert.Equal([0.10906147956848145f], reader.Read<float>("rnn.weight_ih_l0"));
@@ -803,6 +806,12 @@ internal sealed class FakeModel : IRnnModel<float>
     public float Loss(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets) => throw new NotSupportedException();
 
     public void InitializeParameters(Random random) => throw new NotSupportedException();
+
+    public Span<float> Gradients => throw new NotSupportedException();
+
+    public void ZeroGradients() => throw new NotSupportedException();
+
+    public float Backward(ReadOnlySpan<float> targets, Span<float> inputGradients, Span<float> initialStateGradients) => throw new NotSupportedException();
 }
 
 /// <summary>Writes through to another stream, then fails like a full disk once a byte budget is spent.</summary>
