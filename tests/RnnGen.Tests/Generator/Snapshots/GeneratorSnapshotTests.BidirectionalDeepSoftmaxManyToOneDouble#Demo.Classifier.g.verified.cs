@@ -109,9 +109,14 @@ namespace Demo
             global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
         }
 
-        // Every layer's output at every step, [Layers, T, LayerWidth]; it grows to the longest sequence seen and is then reused.
-        private double[] _layerOutputs = global::System.Array.Empty<double>();
+        // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
+        private double[] _inputs = global::System.Array.Empty<double>(); // x, [T, InputSize]
+        private double[] _layerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, [Layers, T, LayerWidth]
+        private double[] _logits = global::System.Array.Empty<double>(); // W_ya a + b_y before g2, [OutputSize]
+        private double[] _predictions = global::System.Array.Empty<double>(); // y, like _logits
+        private readonly double[] _initialState = new double[Layers * Directions * HiddenSize];
         private readonly double[] _finalState = new double[Layers * Directions * HiddenSize];
+        private bool _hasInitialState;
         private int _steps;
 
         /// <inheritdoc />
@@ -141,6 +146,9 @@ namespace Demo
             global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), $"[OutputSize = {OutputSize}]");
             ReserveSteps(steps);
             _steps = steps;
+            inputs.CopyTo(_inputs);
+            _hasInitialState = !initialState.IsEmpty;
+            initialState.CopyTo(_initialState);
             global::System.ReadOnlySpan<double> parameters = _parameters;
             global::System.Span<double> finalState = _finalState;
             global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
@@ -167,11 +175,11 @@ namespace Demo
                 parameters.Slice(Layer0ReverseBias, HiddenSize),
                 initialState.IsEmpty ? default : initialState.Slice(1 * HiddenSize, HiddenSize),
                 layer0,
-                column: 33,
+                column: HiddenSize,
                 reverse: true,
                 finalState.Slice(1 * HiddenSize, HiddenSize));
 
-            // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
+            // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
             RunLayer66(
                 layer0,
                 parameters.Slice(Layer1ForwardInputWeights, 66 * HiddenSize),
@@ -183,7 +191,7 @@ namespace Demo
                 reverse: false,
                 finalState.Slice(2 * HiddenSize, HiddenSize));
 
-            // Layer 1, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax x<t> + b_a).
+            // Layer 1, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax [layer 0 output at t] + b_a).
             RunLayer66(
                 layer0,
                 parameters.Slice(Layer1ReverseInputWeights, 66 * HiddenSize),
@@ -191,11 +199,11 @@ namespace Demo
                 parameters.Slice(Layer1ReverseBias, HiddenSize),
                 initialState.IsEmpty ? default : initialState.Slice(3 * HiddenSize, HiddenSize),
                 layer1,
-                column: 33,
+                column: HiddenSize,
                 reverse: true,
                 finalState.Slice(3 * HiddenSize, HiddenSize));
 
-            // Layer 2, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
+            // Layer 2, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 1 output at t] + b_a).
             RunLayer66(
                 layer1,
                 parameters.Slice(Layer2ForwardInputWeights, 66 * HiddenSize),
@@ -207,7 +215,7 @@ namespace Demo
                 reverse: false,
                 finalState.Slice(4 * HiddenSize, HiddenSize));
 
-            // Layer 2, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax x<t> + b_a).
+            // Layer 2, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax [layer 1 output at t] + b_a).
             RunLayer66(
                 layer1,
                 parameters.Slice(Layer2ReverseInputWeights, 66 * HiddenSize),
@@ -215,15 +223,18 @@ namespace Demo
                 parameters.Slice(Layer2ReverseBias, HiddenSize),
                 initialState.IsEmpty ? default : initialState.Slice(5 * HiddenSize, HiddenSize),
                 layer2,
-                column: 33,
+                column: HiddenSize,
                 reverse: true,
                 finalState.Slice(5 * HiddenSize, HiddenSize));
 
             // Output layer once, on the top layer's final states [forward state after step T | reverse state after step 1]: y = softmax(W_ya a + b_y).
+            global::System.Span<double> logits = _logits;
             global::System.Span<double> output = predictions;
-            parameters.Slice(HeadBias, OutputSize).CopyTo(output);
-            MultiplyAdd66x5(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), output);
+            parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
+            MultiplyAdd66x5(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+            logits.CopyTo(output);
             global::RnnGen.RnnActivations.Softmax(output);
+            predictions.CopyTo(_predictions);
         }
 
         // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
@@ -237,6 +248,9 @@ namespace Demo
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new double[needed];
+                _inputs = new double[steps * InputSize];
+                _logits = new double[OutputSize];
+                _predictions = new double[OutputSize];
             }
         }
 
@@ -253,7 +267,7 @@ namespace Demo
                 MultiplyAdd10x33(inputs.Slice(t * 10, 10), inputWeights, state); // + W_ax x<t>
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd33x33(previous, recurrentWeights, state); // + W_aa a<t-1>
+                    MultiplyAdd33x33(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
                 global::RnnGen.RnnActivations.Tanh(state);
                 previous = state;
@@ -274,12 +288,259 @@ namespace Demo
                 MultiplyAdd66x33(inputs.Slice(t * 66, 66), inputWeights, state); // + W_ax the layer below's output at t
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd33x33(previous, recurrentWeights, state); // + W_aa a<t-1>
+                    MultiplyAdd33x33(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
                 global::RnnGen.RnnActivations.Tanh(state);
                 previous = state;
             }
             previous.CopyTo(finalState);
+        }
+
+        private readonly double[] _gradients = new double[ParameterCount];
+        private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
+        private readonly double[] _logitGradients = new double[OutputSize];
+        private readonly double[] _headInputGradients = new double[LayerWidth];
+        private readonly double[] _carriedGradients = new double[HiddenSize];
+        private readonly double[] _preactivationGradients = new double[HiddenSize];
+
+        /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{double})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
+        public global::System.Span<double> Gradients => _gradients;
+
+        /// <summary>Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).</summary>
+        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+
+        /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
+        /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+        public double Backward(global::System.ReadOnlySpan<double> targets) => Backward(targets, default, default);
+
+        /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
+        /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+        /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
+        public double Backward(global::System.ReadOnlySpan<double> targets, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+        {
+            int steps = _steps;
+            if (steps == 0)
+            {
+                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+            }
+            global::RnnGen.RnnArguments.RequireLength(targets.Length, OutputSize, nameof(targets), $"[OutputSize = {OutputSize}]");
+            if (!inputGradients.IsEmpty)
+            {
+                global::RnnGen.RnnArguments.RequireLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
+                inputGradients.Clear();
+            }
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            ReserveGradientSteps(steps);
+            global::System.ReadOnlySpan<double> parameters = _parameters;
+            global::System.Span<double> gradients = _gradients;
+            global::System.ReadOnlySpan<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+            global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
+            global::System.ReadOnlySpan<double> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
+            global::System.Span<double> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
+            global::System.ReadOnlySpan<double> layer2 = new(_layerOutputs, 2 * steps * LayerWidth, steps * LayerWidth);
+            global::System.Span<double> layer2Gradients = new(_layerGradients, 2 * steps * LayerWidth, steps * LayerWidth);
+            new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+            global::System.Span<double> logitGradients = _logitGradients;
+            double loss = 0;
+
+            // Output layer, once, on the top layer's final states (the forward half belongs to a<T>, the reverse half to a<1>): dz through the loss and g2; dW_ya += a dz, db_y += dz.
+            global::System.ReadOnlySpan<double> headInput = new(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
+            loss += global::RnnGen.RnnLossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<double>(_logits, 0, OutputSize), new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), targets, logitGradients);
+            AddOuterProduct66x5(headInput, logitGradients, gradients.Slice(HeadWeights, LayerWidth * OutputSize));
+            global::RnnGen.RnnActivations.AddTo(logitGradients, gradients.Slice(HeadBias, OutputSize));
+            global::System.Span<double> headInputGradients = _headInputGradients;
+            headInputGradients.Clear();
+            MultiplyTransposedAdd66x5(parameters.Slice(HeadWeights, LayerWidth * OutputSize), logitGradients, headInputGradients);
+            global::System.Span<double> topGradients = layer2Gradients;
+            headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
+            headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));
+
+            // Layer 2, reverse direction, back from t = 1 to t = T: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input), which is layer 1's output.
+            BackpropagateLayer66(
+                layer1,
+                layer2,
+                layer2Gradients,
+                parameters.Slice(Layer2ReverseInputWeights, 66 * HiddenSize),
+                parameters.Slice(Layer2ReverseRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 5 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer2ReverseInputWeights, 66 * HiddenSize),
+                gradients.Slice(Layer2ReverseRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer2ReverseBias, HiddenSize),
+                layer1Gradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(5 * HiddenSize, HiddenSize),
+                column: HiddenSize,
+                reverse: true);
+
+            // Layer 2, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input), which is layer 1's output.
+            BackpropagateLayer66(
+                layer1,
+                layer2,
+                layer2Gradients,
+                parameters.Slice(Layer2ForwardInputWeights, 66 * HiddenSize),
+                parameters.Slice(Layer2ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 4 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer2ForwardInputWeights, 66 * HiddenSize),
+                gradients.Slice(Layer2ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer2ForwardBias, HiddenSize),
+                layer1Gradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(4 * HiddenSize, HiddenSize),
+                column: 0,
+                reverse: false);
+
+            // Layer 1, reverse direction, back from t = 1 to t = T: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input), which is layer 0's output.
+            BackpropagateLayer66(
+                layer0,
+                layer1,
+                layer1Gradients,
+                parameters.Slice(Layer1ReverseInputWeights, 66 * HiddenSize),
+                parameters.Slice(Layer1ReverseRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 3 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer1ReverseInputWeights, 66 * HiddenSize),
+                gradients.Slice(Layer1ReverseRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer1ReverseBias, HiddenSize),
+                layer0Gradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(3 * HiddenSize, HiddenSize),
+                column: HiddenSize,
+                reverse: true);
+
+            // Layer 1, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input), which is layer 0's output.
+            BackpropagateLayer66(
+                layer0,
+                layer1,
+                layer1Gradients,
+                parameters.Slice(Layer1ForwardInputWeights, 66 * HiddenSize),
+                parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 2 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer1ForwardInputWeights, 66 * HiddenSize),
+                gradients.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer1ForwardBias, HiddenSize),
+                layer0Gradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(2 * HiddenSize, HiddenSize),
+                column: 0,
+                reverse: false);
+
+            // Layer 0, reverse direction, back from t = 1 to t = T: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
+            BackpropagateLayer10(
+                new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
+                layer0,
+                layer0Gradients,
+                parameters.Slice(Layer0ReverseInputWeights, 10 * HiddenSize),
+                parameters.Slice(Layer0ReverseRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 1 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer0ReverseInputWeights, 10 * HiddenSize),
+                gradients.Slice(Layer0ReverseRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer0ReverseBias, HiddenSize),
+                inputGradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize),
+                column: HiddenSize,
+                reverse: true);
+
+            // Layer 0, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
+            BackpropagateLayer10(
+                new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
+                layer0,
+                layer0Gradients,
+                parameters.Slice(Layer0ForwardInputWeights, 10 * HiddenSize),
+                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 0 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer0ForwardInputWeights, 10 * HiddenSize),
+                gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer0ForwardBias, HiddenSize),
+                inputGradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
+                column: 0,
+                reverse: false);
+            return loss;
+        }
+
+        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing.
+        private void ReserveGradientSteps(int steps)
+        {
+            if (_layerGradients.Length < Layers * steps * LayerWidth)
+            {
+                _layerGradients = new double[Layers * steps * LayerWidth];
+            }
+        }
+
+        /// <summary>Backpropagates one direction of a layer whose input is 10 wide through every step, last processed first.</summary>
+        private void BackpropagateLayer10(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, int column, bool reverse)
+        {
+            int steps = outputs.Length / LayerWidth;
+            global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
+            global::System.Span<double> preactivation = _preactivationGradients; // dE/d(W_aa a + W_ax x + b_a) at t
+            carried.Clear();
+            for (int step = steps - 1; step >= 0; step--)
+            {
+                int t = reverse ? steps - 1 - step : step;
+                global::System.ReadOnlySpan<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
+                // Through tanh: its derivative is 1 - a².
+                for (int j = 0; j < HiddenSize; j++)
+                {
+                    preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
+                }
+                global::RnnGen.RnnActivations.AddTo(preactivation, biasGradients);
+                global::System.ReadOnlySpan<double> input = inputs.Slice(t * 10, 10);
+                AddOuterProduct10x33(input, preactivation, inputWeightGradients);
+                if (!inputGradients.IsEmpty)
+                {
+                    MultiplyTransposedAdd10x33(inputWeights, preactivation, inputGradients.Slice(t * 10, 10));
+                }
+                global::System.ReadOnlySpan<double> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
+                if (!previous.IsEmpty)
+                {
+                    AddOuterProduct33x33(previous, preactivation, recurrentWeightGradients);
+                }
+                carried.Clear();
+                MultiplyTransposedAdd33x33(recurrentWeights, preactivation, carried);
+            }
+            // What is still carried after the first processed step is dE/da<0>.
+            if (!initialStateGradients.IsEmpty)
+            {
+                carried.CopyTo(initialStateGradients);
+            }
+        }
+
+        /// <summary>Backpropagates one direction of a layer whose input is 66 wide through every step, last processed first.</summary>
+        private void BackpropagateLayer66(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, int column, bool reverse)
+        {
+            int steps = outputs.Length / LayerWidth;
+            global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
+            global::System.Span<double> preactivation = _preactivationGradients; // dE/d(W_aa a + W_ax x + b_a) at t
+            carried.Clear();
+            for (int step = steps - 1; step >= 0; step--)
+            {
+                int t = reverse ? steps - 1 - step : step;
+                global::System.ReadOnlySpan<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
+                // Through tanh: its derivative is 1 - a².
+                for (int j = 0; j < HiddenSize; j++)
+                {
+                    preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
+                }
+                global::RnnGen.RnnActivations.AddTo(preactivation, biasGradients);
+                global::System.ReadOnlySpan<double> input = inputs.Slice(t * 66, 66);
+                AddOuterProduct66x33(input, preactivation, inputWeightGradients);
+                if (!inputGradients.IsEmpty)
+                {
+                    MultiplyTransposedAdd66x33(inputWeights, preactivation, inputGradients.Slice(t * 66, 66));
+                }
+                global::System.ReadOnlySpan<double> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
+                if (!previous.IsEmpty)
+                {
+                    AddOuterProduct33x33(previous, preactivation, recurrentWeightGradients);
+                }
+                carried.Clear();
+                MultiplyTransposedAdd33x33(recurrentWeights, preactivation, carried);
+            }
+            // What is still carried after the first processed step is dE/da<0>.
+            if (!initialStateGradients.IsEmpty)
+            {
+                carried.CopyTo(initialStateGradients);
+            }
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the cross-entropy E = -Σ_t Σ_j target_j log(prediction_j).</summary>
@@ -334,6 +595,56 @@ namespace Demo
             }
         }
 
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [10, 33] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct10x33(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[9];
+            _ = gradient[32];
+            _ = weightGradients[329];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 10; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
+            {
+                double scale = vector[i];
+                int j = 0;
+                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 33; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [10, 33] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd10x33(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[329];
+            _ = gradient[32];
+            _ = result[9];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 10; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
+            {
+                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
+                int j = 0;
+                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                double total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 33; j++)
+                {
+                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [66, 33] weight matrix stored row by row.</summary>
         private static void MultiplyAdd66x33(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
         {
@@ -363,6 +674,56 @@ namespace Demo
                     total = double.FusedMultiplyAdd(vector[i], weights[(i * 33) + j], total);
                 }
                 accumulator[j] = total;
+            }
+        }
+
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [66, 33] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct66x33(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[65];
+            _ = gradient[32];
+            _ = weightGradients[2177];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
+            {
+                double scale = vector[i];
+                int j = 0;
+                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 33; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [66, 33] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd66x33(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[2177];
+            _ = gradient[32];
+            _ = result[65];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
+            {
+                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
+                int j = 0;
+                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                double total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 33; j++)
+                {
+                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
             }
         }
 
@@ -398,6 +759,56 @@ namespace Demo
             }
         }
 
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [33, 33] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct33x33(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[32];
+            _ = gradient[32];
+            _ = weightGradients[1088];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 33; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
+            {
+                double scale = vector[i];
+                int j = 0;
+                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 33; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [33, 33] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd33x33(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[1088];
+            _ = gradient[32];
+            _ = result[32];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 33; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
+            {
+                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
+                int j = 0;
+                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                double total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 33; j++)
+                {
+                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [66, 5] weight matrix stored row by row.</summary>
         private static void MultiplyAdd66x5(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
         {
@@ -427,6 +838,56 @@ namespace Demo
                     total = double.FusedMultiplyAdd(vector[i], weights[(i * 5) + j], total);
                 }
                 accumulator[j] = total;
+            }
+        }
+
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [66, 5] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct66x5(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[65];
+            _ = gradient[4];
+            _ = weightGradients[329];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
+            {
+                double scale = vector[i];
+                int j = 0;
+                for (; j <= 5 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 5; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [66, 5] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd66x5(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[329];
+            _ = gradient[4];
+            _ = result[65];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
+            {
+                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
+                int j = 0;
+                for (; j <= 5 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                double total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 5; j++)
+                {
+                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
             }
         }
     }

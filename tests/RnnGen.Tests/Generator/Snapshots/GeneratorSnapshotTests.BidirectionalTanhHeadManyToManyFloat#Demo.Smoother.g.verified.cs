@@ -77,9 +77,14 @@ namespace Demo
             global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
         }
 
-        // Every layer's output at every step, [Layers, T, LayerWidth]; it grows to the longest sequence seen and is then reused.
-        private float[] _layerOutputs = global::System.Array.Empty<float>();
+        // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
+        private float[] _inputs = global::System.Array.Empty<float>(); // x, [T, InputSize]
+        private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
+        private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [T, OutputSize]
+        private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
+        private readonly float[] _initialState = new float[Layers * Directions * HiddenSize];
         private readonly float[] _finalState = new float[Layers * Directions * HiddenSize];
+        private bool _hasInitialState;
         private int _steps;
 
         /// <inheritdoc />
@@ -109,6 +114,9 @@ namespace Demo
             global::RnnGen.RnnArguments.RequireLength(predictions.Length, steps * OutputSize, nameof(predictions), $"[T = {steps}, OutputSize = {OutputSize}]");
             ReserveSteps(steps);
             _steps = steps;
+            inputs.CopyTo(_inputs);
+            _hasInitialState = !initialState.IsEmpty;
+            initialState.CopyTo(_initialState);
             global::System.ReadOnlySpan<float> parameters = _parameters;
             global::System.Span<float> finalState = _finalState;
             global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
@@ -133,7 +141,7 @@ namespace Demo
                 parameters.Slice(Layer0ReverseBias, HiddenSize),
                 initialState.IsEmpty ? default : initialState.Slice(1 * HiddenSize, HiddenSize),
                 layer0,
-                column: 8,
+                column: HiddenSize,
                 reverse: true,
                 finalState.Slice(1 * HiddenSize, HiddenSize));
 
@@ -141,11 +149,14 @@ namespace Demo
             global::System.ReadOnlySpan<float> top = layer0;
             for (int t = 0; t < steps; t++)
             {
+                global::System.Span<float> logits = new(_logits, t * OutputSize, OutputSize);
                 global::System.Span<float> output = predictions.Slice(t * OutputSize, OutputSize);
-                parameters.Slice(HeadBias, OutputSize).CopyTo(output);
-                MultiplyAdd16x4(top.Slice(t * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), output);
+                parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
+                MultiplyAdd16x4(top.Slice(t * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+                logits.CopyTo(output);
                 global::RnnGen.RnnActivations.Tanh(output);
             }
+            predictions.CopyTo(_predictions);
         }
 
         // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
@@ -159,6 +170,9 @@ namespace Demo
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new float[needed];
+                _inputs = new float[steps * InputSize];
+                _logits = new float[steps * OutputSize];
+                _predictions = new float[steps * OutputSize];
             }
         }
 
@@ -175,12 +189,153 @@ namespace Demo
                 MultiplyAdd4x8(inputs.Slice(t * 4, 4), inputWeights, state); // + W_ax x<t>
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd8x8(previous, recurrentWeights, state); // + W_aa a<t-1>
+                    MultiplyAdd8x8(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
                 global::RnnGen.RnnActivations.Tanh(state);
                 previous = state;
             }
             previous.CopyTo(finalState);
+        }
+
+        private readonly float[] _gradients = new float[ParameterCount];
+        private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
+        private readonly float[] _logitGradients = new float[OutputSize];
+        private readonly float[] _headInputGradients = new float[LayerWidth];
+        private readonly float[] _carriedGradients = new float[HiddenSize];
+        private readonly float[] _preactivationGradients = new float[HiddenSize];
+
+        /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
+        public global::System.Span<float> Gradients => _gradients;
+
+        /// <summary>Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).</summary>
+        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+
+        /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
+        /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+        public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
+
+        /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
+        /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+        /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
+        public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+        {
+            int steps = _steps;
+            if (steps == 0)
+            {
+                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+            }
+            global::RnnGen.RnnArguments.RequireLength(targets.Length, steps * OutputSize, nameof(targets), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
+            if (!inputGradients.IsEmpty)
+            {
+                global::RnnGen.RnnArguments.RequireLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
+                inputGradients.Clear();
+            }
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            ReserveGradientSteps(steps);
+            global::System.ReadOnlySpan<float> parameters = _parameters;
+            global::System.Span<float> gradients = _gradients;
+            global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+            global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
+            new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+            global::System.Span<float> logitGradients = _logitGradients;
+            float loss = 0;
+
+            // Output layer at every step: dE/dz<t> through the loss and g2; dW_ya += a<t> dz<t>, db_y += dz<t>, dE/da<t> = W_ya dz<t>.
+            global::System.ReadOnlySpan<float> top = layer0;
+            global::System.Span<float> topGradients = layer0Gradients;
+            for (int t = 0; t < steps; t++)
+            {
+                global::System.ReadOnlySpan<float> headInput = top.Slice(t * LayerWidth, LayerWidth);
+                loss += global::RnnGen.RnnLossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), logitGradients);
+                global::RnnGen.RnnActivations.TanhBackward(new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), logitGradients);
+                AddOuterProduct16x4(headInput, logitGradients, gradients.Slice(HeadWeights, LayerWidth * OutputSize));
+                global::RnnGen.RnnActivations.AddTo(logitGradients, gradients.Slice(HeadBias, OutputSize));
+                MultiplyTransposedAdd16x4(parameters.Slice(HeadWeights, LayerWidth * OutputSize), logitGradients, topGradients.Slice(t * LayerWidth, LayerWidth));
+            }
+
+            // Layer 0, reverse direction, back from t = 1 to t = T: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
+            BackpropagateLayer4(
+                new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
+                layer0,
+                layer0Gradients,
+                parameters.Slice(Layer0ReverseInputWeights, 4 * HiddenSize),
+                parameters.Slice(Layer0ReverseRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<float>(_initialState, 1 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer0ReverseInputWeights, 4 * HiddenSize),
+                gradients.Slice(Layer0ReverseRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer0ReverseBias, HiddenSize),
+                inputGradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize),
+                column: HiddenSize,
+                reverse: true);
+
+            // Layer 0, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
+            BackpropagateLayer4(
+                new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
+                layer0,
+                layer0Gradients,
+                parameters.Slice(Layer0ForwardInputWeights, 4 * HiddenSize),
+                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<float>(_initialState, 0 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer0ForwardInputWeights, 4 * HiddenSize),
+                gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer0ForwardBias, HiddenSize),
+                inputGradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
+                column: 0,
+                reverse: false);
+            return loss;
+        }
+
+        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing.
+        private void ReserveGradientSteps(int steps)
+        {
+            if (_layerGradients.Length < Layers * steps * LayerWidth)
+            {
+                _layerGradients = new float[Layers * steps * LayerWidth];
+            }
+        }
+
+        /// <summary>Backpropagates one direction of a layer whose input is 4 wide through every step, last processed first.</summary>
+        private void BackpropagateLayer4(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients, int column, bool reverse)
+        {
+            int steps = outputs.Length / LayerWidth;
+            global::System.Span<float> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
+            global::System.Span<float> preactivation = _preactivationGradients; // dE/d(W_aa a + W_ax x + b_a) at t
+            carried.Clear();
+            for (int step = steps - 1; step >= 0; step--)
+            {
+                int t = reverse ? steps - 1 - step : step;
+                global::System.ReadOnlySpan<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
+                // Through tanh: its derivative is 1 - a².
+                for (int j = 0; j < HiddenSize; j++)
+                {
+                    preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
+                }
+                global::RnnGen.RnnActivations.AddTo(preactivation, biasGradients);
+                global::System.ReadOnlySpan<float> input = inputs.Slice(t * 4, 4);
+                AddOuterProduct4x8(input, preactivation, inputWeightGradients);
+                if (!inputGradients.IsEmpty)
+                {
+                    MultiplyTransposedAdd4x8(inputWeights, preactivation, inputGradients.Slice(t * 4, 4));
+                }
+                global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
+                if (!previous.IsEmpty)
+                {
+                    AddOuterProduct8x8(previous, preactivation, recurrentWeightGradients);
+                }
+                carried.Clear();
+                MultiplyTransposedAdd8x8(recurrentWeights, preactivation, carried);
+            }
+            // What is still carried after the first processed step is dE/da<0>.
+            if (!initialStateGradients.IsEmpty)
+            {
+                carried.CopyTo(initialStateGradients);
+            }
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>
@@ -235,6 +390,56 @@ namespace Demo
             }
         }
 
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [4, 8] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct4x8(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[3];
+            _ = gradient[7];
+            _ = weightGradients[31];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
+            {
+                float scale = vector[i];
+                int j = 0;
+                for (; j <= 8 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 8; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [4, 8] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd4x8(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[31];
+            _ = gradient[7];
+            _ = result[3];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
+            {
+                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
+                int j = 0;
+                for (; j <= 8 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                float total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 8; j++)
+                {
+                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [8, 8] weight matrix stored row by row.</summary>
         private static void MultiplyAdd8x8(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
         {
@@ -267,6 +472,56 @@ namespace Demo
             }
         }
 
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [8, 8] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct8x8(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[7];
+            _ = gradient[7];
+            _ = weightGradients[63];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 8; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
+            {
+                float scale = vector[i];
+                int j = 0;
+                for (; j <= 8 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 8; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [8, 8] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd8x8(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[63];
+            _ = gradient[7];
+            _ = result[7];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 8; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
+            {
+                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
+                int j = 0;
+                for (; j <= 8 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                float total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 8; j++)
+                {
+                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [16, 4] weight matrix stored row by row.</summary>
         private static void MultiplyAdd16x4(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
         {
@@ -296,6 +551,56 @@ namespace Demo
                     total = float.FusedMultiplyAdd(vector[i], weights[(i * 4) + j], total);
                 }
                 accumulator[j] = total;
+            }
+        }
+
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [16, 4] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct16x4(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[15];
+            _ = gradient[3];
+            _ = weightGradients[63];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4))
+            {
+                float scale = vector[i];
+                int j = 0;
+                for (; j <= 4 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 4; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [16, 4] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd16x4(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[63];
+            _ = gradient[3];
+            _ = result[15];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4))
+            {
+                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
+                int j = 0;
+                for (; j <= 4 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                float total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 4; j++)
+                {
+                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
             }
         }
     }

@@ -77,9 +77,14 @@ namespace Demo
             global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
         }
 
-        // Every layer's output at every step, [Layers, T, LayerWidth]; it grows to the longest sequence seen and is then reused.
-        private float[] _layerOutputs = global::System.Array.Empty<float>();
+        // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
+        private float[] _inputs = global::System.Array.Empty<float>(); // x, [T, InputSize]
+        private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
+        private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [T, OutputSize]
+        private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
+        private readonly float[] _initialState = new float[Layers * Directions * HiddenSize];
         private readonly float[] _finalState = new float[Layers * Directions * HiddenSize];
+        private bool _hasInitialState;
         private int _steps;
 
         /// <inheritdoc />
@@ -109,6 +114,9 @@ namespace Demo
             global::RnnGen.RnnArguments.RequireLength(predictions.Length, steps * OutputSize, nameof(predictions), $"[T = {steps}, OutputSize = {OutputSize}]");
             ReserveSteps(steps);
             _steps = steps;
+            inputs.CopyTo(_inputs);
+            _hasInitialState = !initialState.IsEmpty;
+            initialState.CopyTo(_initialState);
             global::System.ReadOnlySpan<float> parameters = _parameters;
             global::System.Span<float> finalState = _finalState;
             global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
@@ -126,7 +134,7 @@ namespace Demo
                 reverse: false,
                 finalState.Slice(0 * HiddenSize, HiddenSize));
 
-            // Layer 1, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
+            // Layer 1, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
             RunLayer12(
                 layer0,
                 parameters.Slice(Layer1ForwardInputWeights, 12 * HiddenSize),
@@ -142,11 +150,14 @@ namespace Demo
             global::System.ReadOnlySpan<float> top = layer1;
             for (int t = 0; t < steps; t++)
             {
+                global::System.Span<float> logits = new(_logits, t * OutputSize, OutputSize);
                 global::System.Span<float> output = predictions.Slice(t * OutputSize, OutputSize);
-                parameters.Slice(HeadBias, OutputSize).CopyTo(output);
-                MultiplyAdd12x6(top.Slice(t * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), output);
+                parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
+                MultiplyAdd12x6(top.Slice(t * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+                logits.CopyTo(output);
                 global::RnnGen.RnnActivations.Softmax(output);
             }
+            predictions.CopyTo(_predictions);
         }
 
         // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
@@ -160,6 +171,9 @@ namespace Demo
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new float[needed];
+                _inputs = new float[steps * InputSize];
+                _logits = new float[steps * OutputSize];
+                _predictions = new float[steps * OutputSize];
             }
         }
 
@@ -176,7 +190,7 @@ namespace Demo
                 MultiplyAdd6x12(inputs.Slice(t * 6, 6), inputWeights, state); // + W_ax x<t>
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd12x12(previous, recurrentWeights, state); // + W_aa a<t-1>
+                    MultiplyAdd12x12(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
                 global::RnnGen.RnnActivations.Relu(state);
                 previous = state;
@@ -197,12 +211,194 @@ namespace Demo
                 MultiplyAdd12x12(inputs.Slice(t * 12, 12), inputWeights, state); // + W_ax the layer below's output at t
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd12x12(previous, recurrentWeights, state); // + W_aa a<t-1>
+                    MultiplyAdd12x12(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
                 global::RnnGen.RnnActivations.Relu(state);
                 previous = state;
             }
             previous.CopyTo(finalState);
+        }
+
+        private readonly float[] _gradients = new float[ParameterCount];
+        private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
+        private readonly float[] _logitGradients = new float[OutputSize];
+        private readonly float[] _headInputGradients = new float[LayerWidth];
+        private readonly float[] _carriedGradients = new float[HiddenSize];
+        private readonly float[] _preactivationGradients = new float[HiddenSize];
+
+        /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
+        public global::System.Span<float> Gradients => _gradients;
+
+        /// <summary>Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).</summary>
+        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+
+        /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
+        /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+        public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
+
+        /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
+        /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+        /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
+        public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+        {
+            int steps = _steps;
+            if (steps == 0)
+            {
+                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+            }
+            global::RnnGen.RnnArguments.RequireLength(targets.Length, steps * OutputSize, nameof(targets), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
+            if (!inputGradients.IsEmpty)
+            {
+                global::RnnGen.RnnArguments.RequireLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
+                inputGradients.Clear();
+            }
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            ReserveGradientSteps(steps);
+            global::System.ReadOnlySpan<float> parameters = _parameters;
+            global::System.Span<float> gradients = _gradients;
+            global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+            global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
+            global::System.ReadOnlySpan<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
+            global::System.Span<float> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
+            new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+            global::System.Span<float> logitGradients = _logitGradients;
+            float loss = 0;
+
+            // Output layer at every step: dE/dz<t> through the loss and g2; dW_ya += a<t> dz<t>, db_y += dz<t>, dE/da<t> = W_ya dz<t>.
+            global::System.ReadOnlySpan<float> top = layer1;
+            global::System.Span<float> topGradients = layer1Gradients;
+            for (int t = 0; t < steps; t++)
+            {
+                global::System.ReadOnlySpan<float> headInput = top.Slice(t * LayerWidth, LayerWidth);
+                loss += global::RnnGen.RnnLossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), logitGradients);
+                global::RnnGen.RnnActivations.SoftmaxBackward(new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), logitGradients);
+                AddOuterProduct12x6(headInput, logitGradients, gradients.Slice(HeadWeights, LayerWidth * OutputSize));
+                global::RnnGen.RnnActivations.AddTo(logitGradients, gradients.Slice(HeadBias, OutputSize));
+                MultiplyTransposedAdd12x6(parameters.Slice(HeadWeights, LayerWidth * OutputSize), logitGradients, topGradients.Slice(t * LayerWidth, LayerWidth));
+            }
+
+            // Layer 1, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input), which is layer 0's output.
+            BackpropagateLayer12(
+                layer0,
+                layer1,
+                layer1Gradients,
+                parameters.Slice(Layer1ForwardInputWeights, 12 * HiddenSize),
+                parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<float>(_initialState, 1 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer1ForwardInputWeights, 12 * HiddenSize),
+                gradients.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer1ForwardBias, HiddenSize),
+                layer0Gradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize),
+                column: 0,
+                reverse: false);
+
+            // Layer 0, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
+            BackpropagateLayer6(
+                new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
+                layer0,
+                layer0Gradients,
+                parameters.Slice(Layer0ForwardInputWeights, 6 * HiddenSize),
+                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<float>(_initialState, 0 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer0ForwardInputWeights, 6 * HiddenSize),
+                gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer0ForwardBias, HiddenSize),
+                inputGradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
+                column: 0,
+                reverse: false);
+            return loss;
+        }
+
+        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing.
+        private void ReserveGradientSteps(int steps)
+        {
+            if (_layerGradients.Length < Layers * steps * LayerWidth)
+            {
+                _layerGradients = new float[Layers * steps * LayerWidth];
+            }
+        }
+
+        /// <summary>Backpropagates one direction of a layer whose input is 6 wide through every step, last processed first.</summary>
+        private void BackpropagateLayer6(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients, int column, bool reverse)
+        {
+            int steps = outputs.Length / LayerWidth;
+            global::System.Span<float> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
+            global::System.Span<float> preactivation = _preactivationGradients; // dE/d(W_aa a + W_ax x + b_a) at t
+            carried.Clear();
+            for (int step = steps - 1; step >= 0; step--)
+            {
+                int t = reverse ? steps - 1 - step : step;
+                global::System.ReadOnlySpan<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
+                // Through relu: its derivative is 1 where a > 0, else 0.
+                for (int j = 0; j < HiddenSize; j++)
+                {
+                    preactivation[j] = state[j] > 0 ? stateGradient[j] + carried[j] : 0;
+                }
+                global::RnnGen.RnnActivations.AddTo(preactivation, biasGradients);
+                global::System.ReadOnlySpan<float> input = inputs.Slice(t * 6, 6);
+                AddOuterProduct6x12(input, preactivation, inputWeightGradients);
+                if (!inputGradients.IsEmpty)
+                {
+                    MultiplyTransposedAdd6x12(inputWeights, preactivation, inputGradients.Slice(t * 6, 6));
+                }
+                global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
+                if (!previous.IsEmpty)
+                {
+                    AddOuterProduct12x12(previous, preactivation, recurrentWeightGradients);
+                }
+                carried.Clear();
+                MultiplyTransposedAdd12x12(recurrentWeights, preactivation, carried);
+            }
+            // What is still carried after the first processed step is dE/da<0>.
+            if (!initialStateGradients.IsEmpty)
+            {
+                carried.CopyTo(initialStateGradients);
+            }
+        }
+
+        /// <summary>Backpropagates one direction of a layer whose input is 12 wide through every step, last processed first.</summary>
+        private void BackpropagateLayer12(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients, int column, bool reverse)
+        {
+            int steps = outputs.Length / LayerWidth;
+            global::System.Span<float> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
+            global::System.Span<float> preactivation = _preactivationGradients; // dE/d(W_aa a + W_ax x + b_a) at t
+            carried.Clear();
+            for (int step = steps - 1; step >= 0; step--)
+            {
+                int t = reverse ? steps - 1 - step : step;
+                global::System.ReadOnlySpan<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
+                // Through relu: its derivative is 1 where a > 0, else 0.
+                for (int j = 0; j < HiddenSize; j++)
+                {
+                    preactivation[j] = state[j] > 0 ? stateGradient[j] + carried[j] : 0;
+                }
+                global::RnnGen.RnnActivations.AddTo(preactivation, biasGradients);
+                global::System.ReadOnlySpan<float> input = inputs.Slice(t * 12, 12);
+                AddOuterProduct12x12(input, preactivation, inputWeightGradients);
+                if (!inputGradients.IsEmpty)
+                {
+                    MultiplyTransposedAdd12x12(inputWeights, preactivation, inputGradients.Slice(t * 12, 12));
+                }
+                global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
+                if (!previous.IsEmpty)
+                {
+                    AddOuterProduct12x12(previous, preactivation, recurrentWeightGradients);
+                }
+                carried.Clear();
+                MultiplyTransposedAdd12x12(recurrentWeights, preactivation, carried);
+            }
+            // What is still carried after the first processed step is dE/da<0>.
+            if (!initialStateGradients.IsEmpty)
+            {
+                carried.CopyTo(initialStateGradients);
+            }
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>
@@ -257,6 +453,56 @@ namespace Demo
             }
         }
 
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [6, 12] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct6x12(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[5];
+            _ = gradient[11];
+            _ = weightGradients[71];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 6; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
+            {
+                float scale = vector[i];
+                int j = 0;
+                for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 12; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [6, 12] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd6x12(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[71];
+            _ = gradient[11];
+            _ = result[5];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 6; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
+            {
+                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
+                int j = 0;
+                for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                float total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 12; j++)
+                {
+                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [12, 12] weight matrix stored row by row.</summary>
         private static void MultiplyAdd12x12(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
         {
@@ -289,6 +535,56 @@ namespace Demo
             }
         }
 
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [12, 12] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct12x12(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[11];
+            _ = gradient[11];
+            _ = weightGradients[143];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
+            {
+                float scale = vector[i];
+                int j = 0;
+                for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 12; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [12, 12] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd12x12(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[143];
+            _ = gradient[11];
+            _ = result[11];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
+            {
+                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
+                int j = 0;
+                for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                float total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 12; j++)
+                {
+                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [12, 6] weight matrix stored row by row.</summary>
         private static void MultiplyAdd12x6(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
         {
@@ -318,6 +614,56 @@ namespace Demo
                     total = float.FusedMultiplyAdd(vector[i], weights[(i * 6) + j], total);
                 }
                 accumulator[j] = total;
+            }
+        }
+
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [12, 6] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct12x6(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[11];
+            _ = gradient[5];
+            _ = weightGradients[71];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 6))
+            {
+                float scale = vector[i];
+                int j = 0;
+                for (; j <= 6 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 6; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [12, 6] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd12x6(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[71];
+            _ = gradient[5];
+            _ = result[11];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 6))
+            {
+                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
+                int j = 0;
+                for (; j <= 6 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                float total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 6; j++)
+                {
+                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
             }
         }
     }

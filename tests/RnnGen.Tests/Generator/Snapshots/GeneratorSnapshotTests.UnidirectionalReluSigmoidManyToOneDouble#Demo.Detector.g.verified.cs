@@ -69,9 +69,14 @@ namespace Demo
             global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
         }
 
-        // Every layer's output at every step, [Layers, T, LayerWidth]; it grows to the longest sequence seen and is then reused.
-        private double[] _layerOutputs = global::System.Array.Empty<double>();
+        // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
+        private double[] _inputs = global::System.Array.Empty<double>(); // x, [T, InputSize]
+        private double[] _layerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, [Layers, T, LayerWidth]
+        private double[] _logits = global::System.Array.Empty<double>(); // W_ya a + b_y before g2, [OutputSize]
+        private double[] _predictions = global::System.Array.Empty<double>(); // y, like _logits
+        private readonly double[] _initialState = new double[Layers * Directions * HiddenSize];
         private readonly double[] _finalState = new double[Layers * Directions * HiddenSize];
+        private bool _hasInitialState;
         private int _steps;
 
         /// <inheritdoc />
@@ -101,6 +106,9 @@ namespace Demo
             global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), $"[OutputSize = {OutputSize}]");
             ReserveSteps(steps);
             _steps = steps;
+            inputs.CopyTo(_inputs);
+            _hasInitialState = !initialState.IsEmpty;
+            initialState.CopyTo(_initialState);
             global::System.ReadOnlySpan<double> parameters = _parameters;
             global::System.Span<double> finalState = _finalState;
             global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
@@ -118,10 +126,13 @@ namespace Demo
                 finalState.Slice(0 * HiddenSize, HiddenSize));
 
             // Output layer once, on the top layer's final states a<T>: y = sigmoid(W_ya a + b_y).
+            global::System.Span<double> logits = _logits;
             global::System.Span<double> output = predictions;
-            parameters.Slice(HeadBias, OutputSize).CopyTo(output);
-            MultiplyAdd16x3(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), output);
+            parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
+            MultiplyAdd16x3(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+            logits.CopyTo(output);
             global::RnnGen.RnnActivations.Sigmoid(output);
+            predictions.CopyTo(_predictions);
         }
 
         // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
@@ -135,6 +146,9 @@ namespace Demo
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new double[needed];
+                _inputs = new double[steps * InputSize];
+                _logits = new double[OutputSize];
+                _predictions = new double[OutputSize];
             }
         }
 
@@ -151,12 +165,136 @@ namespace Demo
                 MultiplyAdd7x16(inputs.Slice(t * 7, 7), inputWeights, state); // + W_ax x<t>
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd16x16(previous, recurrentWeights, state); // + W_aa a<t-1>
+                    MultiplyAdd16x16(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
                 global::RnnGen.RnnActivations.Relu(state);
                 previous = state;
             }
             previous.CopyTo(finalState);
+        }
+
+        private readonly double[] _gradients = new double[ParameterCount];
+        private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
+        private readonly double[] _logitGradients = new double[OutputSize];
+        private readonly double[] _headInputGradients = new double[LayerWidth];
+        private readonly double[] _carriedGradients = new double[HiddenSize];
+        private readonly double[] _preactivationGradients = new double[HiddenSize];
+
+        /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{double})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
+        public global::System.Span<double> Gradients => _gradients;
+
+        /// <summary>Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).</summary>
+        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+
+        /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
+        /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+        public double Backward(global::System.ReadOnlySpan<double> targets) => Backward(targets, default, default);
+
+        /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
+        /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+        /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
+        public double Backward(global::System.ReadOnlySpan<double> targets, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+        {
+            int steps = _steps;
+            if (steps == 0)
+            {
+                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+            }
+            global::RnnGen.RnnArguments.RequireLength(targets.Length, OutputSize, nameof(targets), $"[OutputSize = {OutputSize}]");
+            if (!inputGradients.IsEmpty)
+            {
+                global::RnnGen.RnnArguments.RequireLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
+                inputGradients.Clear();
+            }
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            ReserveGradientSteps(steps);
+            global::System.ReadOnlySpan<double> parameters = _parameters;
+            global::System.Span<double> gradients = _gradients;
+            global::System.ReadOnlySpan<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+            global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
+            new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+            global::System.Span<double> logitGradients = _logitGradients;
+            double loss = 0;
+
+            // Output layer, once, on the top layer's final states (it belongs to a<T>): dz through the loss and g2; dW_ya += a dz, db_y += dz.
+            global::System.ReadOnlySpan<double> headInput = new(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
+            loss += global::RnnGen.RnnLossGradients.SquaredError(new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), targets, logitGradients);
+            global::RnnGen.RnnActivations.SigmoidBackward(new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), logitGradients);
+            AddOuterProduct16x3(headInput, logitGradients, gradients.Slice(HeadWeights, LayerWidth * OutputSize));
+            global::RnnGen.RnnActivations.AddTo(logitGradients, gradients.Slice(HeadBias, OutputSize));
+            global::System.Span<double> headInputGradients = _headInputGradients;
+            headInputGradients.Clear();
+            MultiplyTransposedAdd16x3(parameters.Slice(HeadWeights, LayerWidth * OutputSize), logitGradients, headInputGradients);
+            global::System.Span<double> topGradients = layer0Gradients;
+            headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
+
+            // Layer 0, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
+            BackpropagateLayer7(
+                new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
+                layer0,
+                layer0Gradients,
+                parameters.Slice(Layer0ForwardInputWeights, 7 * HiddenSize),
+                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 0 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer0ForwardInputWeights, 7 * HiddenSize),
+                gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer0ForwardBias, HiddenSize),
+                inputGradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
+                column: 0,
+                reverse: false);
+            return loss;
+        }
+
+        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing.
+        private void ReserveGradientSteps(int steps)
+        {
+            if (_layerGradients.Length < Layers * steps * LayerWidth)
+            {
+                _layerGradients = new double[Layers * steps * LayerWidth];
+            }
+        }
+
+        /// <summary>Backpropagates one direction of a layer whose input is 7 wide through every step, last processed first.</summary>
+        private void BackpropagateLayer7(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, int column, bool reverse)
+        {
+            int steps = outputs.Length / LayerWidth;
+            global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
+            global::System.Span<double> preactivation = _preactivationGradients; // dE/d(W_aa a + W_ax x + b_a) at t
+            carried.Clear();
+            for (int step = steps - 1; step >= 0; step--)
+            {
+                int t = reverse ? steps - 1 - step : step;
+                global::System.ReadOnlySpan<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
+                // Through relu: its derivative is 1 where a > 0, else 0.
+                for (int j = 0; j < HiddenSize; j++)
+                {
+                    preactivation[j] = state[j] > 0 ? stateGradient[j] + carried[j] : 0;
+                }
+                global::RnnGen.RnnActivations.AddTo(preactivation, biasGradients);
+                global::System.ReadOnlySpan<double> input = inputs.Slice(t * 7, 7);
+                AddOuterProduct7x16(input, preactivation, inputWeightGradients);
+                if (!inputGradients.IsEmpty)
+                {
+                    MultiplyTransposedAdd7x16(inputWeights, preactivation, inputGradients.Slice(t * 7, 7));
+                }
+                global::System.ReadOnlySpan<double> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
+                if (!previous.IsEmpty)
+                {
+                    AddOuterProduct16x16(previous, preactivation, recurrentWeightGradients);
+                }
+                carried.Clear();
+                MultiplyTransposedAdd16x16(recurrentWeights, preactivation, carried);
+            }
+            // What is still carried after the first processed step is dE/da<0>.
+            if (!initialStateGradients.IsEmpty)
+            {
+                carried.CopyTo(initialStateGradients);
+            }
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>
@@ -211,6 +349,56 @@ namespace Demo
             }
         }
 
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [7, 16] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct7x16(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[6];
+            _ = gradient[15];
+            _ = weightGradients[111];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 7; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
+            {
+                double scale = vector[i];
+                int j = 0;
+                for (; j <= 16 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 16; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [7, 16] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd7x16(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[111];
+            _ = gradient[15];
+            _ = result[6];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 7; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
+            {
+                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
+                int j = 0;
+                for (; j <= 16 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                double total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 16; j++)
+                {
+                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [16, 16] weight matrix stored row by row.</summary>
         private static void MultiplyAdd16x16(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
         {
@@ -243,6 +431,56 @@ namespace Demo
             }
         }
 
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [16, 16] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct16x16(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[15];
+            _ = gradient[15];
+            _ = weightGradients[255];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
+            {
+                double scale = vector[i];
+                int j = 0;
+                for (; j <= 16 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 16; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [16, 16] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd16x16(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[255];
+            _ = gradient[15];
+            _ = result[15];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
+            {
+                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
+                int j = 0;
+                for (; j <= 16 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                double total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 16; j++)
+                {
+                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [16, 3] weight matrix stored row by row.</summary>
         private static void MultiplyAdd16x3(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
         {
@@ -272,6 +510,56 @@ namespace Demo
                     total = double.FusedMultiplyAdd(vector[i], weights[(i * 3) + j], total);
                 }
                 accumulator[j] = total;
+            }
+        }
+
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [16, 3] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct16x3(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[15];
+            _ = gradient[2];
+            _ = weightGradients[47];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3))
+            {
+                double scale = vector[i];
+                int j = 0;
+                for (; j <= 3 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 3; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [16, 3] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd16x3(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[47];
+            _ = gradient[2];
+            _ = result[15];
+            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3))
+            {
+                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
+                int j = 0;
+                for (; j <= 3 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                double total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 3; j++)
+                {
+                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
             }
         }
     }

@@ -69,9 +69,14 @@ namespace Demo
             global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
         }
 
-        // Every layer's output at every step, [Layers, T, LayerWidth]; it grows to the longest sequence seen and is then reused.
-        private float[] _layerOutputs = global::System.Array.Empty<float>();
+        // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
+        private float[] _inputs = global::System.Array.Empty<float>(); // x, [T, InputSize]
+        private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
+        private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [T, OutputSize]
+        private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
+        private readonly float[] _initialState = new float[Layers * Directions * HiddenSize];
         private readonly float[] _finalState = new float[Layers * Directions * HiddenSize];
+        private bool _hasInitialState;
         private int _steps;
 
         /// <inheritdoc />
@@ -101,6 +106,9 @@ namespace Demo
             global::RnnGen.RnnArguments.RequireLength(predictions.Length, steps * OutputSize, nameof(predictions), $"[T = {steps}, OutputSize = {OutputSize}]");
             ReserveSteps(steps);
             _steps = steps;
+            inputs.CopyTo(_inputs);
+            _hasInitialState = !initialState.IsEmpty;
+            initialState.CopyTo(_initialState);
             global::System.ReadOnlySpan<float> parameters = _parameters;
             global::System.Span<float> finalState = _finalState;
             global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
@@ -121,10 +129,13 @@ namespace Demo
             global::System.ReadOnlySpan<float> top = layer0;
             for (int t = 0; t < steps; t++)
             {
+                global::System.Span<float> logits = new(_logits, t * OutputSize, OutputSize);
                 global::System.Span<float> output = predictions.Slice(t * OutputSize, OutputSize);
-                parameters.Slice(HeadBias, OutputSize).CopyTo(output);
-                MultiplyAdd5x2(top.Slice(t * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), output);
+                parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
+                MultiplyAdd5x2(top.Slice(t * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+                logits.CopyTo(output);
             }
+            predictions.CopyTo(_predictions);
         }
 
         // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
@@ -138,6 +149,9 @@ namespace Demo
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new float[needed];
+                _inputs = new float[steps * InputSize];
+                _logits = new float[steps * OutputSize];
+                _predictions = new float[steps * OutputSize];
             }
         }
 
@@ -154,12 +168,136 @@ namespace Demo
                 MultiplyAdd3x5(inputs.Slice(t * 3, 3), inputWeights, state); // + W_ax x<t>
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd5x5(previous, recurrentWeights, state); // + W_aa a<t-1>
+                    MultiplyAdd5x5(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
                 global::RnnGen.RnnActivations.Tanh(state);
                 previous = state;
             }
             previous.CopyTo(finalState);
+        }
+
+        private readonly float[] _gradients = new float[ParameterCount];
+        private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
+        private readonly float[] _logitGradients = new float[OutputSize];
+        private readonly float[] _headInputGradients = new float[LayerWidth];
+        private readonly float[] _carriedGradients = new float[HiddenSize];
+        private readonly float[] _preactivationGradients = new float[HiddenSize];
+
+        /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
+        public global::System.Span<float> Gradients => _gradients;
+
+        /// <summary>Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).</summary>
+        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+
+        /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
+        /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+        public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
+
+        /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
+        /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+        /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
+        public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+        {
+            int steps = _steps;
+            if (steps == 0)
+            {
+                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+            }
+            global::RnnGen.RnnArguments.RequireLength(targets.Length, steps * OutputSize, nameof(targets), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
+            if (!inputGradients.IsEmpty)
+            {
+                global::RnnGen.RnnArguments.RequireLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
+                inputGradients.Clear();
+            }
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            ReserveGradientSteps(steps);
+            global::System.ReadOnlySpan<float> parameters = _parameters;
+            global::System.Span<float> gradients = _gradients;
+            global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+            global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
+            new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+            global::System.Span<float> logitGradients = _logitGradients;
+            float loss = 0;
+
+            // Output layer at every step: dE/dz<t> through the loss and g2; dW_ya += a<t> dz<t>, db_y += dz<t>, dE/da<t> = W_ya dz<t>.
+            global::System.ReadOnlySpan<float> top = layer0;
+            global::System.Span<float> topGradients = layer0Gradients;
+            for (int t = 0; t < steps; t++)
+            {
+                global::System.ReadOnlySpan<float> headInput = top.Slice(t * LayerWidth, LayerWidth);
+                loss += global::RnnGen.RnnLossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), logitGradients);
+                AddOuterProduct5x2(headInput, logitGradients, gradients.Slice(HeadWeights, LayerWidth * OutputSize));
+                global::RnnGen.RnnActivations.AddTo(logitGradients, gradients.Slice(HeadBias, OutputSize));
+                MultiplyTransposedAdd5x2(parameters.Slice(HeadWeights, LayerWidth * OutputSize), logitGradients, topGradients.Slice(t * LayerWidth, LayerWidth));
+            }
+
+            // Layer 0, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
+            BackpropagateLayer3(
+                new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
+                layer0,
+                layer0Gradients,
+                parameters.Slice(Layer0ForwardInputWeights, 3 * HiddenSize),
+                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                _hasInitialState ? new global::System.ReadOnlySpan<float>(_initialState, 0 * HiddenSize, HiddenSize) : default,
+                gradients.Slice(Layer0ForwardInputWeights, 3 * HiddenSize),
+                gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
+                gradients.Slice(Layer0ForwardBias, HiddenSize),
+                inputGradients,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
+                column: 0,
+                reverse: false);
+            return loss;
+        }
+
+        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing.
+        private void ReserveGradientSteps(int steps)
+        {
+            if (_layerGradients.Length < Layers * steps * LayerWidth)
+            {
+                _layerGradients = new float[Layers * steps * LayerWidth];
+            }
+        }
+
+        /// <summary>Backpropagates one direction of a layer whose input is 3 wide through every step, last processed first.</summary>
+        private void BackpropagateLayer3(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients, int column, bool reverse)
+        {
+            int steps = outputs.Length / LayerWidth;
+            global::System.Span<float> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
+            global::System.Span<float> preactivation = _preactivationGradients; // dE/d(W_aa a + W_ax x + b_a) at t
+            carried.Clear();
+            for (int step = steps - 1; step >= 0; step--)
+            {
+                int t = reverse ? steps - 1 - step : step;
+                global::System.ReadOnlySpan<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
+                // Through tanh: its derivative is 1 - a².
+                for (int j = 0; j < HiddenSize; j++)
+                {
+                    preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
+                }
+                global::RnnGen.RnnActivations.AddTo(preactivation, biasGradients);
+                global::System.ReadOnlySpan<float> input = inputs.Slice(t * 3, 3);
+                AddOuterProduct3x5(input, preactivation, inputWeightGradients);
+                if (!inputGradients.IsEmpty)
+                {
+                    MultiplyTransposedAdd3x5(inputWeights, preactivation, inputGradients.Slice(t * 3, 3));
+                }
+                global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
+                if (!previous.IsEmpty)
+                {
+                    AddOuterProduct5x5(previous, preactivation, recurrentWeightGradients);
+                }
+                carried.Clear();
+                MultiplyTransposedAdd5x5(recurrentWeights, preactivation, carried);
+            }
+            // What is still carried after the first processed step is dE/da<0>.
+            if (!initialStateGradients.IsEmpty)
+            {
+                carried.CopyTo(initialStateGradients);
+            }
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>
@@ -214,6 +352,56 @@ namespace Demo
             }
         }
 
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [3, 5] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct3x5(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[2];
+            _ = gradient[4];
+            _ = weightGradients[14];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 3; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
+            {
+                float scale = vector[i];
+                int j = 0;
+                for (; j <= 5 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 5; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [3, 5] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd3x5(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[14];
+            _ = gradient[4];
+            _ = result[2];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 3; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
+            {
+                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
+                int j = 0;
+                for (; j <= 5 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                float total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 5; j++)
+                {
+                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [5, 5] weight matrix stored row by row.</summary>
         private static void MultiplyAdd5x5(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
         {
@@ -246,6 +434,56 @@ namespace Demo
             }
         }
 
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [5, 5] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct5x5(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[4];
+            _ = gradient[4];
+            _ = weightGradients[24];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 5; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
+            {
+                float scale = vector[i];
+                int j = 0;
+                for (; j <= 5 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 5; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [5, 5] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd5x5(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[24];
+            _ = gradient[4];
+            _ = result[4];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 5; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
+            {
+                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
+                int j = 0;
+                for (; j <= 5 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                float total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 5; j++)
+                {
+                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [5, 2] weight matrix stored row by row.</summary>
         private static void MultiplyAdd5x2(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
         {
@@ -275,6 +513,56 @@ namespace Demo
                     total = float.FusedMultiplyAdd(vector[i], weights[(i * 2) + j], total);
                 }
                 accumulator[j] = total;
+            }
+        }
+
+        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [5, 2] matrix stored row by row: the weight gradient of one step.</summary>
+        private static void AddOuterProduct5x2(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = vector[4];
+            _ = gradient[1];
+            _ = weightGradients[9];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
+            for (int i = 0; i < 5; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
+            {
+                float scale = vector[i];
+                int j = 0;
+                for (; j <= 2 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                }
+                for (; j < 2; j++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [5, 2] matrix stored row by row: a gradient sent back through the weights.</summary>
+        private static void MultiplyTransposedAdd5x2(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
+        {
+            // One bounds check per span here; every load below stays inside these bounds.
+            _ = weights[9];
+            _ = gradient[1];
+            _ = result[4];
+            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < 5; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
+            {
+                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
+                int j = 0;
+                for (; j <= 2 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                }
+                float total = global::System.Numerics.Vector.Sum(partial);
+                for (; j < 2; j++)
+                {
+                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                }
+                result[i] += total;
             }
         }
     }
