@@ -48,11 +48,9 @@ internal static class BackwardEmitter
                 ? "global::RnnGen.RnnArguments.RequireLength(targets.Length, steps * OutputSize, nameof(targets), $\"[T = {steps}, OutputSize = {OutputSize}], like the last predictions\");"
                 : "global::RnnGen.RnnArguments.RequireLength(targets.Length, OutputSize, nameof(targets), $\"[OutputSize = {OutputSize}]\");");
             writer.Block("if (!inputGradients.IsEmpty)", () =>
-            {
-                writer.Line("global::RnnGen.RnnArguments.RequireLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $\"[T = {steps}, InputSize = {InputSize}] or none\");");
-                writer.Line("inputGradients.Clear();");
-            });
+                writer.Line("global::RnnGen.RnnArguments.RequireLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $\"[T = {steps}, InputSize = {InputSize}] or none\");"));
             writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));");
+            writer.Line("inputGradients.Clear();");
             writer.Line("ReserveGradientSteps(steps);");
             writer.Line($"{readOnlySpan} parameters = _parameters;");
             writer.Line($"{span} gradients = _gradients;");

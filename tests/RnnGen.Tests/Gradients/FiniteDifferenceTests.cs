@@ -1,0 +1,201 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using CsCheck;
+using RnnGen.TestKit;
+using Xunit;
+
+namespace RnnGen.Tests.Gradients;
+
+/// <summary>
+/// The generated Backward against finite differences of the generated Forward, in double, over random shapes:
+/// I, H, O in 1..40, 1 to 3 layers, both directions, both topologies, every g1, g2 and loss, T in 1..30.
+/// </summary>
+public sealed class FiniteDifferenceTests
+{
+    private const int ShapeCount = 240;
+
+    /// <summary>A random pool of shapes, compiled once into one in-memory assembly and ordered smallest first, so CsCheck shrinks a failure toward a small shape.</summary>
+    private static readonly Lazy<(ModelShape[] Shapes, Assembly Models)> s_pool = new(() =>
+    {
+        var random = new Random(20261126);
+        ModelShape[] shapes = Enumerable.Range(0, ShapeCount).Select(_ => ModelShape.Random(random))
+            .OrderBy(s => s.Size).Select((s, index) => s with { Name = $"Shape{index}" }).ToArray();
+        return (shapes, GeneratorHarness.CompileAndLoad(string.Join("\n", shapes.Select(s => s.Declaration))));
+    });
+
+    [Fact]
+    public void BackwardMatchesFiniteDifferencesOnRandomShapes()
+    {
+        (ModelShape[] shapes, Assembly models) = s_pool.Value;
+        var checkedShapes = new ConcurrentDictionary<int, bool>();
+        Gen.Select(Gen.Int[0, ShapeCount - 1], Gen.Int[1, 30], Gen.Int)
+            .Sample(
+                (shapeIndex, steps, seed) =>
+                {
+                    ModelShape shape = shapes[shapeIndex];
+                    var model = (IRnnModel<double>)Activator.CreateInstance(models.GetType(shape.Name, throwOnError: true)!)!;
+                    GradientCheck.Run(model, shape, steps, seed);
+                    checkedShapes[shapeIndex] = true;
+                },
+                iter: 700,
+                print: sample => $"{shapes[sample.Item1]} with T = {sample.Item2}, data seed {sample.Item3}");
+        Assert.True(checkedShapes.Count >= 200, $"only {checkedShapes.Count} distinct shapes were checked");
+    }
+
+    /// <summary>A hand-picked case that exercises the initial-state gradient in every layer and direction.</summary>
+    [Fact]
+    public void InitialStateAndInputGradientsMatchFiniteDifferences()
+    {
+        var model = new Runtime.SmallClassifier();
+        var shape = new ModelShape("SmallClassifier", 2, 5, 3, 2, true, true, "Tanh", "Softmax", "CrossEntropy");
+        GradientCheck.Run(model, shape, steps: 6, seed: 5, checkAllStateEntries: true);
+    }
+}
+
+/// <summary>A model declaration drawn at random.</summary>
+public sealed record ModelShape(string Name, int Input, int Hidden, int Output, int Layers, bool Bidirectional, bool ManyToOne, string Activation, string Head, string Loss)
+{
+    public static ModelShape Random(Random random)
+    {
+        string head = new[] { "Identity", "Sigmoid", "Tanh", "Softmax" }[random.Next(4)];
+        return new ModelShape(
+            "",
+            random.Next(1, 41),
+            random.Next(1, 41),
+            random.Next(1, 41),
+            random.Next(1, 4),
+            random.Next(2) == 1,
+            random.Next(2) == 1,
+            random.Next(2) == 0 ? "Tanh" : "Relu",
+            head,
+            head == "Softmax" && random.Next(2) == 1 ? "CrossEntropy" : "SquaredError");
+    }
+
+    public int Size => Layers * (Bidirectional ? 2 : 1) * Hidden * (Input + Hidden + Output);
+
+    public string Declaration => $$"""
+        [global::RnnGen.RnnModel<double>(InputSize = {{Input}}, HiddenSize = {{Hidden}}, OutputSize = {{Output}}, Layers = {{Layers}},
+            Direction = global::RnnGen.RnnDirection.{{(Bidirectional ? "Bidirectional" : "Unidirectional")}}, Activation = global::RnnGen.RnnActivation.{{Activation}},
+            OutputActivation = global::RnnGen.OutputActivation.{{Head}}, Topology = global::RnnGen.RnnTopology.{{(ManyToOne ? "ManyToOne" : "ManyToMany")}},
+            Loss = global::RnnGen.RnnLoss.{{Loss}})]
+        public partial class {{Name}} { }
+        """;
+
+    public override string ToString() =>
+        $"I={Input} H={Hidden} O={Output} L={Layers} {(Bidirectional ? "bi" : "uni")} {Activation}/{Head}/{Loss} {(ManyToOne ? "many-to-one" : "many-to-many")}";
+}
+
+/// <summary>Compares Backward's gradients with fourth-order central differences of the loss.</summary>
+internal static class GradientCheck
+{
+    /// <summary>
+    /// Relative error bound: |analytic - numeric| / max(|analytic|, |numeric|, floor) with floor = 1e-5 (1 + |E|). The
+    /// stencil's rounding noise is about 3e-13 |E| (machine epsilon times |E| over the step), so gradients below the floor,
+    /// vanishing ones, are compared absolutely at 1e-11 (1 + |E|) instead of relatively to their own tiny size.
+    /// </summary>
+    private const double Tolerance = 1e-6;
+
+    public static void Run(IRnnModel<double> model, ModelShape shape, int steps, int seed, bool checkAllStateEntries = false)
+    {
+        var random = new Random(seed);
+        model.InitializeParameters(random);
+        int directions = shape.Bidirectional ? 2 : 1;
+        double[] inputs = Values(random, steps * shape.Input, 1.0);
+        double[] initialState = Values(random, shape.Layers * directions * shape.Hidden, 0.5);
+        int outputSteps = shape.ManyToOne ? 1 : steps;
+        double[] targets = Targets(random, shape, outputSteps);
+        var predictions = new double[outputSteps * shape.Output];
+
+        model.ZeroGradients();
+        model.Forward(inputs, initialState, predictions);
+        var inputGradients = new double[inputs.Length];
+        var stateGradients = new double[initialState.Length];
+        double loss = model.Backward(targets, inputGradients, stateGradients);
+        double[] parameterGradients = model.Gradients.ToArray();
+        Assert.Equal(model.Loss(predictions, targets), loss, Math.Max(1e-12, Math.Abs(loss) * 1e-10));
+
+        double Loss()
+        {
+            model.Forward(inputs, initialState, predictions);
+            return model.Loss(predictions, targets);
+        }
+
+        double[] parameters = model.Parameters.ToArray();
+        foreach (int index in Sample(random, parameters.Length, 8))
+        {
+            Compare($"parameter {Describe(model, index)}", parameterGradients[index], Numeric(v => { model.Parameters[index] = v; return Loss(); }, parameters[index]), loss);
+            model.Parameters[index] = parameters[index];
+        }
+        foreach (int index in Sample(random, inputs.Length, 3))
+        {
+            double original = inputs[index];
+            Compare($"input {index}", inputGradients[index], Numeric(v => { inputs[index] = v; return Loss(); }, original), loss);
+            inputs[index] = original;
+        }
+        foreach (int index in checkAllStateEntries ? Enumerable.Range(0, initialState.Length) : Sample(random, initialState.Length, 3))
+        {
+            double original = initialState[index];
+            Compare($"initial state {index}", stateGradients[index], Numeric(v => { initialState[index] = v; return Loss(); }, original), loss);
+            initialState[index] = original;
+        }
+    }
+
+    private static void Compare(string what, double analytic, double? numeric, double loss)
+    {
+        if (numeric is not { } value)
+        {
+            return; // the loss is not smooth here (a relu switching inside the stencil); nothing to compare
+        }
+        double floor = 1e-5 * (1 + Math.Abs(loss));
+        double error = Math.Abs(analytic - value) / Math.Max(Math.Max(Math.Abs(analytic), Math.Abs(value)), floor);
+        Assert.True(error < Tolerance, $"{what}: Backward gives {analytic:R}, finite differences {value:R} (relative error {error:E2})");
+    }
+
+    /// <summary>
+    /// dE/dv by the fourth-order central difference at two step sizes; null when they disagree, which means a
+    /// kink (relu) lies within the stencil, where no derivative exists to compare.
+    /// </summary>
+    private static double? Numeric(Func<double, double> lossAt, double value)
+    {
+        double Stencil(double h) => (-lossAt(value + (2 * h)) + (8 * lossAt(value + h)) - (8 * lossAt(value - h)) + lossAt(value - (2 * h))) / (12 * h);
+        double coarse = Stencil(1e-3), fine = Stencil(5e-4);
+        double scale = Math.Max(Math.Abs(coarse), Math.Abs(fine));
+        return Math.Abs(coarse - fine) <= (1e-7 * scale) + 1e-10 ? fine : null;
+    }
+
+    private static string Describe(IRnnModel<double> model, int index)
+    {
+        foreach (RnnParameterTensor tensor in model.ParameterTensors)
+        {
+            if (tensor.Layout != RnnTensorLayout.AddedBias && index >= tensor.Offset && index < tensor.Offset + tensor.Length)
+            {
+                return $"{index} ({tensor.Name})";
+            }
+        }
+        return index.ToString();
+    }
+
+    private static IEnumerable<int> Sample(Random random, int length, int count) =>
+        Enumerable.Range(0, Math.Min(length, count)).Select(_ => random.Next(length)).Distinct();
+
+    private static double[] Values(Random random, int length, double scale) =>
+        Enumerable.Range(0, length).Select(_ => scale * ((2 * random.NextDouble()) - 1)).ToArray();
+
+    private static double[] Targets(Random random, ModelShape shape, int outputSteps)
+    {
+        if (shape.Loss == "CrossEntropy")
+        {
+            // One-hot rows, as classification uses.
+            var oneHot = new double[outputSteps * shape.Output];
+            for (int t = 0; t < outputSteps; t++)
+            {
+                oneHot[(t * shape.Output) + random.Next(shape.Output)] = 1;
+            }
+            return oneHot;
+        }
+        return Values(random, outputSteps * shape.Output, 1.0);
+    }
+}
