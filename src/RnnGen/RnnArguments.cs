@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 
 namespace RnnGen;
 
@@ -26,21 +27,15 @@ public static class RnnArguments
         return length / inputSize;
     }
 
-    /// <summary>Checks that a span has exactly <paramref name="expected"/> elements.</summary>
+    /// <summary>Throws for a span that does not have the length a call needs.</summary>
     /// <param name="actual">The span's length.</param>
     /// <param name="expected">The length the call needs.</param>
     /// <param name="parameterName">The argument's name.</param>
     /// <param name="shape">The expected shape in words, e.g. <c>[T = 4, OutputSize = 3]</c>.</param>
-    /// <exception cref="ArgumentException">The lengths differ.</exception>
-    public static void RequireLength(int actual, int expected, string parameterName, string shape)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException(
-                $"{parameterName} has {actual} values; expected {expected} ({shape}).",
-                parameterName);
-        }
-    }
+    /// <exception cref="ArgumentException">Always.</exception>
+    [DoesNotReturn]
+    public static void ThrowWrongLength(int actual, int expected, string parameterName, string shape) =>
+        throw new ArgumentException($"{parameterName} has {actual} values; expected {expected} ({shape}).", parameterName);
 
     /// <summary>Checks an optional initial state: empty (zeros) or [<paramref name="rows"/>, <paramref name="hiddenSize"/>].</summary>
     /// <exception cref="ArgumentException">The state is neither empty nor of that size.</exception>

@@ -19,10 +19,13 @@ public static class GeneratorHarness
     private static readonly ImmutableArray<MetadataReference> s_references =
         [.. Basic.Reference.Assemblies.Net100.References.All, MetadataReference.CreateFromFile(typeof(IRnnModel<>).Assembly.Location)];
 
+    private static int s_compilationCount;
+
     /// <summary>Compiles <paramref name="sources"/> without the generator.</summary>
     public static CSharpCompilation CreateCompilation(params string[] sources) =>
         CSharpCompilation.Create(
-            "RnnGenTestModels",
+            // A fresh name each time: several model assemblies may be loaded into one process.
+            $"RnnGenTestModels{System.Threading.Interlocked.Increment(ref s_compilationCount)}",
             sources.Select((source, index) => CSharpSyntaxTree.ParseText(source, s_parseOptions, path: $"Models{index}.cs")),
             s_references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));

@@ -44,11 +44,16 @@ internal static class BackwardEmitter
             writer.Line("int steps = _steps;");
             writer.Block("if (steps == 0)", () =>
                 writer.Line("throw new global::System.InvalidOperationException(\"Backward backpropagates the last forward pass, and no Forward call has run yet.\");"));
-            writer.Line(manyToMany
-                ? "global::RnnGen.RnnArguments.RequireLength(targets.Length, steps * OutputSize, nameof(targets), $\"[T = {steps}, OutputSize = {OutputSize}], like the last predictions\");"
-                : "global::RnnGen.RnnArguments.RequireLength(targets.Length, OutputSize, nameof(targets), $\"[OutputSize = {OutputSize}]\");");
+            if (manyToMany)
+            {
+                ArgumentCheck.Length(writer, "targets", "steps * OutputSize", "$\"[T = {steps}, OutputSize = {OutputSize}], like the last predictions\"");
+            }
+            else
+            {
+                ArgumentCheck.Length(writer, "targets", "OutputSize", "$\"[OutputSize = {OutputSize}]\"");
+            }
             writer.Block("if (!inputGradients.IsEmpty)", () =>
-                writer.Line("global::RnnGen.RnnArguments.RequireLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $\"[T = {steps}, InputSize = {InputSize}] or none\");"));
+                ArgumentCheck.Length(writer, "inputGradients", "steps * InputSize", "$\"[T = {steps}, InputSize = {InputSize}] or none\""));
             writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));");
             writer.Line("inputGradients.Clear();");
             writer.Line("ReserveGradientSteps(steps);");

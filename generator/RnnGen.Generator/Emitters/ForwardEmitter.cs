@@ -49,9 +49,14 @@ internal static class ForwardEmitter
         {
             writer.Line("int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));");
             writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, Layers * Directions, HiddenSize, nameof(initialState));");
-            writer.Line(manyToMany
-                ? "global::RnnGen.RnnArguments.RequireLength(predictions.Length, steps * OutputSize, nameof(predictions), $\"[T = {steps}, OutputSize = {OutputSize}]\");"
-                : "global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), $\"[OutputSize = {OutputSize}]\");");
+            if (manyToMany)
+            {
+                ArgumentCheck.Length(writer, "predictions", "steps * OutputSize", "$\"[T = {steps}, OutputSize = {OutputSize}]\"");
+            }
+            else
+            {
+                ArgumentCheck.Length(writer, "predictions", "OutputSize", "$\"[OutputSize = {OutputSize}]\"");
+            }
             writer.Line("ReserveSteps(steps);");
             writer.Line("_steps = steps;");
             writer.Line("inputs.CopyTo(_inputs);");

@@ -18,7 +18,7 @@ internal static class LossEmitter
         writer.Block($"public {t} Loss(global::System.ReadOnlySpan<{t}> predictions, global::System.ReadOnlySpan<{t}> targets)", () =>
         {
             writer.Line("int outputSteps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));");
-            writer.Line("global::RnnGen.RnnArguments.RequireLength(targets.Length, predictions.Length, nameof(targets), $\"[{outputSteps}, OutputSize = {OutputSize}], like predictions\");");
+            ArgumentCheck.Length(writer, "targets", "predictions.Length", "$\"[{outputSteps}, OutputSize = {OutputSize}], like predictions\"");
             writer.Line($"return global::RnnGen.RnnLossFunctions.{model.Loss}(predictions, targets);");
         });
     }

@@ -122,34 +122,9 @@ public static class RnnWeights
     internal static void Save<T>(IRnnModel<T> model, string path, Func<Stream, Stream> wrapTemporaryFile)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string fullPath = Path.GetFullPath(path);
-        string fileName = Path.GetFileName(fullPath);
-        string? directory = Path.GetDirectoryName(fullPath);
-        if (fileName.Length == 0 || directory is null)
-        {
-            throw new ArgumentException($"'{path}' names a folder, not a file.", nameof(path));
-        }
-
         // A bad model fails here, before the disk is touched.
         SafeTensorsWriter writer = CreateWriter(model);
-        string temporaryPath = Path.Combine(directory, $".{fileName}.{Path.GetRandomFileName()}.tmp");
-        var temporaryFile = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-        try
-        {
-            using (temporaryFile)
-            {
-                writer.WriteTo(wrapTemporaryFile(temporaryFile));
-                temporaryFile.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporaryPath, fullPath, overwrite: true);
-        }
-        catch
-        {
-            DeleteIfPossible(temporaryPath);
-            throw;
-        }
+        AtomicFile.Write(path, writer.WriteTo, wrapTemporaryFile);
     }
 
     private static SafeTensorsWriter CreateWriter<T>(IRnnModel<T> model)
@@ -241,22 +216,6 @@ public static class RnnWeights
             throw new ArgumentException(
                 $"The model's parameter tensor '{tensor.Name}' ({tensor.Layout} {tensor.ShapeText} at offset {tensor.Offset}) does not fit its {parameterCount}-element parameter buffer.",
                 "model");
-        }
-    }
-
-    private static void DeleteIfPossible(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // The original failure matters more than a leftover temporary file.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // As above.
         }
     }
 }

@@ -111,7 +111,10 @@ namespace Demo
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
             global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, Layers * Directions, HiddenSize, nameof(initialState));
-            global::RnnGen.RnnArguments.RequireLength(predictions.Length, steps * OutputSize, nameof(predictions), $"[T = {steps}, OutputSize = {OutputSize}]");
+            if (predictions.Length != steps * OutputSize)
+            {
+                global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, steps * OutputSize, nameof(predictions), $"[T = {steps}, OutputSize = {OutputSize}]");
+            }
             ReserveSteps(steps);
             _steps = steps;
             inputs.CopyTo(_inputs);
@@ -227,13 +230,19 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
             }
-            global::RnnGen.RnnArguments.RequireLength(targets.Length, steps * OutputSize, nameof(targets), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
+            if (targets.Length != steps * OutputSize)
+            {
+                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, steps * OutputSize, nameof(targets), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
+            }
             if (!inputGradients.IsEmpty)
             {
-                global::RnnGen.RnnArguments.RequireLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                inputGradients.Clear();
+                if (inputGradients.Length != steps * InputSize)
+                {
+                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
+                }
             }
             global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            inputGradients.Clear();
             ReserveGradientSteps(steps);
             global::System.ReadOnlySpan<float> parameters = _parameters;
             global::System.Span<float> gradients = _gradients;
@@ -345,7 +354,10 @@ namespace Demo
         public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
         {
             int outputSteps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            global::RnnGen.RnnArguments.RequireLength(targets.Length, predictions.Length, nameof(targets), $"[{outputSteps}, OutputSize = {OutputSize}], like predictions");
+            if (targets.Length != predictions.Length)
+            {
+                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, predictions.Length, nameof(targets), $"[{outputSteps}, OutputSize = {OutputSize}], like predictions");
+            }
             return global::RnnGen.RnnLossFunctions.SquaredError(predictions, targets);
         }
 

@@ -103,7 +103,10 @@ namespace Demo
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
             global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, Layers * Directions, HiddenSize, nameof(initialState));
-            global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), $"[OutputSize = {OutputSize}]");
+            if (predictions.Length != OutputSize)
+            {
+                global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, OutputSize, nameof(predictions), $"[OutputSize = {OutputSize}]");
+            }
             ReserveSteps(steps);
             _steps = steps;
             inputs.CopyTo(_inputs);
@@ -203,13 +206,19 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
             }
-            global::RnnGen.RnnArguments.RequireLength(targets.Length, OutputSize, nameof(targets), $"[OutputSize = {OutputSize}]");
+            if (targets.Length != OutputSize)
+            {
+                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, OutputSize, nameof(targets), $"[OutputSize = {OutputSize}]");
+            }
             if (!inputGradients.IsEmpty)
             {
-                global::RnnGen.RnnArguments.RequireLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                inputGradients.Clear();
+                if (inputGradients.Length != steps * InputSize)
+                {
+                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
+                }
             }
             global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            inputGradients.Clear();
             ReserveGradientSteps(steps);
             global::System.ReadOnlySpan<double> parameters = _parameters;
             global::System.Span<double> gradients = _gradients;
@@ -304,7 +313,10 @@ namespace Demo
         public double Loss(global::System.ReadOnlySpan<double> predictions, global::System.ReadOnlySpan<double> targets)
         {
             int outputSteps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            global::RnnGen.RnnArguments.RequireLength(targets.Length, predictions.Length, nameof(targets), $"[{outputSteps}, OutputSize = {OutputSize}], like predictions");
+            if (targets.Length != predictions.Length)
+            {
+                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, predictions.Length, nameof(targets), $"[{outputSteps}, OutputSize = {OutputSize}], like predictions");
+            }
             return global::RnnGen.RnnLossFunctions.SquaredError(predictions, targets);
         }
 

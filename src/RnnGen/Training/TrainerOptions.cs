@@ -1,0 +1,29 @@
+using System;
+
+namespace RnnGen;
+
+/// <summary>How <see cref="RnnTrainer{TModel, T}"/> trains; the trainer validates the values when it is created.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>The number of sequences per optimizer step, ≥ 1 (the last batch of an epoch may be smaller).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>The number of passes over the data that <see cref="RnnTrainer{TModel, T}.Train"/> makes, ≥ 1.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Seeds the shuffling of the sequences before each epoch.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>When set, the batch gradient is clipped to this global L2 norm (finite, &gt; 0) before the optimizer step; null for no clipping.</summary>
+    public double? MaxGradientNorm { get; init; }
+
+    /// <summary>
+    /// Null for full backpropagation through time; k ≥ 1 to split each sequence into windows of k steps (the last
+    /// may be shorter), each backpropagated alone, with the previous window's final state as its initial state.
+    /// Valid only for many-to-many models.
+    /// </summary>
+    public int? TruncationWindow { get; init; }
+
+    /// <summary>The number of workers (model copies, each run on its own thread) that share a batch, ≥ 1.</summary>
+    public int DegreeOfParallelism { get; init; } = Math.Min(2, Environment.ProcessorCount);
+}

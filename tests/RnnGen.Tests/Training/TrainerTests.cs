@@ -1,0 +1,225 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using RnnGen;
+using RnnGen.Tests.Runtime;
+using Xunit;
+
+namespace RnnGen.Tests.Training;
+
+/// <summary>RnnTrainer on generated models and on the hand-written <see cref="LinearModel"/>.</summary>
+public sealed class TrainerTests
+{
+    [Fact]
+    public void SameSeedGivesBitIdenticalWeightsWithTwoWorkers()
+    {
+        var options = new TrainerOptions { BatchSize = 3, Epochs = 2, Seed = 7, MaxGradientNorm = 1.0, DegreeOfParallelism = 2 };
+        TrainingSequence<double>[] data = ClassifierData(count: 8);
+
+        long[] first = Bits(TrainClassifier(options, data));
+        long[] second = Bits(TrainClassifier(options, data));
+        long[] otherSeed = Bits(TrainClassifier(options with { Seed = 8 }, data));
+
+        Assert.Equal(first, second);
+        Assert.NotEqual(first, otherSeed);
+    }
+
+    /// <summary>With two sequences and two workers each worker takes one, so the model's gradient must be exactly (g1 + g2) / 2.</summary>
+    [Fact]
+    public void BatchGradientIsTheMeanOfThePerSequenceGradients()
+    {
+        TrainingSequence<double>[] data = ClassifierData(count: 2);
+        var model = new SmallClassifier();
+        model.InitializeParameters(new Random(1));
+        double[] expected = new double[model.Parameters.Length];
+        foreach (TrainingSequence<double> sequence in data)
+        {
+            var single = new SmallClassifier();
+            model.Parameters.CopyTo(single.Parameters);
+            single.Forward(sequence.Inputs, sequence.InitialState, new double[SmallClassifier.OutputSize]);
+            single.Backward(sequence.Targets, default, default);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                expected[i] += single.Gradients[i];
+            }
+        }
+
+        var trainer = new RnnTrainer<SmallClassifier, double>(model, new SgdOptimizer<double>(model.Parameters.Length, 0.1), new TrainerOptions { BatchSize = 2, DegreeOfParallelism = 2 });
+        trainer.TrainEpoch(data);
+
+        Assert.Equal(expected.Select(g => g / 2).ToArray(), model.Gradients.ToArray());
+        Assert.Equal(1, trainer.Step);
+    }
+
+    [Fact]
+    public void NaNGradientThrowsNamingStepAndTensorAndKeepsTheLastGoodWeights()
+    {
+        var model = new LinearModel();
+        model.InitializeParameters(new Random(3));
+        var optimizer = new AdamOptimizer<double>(3, learningRate: 0.01);
+        var trainer = new RnnTrainer<LinearModel, double>(model, optimizer, new TrainerOptions { BatchSize = 1, DegreeOfParallelism = 2 });
+        trainer.TrainEpoch(LinearData(count: 3, new Random(4)));
+        double[] weightsAfterStep3 = model.Parameters.ToArray();
+        double[] firstMomentAfterStep3 = optimizer.FirstMoment.ToArray();
+
+        TrainingSequence<double>[] poisoned = [new([1.0, 2.0, 3.0, 4.0], [0.5, LinearModel.NaNGradientTarget])];
+        var exception = Assert.Throws<TrainingDivergedException>(() => trainer.TrainEpoch(poisoned));
+
+        Assert.Equal(4, exception.Step);
+        Assert.Equal("head.bias", exception.TensorName);
+        Assert.Contains("step 4", exception.Message);
+        Assert.Contains("'head.bias'", exception.Message);
+        Assert.Equal(weightsAfterStep3, model.Parameters.ToArray());
+        Assert.Equal(firstMomentAfterStep3, optimizer.FirstMoment.ToArray());
+        Assert.Equal(3, optimizer.StepCount);
+        Assert.Equal(3, trainer.Step);
+    }
+
+    [Fact]
+    public void NonFiniteLossAloneNamesNoTensorAndAddedBiasEntriesNeverNameAnIndex()
+    {
+        RnnParameterTensor[] tensors = new LinearModel().ParameterTensors.ToArray();
+
+        var lossOnly = Assert.Throws<TrainingDivergedException>(() => TrainingDivergedException.ThrowIfNotFinite(7, double.PositiveInfinity, [0.0, 0.0, 0.0], tensors));
+        Assert.Equal(7, lossOnly.Step);
+        Assert.Null(lossOnly.TensorName);
+        Assert.Contains("loss", lossOnly.Message);
+
+        var gradient = Assert.Throws<TrainingDivergedException>(() => TrainingDivergedException.ThrowIfNotFinite(2, 1.0, [0.0, 0.0, double.NegativeInfinity], tensors));
+        Assert.Equal("head.bias", gradient.TensorName);
+        Assert.Equal("head.weight", Assert.Throws<TrainingDivergedException>(() => TrainingDivergedException.ThrowIfNotFinite(2, 1.0, [0.0, double.NaN, 0.0], tensors)).TensorName);
+    }
+
+    /// <summary>Windows of 3 over 7 steps (3, 3, 1), each backpropagated alone from the previous window's final state, done by hand.</summary>
+    [Fact]
+    public void TruncatedBackpropagationEqualsManualWindowedCalls()
+    {
+        double[] inputs = [0.3, -0.7, 1.1, 0.2, -0.4, 0.9, -1.3];
+        double[] targets = [0.1, 0.9, 0.4, 0.6, 0.2, 0.8, 0.5];
+        double[] initialState = [0.25, -0.5];
+        var start = new ReluSigmoidCell();
+        start.InitializeParameters(new Random(5));
+
+        var manual = new ReluSigmoidCell();
+        start.Parameters.CopyTo(manual.Parameters);
+        manual.ZeroGradients();
+        double[] state = initialState;
+        double manualLoss = 0;
+        foreach ((int first, int length) in new[] { (0, 3), (3, 3), (6, 1) })
+        {
+            manual.Forward(inputs.AsSpan(first, length), state, new double[length]);
+            manualLoss += manual.Backward(targets.AsSpan(first, length), default, default);
+            state = manual.FinalState.ToArray();
+        }
+
+        double[] manualGradients = manual.Gradients.ToArray();
+        new SgdOptimizer<double>(manual.Parameters.Length, 0.1).Step(manual.Parameters, manualGradients);
+
+        var trained = new ReluSigmoidCell();
+        start.Parameters.CopyTo(trained.Parameters);
+        var trainer = new RnnTrainer<ReluSigmoidCell, double>(trained, new SgdOptimizer<double>(trained.Parameters.Length, 0.1), new TrainerOptions { BatchSize = 1, TruncationWindow = 3, DegreeOfParallelism = 1 });
+        double loss = trainer.TrainEpoch([new(inputs, targets, initialState)]);
+
+        Assert.Equal(manualLoss, loss);
+        Assert.Equal(manualGradients, trained.Gradients.ToArray());
+        Assert.Equal(manual.Parameters.ToArray(), trained.Parameters.ToArray());
+
+        // Full backpropagation differs, so the comparison above would notice truncation being ignored.
+        var full = new ReluSigmoidCell();
+        start.Parameters.CopyTo(full.Parameters);
+        new RnnTrainer<ReluSigmoidCell, double>(full, new SgdOptimizer<double>(full.Parameters.Length, 0.1), new TrainerOptions { BatchSize = 1, DegreeOfParallelism = 1 })
+            .TrainEpoch([new(inputs, targets, initialState)]);
+        Assert.NotEqual(manualGradients, full.Gradients.ToArray());
+    }
+
+    [Fact]
+    public void TruncationOfAManyToOneModelIsRejected()
+    {
+        var model = new SmallClassifier();
+        var exception = Assert.Throws<ArgumentException>(() => new RnnTrainer<SmallClassifier, double>(
+            model, new AdamOptimizer<double>(model.Parameters.Length), new TrainerOptions { TruncationWindow = 4 }));
+        Assert.Contains("many-to-many", exception.Message);
+    }
+
+    [Fact]
+    public void BadOptionsAndSequencesAreRejectedBeforeAnyStep()
+    {
+        var model = new LinearModel();
+        var adam = new AdamOptimizer<double>(3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RnnTrainer<LinearModel, double>(model, adam, new TrainerOptions { BatchSize = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RnnTrainer<LinearModel, double>(model, adam, new TrainerOptions { MaxGradientNorm = -1 }));
+        Assert.Throws<ArgumentException>(() => new RnnTrainer<LinearModel, double>(model, new AdamOptimizer<double>(4), new TrainerOptions()));
+
+        var trainer = new RnnTrainer<LinearModel, double>(model, adam, new TrainerOptions { BatchSize = 1 });
+        TrainingSequence<double>[] data = [new([1.0, 2.0], [0.5]), new([1.0, 2.0, 3.0], [0.5])];
+        var exception = Assert.Throws<ArgumentException>(() => trainer.TrainEpoch(data));
+        Assert.Contains("Sequence 1", exception.Message);
+        Assert.Equal(0, trainer.Step);
+        Assert.Throws<ArgumentException>(() => trainer.TrainEpoch([]));
+    }
+
+    [Fact]
+    public void TrainingFitsALinearTargetAndReportsEveryEpoch()
+    {
+        var model = new LinearModel();
+        var trainer = new RnnTrainer<LinearModel, double>(model, new AdamOptimizer<double>(3, learningRate: 0.05), new TrainerOptions { BatchSize = 4, Epochs = 60, Seed = 1 });
+        TrainingSequence<double>[] data = LinearData(count: 16, new Random(6));
+        var log = new StringWriter();
+
+        double firstLoss = trainer.TrainEpoch(data);
+        double lastLoss = trainer.Train(data, new ConsoleProgressReporter(log));
+
+        Assert.True(lastLoss < firstLoss / 100, $"loss {firstLoss} -> {lastLoss}");
+        Assert.Equal([0.5, -1.5, 0.25], model.Parameters.ToArray().Select(p => Math.Round(p, 2)).ToArray());
+        string[] lines = log.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(60, lines.Length);
+        Assert.Matches(@"^epoch 60/60  loss \S+  elapsed \d\d:\d\d  remaining ~00:00$", lines[^1]);
+    }
+
+    [Fact]
+    public void ConsoleProgressReporterPrintsTheDocumentedLine()
+    {
+        var log = new StringWriter();
+        var reporter = new ConsoleProgressReporter(log);
+        reporter.Report(new TrainingProgress(3, 20, 0.123449, TimeSpan.FromSeconds(12.7), TimeSpan.FromSeconds(40)));
+        reporter.Report(new TrainingProgress(1, 2, 2e-7, TimeSpan.FromMinutes(75), TimeSpan.FromMinutes(75)));
+        Assert.Equal(
+            "epoch 3/20  loss 0.1234  elapsed 00:12  remaining ~00:40" + Environment.NewLine
+            + "epoch 1/2  loss 2E-07  elapsed 1:15:00  remaining ~1:15:00" + Environment.NewLine,
+            log.ToString());
+    }
+
+    /// <summary>A many-to-one, bidirectional, two-layer softmax model; sequences of 1 to 6 steps with random inputs and one-hot targets.</summary>
+    internal static TrainingSequence<double>[] ClassifierData(int count)
+    {
+        var random = new Random(2);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            int steps = 1 + (i % 6);
+            double[] inputs = Enumerable.Range(0, steps * SmallClassifier.InputSize).Select(_ => random.NextDouble() - 0.5).ToArray();
+            double[] targets = new double[SmallClassifier.OutputSize];
+            targets[i % SmallClassifier.OutputSize] = 1;
+            return new TrainingSequence<double>(inputs, targets);
+        }).ToArray();
+    }
+
+    /// <summary>Sequences of 1 to 4 steps with targets y = 0.5·x0 - 1.5·x1 + 0.25, which <see cref="LinearModel"/> can fit exactly.</summary>
+    internal static TrainingSequence<double>[] LinearData(int count, Random random) => Enumerable.Range(0, count).Select(i =>
+    {
+        int steps = 1 + (i % 4);
+        double[] inputs = Enumerable.Range(0, steps * 2).Select(_ => random.NextDouble() - 0.5).ToArray();
+        double[] targets = Enumerable.Range(0, steps).Select(t => (0.5 * inputs[2 * t]) - (1.5 * inputs[(2 * t) + 1]) + 0.25).ToArray();
+        return new TrainingSequence<double>(inputs, targets);
+    }).ToArray();
+
+    private static double[] TrainClassifier(TrainerOptions options, IReadOnlyList<TrainingSequence<double>> data)
+    {
+        var model = new SmallClassifier();
+        model.InitializeParameters(new Random(1));
+        new RnnTrainer<SmallClassifier, double>(model, new AdamOptimizer<double>(model.Parameters.Length, learningRate: 0.01), options).Train(data);
+        return model.Parameters.ToArray();
+    }
+
+    private static long[] Bits(double[] values) => Array.ConvertAll(values, BitConverter.DoubleToInt64Bits);
+}
