@@ -23,20 +23,19 @@ var trainer = new RnnTrainer<AddingModel, float>(model, optimizer, options);
 
 Console.WriteLine($"Adding problem, T = {steps}: {training.Count} training and {test.Count} test sequences; {AddingModel.ParameterCount} parameters, {options.DegreeOfParallelism} worker(s).");
 var losses = new List<double>();
+var reporter = new ConsoleProgressReporter();
 var clock = Stopwatch.StartNew();
 for (int epoch = 1; epoch <= epochs; epoch++)
 {
-    // The training loss is the mean per-sequence squared error of the epoch's batches.
-    trainer.TrainEpoch(training);
-    (double testError, _) = AddingTask.Evaluate(model, test);
-    losses.Add(testError);
-    TimeSpan remaining = clock.Elapsed / epoch * (epochs - epoch);
-    Console.WriteLine($"epoch {epoch,3}/{epochs}  test MSE {testError:0.00000}  elapsed {clock.Elapsed:mm\\:ss}  remaining ~{remaining:mm\\:ss}");
+    // The reported loss is the epoch's mean per-sequence training loss; the curve shows the test error.
+    double trainingLoss = trainer.TrainEpoch(training);
+    reporter.Report(new TrainingProgress(epoch, epochs, trainingLoss, clock.Elapsed, clock.Elapsed / epoch * (epochs - epoch)));
+    losses.Add(AddingTask.Evaluate(model, test).Model);
 }
 
 (double finalError, double baseline) = AddingTask.Evaluate(model, test);
 string curve = Path.Combine(Environment.CurrentDirectory, "adding-problem-loss.svg");
-LossCurve.WriteSvg(curve, losses, baseline, $"Vanilla RNN on the adding problem, T = {steps}");
+LossCurve.WriteSvg(curve, losses, baseline, $"Vanilla RNN on the adding problem, T = {steps}: test error per epoch");
 Console.WriteLine();
 Console.WriteLine($"Test MSE {finalError:0.00000} against {baseline:0.00000} for always predicting 1 ({baseline / finalError:0.0}x lower), after {clock.Elapsed.TotalSeconds:0} s.");
 Console.WriteLine($"Loss curve: {curve}");
