@@ -47,11 +47,7 @@ public static class RnnActivations
     public static void Softmax<T>(Span<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        T max = values[0];
-        for (int j = 1; j < values.Length; j++)
-        {
-            max = T.Max(max, values[j]);
-        }
+        T max = Max<T>(values);
         T sum = T.Zero;
         for (int j = 0; j < values.Length; j++)
         {
@@ -113,5 +109,17 @@ public static class RnnActivations
         {
             destination[j] += values[j];
         }
+    }
+
+    /// <summary>The largest of one step's values, subtracted before exponentiating so large values do not overflow.</summary>
+    internal static T Max<T>(ReadOnlySpan<T> values)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T max = values[0];
+        for (int j = 1; j < values.Length; j++)
+        {
+            max = T.Max(max, values[j]);
+        }
+        return max;
     }
 }

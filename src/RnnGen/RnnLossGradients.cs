@@ -30,11 +30,7 @@ public static class RnnLossGradients
     public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets, Span<T> logitGradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        T max = logits[0];
-        for (int j = 1; j < logits.Length; j++)
-        {
-            max = T.Max(max, logits[j]);
-        }
+        T max = RnnActivations.Max(logits);
         T sum = T.Zero;
         for (int j = 0; j < logits.Length; j++)
         {
