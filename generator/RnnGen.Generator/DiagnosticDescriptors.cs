@@ -60,4 +60,16 @@ internal static class DiagnosticDescriptors
         "Argument is not a constant of the expected type",
         "{0} must be a constant {1}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor StreamingNeedsUnidirectional = new DiagnosticDescriptor(
+        "RNNGEN010",
+        "Only unidirectional models can stream",
+        "{0} needs the whole sequence before the first output of its reverse direction, so it cannot run step by step; use Direction = Unidirectional",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor FeedbackNeedsMatchingSizes = new DiagnosticDescriptor(
+        "RNNGEN011",
+        "Output cannot become the next input",
+        "Topology = OneToMany feeds each output back as the next input, so InputSize ({0}) must equal OutputSize ({1})",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

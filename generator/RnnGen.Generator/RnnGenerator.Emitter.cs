@@ -17,7 +17,7 @@ public sealed partial class RnnGenerator
             writer.Line("#nullable enable");
             writer.Line();
             WithNamespace(writer, model, () => WithContainingTypes(writer, model, 0, () =>
-                writer.Block($"partial class {model.ClassName} : global::RnnGen.IRnnModel<{model.T}>", () =>
+                writer.Block($"partial class {model.ClassName} : {Interfaces(model)}", () =>
                 {
                     ShapeEmitter.Emit(writer, model);
                     writer.Line();
@@ -27,6 +27,11 @@ public sealed partial class RnnGenerator
                     writer.Line();
                     BackwardEmitter.Emit(writer, model, layout);
                     writer.Line();
+                    if (model.HasStep)
+                    {
+                        StreamingEmitter.Emit(writer, model);
+                        writer.Line();
+                    }
                     LossEmitter.Emit(writer, model);
                     writer.Line();
                     WeightsIoEmitter.Emit(writer);
@@ -35,6 +40,13 @@ public sealed partial class RnnGenerator
                 })));
             return writer.ToString();
         }
+
+        private static string Interfaces(ModelSpec model) => model switch
+        {
+            { Topology: Topology.OneToMany } => $"global::RnnGen.IRnnGenerator<{model.T}>",
+            { Streaming: true } => $"global::RnnGen.IRnnModel<{model.T}>, global::RnnGen.IRnnStreaming<{model.T}>",
+            _ => $"global::RnnGen.IRnnModel<{model.T}>",
+        };
 
         private static void WithNamespace(SourceWriter writer, ModelSpec model, Action body)
         {

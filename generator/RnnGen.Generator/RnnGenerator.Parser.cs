@@ -60,18 +60,31 @@ public sealed partial class RnnGenerator
             Topology? topology = arguments.Enum<Topology>("Topology", "RnnTopology");
             Loss? loss = arguments.Enum<Loss>("Loss", "RnnLoss");
 
+            bool? streaming = arguments.Flag("Streaming");
+
             if (loss == Loss.CrossEntropy && outputActivation is { } head && head != OutputActivation.Softmax)
             {
                 Report(DiagnosticDescriptors.CrossEntropyNeedsSoftmax, arguments.LocationOf("Loss"), head.ToString());
+            }
+            if (direction == Direction.Bidirectional && (streaming == true || topology == Topology.OneToMany))
+            {
+                string argument = streaming == true ? "Streaming" : "Topology";
+                Report(DiagnosticDescriptors.StreamingNeedsUnidirectional, arguments.LocationOf(argument),
+                    streaming == true ? "A bidirectional model with Streaming = true" : "A bidirectional one-to-many model");
+            }
+            if (topology == Topology.OneToMany && inputSize is { } x && outputSize is { } y && x != y)
+            {
+                Report(DiagnosticDescriptors.FeedbackNeedsMatchingSizes, arguments.LocationOf("Topology"), x.ToString(), y.ToString());
             }
 
             ModelSpec? model = null;
             if (diagnostics.Count == 0
                 && elementType is { } t && inputSize is { } i && hiddenSize is { } h && outputSize is { } o && layers is { } l
-                && direction is { } d && activation is { } g1 && outputActivation is { } g2 && topology is { } topo && loss is { } e)
+                && direction is { } d && activation is { } g1 && outputActivation is { } g2 && topology is { } topo && loss is { } e
+                && streaming is { } stream)
             {
                 string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e);
+                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream);
             }
             return new ParseResult(model, diagnostics.ToEquatableArray());
         }
@@ -160,6 +173,20 @@ public sealed partial class RnnGenerator
                 if (value < 1 || value > max)
                 {
                     report(DiagnosticDescriptors.ValueOutOfRange, LocationOf(name), [name, value.ToString(), max.ToString()]);
+                    return null;
+                }
+                return value;
+            }
+
+            public bool? Flag(string name)
+            {
+                if (!TryGet(name, out TypedConstant constant))
+                {
+                    return false;
+                }
+                if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not bool value)
+                {
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "bool"]);
                     return null;
                 }
                 return value;

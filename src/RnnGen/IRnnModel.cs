@@ -55,6 +55,15 @@ public interface IRnnModel<T>
     /// <param name="inputGradients">Receives dE/dx, [T, InputSize], or empty when not wanted.</param>
     /// <param name="initialStateGradients">Receives dE/da&lt;0&gt;, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
     T Backward(ReadOnlySpan<T> targets, Span<T> inputGradients, Span<T> initialStateGradients);
+
+    /// <summary>
+    /// Backpropagates a gradient that arrives from outside, dE/d(predictions) of the last forward pass (for a model whose
+    /// outputs feed another model, such as an encoder whose output initialises a decoder), and adds dE/dθ to <see cref="Gradients"/>.
+    /// </summary>
+    /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
+    /// <param name="inputGradients">Receives dE/dx, [T, InputSize], or empty when not wanted.</param>
+    /// <param name="initialStateGradients">Receives dE/da&lt;0&gt;, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+    void BackwardFromPredictionGradients(ReadOnlySpan<T> predictionGradients, Span<T> inputGradients, Span<T> initialStateGradients);
 }
 
 /// <summary>The declared shape of a generated network.</summary>
@@ -80,4 +89,39 @@ public readonly record struct RnnShape(
 {
     /// <summary>1 for a unidirectional network, 2 for a bidirectional one.</summary>
     public int Directions => Direction == RnnDirection.Bidirectional ? 2 : 1;
+}
+
+/// <summary>Streaming inference, generated for unidirectional models declared with <c>Streaming = true</c> and for one-to-many models.</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface IRnnStreaming<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>Every layer's current hidden state, [Layers, HiddenSize].</summary>
+    ReadOnlySpan<T> StreamState { get; }
+
+    /// <summary>Advances one time step: reads x&lt;t&gt; [InputSize], updates the kept state and writes y&lt;t&gt; [OutputSize]. Allocates nothing.</summary>
+    void Step(ReadOnlySpan<T> input, Span<T> output);
+
+    /// <summary>Sets the kept state to zeros.</summary>
+    void Reset();
+
+    /// <summary>Sets the kept state to <paramref name="initialState"/>, [Layers, HiddenSize].</summary>
+    void Reset(ReadOnlySpan<T> initialState);
+}
+
+/// <summary>Generation by feedback, generated for one-to-many models.</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface IRnnGenerator<T> : IRnnModel<T>, IRnnStreaming<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// Generates a sequence: x&lt;1&gt; = <paramref name="firstInput"/>, then each output (as <paramref name="options"/> chooses
+    /// it) becomes the next input, until <paramref name="outputs"/> is full or the end token is produced.
+    /// </summary>
+    /// <param name="firstInput">x&lt;1&gt;, [InputSize] (e.g. a start token).</param>
+    /// <param name="initialState">a&lt;0&gt;, [Layers, HiddenSize] (e.g. from an encoder), or empty for zeros.</param>
+    /// <param name="outputs">Receives y&lt;1..&gt;, [maximum length, OutputSize].</param>
+    /// <param name="options">How each output becomes the next input, and when to stop.</param>
+    /// <returns>The number of steps generated (the end token's step included).</returns>
+    int Generate(ReadOnlySpan<T> firstInput, ReadOnlySpan<T> initialState, Span<T> outputs, GenerationOptions options);
 }

@@ -45,6 +45,12 @@ public sealed class RnnModelAttribute<T> : Attribute
 
     /// <summary>The loss the model reports and (with training) minimises. Default <see cref="RnnLoss.SquaredError"/>.</summary>
     public RnnLoss Loss { get; set; } = RnnLoss.SquaredError;
+
+    /// <summary>
+    /// Also generate streaming inference: <c>Step(x, y)</c> advances one time step and keeps the state in the model,
+    /// <c>Reset()</c> clears it. Unidirectional models only; <see cref="RnnTopology.OneToMany"/> models always stream.
+    /// </summary>
+    public bool Streaming { get; set; }
 }
 
 /// <summary>Whether a recurrent layer reads the sequence in one or both directions.</summary>
@@ -91,6 +97,16 @@ public enum RnnTopology
 
     /// <summary>The output layer runs once on the top layer's final states: T inputs give one output (classification).</summary>
     ManyToOne = 1,
+
+    /// <summary>One input gives one output (Tx = Ty = 1): a feed-forward network with the recurrent layers as hidden layers.</summary>
+    OneToOne = 2,
+
+    /// <summary>
+    /// Generation (Tx = 1, Ty &gt; 1): the output at step t becomes the input at step t + 1, so InputSize must equal
+    /// OutputSize. Trained with teacher forcing like <see cref="ManyToMany"/>; <c>Generate</c> feeds outputs back.
+    /// With an encoder model that initialises its state, it is the decoder of a sequence-to-sequence pair (Tx ≠ Ty).
+    /// </summary>
+    OneToMany = 3,
 }
 
 /// <summary>The loss E between targets and predictions, summed over outputs and steps.</summary>

@@ -14,7 +14,7 @@ internal static class BackwardEmitter
         string t = model.T;
         string span = $"global::System.Span<{t}>";
         string readOnlySpan = $"global::System.ReadOnlySpan<{t}>";
-        bool manyToMany = model.Topology == Topology.ManyToMany;
+        bool headPerStep = model.HeadPerStep;
 
         writer.Line($"private readonly {t}[] _gradients = new {t}[ParameterCount];");
         writer.Line($"private {t}[] _layerGradients = global::System.Array.Empty<{t}>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]");
@@ -35,28 +35,58 @@ internal static class BackwardEmitter
         writer.Line();
         writer.Summary("Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref=\"Gradients\"/> and returns the loss E.");
         writer.Line("/// <param name=\"targets\">The wanted outputs, shaped like the last forward pass's predictions.</param>");
-        writer.Line("/// <param name=\"inputGradients\">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>");
-        writer.Line("/// <param name=\"initialStateGradients\">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>");
-        writer.Line("/// <exception cref=\"global::System.InvalidOperationException\">No forward pass has run yet.</exception>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; the message gives the expected and actual sizes.</exception>");
+        EmitGradientParameterDocs(writer);
         writer.Block($"public {t} Backward({readOnlySpan} targets, {span} inputGradients, {span} initialStateGradients)", () =>
         {
-            writer.Line("int steps = _steps;");
-            writer.Block("if (steps == 0)", () =>
-                writer.Line("throw new global::System.InvalidOperationException(\"Backward backpropagates the last forward pass, and no Forward call has run yet.\");"));
-            if (manyToMany)
+            EmitStart(writer, model, "targets");
+            writer.Line($"{t} loss = 0;");
+            EmitHeadLoop(writer, model, "t", () =>
             {
-                ArgumentCheck.Length(writer, "targets", "steps * OutputSize", "$\"[T = {steps}, OutputSize = {OutputSize}], like the last predictions\"");
-            }
-            else
+                string offset = headPerStep ? "t * OutputSize" : "0";
+                string predictions = $"new {readOnlySpan}(_predictions, {offset}, OutputSize)";
+                string targets = headPerStep ? $"targets.Slice({offset}, OutputSize)" : "targets";
+                if (model.Loss == Loss.CrossEntropy)
+                {
+                    writer.Line($"loss += global::RnnGen.RnnLossGradients.SoftmaxCrossEntropy(new {readOnlySpan}(_logits, {offset}, OutputSize), {predictions}, {targets}, _logitGradients);");
+                }
+                else
+                {
+                    writer.Line($"loss += global::RnnGen.RnnLossGradients.SquaredError({predictions}, {targets}, _logitGradients);");
+                    EmitOutputActivationBackward(writer, model, predictions);
+                }
+            });
+            writer.Line("BackpropagateLayers(_steps, inputGradients, initialStateGradients);");
+            writer.Line("return loss;");
+        });
+        writer.Line();
+        writer.Summary("Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref=\"Gradients\"/>.");
+        writer.Line("/// <param name=\"predictionGradients\">dE/dy, shaped like the last forward pass's predictions.</param>");
+        EmitGradientParameterDocs(writer);
+        writer.Block($"public void BackwardFromPredictionGradients({readOnlySpan} predictionGradients, {span} inputGradients, {span} initialStateGradients)", () =>
+        {
+            EmitStart(writer, model, "predictionGradients");
+            EmitHeadLoop(writer, model, "t", () =>
             {
-                ArgumentCheck.Length(writer, "targets", "OutputSize", "$\"[OutputSize = {OutputSize}]\"");
-            }
-            writer.Block("if (!inputGradients.IsEmpty)", () =>
-                ArgumentCheck.Length(writer, "inputGradients", "steps * InputSize", "$\"[T = {steps}, InputSize = {InputSize}] or none\""));
-            writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));");
-            writer.Line("inputGradients.Clear();");
-            writer.Line("ReserveGradientSteps(steps);");
+                string offset = headPerStep ? "t * OutputSize" : "0";
+                writer.Line($"predictionGradients.Slice({offset}, OutputSize).CopyTo(_logitGradients);");
+                EmitOutputActivationBackward(writer, model, $"new {readOnlySpan}(_predictions, {offset}, OutputSize)");
+            });
+            writer.Line("BackpropagateLayers(_steps, inputGradients, initialStateGradients);");
+        });
+        writer.Line();
+        writer.Line("// Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing, and clears dE/d(layer outputs).");
+        writer.Block("private void StartBackward(int steps)", () =>
+        {
+            writer.Block("if (_layerGradients.Length < Layers * steps * LayerWidth)", () =>
+                writer.Line($"_layerGradients = new {t}[Layers * steps * LayerWidth];"));
+            writer.Line($"new {span}(_layerGradients, 0, Layers * steps * LayerWidth).Clear();");
+        });
+        writer.Line();
+        EmitBackpropagateHead(writer, model, span, readOnlySpan);
+        writer.Line();
+        writer.Summary("Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.");
+        writer.Block($"private void BackpropagateLayers(int steps, {span} inputGradients, {span} initialStateGradients)", () =>
+        {
             writer.Line($"{readOnlySpan} parameters = _parameters;");
             writer.Line($"{span} gradients = _gradients;");
             for (int layer = 0; layer < model.Layers; layer++)
@@ -64,11 +94,6 @@ internal static class BackwardEmitter
                 writer.Line($"{readOnlySpan} layer{layer} = new(_layerOutputs, {layer} * steps * LayerWidth, steps * LayerWidth);");
                 writer.Line($"{span} layer{layer}Gradients = new(_layerGradients, {layer} * steps * LayerWidth, steps * LayerWidth);");
             }
-            writer.Line("new global::System.Span<" + t + ">(_layerGradients, 0, Layers * steps * LayerWidth).Clear();");
-            writer.Line($"{span} logitGradients = _logitGradients;");
-            writer.Line($"{t} loss = 0;");
-            writer.Line();
-            EmitHeadBackward(writer, model, span, readOnlySpan);
             for (int index = layout.Blocks.Count - 1; index >= 0; index--)
             {
                 DirectionBlock block = layout.Blocks[index];
@@ -92,13 +117,7 @@ internal static class BackwardEmitter
                 writer.Line(block.Direction == 0 ? "    column: 0," : "    column: HiddenSize,");
                 writer.Line($"    reverse: {(block.Direction == 1 ? "true" : "false")});");
             }
-            writer.Line("return loss;");
         });
-        writer.Line();
-        writer.Line("// Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing.");
-        writer.Block("private void ReserveGradientSteps(int steps)", () =>
-            writer.Block("if (_layerGradients.Length < Layers * steps * LayerWidth)", () =>
-                writer.Line($"_layerGradients = new {t}[Layers * steps * LayerWidth];")));
         foreach (int inputSize in layout.Blocks.Select(b => b.InputSize).Distinct())
         {
             writer.Line();
@@ -106,58 +125,100 @@ internal static class BackwardEmitter
         }
     }
 
-    private static void EmitHeadBackward(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
+    private static void EmitGradientParameterDocs(SourceWriter writer)
     {
-        string weightsShape = $"{model.LayerWidth}x{model.OutputSize}";
-        if (model.Topology == Topology.ManyToMany)
+        writer.Line("/// <param name=\"inputGradients\">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>");
+        writer.Line("/// <param name=\"initialStateGradients\">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>");
+        writer.Line("/// <exception cref=\"global::System.InvalidOperationException\">No forward pass has run yet.</exception>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; the message gives the expected and actual sizes.</exception>");
+    }
+
+    /// <summary>Checks every argument before anything changes, then prepares the buffers.</summary>
+    private static void EmitStart(SourceWriter writer, ModelSpec model, string outputArgument)
+    {
+        writer.Line("int steps = _steps;");
+        writer.Block("if (steps == 0)", () =>
+            writer.Line("throw new global::System.InvalidOperationException(\"Backward backpropagates the last forward pass, and no Forward call has run yet.\");"));
+        if (model.HeadPerStep)
         {
-            writer.Line("// Output layer at every step: dE/dz<t> through the loss and g2; dW_ya += a<t> dz<t>, db_y += dz<t>, dE/da<t> = W_ya dz<t>.");
-            writer.Line($"{readOnlySpan} top = layer{model.Layers - 1};");
-            writer.Line($"{span} topGradients = layer{model.Layers - 1}Gradients;");
-            writer.Block("for (int t = 0; t < steps; t++)", () =>
+            ArgumentCheck.Length(writer, outputArgument, "steps * OutputSize", "$\"[T = {steps}, OutputSize = {OutputSize}], like the last predictions\"");
+        }
+        else
+        {
+            ArgumentCheck.Length(writer, outputArgument, "OutputSize", "$\"[OutputSize = {OutputSize}]\"");
+        }
+        writer.Block("if (!inputGradients.IsEmpty)", () =>
+            ArgumentCheck.Length(writer, "inputGradients", "steps * InputSize", "$\"[T = {steps}, InputSize = {InputSize}] or none\""));
+        writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));");
+        writer.Line("inputGradients.Clear();");
+        writer.Line("StartBackward(steps);");
+    }
+
+    /// <summary>Emits the output steps, each filling _logitGradients with dE/dz (by <paramref name="body"/>) and backpropagating it through the head.</summary>
+    private static void EmitHeadLoop(SourceWriter writer, ModelSpec model, string step, System.Action body)
+    {
+        if (model.HeadPerStep)
+        {
+            writer.Line("// Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.");
+            writer.Block($"for (int {step} = 0; {step} < steps; {step}++)", () =>
             {
-                writer.Line($"{readOnlySpan} headInput = top.Slice(t * LayerWidth, LayerWidth);");
-                EmitLogitGradients(writer, model, "t * OutputSize");
-                writer.Line($"AddOuterProduct{weightsShape}(headInput, logitGradients, gradients.Slice(HeadWeights, LayerWidth * OutputSize));");
-                writer.Line("global::RnnGen.RnnActivations.AddTo(logitGradients, gradients.Slice(HeadBias, OutputSize));");
-                writer.Line($"MultiplyTransposedAdd{weightsShape}(parameters.Slice(HeadWeights, LayerWidth * OutputSize), logitGradients, topGradients.Slice(t * LayerWidth, LayerWidth));");
+                body();
+                writer.Line($"BackpropagateHead(steps, {step});");
+            });
+        }
+        else
+        {
+            writer.Line("// Output layer, once: dE/dz through the loss and g2, then back through W_ya.");
+            body();
+            writer.Line("BackpropagateHead(steps);");
+        }
+    }
+
+    private static void EmitOutputActivationBackward(SourceWriter writer, ModelSpec model, string predictions)
+    {
+        if (model.OutputActivation != OutputActivation.Identity)
+        {
+            writer.Line($"global::RnnGen.RnnActivations.{model.OutputActivation}Backward({predictions}, _logitGradients);");
+        }
+    }
+
+    private static void EmitBackpropagateHead(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
+    {
+        if (model.HeadPerStep)
+        {
+            writer.Summary("With dE/dz&lt;t&gt; in _logitGradients: dW_ya += a&lt;t&gt; dz&lt;t&gt;, db_y += dz&lt;t&gt;, and dE/da&lt;t&gt; of the top layer += W_ya dz&lt;t&gt;.");
+            writer.Block("private void BackpropagateHead(int steps, int t)", () =>
+            {
+                writer.Line("int row = (((Layers - 1) * steps) + t) * LayerWidth;");
+                EmitHeadProducts(writer, model, readOnlySpan, "new(_layerOutputs, row, LayerWidth)", $"new {span}(_layerGradients, row, LayerWidth)");
             });
             return;
         }
         string where = model.Directions == 2
-            ? "the forward half belongs to a<T>, the reverse half to a<1>"
-            : "it belongs to a<T>";
-        writer.Line($"// Output layer, once, on the top layer's final states ({where}): dz through the loss and g2; dW_ya += a dz, db_y += dz.");
-        writer.Line($"{readOnlySpan} headInput = new(_finalState, (Layers - 1) * LayerWidth, LayerWidth);");
-        EmitLogitGradients(writer, model, "0");
-        writer.Line($"AddOuterProduct{weightsShape}(headInput, logitGradients, gradients.Slice(HeadWeights, LayerWidth * OutputSize));");
-        writer.Line("global::RnnGen.RnnActivations.AddTo(logitGradients, gradients.Slice(HeadBias, OutputSize));");
-        writer.Line($"{span} headInputGradients = _headInputGradients;");
-        writer.Line("headInputGradients.Clear();");
-        writer.Line($"MultiplyTransposedAdd{weightsShape}(parameters.Slice(HeadWeights, LayerWidth * OutputSize), logitGradients, headInputGradients);");
-        writer.Line($"{span} topGradients = layer{model.Layers - 1}Gradients;");
-        writer.Line("headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));");
-        if (model.Directions == 2)
+            ? "its forward half belongs to a&lt;T&gt;, its reverse half to a&lt;1&gt;"
+            : "it belongs to a&lt;T&gt;";
+        writer.Summary($"With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states ({where}).");
+        writer.Block("private void BackpropagateHead(int steps)", () =>
         {
-            writer.Line("headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));");
-        }
+            writer.Line($"{span} headInputGradients = _headInputGradients;");
+            writer.Line("headInputGradients.Clear();");
+            EmitHeadProducts(writer, model, readOnlySpan, "new(_finalState, (Layers - 1) * LayerWidth, LayerWidth)", "headInputGradients");
+            writer.Line($"{span} topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
+            writer.Line("headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));");
+            if (model.Directions == 2)
+            {
+                writer.Line("headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));");
+            }
+        });
     }
 
-    /// <summary>Writes dE/dz for one step into <c>logitGradients</c> and adds the step's loss to <c>loss</c>.</summary>
-    private static void EmitLogitGradients(SourceWriter writer, ModelSpec model, string offset)
+    private static void EmitHeadProducts(SourceWriter writer, ModelSpec model, string readOnlySpan, string headInput, string headInputGradients)
     {
-        string predictions = $"new global::System.ReadOnlySpan<{model.T}>(_predictions, {offset}, OutputSize)";
-        string targets = model.Topology == Topology.ManyToMany ? $"targets.Slice({offset}, OutputSize)" : "targets";
-        if (model.Loss == Loss.CrossEntropy)
-        {
-            writer.Line($"loss += global::RnnGen.RnnLossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<{model.T}>(_logits, {offset}, OutputSize), {predictions}, {targets}, logitGradients);");
-            return;
-        }
-        writer.Line($"loss += global::RnnGen.RnnLossGradients.SquaredError({predictions}, {targets}, logitGradients);");
-        if (model.OutputActivation != OutputActivation.Identity)
-        {
-            writer.Line($"global::RnnGen.RnnActivations.{model.OutputActivation}Backward({predictions}, logitGradients);");
-        }
+        string shape = $"{model.LayerWidth}x{model.OutputSize}";
+        writer.Line($"{readOnlySpan} headInput = {headInput};");
+        writer.Line($"AddOuterProduct{shape}(headInput, _logitGradients, new global::System.Span<{model.T}>(_gradients, HeadWeights, LayerWidth * OutputSize));");
+        writer.Line($"global::RnnGen.RnnActivations.AddTo<{model.T}>(_logitGradients, new global::System.Span<{model.T}>(_gradients, HeadBias, OutputSize));");
+        writer.Line($"MultiplyTransposedAdd{shape}(new {readOnlySpan}(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, {headInputGradients});");
     }
 
     private static void EmitBackpropagateLayer(SourceWriter writer, ModelSpec model, int inputSize, string span, string readOnlySpan)

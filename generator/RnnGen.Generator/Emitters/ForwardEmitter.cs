@@ -11,13 +11,13 @@ internal static class ForwardEmitter
         string t = model.T;
         string span = $"global::System.Span<{t}>";
         string readOnlySpan = $"global::System.ReadOnlySpan<{t}>";
-        bool manyToMany = model.Topology == Topology.ManyToMany;
-        string predictionsShape = manyToMany ? "[T, OutputSize]" : "[OutputSize]";
+        bool headPerStep = model.HeadPerStep;
+        string predictionsShape = headPerStep ? "[T, OutputSize]" : "[OutputSize]";
 
         writer.Line("// What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.");
         writer.Line($"private {t}[] _inputs = global::System.Array.Empty<{t}>(); // x, [T, InputSize]");
         writer.Line($"private {t}[] _layerOutputs = global::System.Array.Empty<{t}>(); // every layer's a<t>, [Layers, T, LayerWidth]");
-        writer.Line($"private {t}[] _logits = global::System.Array.Empty<{t}>(); // W_ya a + b_y before g2, {(manyToMany ? "[T, OutputSize]" : "[OutputSize]")}");
+        writer.Line($"private {t}[] _logits = global::System.Array.Empty<{t}>(); // W_ya a + b_y before g2, {(headPerStep ? "[T, OutputSize]" : "[OutputSize]")}");
         writer.Line($"private {t}[] _predictions = global::System.Array.Empty<{t}>(); // y, like _logits");
         writer.Line($"private readonly {t}[] _initialState = new {t}[Layers * Directions * HiddenSize];");
         writer.Line($"private readonly {t}[] _finalState = new {t}[Layers * Directions * HiddenSize];");
@@ -47,9 +47,13 @@ internal static class ForwardEmitter
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; the message gives the expected and actual sizes.</exception>");
         writer.Block($"public void Forward({readOnlySpan} inputs, {readOnlySpan} initialState, {span} predictions)", () =>
         {
+            if (model.Topology == Topology.OneToOne)
+            {
+                ArgumentCheck.Length(writer, "inputs", "InputSize", "\"[InputSize], one step: a one-to-one model reads one input\"");
+            }
             writer.Line("int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));");
             writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, Layers * Directions, HiddenSize, nameof(initialState));");
-            if (manyToMany)
+            if (headPerStep)
             {
                 ArgumentCheck.Length(writer, "predictions", "steps * OutputSize", "$\"[T = {steps}, OutputSize = {OutputSize}]\"");
             }
@@ -92,7 +96,7 @@ internal static class ForwardEmitter
             EmitHead(writer, model, span, readOnlySpan);
         });
         writer.Line();
-        EmitReserveSteps(writer, t, manyToMany);
+        EmitReserveSteps(writer, t, headPerStep);
         foreach (int inputSize in layout.Blocks.Select(b => b.InputSize).Distinct())
         {
             writer.Line();
@@ -103,7 +107,7 @@ internal static class ForwardEmitter
     private static void EmitHead(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
     {
         string g2 = model.OutputActivation == OutputActivation.Identity ? "" : OutputActivationName(model.OutputActivation);
-        if (model.Topology == Topology.ManyToMany)
+        if (model.HeadPerStep)
         {
             writer.Line($"// Output layer at every step: y<t> = {Apply(g2, "W_ya a<t> + b_y")}.");
             writer.Line($"{readOnlySpan} top = layer{model.Layers - 1};");
@@ -139,7 +143,7 @@ internal static class ForwardEmitter
         }
     }
 
-    private static void EmitReserveSteps(SourceWriter writer, string t, bool manyToMany)
+    private static void EmitReserveSteps(SourceWriter writer, string t, bool headPerStep)
     {
         writer.Line("// Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.");
         writer.Block("private void ReserveSteps(int steps)", () =>
@@ -151,8 +155,8 @@ internal static class ForwardEmitter
             {
                 writer.Line($"_layerOutputs = new {t}[needed];");
                 writer.Line($"_inputs = new {t}[steps * InputSize];");
-                writer.Line(manyToMany ? $"_logits = new {t}[steps * OutputSize];" : $"_logits = new {t}[OutputSize];");
-                writer.Line(manyToMany ? $"_predictions = new {t}[steps * OutputSize];" : $"_predictions = new {t}[OutputSize];");
+                writer.Line(headPerStep ? $"_logits = new {t}[steps * OutputSize];" : $"_logits = new {t}[OutputSize];");
+                writer.Line(headPerStep ? $"_predictions = new {t}[steps * OutputSize];" : $"_predictions = new {t}[OutputSize];");
             });
         });
     }

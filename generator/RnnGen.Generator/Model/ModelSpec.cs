@@ -21,8 +21,15 @@ internal sealed record ModelSpec(
     HiddenActivation Activation,
     OutputActivation OutputActivation,
     Topology Topology,
-    Loss Loss)
+    Loss Loss,
+    bool Streaming)
 {
+    /// <summary>Whether the head runs at every step (many-to-many, and one-to-many under teacher forcing) rather than once.</summary>
+    public bool HeadPerStep => Topology is Topology.ManyToMany or Topology.OneToMany;
+
+    /// <summary>Whether Step and Reset are generated.</summary>
+    public bool HasStep => Streaming || Topology == Topology.OneToMany;
+
     public int Directions => Direction == Direction.Bidirectional ? 2 : 1;
 
     /// <summary>The width of one layer's output at one step: [forward | reverse].</summary>
@@ -82,7 +89,7 @@ internal enum HiddenActivation { Tanh = 0, Relu = 1 }
 
 internal enum OutputActivation { Identity = 0, Sigmoid = 1, Tanh = 2, Softmax = 3 }
 
-internal enum Topology { ManyToMany = 0, ManyToOne = 1 }
+internal enum Topology { ManyToMany = 0, ManyToOne = 1, OneToOne = 2, OneToMany = 3 }
 
 internal enum Loss { SquaredError = 0, CrossEntropy = 1 }
 

@@ -64,6 +64,34 @@ public sealed class GeneratorSnapshotTests
         public partial class Tagger { }
         """);
 
+    /// <summary>Covers: one-to-one (one step, head once), float.</summary>
+    [Fact]
+    public void OneToOneFloat() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<float>(InputSize = 2, HiddenSize = 8, OutputSize = 1, Topology = RnnTopology.OneToOne, OutputActivation = OutputActivation.Sigmoid)]
+        public partial class Xor { }
+        """);
+
+    /// <summary>Covers: streaming (Step, Reset) over 2 layers, double.</summary>
+    [Fact]
+    public void StreamingDeepDouble() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<double>(InputSize = 3, HiddenSize = 12, OutputSize = 2, Layers = 2, Streaming = true)]
+        public partial class Filter { }
+        """);
+
+    /// <summary>Covers: one-to-many generation (Step, Generate) with a softmax head, float.</summary>
+    [Fact]
+    public void OneToManySoftmaxFloat() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<float>(InputSize = 12, HiddenSize = 32, OutputSize = 12, Topology = RnnTopology.OneToMany,
+                         OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
+        public partial class Melody { }
+        """);
+
     /// <summary>Covers: the global namespace and partial containing types (class, struct, generic record).</summary>
     [Fact]
     public void NestedInContainingTypes() => Snapshot("""

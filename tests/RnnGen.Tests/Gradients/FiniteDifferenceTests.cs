@@ -53,7 +53,7 @@ public sealed class FiniteDifferenceTests
     public void InitialStateAndInputGradientsMatchFiniteDifferences()
     {
         var model = new Runtime.SmallClassifier();
-        var shape = new ModelShape("SmallClassifier", 2, 5, 3, 2, true, true, "Tanh", "Softmax", "CrossEntropy");
+        var shape = new ModelShape("SmallClassifier", 2, 5, 3, 2, true, "ManyToOne", "Tanh", "Softmax", "CrossEntropy");
         var counts = new GradientCheck.Counts();
         GradientCheck.Run(model, shape, steps: 6, seed: 5, counts, checkAllStateEntries: true);
         Assert.Equal(0, counts.Skipped);
@@ -61,36 +61,42 @@ public sealed class FiniteDifferenceTests
 }
 
 /// <summary>A model declaration drawn at random.</summary>
-public sealed record ModelShape(string Name, int Input, int Hidden, int Output, int Layers, bool Bidirectional, bool ManyToOne, string Activation, string Head, string Loss)
+public sealed record ModelShape(string Name, int Input, int Hidden, int Output, int Layers, bool Bidirectional, string Topology, string Activation, string Head, string Loss)
 {
     public static ModelShape Random(Random random)
     {
         string head = new[] { "Identity", "Sigmoid", "Tanh", "Softmax" }[random.Next(4)];
+        string topology = new[] { "ManyToMany", "ManyToOne", "OneToOne", "OneToMany" }[random.Next(4)];
+        int input = random.Next(1, 41);
+        bool generates = topology == "OneToMany";
         return new ModelShape(
             "",
+            input,
             random.Next(1, 41),
-            random.Next(1, 41),
-            random.Next(1, 41),
+            generates ? input : random.Next(1, 41), // one-to-many feeds outputs back as inputs
             random.Next(1, 4),
-            random.Next(2) == 1,
-            random.Next(2) == 1,
+            !generates && random.Next(2) == 1,
+            topology,
             random.Next(2) == 0 ? "Tanh" : "Relu",
             head,
             head == "Softmax" && random.Next(2) == 1 ? "CrossEntropy" : "SquaredError");
     }
+
+    /// <summary>Whether the head runs once (many-to-one, one-to-one) rather than at every step.</summary>
+    public bool HeadOnce => Topology is "ManyToOne" or "OneToOne";
 
     public int Size => Layers * (Bidirectional ? 2 : 1) * Hidden * (Input + Hidden + Output);
 
     public string Declaration => $$"""
         [global::RnnGen.RnnModel<double>(InputSize = {{Input}}, HiddenSize = {{Hidden}}, OutputSize = {{Output}}, Layers = {{Layers}},
             Direction = global::RnnGen.RnnDirection.{{(Bidirectional ? "Bidirectional" : "Unidirectional")}}, Activation = global::RnnGen.RnnActivation.{{Activation}},
-            OutputActivation = global::RnnGen.OutputActivation.{{Head}}, Topology = global::RnnGen.RnnTopology.{{(ManyToOne ? "ManyToOne" : "ManyToMany")}},
+            OutputActivation = global::RnnGen.OutputActivation.{{Head}}, Topology = global::RnnGen.RnnTopology.{{Topology}},
             Loss = global::RnnGen.RnnLoss.{{Loss}})]
         public partial class {{Name}} { }
         """;
 
     public override string ToString() =>
-        $"I={Input} H={Hidden} O={Output} L={Layers} {(Bidirectional ? "bi" : "uni")} {Activation}/{Head}/{Loss} {(ManyToOne ? "many-to-one" : "many-to-many")}";
+        $"I={Input} H={Hidden} O={Output} L={Layers} {(Bidirectional ? "bi" : "uni")} {Activation}/{Head}/{Loss} {Topology}";
 }
 
 /// <summary>Compares Backward's gradients with fourth-order central differences of the loss.</summary>
@@ -119,10 +125,11 @@ internal static class GradientCheck
     {
         var random = new Random(seed);
         model.InitializeParameters(random);
+        steps = shape.Topology == "OneToOne" ? 1 : steps;
         int directions = shape.Bidirectional ? 2 : 1;
         double[] inputs = Values(random, steps * shape.Input, 1.0);
         double[] initialState = Values(random, shape.Layers * directions * shape.Hidden, 0.5);
-        int outputSteps = shape.ManyToOne ? 1 : steps;
+        int outputSteps = shape.HeadOnce ? 1 : steps;
         double[] targets = Targets(random, shape, outputSteps);
         var predictions = new double[outputSteps * shape.Output];
 

@@ -15,3 +15,22 @@ public partial class ScalarCell { }
 
 [RnnModel<double>(InputSize = 1, HiddenSize = 2, OutputSize = 1, Activation = RnnActivation.Relu, OutputActivation = OutputActivation.Sigmoid)]
 public partial class ReluSigmoidCell { }
+
+[RnnModel<double>(InputSize = 3, HiddenSize = 6, OutputSize = 2, Layers = 2, Streaming = true, OutputActivation = OutputActivation.Tanh)]
+public partial class StreamingTagger { }
+
+[RnnModel<double>(InputSize = 4, HiddenSize = 8, OutputSize = 4, Topology = RnnTopology.OneToMany,
+    OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
+public partial class NoteGenerator { }
+
+[RnnModel<double>(InputSize = 2, HiddenSize = 3, OutputSize = 1, Topology = RnnTopology.OneToOne, OutputActivation = OutputActivation.Sigmoid)]
+public partial class XorNet { }
+
+// An encoder-decoder pair: the encoder's 2 x 5 outputs initialise the decoder's two layers of 5 units.
+[RnnModel<double>(InputSize = 3, HiddenSize = 4, OutputSize = 10, Direction = RnnDirection.Bidirectional,
+    Topology = RnnTopology.ManyToOne, OutputActivation = OutputActivation.Tanh)]
+public partial class SourceEncoder { }
+
+[RnnModel<double>(InputSize = 5, HiddenSize = 5, OutputSize = 5, Layers = 2, Topology = RnnTopology.OneToMany,
+    OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
+public partial class TargetDecoder { }

@@ -84,6 +84,9 @@ internal sealed class LinearModel : IRnnModel<double>
 
     public void ZeroGradients() => Array.Clear(_gradients);
 
+    public void BackwardFromPredictionGradients(ReadOnlySpan<double> predictionGradients, Span<double> inputGradients, Span<double> initialStateGradients) =>
+        throw new NotSupportedException("The trainer never calls it.");
+
     public double Backward(ReadOnlySpan<double> targets, Span<double> inputGradients, Span<double> initialStateGradients)
     {
         double stateGradient = 0;

@@ -342,7 +342,76 @@ namespace Demo
             }
             global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
-            ReserveGradientSteps(steps);
+            StartBackward(steps);
+            double loss = 0;
+            // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
+            loss += global::RnnGen.RnnLossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<double>(_logits, 0, OutputSize), new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), targets, _logitGradients);
+            BackpropagateHead(steps);
+            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
+            return loss;
+        }
+
+        /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
+        /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
+        /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
+        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<double> predictionGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+        {
+            int steps = _steps;
+            if (steps == 0)
+            {
+                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+            }
+            if (predictionGradients.Length != OutputSize)
+            {
+                global::RnnGen.RnnArguments.ThrowWrongLength(predictionGradients.Length, OutputSize, nameof(predictionGradients), $"[OutputSize = {OutputSize}]");
+            }
+            if (!inputGradients.IsEmpty)
+            {
+                if (inputGradients.Length != steps * InputSize)
+                {
+                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
+                }
+            }
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            inputGradients.Clear();
+            StartBackward(steps);
+            // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
+            predictionGradients.Slice(0, OutputSize).CopyTo(_logitGradients);
+            global::RnnGen.RnnActivations.SoftmaxBackward(new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), _logitGradients);
+            BackpropagateHead(steps);
+            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
+        }
+
+        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing, and clears dE/d(layer outputs).
+        private void StartBackward(int steps)
+        {
+            if (_layerGradients.Length < Layers * steps * LayerWidth)
+            {
+                _layerGradients = new double[Layers * steps * LayerWidth];
+            }
+            new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+        }
+
+        /// <summary>With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (its forward half belongs to a&lt;T&gt;, its reverse half to a&lt;1&gt;).</summary>
+        private void BackpropagateHead(int steps)
+        {
+            global::System.Span<double> headInputGradients = _headInputGradients;
+            headInputGradients.Clear();
+            global::System.ReadOnlySpan<double> headInput = new(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
+            AddOuterProduct66x5(headInput, _logitGradients, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
+            global::RnnGen.RnnActivations.AddTo<double>(_logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
+            MultiplyTransposedAdd66x5(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
+            global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+            headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
+            headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));
+        }
+
+        /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
+        private void BackpropagateLayers(int steps, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+        {
             global::System.ReadOnlySpan<double> parameters = _parameters;
             global::System.Span<double> gradients = _gradients;
             global::System.ReadOnlySpan<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
@@ -351,21 +420,6 @@ namespace Demo
             global::System.Span<double> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
             global::System.ReadOnlySpan<double> layer2 = new(_layerOutputs, 2 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<double> layer2Gradients = new(_layerGradients, 2 * steps * LayerWidth, steps * LayerWidth);
-            new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
-            global::System.Span<double> logitGradients = _logitGradients;
-            double loss = 0;
-
-            // Output layer, once, on the top layer's final states (the forward half belongs to a<T>, the reverse half to a<1>): dz through the loss and g2; dW_ya += a dz, db_y += dz.
-            global::System.ReadOnlySpan<double> headInput = new(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
-            loss += global::RnnGen.RnnLossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<double>(_logits, 0, OutputSize), new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), targets, logitGradients);
-            AddOuterProduct66x5(headInput, logitGradients, gradients.Slice(HeadWeights, LayerWidth * OutputSize));
-            global::RnnGen.RnnActivations.AddTo(logitGradients, gradients.Slice(HeadBias, OutputSize));
-            global::System.Span<double> headInputGradients = _headInputGradients;
-            headInputGradients.Clear();
-            MultiplyTransposedAdd66x5(parameters.Slice(HeadWeights, LayerWidth * OutputSize), logitGradients, headInputGradients);
-            global::System.Span<double> topGradients = layer2Gradients;
-            headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
-            headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));
 
             // Layer 2, reverse direction, back from t = 1 to t = T: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input), which is layer 1's output.
             BackpropagateLayer66(
@@ -462,16 +516,6 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
                 column: 0,
                 reverse: false);
-            return loss;
-        }
-
-        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing.
-        private void ReserveGradientSteps(int steps)
-        {
-            if (_layerGradients.Length < Layers * steps * LayerWidth)
-            {
-                _layerGradients = new double[Layers * steps * LayerWidth];
-            }
         }
 
         /// <summary>Backpropagates one direction of a layer whose input is 10 wide through every step, last processed first.</summary>

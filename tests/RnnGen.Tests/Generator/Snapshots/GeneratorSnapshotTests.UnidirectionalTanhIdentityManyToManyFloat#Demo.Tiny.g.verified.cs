@@ -222,26 +222,81 @@ namespace Demo
             }
             global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
-            ReserveGradientSteps(steps);
+            StartBackward(steps);
+            float loss = 0;
+            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.
+            for (int t = 0; t < steps; t++)
+            {
+                loss += global::RnnGen.RnnLossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), _logitGradients);
+                BackpropagateHead(steps, t);
+            }
+            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
+            return loss;
+        }
+
+        /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
+        /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
+        /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
+        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+        {
+            int steps = _steps;
+            if (steps == 0)
+            {
+                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+            }
+            if (predictionGradients.Length != steps * OutputSize)
+            {
+                global::RnnGen.RnnArguments.ThrowWrongLength(predictionGradients.Length, steps * OutputSize, nameof(predictionGradients), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
+            }
+            if (!inputGradients.IsEmpty)
+            {
+                if (inputGradients.Length != steps * InputSize)
+                {
+                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
+                }
+            }
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            inputGradients.Clear();
+            StartBackward(steps);
+            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.
+            for (int t = 0; t < steps; t++)
+            {
+                predictionGradients.Slice(t * OutputSize, OutputSize).CopyTo(_logitGradients);
+                BackpropagateHead(steps, t);
+            }
+            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
+        }
+
+        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing, and clears dE/d(layer outputs).
+        private void StartBackward(int steps)
+        {
+            if (_layerGradients.Length < Layers * steps * LayerWidth)
+            {
+                _layerGradients = new float[Layers * steps * LayerWidth];
+            }
+            new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+        }
+
+        /// <summary>With dE/dz&lt;t&gt; in _logitGradients: dW_ya += a&lt;t&gt; dz&lt;t&gt;, db_y += dz&lt;t&gt;, and dE/da&lt;t&gt; of the top layer += W_ya dz&lt;t&gt;.</summary>
+        private void BackpropagateHead(int steps, int t)
+        {
+            int row = (((Layers - 1) * steps) + t) * LayerWidth;
+            global::System.ReadOnlySpan<float> headInput = new(_layerOutputs, row, LayerWidth);
+            AddOuterProduct5x2(headInput, _logitGradients, new global::System.Span<float>(_gradients, HeadWeights, LayerWidth * OutputSize));
+            global::RnnGen.RnnActivations.AddTo<float>(_logitGradients, new global::System.Span<float>(_gradients, HeadBias, OutputSize));
+            MultiplyTransposedAdd5x2(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, new global::System.Span<float>(_layerGradients, row, LayerWidth));
+        }
+
+        /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
+        private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+        {
             global::System.ReadOnlySpan<float> parameters = _parameters;
             global::System.Span<float> gradients = _gradients;
             global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
-            new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
-            global::System.Span<float> logitGradients = _logitGradients;
-            float loss = 0;
-
-            // Output layer at every step: dE/dz<t> through the loss and g2; dW_ya += a<t> dz<t>, db_y += dz<t>, dE/da<t> = W_ya dz<t>.
-            global::System.ReadOnlySpan<float> top = layer0;
-            global::System.Span<float> topGradients = layer0Gradients;
-            for (int t = 0; t < steps; t++)
-            {
-                global::System.ReadOnlySpan<float> headInput = top.Slice(t * LayerWidth, LayerWidth);
-                loss += global::RnnGen.RnnLossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), logitGradients);
-                AddOuterProduct5x2(headInput, logitGradients, gradients.Slice(HeadWeights, LayerWidth * OutputSize));
-                global::RnnGen.RnnActivations.AddTo(logitGradients, gradients.Slice(HeadBias, OutputSize));
-                MultiplyTransposedAdd5x2(parameters.Slice(HeadWeights, LayerWidth * OutputSize), logitGradients, topGradients.Slice(t * LayerWidth, LayerWidth));
-            }
 
             // Layer 0, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
             BackpropagateLayer3(
@@ -258,16 +313,6 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
                 column: 0,
                 reverse: false);
-            return loss;
-        }
-
-        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing.
-        private void ReserveGradientSteps(int steps)
-        {
-            if (_layerGradients.Length < Layers * steps * LayerWidth)
-            {
-                _layerGradients = new float[Layers * steps * LayerWidth];
-            }
         }
 
         /// <summary>Backpropagates one direction of a layer whose input is 3 wide through every step, last processed first.</summary>

@@ -1,0 +1,110 @@
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Emitters;
+
+/// <summary>
+/// Emits streaming inference (<c>Step</c>, <c>Reset</c>) for unidirectional models that ask for it, and generation by
+/// feedback (<c>Generate</c>) for one-to-many models. The kept state is separate from the forward pass's buffers.
+/// </summary>
+internal static class StreamingEmitter
+{
+    public static void Emit(SourceWriter writer, ModelSpec model)
+    {
+        string t = model.T;
+        string span = $"global::System.Span<{t}>";
+        string readOnlySpan = $"global::System.ReadOnlySpan<{t}>";
+        writer.Line($"private readonly {t}[] _streamState = new {t}[Layers * HiddenSize]; // every layer's a<t> between Step calls");
+        writer.Line($"private readonly {t}[] _stepPreactivation = new {t}[HiddenSize];");
+        writer.Line($"private readonly {t}[] _stepLogits = new {t}[OutputSize];");
+        writer.Line();
+        writer.Summary("Every layer's current hidden state between <see cref=\"Step\"/> calls, [Layers, HiddenSize].");
+        writer.Line($"public {readOnlySpan} StreamState => _streamState;");
+        writer.Line();
+        writer.Summary("Sets the kept state to zeros, to start a new stream.");
+        writer.Line("public void Reset() => global::System.Array.Clear(_streamState);");
+        writer.Line();
+        writer.Summary("Sets the kept state, [Layers, HiddenSize] (PyTorch's h0), to start a stream from it.");
+        writer.Line("/// <param name=\"initialState\">a&lt;0&gt; of every layer.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">The state has the wrong length.</exception>");
+        writer.Block($"public void Reset({readOnlySpan} initialState)", () =>
+        {
+            ArgumentCheck.Length(writer, "initialState", "Layers * HiddenSize", "\"[Layers, HiddenSize]\"");
+            writer.Line("initialState.CopyTo(_streamState);");
+        });
+        writer.Line();
+        writer.Summary("Advances the stream one time step: reads x&lt;t&gt;, updates every layer's kept state and writes y&lt;t&gt;. Allocates nothing.");
+        writer.Line("/// <param name=\"input\">x&lt;t&gt;, [InputSize].</param>");
+        writer.Line("/// <param name=\"output\">Receives y&lt;t&gt;, [OutputSize].</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length.</exception>");
+        writer.Block($"public void Step({readOnlySpan} input, {span} output)", () =>
+        {
+            ArgumentCheck.Length(writer, "input", "InputSize", "\"[InputSize]\"");
+            ArgumentCheck.Length(writer, "output", "OutputSize", "\"[OutputSize]\"");
+            writer.Line($"{readOnlySpan} parameters = _parameters;");
+            writer.Line($"{span} preactivation = _stepPreactivation;");
+            writer.Line($"{readOnlySpan} layerInput = input;");
+            for (int layer = 0; layer < model.Layers; layer++)
+            {
+                int inputSize = model.LayerInputSize(layer);
+                string name = $"Layer{layer}Forward";
+                writer.Line($"// Layer {layer}: a<t> = {(model.Activation == HiddenActivation.Tanh ? "tanh" : "relu")}(W_aa a<t-1> + W_ax {(layer == 0 ? "x<t>" : $"[layer {layer - 1}'s a<t>]")} + b_a), computed aside so a<t-1> stays intact until done.");
+                writer.Line($"{span} state{layer} = new(_streamState, {layer} * HiddenSize, HiddenSize);");
+                writer.Line($"parameters.Slice({name}Bias, HiddenSize).CopyTo(preactivation);");
+                writer.Line($"{KernelEmitter.MultiplyAddName(inputSize, model.HiddenSize)}(layerInput, parameters.Slice({name}InputWeights, {inputSize} * HiddenSize), preactivation);");
+                writer.Line($"{KernelEmitter.MultiplyAddName(model.HiddenSize, model.HiddenSize)}(state{layer}, parameters.Slice({name}RecurrentWeights, HiddenSize * HiddenSize), preactivation);");
+                writer.Line($"global::RnnGen.RnnActivations.{model.Activation}(preactivation);");
+                writer.Line($"preactivation.CopyTo(state{layer});");
+                writer.Line($"layerInput = state{layer};");
+            }
+            writer.Line($"// Output layer: y<t> = {(model.OutputActivation == OutputActivation.Identity ? "W_ya a<t> + b_y" : $"{model.OutputActivation.ToString().ToLowerInvariant()}(W_ya a<t> + b_y)")}; the logits are kept for sampling.");
+            writer.Line($"{span} logits = _stepLogits;");
+            writer.Line("parameters.Slice(HeadBias, OutputSize).CopyTo(logits);");
+            writer.Line($"{KernelEmitter.MultiplyAddName(model.LayerWidth, model.OutputSize)}(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);");
+            writer.Line("logits.CopyTo(output);");
+            if (model.OutputActivation != OutputActivation.Identity)
+            {
+                writer.Line($"global::RnnGen.RnnActivations.{model.OutputActivation}(output);");
+            }
+        });
+        if (model.Topology == Topology.OneToMany)
+        {
+            writer.Line();
+            EmitGenerate(writer, model, span, readOnlySpan);
+        }
+    }
+
+    private static void EmitGenerate(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
+    {
+        writer.Summary("Generates a sequence: x&lt;1&gt; = <paramref name=\"firstInput\"/>, then each output, as <paramref name=\"options\"/> chooses it, becomes the next input, until <paramref name=\"outputs\"/> is full or the end token is produced. Allocates nothing.");
+        writer.Line("/// <param name=\"firstInput\">x&lt;1&gt;, [InputSize] (e.g. a start token).</param>");
+        writer.Line("/// <param name=\"initialState\">a&lt;0&gt;, [Layers, HiddenSize] (e.g. an encoder's output), or empty for zeros.</param>");
+        writer.Line("/// <param name=\"outputs\">Receives y&lt;1..&gt;, [maximum length, OutputSize]; with greedy or sampled feedback each row is the chosen one-hot vector.</param>");
+        writer.Line("/// <param name=\"options\">How each output becomes the next input, and the end token.</param>");
+        writer.Line("/// <returns>The number of steps generated (the end token's step included).</returns>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or sampling lacks a Random.</exception>");
+        writer.Block($"public int Generate({readOnlySpan} firstInput, {readOnlySpan} initialState, {span} outputs, global::RnnGen.GenerationOptions options)", () =>
+        {
+            writer.Line("global::System.ArgumentNullException.ThrowIfNull(options);");
+            ArgumentCheck.Length(writer, "firstInput", "InputSize", "\"[InputSize]\"");
+            writer.Line("int maximumSteps = global::RnnGen.RnnArguments.StepCount(outputs.Length, OutputSize, nameof(outputs));");
+            writer.Block("if (initialState.IsEmpty)", () => writer.Line("Reset();"));
+            writer.Block("else", () => writer.Line("Reset(initialState);"));
+            writer.Line($"{readOnlySpan} input = firstInput;");
+            writer.Block("for (int step = 0; step < maximumSteps; step++)", () =>
+            {
+                writer.Line($"{span} output = outputs.Slice(step * OutputSize, OutputSize);");
+                writer.Line("Step(input, output);");
+                writer.Line("int chosen = global::RnnGen.RnnSampler.Choose<" + model.T + ">(_stepLogits, output, options);");
+                writer.Block("if (options.Feedback != global::RnnGen.RnnFeedback.Prediction)", () =>
+                {
+                    writer.Line("// The chosen output, as a one-hot vector, is both this step's output and the next input.");
+                    writer.Line("output.Clear();");
+                    writer.Line("output[chosen] = 1;");
+                });
+                writer.Block("if (chosen == options.EndToken)", () => writer.Line("return step + 1;"));
+                writer.Line("input = output;");
+            });
+            writer.Line("return maximumSteps;");
+        });
+    }
+}

@@ -1,0 +1,222 @@
+using System;
+using System.Linq;
+using Xunit;
+
+namespace RnnGen.Tests.Runtime;
+
+/// <summary>One-to-one, one-to-many (generation), streaming, and the encoder-decoder pair.</summary>
+public sealed class TopologyTests
+{
+    /// <summary>Step after Step reproduces Forward over the whole sequence, layer by layer, including a given initial state.</summary>
+    [Fact]
+    public void StreamingStepsReproduceForward()
+    {
+        var model = new StreamingTagger();
+        model.InitializeParameters(new Random(4));
+        var random = new Random(5);
+        double[] inputs = Enumerable.Range(0, 7 * 3).Select(_ => random.NextDouble() - 0.5).ToArray();
+        double[] initialState = Enumerable.Range(0, 2 * 6).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var expected = new double[7 * 2];
+        model.Forward(inputs, initialState, expected);
+
+        model.Reset(initialState);
+        var output = new double[2];
+        for (int t = 0; t < 7; t++)
+        {
+            model.Step(inputs.AsSpan(t * 3, 3), output);
+            Assert.Equal(expected.AsSpan(t * 2, 2).ToArray(), output);
+        }
+        Assert.Equal(model.FinalState.ToArray(), model.StreamState.ToArray());
+        model.Reset();
+        Assert.All(model.StreamState.ToArray(), v => Assert.Equal(0.0, v));
+    }
+
+    [Fact]
+    public void StepAllocatesNothing()
+    {
+        var model = new StreamingTagger();
+        model.InitializeParameters(new Random(4));
+        double[] input = [0.1, 0.2, 0.3];
+        var output = new double[2];
+        model.Step(input, output);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            model.Step(input, output);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void StepRejectsWrongSizes()
+    {
+        var model = new StreamingTagger();
+        var error = Assert.Throws<ArgumentException>(() => model.Step(new double[2], new double[2]));
+        Assert.Equal("input", error.ParamName);
+        Assert.Contains("2 values; expected 3", error.Message);
+        error = Assert.Throws<ArgumentException>(() => model.Reset(new double[5]));
+        Assert.Equal("initialState", error.ParamName);
+        Assert.Contains("5 values; expected 12", error.Message);
+    }
+
+    /// <summary>With prediction feedback, Generate is Step fed with its own output.</summary>
+    [Fact]
+    public void GenerateFeedsPredictionsBack()
+    {
+        var model = new NoteGenerator();
+        model.InitializeParameters(new Random(6));
+        double[] start = [1, 0, 0, 0];
+        var generated = new double[5 * 4];
+        Assert.Equal(5, model.Generate(start, default, generated, GenerationOptions.Default));
+
+        model.Reset();
+        double[] input = start, output = new double[4];
+        for (int t = 0; t < 5; t++)
+        {
+            model.Step(input, output);
+            Assert.Equal(output, generated.AsSpan(t * 4, 4).ToArray());
+            input = output.ToArray();
+        }
+    }
+
+    /// <summary>Greedy feedback writes one-hot rows of the argmax, and generation stops after the end token.</summary>
+    [Fact]
+    public void GreedyGenerationStopsAtTheEndToken()
+    {
+        var model = new NoteGenerator();
+        model.InitializeParameters(new Random(6));
+        // Make token 2 always the most likely: a large head bias.
+        model.Parameters[^2] = 50;
+        var generated = new double[6 * 4];
+        int steps = model.Generate([1, 0, 0, 0], default, generated, new GenerationOptions(RnnFeedback.Greedy, EndToken: 2));
+        Assert.Equal(1, steps);
+        Assert.Equal(new double[] { 0, 0, 1, 0 }, generated.AsSpan(0, 4).ToArray());
+        Assert.All(generated.Skip(4), v => Assert.Equal(0.0, v));
+    }
+
+    /// <summary>Sampling is reproducible with a seed, draws from softmax(logits / temperature), and a low temperature approaches greedy.</summary>
+    [Fact]
+    public void SamplingFollowsTheTemperature()
+    {
+        double[] logits = [1.0, 2.0, 0.5];
+        double[] probabilities = [0, 0, 0];
+        var counts = new int[3];
+        var options = new GenerationOptions(RnnFeedback.Sample, Temperature: 2.0, Random: new Random(1));
+        for (int i = 0; i < 20000; i++)
+        {
+            counts[RnnSampler.Choose<double>(logits, probabilities, options)]++;
+        }
+        double[] expected = logits.Select(z => Math.Exp(z / 2)).ToArray();
+        double total = expected.Sum();
+        for (int j = 0; j < 3; j++)
+        {
+            Assert.InRange(counts[j] / 20000.0, (expected[j] / total) - 0.015, (expected[j] / total) + 0.015);
+        }
+        var cold = new GenerationOptions(RnnFeedback.Sample, Temperature: 0.01, Random: new Random(2));
+        Assert.All(Enumerable.Range(0, 100), _ => Assert.Equal(1, RnnSampler.Choose<double>(logits, probabilities, cold)));
+        Assert.Throws<ArgumentException>(() => RnnSampler.Choose<double>(logits, probabilities, new GenerationOptions(RnnFeedback.Sample)));
+    }
+
+    /// <summary>One-to-one is a feed-forward network: y = sigmoid(W_ya tanh(W_ax x + b_a) + b_y), by hand.</summary>
+    [Fact]
+    public void OneToOneIsAFeedForwardNetwork()
+    {
+        var model = new XorNet();
+        model.InitializeParameters(new Random(7));
+        double[] p = model.Parameters.ToArray();
+        double[] x = [0.3, -0.8];
+        var y = new double[1];
+        model.Forward(x, y);
+        // Layout: W_ax transposed [2, 3], W_aa [3, 3] (unused: one step from a zero state), b_a [3], W_ya transposed [3, 1], b_y.
+        double output = p[^1];
+        for (int j = 0; j < 3; j++)
+        {
+            double a = Math.Tanh((x[0] * p[j]) + (x[1] * p[3 + j]) + p[15 + j]);
+            output += a * p[18 + j];
+        }
+        Assert.Equal(1 / (1 + Math.Exp(-output)), y[0], 14);
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(new double[4], y));
+        Assert.Contains("one-to-one model reads one input", error.Message);
+    }
+
+    /// <summary>BackwardFromPredictionGradients with dE/dy = 2 (y - target) gives what Backward gives for the squared error.</summary>
+    [Fact]
+    public void GradientsFromOutsideMatchTheLoss()
+    {
+        var model = new StreamingTagger();
+        model.InitializeParameters(new Random(8));
+        double[] inputs = Enumerable.Range(0, 12).Select(i => Math.Cos(i)).ToArray();
+        double[] targets = Enumerable.Range(0, 8).Select(i => Math.Sin(i) / 2).ToArray();
+        var predictions = new double[8];
+        model.Forward(inputs, predictions);
+        var inputGradients = new double[12];
+        model.Backward(targets, inputGradients, default);
+        double[] expected = model.Gradients.ToArray(), expectedInputs = inputGradients.ToArray();
+
+        model.ZeroGradients();
+        model.BackwardFromPredictionGradients(predictions.Select((y, i) => 2 * (y - targets[i])).ToArray(), inputGradients, default);
+        Assert.Equal(expected, model.Gradients.ToArray());
+        Assert.Equal(expectedInputs, inputGradients);
+    }
+
+    [Fact]
+    public void EncoderDecoderChecksTheShapes()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new EncoderDecoder<StreamingTagger, NoteGenerator, double>(new StreamingTagger(), new NoteGenerator()));
+        Assert.Contains("many-to-one", error.Message);
+        error = Assert.Throws<ArgumentException>(() => new EncoderDecoder<SourceEncoder, NoteGenerator, double>(new SourceEncoder(), new NoteGenerator()));
+        Assert.Contains("OutputSize (10) must equal the decoder's Layers × HiddenSize (1 × 8 = 8)", error.Message);
+    }
+
+    /// <summary>The decoder's loss reaches the encoder's weights: finite differences through both models.</summary>
+    [Fact]
+    public void EncoderDecoderGradientsMatchFiniteDifferences()
+    {
+        var pair = new EncoderDecoder<SourceEncoder, TargetDecoder, double>(new SourceEncoder(), new TargetDecoder());
+        pair.Encoder.InitializeParameters(new Random(9));
+        pair.Decoder.InitializeParameters(new Random(10));
+        var random = new Random(11);
+        double[] source = Enumerable.Range(0, 6 * 3).Select(_ => random.NextDouble() - 0.5).ToArray();
+        int[] tokens = [1, 4, 0, 2];
+        double[] targets = new double[4 * 5], decoderInputs = new double[4 * 5];
+        decoderInputs[3] = 1; // start token 3
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            targets[(t * 5) + tokens[t]] = 1;
+            if (t + 1 < tokens.Length)
+            {
+                decoderInputs[((t + 1) * 5) + tokens[t]] = 1;
+            }
+        }
+        pair.Encoder.ZeroGradients();
+        pair.Decoder.ZeroGradients();
+        double loss = pair.Backpropagate(source, decoderInputs, targets);
+        double[] encoderGradients = pair.Encoder.Gradients.ToArray();
+
+        double LossNow()
+        {
+            pair.Encoder.ZeroGradients();
+            pair.Decoder.ZeroGradients();
+            return pair.Backpropagate(source, decoderInputs, targets);
+        }
+        foreach (int index in new[] { 0, 7, 40, 70, SourceEncoder.ParameterCount - 1 })
+        {
+            double original = pair.Encoder.Parameters[index];
+            const double h = 1e-5;
+            pair.Encoder.Parameters[index] = original + h;
+            double up = LossNow();
+            pair.Encoder.Parameters[index] = original - h;
+            double down = LossNow();
+            pair.Encoder.Parameters[index] = original;
+            double numeric = (up - down) / (2 * h);
+            Assert.True(Math.Abs(numeric - encoderGradients[index]) <= 1e-7 * Math.Max(1, Math.Abs(numeric)),
+                $"encoder parameter {index}: Backpropagate gives {encoderGradients[index]}, finite differences {numeric}");
+        }
+        Assert.True(loss > 0);
+
+        var outputs = new double[8 * 5];
+        int generated = pair.Translate(source, decoderInputs.AsSpan(0, 5), outputs, new GenerationOptions(RnnFeedback.Greedy, EndToken: 0));
+        Assert.InRange(generated, 1, 8);
+        Assert.All(Enumerable.Range(0, generated), t => Assert.Equal(1.0, outputs.AsSpan(t * 5, 5).ToArray().Sum()));
+    }
+}
