@@ -72,4 +72,10 @@ internal static class DiagnosticDescriptors
         "Output cannot become the next input",
         "Topology = OneToMany feeds each output back as the next input, so InputSize ({0}) must equal OutputSize ({1})",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ActivationNeedsVanillaCell = new DiagnosticDescriptor(
+        "RNNGEN012",
+        "Gated cells have fixed activations",
+        "Activation = {0} applies to the vanilla cell only; a {1} cell uses PyTorch's sigmoid and tanh gates, so remove Activation",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -61,6 +61,7 @@ public sealed partial class RnnGenerator
             Loss? loss = arguments.Enum<Loss>("Loss", "RnnLoss");
 
             bool? streaming = arguments.Flag("Streaming");
+            Cell? cell = arguments.Enum<Cell>("Cell", "RnnCell");
 
             if (loss == Loss.CrossEntropy && outputActivation is { } head && head != OutputActivation.Softmax)
             {
@@ -72,22 +73,46 @@ public sealed partial class RnnGenerator
                 Report(DiagnosticDescriptors.StreamingNeedsUnidirectional, arguments.LocationOf(argument),
                     streaming == true ? "A bidirectional model with Streaming = true" : "A bidirectional one-to-many model");
             }
+            if (cell is Cell.Gru or Cell.Lstm && activation is { } g && g != HiddenActivation.Tanh)
+            {
+                Report(DiagnosticDescriptors.ActivationNeedsVanillaCell, arguments.LocationOf("Activation"), g.ToString(), cell == Cell.Gru ? "GRU" : "LSTM");
+            }
             if (topology == Topology.OneToMany && inputSize is { } x && outputSize is { } y && x != y)
             {
                 Report(DiagnosticDescriptors.FeedbackNeedsMatchingSizes, arguments.LocationOf("Topology"), x.ToString(), y.ToString());
             }
 
             ModelSpec? model = null;
-            if (diagnostics.Count == 0
+            if (diagnostics.Count == 0 && HasWritableNames(type)
                 && elementType is { } t && inputSize is { } i && hiddenSize is { } h && outputSize is { } o && layers is { } l
                 && direction is { } d && activation is { } g1 && outputActivation is { } g2 && topology is { } topo && loss is { } e
-                && streaming is { } stream)
+                && streaming is { } stream && cell is { } c)
             {
                 string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream);
+                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c);
             }
             return new ParseResult(model, diagnostics.ToEquatableArray());
         }
+
+        /// <summary>
+        /// False while the code is being typed and a name around the class is still missing (<c>namespace Demo.</c>,
+        /// <c>partial class { ... }</c>): the compiler reports those; nothing could be generated that compiles.
+        /// </summary>
+        private static bool HasWritableNames(INamedTypeSymbol type)
+        {
+            for (ISymbol? symbol = type; symbol is not null and not INamespaceSymbol { IsGlobalNamespace: true };
+                 symbol = (ISymbol?)symbol.ContainingType ?? symbol.ContainingNamespace)
+            {
+                if (!IsWritableIdentifier(symbol.Name)
+                    || (symbol is INamedTypeSymbol named && named.TypeParameters.Any(static p => !IsWritableIdentifier(p.Name))))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static bool IsWritableIdentifier(string name) => SyntaxFacts.IsValidIdentifier(name);
 
         private static string? UnsupportedKind(TypeDeclarationSyntax declaration, INamedTypeSymbol type)
         {

@@ -7,7 +7,7 @@ namespace RnnGen;
 /// A sequence-to-sequence pair for Tx ≠ Ty (translation): an encoder reads x&lt;1..Tx&gt; and its output initialises the
 /// decoder, which emits y&lt;1..Ty&gt; by feedback. Both are generated models:
 /// <list type="bullet">
-/// <item>the encoder is many-to-one, with OutputSize = the decoder's Layers × HiddenSize: its head maps the encoder's top
+/// <item>the encoder is many-to-one, with OutputSize = the decoder's state size (Layers × HiddenSize, twice that for an LSTM decoder: h rows, then c rows): its head maps the encoder's top
 /// layer's final states (for a bidirectional encoder [forward state after step Tx | reverse state after step 1]) to the
 /// decoder's initial state a&lt;0&gt; of every layer, rows in layer order; a tanh head keeps it in a hidden state's range;</item>
 /// <item>the decoder is one-to-many: trained with teacher forcing (inputs = [start, y&lt;1&gt;, ..., y&lt;Ty-1&gt;]), run with <c>Generate</c>.</item>
@@ -41,11 +41,11 @@ public sealed class EncoderDecoder<TEncoder, TDecoder, T>
         {
             throw new ArgumentException($"The decoder must be one-to-many (it feeds its outputs back), but it is {decoderShape.Topology}.", nameof(decoder));
         }
-        int stateSize = decoderShape.Layers * decoderShape.HiddenSize;
+        int stateSize = decoderShape.StateRows * decoderShape.HiddenSize;
         if (encoderShape.OutputSize != stateSize)
         {
             throw new ArgumentException(
-                $"The encoder's OutputSize ({encoderShape.OutputSize}) must equal the decoder's Layers × HiddenSize ({decoderShape.Layers} × {decoderShape.HiddenSize} = {stateSize}), the size of the state it initialises.",
+                $"The encoder's OutputSize ({encoderShape.OutputSize}) must equal the size of the decoder's state, StateRows × HiddenSize ({decoderShape.StateRows} × {decoderShape.HiddenSize} = {stateSize}).",
                 nameof(encoder));
         }
         Encoder = encoder;

@@ -26,12 +26,12 @@ public interface IRnnModel<T>
     /// <summary>The top layer's hidden state at every step of the last forward pass, [Steps, Directions * HiddenSize], forward half then reverse half.</summary>
     ReadOnlySpan<T> HiddenOutputs { get; }
 
-    /// <summary>Every layer's and direction's final hidden state after the last forward pass, [Layers * Directions, HiddenSize] (PyTorch's h_n).</summary>
+    /// <summary>Every layer's and direction's final state after the last forward pass, [StateRows, HiddenSize]: PyTorch's h_n, then for an LSTM c_n.</summary>
     ReadOnlySpan<T> FinalState { get; }
 
     /// <summary>Runs the network over a sequence.</summary>
     /// <param name="inputs">The sequence, [T, InputSize] row by row; T ≥ 1 is inferred from the length.</param>
-    /// <param name="initialState">[Layers * Directions, HiddenSize] (PyTorch's h0), or empty for zeros.</param>
+    /// <param name="initialState">[StateRows, HiddenSize]: PyTorch's h0, then for an LSTM c0; or empty for zeros.</param>
     /// <param name="predictions">Receives [T, OutputSize] for many-to-many, [OutputSize] for many-to-one.</param>
     void Forward(ReadOnlySpan<T> inputs, ReadOnlySpan<T> initialState, Span<T> predictions);
 
@@ -53,7 +53,7 @@ public interface IRnnModel<T>
     /// </summary>
     /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
     /// <param name="inputGradients">Receives dE/dx, [T, InputSize], or empty when not wanted.</param>
-    /// <param name="initialStateGradients">Receives dE/da&lt;0&gt;, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+    /// <param name="initialStateGradients">Receives dE/d(initial state), [StateRows, HiddenSize], or empty when not wanted.</param>
     T Backward(ReadOnlySpan<T> targets, Span<T> inputGradients, Span<T> initialStateGradients);
 
     /// <summary>
@@ -62,7 +62,7 @@ public interface IRnnModel<T>
     /// </summary>
     /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
     /// <param name="inputGradients">Receives dE/dx, [T, InputSize], or empty when not wanted.</param>
-    /// <param name="initialStateGradients">Receives dE/da&lt;0&gt;, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+    /// <param name="initialStateGradients">Receives dE/d(initial state), [StateRows, HiddenSize], or empty when not wanted.</param>
     void BackwardFromPredictionGradients(ReadOnlySpan<T> predictionGradients, Span<T> inputGradients, Span<T> initialStateGradients);
 }
 
@@ -76,6 +76,7 @@ public interface IRnnModel<T>
 /// <param name="OutputActivation">The output activation g2.</param>
 /// <param name="Topology">Where the output layer runs.</param>
 /// <param name="Loss">The loss function.</param>
+/// <param name="Cell">The recurrent cell.</param>
 public readonly record struct RnnShape(
     int InputSize,
     int HiddenSize,
@@ -85,10 +86,14 @@ public readonly record struct RnnShape(
     RnnActivation Activation,
     OutputActivation OutputActivation,
     RnnTopology Topology,
-    RnnLoss Loss)
+    RnnLoss Loss,
+    RnnCell Cell = RnnCell.Vanilla)
 {
     /// <summary>1 for a unidirectional network, 2 for a bidirectional one.</summary>
     public int Directions => Direction == RnnDirection.Bidirectional ? 2 : 1;
+
+    /// <summary>The rows of a whole state (initial or final), each HiddenSize wide: Layers × Directions, twice for an LSTM (h rows, then c rows).</summary>
+    public int StateRows => (Cell == RnnCell.Lstm ? 2 : 1) * Layers * Directions;
 }
 
 /// <summary>Streaming inference, generated for unidirectional models declared with <c>Streaming = true</c> and for one-to-many models.</summary>
@@ -96,7 +101,7 @@ public readonly record struct RnnShape(
 public interface IRnnStreaming<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    /// <summary>Every layer's current hidden state, [Layers, HiddenSize].</summary>
+    /// <summary>Every layer's current state, [StateRows, HiddenSize] (h rows, then for an LSTM c rows).</summary>
     ReadOnlySpan<T> StreamState { get; }
 
     /// <summary>Advances one time step: reads x&lt;t&gt; [InputSize], updates the kept state and writes y&lt;t&gt; [OutputSize]. Allocates nothing.</summary>
@@ -105,7 +110,7 @@ public interface IRnnStreaming<T>
     /// <summary>Sets the kept state to zeros.</summary>
     void Reset();
 
-    /// <summary>Sets the kept state to <paramref name="initialState"/>, [Layers, HiddenSize].</summary>
+    /// <summary>Sets the kept state to <paramref name="initialState"/>, [StateRows, HiddenSize].</summary>
     void Reset(ReadOnlySpan<T> initialState);
 }
 
@@ -119,7 +124,7 @@ public interface IRnnGenerator<T> : IRnnModel<T>, IRnnStreaming<T>
     /// it) becomes the next input, until <paramref name="outputs"/> is full or the end token is produced.
     /// </summary>
     /// <param name="firstInput">x&lt;1&gt;, [InputSize] (e.g. a start token).</param>
-    /// <param name="initialState">a&lt;0&gt;, [Layers, HiddenSize] (e.g. from an encoder), or empty for zeros.</param>
+    /// <param name="initialState">The initial state, [StateRows, HiddenSize] (e.g. from an encoder), or empty for zeros.</param>
     /// <param name="outputs">Receives y&lt;1..&gt;, [maximum length, OutputSize].</param>
     /// <param name="options">How each output becomes the next input, and when to stop.</param>
     /// <returns>The number of steps generated (the end token's step included).</returns>

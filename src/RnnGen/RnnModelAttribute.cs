@@ -34,7 +34,10 @@ public sealed class RnnModelAttribute<T> : Attribute
     /// <summary>Whether each layer also reads the sequence backwards. Default <see cref="RnnDirection.Unidirectional"/>.</summary>
     public RnnDirection Direction { get; set; } = RnnDirection.Unidirectional;
 
-    /// <summary>The hidden activation g1. Default <see cref="RnnActivation.Tanh"/>.</summary>
+    /// <summary>The recurrent cell. Default <see cref="RnnCell.Vanilla"/>.</summary>
+    public RnnCell Cell { get; set; } = RnnCell.Vanilla;
+
+    /// <summary>The hidden activation g1 of a vanilla cell (gated cells have PyTorch's fixed activations). Default <see cref="RnnActivation.Tanh"/>.</summary>
     public RnnActivation Activation { get; set; } = RnnActivation.Tanh;
 
     /// <summary>The output activation g2. Default <see cref="OutputActivation.Identity"/>.</summary>
@@ -51,6 +54,25 @@ public sealed class RnnModelAttribute<T> : Attribute
     /// <c>Reset()</c> clears it. Unidirectional models only; <see cref="RnnTopology.OneToMany"/> models always stream.
     /// </summary>
     public bool Streaming { get; set; }
+}
+
+/// <summary>The recurrent cell, with PyTorch's semantics and parameter names.</summary>
+public enum RnnCell
+{
+    /// <summary><c>nn.RNN</c>: a&lt;t&gt; = g1(W_aa a&lt;t-1&gt; + W_ax x&lt;t&gt; + b_a).</summary>
+    Vanilla = 0,
+
+    /// <summary>
+    /// <c>nn.GRU</c>, gates r, z, n: r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
+    /// n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 - z) ⊙ n + z ⊙ h.
+    /// </summary>
+    Gru = 1,
+
+    /// <summary>
+    /// <c>nn.LSTM</c>, gates i, f, g, o: c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c'). Its state is (h, c): initial and final states
+    /// hold the h rows, then the c rows.
+    /// </summary>
+    Lstm = 2,
 }
 
 /// <summary>Whether a recurrent layer reads the sequence in one or both directions.</summary>

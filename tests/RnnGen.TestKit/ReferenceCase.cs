@@ -49,13 +49,16 @@ public sealed record ReferenceCase(
     public string ClassName(string precision) => $"Case_{new string(Name.Select(ch => char.IsLetterOrDigit(ch) ? ch : '_').ToArray())}_{precision}";
 
     /// <summary>Why RnnGen cannot build this case, or null when it can.</summary>
-    public string? Unsupported => Cell == "rnn" ? null : $"cell '{Cell}' is not supported yet";
+    public string? Unsupported => Cell is "rnn" or "gru" or "lstm" ? null : $"cell '{Cell}' is not supported";
+
+    /// <summary>The RnnCell member of this case's cell.</summary>
+    public string CellName => Cell switch { "gru" => "Gru", "lstm" => "Lstm", _ => "Vanilla" };
 
     /// <summary>The attribute declaration of this case's model in one precision (<c>float</c> or <c>double</c>).</summary>
     public string Declaration(string precision) => $$"""
         [global::RnnGen.RnnModel<{{precision}}>(InputSize = {{Input}}, HiddenSize = {{Hidden}}, OutputSize = {{Output}}, Layers = {{Layers}},
             Direction = global::RnnGen.RnnDirection.{{(Direction == "bidirectional" ? "Bidirectional" : "Unidirectional")}},
-            Activation = global::RnnGen.RnnActivation.{{Pascal(Activation)}},
+            Cell = global::RnnGen.RnnCell.{{CellName}},{{(Cell == "rnn" ? $" Activation = global::RnnGen.RnnActivation.{Pascal(Activation)}," : "")}}
             OutputActivation = global::RnnGen.OutputActivation.{{Pascal(Head)}},
             Topology = global::RnnGen.RnnTopology.{{Pascal(Topology)}},
             Loss = global::RnnGen.RnnLoss.{{Pascal(Loss)}})]

@@ -101,7 +101,12 @@ internal static class BackwardEmitter
                 string inputGradients = block.Layer == 0 ? "inputGradients" : $"layer{block.Layer - 1}Gradients";
                 int stateRow = (block.Layer * model.Directions) + block.Direction;
                 writer.Line();
-                writer.Line($"// {char.ToUpperInvariant(block.Description[0])}{block.Description.Substring(1)}, back from {(block.Direction == 0 ? "t = T to t = 1" : "t = 1 to t = T")}: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input){(block.Layer > 0 ? $", which is layer {block.Layer - 1}'s output" : "")}.");
+                writer.Line($"// {char.ToUpperInvariant(block.Description[0])}{block.Description.Substring(1)}, back from {(block.Direction == 0 ? "t = T to t = 1" : "t = 1 to t = T")}: the gradients of its weights and biases, and dE/d(its input){(block.Layer > 0 ? $", which is layer {block.Layer - 1}'s output" : "")}.");
+                if (block.IsGated)
+                {
+                    GatedCellEmitter.EmitBackwardCall(writer, model, block, input, inputGradients);
+                    continue;
+                }
                 writer.Line($"BackpropagateLayer{block.InputSize}(");
                 writer.Line($"    {input},");
                 writer.Line($"    layer{block.Layer},");
@@ -121,14 +126,21 @@ internal static class BackwardEmitter
         foreach (int inputSize in layout.Blocks.Select(b => b.InputSize).Distinct())
         {
             writer.Line();
-            EmitBackpropagateLayer(writer, model, inputSize, span, readOnlySpan);
+            if (model.Cell == Cell.Vanilla)
+            {
+                EmitBackpropagateLayer(writer, model, inputSize, span, readOnlySpan);
+            }
+            else
+            {
+                GatedCellEmitter.EmitBackpropagateLayer(writer, model, inputSize);
+            }
         }
     }
 
     private static void EmitGradientParameterDocs(SourceWriter writer)
     {
         writer.Line("/// <param name=\"inputGradients\">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>");
-        writer.Line("/// <param name=\"initialStateGradients\">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>");
+        writer.Line("/// <param name=\"initialStateGradients\">Receives dE/d(initial state) of every layer and direction, [StateRows, HiddenSize], or empty when not wanted.</param>");
         writer.Line("/// <exception cref=\"global::System.InvalidOperationException\">No forward pass has run yet.</exception>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; the message gives the expected and actual sizes.</exception>");
     }
@@ -149,7 +161,7 @@ internal static class BackwardEmitter
         }
         writer.Block("if (!inputGradients.IsEmpty)", () =>
             ArgumentCheck.Length(writer, "inputGradients", "steps * InputSize", "$\"[T = {steps}, InputSize = {InputSize}] or none\""));
-        writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));");
+        writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));");
         writer.Line("inputGradients.Clear();");
         writer.Line("StartBackward(steps);");
     }

@@ -19,8 +19,13 @@ internal static class ForwardEmitter
         writer.Line($"private {t}[] _layerOutputs = global::System.Array.Empty<{t}>(); // every layer's a<t>, [Layers, T, LayerWidth]");
         writer.Line($"private {t}[] _logits = global::System.Array.Empty<{t}>(); // W_ya a + b_y before g2, {(headPerStep ? "[T, OutputSize]" : "[OutputSize]")}");
         writer.Line($"private {t}[] _predictions = global::System.Array.Empty<{t}>(); // y, like _logits");
-        writer.Line($"private readonly {t}[] _initialState = new {t}[Layers * Directions * HiddenSize];");
-        writer.Line($"private readonly {t}[] _finalState = new {t}[Layers * Directions * HiddenSize];");
+        if (model.Cell != Cell.Vanilla)
+        {
+            writer.Line($"private {t}[] _cellCache = global::System.Array.Empty<{t}>(); // the gates of every step, [Layers * Directions, T, CacheWidth]");
+            GatedCellEmitter.EmitFields(writer, model);
+        }
+        writer.Line($"private readonly {t}[] _initialState = new {t}[StateRows * HiddenSize];");
+        writer.Line($"private readonly {t}[] _finalState = new {t}[StateRows * HiddenSize];");
         writer.Line("private bool _hasInitialState;");
         writer.Line("private int _steps;");
         writer.Line();
@@ -30,7 +35,9 @@ internal static class ForwardEmitter
         writer.Summary("The top layer's hidden state at every step of the last forward pass, [Steps, LayerWidth], forward half then reverse half.");
         writer.Line($"public {readOnlySpan} HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);");
         writer.Line();
-        writer.Summary("Every layer's and direction's final hidden state after the last forward pass, [Layers * Directions, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).");
+        writer.Summary(model.Cell == Cell.Lstm
+            ? "Every layer's and direction's final state after the last forward pass, [StateRows, HiddenSize]: PyTorch's h_n rows, then its c_n rows (a reverse direction's final state is its state after reading step 1)."
+            : "Every layer's and direction's final hidden state after the last forward pass, [StateRows, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).");
         writer.Line($"public {readOnlySpan} FinalState => _finalState;");
         writer.Line();
 
@@ -52,7 +59,7 @@ internal static class ForwardEmitter
                 ArgumentCheck.Length(writer, "inputs", "InputSize", "\"[InputSize], one step: a one-to-one model reads one input\"");
             }
             writer.Line("int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));");
-            writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, Layers * Directions, HiddenSize, nameof(initialState));");
+            writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));");
             if (headPerStep)
             {
                 ArgumentCheck.Length(writer, "predictions", "steps * OutputSize", "$\"[T = {steps}, OutputSize = {OutputSize}]\"");
@@ -79,6 +86,11 @@ internal static class ForwardEmitter
                 string previous = block.Direction == 0 ? "a<t-1>" : "a<t+1>";
                 int stateRow = (block.Layer * model.Directions) + block.Direction;
                 writer.Line();
+                if (block.IsGated)
+                {
+                    GatedCellEmitter.EmitForwardCall(writer, model, block, input);
+                    continue;
+                }
                 string x = block.Layer == 0 ? "x<t>" : $"[layer {block.Layer - 1} output at t]";
                 writer.Line($"// {Capitalized(block.Description)}, {time}: a<t> = {Activation(model.Activation)}(W_aa {previous} + W_ax {x} + b_a).");
                 writer.Line($"RunLayer{block.InputSize}(");
@@ -96,11 +108,18 @@ internal static class ForwardEmitter
             EmitHead(writer, model, span, readOnlySpan);
         });
         writer.Line();
-        EmitReserveSteps(writer, t, headPerStep);
+        EmitReserveSteps(writer, model, headPerStep);
         foreach (int inputSize in layout.Blocks.Select(b => b.InputSize).Distinct())
         {
             writer.Line();
-            EmitRunLayer(writer, model, inputSize, span, readOnlySpan);
+            if (model.Cell == Cell.Vanilla)
+            {
+                EmitRunLayer(writer, model, inputSize, span, readOnlySpan);
+            }
+            else
+            {
+                GatedCellEmitter.EmitRunLayer(writer, model, inputSize);
+            }
         }
     }
 
@@ -143,8 +162,9 @@ internal static class ForwardEmitter
         }
     }
 
-    private static void EmitReserveSteps(SourceWriter writer, string t, bool headPerStep)
+    private static void EmitReserveSteps(SourceWriter writer, ModelSpec model, bool headPerStep)
     {
+        string t = model.T;
         writer.Line("// Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.");
         writer.Block("private void ReserveSteps(int steps)", () =>
         {
@@ -154,6 +174,10 @@ internal static class ForwardEmitter
             writer.Block("if (_layerOutputs.Length < needed)", () =>
             {
                 writer.Line($"_layerOutputs = new {t}[needed];");
+                if (model.Cell != Cell.Vanilla)
+                {
+                    writer.Line($"_cellCache = new {t}[Layers * Directions * steps * CacheWidth];");
+                }
                 writer.Line($"_inputs = new {t}[steps * InputSize];");
                 writer.Line(headPerStep ? $"_logits = new {t}[steps * OutputSize];" : $"_logits = new {t}[OutputSize];");
                 writer.Line(headPerStep ? $"_predictions = new {t}[steps * OutputSize];" : $"_predictions = new {t}[OutputSize];");

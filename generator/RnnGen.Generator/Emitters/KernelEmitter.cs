@@ -15,12 +15,13 @@ internal static class KernelEmitter
 
     public static void Emit(SourceWriter writer, ModelSpec model)
     {
-        var shapes = new List<(int Rows, int Columns)> { (model.InputSize, model.HiddenSize) };
+        // Recurrent weights fuse every gate's columns (GateWidth = Gates * HiddenSize), so one product serves all gates.
+        var shapes = new List<(int Rows, int Columns)> { (model.InputSize, model.GateWidth) };
         if (model.Layers > 1)
         {
-            shapes.Add((model.LayerWidth, model.HiddenSize));
+            shapes.Add((model.LayerWidth, model.GateWidth));
         }
-        shapes.Add((model.HiddenSize, model.HiddenSize));
+        shapes.Add((model.HiddenSize, model.GateWidth));
         shapes.Add((model.LayerWidth, model.OutputSize));
         bool first = true;
         foreach ((int rows, int columns) in shapes.Distinct())

@@ -20,7 +20,7 @@ internal sealed class ParameterLayout
             for (int direction = 0; direction < model.Directions; direction++)
             {
                 int inputSize = model.LayerInputSize(layer);
-                var block = new DirectionBlock(layer, direction, inputSize, offset, model.HiddenSize);
+                var block = new DirectionBlock(layer, direction, inputSize, offset, model.HiddenSize, model.Gates);
                 blocks.Add(block);
                 offset = block.End;
             }
@@ -41,8 +41,16 @@ internal sealed class ParameterLayout
 }
 
 /// <summary>The parameters of one direction of one layer.</summary>
-internal sealed record DirectionBlock(int Layer, int Direction, int InputSize, int Start, int HiddenSize)
+/// <remarks>
+/// A vanilla block is [W_ax transposed | W_aa transposed | b_a]; a gated block is [W_ih transposed | W_hh transposed | b_ih | b_hh],
+/// each matrix fusing every gate's rows (PyTorch's gate order), so one product computes all gates.
+/// </remarks>
+internal sealed record DirectionBlock(int Layer, int Direction, int InputSize, int Start, int HiddenSize, int Gates)
 {
+    public int GateWidth => Gates * HiddenSize;
+
+    public bool IsGated => Gates > 1;
+
     /// <summary>The name prefix of this block's members, e.g. <c>Layer1Reverse</c>.</summary>
     public string Name => $"Layer{Layer}{(Direction == 0 ? "Forward" : "Reverse")}";
 
@@ -54,9 +62,13 @@ internal sealed record DirectionBlock(int Layer, int Direction, int InputSize, i
 
     public int InputWeights => Start;
 
-    public int RecurrentWeights => Start + (InputSize * HiddenSize);
+    public int RecurrentWeights => Start + (InputSize * GateWidth);
 
-    public int Bias => RecurrentWeights + (HiddenSize * HiddenSize);
+    /// <summary>b_a of a vanilla cell (bias_ih + bias_hh), or bias_ih of a gated one.</summary>
+    public int Bias => RecurrentWeights + (HiddenSize * GateWidth);
 
-    public int End => Bias + HiddenSize;
+    /// <summary>bias_hh of a gated cell.</summary>
+    public int RecurrentBias => Bias + GateWidth;
+
+    public int End => IsGated ? RecurrentBias + GateWidth : Bias + HiddenSize;
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitters;
@@ -13,8 +14,17 @@ internal static class ParametersEmitter
         writer.Line();
         writer.Line("// Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],");
         writer.Line("// so a matrix-vector product broadcasts one input against a contiguous row of outputs.");
+        string gates = model.Cell switch { Cell.Gru => "r | z | n", Cell.Lstm => "i | f | g | o", _ => "" };
         foreach (DirectionBlock block in layout.Blocks)
         {
+            if (block.IsGated)
+            {
+                writer.Line($"private const int {block.Name}InputWeights = {block.InputWeights}; // W_ih of {block.Description}, [{block.InputSize}, {gates}]");
+                writer.Line($"private const int {block.Name}RecurrentWeights = {block.RecurrentWeights}; // W_hh of {block.Description}, [{block.HiddenSize}, {gates}]");
+                writer.Line($"private const int {block.Name}InputBias = {block.Bias}; // b_ih of {block.Description}, [{gates}]");
+                writer.Line($"private const int {block.Name}RecurrentBias = {block.RecurrentBias}; // b_hh of {block.Description}, [{gates}]");
+                continue;
+            }
             writer.Line($"private const int {block.Name}InputWeights = {block.InputWeights}; // W_ax of {block.Description}, [{block.InputSize}, {block.HiddenSize}]");
             writer.Line($"private const int {block.Name}RecurrentWeights = {block.RecurrentWeights}; // W_aa of {block.Description}, [{block.HiddenSize}, {block.HiddenSize}]");
             writer.Line($"private const int {block.Name}Bias = {block.Bias}; // b_a of {block.Description} (PyTorch's bias_ih + bias_hh), [{block.HiddenSize}]");
@@ -27,10 +37,18 @@ internal static class ParametersEmitter
         {
             foreach (DirectionBlock block in layout.Blocks)
             {
-                Tensor(writer, $"rnn.weight_ih{block.PyTorchSuffix}", block.HiddenSize, block.InputSize, $"{block.Name}InputWeights", "Transposed");
-                Tensor(writer, $"rnn.weight_hh{block.PyTorchSuffix}", block.HiddenSize, block.HiddenSize, $"{block.Name}RecurrentWeights", "Transposed");
-                Tensor(writer, $"rnn.bias_ih{block.PyTorchSuffix}", block.HiddenSize, 0, $"{block.Name}Bias", "AsIs");
-                Tensor(writer, $"rnn.bias_hh{block.PyTorchSuffix}", block.HiddenSize, 0, $"{block.Name}Bias", "AddedBias");
+                Tensor(writer, $"rnn.weight_ih{block.PyTorchSuffix}", block.GateWidth, block.InputSize, $"{block.Name}InputWeights", "Transposed");
+                Tensor(writer, $"rnn.weight_hh{block.PyTorchSuffix}", block.GateWidth, block.HiddenSize, $"{block.Name}RecurrentWeights", "Transposed");
+                if (block.IsGated)
+                {
+                    Tensor(writer, $"rnn.bias_ih{block.PyTorchSuffix}", block.GateWidth, 0, $"{block.Name}InputBias", "AsIs");
+                    Tensor(writer, $"rnn.bias_hh{block.PyTorchSuffix}", block.GateWidth, 0, $"{block.Name}RecurrentBias", "AsIs");
+                }
+                else
+                {
+                    Tensor(writer, $"rnn.bias_ih{block.PyTorchSuffix}", block.HiddenSize, 0, $"{block.Name}Bias", "AsIs");
+                    Tensor(writer, $"rnn.bias_hh{block.PyTorchSuffix}", block.HiddenSize, 0, $"{block.Name}Bias", "AddedBias");
+                }
             }
             Tensor(writer, "head.weight", model.OutputSize, model.LayerWidth, "HeadWeights", "Transposed");
             Tensor(writer, "head.bias", model.OutputSize, 0, "HeadBias", "AsIs");
@@ -53,16 +71,19 @@ internal static class ParametersEmitter
     private static void EmitInitializer(SourceWriter writer, ModelSpec model, ParameterLayout layout)
     {
         string t = model.T;
-        writer.Summary("Draws every parameter as PyTorch initialises <c>nn.RNN</c> and <c>nn.Linear</c>, from <paramref name=\"random\"/> (seed it for reproducible weights).");
+        writer.Summary("Draws every parameter as PyTorch initialises the recurrent module and <c>nn.Linear</c>, from <paramref name=\"random\"/> (seed it for reproducible weights).");
         writer.Line("/// <param name=\"random\">The source of the uniform draws.</param>");
         writer.Block("public void InitializeParameters(global::System.Random random)", () =>
         {
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(random);");
             writer.Line($"global::System.Span<{t}> parameters = _parameters;");
-            writer.Line($"// nn.RNN: every weight and bias from U(-1/sqrt({model.HiddenSize}), 1/sqrt({model.HiddenSize})); b_a stands for bias_ih + bias_hh, so it gets a second draw.");
+            string module = model.Cell switch { Cell.Gru => "nn.GRU", Cell.Lstm => "nn.LSTM", _ => "nn.RNN" };
+            writer.Line(model.Cell == Cell.Vanilla
+                ? $"// nn.RNN: every weight and bias from U(-1/sqrt({model.HiddenSize}), 1/sqrt({model.HiddenSize})); b_a stands for bias_ih + bias_hh, so it gets a second draw."
+                : $"// {module}: every weight and bias from U(-1/sqrt({model.HiddenSize}), 1/sqrt({model.HiddenSize})).");
             writer.Line("double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);");
             writer.Line("global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);");
-            foreach (DirectionBlock block in layout.Blocks)
+            foreach (DirectionBlock block in layout.Blocks.Where(b => !b.IsGated))
             {
                 writer.Line($"global::RnnGen.RnnInitializer.AddUniform(parameters.Slice({block.Name}Bias, HiddenSize), recurrentBound, random);");
             }

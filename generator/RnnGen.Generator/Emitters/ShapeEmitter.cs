@@ -13,12 +13,15 @@ internal static class ShapeEmitter
         Constant(writer, "The number of stacked recurrent layers.", "Layers", model.Layers);
         Constant(writer, $"The number of directions each layer reads the sequence in ({(model.Directions == 2 ? "bidirectional" : "unidirectional")}).", "Directions", model.Directions);
         Constant(writer, "The width of one layer's output at one step, [forward | reverse]: Directions * HiddenSize.", "LayerWidth", model.LayerWidth);
+        Constant(writer, model.Cell == Cell.Lstm
+            ? "The rows of a whole state (initial or final), each HiddenSize wide: the h rows of every layer and direction, then their c rows."
+            : "The rows of a whole state (initial or final), each HiddenSize wide: one per layer and direction.", "StateRows", model.StateRows);
         writer.Line();
         writer.Line("/// <inheritdoc />");
         writer.Line("public global::RnnGen.RnnShape Shape => new(");
         writer.Line($"    InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.{model.Direction},");
         writer.Line($"    global::RnnGen.RnnActivation.{model.Activation}, global::RnnGen.OutputActivation.{model.OutputActivation},");
-        writer.Line($"    global::RnnGen.RnnTopology.{model.Topology}, global::RnnGen.RnnLoss.{model.Loss});");
+        writer.Line($"    global::RnnGen.RnnTopology.{model.Topology}, global::RnnGen.RnnLoss.{model.Loss}, global::RnnGen.RnnCell.{model.Cell});");
     }
 
     private static void Constant(SourceWriter writer, string summary, string name, int value)

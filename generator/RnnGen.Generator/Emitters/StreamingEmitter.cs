@@ -13,22 +13,27 @@ internal static class StreamingEmitter
         string t = model.T;
         string span = $"global::System.Span<{t}>";
         string readOnlySpan = $"global::System.ReadOnlySpan<{t}>";
-        writer.Line($"private readonly {t}[] _streamState = new {t}[Layers * HiddenSize]; // every layer's a<t> between Step calls");
+        writer.Line($"private readonly {t}[] _streamState = new {t}[StateRows * HiddenSize]; // every layer's state between Step calls");
         writer.Line($"private readonly {t}[] _stepPreactivation = new {t}[HiddenSize];");
+        if (model.Cell != Cell.Vanilla)
+        {
+            writer.Line($"private readonly {t}[] _stepState = new {t}[HiddenSize];");
+            writer.Line($"private readonly {t}[] _stepCache = new {t}[CacheWidth];");
+        }
         writer.Line($"private readonly {t}[] _stepLogits = new {t}[OutputSize];");
         writer.Line();
-        writer.Summary("Every layer's current hidden state between <see cref=\"Step\"/> calls, [Layers, HiddenSize].");
+        writer.Summary("Every layer's current state between <see cref=\"Step\"/> calls, [StateRows, HiddenSize].");
         writer.Line($"public {readOnlySpan} StreamState => _streamState;");
         writer.Line();
         writer.Summary("Sets the kept state to zeros, to start a new stream.");
         writer.Line("public void Reset() => global::System.Array.Clear(_streamState);");
         writer.Line();
-        writer.Summary("Sets the kept state, [Layers, HiddenSize] (PyTorch's h0), to start a stream from it.");
+        writer.Summary("Sets the kept state, [StateRows, HiddenSize] (PyTorch's h0, then for an LSTM c0), to start a stream from it.");
         writer.Line("/// <param name=\"initialState\">a&lt;0&gt; of every layer.</param>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">The state has the wrong length.</exception>");
         writer.Block($"public void Reset({readOnlySpan} initialState)", () =>
         {
-            ArgumentCheck.Length(writer, "initialState", "Layers * HiddenSize", "\"[Layers, HiddenSize]\"");
+            ArgumentCheck.Length(writer, "initialState", "StateRows * HiddenSize", "\"[StateRows, HiddenSize]\"");
             writer.Line("initialState.CopyTo(_streamState);");
         });
         writer.Line();
@@ -45,6 +50,11 @@ internal static class StreamingEmitter
             writer.Line($"{readOnlySpan} layerInput = input;");
             for (int layer = 0; layer < model.Layers; layer++)
             {
+                if (model.Cell != Cell.Vanilla)
+                {
+                    GatedCellEmitter.EmitStreamLayer(writer, model, layer);
+                    continue;
+                }
                 int inputSize = model.LayerInputSize(layer);
                 string name = $"Layer{layer}Forward";
                 writer.Line($"// Layer {layer}: a<t> = {(model.Activation == HiddenActivation.Tanh ? "tanh" : "relu")}(W_aa a<t-1> + W_ax {(layer == 0 ? "x<t>" : $"[layer {layer - 1}'s a<t>]")} + b_a), computed aside so a<t-1> stays intact until done.");
@@ -77,7 +87,7 @@ internal static class StreamingEmitter
     {
         writer.Summary("Generates a sequence: x&lt;1&gt; = <paramref name=\"firstInput\"/>, then each output, as <paramref name=\"options\"/> chooses it, becomes the next input, until <paramref name=\"outputs\"/> is full or the end token is produced. Allocates nothing.");
         writer.Line("/// <param name=\"firstInput\">x&lt;1&gt;, [InputSize] (e.g. a start token).</param>");
-        writer.Line("/// <param name=\"initialState\">a&lt;0&gt;, [Layers, HiddenSize] (e.g. an encoder's output), or empty for zeros.</param>");
+        writer.Line("/// <param name=\"initialState\">The initial state, [StateRows, HiddenSize] (e.g. an encoder's output), or empty for zeros.</param>");
         writer.Line("/// <param name=\"outputs\">Receives y&lt;1..&gt;, [maximum length, OutputSize]; with greedy or sampled feedback each row is the chosen one-hot vector.</param>");
         writer.Line("/// <param name=\"options\">How each output becomes the next input, and the end token.</param>");
         writer.Line("/// <returns>The number of steps generated (the end token's step included).</returns>");

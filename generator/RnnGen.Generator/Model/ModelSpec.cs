@@ -22,8 +22,21 @@ internal sealed record ModelSpec(
     OutputActivation OutputActivation,
     Topology Topology,
     Loss Loss,
-    bool Streaming)
+    bool Streaming,
+    Cell Cell)
 {
+    /// <summary>How many gate blocks the cell's fused weight matrices hold: 1 (vanilla), 3 (GRU: r, z, n) or 4 (LSTM: i, f, g, o).</summary>
+    public int Gates => Cell switch { Cell.Gru => 3, Cell.Lstm => 4, _ => 1 };
+
+    /// <summary>The width of a layer direction's fused gate pre-activations: Gates × HiddenSize.</summary>
+    public int GateWidth => Gates * HiddenSize;
+
+    /// <summary>The rows of a whole state, each HiddenSize wide: Layers × Directions, twice for an LSTM (h rows, then c rows).</summary>
+    public int StateRows => (Cell == Cell.Lstm ? 2 : 1) * Layers * Directions;
+
+    /// <summary>Values kept per step and layer direction for backpropagation besides a&lt;t&gt;: GRU r, z, n and W_hn h + b_hn; LSTM i, f, g, o and c.</summary>
+    public int CacheWidth => Cell switch { Cell.Gru => 4 * HiddenSize, Cell.Lstm => 5 * HiddenSize, _ => 0 };
+
     /// <summary>Whether the head runs at every step (many-to-many, and one-to-many under teacher forcing) rather than once.</summary>
     public bool HeadPerStep => Topology is Topology.ManyToMany or Topology.OneToMany;
 
@@ -92,6 +105,8 @@ internal enum OutputActivation { Identity = 0, Sigmoid = 1, Tanh = 2, Softmax = 
 internal enum Topology { ManyToMany = 0, ManyToOne = 1, OneToOne = 2, OneToMany = 3 }
 
 internal enum Loss { SquaredError = 0, CrossEntropy = 1 }
+
+internal enum Cell { Vanilla = 0, Gru = 1, Lstm = 2 }
 
 internal static class Limits
 {

@@ -25,6 +25,7 @@ public sealed class DiagnosticTests
     [InlineData("RNNGEN010", "public partial class Net { }", "Direction = RnnDirection.Bidirectional, Streaming = true", "Streaming = true")]
     [InlineData("RNNGEN011", "public partial class Net { }", "Topology = RnnTopology.OneToMany", "Topology = RnnTopology.OneToMany")]
     [InlineData("RNNGEN009", "public partial class Net { }", "Streaming = (bool)(object)null!", "Streaming = (bool)(object)null!")]
+    [InlineData("RNNGEN012", "public partial class Net { }", "Cell = RnnCell.Lstm, Activation = RnnActivation.Relu", "Activation = RnnActivation.Relu")]
     [InlineData("RNNGEN008", "public partial record Net { }", "", "Net")]
     [InlineData("RNNGEN008", "public static partial class Net { }", "", "Net")]
     [InlineData("RNNGEN008", "public partial class Net<TItem> { }", "", "Net")]

@@ -92,6 +92,26 @@ public sealed class GeneratorSnapshotTests
         public partial class Melody { }
         """);
 
+    /// <summary>Covers: GRU cell (fused r, z, n products, separate biases), bidirectional, 2 layers, many-to-one, float.</summary>
+    [Fact]
+    public void GruBidirectionalDeepManyToOneFloat() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<float>(InputSize = 5, HiddenSize = 8, OutputSize = 3, Layers = 2, Cell = RnnCell.Gru,
+                         Direction = RnnDirection.Bidirectional, Topology = RnnTopology.ManyToOne,
+                         OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
+        public partial class Sentiment { }
+        """);
+
+    /// <summary>Covers: LSTM cell (cell state in the whole state and the cache), streaming, many-to-many, double.</summary>
+    [Fact]
+    public void LstmStreamingDouble() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<double>(InputSize = 4, HiddenSize = 16, OutputSize = 2, Cell = RnnCell.Lstm, Streaming = true)]
+        public partial class Amplifier { }
+        """);
+
     /// <summary>Covers: the global namespace and partial containing types (class, struct, generic record).</summary>
     [Fact]
     public void NestedInContainingTypes() => Snapshot("""

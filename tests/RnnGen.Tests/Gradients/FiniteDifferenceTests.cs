@@ -61,7 +61,7 @@ public sealed class FiniteDifferenceTests
 }
 
 /// <summary>A model declaration drawn at random.</summary>
-public sealed record ModelShape(string Name, int Input, int Hidden, int Output, int Layers, bool Bidirectional, string Topology, string Activation, string Head, string Loss)
+public sealed record ModelShape(string Name, int Input, int Hidden, int Output, int Layers, bool Bidirectional, string Topology, string Activation, string Head, string Loss, string Cell = "Vanilla")
 {
     public static ModelShape Random(Random random)
     {
@@ -79,24 +79,28 @@ public sealed record ModelShape(string Name, int Input, int Hidden, int Output, 
             topology,
             random.Next(2) == 0 ? "Tanh" : "Relu",
             head,
-            head == "Softmax" && random.Next(2) == 1 ? "CrossEntropy" : "SquaredError");
+            head == "Softmax" && random.Next(2) == 1 ? "CrossEntropy" : "SquaredError",
+            new[] { "Vanilla", "Gru", "Lstm" }[random.Next(3)]);
     }
 
     /// <summary>Whether the head runs once (many-to-one, one-to-one) rather than at every step.</summary>
     public bool HeadOnce => Topology is "ManyToOne" or "OneToOne";
 
-    public int Size => Layers * (Bidirectional ? 2 : 1) * Hidden * (Input + Hidden + Output);
+    public int Size => Layers * (Bidirectional ? 2 : 1) * Hidden * (Input + Hidden + Output) * (Cell == "Vanilla" ? 1 : 4);
+
+    /// <summary>The rows of a whole state: h rows, then for an LSTM c rows.</summary>
+    public int StateRows => (Cell == "Lstm" ? 2 : 1) * Layers * (Bidirectional ? 2 : 1);
 
     public string Declaration => $$"""
         [global::RnnGen.RnnModel<double>(InputSize = {{Input}}, HiddenSize = {{Hidden}}, OutputSize = {{Output}}, Layers = {{Layers}},
-            Direction = global::RnnGen.RnnDirection.{{(Bidirectional ? "Bidirectional" : "Unidirectional")}}, Activation = global::RnnGen.RnnActivation.{{Activation}},
+            Direction = global::RnnGen.RnnDirection.{{(Bidirectional ? "Bidirectional" : "Unidirectional")}}, Cell = global::RnnGen.RnnCell.{{Cell}},{{(Cell == "Vanilla" ? $" Activation = global::RnnGen.RnnActivation.{Activation}," : "")}}
             OutputActivation = global::RnnGen.OutputActivation.{{Head}}, Topology = global::RnnGen.RnnTopology.{{Topology}},
             Loss = global::RnnGen.RnnLoss.{{Loss}})]
         public partial class {{Name}} { }
         """;
 
     public override string ToString() =>
-        $"I={Input} H={Hidden} O={Output} L={Layers} {(Bidirectional ? "bi" : "uni")} {Activation}/{Head}/{Loss} {Topology}";
+        $"{Cell} I={Input} H={Hidden} O={Output} L={Layers} {(Bidirectional ? "bi" : "uni")} {(Cell == "Vanilla" ? Activation + "/" : "")}{Head}/{Loss} {Topology}";
 }
 
 /// <summary>Compares Backward's gradients with fourth-order central differences of the loss.</summary>
@@ -126,9 +130,8 @@ internal static class GradientCheck
         var random = new Random(seed);
         model.InitializeParameters(random);
         steps = shape.Topology == "OneToOne" ? 1 : steps;
-        int directions = shape.Bidirectional ? 2 : 1;
         double[] inputs = Values(random, steps * shape.Input, 1.0);
-        double[] initialState = Values(random, shape.Layers * directions * shape.Hidden, 0.5);
+        double[] initialState = Values(random, shape.StateRows * shape.Hidden, 0.5);
         int outputSteps = shape.HeadOnce ? 1 : steps;
         double[] targets = Targets(random, shape, outputSteps);
         var predictions = new double[outputSteps * shape.Output];

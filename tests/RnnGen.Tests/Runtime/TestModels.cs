@@ -34,3 +34,9 @@ public partial class SourceEncoder { }
 [RnnModel<double>(InputSize = 5, HiddenSize = 5, OutputSize = 5, Layers = 2, Topology = RnnTopology.OneToMany,
     OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
 public partial class TargetDecoder { }
+
+[RnnModel<double>(InputSize = 3, HiddenSize = 5, OutputSize = 2, Layers = 2, Cell = RnnCell.Gru, Streaming = true)]
+public partial class StreamingGru { }
+
+[RnnModel<double>(InputSize = 3, HiddenSize = 5, OutputSize = 2, Layers = 2, Cell = RnnCell.Lstm, Streaming = true)]
+public partial class StreamingLstm { }

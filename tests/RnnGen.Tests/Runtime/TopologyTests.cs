@@ -7,24 +7,32 @@ namespace RnnGen.Tests.Runtime;
 /// <summary>One-to-one, one-to-many (generation), streaming, and the encoder-decoder pair.</summary>
 public sealed class TopologyTests
 {
-    /// <summary>Step after Step reproduces Forward over the whole sequence, layer by layer, including a given initial state.</summary>
+    /// <summary>Step after Step reproduces Forward over the whole sequence, layer by layer, including a given initial state, for every cell.</summary>
     [Fact]
     public void StreamingStepsReproduceForward()
     {
-        var model = new StreamingTagger();
+        StepsReproduceForward(new StreamingTagger());
+        StepsReproduceForward(new StreamingGru());
+        StepsReproduceForward(new StreamingLstm());
+    }
+
+    private static void StepsReproduceForward<TModel>(TModel model)
+        where TModel : IRnnModel<double>, IRnnStreaming<double>
+    {
         model.InitializeParameters(new Random(4));
         var random = new Random(5);
-        double[] inputs = Enumerable.Range(0, 7 * 3).Select(_ => random.NextDouble() - 0.5).ToArray();
-        double[] initialState = Enumerable.Range(0, 2 * 6).Select(_ => random.NextDouble() - 0.5).ToArray();
-        var expected = new double[7 * 2];
+        RnnShape shape = model.Shape;
+        double[] inputs = Enumerable.Range(0, 7 * shape.InputSize).Select(_ => random.NextDouble() - 0.5).ToArray();
+        double[] initialState = Enumerable.Range(0, shape.StateRows * shape.HiddenSize).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var expected = new double[7 * shape.OutputSize];
         model.Forward(inputs, initialState, expected);
 
         model.Reset(initialState);
-        var output = new double[2];
+        var output = new double[shape.OutputSize];
         for (int t = 0; t < 7; t++)
         {
-            model.Step(inputs.AsSpan(t * 3, 3), output);
-            Assert.Equal(expected.AsSpan(t * 2, 2).ToArray(), output);
+            model.Step(inputs.AsSpan(t * shape.InputSize, shape.InputSize), output);
+            Assert.Equal(expected.AsSpan(t * shape.OutputSize, shape.OutputSize).ToArray(), output);
         }
         Assert.Equal(model.FinalState.ToArray(), model.StreamState.ToArray());
         model.Reset();
@@ -165,7 +173,7 @@ public sealed class TopologyTests
         var error = Assert.Throws<ArgumentException>(() => new EncoderDecoder<StreamingTagger, NoteGenerator, double>(new StreamingTagger(), new NoteGenerator()));
         Assert.Contains("many-to-one", error.Message);
         error = Assert.Throws<ArgumentException>(() => new EncoderDecoder<SourceEncoder, NoteGenerator, double>(new SourceEncoder(), new NoteGenerator()));
-        Assert.Contains("OutputSize (10) must equal the decoder's Layers × HiddenSize (1 × 8 = 8)", error.Message);
+        Assert.Contains("OutputSize (10) must equal the size of the decoder's state, StateRows × HiddenSize (1 × 8 = 8)", error.Message);
     }
 
     /// <summary>The decoder's loss reaches the encoder's weights: finite differences through both models.</summary>

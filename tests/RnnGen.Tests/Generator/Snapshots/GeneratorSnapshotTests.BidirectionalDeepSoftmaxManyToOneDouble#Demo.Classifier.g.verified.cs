@@ -18,12 +18,14 @@ namespace Demo
         public const int Directions = 2;
         /// <summary>The width of one layer's output at one step, [forward | reverse]: Directions * HiddenSize.</summary>
         public const int LayerWidth = 66;
+        /// <summary>The rows of a whole state (initial or final), each HiddenSize wide: one per layer and direction.</summary>
+        public const int StateRows = 6;
 
         /// <inheritdoc />
         public global::RnnGen.RnnShape Shape => new(
             InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Bidirectional,
             global::RnnGen.RnnActivation.Tanh, global::RnnGen.OutputActivation.Softmax,
-            global::RnnGen.RnnTopology.ManyToOne, global::RnnGen.RnnLoss.CrossEntropy);
+            global::RnnGen.RnnTopology.ManyToOne, global::RnnGen.RnnLoss.CrossEntropy, global::RnnGen.RnnCell.Vanilla);
 
         /// <summary>The number of parameters: the length of <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 16439;
@@ -90,7 +92,7 @@ namespace Demo
         /// <inheritdoc />
         public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
 
-        /// <summary>Draws every parameter as PyTorch initialises <c>nn.RNN</c> and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
+        /// <summary>Draws every parameter as PyTorch initialises the recurrent module and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
         /// <param name="random">The source of the uniform draws.</param>
         public void InitializeParameters(global::System.Random random)
         {
@@ -114,8 +116,8 @@ namespace Demo
         private double[] _layerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, [Layers, T, LayerWidth]
         private double[] _logits = global::System.Array.Empty<double>(); // W_ya a + b_y before g2, [OutputSize]
         private double[] _predictions = global::System.Array.Empty<double>(); // y, like _logits
-        private readonly double[] _initialState = new double[Layers * Directions * HiddenSize];
-        private readonly double[] _finalState = new double[Layers * Directions * HiddenSize];
+        private readonly double[] _initialState = new double[StateRows * HiddenSize];
+        private readonly double[] _finalState = new double[StateRows * HiddenSize];
         private bool _hasInitialState;
         private int _steps;
 
@@ -125,7 +127,7 @@ namespace Demo
         /// <summary>The top layer's hidden state at every step of the last forward pass, [Steps, LayerWidth], forward half then reverse half.</summary>
         public global::System.ReadOnlySpan<double> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
 
-        /// <summary>Every layer's and direction's final hidden state after the last forward pass, [Layers * Directions, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).</summary>
+        /// <summary>Every layer's and direction's final hidden state after the last forward pass, [StateRows, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).</summary>
         public global::System.ReadOnlySpan<double> FinalState => _finalState;
 
         /// <summary>Runs the network over a sequence, starting from zero states.</summary>
@@ -142,7 +144,7 @@ namespace Demo
         public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> predictions)
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, Layers * Directions, HiddenSize, nameof(initialState));
+            global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
             if (predictions.Length != OutputSize)
             {
                 global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, OutputSize, nameof(predictions), $"[OutputSize = {OutputSize}]");
@@ -319,7 +321,7 @@ namespace Demo
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
         /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
-        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/d(initial state) of every layer and direction, [StateRows, HiddenSize], or empty when not wanted.</param>
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public double Backward(global::System.ReadOnlySpan<double> targets, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
@@ -340,7 +342,7 @@ namespace Demo
                     global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
                 }
             }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
             StartBackward(steps);
             double loss = 0;
@@ -354,7 +356,7 @@ namespace Demo
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
         /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
         /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
-        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/d(initial state) of every layer and direction, [StateRows, HiddenSize], or empty when not wanted.</param>
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<double> predictionGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
@@ -375,7 +377,7 @@ namespace Demo
                     global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
                 }
             }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
             StartBackward(steps);
             // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
@@ -421,7 +423,7 @@ namespace Demo
             global::System.ReadOnlySpan<double> layer2 = new(_layerOutputs, 2 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<double> layer2Gradients = new(_layerGradients, 2 * steps * LayerWidth, steps * LayerWidth);
 
-            // Layer 2, reverse direction, back from t = 1 to t = T: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input), which is layer 1's output.
+            // Layer 2, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 1's output.
             BackpropagateLayer66(
                 layer1,
                 layer2,
@@ -437,7 +439,7 @@ namespace Demo
                 column: HiddenSize,
                 reverse: true);
 
-            // Layer 2, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input), which is layer 1's output.
+            // Layer 2, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 1's output.
             BackpropagateLayer66(
                 layer1,
                 layer2,
@@ -453,7 +455,7 @@ namespace Demo
                 column: 0,
                 reverse: false);
 
-            // Layer 1, reverse direction, back from t = 1 to t = T: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input), which is layer 0's output.
+            // Layer 1, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
             BackpropagateLayer66(
                 layer0,
                 layer1,
@@ -469,7 +471,7 @@ namespace Demo
                 column: HiddenSize,
                 reverse: true);
 
-            // Layer 1, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input), which is layer 0's output.
+            // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
             BackpropagateLayer66(
                 layer0,
                 layer1,
@@ -485,7 +487,7 @@ namespace Demo
                 column: 0,
                 reverse: false);
 
-            // Layer 0, reverse direction, back from t = 1 to t = T: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
+            // Layer 0, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input).
             BackpropagateLayer10(
                 new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
                 layer0,
@@ -501,7 +503,7 @@ namespace Demo
                 column: HiddenSize,
                 reverse: true);
 
-            // Layer 0, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
+            // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
             BackpropagateLayer10(
                 new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
                 layer0,

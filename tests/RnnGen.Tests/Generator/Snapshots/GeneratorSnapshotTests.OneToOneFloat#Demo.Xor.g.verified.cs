@@ -18,12 +18,14 @@ namespace Demo
         public const int Directions = 1;
         /// <summary>The width of one layer's output at one step, [forward | reverse]: Directions * HiddenSize.</summary>
         public const int LayerWidth = 8;
+        /// <summary>The rows of a whole state (initial or final), each HiddenSize wide: one per layer and direction.</summary>
+        public const int StateRows = 1;
 
         /// <inheritdoc />
         public global::RnnGen.RnnShape Shape => new(
             InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Unidirectional,
             global::RnnGen.RnnActivation.Tanh, global::RnnGen.OutputActivation.Sigmoid,
-            global::RnnGen.RnnTopology.OneToOne, global::RnnGen.RnnLoss.SquaredError);
+            global::RnnGen.RnnTopology.OneToOne, global::RnnGen.RnnLoss.SquaredError, global::RnnGen.RnnCell.Vanilla);
 
         /// <summary>The number of parameters: the length of <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 97;
@@ -55,7 +57,7 @@ namespace Demo
         /// <inheritdoc />
         public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
 
-        /// <summary>Draws every parameter as PyTorch initialises <c>nn.RNN</c> and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
+        /// <summary>Draws every parameter as PyTorch initialises the recurrent module and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
         /// <param name="random">The source of the uniform draws.</param>
         public void InitializeParameters(global::System.Random random)
         {
@@ -74,8 +76,8 @@ namespace Demo
         private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
         private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [OutputSize]
         private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
-        private readonly float[] _initialState = new float[Layers * Directions * HiddenSize];
-        private readonly float[] _finalState = new float[Layers * Directions * HiddenSize];
+        private readonly float[] _initialState = new float[StateRows * HiddenSize];
+        private readonly float[] _finalState = new float[StateRows * HiddenSize];
         private bool _hasInitialState;
         private int _steps;
 
@@ -85,7 +87,7 @@ namespace Demo
         /// <summary>The top layer's hidden state at every step of the last forward pass, [Steps, LayerWidth], forward half then reverse half.</summary>
         public global::System.ReadOnlySpan<float> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
 
-        /// <summary>Every layer's and direction's final hidden state after the last forward pass, [Layers * Directions, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).</summary>
+        /// <summary>Every layer's and direction's final hidden state after the last forward pass, [StateRows, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).</summary>
         public global::System.ReadOnlySpan<float> FinalState => _finalState;
 
         /// <summary>Runs the network over a sequence, starting from zero states.</summary>
@@ -106,7 +108,7 @@ namespace Demo
                 global::RnnGen.RnnArguments.ThrowWrongLength(inputs.Length, InputSize, nameof(inputs), "[InputSize], one step: a one-to-one model reads one input");
             }
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, Layers * Directions, HiddenSize, nameof(initialState));
+            global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
             if (predictions.Length != OutputSize)
             {
                 global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, OutputSize, nameof(predictions), $"[OutputSize = {OutputSize}]");
@@ -200,7 +202,7 @@ namespace Demo
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
         /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
-        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/d(initial state) of every layer and direction, [StateRows, HiddenSize], or empty when not wanted.</param>
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
@@ -221,7 +223,7 @@ namespace Demo
                     global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
                 }
             }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
             StartBackward(steps);
             float loss = 0;
@@ -236,7 +238,7 @@ namespace Demo
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
         /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
         /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
-        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/d(initial state) of every layer and direction, [StateRows, HiddenSize], or empty when not wanted.</param>
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
@@ -257,7 +259,7 @@ namespace Demo
                     global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
                 }
             }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
             StartBackward(steps);
             // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
@@ -298,7 +300,7 @@ namespace Demo
             global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
 
-            // Layer 0, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
+            // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
             BackpropagateLayer2(
                 new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
                 layer0,

@@ -18,12 +18,14 @@ namespace Demo
         public const int Directions = 1;
         /// <summary>The width of one layer's output at one step, [forward | reverse]: Directions * HiddenSize.</summary>
         public const int LayerWidth = 12;
+        /// <summary>The rows of a whole state (initial or final), each HiddenSize wide: one per layer and direction.</summary>
+        public const int StateRows = 2;
 
         /// <inheritdoc />
         public global::RnnGen.RnnShape Shape => new(
             InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Unidirectional,
             global::RnnGen.RnnActivation.Tanh, global::RnnGen.OutputActivation.Identity,
-            global::RnnGen.RnnTopology.ManyToMany, global::RnnGen.RnnLoss.SquaredError);
+            global::RnnGen.RnnTopology.ManyToMany, global::RnnGen.RnnLoss.SquaredError, global::RnnGen.RnnCell.Vanilla);
 
         /// <summary>The number of parameters: the length of <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 518;
@@ -62,7 +64,7 @@ namespace Demo
         /// <inheritdoc />
         public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
 
-        /// <summary>Draws every parameter as PyTorch initialises <c>nn.RNN</c> and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
+        /// <summary>Draws every parameter as PyTorch initialises the recurrent module and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
         /// <param name="random">The source of the uniform draws.</param>
         public void InitializeParameters(global::System.Random random)
         {
@@ -82,8 +84,8 @@ namespace Demo
         private double[] _layerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, [Layers, T, LayerWidth]
         private double[] _logits = global::System.Array.Empty<double>(); // W_ya a + b_y before g2, [T, OutputSize]
         private double[] _predictions = global::System.Array.Empty<double>(); // y, like _logits
-        private readonly double[] _initialState = new double[Layers * Directions * HiddenSize];
-        private readonly double[] _finalState = new double[Layers * Directions * HiddenSize];
+        private readonly double[] _initialState = new double[StateRows * HiddenSize];
+        private readonly double[] _finalState = new double[StateRows * HiddenSize];
         private bool _hasInitialState;
         private int _steps;
 
@@ -93,7 +95,7 @@ namespace Demo
         /// <summary>The top layer's hidden state at every step of the last forward pass, [Steps, LayerWidth], forward half then reverse half.</summary>
         public global::System.ReadOnlySpan<double> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
 
-        /// <summary>Every layer's and direction's final hidden state after the last forward pass, [Layers * Directions, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).</summary>
+        /// <summary>Every layer's and direction's final hidden state after the last forward pass, [StateRows, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).</summary>
         public global::System.ReadOnlySpan<double> FinalState => _finalState;
 
         /// <summary>Runs the network over a sequence, starting from zero states.</summary>
@@ -110,7 +112,7 @@ namespace Demo
         public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> predictions)
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, Layers * Directions, HiddenSize, nameof(initialState));
+            global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
             if (predictions.Length != steps * OutputSize)
             {
                 global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, steps * OutputSize, nameof(predictions), $"[T = {steps}, OutputSize = {OutputSize}]");
@@ -241,7 +243,7 @@ namespace Demo
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
         /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
-        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/d(initial state) of every layer and direction, [StateRows, HiddenSize], or empty when not wanted.</param>
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public double Backward(global::System.ReadOnlySpan<double> targets, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
@@ -262,7 +264,7 @@ namespace Demo
                     global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
                 }
             }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
             StartBackward(steps);
             double loss = 0;
@@ -279,7 +281,7 @@ namespace Demo
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
         /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
         /// <param name="inputGradients">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>
-        /// <param name="initialStateGradients">Receives dE/da&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize], or empty when not wanted.</param>
+        /// <param name="initialStateGradients">Receives dE/d(initial state) of every layer and direction, [StateRows, HiddenSize], or empty when not wanted.</param>
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<double> predictionGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
@@ -300,7 +302,7 @@ namespace Demo
                     global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
                 }
             }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, Layers * Directions, HiddenSize, nameof(initialStateGradients));
+            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
             StartBackward(steps);
             // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.
@@ -342,7 +344,7 @@ namespace Demo
             global::System.ReadOnlySpan<double> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<double> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
 
-            // Layer 1, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input), which is layer 0's output.
+            // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
             BackpropagateLayer12(
                 layer0,
                 layer1,
@@ -358,7 +360,7 @@ namespace Demo
                 column: 0,
                 reverse: false);
 
-            // Layer 0, forward direction, back from t = T to t = 1: dE/dW_ax, dE/dW_aa, dE/db_a, and dE/d(its input).
+            // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
             BackpropagateLayer3(
                 new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
                 layer0,
@@ -453,24 +455,24 @@ namespace Demo
             }
         }
 
-        private readonly double[] _streamState = new double[Layers * HiddenSize]; // every layer's a<t> between Step calls
+        private readonly double[] _streamState = new double[StateRows * HiddenSize]; // every layer's state between Step calls
         private readonly double[] _stepPreactivation = new double[HiddenSize];
         private readonly double[] _stepLogits = new double[OutputSize];
 
-        /// <summary>Every layer's current hidden state between <see cref="Step"/> calls, [Layers, HiddenSize].</summary>
+        /// <summary>Every layer's current state between <see cref="Step"/> calls, [StateRows, HiddenSize].</summary>
         public global::System.ReadOnlySpan<double> StreamState => _streamState;
 
         /// <summary>Sets the kept state to zeros, to start a new stream.</summary>
         public void Reset() => global::System.Array.Clear(_streamState);
 
-        /// <summary>Sets the kept state, [Layers, HiddenSize] (PyTorch's h0), to start a stream from it.</summary>
+        /// <summary>Sets the kept state, [StateRows, HiddenSize] (PyTorch's h0, then for an LSTM c0), to start a stream from it.</summary>
         /// <param name="initialState">a&lt;0&gt; of every layer.</param>
         /// <exception cref="global::System.ArgumentException">The state has the wrong length.</exception>
         public void Reset(global::System.ReadOnlySpan<double> initialState)
         {
-            if (initialState.Length != Layers * HiddenSize)
+            if (initialState.Length != StateRows * HiddenSize)
             {
-                global::RnnGen.RnnArguments.ThrowWrongLength(initialState.Length, Layers * HiddenSize, nameof(initialState), "[Layers, HiddenSize]");
+                global::RnnGen.RnnArguments.ThrowWrongLength(initialState.Length, StateRows * HiddenSize, nameof(initialState), "[StateRows, HiddenSize]");
             }
             initialState.CopyTo(_streamState);
         }
