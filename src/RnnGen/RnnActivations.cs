@@ -8,15 +8,29 @@ namespace RnnGen;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class RnnActivations
 {
-    /// <summary>values[j] = tanh(values[j]).</summary>
+    /// <summary>values[j] = tanh(values[j]), as 1 - 2 / (exp(2x) + 1) a vector at a time (exp overflowing to infinity gives exactly 1).</summary>
     public static void Tanh<T>(Span<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        for (int j = 0; j < values.Length; j++)
+        Vector<T> one = Vector<T>.One, two = one + one;
+        int j = 0;
+        for (; j <= values.Length - Vector<T>.Count; j += Vector<T>.Count)
+        {
+            Vector<T> x = new(values.Slice(j));
+            (one - (two / (Exp(x + x) + one))).CopyTo(values.Slice(j));
+        }
+        for (; j < values.Length; j++)
         {
             values[j] = T.Tanh(values[j]);
         }
     }
+
+    /// <summary>e^x lane by lane, with the BCL's vectorised exponential of float or double.</summary>
+    private static Vector<T> Exp<T>(Vector<T> x)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float)
+            ? Vector.Exp(x.As<T, float>()).As<float, T>()
+            : Vector.Exp(x.As<T, double>()).As<double, T>();
 
     /// <summary>values[j] = max(0, values[j]).</summary>
     public static void Relu<T>(Span<T> values)
@@ -33,11 +47,16 @@ public static class RnnActivations
         }
     }
 
-    /// <summary>values[j] = 1 / (1 + exp(-values[j])).</summary>
+    /// <summary>values[j] = 1 / (1 + exp(-values[j])), a vector at a time.</summary>
     public static void Sigmoid<T>(Span<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        for (int j = 0; j < values.Length; j++)
+        int j = 0;
+        for (; j <= values.Length - Vector<T>.Count; j += Vector<T>.Count)
+        {
+            (Vector<T>.One / (Vector<T>.One + Exp(-new Vector<T>(values.Slice(j))))).CopyTo(values.Slice(j));
+        }
+        for (; j < values.Length; j++)
         {
             values[j] = T.One / (T.One + T.Exp(-values[j]));
         }

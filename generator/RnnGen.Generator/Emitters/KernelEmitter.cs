@@ -11,6 +11,12 @@ namespace RnnGen.Generator.Emitters;
 /// </summary>
 internal static class KernelEmitter
 {
+    /// <summary>Output vectors kept in registers per pass of the matrix-vector product: enough independent FMA chains to cover the FMA latency.</summary>
+    private const int BlockVectors = 8;
+
+    /// <summary>Interleaved partial sums for the last output vectors, so even a narrow product keeps several chains going.</summary>
+    private const int SplitInputs = 4;
+
     public static string MultiplyAddName(int rows, int columns) => $"MultiplyAdd{rows}x{columns}";
 
     public static void Emit(SourceWriter writer, ModelSpec model)
@@ -53,14 +59,47 @@ internal static class KernelEmitter
                 writer.Line($"_ = accumulator[{columns - 1}];");
                 writer.Line($"ref {t} weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);");
                 writer.Line($"ref {t} sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);");
+                writer.Line($"ref {t} input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);");
                 writer.Line("int j = 0;");
-                writer.Line("// Whole vectors of outputs: broadcast each input against a contiguous row of weights (no horizontal sums).");
+                writer.Line($"// {BlockVectors} output vectors at a time stay in registers while the inputs stream: each input is broadcast against a");
+                writer.Line($"// contiguous stretch of its weight row, and the {BlockVectors} sums are independent FMA chains (no horizontal sums).");
+                writer.Block($"for (; j <= {columns} - ({BlockVectors} * {vector}.Count); j += {BlockVectors} * {vector}.Count)", () =>
+                {
+                    for (int k = 0; k < BlockVectors; k++)
+                    {
+                        writer.Line($"{vector} total{k} = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + ({k} * {vector}.Count)));");
+                    }
+                    writer.Line($"ref {t} row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);");
+                    writer.Block($"for (int i = 0; i < {rows}; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, {columns}))", () =>
+                    {
+                        writer.Line($"{vector} broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));");
+                        for (int k = 0; k < BlockVectors; k++)
+                        {
+                            writer.Line($"total{k} = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)({k} * {vector}.Count)), total{k});");
+                        }
+                    });
+                    for (int k = 0; k < BlockVectors; k++)
+                    {
+                        writer.Line($"global::System.Numerics.Vector.StoreUnsafe(total{k}, ref sum, (nuint)(j + ({k} * {vector}.Count)));");
+                    }
+                });
+                writer.Line($"// The remaining whole vectors one at a time, the inputs split into {SplitInputs} interleaved partial sums to keep {SplitInputs} chains going.");
                 writer.Block($"for (; j <= {columns} - {vector}.Count; j += {vector}.Count)", () =>
                 {
-                    writer.Line($"{vector} total = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);");
-                    writer.Block($"for (int i = 0; i < {rows}; i++)", () =>
-                        writer.Line($"total = global::System.Numerics.Vector.FusedMultiplyAdd(new {vector}(vector[i]), global::System.Numerics.Vector.LoadUnsafe(ref weight, (nuint)((i * {columns}) + j)), total);"));
-                    writer.Line("global::System.Numerics.Vector.StoreUnsafe(total, ref sum, (nuint)j);");
+                    writer.Line($"{vector} total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);");
+                    writer.Line($"{vector} {string.Join(", ", Enumerable.Range(1, SplitInputs - 1).Select(k => $"total{k} = {vector}.Zero"))};");
+                    writer.Line($"ref {t} row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);");
+                    writer.Line("int i = 0;");
+                    writer.Block($"for (; i <= {rows} - {SplitInputs}; i += {SplitInputs}, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, {SplitInputs * columns}))", () =>
+                    {
+                        for (int k = 0; k < SplitInputs; k++)
+                        {
+                            writer.Line($"total{k} = global::System.Numerics.Vector.FusedMultiplyAdd(new {vector}(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + {k})), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint){k * columns}), total{k});");
+                        }
+                    });
+                    writer.Block($"for (; i < {rows}; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, {columns}))", () =>
+                        writer.Line($"total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new {vector}(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);"));
+                    writer.Line($"global::System.Numerics.Vector.StoreUnsafe({string.Join(" + ", Enumerable.Range(0, SplitInputs).Select(k => $"total{k}"))}, ref sum, (nuint)j);");
                 });
                 writer.Line($"// The outputs left over when {columns} is not a multiple of the vector width.");
                 writer.Block($"for (; j < {columns}; j++)", () =>

@@ -218,14 +218,14 @@ public sealed class RnnTrainer<TModel, T>
         TModel model = worker.Model;
         int steps = sequence.Inputs.Length / _shape.InputSize;
         int window = Options.TruncationWindow ?? steps;
-        bool manyToMany = _shape.Topology == RnnTopology.ManyToMany;
+        bool targetPerStep = HasTargetPerStep(_shape);
         ReadOnlySpan<T> state = sequence.InitialState;
         T loss = T.Zero;
         for (int first = 0; first < steps; first += window)
         {
             int length = Math.Min(window, steps - first);
-            Span<T> predictions = worker.Predictions.AsSpan(0, manyToMany ? length * _shape.OutputSize : _shape.OutputSize);
-            ReadOnlySpan<T> targets = manyToMany ? sequence.Targets.AsSpan(first * _shape.OutputSize, length * _shape.OutputSize) : sequence.Targets;
+            Span<T> predictions = worker.Predictions.AsSpan(0, targetPerStep ? length * _shape.OutputSize : _shape.OutputSize);
+            ReadOnlySpan<T> targets = targetPerStep ? sequence.Targets.AsSpan(first * _shape.OutputSize, length * _shape.OutputSize) : sequence.Targets;
             model.Forward(sequence.Inputs.AsSpan(first * _shape.InputSize, length * _shape.InputSize), state, predictions);
             loss += model.Backward(targets, default, default);
 
@@ -258,7 +258,7 @@ public sealed class RnnTrainer<TModel, T>
             _order = new int[sequences.Count];
         }
 
-        int predictionLength = _shape.Topology == RnnTopology.ManyToMany ? longestWindow * _shape.OutputSize : _shape.OutputSize;
+        int predictionLength = HasTargetPerStep(_shape) ? longestWindow * _shape.OutputSize : _shape.OutputSize;
         foreach (Worker worker in _workers)
         {
             if (worker.Predictions.Length < predictionLength)
@@ -277,7 +277,7 @@ public sealed class RnnTrainer<TModel, T>
         }
 
         int steps = inputLength / _shape.InputSize;
-        int expectedTargets = _shape.Topology == RnnTopology.ManyToMany ? steps * _shape.OutputSize : _shape.OutputSize;
+        int expectedTargets = HasTargetPerStep(_shape) ? steps * _shape.OutputSize : _shape.OutputSize;
         int targetLength = sequence.Targets?.Length ?? 0;
         if (targetLength != expectedTargets)
         {
@@ -305,12 +305,15 @@ public sealed class RnnTrainer<TModel, T>
         if (options.TruncationWindow is int window)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(window, 1, "options.TruncationWindow");
-            if (shape.Topology != RnnTopology.ManyToMany)
+            if (!HasTargetPerStep(shape))
             {
-                throw new ArgumentException("Truncated backpropagation through time needs a target at every step, so it is valid only for many-to-many models.", nameof(options));
+                throw new ArgumentException("Truncated backpropagation through time needs a target at every step, so it is valid only for many-to-many and one-to-many models.", nameof(options));
             }
         }
     }
+
+    /// <summary>Whether a target comes with every step: many-to-many, and one-to-many trained with teacher forcing.</summary>
+    private static bool HasTargetPerStep(RnnShape shape) => shape.Topology is RnnTopology.ManyToMany or RnnTopology.OneToMany;
 
     /// <summary>One model copy and the buffers it reuses from batch to batch.</summary>
     private sealed class Worker(int stateLength)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Xunit;
 
@@ -165,6 +166,29 @@ public sealed class TopologyTests
         model.BackwardFromPredictionGradients(predictions.Select((y, i) => 2 * (y - targets[i])).ToArray(), inputGradients, default);
         Assert.Equal(expected, model.Gradients.ToArray());
         Assert.Equal(expectedInputs, inputGradients);
+    }
+
+    /// <summary>The trainer trains a one-to-many model with teacher forcing: a target at every step, like many-to-many.</summary>
+    [Fact]
+    public void TrainerTrainsOneToManyWithTeacherForcing()
+    {
+        var model = new NoteGenerator();
+        model.InitializeParameters(new Random(12));
+        // The repeating melody 0 1 2 3 0 1 2 3 ...: inputs are the previous token, targets the next.
+        int[] melody = Enumerable.Range(0, 13).Select(i => i % 4).ToArray();
+        double[] OneHot(IEnumerable<int> tokens) => tokens.SelectMany(k => Enumerable.Range(0, 4).Select(j => j == k ? 1.0 : 0.0)).ToArray();
+        var sequence = new TrainingSequence<double>(OneHot(melody[..^1]), OneHot(melody[1..]));
+        var trainer = new RnnTrainer<NoteGenerator, double>(model, new AdamOptimizer<double>(NoteGenerator.ParameterCount, 0.05), new TrainerOptions { BatchSize = 1, Seed = 1 });
+        double first = trainer.TrainEpoch([sequence]);
+        double last = first;
+        for (int epoch = 0; epoch < 60; epoch++)
+        {
+            last = trainer.TrainEpoch([sequence]);
+        }
+        Assert.True(last < first / 20, $"loss went from {first} to {last}");
+        var generated = new double[8 * 4];
+        model.Generate(OneHot([0]), default, generated, new GenerationOptions(RnnFeedback.Greedy));
+        Assert.Equal(OneHot([1, 2, 3, 0, 1, 2, 3, 0]), generated);
     }
 
     [Fact]

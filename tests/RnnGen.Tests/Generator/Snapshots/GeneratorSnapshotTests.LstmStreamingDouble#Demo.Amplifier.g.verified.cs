@@ -473,16 +473,61 @@ namespace Demo
             _ = accumulator[63];
             ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
+            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
             int j = 0;
-            // Whole vectors of outputs: broadcast each input against a contiguous row of weights (no horizontal sums).
+            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
+            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
+            for (; j <= 64 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
+            {
+                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                for (int i = 0; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
+                {
+                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
+            }
+            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
             for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
             {
-                global::System.Numerics.Vector<double> total = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                for (int i = 0; i < 4; i++)
+                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
+                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                int i = 0;
+                for (; i <= 4 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 256))
                 {
-                    total = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(vector[i]), global::System.Numerics.Vector.LoadUnsafe(ref weight, (nuint)((i * 64) + j)), total);
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)128), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)192), total3);
                 }
-                global::System.Numerics.Vector.StoreUnsafe(total, ref sum, (nuint)j);
+                for (; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
+                {
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
             // The outputs left over when 64 is not a multiple of the vector width.
             for (; j < 64; j++)
@@ -555,16 +600,61 @@ namespace Demo
             _ = accumulator[63];
             ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
+            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
             int j = 0;
-            // Whole vectors of outputs: broadcast each input against a contiguous row of weights (no horizontal sums).
+            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
+            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
+            for (; j <= 64 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
+            {
+                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
+                {
+                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
+            }
+            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
             for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
             {
-                global::System.Numerics.Vector<double> total = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                for (int i = 0; i < 16; i++)
+                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
+                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                int i = 0;
+                for (; i <= 16 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 256))
                 {
-                    total = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(vector[i]), global::System.Numerics.Vector.LoadUnsafe(ref weight, (nuint)((i * 64) + j)), total);
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)128), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)192), total3);
                 }
-                global::System.Numerics.Vector.StoreUnsafe(total, ref sum, (nuint)j);
+                for (; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
+                {
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
             // The outputs left over when 64 is not a multiple of the vector width.
             for (; j < 64; j++)
@@ -637,16 +727,61 @@ namespace Demo
             _ = accumulator[1];
             ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
+            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
             int j = 0;
-            // Whole vectors of outputs: broadcast each input against a contiguous row of weights (no horizontal sums).
+            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
+            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
+            for (; j <= 2 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
+            {
+                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
+                {
+                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
+            }
+            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
             for (; j <= 2 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
             {
-                global::System.Numerics.Vector<double> total = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                for (int i = 0; i < 16; i++)
+                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
+                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                int i = 0;
+                for (; i <= 16 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
                 {
-                    total = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(vector[i]), global::System.Numerics.Vector.LoadUnsafe(ref weight, (nuint)((i * 2) + j)), total);
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)2), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)4), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total3);
                 }
-                global::System.Numerics.Vector.StoreUnsafe(total, ref sum, (nuint)j);
+                for (; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
+                {
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
             // The outputs left over when 2 is not a multiple of the vector width.
             for (; j < 2; j++)

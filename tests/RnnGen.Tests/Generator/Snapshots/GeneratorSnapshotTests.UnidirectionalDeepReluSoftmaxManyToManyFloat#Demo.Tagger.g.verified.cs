@@ -490,16 +490,61 @@ namespace Demo
             _ = accumulator[11];
             ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref float sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
+            ref float input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
             int j = 0;
-            // Whole vectors of outputs: broadcast each input against a contiguous row of weights (no horizontal sums).
+            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
+            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
+            for (; j <= 12 - (8 * global::System.Numerics.Vector<float>.Count); j += 8 * global::System.Numerics.Vector<float>.Count)
+            {
+                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                for (int i = 0; i < 6; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
+                {
+                    global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
+            }
+            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
             for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
             {
-                global::System.Numerics.Vector<float> total = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                for (int i = 0; i < 6; i++)
+                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
+                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector<float>.Zero, total2 = global::System.Numerics.Vector<float>.Zero, total3 = global::System.Numerics.Vector<float>.Zero;
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                int i = 0;
+                for (; i <= 6 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 48))
                 {
-                    total = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(vector[i]), global::System.Numerics.Vector.LoadUnsafe(ref weight, (nuint)((i * 12) + j)), total);
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
                 }
-                global::System.Numerics.Vector.StoreUnsafe(total, ref sum, (nuint)j);
+                for (; i < 6; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
+                {
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
             // The outputs left over when 12 is not a multiple of the vector width.
             for (; j < 12; j++)
@@ -572,16 +617,61 @@ namespace Demo
             _ = accumulator[11];
             ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref float sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
+            ref float input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
             int j = 0;
-            // Whole vectors of outputs: broadcast each input against a contiguous row of weights (no horizontal sums).
+            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
+            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
+            for (; j <= 12 - (8 * global::System.Numerics.Vector<float>.Count); j += 8 * global::System.Numerics.Vector<float>.Count)
+            {
+                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
+                {
+                    global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
+            }
+            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
             for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
             {
-                global::System.Numerics.Vector<float> total = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                for (int i = 0; i < 12; i++)
+                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
+                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector<float>.Zero, total2 = global::System.Numerics.Vector<float>.Zero, total3 = global::System.Numerics.Vector<float>.Zero;
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                int i = 0;
+                for (; i <= 12 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 48))
                 {
-                    total = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(vector[i]), global::System.Numerics.Vector.LoadUnsafe(ref weight, (nuint)((i * 12) + j)), total);
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
                 }
-                global::System.Numerics.Vector.StoreUnsafe(total, ref sum, (nuint)j);
+                for (; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
+                {
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
             // The outputs left over when 12 is not a multiple of the vector width.
             for (; j < 12; j++)
@@ -654,16 +744,61 @@ namespace Demo
             _ = accumulator[5];
             ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
             ref float sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
+            ref float input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
             int j = 0;
-            // Whole vectors of outputs: broadcast each input against a contiguous row of weights (no horizontal sums).
+            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
+            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
+            for (; j <= 6 - (8 * global::System.Numerics.Vector<float>.Count); j += 8 * global::System.Numerics.Vector<float>.Count)
+            {
+                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector<float> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 6))
+                {
+                    global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
+                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
+            }
+            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
             for (; j <= 6 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
             {
-                global::System.Numerics.Vector<float> total = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                for (int i = 0; i < 12; i++)
+                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
+                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector<float>.Zero, total2 = global::System.Numerics.Vector<float>.Zero, total3 = global::System.Numerics.Vector<float>.Zero;
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                int i = 0;
+                for (; i <= 12 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
                 {
-                    total = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(vector[i]), global::System.Numerics.Vector.LoadUnsafe(ref weight, (nuint)((i * 6) + j)), total);
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total1);
+                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total2);
+                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)18), total3);
                 }
-                global::System.Numerics.Vector.StoreUnsafe(total, ref sum, (nuint)j);
+                for (; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 6))
+                {
+                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                }
+                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
             // The outputs left over when 6 is not a multiple of the vector width.
             for (; j < 6; j++)
