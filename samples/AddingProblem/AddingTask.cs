@@ -32,14 +32,34 @@ public static class AddingTask
     /// <summary>Mean squared error of <paramref name="model"/> on <paramref name="sequences"/>, and of always predicting 1.</summary>
     public static (double Model, double Baseline) Evaluate(AddingModel model, IReadOnlyList<TrainingSequence<float>> sequences)
     {
+        Evaluation evaluation = Evaluate<AddingModel>(model, sequences);
+        return (evaluation.Mse, evaluation.BaselineMse);
+    }
+
+    /// <summary>
+    /// Mean squared error and accuracy of any adding-problem model on <paramref name="sequences"/>, and the MSE of always
+    /// predicting 1. Accuracy is the usual criterion: the fraction of sequences predicted within <see cref="Tolerance"/>.
+    /// </summary>
+    public static Evaluation Evaluate<TModel>(TModel model, IReadOnlyList<TrainingSequence<float>> sequences)
+        where TModel : IRnnModel<float>
+    {
         double modelError = 0, baselineError = 0;
+        int correct = 0;
         var prediction = new float[1];
         foreach (TrainingSequence<float> sequence in sequences)
         {
-            model.Forward(sequence.Inputs, prediction);
-            modelError += Math.Pow(prediction[0] - sequence.Targets[0], 2);
+            model.Forward(sequence.Inputs, [], prediction);
+            double error = prediction[0] - sequence.Targets[0];
+            modelError += Math.Pow(error, 2);
             baselineError += Math.Pow(1.0 - sequence.Targets[0], 2);
+            correct += Math.Abs(error) <= Tolerance ? 1 : 0;
         }
-        return (modelError / sequences.Count, baselineError / sequences.Count);
+        return new Evaluation(modelError / sequences.Count, baselineError / sequences.Count, (double)correct / sequences.Count);
     }
+
+    /// <summary>A prediction within this distance of the target counts as correct.</summary>
+    public const double Tolerance = 0.04;
 }
+
+/// <summary>A model's test MSE, the MSE of always predicting 1, and the fraction of sequences within <see cref="AddingTask.Tolerance"/>.</summary>
+public readonly record struct Evaluation(double Mse, double BaselineMse, double Accuracy);

@@ -2,13 +2,27 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.Linq;
 using AddingProblem;
 using RnnGen;
+using RnnGen.Samples;
 
 // Trains a vanilla RNN from random weights on the adding problem and reports its error against the trivial
-// baseline. `--smoke` runs a few small epochs for CI.
-bool smoke = args.Contains("--smoke");
+// baseline. `--smoke` runs a few small epochs for CI. `--compare` trains a vanilla RNN, a GRU and an LSTM at
+// T = 100 instead (CellComparison.cs).
+bool compare = Array.IndexOf(args, "--compare") >= 0;
+SampleArguments? arguments = SampleArguments.Parse(Array.FindAll(args, arg => arg != "--compare"),
+    "Trains a vanilla RNN from random weights on the adding problem and writes its loss curve.\n" +
+    "--compare: trains a vanilla RNN, a GRU and an LSTM on the adding problem at T = 100 instead, and compares them.", out int exitCode);
+if (arguments is null)
+{
+    return exitCode;
+}
+if (compare)
+{
+    return CellComparison.Run(arguments.Smoke);
+}
+
+bool smoke = arguments.Smoke;
 int steps = smoke ? 10 : 30;
 int epochs = smoke ? 3 : 40;
 var random = new Random(2026);

@@ -70,7 +70,7 @@ public sealed class RnnTrainer<TModel, T>
         Optimizer = optimizer;
         Options = options;
         _shape = model.Shape;
-        _stateLength = _shape.Layers * _shape.Directions * _shape.HiddenSize;
+        _stateLength = _shape.StateRows * _shape.HiddenSize;
         _workers = new Worker[options.DegreeOfParallelism];
         for (int i = 0; i < _workers.Length; i++)
         {
@@ -286,7 +286,7 @@ public sealed class RnnTrainer<TModel, T>
 
         if (sequence.InitialState is { Length: int stateLength } && stateLength != _stateLength)
         {
-            throw new ArgumentException($"Sequence {index}: the initial state holds {stateLength} values, but the model's state is {_stateLength} ([Layers * Directions, HiddenSize]).", "sequences");
+            throw new ArgumentException($"Sequence {index}: the initial state holds {stateLength} values, but the model's state is {_stateLength} ([StateRows, HiddenSize]).", "sequences");
         }
 
         return steps;

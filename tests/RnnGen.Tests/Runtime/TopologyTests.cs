@@ -191,6 +191,31 @@ public sealed class TopologyTests
         Assert.Equal(OneHot([1, 2, 3, 0, 1, 2, 3, 0]), generated);
     }
 
+    /// <summary>Truncated BPTT carries the whole state, an LSTM's c rows included, from window to window.</summary>
+    [Fact]
+    public void TrainerCarriesTheLstmCellStateAcrossWindows()
+    {
+        var model = new StreamingLstm();
+        model.InitializeParameters(new Random(13));
+        double[] inputs = Enumerable.Range(0, 6 * 3).Select(i => Math.Sin(i)).ToArray();
+        double[] targets = Enumerable.Range(0, 6 * 2).Select(i => Math.Cos(i) / 2).ToArray();
+        double[] initialState = Enumerable.Range(0, 4 * 5).Select(i => (i % 7) / 10.0).ToArray();
+        var trainer = new RnnTrainer<StreamingLstm, double>(model, new SgdOptimizer<double>(StreamingLstm.ParameterCount, 0.0),
+            new TrainerOptions { BatchSize = 1, TruncationWindow = 4, DegreeOfParallelism = 1 });
+        double trainerLoss = trainer.TrainEpoch([new TrainingSequence<double>(inputs, targets, initialState)]);
+
+        // The same two windows by hand: the second starts from the first one's whole final state.
+        var manual = new StreamingLstm();
+        model.Parameters.CopyTo(manual.Parameters);
+        manual.Forward(inputs.AsSpan(0, 12), initialState, new double[8]);
+        double loss = manual.Backward(targets.AsSpan(0, 8));
+        double[] carried = manual.FinalState.ToArray();
+        Assert.Equal(20, carried.Length);
+        manual.Forward(inputs.AsSpan(12), carried, new double[4]);
+        loss += manual.Backward(targets.AsSpan(8));
+        Assert.Equal(loss, trainerLoss, 12);
+    }
+
     [Fact]
     public void EncoderDecoderChecksTheShapes()
     {
