@@ -58,7 +58,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidArgument = new DiagnosticDescriptor(
         "RNNGEN009",
         "Argument is not a constant of the expected type",
-        "{0} must be a constant {1}",
+        "{0} must be a constant {1} that the compiler knows before generating code; the constants the generator itself emits (such as another model's HiddenSize) cannot be used here, so declare a const of your own",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor StreamingNeedsUnidirectional = new DiagnosticDescriptor(

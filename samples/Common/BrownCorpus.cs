@@ -122,4 +122,28 @@ public static class BrownCorpus
 
         return (training, test);
     }
+
+    /// <summary>
+    /// Loads the corpus (downloading it on first use) and splits it by text; a smoke run keeps every
+    /// <paramref name="smokeTrainingEvery"/>-th training and <paramref name="smokeTestEvery"/>-th test text. Returns null,
+    /// with the reason written to standard error, when the data cannot be had (e.g. offline with an empty cache).
+    /// </summary>
+    public static (List<BrownText> Training, List<BrownText> Test)? LoadSplit(bool smoke, int smokeTrainingEvery, int smokeTestEvery)
+    {
+        IReadOnlyList<BrownText> corpus;
+        try
+        {
+            corpus = Load(Console.WriteLine);
+        }
+        catch (SampleDataException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return null;
+        }
+
+        (List<BrownText> training, List<BrownText> test) = SplitByText(corpus);
+        return smoke
+            ? (training.Where((_, i) => i % smokeTrainingEvery == 0).ToList(), test.Where((_, i) => i % smokeTestEvery == 0).ToList())
+            : (training, test);
+    }
 }

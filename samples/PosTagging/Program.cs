@@ -20,23 +20,11 @@ if (arguments is null)
 
 bool smoke = arguments.Smoke;
 var total = Stopwatch.StartNew();
-IReadOnlyList<BrownText> corpus;
-try
+if (BrownCorpus.LoadSplit(smoke, smokeTrainingEvery: 40, smokeTestEvery: 20) is not { } split)
 {
-    corpus = BrownCorpus.Load(Console.WriteLine);
-}
-catch (SampleDataException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
     return 3;
 }
-
-(List<BrownText> trainingTexts, List<BrownText> testTexts) = BrownCorpus.SplitByText(corpus);
-if (smoke)
-{
-    trainingTexts = trainingTexts.Where((_, i) => i % 40 == 0).ToList();
-    testTexts = testTexts.Where((_, i) => i % 20 == 0).ToList();
-}
+(List<BrownText> trainingTexts, List<BrownText> testTexts) = split;
 
 var encoder = new TokenEncoder(trainingTexts);
 List<TrainingSequence<float>> training = Encode(trainingTexts, encoder, leaveOneOut: true);
@@ -69,7 +57,7 @@ var options = new TrainerOptions { BatchSize = 32, Epochs = 1, Seed = 7, MaxGrad
 var trainer = new RnnTrainer<TaggerModel, float>(model, optimizer, options);
 int epochs = smoke ? 1 : 6;
 
-Console.WriteLine($"Brown corpus, {corpus.Count} texts: training on {trainingTexts.Count} texts ({training.Count:N0} sentences, {trainingTokens:N0} tokens), testing on {testTexts.Count} others ({test.Count:N0} sentences, {testTokens:N0} tokens, {unknownTokens:N0} of them unseen in training).");
+Console.WriteLine($"Brown corpus: training on {trainingTexts.Count} texts ({training.Count:N0} sentences, {trainingTokens:N0} tokens), testing on {testTexts.Count} others ({test.Count:N0} sentences, {testTokens:N0} tokens, {unknownTokens:N0} of them unseen in training).");
 Console.WriteLine($"Tags: {UniversalTags.Count} universal tags mapped from the Brown tags. Lexicon: {encoder.Vocabulary:N0} words.");
 Console.WriteLine($"Model: bidirectional vanilla RNN, {TaggerModel.InputSize} inputs, {TaggerModel.HiddenSize} tanh units per direction, softmax over {TaggerModel.OutputSize} tags; {TaggerModel.ParameterCount:N0} parameters, {options.DegreeOfParallelism} worker(s).");
 Console.WriteLine($"Data ready after {total.Elapsed.TotalSeconds:0.0} s.");

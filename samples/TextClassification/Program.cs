@@ -20,23 +20,11 @@ if (arguments is null)
 
 bool smoke = arguments.Smoke;
 var total = Stopwatch.StartNew();
-IReadOnlyList<BrownText> corpus;
-try
+if (BrownCorpus.LoadSplit(smoke, smokeTrainingEvery: 20, smokeTestEvery: 10) is not { } split)
 {
-    corpus = BrownCorpus.Load(Console.WriteLine);
-}
-catch (SampleDataException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
     return 3;
 }
-
-(List<BrownText> trainingTexts, List<BrownText> testTexts) = BrownCorpus.SplitByText(corpus);
-if (smoke)
-{
-    trainingTexts = trainingTexts.Where((_, i) => i % 20 == 0).ToList();
-    testTexts = testTexts.Where((_, i) => i % 10 == 0).ToList();
-}
+(List<BrownText> trainingTexts, List<BrownText> testTexts) = split;
 
 // Training passages overlap by half (more examples); test passages do not.
 var lexicon = new GenreLexicon(trainingTexts);
@@ -59,7 +47,7 @@ var options = new TrainerOptions { BatchSize = 32, Epochs = 1, Seed = 7, MaxGrad
 var trainer = new RnnTrainer<GenreModel, float>(model, optimizer, options);
 int epochs = smoke ? 1 : 8;
 
-Console.WriteLine($"Brown corpus, {corpus.Count} texts in {Genres.Count} classes ({string.Join(", ", Genres.Names)}).");
+Console.WriteLine($"Brown corpus, {trainingTexts.Count + testTexts.Count} texts in {Genres.Count} classes ({string.Join(", ", Genres.Names)}).");
 Console.WriteLine($"Training on {trainingTexts.Count} texts ({training.Count:N0} passages of {Passages.Length} tokens, overlapping by half), testing on {testTexts.Count} others ({test.Count:N0} passages).");
 Console.WriteLine($"Features per token: {Passages.HashedSize} hashed features of the word and {Genres.Count} genre log-ratios from a lexicon of {lexicon.Vocabulary:N0} words counted in the training texts.");
 Console.WriteLine($"Model: bidirectional vanilla RNN, {GenreModel.InputSize} inputs per token, {GenreModel.HiddenSize} tanh units per direction, softmax over {GenreModel.OutputSize} classes; {GenreModel.ParameterCount:N0} parameters, {options.DegreeOfParallelism} worker(s).");
