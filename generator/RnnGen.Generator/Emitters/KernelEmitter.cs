@@ -75,7 +75,7 @@ internal static class KernelEmitter
                         writer.Line($"{vector} broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));");
                         for (int k = 0; k < BlockVectors; k++)
                         {
-                            writer.Line($"total{k} = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)({k} * {vector}.Count)), total{k});");
+                            writer.Line($"total{k} = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)({k} * {vector}.Count)), total{k});");
                         }
                     });
                     for (int k = 0; k < BlockVectors; k++)
@@ -94,11 +94,11 @@ internal static class KernelEmitter
                     {
                         for (int k = 0; k < SplitInputs; k++)
                         {
-                            writer.Line($"total{k} = global::System.Numerics.Vector.FusedMultiplyAdd(new {vector}(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + {k})), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint){k * columns}), total{k});");
+                            writer.Line($"total{k} = global::System.Numerics.Vector.MultiplyAddEstimate(new {vector}(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + {k})), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint){k * columns}), total{k});");
                         }
                     });
                     writer.Block($"for (; i < {rows}; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, {columns}))", () =>
-                        writer.Line($"total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new {vector}(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);"));
+                        writer.Line($"total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new {vector}(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);"));
                     writer.Line($"global::System.Numerics.Vector.StoreUnsafe({string.Join(" + ", Enumerable.Range(0, SplitInputs).Select(k => $"total{k}"))}, ref sum, (nuint)j);");
                 });
                 writer.Line($"// The outputs left over when {columns} is not a multiple of the vector width.");
@@ -106,7 +106,7 @@ internal static class KernelEmitter
                 {
                     writer.Line($"{t} total = accumulator[j];");
                     writer.Block($"for (int i = 0; i < {rows}; i++)", () =>
-                        writer.Line($"total = {t}.FusedMultiplyAdd(vector[i], weights[(i * {columns}) + j], total);"));
+                        writer.Line($"total = {t}.MultiplyAddEstimate(vector[i], weights[(i * {columns}) + j], total);"));
                     writer.Line("accumulator[j] = total;");
                 });
             });
@@ -131,9 +131,9 @@ internal static class KernelEmitter
                     writer.Line($"{t} scale = vector[i];");
                     writer.Line("int j = 0;");
                     writer.Block($"for (; j <= {columns} - {vector}.Count; j += {vector}.Count)", () =>
-                        writer.Line($"global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new {vector}(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);"));
+                        writer.Line($"global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new {vector}(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);"));
                     writer.Block($"for (; j < {columns}; j++)", () =>
-                        writer.Line($"global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = {t}.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));"));
+                        writer.Line($"global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = {t}.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));"));
                 });
             });
     }
@@ -157,10 +157,10 @@ internal static class KernelEmitter
                     writer.Line($"{vector} partial = {vector}.Zero;");
                     writer.Line("int j = 0;");
                     writer.Block($"for (; j <= {columns} - {vector}.Count; j += {vector}.Count)", () =>
-                        writer.Line("partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);"));
+                        writer.Line("partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);"));
                     writer.Line($"{t} total = global::System.Numerics.Vector.Sum(partial);");
                     writer.Block($"for (; j < {columns}; j++)", () =>
-                        writer.Line($"total = {t}.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);"));
+                        writer.Line($"total = {t}.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);"));
                     writer.Line("result[i] += total;");
                 });
             });

@@ -648,14 +648,14 @@ namespace Demo
                 for (int i = 0; i < 10; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
                 {
                     global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
@@ -675,14 +675,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 10 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 132))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)33), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)66), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)99), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)33), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)66), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)99), total3);
                 }
                 for (; i < 10; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -692,7 +692,7 @@ namespace Demo
                 double total = accumulator[j];
                 for (int i = 0; i < 10; i++)
                 {
-                    total = double.FusedMultiplyAdd(vector[i], weights[(i * 33) + j], total);
+                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 33) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -713,11 +713,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 33; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -737,12 +737,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 double total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 33; j++)
                 {
-                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
@@ -775,14 +775,14 @@ namespace Demo
                 for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
                 {
                     global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
@@ -802,14 +802,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 66 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 132))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)33), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)66), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)99), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)33), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)66), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)99), total3);
                 }
                 for (; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -819,7 +819,7 @@ namespace Demo
                 double total = accumulator[j];
                 for (int i = 0; i < 66; i++)
                 {
-                    total = double.FusedMultiplyAdd(vector[i], weights[(i * 33) + j], total);
+                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 33) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -840,11 +840,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 33; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -864,12 +864,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 double total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 33; j++)
                 {
-                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
@@ -902,14 +902,14 @@ namespace Demo
                 for (int i = 0; i < 33; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
                 {
                     global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
@@ -929,14 +929,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 33 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 132))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)33), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)66), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)99), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)33), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)66), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)99), total3);
                 }
                 for (; i < 33; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -946,7 +946,7 @@ namespace Demo
                 double total = accumulator[j];
                 for (int i = 0; i < 33; i++)
                 {
-                    total = double.FusedMultiplyAdd(vector[i], weights[(i * 33) + j], total);
+                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 33) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -967,11 +967,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 33; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -991,12 +991,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 double total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 33; j++)
                 {
-                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
@@ -1029,14 +1029,14 @@ namespace Demo
                 for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
                 {
                     global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
@@ -1056,14 +1056,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 66 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 20))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)5), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)10), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)15), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)5), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)10), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)15), total3);
                 }
                 for (; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -1073,7 +1073,7 @@ namespace Demo
                 double total = accumulator[j];
                 for (int i = 0; i < 66; i++)
                 {
-                    total = double.FusedMultiplyAdd(vector[i], weights[(i * 5) + j], total);
+                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 5) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -1094,11 +1094,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 5 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 5; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -1118,12 +1118,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 5 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 double total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 5; j++)
                 {
-                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }

@@ -491,14 +491,14 @@ namespace Demo
                 for (int i = 0; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
                 {
                     global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
@@ -518,14 +518,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 4 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 256))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)128), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)192), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)128), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)192), total3);
                 }
                 for (; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -535,7 +535,7 @@ namespace Demo
                 double total = accumulator[j];
                 for (int i = 0; i < 4; i++)
                 {
-                    total = double.FusedMultiplyAdd(vector[i], weights[(i * 64) + j], total);
+                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 64) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -556,11 +556,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 64; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -580,12 +580,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 double total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 64; j++)
                 {
-                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
@@ -618,14 +618,14 @@ namespace Demo
                 for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
                 {
                     global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
@@ -645,14 +645,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 16 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 256))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)128), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)192), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)128), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)192), total3);
                 }
                 for (; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -662,7 +662,7 @@ namespace Demo
                 double total = accumulator[j];
                 for (int i = 0; i < 16; i++)
                 {
-                    total = double.FusedMultiplyAdd(vector[i], weights[(i * 64) + j], total);
+                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 64) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -683,11 +683,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 64; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -707,12 +707,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 double total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 64; j++)
                 {
-                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
@@ -745,14 +745,14 @@ namespace Demo
                 for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
                 {
                     global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
@@ -772,14 +772,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 16 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)2), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)4), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)2), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)4), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total3);
                 }
                 for (; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -789,7 +789,7 @@ namespace Demo
                 double total = accumulator[j];
                 for (int i = 0; i < 16; i++)
                 {
-                    total = double.FusedMultiplyAdd(vector[i], weights[(i * 2) + j], total);
+                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 2) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -810,11 +810,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 2 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 2; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -834,12 +834,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 2 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 double total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 2; j++)
                 {
-                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }

@@ -507,14 +507,14 @@ namespace Demo
                 for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 32))
                 {
                     global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
@@ -534,14 +534,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 12 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 128))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)32), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)96), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)32), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)96), total3);
                 }
                 for (; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 32))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -551,7 +551,7 @@ namespace Demo
                 float total = accumulator[j];
                 for (int i = 0; i < 12; i++)
                 {
-                    total = float.FusedMultiplyAdd(vector[i], weights[(i * 32) + j], total);
+                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 32) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -572,11 +572,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 32 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 32; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -596,12 +596,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 32 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 float total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 32; j++)
                 {
-                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
@@ -634,14 +634,14 @@ namespace Demo
                 for (int i = 0; i < 32; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 32))
                 {
                     global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
@@ -661,14 +661,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 32 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 128))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)32), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)96), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)32), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)96), total3);
                 }
                 for (; i < 32; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 32))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -678,7 +678,7 @@ namespace Demo
                 float total = accumulator[j];
                 for (int i = 0; i < 32; i++)
                 {
-                    total = float.FusedMultiplyAdd(vector[i], weights[(i * 32) + j], total);
+                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 32) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -699,11 +699,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 32 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 32; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -723,12 +723,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 32 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 float total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 32; j++)
                 {
-                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
@@ -761,14 +761,14 @@ namespace Demo
                 for (int i = 0; i < 32; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
                 {
                     global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
@@ -788,14 +788,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 32 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 48))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
                 }
                 for (; i < 32; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -805,7 +805,7 @@ namespace Demo
                 float total = accumulator[j];
                 for (int i = 0; i < 32; i++)
                 {
-                    total = float.FusedMultiplyAdd(vector[i], weights[(i * 12) + j], total);
+                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 12) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -826,11 +826,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 12; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -850,12 +850,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 float total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 12; j++)
                 {
-                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }

@@ -567,14 +567,14 @@ namespace Demo
                 for (int i = 0; i < 3; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
                 {
                     global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
@@ -594,14 +594,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 3 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 48))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
                 }
                 for (; i < 3; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -611,7 +611,7 @@ namespace Demo
                 double total = accumulator[j];
                 for (int i = 0; i < 3; i++)
                 {
-                    total = double.FusedMultiplyAdd(vector[i], weights[(i * 12) + j], total);
+                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 12) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -632,11 +632,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 12 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 12; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -656,12 +656,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 12 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 double total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 12; j++)
                 {
-                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
@@ -694,14 +694,14 @@ namespace Demo
                 for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
                 {
                     global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
@@ -721,14 +721,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 12 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 48))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
                 }
                 for (; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -738,7 +738,7 @@ namespace Demo
                 double total = accumulator[j];
                 for (int i = 0; i < 12; i++)
                 {
-                    total = double.FusedMultiplyAdd(vector[i], weights[(i * 12) + j], total);
+                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 12) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -759,11 +759,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 12 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 12; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -783,12 +783,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 12 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 double total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 12; j++)
                 {
-                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
@@ -821,14 +821,14 @@ namespace Demo
                 for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
                 {
                     global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
@@ -848,14 +848,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 12 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)2), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)4), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)2), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)4), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total3);
                 }
                 for (; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -865,7 +865,7 @@ namespace Demo
                 double total = accumulator[j];
                 for (int i = 0; i < 12; i++)
                 {
-                    total = double.FusedMultiplyAdd(vector[i], weights[(i * 2) + j], total);
+                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 2) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -886,11 +886,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 2 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 2; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -910,12 +910,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 2 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 double total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 2; j++)
                 {
-                    total = double.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }

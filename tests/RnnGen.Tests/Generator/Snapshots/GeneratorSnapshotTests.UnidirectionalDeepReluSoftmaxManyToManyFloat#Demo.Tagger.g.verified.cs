@@ -508,14 +508,14 @@ namespace Demo
                 for (int i = 0; i < 6; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
                 {
                     global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
@@ -535,14 +535,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 6 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 48))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
                 }
                 for (; i < 6; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -552,7 +552,7 @@ namespace Demo
                 float total = accumulator[j];
                 for (int i = 0; i < 6; i++)
                 {
-                    total = float.FusedMultiplyAdd(vector[i], weights[(i * 12) + j], total);
+                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 12) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -573,11 +573,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 12; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -597,12 +597,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 float total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 12; j++)
                 {
-                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
@@ -635,14 +635,14 @@ namespace Demo
                 for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
                 {
                     global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
@@ -662,14 +662,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 12 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 48))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
                 }
                 for (; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -679,7 +679,7 @@ namespace Demo
                 float total = accumulator[j];
                 for (int i = 0; i < 12; i++)
                 {
-                    total = float.FusedMultiplyAdd(vector[i], weights[(i * 12) + j], total);
+                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 12) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -700,11 +700,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 12; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -724,12 +724,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 12 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 float total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 12; j++)
                 {
-                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
@@ -762,14 +762,14 @@ namespace Demo
                 for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 6))
                 {
                     global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.FusedMultiplyAdd(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
+                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
+                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
+                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
+                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
                 global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
@@ -789,14 +789,14 @@ namespace Demo
                 int i = 0;
                 for (; i <= 12 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total1);
-                    total2 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total2);
-                    total3 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)18), total3);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
+                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total1);
+                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total2);
+                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)18), total3);
                 }
                 for (; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 6))
                 {
-                    total0 = global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
+                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
                 }
                 global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
             }
@@ -806,7 +806,7 @@ namespace Demo
                 float total = accumulator[j];
                 for (int i = 0; i < 12; i++)
                 {
-                    total = float.FusedMultiplyAdd(vector[i], weights[(i * 6) + j], total);
+                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 6) + j], total);
                 }
                 accumulator[j] = total;
             }
@@ -827,11 +827,11 @@ namespace Demo
                 int j = 0;
                 for (; j <= 6 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.FusedMultiplyAdd(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
                 }
                 for (; j < 6; j++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.FusedMultiplyAdd(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
                 }
             }
         }
@@ -851,12 +851,12 @@ namespace Demo
                 int j = 0;
                 for (; j <= 6 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
                 {
-                    partial = global::System.Numerics.Vector.FusedMultiplyAdd(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
+                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
                 }
                 float total = global::System.Numerics.Vector.Sum(partial);
                 for (; j < 6; j++)
                 {
-                    total = float.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
+                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
                 }
                 result[i] += total;
             }
