@@ -194,13 +194,13 @@ internal static class ForwardEmitter
             () =>
             {
                 writer.Line("int steps = outputs.Length / LayerWidth;");
+                writer.Line($"// Off the serial path: every step's W_ax {input} + b_a at once, as one matrix-matrix product.");
+                writer.Line($"{KernelEmitter.ProjectInputsName(inputSize, model.HiddenSize)}(inputs, inputWeights, bias, outputs, column);");
                 writer.Line($"{readOnlySpan} previous = initialState; // empty stands for the zero state: its product is skipped");
                 writer.Block("for (int step = 0; step < steps; step++)", () =>
                 {
                     writer.Line("int t = reverse ? steps - 1 - step : step;");
                     writer.Line($"{span} state = outputs.Slice((t * LayerWidth) + column, HiddenSize);");
-                    writer.Line("bias.CopyTo(state);");
-                    writer.Line($"{KernelEmitter.MultiplyAddName(inputSize, model.HiddenSize)}(inputs.Slice(t * {inputSize}, {inputSize}), inputWeights, state); // + W_ax {input}");
                     writer.Block("if (!previous.IsEmpty)", () =>
                         writer.Line($"{KernelEmitter.MultiplyAddName(model.HiddenSize, model.HiddenSize)}(previous, recurrentWeights, state); // + W_aa a of the previous step"));
                     writer.Line($"global::RnnGen.RnnActivations.{model.Activation}(state);");

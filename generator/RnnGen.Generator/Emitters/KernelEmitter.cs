@@ -19,6 +19,11 @@ internal static class KernelEmitter
 
     public static string MultiplyAddName(int rows, int columns) => $"MultiplyAdd{rows}x{columns}";
 
+    public static string ProjectInputsName(int rows, int columns) => $"ProjectInputs{rows}x{columns}";
+
+    /// <summary>Steps per pass of the input projection: each weight vector loaded serves this many steps.</summary>
+    private const int BlockSteps = 4;
+
     public static void Emit(SourceWriter writer, ModelSpec model)
     {
         // Recurrent weights fuse every gate's columns (GateWidth = Gates * HiddenSize), so one product serves all gates.
@@ -29,6 +34,14 @@ internal static class KernelEmitter
         }
         shapes.Add((model.HiddenSize, model.GateWidth));
         shapes.Add((model.LayerWidth, model.OutputSize));
+        if (model.Cell == Cell.Vanilla)
+        {
+            foreach (int inputSize in Enumerable.Range(0, model.Layers).Select(model.LayerInputSize).Distinct())
+            {
+                EmitProjectInputs(writer, model.T, inputSize, model.HiddenSize);
+                writer.Line();
+            }
+        }
         bool first = true;
         foreach ((int rows, int columns) in shapes.Distinct())
         {
@@ -162,6 +175,93 @@ internal static class KernelEmitter
                     writer.Block($"for (; j < {columns}; j++)", () =>
                         writer.Line($"total = {t}.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);"));
                     writer.Line("result[i] += total;");
+                });
+            });
+    }
+
+    /// <summary>
+    /// Emits the input projection of a whole sequence: outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] W[i, j] for
+    /// every step, as one matrix-matrix product over a layer's output rows (stride LayerWidth).
+    /// </summary>
+    private static void EmitProjectInputs(SourceWriter writer, string t, int rows, int columns)
+    {
+        string vector = $"global::System.Numerics.Vector<{t}>";
+        string add = "global::System.Runtime.CompilerServices.Unsafe.Add";
+        string load = "global::System.Numerics.Vector.LoadUnsafe";
+        string store = "global::System.Numerics.Vector.StoreUnsafe";
+        string multiplyAdd = "global::System.Numerics.Vector.MultiplyAddEstimate";
+        writer.Summary($"outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t, a [{rows}, {columns}] weight matrix stored row by row: {BlockSteps} steps × 2 output vectors per pass, so each weight vector loaded serves {BlockSteps} steps.");
+        writer.Block(
+            $"private static void {ProjectInputsName(rows, columns)}(global::System.ReadOnlySpan<{t}> inputs, global::System.ReadOnlySpan<{t}> weights, global::System.ReadOnlySpan<{t}> bias, global::System.Span<{t}> outputs, int column)",
+            () =>
+            {
+                writer.Line($"int steps = inputs.Length / {rows};");
+                writer.Line("// One bounds check per span here; every load and store below stays inside these bounds.");
+                writer.Line($"_ = weights[{(rows * columns) - 1}];");
+                writer.Line($"_ = bias[{columns - 1}];");
+                writer.Line($"_ = outputs[((steps - 1) * LayerWidth) + column + {columns - 1}];");
+                writer.Line($"ref {t} weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);");
+                writer.Line($"ref {t} biasStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);");
+                writer.Line("int t = 0;");
+                writer.Block($"for (; t <= steps - {BlockSteps}; t += {BlockSteps})", () =>
+                {
+                    for (int q = 0; q < BlockSteps; q++)
+                    {
+                        writer.Line($"ref {t} input{q} = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + {q}) * {rows}, {rows}));");
+                        writer.Line($"ref {t} output{q} = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + {q}) * LayerWidth) + column, {columns}));");
+                    }
+                    writer.Line("int j = 0;");
+                    writer.Block($"for (; j <= {columns} - (2 * {vector}.Count); j += 2 * {vector}.Count)", () =>
+                    {
+                        writer.Line($"{vector} bias0 = {load}(ref biasStart, (nuint)j), bias1 = {load}(ref biasStart, (nuint)(j + {vector}.Count));");
+                        for (int q = 0; q < BlockSteps; q++)
+                        {
+                            writer.Line($"{vector} sum{q}a = bias0, sum{q}b = bias1;");
+                        }
+                        writer.Line($"ref {t} row = ref {add}(ref weight, j);");
+                        writer.Block($"for (int i = 0; i < {rows}; i++, row = ref {add}(ref row, {columns}))", () =>
+                        {
+                            writer.Line($"{vector} weightA = {load}(ref row), weightB = {load}(ref row, (nuint){vector}.Count);");
+                            for (int q = 0; q < BlockSteps; q++)
+                            {
+                                writer.Line($"{vector} x{q} = new({add}(ref input{q}, i));");
+                                writer.Line($"sum{q}a = {multiplyAdd}(x{q}, weightA, sum{q}a);");
+                                writer.Line($"sum{q}b = {multiplyAdd}(x{q}, weightB, sum{q}b);");
+                            }
+                        });
+                        for (int q = 0; q < BlockSteps; q++)
+                        {
+                            writer.Line($"{store}(sum{q}a, ref output{q}, (nuint)j);");
+                            writer.Line($"{store}(sum{q}b, ref output{q}, (nuint)(j + {vector}.Count));");
+                        }
+                    });
+                    writer.Line($"// The columns left over (fewer than two vectors), one at a time for the same {BlockSteps} steps.");
+                    writer.Block($"for (; j < {columns}; j++)", () =>
+                    {
+                        for (int q = 0; q < BlockSteps; q++)
+                        {
+                            writer.Line($"{t} total{q} = {add}(ref biasStart, j);");
+                        }
+                        writer.Block($"for (int i = 0; i < {rows}; i++)", () =>
+                        {
+                            writer.Line($"{t} w = {add}(ref weight, (i * {columns}) + j);");
+                            for (int q = 0; q < BlockSteps; q++)
+                            {
+                                writer.Line($"total{q} = {t}.MultiplyAddEstimate({add}(ref input{q}, i), w, total{q});");
+                            }
+                        });
+                        for (int q = 0; q < BlockSteps; q++)
+                        {
+                            writer.Line($"{add}(ref output{q}, j) = total{q};");
+                        }
+                    });
+                });
+                writer.Line($"// The last steps (fewer than {BlockSteps}) one at a time.");
+                writer.Block("for (; t < steps; t++)", () =>
+                {
+                    writer.Line($"global::System.Span<{t}> output = outputs.Slice((t * LayerWidth) + column, {columns});");
+                    writer.Line("bias.CopyTo(output);");
+                    writer.Line($"{MultiplyAddName(rows, columns)}(inputs.Slice(t * {rows}, {rows}), weights, output);");
                 });
             });
     }

@@ -165,13 +165,13 @@ namespace Demo
         private static void RunLayer12(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, int column, bool reverse, global::System.Span<float> finalState)
         {
             int steps = outputs.Length / LayerWidth;
+            // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
+            ProjectInputs12x32(inputs, inputWeights, bias, outputs, column);
             global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int step = 0; step < steps; step++)
             {
                 int t = reverse ? steps - 1 - step : step;
                 global::System.Span<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                bias.CopyTo(state);
-                MultiplyAdd12x32(inputs.Slice(t * 12, 12), inputWeights, state); // + W_ax x<t>
                 if (!previous.IsEmpty)
                 {
                     MultiplyAdd32x32(previous, recurrentWeights, state); // + W_aa a of the previous step
@@ -479,6 +479,91 @@ namespace Demo
         /// <summary>Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.</summary>
         /// <param name="path">The file to write.</param>
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
+
+        /// <summary>outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t, a [12, 32] weight matrix stored row by row: 4 steps × 2 output vectors per pass, so each weight vector loaded serves 4 steps.</summary>
+        private static void ProjectInputs12x32(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> bias, global::System.Span<float> outputs, int column)
+        {
+            int steps = inputs.Length / 12;
+            // One bounds check per span here; every load and store below stays inside these bounds.
+            _ = weights[383];
+            _ = bias[31];
+            _ = outputs[((steps - 1) * LayerWidth) + column + 31];
+            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            ref float biasStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
+            int t = 0;
+            for (; t <= steps - 4; t += 4)
+            {
+                ref float input0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 0) * 12, 12));
+                ref float output0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 0) * LayerWidth) + column, 32));
+                ref float input1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 1) * 12, 12));
+                ref float output1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 1) * LayerWidth) + column, 32));
+                ref float input2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 2) * 12, 12));
+                ref float output2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 2) * LayerWidth) + column, 32));
+                ref float input3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 3) * 12, 12));
+                ref float output3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 3) * LayerWidth) + column, 32));
+                int j = 0;
+                for (; j <= 32 - (2 * global::System.Numerics.Vector<float>.Count); j += 2 * global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector<float> bias0 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)(j + global::System.Numerics.Vector<float>.Count));
+                    global::System.Numerics.Vector<float> sum0a = bias0, sum0b = bias1;
+                    global::System.Numerics.Vector<float> sum1a = bias0, sum1b = bias1;
+                    global::System.Numerics.Vector<float> sum2a = bias0, sum2b = bias1;
+                    global::System.Numerics.Vector<float> sum3a = bias0, sum3b = bias1;
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                    for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 32))
+                    {
+                        global::System.Numerics.Vector<float> weightA = global::System.Numerics.Vector.LoadUnsafe(ref row), weightB = global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)global::System.Numerics.Vector<float>.Count);
+                        global::System.Numerics.Vector<float> x0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i));
+                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightA, sum0a);
+                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightB, sum0b);
+                        global::System.Numerics.Vector<float> x1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i));
+                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightA, sum1a);
+                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightB, sum1b);
+                        global::System.Numerics.Vector<float> x2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i));
+                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightA, sum2a);
+                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightB, sum2b);
+                        global::System.Numerics.Vector<float> x3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i));
+                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightA, sum3a);
+                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightB, sum3b);
+                    }
+                    global::System.Numerics.Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + global::System.Numerics.Vector<float>.Count));
+                    global::System.Numerics.Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + global::System.Numerics.Vector<float>.Count));
+                    global::System.Numerics.Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + global::System.Numerics.Vector<float>.Count));
+                    global::System.Numerics.Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + global::System.Numerics.Vector<float>.Count));
+                }
+                // The columns left over (fewer than two vectors), one at a time for the same 4 steps.
+                for (; j < 32; j++)
+                {
+                    float total0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    float total1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    float total2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    float total3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    for (int i = 0; i < 12; i++)
+                    {
+                        float w = global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, (i * 32) + j);
+                        total0 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i), w, total0);
+                        total1 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i), w, total1);
+                        total2 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i), w, total2);
+                        total3 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i), w, total3);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output0, j) = total0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output1, j) = total1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output2, j) = total2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output3, j) = total3;
+                }
+            }
+            // The last steps (fewer than 4) one at a time.
+            for (; t < steps; t++)
+            {
+                global::System.Span<float> output = outputs.Slice((t * LayerWidth) + column, 32);
+                bias.CopyTo(output);
+                MultiplyAdd12x32(inputs.Slice(t * 12, 12), weights, output);
+            }
+        }
 
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [12, 32] weight matrix stored row by row.</summary>
         private static void MultiplyAdd12x32(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)

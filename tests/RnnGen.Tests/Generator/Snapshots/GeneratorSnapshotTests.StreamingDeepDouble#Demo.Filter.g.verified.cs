@@ -185,13 +185,13 @@ namespace Demo
         private static void RunLayer3(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, int column, bool reverse, global::System.Span<double> finalState)
         {
             int steps = outputs.Length / LayerWidth;
+            // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
+            ProjectInputs3x12(inputs, inputWeights, bias, outputs, column);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int step = 0; step < steps; step++)
             {
                 int t = reverse ? steps - 1 - step : step;
                 global::System.Span<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                bias.CopyTo(state);
-                MultiplyAdd3x12(inputs.Slice(t * 3, 3), inputWeights, state); // + W_ax x<t>
                 if (!previous.IsEmpty)
                 {
                     MultiplyAdd12x12(previous, recurrentWeights, state); // + W_aa a of the previous step
@@ -206,13 +206,13 @@ namespace Demo
         private static void RunLayer12(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, int column, bool reverse, global::System.Span<double> finalState)
         {
             int steps = outputs.Length / LayerWidth;
+            // Off the serial path: every step's W_ax the layer below's output at t + b_a at once, as one matrix-matrix product.
+            ProjectInputs12x12(inputs, inputWeights, bias, outputs, column);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int step = 0; step < steps; step++)
             {
                 int t = reverse ? steps - 1 - step : step;
                 global::System.Span<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                bias.CopyTo(state);
-                MultiplyAdd12x12(inputs.Slice(t * 12, 12), inputWeights, state); // + W_ax the layer below's output at t
                 if (!previous.IsEmpty)
                 {
                     MultiplyAdd12x12(previous, recurrentWeights, state); // + W_aa a of the previous step
@@ -539,6 +539,176 @@ namespace Demo
         /// <summary>Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.</summary>
         /// <param name="path">The file to write.</param>
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
+
+        /// <summary>outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t, a [3, 12] weight matrix stored row by row: 4 steps × 2 output vectors per pass, so each weight vector loaded serves 4 steps.</summary>
+        private static void ProjectInputs3x12(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> bias, global::System.Span<double> outputs, int column)
+        {
+            int steps = inputs.Length / 3;
+            // One bounds check per span here; every load and store below stays inside these bounds.
+            _ = weights[35];
+            _ = bias[11];
+            _ = outputs[((steps - 1) * LayerWidth) + column + 11];
+            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            ref double biasStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
+            int t = 0;
+            for (; t <= steps - 4; t += 4)
+            {
+                ref double input0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 0) * 3, 3));
+                ref double output0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 0) * LayerWidth) + column, 12));
+                ref double input1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 1) * 3, 3));
+                ref double output1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 1) * LayerWidth) + column, 12));
+                ref double input2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 2) * 3, 3));
+                ref double output2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 2) * LayerWidth) + column, 12));
+                ref double input3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 3) * 3, 3));
+                ref double output3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 3) * LayerWidth) + column, 12));
+                int j = 0;
+                for (; j <= 12 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector<double> bias0 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)(j + global::System.Numerics.Vector<double>.Count));
+                    global::System.Numerics.Vector<double> sum0a = bias0, sum0b = bias1;
+                    global::System.Numerics.Vector<double> sum1a = bias0, sum1b = bias1;
+                    global::System.Numerics.Vector<double> sum2a = bias0, sum2b = bias1;
+                    global::System.Numerics.Vector<double> sum3a = bias0, sum3b = bias1;
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                    for (int i = 0; i < 3; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
+                    {
+                        global::System.Numerics.Vector<double> weightA = global::System.Numerics.Vector.LoadUnsafe(ref row), weightB = global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)global::System.Numerics.Vector<double>.Count);
+                        global::System.Numerics.Vector<double> x0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i));
+                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightA, sum0a);
+                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightB, sum0b);
+                        global::System.Numerics.Vector<double> x1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i));
+                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightA, sum1a);
+                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightB, sum1b);
+                        global::System.Numerics.Vector<double> x2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i));
+                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightA, sum2a);
+                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightB, sum2b);
+                        global::System.Numerics.Vector<double> x3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i));
+                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightA, sum3a);
+                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightB, sum3b);
+                    }
+                    global::System.Numerics.Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + global::System.Numerics.Vector<double>.Count));
+                    global::System.Numerics.Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + global::System.Numerics.Vector<double>.Count));
+                    global::System.Numerics.Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + global::System.Numerics.Vector<double>.Count));
+                    global::System.Numerics.Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + global::System.Numerics.Vector<double>.Count));
+                }
+                // The columns left over (fewer than two vectors), one at a time for the same 4 steps.
+                for (; j < 12; j++)
+                {
+                    double total0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    double total1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    double total2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    double total3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    for (int i = 0; i < 3; i++)
+                    {
+                        double w = global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, (i * 12) + j);
+                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i), w, total0);
+                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i), w, total1);
+                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i), w, total2);
+                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i), w, total3);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output0, j) = total0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output1, j) = total1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output2, j) = total2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output3, j) = total3;
+                }
+            }
+            // The last steps (fewer than 4) one at a time.
+            for (; t < steps; t++)
+            {
+                global::System.Span<double> output = outputs.Slice((t * LayerWidth) + column, 12);
+                bias.CopyTo(output);
+                MultiplyAdd3x12(inputs.Slice(t * 3, 3), weights, output);
+            }
+        }
+
+        /// <summary>outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t, a [12, 12] weight matrix stored row by row: 4 steps × 2 output vectors per pass, so each weight vector loaded serves 4 steps.</summary>
+        private static void ProjectInputs12x12(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> bias, global::System.Span<double> outputs, int column)
+        {
+            int steps = inputs.Length / 12;
+            // One bounds check per span here; every load and store below stays inside these bounds.
+            _ = weights[143];
+            _ = bias[11];
+            _ = outputs[((steps - 1) * LayerWidth) + column + 11];
+            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            ref double biasStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
+            int t = 0;
+            for (; t <= steps - 4; t += 4)
+            {
+                ref double input0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 0) * 12, 12));
+                ref double output0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 0) * LayerWidth) + column, 12));
+                ref double input1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 1) * 12, 12));
+                ref double output1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 1) * LayerWidth) + column, 12));
+                ref double input2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 2) * 12, 12));
+                ref double output2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 2) * LayerWidth) + column, 12));
+                ref double input3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 3) * 12, 12));
+                ref double output3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 3) * LayerWidth) + column, 12));
+                int j = 0;
+                for (; j <= 12 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector<double> bias0 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)(j + global::System.Numerics.Vector<double>.Count));
+                    global::System.Numerics.Vector<double> sum0a = bias0, sum0b = bias1;
+                    global::System.Numerics.Vector<double> sum1a = bias0, sum1b = bias1;
+                    global::System.Numerics.Vector<double> sum2a = bias0, sum2b = bias1;
+                    global::System.Numerics.Vector<double> sum3a = bias0, sum3b = bias1;
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
+                    for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
+                    {
+                        global::System.Numerics.Vector<double> weightA = global::System.Numerics.Vector.LoadUnsafe(ref row), weightB = global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)global::System.Numerics.Vector<double>.Count);
+                        global::System.Numerics.Vector<double> x0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i));
+                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightA, sum0a);
+                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightB, sum0b);
+                        global::System.Numerics.Vector<double> x1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i));
+                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightA, sum1a);
+                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightB, sum1b);
+                        global::System.Numerics.Vector<double> x2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i));
+                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightA, sum2a);
+                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightB, sum2b);
+                        global::System.Numerics.Vector<double> x3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i));
+                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightA, sum3a);
+                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightB, sum3b);
+                    }
+                    global::System.Numerics.Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + global::System.Numerics.Vector<double>.Count));
+                    global::System.Numerics.Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + global::System.Numerics.Vector<double>.Count));
+                    global::System.Numerics.Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + global::System.Numerics.Vector<double>.Count));
+                    global::System.Numerics.Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
+                    global::System.Numerics.Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + global::System.Numerics.Vector<double>.Count));
+                }
+                // The columns left over (fewer than two vectors), one at a time for the same 4 steps.
+                for (; j < 12; j++)
+                {
+                    double total0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    double total1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    double total2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    double total3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
+                    for (int i = 0; i < 12; i++)
+                    {
+                        double w = global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, (i * 12) + j);
+                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i), w, total0);
+                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i), w, total1);
+                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i), w, total2);
+                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i), w, total3);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output0, j) = total0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output1, j) = total1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output2, j) = total2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output3, j) = total3;
+                }
+            }
+            // The last steps (fewer than 4) one at a time.
+            for (; t < steps; t++)
+            {
+                global::System.Span<double> output = outputs.Slice((t * LayerWidth) + column, 12);
+                bias.CopyTo(output);
+                MultiplyAdd12x12(inputs.Slice(t * 12, 12), weights, output);
+            }
+        }
 
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [3, 12] weight matrix stored row by row.</summary>
         private static void MultiplyAdd3x12(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
