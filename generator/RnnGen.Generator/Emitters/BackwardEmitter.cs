@@ -21,7 +21,10 @@ internal static class BackwardEmitter
         writer.Line($"private readonly {t}[] _logitGradients = new {t}[OutputSize];");
         writer.Line($"private readonly {t}[] _headInputGradients = new {t}[LayerWidth];");
         writer.Line($"private readonly {t}[] _carriedGradients = new {t}[HiddenSize];");
-        writer.Line($"private readonly {t}[] _preactivationGradients = new {t}[HiddenSize];");
+        if (model.Cell == Cell.Vanilla)
+        {
+            writer.Line($"private {t}[] _stepGradients = global::System.Array.Empty<{t}>(); // dE/d(pre-activation) of every step of one layer direction, [T, HiddenSize]");
+        }
         writer.Line();
         writer.Summary("dE/dθ accumulated by <see cref=\"Backward(global::System.ReadOnlySpan{" + t + "})\"/>, laid out exactly like <see cref=\"Parameters\"/>.");
         writer.Line($"public {span} Gradients => _gradients;");
@@ -78,7 +81,13 @@ internal static class BackwardEmitter
         writer.Block("private void StartBackward(int steps)", () =>
         {
             writer.Block("if (_layerGradients.Length < Layers * steps * LayerWidth)", () =>
-                writer.Line($"_layerGradients = new {t}[Layers * steps * LayerWidth];"));
+            {
+                writer.Line($"_layerGradients = new {t}[Layers * steps * LayerWidth];");
+                if (model.Cell == Cell.Vanilla)
+                {
+                    writer.Line($"_stepGradients = new {t}[steps * HiddenSize];");
+                }
+            });
             writer.Line($"new {span}(_layerGradients, 0, Layers * steps * LayerWidth).Clear();");
         });
         writer.Line();
@@ -244,13 +253,15 @@ internal static class BackwardEmitter
             {
                 writer.Line("int steps = outputs.Length / LayerWidth;");
                 writer.Line($"{span} carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t");
-                writer.Line($"{span} preactivation = _preactivationGradients; // dE/d(W_aa a + W_ax x + b_a) at t");
+                writer.Line($"{span} stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step");
                 writer.Line("carried.Clear();");
+                writer.Line("// The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.");
                 writer.Block("for (int step = steps - 1; step >= 0; step--)", () =>
                 {
                     writer.Line("int t = reverse ? steps - 1 - step : step;");
                     writer.Line($"{readOnlySpan} state = outputs.Slice((t * LayerWidth) + column, HiddenSize);");
                     writer.Line($"{readOnlySpan} stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);");
+                    writer.Line($"{span} preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);");
                     writer.Line(model.Activation == HiddenActivation.Tanh
                         ? "// Through tanh: its derivative is 1 - a²."
                         : "// Through relu: its derivative is 1 where a > 0, else 0.");
@@ -258,17 +269,24 @@ internal static class BackwardEmitter
                         writer.Line(model.Activation == HiddenActivation.Tanh
                             ? "preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));"
                             : "preactivation[j] = state[j] > 0 ? stateGradient[j] + carried[j] : 0;"));
-                    writer.Line("global::RnnGen.RnnActivations.AddTo(preactivation, biasGradients);");
-                    writer.Line($"{readOnlySpan} input = inputs.Slice(t * {inputSize}, {inputSize});");
-                    writer.Line($"AddOuterProduct{shape}(input, preactivation, inputWeightGradients);");
                     writer.Block("if (!inputGradients.IsEmpty)", () =>
                         writer.Line($"MultiplyTransposedAdd{shape}(inputWeights, preactivation, inputGradients.Slice(t * {inputSize}, {inputSize}));"));
-                    writer.Line($"{readOnlySpan} previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;");
-                    writer.Block("if (!previous.IsEmpty)", () =>
-                        writer.Line($"AddOuterProduct{recurrentShape}(previous, preactivation, recurrentWeightGradients);"));
                     writer.Line("carried.Clear();");
                     writer.Line($"MultiplyTransposedAdd{recurrentShape}(recurrentWeights, preactivation, carried);");
                 });
+                writer.Line("// Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.");
+                writer.Block("for (int t = 0; t < steps; t++)", () =>
+                    writer.Line("global::RnnGen.RnnActivations.AddTo<" + model.T + ">(stepGradients.Slice(t * HiddenSize, HiddenSize), biasGradients);"));
+                writer.Line($"{KernelEmitter.AddTransposedProductName(inputSize, model.HiddenSize)}(inputs, {inputSize}, stepGradients, steps, inputWeightGradients);");
+                writer.Line("// Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.");
+                writer.Block("if (steps > 1)", () =>
+                {
+                    writer.Line($"{readOnlySpan} earlierStates = outputs.Slice((reverse ? LayerWidth : 0) + column);");
+                    writer.Line($"{readOnlySpan} laterGradients = stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize);");
+                    writer.Line($"{KernelEmitter.AddTransposedProductName(model.HiddenSize, model.HiddenSize)}(earlierStates, LayerWidth, laterGradients, steps - 1, recurrentWeightGradients);");
+                });
+                writer.Block("if (!initialState.IsEmpty)", () =>
+                    writer.Line($"AddOuterProduct{recurrentShape}(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);"));
                 writer.Line("// What is still carried after the first processed step is dE/da<0>.");
                 writer.Block("if (!initialStateGradients.IsEmpty)", () => writer.Line("carried.CopyTo(initialStateGradients);"));
             });

@@ -21,6 +21,8 @@ internal static class KernelEmitter
 
     public static string ProjectInputsName(int rows, int columns) => $"ProjectInputs{rows}x{columns}";
 
+    public static string AddTransposedProductName(int rows, int columns) => $"AddTransposedProduct{rows}x{columns}";
+
     /// <summary>Steps per pass of the input projection: each weight vector loaded serves this many steps.</summary>
     private const int BlockSteps = 4;
 
@@ -41,6 +43,11 @@ internal static class KernelEmitter
                 EmitProjectInputs(writer, model.T, inputSize, model.HiddenSize);
                 writer.Line();
             }
+            foreach (int rows in Enumerable.Range(0, model.Layers).Select(model.LayerInputSize).Append(model.HiddenSize).Distinct())
+            {
+                EmitAddTransposedProduct(writer, model.T, rows, model.HiddenSize);
+                writer.Line();
+            }
         }
         bool first = true;
         foreach ((int rows, int columns) in shapes.Distinct())
@@ -51,8 +58,13 @@ internal static class KernelEmitter
             }
             first = false;
             EmitMultiplyAdd(writer, model.T, rows, columns);
-            writer.Line();
-            EmitAddOuterProduct(writer, model.T, rows, columns);
+            // A vanilla layer's weight gradients come from AddTransposedProduct over all steps; one step's outer
+            // product serves only the head and the initial state.
+            if (model.Cell != Cell.Vanilla || (rows, columns) == (model.HiddenSize, model.HiddenSize) || (rows, columns) == (model.LayerWidth, model.OutputSize))
+            {
+                writer.Line();
+                EmitAddOuterProduct(writer, model.T, rows, columns);
+            }
             writer.Line();
             EmitMultiplyTransposedAdd(writer, model.T, rows, columns);
         }
@@ -262,6 +274,92 @@ internal static class KernelEmitter
                     writer.Line($"global::System.Span<{t}> output = outputs.Slice((t * LayerWidth) + column, {columns});");
                     writer.Line("bias.CopyTo(output);");
                     writer.Line($"{MultiplyAddName(rows, columns)}(inputs.Slice(t * {rows}, {rows}), weights, output);");
+                });
+            });
+    }
+
+    /// <summary>
+    /// Emits the weight gradient of many steps at once: gradients[i, j] += Σ_k rows[k, i] * stepGradients[k, j], with rows
+    /// <c>stride</c> apart (a layer's inputs, or its states), as one matrix-matrix product: 4 rows of the gradient × 2
+    /// vectors per pass, so each loaded step-gradient vector serves 4 rows.
+    /// </summary>
+    private static void EmitAddTransposedProduct(SourceWriter writer, string t, int rows, int columns)
+    {
+        string vector = $"global::System.Numerics.Vector<{t}>";
+        string add = "global::System.Runtime.CompilerServices.Unsafe.Add";
+        string load = "global::System.Numerics.Vector.LoadUnsafe";
+        string store = "global::System.Numerics.Vector.StoreUnsafe";
+        string multiplyAdd = "global::System.Numerics.Vector.MultiplyAddEstimate";
+        writer.Summary($"gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {{count}} steps, for a [{rows}, {columns}] gradient: the weight gradient of every step as one matrix-matrix product.");
+        writer.Block(
+            $"private static void {AddTransposedProductName(rows, columns)}(global::System.ReadOnlySpan<{t}> rows, int stride, global::System.ReadOnlySpan<{t}> stepGradients, int count, global::System.Span<{t}> gradients)",
+            () =>
+            {
+                writer.Line("// One bounds check per span here; every load and store below stays inside these bounds.");
+                writer.Line($"_ = gradients[{(rows * columns) - 1}];");
+                writer.Line($"_ = rows[((count - 1) * stride) + {rows - 1}];");
+                writer.Line($"_ = stepGradients[(count * {columns}) - 1];");
+                writer.Line($"ref {t} row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);");
+                writer.Line($"ref {t} step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);");
+                writer.Line($"ref {t} gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);");
+                writer.Line("int i = 0;");
+                writer.Block($"for (; i <= {rows} - 4; i += 4)", () =>
+                {
+                    writer.Line("int j = 0;");
+                    writer.Block($"for (; j <= {columns} - (2 * {vector}.Count); j += 2 * {vector}.Count)", () =>
+                    {
+                        for (int q = 0; q < 4; q++)
+                        {
+                            writer.Line($"{vector} sum{q}a = {vector}.Zero, sum{q}b = {vector}.Zero;");
+                        }
+                        writer.Block("for (int k = 0; k < count; k++)", () =>
+                        {
+                            writer.Line($"ref {t} stepRow = ref {add}(ref step, (k * {columns}) + j);");
+                            writer.Line($"{vector} gradientA = {load}(ref stepRow), gradientB = {load}(ref stepRow, (nuint){vector}.Count);");
+                            writer.Line($"ref {t} values = ref {add}(ref row, (k * stride) + i);");
+                            for (int q = 0; q < 4; q++)
+                            {
+                                writer.Line($"{vector} value{q} = new({add}(ref values, {q}));");
+                                writer.Line($"sum{q}a = {multiplyAdd}(value{q}, gradientA, sum{q}a);");
+                                writer.Line($"sum{q}b = {multiplyAdd}(value{q}, gradientB, sum{q}b);");
+                            }
+                        });
+                        for (int q = 0; q < 4; q++)
+                        {
+                            writer.Line($"ref {t} gradientRow{q} = ref {add}(ref gradient, ((i + {q}) * {columns}) + j);");
+                            writer.Line($"{store}({load}(ref gradientRow{q}) + sum{q}a, ref gradientRow{q});");
+                            writer.Line($"{store}({load}(ref gradientRow{q}, (nuint){vector}.Count) + sum{q}b, ref gradientRow{q}, (nuint){vector}.Count);");
+                        }
+                    });
+                    writer.Line("// The columns left over (fewer than two vectors), one at a time for the same 4 rows.");
+                    writer.Block($"for (; j < {columns}; j++)", () =>
+                    {
+                        writer.Line($"{t} total0 = 0, total1 = 0, total2 = 0, total3 = 0;");
+                        writer.Block("for (int k = 0; k < count; k++)", () =>
+                        {
+                            writer.Line($"{t} stepGradient = {add}(ref step, (k * {columns}) + j);");
+                            writer.Line($"ref {t} values = ref {add}(ref row, (k * stride) + i);");
+                            for (int q = 0; q < 4; q++)
+                            {
+                                writer.Line($"total{q} = {t}.MultiplyAddEstimate({add}(ref values, {q}), stepGradient, total{q});");
+                            }
+                        });
+                        for (int q = 0; q < 4; q++)
+                        {
+                            writer.Line($"{add}(ref gradient, ((i + {q}) * {columns}) + j) += total{q};");
+                        }
+                    });
+                });
+                writer.Line("// The rows left over (fewer than 4), one at a time.");
+                writer.Block($"for (; i < {rows}; i++)", () =>
+                {
+                    writer.Block($"for (int j = 0; j < {columns}; j++)", () =>
+                    {
+                        writer.Line($"{t} total = 0;");
+                        writer.Block("for (int k = 0; k < count; k++)", () =>
+                            writer.Line($"total = {t}.MultiplyAddEstimate({add}(ref row, (k * stride) + i), {add}(ref step, (k * {columns}) + j), total);"));
+                        writer.Line($"{add}(ref gradient, (i * {columns}) + j) += total;");
+                    });
                 });
             });
     }

@@ -306,7 +306,7 @@ namespace Demo
         private readonly double[] _logitGradients = new double[OutputSize];
         private readonly double[] _headInputGradients = new double[LayerWidth];
         private readonly double[] _carriedGradients = new double[HiddenSize];
-        private readonly double[] _preactivationGradients = new double[HiddenSize];
+        private double[] _stepGradients = global::System.Array.Empty<double>(); // dE/d(pre-activation) of every step of one layer direction, [T, HiddenSize]
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{double})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<double> Gradients => _gradients;
@@ -393,6 +393,7 @@ namespace Demo
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new double[Layers * steps * LayerWidth];
+                _stepGradients = new double[steps * HiddenSize];
             }
             new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
         }
@@ -525,32 +526,43 @@ namespace Demo
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
-            global::System.Span<double> preactivation = _preactivationGradients; // dE/d(W_aa a + W_ax x + b_a) at t
+            global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
             carried.Clear();
+            // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
             for (int step = steps - 1; step >= 0; step--)
             {
                 int t = reverse ? steps - 1 - step : step;
                 global::System.ReadOnlySpan<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.Span<double> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
                 // Through tanh: its derivative is 1 - a².
                 for (int j = 0; j < HiddenSize; j++)
                 {
                     preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
                 }
-                global::RnnGen.RnnActivations.AddTo(preactivation, biasGradients);
-                global::System.ReadOnlySpan<double> input = inputs.Slice(t * 10, 10);
-                AddOuterProduct10x33(input, preactivation, inputWeightGradients);
                 if (!inputGradients.IsEmpty)
                 {
                     MultiplyTransposedAdd10x33(inputWeights, preactivation, inputGradients.Slice(t * 10, 10));
                 }
-                global::System.ReadOnlySpan<double> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
-                if (!previous.IsEmpty)
-                {
-                    AddOuterProduct33x33(previous, preactivation, recurrentWeightGradients);
-                }
                 carried.Clear();
                 MultiplyTransposedAdd33x33(recurrentWeights, preactivation, carried);
+            }
+            // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
+            for (int t = 0; t < steps; t++)
+            {
+                global::RnnGen.RnnActivations.AddTo<double>(stepGradients.Slice(t * HiddenSize, HiddenSize), biasGradients);
+            }
+            AddTransposedProduct10x33(inputs, 10, stepGradients, steps, inputWeightGradients);
+            // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
+            if (steps > 1)
+            {
+                global::System.ReadOnlySpan<double> earlierStates = outputs.Slice((reverse ? LayerWidth : 0) + column);
+                global::System.ReadOnlySpan<double> laterGradients = stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize);
+                AddTransposedProduct33x33(earlierStates, LayerWidth, laterGradients, steps - 1, recurrentWeightGradients);
+            }
+            if (!initialState.IsEmpty)
+            {
+                AddOuterProduct33x33(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
             }
             // What is still carried after the first processed step is dE/da<0>.
             if (!initialStateGradients.IsEmpty)
@@ -564,32 +576,43 @@ namespace Demo
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
-            global::System.Span<double> preactivation = _preactivationGradients; // dE/d(W_aa a + W_ax x + b_a) at t
+            global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
             carried.Clear();
+            // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
             for (int step = steps - 1; step >= 0; step--)
             {
                 int t = reverse ? steps - 1 - step : step;
                 global::System.ReadOnlySpan<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.Span<double> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
                 // Through tanh: its derivative is 1 - a².
                 for (int j = 0; j < HiddenSize; j++)
                 {
                     preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
                 }
-                global::RnnGen.RnnActivations.AddTo(preactivation, biasGradients);
-                global::System.ReadOnlySpan<double> input = inputs.Slice(t * 66, 66);
-                AddOuterProduct66x33(input, preactivation, inputWeightGradients);
                 if (!inputGradients.IsEmpty)
                 {
                     MultiplyTransposedAdd66x33(inputWeights, preactivation, inputGradients.Slice(t * 66, 66));
                 }
-                global::System.ReadOnlySpan<double> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
-                if (!previous.IsEmpty)
-                {
-                    AddOuterProduct33x33(previous, preactivation, recurrentWeightGradients);
-                }
                 carried.Clear();
                 MultiplyTransposedAdd33x33(recurrentWeights, preactivation, carried);
+            }
+            // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
+            for (int t = 0; t < steps; t++)
+            {
+                global::RnnGen.RnnActivations.AddTo<double>(stepGradients.Slice(t * HiddenSize, HiddenSize), biasGradients);
+            }
+            AddTransposedProduct66x33(inputs, 66, stepGradients, steps, inputWeightGradients);
+            // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
+            if (steps > 1)
+            {
+                global::System.ReadOnlySpan<double> earlierStates = outputs.Slice((reverse ? LayerWidth : 0) + column);
+                global::System.ReadOnlySpan<double> laterGradients = stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize);
+                AddTransposedProduct33x33(earlierStates, LayerWidth, laterGradients, steps - 1, recurrentWeightGradients);
+            }
+            if (!initialState.IsEmpty)
+            {
+                AddOuterProduct33x33(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
             }
             // What is still carried after the first processed step is dE/da<0>.
             if (!initialStateGradients.IsEmpty)
@@ -791,6 +814,261 @@ namespace Demo
             }
         }
 
+        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [10, 33] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
+        private static void AddTransposedProduct10x33(global::System.ReadOnlySpan<double> rows, int stride, global::System.ReadOnlySpan<double> stepGradients, int count, global::System.Span<double> gradients)
+        {
+            // One bounds check per span here; every load and store below stays inside these bounds.
+            _ = gradients[329];
+            _ = rows[((count - 1) * stride) + 9];
+            _ = stepGradients[(count * 33) - 1];
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
+            ref double step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
+            ref double gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+            int i = 0;
+            for (; i <= 10 - 4; i += 4)
+            {
+                int j = 0;
+                for (; j <= 33 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector<double> sum0a = global::System.Numerics.Vector<double>.Zero, sum0b = global::System.Numerics.Vector<double>.Zero;
+                    global::System.Numerics.Vector<double> sum1a = global::System.Numerics.Vector<double>.Zero, sum1b = global::System.Numerics.Vector<double>.Zero;
+                    global::System.Numerics.Vector<double> sum2a = global::System.Numerics.Vector<double>.Zero, sum2b = global::System.Numerics.Vector<double>.Zero;
+                    global::System.Numerics.Vector<double> sum3a = global::System.Numerics.Vector<double>.Zero, sum3b = global::System.Numerics.Vector<double>.Zero;
+                    for (int k = 0; k < count; k++)
+                    {
+                        ref double stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
+                        global::System.Numerics.Vector<double> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<double>.Count);
+                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
+                        global::System.Numerics.Vector<double> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
+                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
+                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
+                        global::System.Numerics.Vector<double> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
+                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
+                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
+                        global::System.Numerics.Vector<double> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
+                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
+                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
+                        global::System.Numerics.Vector<double> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
+                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
+                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
+                    }
+                    ref double gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count);
+                    ref double gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count);
+                    ref double gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count);
+                    ref double gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count);
+                }
+                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
+                for (; j < 33; j++)
+                {
+                    double total0 = 0, total1 = 0, total2 = 0, total3 = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        double stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
+                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
+                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
+                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
+                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
+                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j) += total0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j) += total1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j) += total2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j) += total3;
+                }
+            }
+            // The rows left over (fewer than 4), one at a time.
+            for (; i < 10; i++)
+            {
+                for (int j = 0; j < 33; j++)
+                {
+                    double total = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j), total);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 33) + j) += total;
+                }
+            }
+        }
+
+        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [66, 33] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
+        private static void AddTransposedProduct66x33(global::System.ReadOnlySpan<double> rows, int stride, global::System.ReadOnlySpan<double> stepGradients, int count, global::System.Span<double> gradients)
+        {
+            // One bounds check per span here; every load and store below stays inside these bounds.
+            _ = gradients[2177];
+            _ = rows[((count - 1) * stride) + 65];
+            _ = stepGradients[(count * 33) - 1];
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
+            ref double step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
+            ref double gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+            int i = 0;
+            for (; i <= 66 - 4; i += 4)
+            {
+                int j = 0;
+                for (; j <= 33 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector<double> sum0a = global::System.Numerics.Vector<double>.Zero, sum0b = global::System.Numerics.Vector<double>.Zero;
+                    global::System.Numerics.Vector<double> sum1a = global::System.Numerics.Vector<double>.Zero, sum1b = global::System.Numerics.Vector<double>.Zero;
+                    global::System.Numerics.Vector<double> sum2a = global::System.Numerics.Vector<double>.Zero, sum2b = global::System.Numerics.Vector<double>.Zero;
+                    global::System.Numerics.Vector<double> sum3a = global::System.Numerics.Vector<double>.Zero, sum3b = global::System.Numerics.Vector<double>.Zero;
+                    for (int k = 0; k < count; k++)
+                    {
+                        ref double stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
+                        global::System.Numerics.Vector<double> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<double>.Count);
+                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
+                        global::System.Numerics.Vector<double> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
+                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
+                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
+                        global::System.Numerics.Vector<double> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
+                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
+                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
+                        global::System.Numerics.Vector<double> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
+                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
+                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
+                        global::System.Numerics.Vector<double> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
+                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
+                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
+                    }
+                    ref double gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count);
+                    ref double gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count);
+                    ref double gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count);
+                    ref double gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count);
+                }
+                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
+                for (; j < 33; j++)
+                {
+                    double total0 = 0, total1 = 0, total2 = 0, total3 = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        double stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
+                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
+                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
+                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
+                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
+                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j) += total0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j) += total1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j) += total2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j) += total3;
+                }
+            }
+            // The rows left over (fewer than 4), one at a time.
+            for (; i < 66; i++)
+            {
+                for (int j = 0; j < 33; j++)
+                {
+                    double total = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j), total);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 33) + j) += total;
+                }
+            }
+        }
+
+        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [33, 33] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
+        private static void AddTransposedProduct33x33(global::System.ReadOnlySpan<double> rows, int stride, global::System.ReadOnlySpan<double> stepGradients, int count, global::System.Span<double> gradients)
+        {
+            // One bounds check per span here; every load and store below stays inside these bounds.
+            _ = gradients[1088];
+            _ = rows[((count - 1) * stride) + 32];
+            _ = stepGradients[(count * 33) - 1];
+            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
+            ref double step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
+            ref double gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+            int i = 0;
+            for (; i <= 33 - 4; i += 4)
+            {
+                int j = 0;
+                for (; j <= 33 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
+                {
+                    global::System.Numerics.Vector<double> sum0a = global::System.Numerics.Vector<double>.Zero, sum0b = global::System.Numerics.Vector<double>.Zero;
+                    global::System.Numerics.Vector<double> sum1a = global::System.Numerics.Vector<double>.Zero, sum1b = global::System.Numerics.Vector<double>.Zero;
+                    global::System.Numerics.Vector<double> sum2a = global::System.Numerics.Vector<double>.Zero, sum2b = global::System.Numerics.Vector<double>.Zero;
+                    global::System.Numerics.Vector<double> sum3a = global::System.Numerics.Vector<double>.Zero, sum3b = global::System.Numerics.Vector<double>.Zero;
+                    for (int k = 0; k < count; k++)
+                    {
+                        ref double stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
+                        global::System.Numerics.Vector<double> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<double>.Count);
+                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
+                        global::System.Numerics.Vector<double> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
+                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
+                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
+                        global::System.Numerics.Vector<double> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
+                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
+                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
+                        global::System.Numerics.Vector<double> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
+                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
+                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
+                        global::System.Numerics.Vector<double> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
+                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
+                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
+                    }
+                    ref double gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count);
+                    ref double gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count);
+                    ref double gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count);
+                    ref double gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count);
+                }
+                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
+                for (; j < 33; j++)
+                {
+                    double total0 = 0, total1 = 0, total2 = 0, total3 = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        double stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
+                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
+                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
+                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
+                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
+                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j) += total0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j) += total1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j) += total2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j) += total3;
+                }
+            }
+            // The rows left over (fewer than 4), one at a time.
+            for (; i < 33; i++)
+            {
+                for (int j = 0; j < 33; j++)
+                {
+                    double total = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j), total);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 33) + j) += total;
+                }
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [10, 33] weight matrix stored row by row.</summary>
         private static void MultiplyAdd10x33(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
         {
@@ -865,30 +1143,6 @@ namespace Demo
                     total = double.MultiplyAddEstimate(vector[i], weights[(i * 33) + j], total);
                 }
                 accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [10, 33] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct10x33(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[9];
-            _ = gradient[32];
-            _ = weightGradients[329];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 10; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-            {
-                double scale = vector[i];
-                int j = 0;
-                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 33; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
             }
         }
 
@@ -992,30 +1246,6 @@ namespace Demo
                     total = double.MultiplyAddEstimate(vector[i], weights[(i * 33) + j], total);
                 }
                 accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [66, 33] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct66x33(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[65];
-            _ = gradient[32];
-            _ = weightGradients[2177];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-            {
-                double scale = vector[i];
-                int j = 0;
-                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 33; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
             }
         }
 

@@ -207,7 +207,7 @@ namespace Demo
         private readonly float[] _logitGradients = new float[OutputSize];
         private readonly float[] _headInputGradients = new float[LayerWidth];
         private readonly float[] _carriedGradients = new float[HiddenSize];
-        private readonly float[] _preactivationGradients = new float[HiddenSize];
+        private float[] _stepGradients = global::System.Array.Empty<float>(); // dE/d(pre-activation) of every step of one layer direction, [T, HiddenSize]
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<float> Gradients => _gradients;
@@ -301,6 +301,7 @@ namespace Demo
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new float[Layers * steps * LayerWidth];
+                _stepGradients = new float[steps * HiddenSize];
             }
             new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
         }
@@ -361,32 +362,43 @@ namespace Demo
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<float> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
-            global::System.Span<float> preactivation = _preactivationGradients; // dE/d(W_aa a + W_ax x + b_a) at t
+            global::System.Span<float> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
             carried.Clear();
+            // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
             for (int step = steps - 1; step >= 0; step--)
             {
                 int t = reverse ? steps - 1 - step : step;
                 global::System.ReadOnlySpan<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.Span<float> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
                 // Through tanh: its derivative is 1 - a².
                 for (int j = 0; j < HiddenSize; j++)
                 {
                     preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
                 }
-                global::RnnGen.RnnActivations.AddTo(preactivation, biasGradients);
-                global::System.ReadOnlySpan<float> input = inputs.Slice(t * 4, 4);
-                AddOuterProduct4x8(input, preactivation, inputWeightGradients);
                 if (!inputGradients.IsEmpty)
                 {
                     MultiplyTransposedAdd4x8(inputWeights, preactivation, inputGradients.Slice(t * 4, 4));
                 }
-                global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
-                if (!previous.IsEmpty)
-                {
-                    AddOuterProduct8x8(previous, preactivation, recurrentWeightGradients);
-                }
                 carried.Clear();
                 MultiplyTransposedAdd8x8(recurrentWeights, preactivation, carried);
+            }
+            // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
+            for (int t = 0; t < steps; t++)
+            {
+                global::RnnGen.RnnActivations.AddTo<float>(stepGradients.Slice(t * HiddenSize, HiddenSize), biasGradients);
+            }
+            AddTransposedProduct4x8(inputs, 4, stepGradients, steps, inputWeightGradients);
+            // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
+            if (steps > 1)
+            {
+                global::System.ReadOnlySpan<float> earlierStates = outputs.Slice((reverse ? LayerWidth : 0) + column);
+                global::System.ReadOnlySpan<float> laterGradients = stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize);
+                AddTransposedProduct8x8(earlierStates, LayerWidth, laterGradients, steps - 1, recurrentWeightGradients);
+            }
+            if (!initialState.IsEmpty)
+            {
+                AddOuterProduct8x8(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
             }
             // What is still carried after the first processed step is dE/da<0>.
             if (!initialStateGradients.IsEmpty)
@@ -503,6 +515,176 @@ namespace Demo
             }
         }
 
+        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [4, 8] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
+        private static void AddTransposedProduct4x8(global::System.ReadOnlySpan<float> rows, int stride, global::System.ReadOnlySpan<float> stepGradients, int count, global::System.Span<float> gradients)
+        {
+            // One bounds check per span here; every load and store below stays inside these bounds.
+            _ = gradients[31];
+            _ = rows[((count - 1) * stride) + 3];
+            _ = stepGradients[(count * 8) - 1];
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
+            ref float step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
+            ref float gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+            int i = 0;
+            for (; i <= 4 - 4; i += 4)
+            {
+                int j = 0;
+                for (; j <= 8 - (2 * global::System.Numerics.Vector<float>.Count); j += 2 * global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector<float> sum0a = global::System.Numerics.Vector<float>.Zero, sum0b = global::System.Numerics.Vector<float>.Zero;
+                    global::System.Numerics.Vector<float> sum1a = global::System.Numerics.Vector<float>.Zero, sum1b = global::System.Numerics.Vector<float>.Zero;
+                    global::System.Numerics.Vector<float> sum2a = global::System.Numerics.Vector<float>.Zero, sum2b = global::System.Numerics.Vector<float>.Zero;
+                    global::System.Numerics.Vector<float> sum3a = global::System.Numerics.Vector<float>.Zero, sum3b = global::System.Numerics.Vector<float>.Zero;
+                    for (int k = 0; k < count; k++)
+                    {
+                        ref float stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j);
+                        global::System.Numerics.Vector<float> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<float>.Count);
+                        ref float values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
+                        global::System.Numerics.Vector<float> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
+                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
+                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
+                        global::System.Numerics.Vector<float> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
+                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
+                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
+                        global::System.Numerics.Vector<float> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
+                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
+                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
+                        global::System.Numerics.Vector<float> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
+                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
+                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
+                    }
+                    ref float gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 8) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<float>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<float>.Count);
+                    ref float gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 8) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<float>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<float>.Count);
+                    ref float gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 8) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<float>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<float>.Count);
+                    ref float gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 8) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<float>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<float>.Count);
+                }
+                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
+                for (; j < 8; j++)
+                {
+                    float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        float stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j);
+                        ref float values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
+                        total0 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
+                        total1 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
+                        total2 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
+                        total3 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 8) + j) += total0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 8) + j) += total1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 8) + j) += total2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 8) + j) += total3;
+                }
+            }
+            // The rows left over (fewer than 4), one at a time.
+            for (; i < 4; i++)
+            {
+                for (int j = 0; j < 8; j++)
+                {
+                    float total = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j), total);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 8) + j) += total;
+                }
+            }
+        }
+
+        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [8, 8] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
+        private static void AddTransposedProduct8x8(global::System.ReadOnlySpan<float> rows, int stride, global::System.ReadOnlySpan<float> stepGradients, int count, global::System.Span<float> gradients)
+        {
+            // One bounds check per span here; every load and store below stays inside these bounds.
+            _ = gradients[63];
+            _ = rows[((count - 1) * stride) + 7];
+            _ = stepGradients[(count * 8) - 1];
+            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
+            ref float step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
+            ref float gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+            int i = 0;
+            for (; i <= 8 - 4; i += 4)
+            {
+                int j = 0;
+                for (; j <= 8 - (2 * global::System.Numerics.Vector<float>.Count); j += 2 * global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector<float> sum0a = global::System.Numerics.Vector<float>.Zero, sum0b = global::System.Numerics.Vector<float>.Zero;
+                    global::System.Numerics.Vector<float> sum1a = global::System.Numerics.Vector<float>.Zero, sum1b = global::System.Numerics.Vector<float>.Zero;
+                    global::System.Numerics.Vector<float> sum2a = global::System.Numerics.Vector<float>.Zero, sum2b = global::System.Numerics.Vector<float>.Zero;
+                    global::System.Numerics.Vector<float> sum3a = global::System.Numerics.Vector<float>.Zero, sum3b = global::System.Numerics.Vector<float>.Zero;
+                    for (int k = 0; k < count; k++)
+                    {
+                        ref float stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j);
+                        global::System.Numerics.Vector<float> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<float>.Count);
+                        ref float values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
+                        global::System.Numerics.Vector<float> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
+                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
+                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
+                        global::System.Numerics.Vector<float> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
+                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
+                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
+                        global::System.Numerics.Vector<float> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
+                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
+                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
+                        global::System.Numerics.Vector<float> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
+                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
+                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
+                    }
+                    ref float gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 8) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<float>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<float>.Count);
+                    ref float gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 8) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<float>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<float>.Count);
+                    ref float gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 8) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<float>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<float>.Count);
+                    ref float gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 8) + j);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
+                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<float>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<float>.Count);
+                }
+                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
+                for (; j < 8; j++)
+                {
+                    float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        float stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j);
+                        ref float values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
+                        total0 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
+                        total1 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
+                        total2 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
+                        total3 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 8) + j) += total0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 8) + j) += total1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 8) + j) += total2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 8) + j) += total3;
+                }
+            }
+            // The rows left over (fewer than 4), one at a time.
+            for (; i < 8; i++)
+            {
+                for (int j = 0; j < 8; j++)
+                {
+                    float total = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j), total);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 8) + j) += total;
+                }
+            }
+        }
+
         /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [4, 8] weight matrix stored row by row.</summary>
         private static void MultiplyAdd4x8(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
         {
@@ -577,30 +759,6 @@ namespace Demo
                     total = float.MultiplyAddEstimate(vector[i], weights[(i * 8) + j], total);
                 }
                 accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [4, 8] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct4x8(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[3];
-            _ = gradient[7];
-            _ = weightGradients[31];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
-            {
-                float scale = vector[i];
-                int j = 0;
-                for (; j <= 8 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 8; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
             }
         }
 

@@ -289,7 +289,6 @@ namespace Demo
         private readonly float[] _logitGradients = new float[OutputSize];
         private readonly float[] _headInputGradients = new float[LayerWidth];
         private readonly float[] _carriedGradients = new float[HiddenSize];
-        private readonly float[] _preactivationGradients = new float[HiddenSize];
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<float> Gradients => _gradients;

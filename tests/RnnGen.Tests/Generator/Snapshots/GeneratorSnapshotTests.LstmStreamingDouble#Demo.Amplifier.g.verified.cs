@@ -206,7 +206,6 @@ namespace Demo
         private readonly double[] _logitGradients = new double[OutputSize];
         private readonly double[] _headInputGradients = new double[LayerWidth];
         private readonly double[] _carriedGradients = new double[HiddenSize];
-        private readonly double[] _preactivationGradients = new double[HiddenSize];
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{double})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<double> Gradients => _gradients;
