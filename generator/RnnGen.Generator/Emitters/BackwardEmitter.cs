@@ -19,7 +19,10 @@ internal static class BackwardEmitter
         writer.Line($"private readonly {t}[] _gradients = new {t}[ParameterCount];");
         writer.Line($"private {t}[] _layerGradients = global::System.Array.Empty<{t}>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]");
         writer.Line($"private readonly {t}[] _logitGradients = new {t}[OutputSize];");
-        writer.Line($"private readonly {t}[] _headInputGradients = new {t}[LayerWidth];");
+        if (!headPerStep)
+        {
+            writer.Line($"private readonly {t}[] _headInputGradients = new {t}[LayerWidth];");
+        }
         writer.Line($"private readonly {t}[] _carriedGradients = new {t}[HiddenSize];");
         if (model.Cell == Cell.Vanilla)
         {

@@ -15,12 +15,16 @@ internal static class GatedCellEmitter
         writer.Line($"private const int GateWidth = {model.GateWidth}; // {(model.Cell == Cell.Gru ? "[r | z | n]" : "[i | f | g | o]")}, HiddenSize each");
         writer.Line($"private const int CacheWidth = {model.CacheWidth}; // {(model.Cell == Cell.Gru ? "r, z, n and W_hn h + b_hn" : "i, f, g, o and c")} of one step");
         writer.Line($"private readonly {t}[] _inputGates = new {t}[GateWidth];");
-        writer.Line($"private readonly {t}[] _recurrentGates = new {t}[GateWidth];");
         writer.Line($"private readonly {t}[] _inputGateGradients = new {t}[GateWidth];");
-        writer.Line($"private readonly {t}[] _recurrentGateGradients = new {t}[GateWidth];");
         if (model.Cell == Cell.Lstm)
         {
+            // An LSTM adds W_hh h into the same pre-activations, so it needs no recurrent-gate buffers of its own.
             writer.Line($"private readonly {t}[] _carriedCellGradients = new {t}[HiddenSize];");
+        }
+        else
+        {
+            writer.Line($"private readonly {t}[] _recurrentGates = new {t}[GateWidth];");
+            writer.Line($"private readonly {t}[] _recurrentGateGradients = new {t}[GateWidth];");
         }
     }
 
@@ -80,7 +84,10 @@ internal static class GatedCellEmitter
             {
                 writer.Line("int steps = outputs.Length / LayerWidth;");
                 writer.Line($"{span} inputGates = _inputGates;");
-                writer.Line($"{span} recurrentGates = _recurrentGates;");
+                if (!lstm)
+                {
+                    writer.Line($"{span} recurrentGates = _recurrentGates;");
+                }
                 writer.Line($"{readOnlySpan} previous = initialState; // empty stands for the zero state: its product is skipped");
                 if (lstm)
                 {

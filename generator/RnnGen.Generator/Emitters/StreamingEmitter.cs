@@ -14,8 +14,11 @@ internal static class StreamingEmitter
         string span = $"global::System.Span<{t}>";
         string readOnlySpan = $"global::System.ReadOnlySpan<{t}>";
         writer.Line($"private readonly {t}[] _streamState = new {t}[StateRows * HiddenSize]; // every layer's state between Step calls");
-        writer.Line($"private readonly {t}[] _stepPreactivation = new {t}[HiddenSize];");
-        if (model.Cell != Cell.Vanilla)
+        if (model.Cell == Cell.Vanilla)
+        {
+            writer.Line($"private readonly {t}[] _stepPreactivation = new {t}[HiddenSize];");
+        }
+        else
         {
             writer.Line($"private readonly {t}[] _stepState = new {t}[HiddenSize];");
             writer.Line($"private readonly {t}[] _stepCache = new {t}[CacheWidth];");
@@ -46,7 +49,10 @@ internal static class StreamingEmitter
             ArgumentCheck.Length(writer, "input", "InputSize", "\"[InputSize]\"");
             ArgumentCheck.Length(writer, "output", "OutputSize", "\"[OutputSize]\"");
             writer.Line($"{readOnlySpan} parameters = _parameters;");
-            writer.Line($"{span} preactivation = _stepPreactivation;");
+            if (model.Cell == Cell.Vanilla)
+            {
+                writer.Line($"{span} preactivation = _stepPreactivation;");
+            }
             writer.Line($"{readOnlySpan} layerInput = input;");
             for (int layer = 0; layer < model.Layers; layer++)
             {

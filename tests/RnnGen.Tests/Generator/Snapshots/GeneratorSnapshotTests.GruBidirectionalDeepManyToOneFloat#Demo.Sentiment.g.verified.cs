@@ -104,8 +104,8 @@ namespace Demo
         private const int GateWidth = 24; // [r | z | n], HiddenSize each
         private const int CacheWidth = 32; // r, z, n and W_hn h + b_hn of one step
         private readonly float[] _inputGates = new float[GateWidth];
-        private readonly float[] _recurrentGates = new float[GateWidth];
         private readonly float[] _inputGateGradients = new float[GateWidth];
+        private readonly float[] _recurrentGates = new float[GateWidth];
         private readonly float[] _recurrentGateGradients = new float[GateWidth];
         private readonly float[] _initialState = new float[StateRows * HiddenSize];
         private readonly float[] _finalState = new float[StateRows * HiddenSize];

@@ -80,9 +80,7 @@ namespace Demo
         private const int GateWidth = 64; // [i | f | g | o], HiddenSize each
         private const int CacheWidth = 80; // i, f, g, o and c of one step
         private readonly double[] _inputGates = new double[GateWidth];
-        private readonly double[] _recurrentGates = new double[GateWidth];
         private readonly double[] _inputGateGradients = new double[GateWidth];
-        private readonly double[] _recurrentGateGradients = new double[GateWidth];
         private readonly double[] _carriedCellGradients = new double[HiddenSize];
         private readonly double[] _initialState = new double[StateRows * HiddenSize];
         private readonly double[] _finalState = new double[StateRows * HiddenSize];
@@ -178,7 +176,6 @@ namespace Demo
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<double> inputGates = _inputGates;
-            global::System.Span<double> recurrentGates = _recurrentGates;
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
             global::System.ReadOnlySpan<double> previousCell = initialCell;
             for (int step = 0; step < steps; step++)
@@ -204,7 +201,6 @@ namespace Demo
         private readonly double[] _gradients = new double[ParameterCount];
         private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
         private readonly double[] _logitGradients = new double[OutputSize];
-        private readonly double[] _headInputGradients = new double[LayerWidth];
         private readonly double[] _carriedGradients = new double[HiddenSize];
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{double})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
@@ -382,7 +378,6 @@ namespace Demo
         }
 
         private readonly double[] _streamState = new double[StateRows * HiddenSize]; // every layer's state between Step calls
-        private readonly double[] _stepPreactivation = new double[HiddenSize];
         private readonly double[] _stepState = new double[HiddenSize];
         private readonly double[] _stepCache = new double[CacheWidth];
         private readonly double[] _stepLogits = new double[OutputSize];
@@ -420,7 +415,6 @@ namespace Demo
                 global::RnnGen.RnnArguments.ThrowWrongLength(output.Length, OutputSize, nameof(output), "[OutputSize]");
             }
             global::System.ReadOnlySpan<double> parameters = _parameters;
-            global::System.Span<double> preactivation = _stepPreactivation;
             global::System.ReadOnlySpan<double> layerInput = input;
             // Layer 0: LSTM step from x<t> and the kept state.
             global::System.Span<double> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);

@@ -226,7 +226,6 @@ namespace Demo
         private readonly double[] _gradients = new double[ParameterCount];
         private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
         private readonly double[] _logitGradients = new double[OutputSize];
-        private readonly double[] _headInputGradients = new double[LayerWidth];
         private readonly double[] _carriedGradients = new double[HiddenSize];
         private double[] _stepGradients = global::System.Array.Empty<double>(); // dE/d(pre-activation) of every step of one layer direction, [T, HiddenSize]
 

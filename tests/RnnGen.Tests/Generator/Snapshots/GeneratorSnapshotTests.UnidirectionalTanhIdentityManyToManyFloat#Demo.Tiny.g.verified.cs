@@ -184,7 +184,6 @@ namespace Demo
         private readonly float[] _gradients = new float[ParameterCount];
         private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
         private readonly float[] _logitGradients = new float[OutputSize];
-        private readonly float[] _headInputGradients = new float[LayerWidth];
         private readonly float[] _carriedGradients = new float[HiddenSize];
         private float[] _stepGradients = global::System.Array.Empty<float>(); // dE/d(pre-activation) of every step of one layer direction, [T, HiddenSize]
 
