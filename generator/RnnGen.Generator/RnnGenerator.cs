@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnGen.Generator.Emitters;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator;
@@ -45,6 +47,22 @@ public sealed partial class RnnGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Models);
         context.RegisterSourceOutput(models, static (productionContext, model) =>
             productionContext.AddSource(model.HintName, Emitter.Emit(model)));
+
+        // The kernels' size structs, once per compilation: models of the same shape share them, and so share the
+        // kernels' compiled bodies. Only the sizes are collected, so an edit to one model re-emits this file only when
+        // the set of sizes changes.
+        IncrementalValueProvider<EquatableArray<int>> sizes = models
+            .Select(static (model, _) => model.KernelSizes)
+            .Collect()
+            .Select(static (all, _) => new EquatableArray<int>(all.SelectMany(static sizes => sizes).Distinct().OrderBy(static size => size).ToImmutableArray()))
+            .WithTrackingName(TrackingNames.Sizes);
+        context.RegisterSourceOutput(sizes, static (productionContext, items) =>
+        {
+            if (items.Count > 0)
+            {
+                productionContext.AddSource(SizesEmitter.HintName, SizesEmitter.Emit(items));
+            }
+        });
     }
 }
 
@@ -54,4 +72,5 @@ internal static class TrackingNames
     public const string Parse = nameof(Parse);
     public const string Diagnostics = nameof(Diagnostics);
     public const string Models = nameof(Models);
+    public const string Sizes = nameof(Sizes);
 }

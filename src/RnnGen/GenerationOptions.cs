@@ -45,7 +45,7 @@ public static class RnnSampler
         }
         // Softmax of logits / temperature, drawn by inverse transform; the maximum is subtracted so exp cannot overflow.
         double inverseTemperature = 1.0 / options.Temperature;
-        double max = double.CreateChecked(RnnActivations.Max(logits));
+        double max = double.CreateChecked(Kernels.Activations.Max(logits));
         double total = 0;
         foreach (T logit in logits)
         {

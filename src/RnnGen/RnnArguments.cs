@@ -27,6 +27,46 @@ public static class RnnArguments
         return length / inputSize;
     }
 
+    /// <summary>Checks that a span has the fixed length a call needs.</summary>
+    /// <param name="actual">The span's length.</param>
+    /// <param name="expected">The length the call needs.</param>
+    /// <param name="parameterName">The argument's name.</param>
+    /// <param name="shape">The expected shape in words, e.g. <c>[InputSize = 3]</c>.</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void RequireLength(int actual, int expected, string parameterName, string shape)
+    {
+        if (actual != expected)
+        {
+            ThrowWrongLength(actual, expected, parameterName, shape);
+        }
+    }
+
+    /// <summary>Checks that a span holds <paramref name="steps"/> rows of <paramref name="width"/> values, [T, width].</summary>
+    /// <param name="actual">The span's length.</param>
+    /// <param name="steps">T, the number of rows the call needs.</param>
+    /// <param name="width">The values of one row.</param>
+    /// <param name="widthName">The name of the row width in the message, e.g. <c>OutputSize</c>.</param>
+    /// <param name="parameterName">The argument's name.</param>
+    /// <param name="note">Words after the shape, e.g. <c>, like the last predictions</c>.</param>
+    /// <exception cref="ArgumentException">The span has another length.</exception>
+    public static void RequireSteps(int actual, int steps, int width, string widthName, string parameterName, string note = "")
+    {
+        if (actual != steps * width)
+        {
+            ThrowWrongLength(actual, steps * width, parameterName, $"[T = {steps}, {widthName} = {width}]{note}");
+        }
+    }
+
+    /// <summary>Like <see cref="RequireSteps"/> for a span that may also be empty (not wanted).</summary>
+    /// <exception cref="ArgumentException">The span is neither empty nor [T, width].</exception>
+    public static void RequireOptionalSteps(int actual, int steps, int width, string widthName, string parameterName)
+    {
+        if (actual != 0)
+        {
+            RequireSteps(actual, steps, width, widthName, parameterName, " or none");
+        }
+    }
+
     /// <summary>Throws for a span that does not have the length a call needs.</summary>
     /// <param name="actual">The span's length.</param>
     /// <param name="expected">The length the call needs.</param>
@@ -46,6 +86,16 @@ public static class RnnArguments
             throw new ArgumentException(
                 $"{parameterName} has {actual} values; expected {rows * hiddenSize} ([Layers * Directions = {rows}, HiddenSize = {hiddenSize}]) or none for a zero state.",
                 parameterName);
+        }
+    }
+
+    /// <summary>Throws when a sequence of <paramref name="steps"/> steps needs more layer-output values than an array can hold.</summary>
+    /// <exception cref="ArgumentException"><paramref name="needed"/> is more than <see cref="Array.MaxLength"/>.</exception>
+    public static void RequireArrayLength(long needed, int steps, string parameterName)
+    {
+        if (needed > Array.MaxLength)
+        {
+            throw new ArgumentException($"A sequence of {steps} steps needs {needed} values of layer outputs, more than an array can hold.", parameterName);
         }
     }
 }

@@ -3,7 +3,7 @@ using System.Numerics;
 
 namespace RnnGen;
 
-/// <summary>The losses of <see cref="RnnLoss"/>, over whole prediction sequences.</summary>
+/// <summary>The losses of <see cref="RnnLoss"/>, over whole prediction sequences, summed in double so a float loss is the correctly rounded sum.</summary>
 public static class RnnLossFunctions
 {
     /// <summary>E = Σ (target - prediction)² over every element: no 1/2 and no mean.</summary>
@@ -12,13 +12,13 @@ public static class RnnLossFunctions
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         RequireSameLength(predictions, targets);
-        T sum = T.Zero;
+        double sum = 0;
         for (int i = 0; i < predictions.Length; i++)
         {
-            T difference = targets[i] - predictions[i];
+            double difference = double.CreateTruncating(targets[i]) - double.CreateTruncating(predictions[i]);
             sum += difference * difference;
         }
-        return sum;
+        return T.CreateTruncating(sum);
     }
 
     /// <summary>E = -Σ target · log(prediction) over every element, for probabilities from a softmax; terms whose target is 0 add nothing.</summary>
@@ -27,15 +27,15 @@ public static class RnnLossFunctions
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         RequireSameLength(predictions, targets);
-        T sum = T.Zero;
+        double sum = 0;
         for (int i = 0; i < predictions.Length; i++)
         {
             if (targets[i] != T.Zero)
             {
-                sum -= targets[i] * T.Log(predictions[i]);
+                sum -= double.CreateTruncating(targets[i]) * Math.Log(double.CreateTruncating(predictions[i]));
             }
         }
-        return sum;
+        return T.CreateTruncating(sum);
     }
 
     private static void RequireSameLength<T>(ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets)

@@ -1,13 +1,20 @@
 namespace RnnGen.Generator.Emitters;
 
-/// <summary>Emits the argument checks of generated methods.</summary>
+/// <summary>
+/// Emits the argument checks of generated methods: one call each into <c>RnnGen.RnnArguments</c>, which builds the message
+/// (naming the argument, the expected shape and both sizes) only when the check fails, so a correct call allocates nothing.
+/// </summary>
 internal static class ArgumentCheck
 {
-    /// <summary>
-    /// Emits a length check whose message (an interpolated string naming the expected shape) is built only when the
-    /// check fails, so a correct call allocates nothing.
-    /// </summary>
-    public static void Length(SourceWriter writer, string argument, string expected, string shapeText) =>
-        writer.Block($"if ({argument}.Length != {expected})", () =>
-            writer.Line($"global::RnnGen.RnnArguments.ThrowWrongLength({argument}.Length, {expected}, nameof({argument}), {shapeText});"));
+    /// <summary>A span of one fixed length, described by <paramref name="shape"/> (plain words, e.g. <c>[InputSize = 3]</c>).</summary>
+    public static void Length(SourceWriter writer, string argument, string expected, string shape) =>
+        writer.Line($"{TypeRefs.Arguments}.RequireLength({argument}.Length, {expected}, nameof({argument}), \"{shape}\");");
+
+    /// <summary>A [T, width] span, whose length is <paramref name="length"/> and whose name is <paramref name="name"/> (expressions).</summary>
+    public static void Steps(SourceWriter writer, string length, string width, string name, string note = "") =>
+        writer.Line($"{TypeRefs.Arguments}.RequireSteps({length}, steps, {width}, nameof({width}), {name}{(note.Length == 0 ? "" : $", \"{note}\"")});");
+
+    /// <summary>A [T, width] span that may also be empty.</summary>
+    public static void OptionalSteps(SourceWriter writer, string argument, string width) =>
+        writer.Line($"{TypeRefs.Arguments}.RequireOptionalSteps({argument}.Length, steps, {width}, nameof({width}), nameof({argument}));");
 }

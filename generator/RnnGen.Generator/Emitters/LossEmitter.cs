@@ -17,8 +17,8 @@ internal static class LossEmitter
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">The shapes differ or are not whole output steps.</exception>");
         writer.Block($"public {t} Loss(global::System.ReadOnlySpan<{t}> predictions, global::System.ReadOnlySpan<{t}> targets)", () =>
         {
-            writer.Line("int outputSteps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));");
-            ArgumentCheck.Length(writer, "targets", "predictions.Length", "$\"[{outputSteps}, OutputSize = {OutputSize}], like predictions\"");
+            writer.Line("int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));");
+            ArgumentCheck.Steps(writer, "targets.Length", "OutputSize", "nameof(targets)", ", like predictions");
             writer.Line($"return global::RnnGen.RnnLossFunctions.{model.Loss}(predictions, targets);");
         });
     }

@@ -20,7 +20,8 @@ internal sealed class ParameterLayout
             for (int direction = 0; direction < model.Directions; direction++)
             {
                 int inputSize = model.LayerInputSize(layer);
-                var block = new DirectionBlock(layer, direction, inputSize, offset, model.HiddenSize, model.Gates);
+                int stateRow = (layer * model.Directions) + direction;
+                var block = new DirectionBlock(layer, direction, inputSize, offset, model.HiddenSize, model.Gates, stateRow, (model.Layers * model.Directions) + stateRow);
                 blocks.Add(block);
                 offset = block.End;
             }
@@ -40,12 +41,14 @@ internal sealed class ParameterLayout
     public int ParameterCount { get; }
 }
 
-/// <summary>The parameters of one direction of one layer.</summary>
+/// <summary>The parameters of one direction of one layer, and where its rows sit in a whole state.</summary>
+/// <param name="StateRow">The row of this block's h in a whole state (initial or final): layer * Directions + direction, PyTorch's h_n order.</param>
+/// <param name="CellRow">The row of an LSTM block's c, after every h row.</param>
 /// <remarks>
 /// A vanilla block is [W_ax transposed | W_aa transposed | b_a]; a gated block is [W_ih transposed | W_hh transposed | b_ih | b_hh],
 /// each matrix fusing every gate's rows (PyTorch's gate order), so one product computes all gates.
 /// </remarks>
-internal sealed record DirectionBlock(int Layer, int Direction, int InputSize, int Start, int HiddenSize, int Gates)
+internal sealed record DirectionBlock(int Layer, int Direction, int InputSize, int Start, int HiddenSize, int Gates, int StateRow, int CellRow)
 {
     public int GateWidth => Gates * HiddenSize;
 
@@ -59,6 +62,17 @@ internal sealed record DirectionBlock(int Layer, int Direction, int InputSize, i
 
     /// <summary>Words for comments, e.g. <c>layer 1, reverse direction</c>.</summary>
     public string Description => $"layer {Layer}, {(Direction == 0 ? "forward" : "reverse")} direction";
+
+    /// <summary>The same words starting a sentence, e.g. <c>Layer 1, reverse direction</c>.</summary>
+    public string Title => $"Layer {Layer}, {(Direction == 0 ? "forward" : "reverse")} direction";
+
+    public bool IsReverse => Direction == 1;
+
+    /// <summary>The order this block reads the steps in, for comments: <c>t = 1..T</c> or <c>t = T..1</c>.</summary>
+    public string Time => IsReverse ? "t = T..1" : "t = 1..T";
+
+    /// <summary>The arguments that place this direction in its layer's output rows: <c>column: 0</c> or <c>column: HiddenSize</c>, and <c>reverse:</c>.</summary>
+    public string[] PlacementArguments => [IsReverse ? "column: HiddenSize" : "column: 0", IsReverse ? "reverse: true" : "reverse: false"];
 
     public int InputWeights => Start;
 

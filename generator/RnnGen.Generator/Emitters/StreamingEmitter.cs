@@ -1,3 +1,4 @@
+using RnnGen.Generator.Emitters.Cells;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitters;
@@ -8,35 +9,27 @@ namespace RnnGen.Generator.Emitters;
 /// </summary>
 internal static class StreamingEmitter
 {
-    public static void Emit(SourceWriter writer, ModelSpec model)
+    public static void Emit(SourceWriter writer, ModelSpec model, CellEmitter cell)
     {
         string t = model.T;
-        string span = $"global::System.Span<{t}>";
-        string readOnlySpan = $"global::System.ReadOnlySpan<{t}>";
+        string span = TypeRefs.Span(t);
+        string readOnlySpan = TypeRefs.ReadOnlySpan(t);
         writer.Line($"private readonly {t}[] _streamState = new {t}[StateRows * HiddenSize]; // every layer's state between Step calls");
-        if (model.Cell == Cell.Vanilla)
-        {
-            writer.Line($"private readonly {t}[] _stepPreactivation = new {t}[HiddenSize];");
-        }
-        else
-        {
-            writer.Line($"private readonly {t}[] _stepState = new {t}[HiddenSize];");
-            writer.Line($"private readonly {t}[] _stepCache = new {t}[CacheWidth];");
-        }
+        cell.EmitStreamFields(writer);
         writer.Line($"private readonly {t}[] _stepLogits = new {t}[OutputSize];");
         writer.Line();
         writer.Summary("Every layer's current state between <see cref=\"Step\"/> calls, [StateRows, HiddenSize].");
         writer.Line($"public {readOnlySpan} StreamState => _streamState;");
         writer.Line();
         writer.Summary("Sets the kept state to zeros, to start a new stream.");
-        writer.Line("public void Reset() => global::System.Array.Clear(_streamState);");
+        writer.Line($"public void Reset() => {TypeRefs.Array}.Clear(_streamState);");
         writer.Line();
         writer.Summary("Sets the kept state, [StateRows, HiddenSize] (PyTorch's h0, then for an LSTM c0), to start a stream from it.");
         writer.Line("/// <param name=\"initialState\">a&lt;0&gt; of every layer.</param>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">The state has the wrong length.</exception>");
         writer.Block($"public void Reset({readOnlySpan} initialState)", () =>
         {
-            ArgumentCheck.Length(writer, "initialState", "StateRows * HiddenSize", "\"[StateRows, HiddenSize]\"");
+            ArgumentCheck.Length(writer, "initialState", "StateRows * HiddenSize", $"[StateRows = {model.StateRows}, HiddenSize = {model.HiddenSize}]");
             writer.Line("initialState.CopyTo(_streamState);");
         });
         writer.Line();
@@ -46,41 +39,17 @@ internal static class StreamingEmitter
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length.</exception>");
         writer.Block($"public void Step({readOnlySpan} input, {span} output)", () =>
         {
-            ArgumentCheck.Length(writer, "input", "InputSize", "\"[InputSize]\"");
-            ArgumentCheck.Length(writer, "output", "OutputSize", "\"[OutputSize]\"");
+            ArgumentCheck.Length(writer, "input", "InputSize", $"[InputSize = {model.InputSize}]");
+            ArgumentCheck.Length(writer, "output", "OutputSize", $"[OutputSize = {model.OutputSize}]");
             writer.Line($"{readOnlySpan} parameters = _parameters;");
-            if (model.Cell == Cell.Vanilla)
-            {
-                writer.Line($"{span} preactivation = _stepPreactivation;");
-            }
             writer.Line($"{readOnlySpan} layerInput = input;");
             for (int layer = 0; layer < model.Layers; layer++)
             {
-                if (model.Cell != Cell.Vanilla)
-                {
-                    GatedCellEmitter.EmitStreamLayer(writer, model, layer);
-                    continue;
-                }
-                int inputSize = model.LayerInputSize(layer);
-                string name = $"Layer{layer}Forward";
-                writer.Line($"// Layer {layer}: a<t> = {(model.Activation == HiddenActivation.Tanh ? "tanh" : "relu")}(W_aa a<t-1> + W_ax {(layer == 0 ? "x<t>" : $"[layer {layer - 1}'s a<t>]")} + b_a), computed aside so a<t-1> stays intact until done.");
-                writer.Line($"{span} state{layer} = new(_streamState, {layer} * HiddenSize, HiddenSize);");
-                writer.Line($"parameters.Slice({name}Bias, HiddenSize).CopyTo(preactivation);");
-                writer.Line($"{KernelEmitter.MultiplyAddName(inputSize, model.HiddenSize)}(layerInput, parameters.Slice({name}InputWeights, {inputSize} * HiddenSize), preactivation);");
-                writer.Line($"{KernelEmitter.MultiplyAddName(model.HiddenSize, model.HiddenSize)}(state{layer}, parameters.Slice({name}RecurrentWeights, HiddenSize * HiddenSize), preactivation);");
-                writer.Line($"global::RnnGen.RnnActivations.{model.Activation}(preactivation);");
-                writer.Line($"preactivation.CopyTo(state{layer});");
-                writer.Line($"layerInput = state{layer};");
+                cell.EmitStreamLayer(writer, layer);
             }
-            writer.Line($"// Output layer: y<t> = {(model.OutputActivation == OutputActivation.Identity ? "W_ya a<t> + b_y" : $"{model.OutputActivation.ToString().ToLowerInvariant()}(W_ya a<t> + b_y)")}; the logits are kept for sampling.");
+            writer.Line($"// Output layer: y<t> = {HeadEmitter.Formula(model, "a<t>")}; the logits are kept for sampling.");
             writer.Line($"{span} logits = _stepLogits;");
-            writer.Line("parameters.Slice(HeadBias, OutputSize).CopyTo(logits);");
-            writer.Line($"{KernelEmitter.MultiplyAddName(model.LayerWidth, model.OutputSize)}(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);");
-            writer.Line("logits.CopyTo(output);");
-            if (model.OutputActivation != OutputActivation.Identity)
-            {
-                writer.Line($"global::RnnGen.RnnActivations.{model.OutputActivation}(output);");
-            }
+            HeadEmitter.EmitAffine(writer, model, "layerInput", "logits", "output");
         });
         if (model.Topology == Topology.OneToMany)
         {
@@ -100,8 +69,8 @@ internal static class StreamingEmitter
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or sampling lacks a Random.</exception>");
         writer.Block($"public int Generate({readOnlySpan} firstInput, {readOnlySpan} initialState, {span} outputs, global::RnnGen.GenerationOptions options)", () =>
         {
-            writer.Line("global::System.ArgumentNullException.ThrowIfNull(options);");
-            ArgumentCheck.Length(writer, "firstInput", "InputSize", "\"[InputSize]\"");
+            writer.Line($"{TypeRefs.ArgumentNullException}.ThrowIfNull(options);");
+            ArgumentCheck.Length(writer, "firstInput", "InputSize", $"[InputSize = {model.InputSize}]");
             writer.Line("int maximumSteps = global::RnnGen.RnnArguments.StepCount(outputs.Length, OutputSize, nameof(outputs));");
             writer.Block("if (initialState.IsEmpty)", () => writer.Line("Reset();"));
             writer.Block("else", () => writer.Line("Reset(initialState);"));
@@ -110,7 +79,7 @@ internal static class StreamingEmitter
             {
                 writer.Line($"{span} output = outputs.Slice(step * OutputSize, OutputSize);");
                 writer.Line("Step(input, output);");
-                writer.Line("int chosen = global::RnnGen.RnnSampler.Choose<" + model.T + ">(_stepLogits, output, options);");
+                writer.Line($"int chosen = {TypeRefs.Sampler}.Choose<{model.T}>(_stepLogits, output, options);");
                 writer.Block("if (options.Feedback != global::RnnGen.RnnFeedback.Prediction)", () =>
                 {
                     writer.Line("// The chosen output, as a one-hot vector, is both this step's output and the next input.");

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
@@ -49,6 +50,10 @@ internal sealed record ModelSpec(
     public int LayerWidth => Directions * HiddenSize;
 
     public int LayerInputSize(int layer) => layer == 0 ? InputSize : LayerWidth;
+
+    /// <summary>The sizes the kernels are instantiated at (their type arguments): input, hidden, layer and head widths, and the fused gate width.</summary>
+    public EquatableArray<int> KernelSizes =>
+        new(new[] { InputSize, HiddenSize, LayerWidth, OutputSize, GateWidth }.Distinct().OrderBy(size => size).ToImmutableArray());
 
     /// <summary>The C# keyword of the element type.</summary>
     public string T => ElementType == ElementType.Double ? "double" : "float";

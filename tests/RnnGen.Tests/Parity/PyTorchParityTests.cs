@@ -2,12 +2,13 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using RnnGen.TestKit;
 using Xunit;
 
 namespace RnnGen.Tests.Parity;
 
-/// <summary>The generated forward pass against PyTorch's (tests/data/pytorch, computed by PyTorch autograd in float64).</summary>
+/// <summary>The generated models' outputs and gradients against PyTorch's (tests/data/pytorch and pytorch-gated, computed by PyTorch autograd in float64).</summary>
 public sealed class PyTorchParityTests
 {
     internal static readonly string ReferenceDirectory = Path.Combine(AppContext.BaseDirectory, "data", "pytorch");
@@ -38,6 +39,38 @@ public sealed class PyTorchParityTests
             ? Conformance.Check(referenceCase, Conformance.CreateModel<float>(typeof(PyTorchParityTests).Assembly, referenceCase, precision), precision)
             : Conformance.Check(referenceCase, Conformance.CreateModel<double>(typeof(PyTorchParityTests).Assembly, referenceCase, precision), precision);
         Assert.True(result.Passed, result.Detail);
+    }
+
+    /// <summary>
+    /// PyTorch float32's own largest errors on each case (tests/data/pytorch-float32-errors.json, written by
+    /// tests/data/pytorch_float32_errors.py with Debian's PyTorch), over the forward tensors and the loss, and over the gradients.
+    /// </summary>
+    private static readonly Dictionary<string, (double Output, double Gradient)> s_pytorchFloat32Errors = LoadFloat32Errors();
+
+    private static Dictionary<string, (double Output, double Gradient)> LoadFloat32Errors()
+    {
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "data", "pytorch-float32-errors.json")));
+        return document.RootElement.GetProperty("cases").EnumerateObject()
+            .ToDictionary(c => c.Name, c => (c.Value.GetProperty("output").GetDouble(), c.Value.GetProperty("grad").GetDouble()));
+    }
+
+    public static TheoryData<string> CaseNames() => new(AllCases().Select(c => c.Name));
+
+    /// <summary>
+    /// The float models are judged against PyTorch float32 on the same case, not only against a fixed tolerance: their
+    /// largest output and gradient errors stay within twice PyTorch's, plus one rounding of a value of magnitude 1 (2^-24),
+    /// which a case where PyTorch happens to round exactly still allows.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void FloatErrorsStayWithinTwicePyTorchFloat32s(string caseName)
+    {
+        ReferenceCase referenceCase = AllCases().Single(c => c.Name == caseName);
+        Conformance.CaseResult result = Conformance.Check(referenceCase, Conformance.CreateModel<float>(typeof(PyTorchParityTests).Assembly, referenceCase, "float"), "float");
+        (double pytorchOutput, double pytorchGradient) = s_pytorchFloat32Errors[caseName];
+        const double OneRounding = 1.0 / (1 << 24);
+        Assert.True(result.OutputError <= (2 * pytorchOutput) + OneRounding, $"output error {result.OutputError:E2}, PyTorch float32's {pytorchOutput:E2}");
+        Assert.True(result.GradientError <= (2 * pytorchGradient) + OneRounding, $"gradient error {result.GradientError:E2}, PyTorch float32's {pytorchGradient:E2}");
     }
 
     /// <summary>The conformance runner, which builds the models in memory, passes every shared case in both precisions.</summary>

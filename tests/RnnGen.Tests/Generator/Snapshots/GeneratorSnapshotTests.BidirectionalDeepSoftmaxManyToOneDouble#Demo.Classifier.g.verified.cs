@@ -138,17 +138,14 @@ namespace Demo
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
-        /// <param name="initialState">a&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize] (PyTorch's h0, row layer * Directions + direction), or empty for zeros.</param>
+        /// <param name="initialState">The state before step 1, [StateRows, HiddenSize]: PyTorch's h0 (row layer * Directions + direction); or empty for zeros.</param>
         /// <param name="predictions">Receives the outputs, [OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> predictions)
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
             global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-            if (predictions.Length != OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, OutputSize, nameof(predictions), $"[OutputSize = {OutputSize}]");
-            }
+            global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), "[OutputSize = 5]");
             ReserveSteps(steps);
             _steps = steps;
             inputs.CopyTo(_inputs);
@@ -234,11 +231,10 @@ namespace Demo
 
             // Output layer once, on the top layer's final states [forward state after step T | reverse state after step 1]: y = softmax(W_ya a + b_y).
             global::System.Span<double> logits = _logits;
-            global::System.Span<double> output = predictions;
             parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-            MultiplyAdd66x5(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
-            logits.CopyTo(output);
-            global::RnnGen.RnnActivations.Softmax(output);
+            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N5>(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+            logits.CopyTo(predictions);
+            global::RnnGen.Kernels.Activations.Softmax(predictions);
             predictions.CopyTo(_predictions);
         }
 
@@ -246,10 +242,7 @@ namespace Demo
         private void ReserveSteps(int steps)
         {
             long needed = (long)Layers * steps * LayerWidth;
-            if (needed > global::System.Array.MaxLength)
-            {
-                throw new global::System.ArgumentException($"A sequence of {steps} steps needs {needed} values of layer outputs, more than an array can hold.", "inputs");
-            }
+            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new double[needed];
@@ -264,7 +257,7 @@ namespace Demo
         {
             int steps = outputs.Length / LayerWidth;
             // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-            ProjectInputs10x33(inputs, inputWeights, bias, outputs, column);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(inputs, inputWeights, bias, outputs, LayerWidth, column);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int step = 0; step < steps; step++)
             {
@@ -272,9 +265,9 @@ namespace Demo
                 global::System.Span<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd33x33(previous, recurrentWeights, state); // + W_aa a of the previous step
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
-                global::RnnGen.RnnActivations.Tanh(state);
+                global::RnnGen.Kernels.Activations.Tanh(state);
                 previous = state;
             }
             previous.CopyTo(finalState);
@@ -285,7 +278,7 @@ namespace Demo
         {
             int steps = outputs.Length / LayerWidth;
             // Off the serial path: every step's W_ax the layer below's output at t + b_a at once, as one matrix-matrix product.
-            ProjectInputs66x33(inputs, inputWeights, bias, outputs, column);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(inputs, inputWeights, bias, outputs, LayerWidth, column);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int step = 0; step < steps; step++)
             {
@@ -293,9 +286,9 @@ namespace Demo
                 global::System.Span<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd33x33(previous, recurrentWeights, state); // + W_aa a of the previous step
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
-                global::RnnGen.RnnActivations.Tanh(state);
+                global::RnnGen.Kernels.Activations.Tanh(state);
                 previous = state;
             }
             previous.CopyTo(finalState);
@@ -326,31 +319,14 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public double Backward(global::System.ReadOnlySpan<double> targets, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
-            int steps = _steps;
-            if (steps == 0)
-            {
-                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-            }
-            if (targets.Length != OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, OutputSize, nameof(targets), $"[OutputSize = {OutputSize}]");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-            inputGradients.Clear();
-            StartBackward(steps);
-            double loss = 0;
+            int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+            double loss = 0; // summed in double, rounded once
             // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
-            loss += global::RnnGen.RnnLossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<double>(_logits, 0, OutputSize), new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), targets, _logitGradients);
+            global::System.Span<double> logitGradients = new(_logitGradients, 0, OutputSize);
+            loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<double>(_logits, 0, OutputSize), new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), targets, logitGradients.Slice(0, OutputSize));
             BackpropagateHead(steps);
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-            return loss;
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+            return (double)loss;
         }
 
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
@@ -361,41 +337,34 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<double> predictionGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
+            int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+            // Output layer, once: dE/dz through g2, then back through W_ya.
+            predictionGradients.CopyTo(_logitGradients);
+            global::RnnGen.Kernels.Activations.SoftmaxBackwardRows(new global::System.ReadOnlySpan<double>(_predictions, 0, predictionGradients.Length), new global::System.Span<double>(_logitGradients, 0, predictionGradients.Length), OutputSize);
+            BackpropagateHead(steps);
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+        }
+
+        // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+        // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+        private int StartBackward(int outputLength, string outputName, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+        {
             int steps = _steps;
             if (steps == 0)
             {
                 throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
             }
-            if (predictionGradients.Length != OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictionGradients.Length, OutputSize, nameof(predictionGradients), $"[OutputSize = {OutputSize}]");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
+            global::RnnGen.RnnArguments.RequireLength(outputLength, OutputSize, outputName, "[OutputSize = 5]");
+            global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
             global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
-            StartBackward(steps);
-            // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
-            predictionGradients.Slice(0, OutputSize).CopyTo(_logitGradients);
-            global::RnnGen.RnnActivations.SoftmaxBackward(new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), _logitGradients);
-            BackpropagateHead(steps);
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-        }
-
-        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing, and clears dE/d(layer outputs).
-        private void StartBackward(int steps)
-        {
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new double[Layers * steps * LayerWidth];
                 _stepGradients = new double[steps * HiddenSize];
             }
             new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+            return steps;
         }
 
         /// <summary>With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (its forward half belongs to a&lt;T&gt;, its reverse half to a&lt;1&gt;).</summary>
@@ -404,9 +373,9 @@ namespace Demo
             global::System.Span<double> headInputGradients = _headInputGradients;
             headInputGradients.Clear();
             global::System.ReadOnlySpan<double> headInput = new(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
-            AddOuterProduct66x5(headInput, _logitGradients, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
-            global::RnnGen.RnnActivations.AddTo<double>(_logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
-            MultiplyTransposedAdd66x5(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N5>(headInput, _logitGradients, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
+            global::RnnGen.Kernels.Activations.AddTo<double>(_logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
+            global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N5>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
             global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
             headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
             headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));
@@ -436,9 +405,9 @@ namespace Demo
                 gradients.Slice(Layer2ReverseRecurrentWeights, HiddenSize * HiddenSize),
                 gradients.Slice(Layer2ReverseBias, HiddenSize),
                 layer1Gradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(5 * HiddenSize, HiddenSize),
                 column: HiddenSize,
-                reverse: true);
+                reverse: true,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(5 * HiddenSize, HiddenSize));
 
             // Layer 2, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 1's output.
             BackpropagateLayer66(
@@ -452,9 +421,9 @@ namespace Demo
                 gradients.Slice(Layer2ForwardRecurrentWeights, HiddenSize * HiddenSize),
                 gradients.Slice(Layer2ForwardBias, HiddenSize),
                 layer1Gradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(4 * HiddenSize, HiddenSize),
                 column: 0,
-                reverse: false);
+                reverse: false,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(4 * HiddenSize, HiddenSize));
 
             // Layer 1, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
             BackpropagateLayer66(
@@ -468,9 +437,9 @@ namespace Demo
                 gradients.Slice(Layer1ReverseRecurrentWeights, HiddenSize * HiddenSize),
                 gradients.Slice(Layer1ReverseBias, HiddenSize),
                 layer0Gradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(3 * HiddenSize, HiddenSize),
                 column: HiddenSize,
-                reverse: true);
+                reverse: true,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(3 * HiddenSize, HiddenSize));
 
             // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
             BackpropagateLayer66(
@@ -484,9 +453,9 @@ namespace Demo
                 gradients.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
                 gradients.Slice(Layer1ForwardBias, HiddenSize),
                 layer0Gradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(2 * HiddenSize, HiddenSize),
                 column: 0,
-                reverse: false);
+                reverse: false,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(2 * HiddenSize, HiddenSize));
 
             // Layer 0, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input).
             BackpropagateLayer10(
@@ -500,9 +469,9 @@ namespace Demo
                 gradients.Slice(Layer0ReverseRecurrentWeights, HiddenSize * HiddenSize),
                 gradients.Slice(Layer0ReverseBias, HiddenSize),
                 inputGradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize),
                 column: HiddenSize,
-                reverse: true);
+                reverse: true,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize));
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
             BackpropagateLayer10(
@@ -516,13 +485,13 @@ namespace Demo
                 gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
                 gradients.Slice(Layer0ForwardBias, HiddenSize),
                 inputGradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
                 column: 0,
-                reverse: false);
+                reverse: false,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
         }
 
         /// <summary>Backpropagates one direction of a layer whose input is 10 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer10(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, int column, bool reverse)
+        private void BackpropagateLayer10(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, int column, bool reverse, global::System.Span<double> initialStateGradients)
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
@@ -532,37 +501,27 @@ namespace Demo
             for (int step = steps - 1; step >= 0; step--)
             {
                 int t = reverse ? steps - 1 - step : step;
-                global::System.ReadOnlySpan<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.Span<double> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through tanh: its derivative is 1 - a².
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
-                }
+                // Through tanh, whose derivative is 1 - a²: dz<t> = (dE/da<t> + carried) (1 - a<t>²).
+                global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice((t * LayerWidth) + column, HiddenSize), outputGradients.Slice((t * LayerWidth) + column, HiddenSize), carried, preactivation);
                 if (!inputGradients.IsEmpty)
                 {
-                    MultiplyTransposedAdd10x33(inputWeights, preactivation, inputGradients.Slice(t * 10, 10));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(inputWeights, preactivation, inputGradients.Slice(t * 10, 10));
                 }
                 carried.Clear();
-                MultiplyTransposedAdd33x33(recurrentWeights, preactivation, carried);
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(recurrentWeights, preactivation, carried);
             }
             // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            for (int t = 0; t < steps; t++)
-            {
-                global::RnnGen.RnnActivations.AddTo<double>(stepGradients.Slice(t * HiddenSize, HiddenSize), biasGradients);
-            }
-            AddTransposedProduct10x33(inputs, 10, stepGradients, steps, inputWeightGradients);
+            global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(inputs, 10, stepGradients, steps, inputWeightGradients);
             // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
             if (steps > 1)
             {
-                global::System.ReadOnlySpan<double> earlierStates = outputs.Slice((reverse ? LayerWidth : 0) + column);
-                global::System.ReadOnlySpan<double> laterGradients = stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize);
-                AddTransposedProduct33x33(earlierStates, LayerWidth, laterGradients, steps - 1, recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(outputs.Slice((reverse ? LayerWidth : 0) + column), LayerWidth, stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize), steps - 1, recurrentWeightGradients);
             }
             if (!initialState.IsEmpty)
             {
-                AddOuterProduct33x33(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
             }
             // What is still carried after the first processed step is dE/da<0>.
             if (!initialStateGradients.IsEmpty)
@@ -572,7 +531,7 @@ namespace Demo
         }
 
         /// <summary>Backpropagates one direction of a layer whose input is 66 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer66(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, int column, bool reverse)
+        private void BackpropagateLayer66(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, int column, bool reverse, global::System.Span<double> initialStateGradients)
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
@@ -582,37 +541,27 @@ namespace Demo
             for (int step = steps - 1; step >= 0; step--)
             {
                 int t = reverse ? steps - 1 - step : step;
-                global::System.ReadOnlySpan<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.Span<double> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through tanh: its derivative is 1 - a².
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
-                }
+                // Through tanh, whose derivative is 1 - a²: dz<t> = (dE/da<t> + carried) (1 - a<t>²).
+                global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice((t * LayerWidth) + column, HiddenSize), outputGradients.Slice((t * LayerWidth) + column, HiddenSize), carried, preactivation);
                 if (!inputGradients.IsEmpty)
                 {
-                    MultiplyTransposedAdd66x33(inputWeights, preactivation, inputGradients.Slice(t * 66, 66));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(inputWeights, preactivation, inputGradients.Slice(t * 66, 66));
                 }
                 carried.Clear();
-                MultiplyTransposedAdd33x33(recurrentWeights, preactivation, carried);
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(recurrentWeights, preactivation, carried);
             }
             // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            for (int t = 0; t < steps; t++)
-            {
-                global::RnnGen.RnnActivations.AddTo<double>(stepGradients.Slice(t * HiddenSize, HiddenSize), biasGradients);
-            }
-            AddTransposedProduct66x33(inputs, 66, stepGradients, steps, inputWeightGradients);
+            global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(inputs, 66, stepGradients, steps, inputWeightGradients);
             // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
             if (steps > 1)
             {
-                global::System.ReadOnlySpan<double> earlierStates = outputs.Slice((reverse ? LayerWidth : 0) + column);
-                global::System.ReadOnlySpan<double> laterGradients = stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize);
-                AddTransposedProduct33x33(earlierStates, LayerWidth, laterGradients, steps - 1, recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(outputs.Slice((reverse ? LayerWidth : 0) + column), LayerWidth, stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize), steps - 1, recurrentWeightGradients);
             }
             if (!initialState.IsEmpty)
             {
-                AddOuterProduct33x33(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
             }
             // What is still carried after the first processed step is dE/da<0>.
             if (!initialStateGradients.IsEmpty)
@@ -627,11 +576,8 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
         public double Loss(global::System.ReadOnlySpan<double> predictions, global::System.ReadOnlySpan<double> targets)
         {
-            int outputSteps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            if (targets.Length != predictions.Length)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, predictions.Length, nameof(targets), $"[{outputSteps}, OutputSize = {OutputSize}], like predictions");
-            }
+            int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
+            global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
             return global::RnnGen.RnnLossFunctions.CrossEntropy(predictions, targets);
         }
 
@@ -643,890 +589,5 @@ namespace Demo
         /// <summary>Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.</summary>
         /// <param name="path">The file to write.</param>
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
-
-        /// <summary>outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t, a [10, 33] weight matrix stored row by row: 4 steps × 2 output vectors per pass, so each weight vector loaded serves 4 steps.</summary>
-        private static void ProjectInputs10x33(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> bias, global::System.Span<double> outputs, int column)
-        {
-            int steps = inputs.Length / 10;
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = weights[329];
-            _ = bias[32];
-            _ = outputs[((steps - 1) * LayerWidth) + column + 32];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double biasStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-            int t = 0;
-            for (; t <= steps - 4; t += 4)
-            {
-                ref double input0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 0) * 10, 10));
-                ref double output0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 0) * LayerWidth) + column, 33));
-                ref double input1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 1) * 10, 10));
-                ref double output1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 1) * LayerWidth) + column, 33));
-                ref double input2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 2) * 10, 10));
-                ref double output2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 2) * LayerWidth) + column, 33));
-                ref double input3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 3) * 10, 10));
-                ref double output3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 3) * LayerWidth) + column, 33));
-                int j = 0;
-                for (; j <= 33 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> bias0 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector<double> sum0a = bias0, sum0b = bias1;
-                    global::System.Numerics.Vector<double> sum1a = bias0, sum1b = bias1;
-                    global::System.Numerics.Vector<double> sum2a = bias0, sum2b = bias1;
-                    global::System.Numerics.Vector<double> sum3a = bias0, sum3b = bias1;
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                    for (int i = 0; i < 10; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-                    {
-                        global::System.Numerics.Vector<double> weightA = global::System.Numerics.Vector.LoadUnsafe(ref row), weightB = global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)global::System.Numerics.Vector<double>.Count);
-                        global::System.Numerics.Vector<double> x0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightB, sum0b);
-                        global::System.Numerics.Vector<double> x1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightB, sum1b);
-                        global::System.Numerics.Vector<double> x2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightB, sum2b);
-                        global::System.Numerics.Vector<double> x3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightB, sum3b);
-                    }
-                    global::System.Numerics.Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 steps.
-                for (; j < 33; j++)
-                {
-                    double total0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    for (int i = 0; i < 10; i++)
-                    {
-                        double w = global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, (i * 33) + j);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i), w, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i), w, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i), w, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i), w, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output0, j) = total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output1, j) = total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output2, j) = total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output3, j) = total3;
-                }
-            }
-            // The last steps (fewer than 4) one at a time.
-            for (; t < steps; t++)
-            {
-                global::System.Span<double> output = outputs.Slice((t * LayerWidth) + column, 33);
-                bias.CopyTo(output);
-                MultiplyAdd10x33(inputs.Slice(t * 10, 10), weights, output);
-            }
-        }
-
-        /// <summary>outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t, a [66, 33] weight matrix stored row by row: 4 steps × 2 output vectors per pass, so each weight vector loaded serves 4 steps.</summary>
-        private static void ProjectInputs66x33(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> bias, global::System.Span<double> outputs, int column)
-        {
-            int steps = inputs.Length / 66;
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = weights[2177];
-            _ = bias[32];
-            _ = outputs[((steps - 1) * LayerWidth) + column + 32];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double biasStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-            int t = 0;
-            for (; t <= steps - 4; t += 4)
-            {
-                ref double input0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 0) * 66, 66));
-                ref double output0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 0) * LayerWidth) + column, 33));
-                ref double input1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 1) * 66, 66));
-                ref double output1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 1) * LayerWidth) + column, 33));
-                ref double input2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 2) * 66, 66));
-                ref double output2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 2) * LayerWidth) + column, 33));
-                ref double input3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 3) * 66, 66));
-                ref double output3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 3) * LayerWidth) + column, 33));
-                int j = 0;
-                for (; j <= 33 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> bias0 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector<double> sum0a = bias0, sum0b = bias1;
-                    global::System.Numerics.Vector<double> sum1a = bias0, sum1b = bias1;
-                    global::System.Numerics.Vector<double> sum2a = bias0, sum2b = bias1;
-                    global::System.Numerics.Vector<double> sum3a = bias0, sum3b = bias1;
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                    for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-                    {
-                        global::System.Numerics.Vector<double> weightA = global::System.Numerics.Vector.LoadUnsafe(ref row), weightB = global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)global::System.Numerics.Vector<double>.Count);
-                        global::System.Numerics.Vector<double> x0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightB, sum0b);
-                        global::System.Numerics.Vector<double> x1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightB, sum1b);
-                        global::System.Numerics.Vector<double> x2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightB, sum2b);
-                        global::System.Numerics.Vector<double> x3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightB, sum3b);
-                    }
-                    global::System.Numerics.Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 steps.
-                for (; j < 33; j++)
-                {
-                    double total0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    for (int i = 0; i < 66; i++)
-                    {
-                        double w = global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, (i * 33) + j);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i), w, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i), w, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i), w, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i), w, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output0, j) = total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output1, j) = total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output2, j) = total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output3, j) = total3;
-                }
-            }
-            // The last steps (fewer than 4) one at a time.
-            for (; t < steps; t++)
-            {
-                global::System.Span<double> output = outputs.Slice((t * LayerWidth) + column, 33);
-                bias.CopyTo(output);
-                MultiplyAdd66x33(inputs.Slice(t * 66, 66), weights, output);
-            }
-        }
-
-        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [10, 33] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
-        private static void AddTransposedProduct10x33(global::System.ReadOnlySpan<double> rows, int stride, global::System.ReadOnlySpan<double> stepGradients, int count, global::System.Span<double> gradients)
-        {
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = gradients[329];
-            _ = rows[((count - 1) * stride) + 9];
-            _ = stepGradients[(count * 33) - 1];
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-            ref double step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
-            ref double gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-            int i = 0;
-            for (; i <= 10 - 4; i += 4)
-            {
-                int j = 0;
-                for (; j <= 33 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> sum0a = global::System.Numerics.Vector<double>.Zero, sum0b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum1a = global::System.Numerics.Vector<double>.Zero, sum1b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum2a = global::System.Numerics.Vector<double>.Zero, sum2b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum3a = global::System.Numerics.Vector<double>.Zero, sum3b = global::System.Numerics.Vector<double>.Zero;
-                    for (int k = 0; k < count; k++)
-                    {
-                        ref double stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
-                        global::System.Numerics.Vector<double> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<double>.Count);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        global::System.Numerics.Vector<double> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
-                        global::System.Numerics.Vector<double> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
-                        global::System.Numerics.Vector<double> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
-                        global::System.Numerics.Vector<double> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
-                    }
-                    ref double gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count);
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
-                for (; j < 33; j++)
-                {
-                    double total0 = 0, total1 = 0, total2 = 0, total3 = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        double stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j) += total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j) += total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j) += total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j) += total3;
-                }
-            }
-            // The rows left over (fewer than 4), one at a time.
-            for (; i < 10; i++)
-            {
-                for (int j = 0; j < 33; j++)
-                {
-                    double total = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j), total);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 33) + j) += total;
-                }
-            }
-        }
-
-        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [66, 33] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
-        private static void AddTransposedProduct66x33(global::System.ReadOnlySpan<double> rows, int stride, global::System.ReadOnlySpan<double> stepGradients, int count, global::System.Span<double> gradients)
-        {
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = gradients[2177];
-            _ = rows[((count - 1) * stride) + 65];
-            _ = stepGradients[(count * 33) - 1];
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-            ref double step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
-            ref double gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-            int i = 0;
-            for (; i <= 66 - 4; i += 4)
-            {
-                int j = 0;
-                for (; j <= 33 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> sum0a = global::System.Numerics.Vector<double>.Zero, sum0b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum1a = global::System.Numerics.Vector<double>.Zero, sum1b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum2a = global::System.Numerics.Vector<double>.Zero, sum2b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum3a = global::System.Numerics.Vector<double>.Zero, sum3b = global::System.Numerics.Vector<double>.Zero;
-                    for (int k = 0; k < count; k++)
-                    {
-                        ref double stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
-                        global::System.Numerics.Vector<double> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<double>.Count);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        global::System.Numerics.Vector<double> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
-                        global::System.Numerics.Vector<double> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
-                        global::System.Numerics.Vector<double> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
-                        global::System.Numerics.Vector<double> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
-                    }
-                    ref double gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count);
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
-                for (; j < 33; j++)
-                {
-                    double total0 = 0, total1 = 0, total2 = 0, total3 = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        double stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j) += total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j) += total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j) += total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j) += total3;
-                }
-            }
-            // The rows left over (fewer than 4), one at a time.
-            for (; i < 66; i++)
-            {
-                for (int j = 0; j < 33; j++)
-                {
-                    double total = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j), total);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 33) + j) += total;
-                }
-            }
-        }
-
-        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [33, 33] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
-        private static void AddTransposedProduct33x33(global::System.ReadOnlySpan<double> rows, int stride, global::System.ReadOnlySpan<double> stepGradients, int count, global::System.Span<double> gradients)
-        {
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = gradients[1088];
-            _ = rows[((count - 1) * stride) + 32];
-            _ = stepGradients[(count * 33) - 1];
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-            ref double step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
-            ref double gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-            int i = 0;
-            for (; i <= 33 - 4; i += 4)
-            {
-                int j = 0;
-                for (; j <= 33 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> sum0a = global::System.Numerics.Vector<double>.Zero, sum0b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum1a = global::System.Numerics.Vector<double>.Zero, sum1b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum2a = global::System.Numerics.Vector<double>.Zero, sum2b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum3a = global::System.Numerics.Vector<double>.Zero, sum3b = global::System.Numerics.Vector<double>.Zero;
-                    for (int k = 0; k < count; k++)
-                    {
-                        ref double stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
-                        global::System.Numerics.Vector<double> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<double>.Count);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        global::System.Numerics.Vector<double> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
-                        global::System.Numerics.Vector<double> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
-                        global::System.Numerics.Vector<double> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
-                        global::System.Numerics.Vector<double> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
-                    }
-                    ref double gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count);
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
-                for (; j < 33; j++)
-                {
-                    double total0 = 0, total1 = 0, total2 = 0, total3 = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        double stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 33) + j) += total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 33) + j) += total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 33) + j) += total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 33) + j) += total3;
-                }
-            }
-            // The rows left over (fewer than 4), one at a time.
-            for (; i < 33; i++)
-            {
-                for (int j = 0; j < 33; j++)
-                {
-                    double total = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 33) + j), total);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 33) + j) += total;
-                }
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [10, 33] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd10x33(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[9];
-            _ = weights[329];
-            _ = accumulator[32];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 33 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 10; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 10 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 132))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)33), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)66), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)99), total3);
-                }
-                for (; i < 10; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 33 is not a multiple of the vector width.
-            for (; j < 33; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 10; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 33) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [10, 33] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd10x33(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[329];
-            _ = gradient[32];
-            _ = result[9];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 10; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 33; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [66, 33] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd66x33(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[65];
-            _ = weights[2177];
-            _ = accumulator[32];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 33 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 66 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 132))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)33), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)66), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)99), total3);
-                }
-                for (; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 33 is not a multiple of the vector width.
-            for (; j < 33; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 66; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 33) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [66, 33] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd66x33(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[2177];
-            _ = gradient[32];
-            _ = result[65];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 33; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [33, 33] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd33x33(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[32];
-            _ = weights[1088];
-            _ = accumulator[32];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 33 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 33; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 33 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 132))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)33), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)66), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)99), total3);
-                }
-                for (; i < 33; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 33 is not a multiple of the vector width.
-            for (; j < 33; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 33; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 33) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [33, 33] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct33x33(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[32];
-            _ = gradient[32];
-            _ = weightGradients[1088];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 33; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-            {
-                double scale = vector[i];
-                int j = 0;
-                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 33; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [33, 33] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd33x33(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[1088];
-            _ = gradient[32];
-            _ = result[32];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 33; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 33))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 33 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 33; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [66, 5] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd66x5(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[65];
-            _ = weights[329];
-            _ = accumulator[4];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 5 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 5 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 66 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 20))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)5), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)10), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)15), total3);
-                }
-                for (; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 5 is not a multiple of the vector width.
-            for (; j < 5; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 66; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 5) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [66, 5] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct66x5(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[65];
-            _ = gradient[4];
-            _ = weightGradients[329];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
-            {
-                double scale = vector[i];
-                int j = 0;
-                for (; j <= 5 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 5; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [66, 5] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd66x5(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[329];
-            _ = gradient[4];
-            _ = result[65];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 66; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 5 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 5; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
     }
 }

@@ -106,17 +106,14 @@ namespace Demo
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
-        /// <param name="initialState">a&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize] (PyTorch's h0, row layer * Directions + direction), or empty for zeros.</param>
+        /// <param name="initialState">The state before step 1, [StateRows, HiddenSize]: PyTorch's h0 (row layer * Directions + direction); or empty for zeros.</param>
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
             global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-            if (predictions.Length != steps * OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, steps * OutputSize, nameof(predictions), $"[T = {steps}, OutputSize = {OutputSize}]");
-            }
+            global::RnnGen.RnnArguments.RequireSteps(predictions.Length, steps, OutputSize, nameof(OutputSize), nameof(predictions));
             ReserveSteps(steps);
             _steps = steps;
             inputs.CopyTo(_inputs);
@@ -150,17 +147,11 @@ namespace Demo
                 reverse: true,
                 finalState.Slice(1 * HiddenSize, HiddenSize));
 
-            // Output layer at every step: y<t> = tanh(W_ya a<t> + b_y).
-            global::System.ReadOnlySpan<float> top = layer0;
-            for (int t = 0; t < steps; t++)
-            {
-                global::System.Span<float> logits = new(_logits, t * OutputSize, OutputSize);
-                global::System.Span<float> output = predictions.Slice(t * OutputSize, OutputSize);
-                parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-                MultiplyAdd16x4(top.Slice(t * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
-                logits.CopyTo(output);
-                global::RnnGen.RnnActivations.Tanh(output);
-            }
+            // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = tanh(W_ya a<t> + b_y).
+            global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N4>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+            logits.CopyTo(predictions);
+            global::RnnGen.Kernels.Activations.Tanh(predictions);
             predictions.CopyTo(_predictions);
         }
 
@@ -168,10 +159,7 @@ namespace Demo
         private void ReserveSteps(int steps)
         {
             long needed = (long)Layers * steps * LayerWidth;
-            if (needed > global::System.Array.MaxLength)
-            {
-                throw new global::System.ArgumentException($"A sequence of {steps} steps needs {needed} values of layer outputs, more than an array can hold.", "inputs");
-            }
+            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new float[needed];
@@ -186,7 +174,7 @@ namespace Demo
         {
             int steps = outputs.Length / LayerWidth;
             // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-            ProjectInputs4x8(inputs, inputWeights, bias, outputs, column);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N8>(inputs, inputWeights, bias, outputs, LayerWidth, column);
             global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int step = 0; step < steps; step++)
             {
@@ -194,9 +182,9 @@ namespace Demo
                 global::System.Span<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd8x8(previous, recurrentWeights, state); // + W_aa a of the previous step
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N8>(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
-                global::RnnGen.RnnActivations.Tanh(state);
+                global::RnnGen.Kernels.Activations.Tanh(state);
                 previous = state;
             }
             previous.CopyTo(finalState);
@@ -204,7 +192,7 @@ namespace Demo
 
         private readonly float[] _gradients = new float[ParameterCount];
         private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
-        private readonly float[] _logitGradients = new float[OutputSize];
+        private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
         private readonly float[] _carriedGradients = new float[HiddenSize];
         private float[] _stepGradients = global::System.Array.Empty<float>(); // dE/d(pre-activation) of every step of one layer direction, [T, HiddenSize]
 
@@ -226,35 +214,15 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
         {
-            int steps = _steps;
-            if (steps == 0)
-            {
-                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-            }
-            if (targets.Length != steps * OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, steps * OutputSize, nameof(targets), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-            inputGradients.Clear();
-            StartBackward(steps);
-            float loss = 0;
-            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.
-            for (int t = 0; t < steps; t++)
-            {
-                loss += global::RnnGen.RnnLossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), _logitGradients);
-                global::RnnGen.RnnActivations.TanhBackward(new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), _logitGradients);
-                BackpropagateHead(steps, t);
-            }
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-            return loss;
+            int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+            double loss = 0; // summed in double, rounded once
+            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya for all steps at once.
+            global::System.Span<float> logitGradients = new(_logitGradients, 0, steps * OutputSize);
+            loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_predictions, 0, steps * OutputSize), targets, logitGradients);
+            global::RnnGen.Kernels.Activations.TanhBackward(new global::System.ReadOnlySpan<float>(_predictions, 0, steps * OutputSize), logitGradients);
+            BackpropagateHead(steps);
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+            return (float)loss;
         }
 
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
@@ -265,54 +233,50 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
         {
+            int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+            // Output layer at every step: dE/dz through g2, then back through W_ya.
+            predictionGradients.CopyTo(_logitGradients);
+            global::RnnGen.Kernels.Activations.TanhBackward(new global::System.ReadOnlySpan<float>(_predictions, 0, predictionGradients.Length), new global::System.Span<float>(_logitGradients, 0, predictionGradients.Length));
+            BackpropagateHead(steps);
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+        }
+
+        // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+        // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+        private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+        {
             int steps = _steps;
             if (steps == 0)
             {
                 throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
             }
-            if (predictionGradients.Length != steps * OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictionGradients.Length, steps * OutputSize, nameof(predictionGradients), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
+            global::RnnGen.RnnArguments.RequireSteps(outputLength, steps, OutputSize, nameof(OutputSize), outputName, ", like the last predictions");
+            global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
             global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
-            StartBackward(steps);
-            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.
-            for (int t = 0; t < steps; t++)
-            {
-                predictionGradients.Slice(t * OutputSize, OutputSize).CopyTo(_logitGradients);
-                global::RnnGen.RnnActivations.TanhBackward(new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), _logitGradients);
-                BackpropagateHead(steps, t);
-            }
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-        }
-
-        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing, and clears dE/d(layer outputs).
-        private void StartBackward(int steps)
-        {
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new float[Layers * steps * LayerWidth];
+                _logitGradients = new float[steps * OutputSize];
                 _stepGradients = new float[steps * HiddenSize];
             }
             new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+            return steps;
         }
 
-        /// <summary>With dE/dz&lt;t&gt; in _logitGradients: dW_ya += a&lt;t&gt; dz&lt;t&gt;, db_y += dz&lt;t&gt;, and dE/da&lt;t&gt; of the top layer += W_ya dz&lt;t&gt;.</summary>
-        private void BackpropagateHead(int steps, int t)
+        /// <summary>With dE/dz&lt;t&gt; of every step in _logitGradients: dW_ya += Σ a&lt;t&gt; dz&lt;t&gt; and db_y += Σ dz&lt;t&gt; as matrix-matrix products, and dE/da&lt;t&gt; of the top layer = W_ya dz&lt;t&gt;.</summary>
+        private void BackpropagateHead(int steps)
         {
-            int row = (((Layers - 1) * steps) + t) * LayerWidth;
-            global::System.ReadOnlySpan<float> headInput = new(_layerOutputs, row, LayerWidth);
-            AddOuterProduct16x4(headInput, _logitGradients, new global::System.Span<float>(_gradients, HeadWeights, LayerWidth * OutputSize));
-            global::RnnGen.RnnActivations.AddTo<float>(_logitGradients, new global::System.Span<float>(_gradients, HeadBias, OutputSize));
-            MultiplyTransposedAdd16x4(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, new global::System.Span<float>(_layerGradients, row, LayerWidth));
+            global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+            global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+            global::System.ReadOnlySpan<float> logitGradients = new(_logitGradients, 0, steps * OutputSize);
+            global::System.ReadOnlySpan<float> headWeights = new(_parameters, HeadWeights, LayerWidth * OutputSize);
+            global::RnnGen.Kernels.Activations.AddRowsTo(logitGradients, new global::System.Span<float>(_gradients, HeadBias, OutputSize));
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N4>(top, LayerWidth, logitGradients, steps, new global::System.Span<float>(_gradients, HeadWeights, LayerWidth * OutputSize));
+            for (int t = 0; t < steps; t++)
+            {
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N4>(headWeights, logitGradients.Slice(t * OutputSize, OutputSize), topGradients.Slice(t * LayerWidth, LayerWidth));
+            }
         }
 
         /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
@@ -335,9 +299,9 @@ namespace Demo
                 gradients.Slice(Layer0ReverseRecurrentWeights, HiddenSize * HiddenSize),
                 gradients.Slice(Layer0ReverseBias, HiddenSize),
                 inputGradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize),
                 column: HiddenSize,
-                reverse: true);
+                reverse: true,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize));
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
             BackpropagateLayer4(
@@ -351,13 +315,13 @@ namespace Demo
                 gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
                 gradients.Slice(Layer0ForwardBias, HiddenSize),
                 inputGradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
                 column: 0,
-                reverse: false);
+                reverse: false,
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
         }
 
         /// <summary>Backpropagates one direction of a layer whose input is 4 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer4(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients, int column, bool reverse)
+        private void BackpropagateLayer4(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, int column, bool reverse, global::System.Span<float> initialStateGradients)
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<float> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
@@ -367,37 +331,27 @@ namespace Demo
             for (int step = steps - 1; step >= 0; step--)
             {
                 int t = reverse ? steps - 1 - step : step;
-                global::System.ReadOnlySpan<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.Span<float> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through tanh: its derivative is 1 - a².
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
-                }
+                // Through tanh, whose derivative is 1 - a²: dz<t> = (dE/da<t> + carried) (1 - a<t>²).
+                global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice((t * LayerWidth) + column, HiddenSize), outputGradients.Slice((t * LayerWidth) + column, HiddenSize), carried, preactivation);
                 if (!inputGradients.IsEmpty)
                 {
-                    MultiplyTransposedAdd4x8(inputWeights, preactivation, inputGradients.Slice(t * 4, 4));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N8>(inputWeights, preactivation, inputGradients.Slice(t * 4, 4));
                 }
                 carried.Clear();
-                MultiplyTransposedAdd8x8(recurrentWeights, preactivation, carried);
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N8>(recurrentWeights, preactivation, carried);
             }
             // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            for (int t = 0; t < steps; t++)
-            {
-                global::RnnGen.RnnActivations.AddTo<float>(stepGradients.Slice(t * HiddenSize, HiddenSize), biasGradients);
-            }
-            AddTransposedProduct4x8(inputs, 4, stepGradients, steps, inputWeightGradients);
+            global::RnnGen.Kernels.Activations.AddRowsTo<float>(stepGradients, biasGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N8>(inputs, 4, stepGradients, steps, inputWeightGradients);
             // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
             if (steps > 1)
             {
-                global::System.ReadOnlySpan<float> earlierStates = outputs.Slice((reverse ? LayerWidth : 0) + column);
-                global::System.ReadOnlySpan<float> laterGradients = stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize);
-                AddTransposedProduct8x8(earlierStates, LayerWidth, laterGradients, steps - 1, recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N8>(outputs.Slice((reverse ? LayerWidth : 0) + column), LayerWidth, stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize), steps - 1, recurrentWeightGradients);
             }
             if (!initialState.IsEmpty)
             {
-                AddOuterProduct8x8(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N8>(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
             }
             // What is still carried after the first processed step is dE/da<0>.
             if (!initialStateGradients.IsEmpty)
@@ -412,11 +366,8 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
         public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
         {
-            int outputSteps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            if (targets.Length != predictions.Length)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, predictions.Length, nameof(targets), $"[{outputSteps}, OutputSize = {OutputSize}], like predictions");
-            }
+            int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
+            global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
             return global::RnnGen.RnnLossFunctions.SquaredError(predictions, targets);
         }
 
@@ -428,617 +379,5 @@ namespace Demo
         /// <summary>Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.</summary>
         /// <param name="path">The file to write.</param>
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
-
-        /// <summary>outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t, a [4, 8] weight matrix stored row by row: 4 steps × 2 output vectors per pass, so each weight vector loaded serves 4 steps.</summary>
-        private static void ProjectInputs4x8(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> bias, global::System.Span<float> outputs, int column)
-        {
-            int steps = inputs.Length / 4;
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = weights[31];
-            _ = bias[7];
-            _ = outputs[((steps - 1) * LayerWidth) + column + 7];
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref float biasStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-            int t = 0;
-            for (; t <= steps - 4; t += 4)
-            {
-                ref float input0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 0) * 4, 4));
-                ref float output0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 0) * LayerWidth) + column, 8));
-                ref float input1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 1) * 4, 4));
-                ref float output1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 1) * LayerWidth) + column, 8));
-                ref float input2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 2) * 4, 4));
-                ref float output2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 2) * LayerWidth) + column, 8));
-                ref float input3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 3) * 4, 4));
-                ref float output3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 3) * LayerWidth) + column, 8));
-                int j = 0;
-                for (; j <= 8 - (2 * global::System.Numerics.Vector<float>.Count); j += 2 * global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector<float> bias0 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)(j + global::System.Numerics.Vector<float>.Count));
-                    global::System.Numerics.Vector<float> sum0a = bias0, sum0b = bias1;
-                    global::System.Numerics.Vector<float> sum1a = bias0, sum1b = bias1;
-                    global::System.Numerics.Vector<float> sum2a = bias0, sum2b = bias1;
-                    global::System.Numerics.Vector<float> sum3a = bias0, sum3b = bias1;
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                    for (int i = 0; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
-                    {
-                        global::System.Numerics.Vector<float> weightA = global::System.Numerics.Vector.LoadUnsafe(ref row), weightB = global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)global::System.Numerics.Vector<float>.Count);
-                        global::System.Numerics.Vector<float> x0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightB, sum0b);
-                        global::System.Numerics.Vector<float> x1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightB, sum1b);
-                        global::System.Numerics.Vector<float> x2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightB, sum2b);
-                        global::System.Numerics.Vector<float> x3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightB, sum3b);
-                    }
-                    global::System.Numerics.Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + global::System.Numerics.Vector<float>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + global::System.Numerics.Vector<float>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + global::System.Numerics.Vector<float>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + global::System.Numerics.Vector<float>.Count));
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 steps.
-                for (; j < 8; j++)
-                {
-                    float total0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    float total1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    float total2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    float total3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    for (int i = 0; i < 4; i++)
-                    {
-                        float w = global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, (i * 8) + j);
-                        total0 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i), w, total0);
-                        total1 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i), w, total1);
-                        total2 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i), w, total2);
-                        total3 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i), w, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output0, j) = total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output1, j) = total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output2, j) = total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output3, j) = total3;
-                }
-            }
-            // The last steps (fewer than 4) one at a time.
-            for (; t < steps; t++)
-            {
-                global::System.Span<float> output = outputs.Slice((t * LayerWidth) + column, 8);
-                bias.CopyTo(output);
-                MultiplyAdd4x8(inputs.Slice(t * 4, 4), weights, output);
-            }
-        }
-
-        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [4, 8] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
-        private static void AddTransposedProduct4x8(global::System.ReadOnlySpan<float> rows, int stride, global::System.ReadOnlySpan<float> stepGradients, int count, global::System.Span<float> gradients)
-        {
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = gradients[31];
-            _ = rows[((count - 1) * stride) + 3];
-            _ = stepGradients[(count * 8) - 1];
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-            ref float step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
-            ref float gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-            int i = 0;
-            for (; i <= 4 - 4; i += 4)
-            {
-                int j = 0;
-                for (; j <= 8 - (2 * global::System.Numerics.Vector<float>.Count); j += 2 * global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector<float> sum0a = global::System.Numerics.Vector<float>.Zero, sum0b = global::System.Numerics.Vector<float>.Zero;
-                    global::System.Numerics.Vector<float> sum1a = global::System.Numerics.Vector<float>.Zero, sum1b = global::System.Numerics.Vector<float>.Zero;
-                    global::System.Numerics.Vector<float> sum2a = global::System.Numerics.Vector<float>.Zero, sum2b = global::System.Numerics.Vector<float>.Zero;
-                    global::System.Numerics.Vector<float> sum3a = global::System.Numerics.Vector<float>.Zero, sum3b = global::System.Numerics.Vector<float>.Zero;
-                    for (int k = 0; k < count; k++)
-                    {
-                        ref float stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j);
-                        global::System.Numerics.Vector<float> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<float>.Count);
-                        ref float values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        global::System.Numerics.Vector<float> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
-                        global::System.Numerics.Vector<float> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
-                        global::System.Numerics.Vector<float> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
-                        global::System.Numerics.Vector<float> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
-                    }
-                    ref float gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 8) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<float>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<float>.Count);
-                    ref float gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 8) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<float>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<float>.Count);
-                    ref float gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 8) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<float>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<float>.Count);
-                    ref float gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 8) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<float>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<float>.Count);
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
-                for (; j < 8; j++)
-                {
-                    float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        float stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j);
-                        ref float values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        total0 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
-                        total1 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
-                        total2 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
-                        total3 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 8) + j) += total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 8) + j) += total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 8) + j) += total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 8) + j) += total3;
-                }
-            }
-            // The rows left over (fewer than 4), one at a time.
-            for (; i < 4; i++)
-            {
-                for (int j = 0; j < 8; j++)
-                {
-                    float total = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j), total);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 8) + j) += total;
-                }
-            }
-        }
-
-        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [8, 8] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
-        private static void AddTransposedProduct8x8(global::System.ReadOnlySpan<float> rows, int stride, global::System.ReadOnlySpan<float> stepGradients, int count, global::System.Span<float> gradients)
-        {
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = gradients[63];
-            _ = rows[((count - 1) * stride) + 7];
-            _ = stepGradients[(count * 8) - 1];
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-            ref float step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
-            ref float gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-            int i = 0;
-            for (; i <= 8 - 4; i += 4)
-            {
-                int j = 0;
-                for (; j <= 8 - (2 * global::System.Numerics.Vector<float>.Count); j += 2 * global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector<float> sum0a = global::System.Numerics.Vector<float>.Zero, sum0b = global::System.Numerics.Vector<float>.Zero;
-                    global::System.Numerics.Vector<float> sum1a = global::System.Numerics.Vector<float>.Zero, sum1b = global::System.Numerics.Vector<float>.Zero;
-                    global::System.Numerics.Vector<float> sum2a = global::System.Numerics.Vector<float>.Zero, sum2b = global::System.Numerics.Vector<float>.Zero;
-                    global::System.Numerics.Vector<float> sum3a = global::System.Numerics.Vector<float>.Zero, sum3b = global::System.Numerics.Vector<float>.Zero;
-                    for (int k = 0; k < count; k++)
-                    {
-                        ref float stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j);
-                        global::System.Numerics.Vector<float> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<float>.Count);
-                        ref float values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        global::System.Numerics.Vector<float> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
-                        global::System.Numerics.Vector<float> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
-                        global::System.Numerics.Vector<float> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
-                        global::System.Numerics.Vector<float> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
-                    }
-                    ref float gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 8) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<float>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<float>.Count);
-                    ref float gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 8) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<float>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<float>.Count);
-                    ref float gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 8) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<float>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<float>.Count);
-                    ref float gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 8) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<float>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<float>.Count);
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
-                for (; j < 8; j++)
-                {
-                    float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        float stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j);
-                        ref float values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        total0 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
-                        total1 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
-                        total2 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
-                        total3 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 8) + j) += total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 8) + j) += total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 8) + j) += total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 8) + j) += total3;
-                }
-            }
-            // The rows left over (fewer than 4), one at a time.
-            for (; i < 8; i++)
-            {
-                for (int j = 0; j < 8; j++)
-                {
-                    float total = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 8) + j), total);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 8) + j) += total;
-                }
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [4, 8] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd4x8(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[3];
-            _ = weights[31];
-            _ = accumulator[7];
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref float sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref float input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 8 - (8 * global::System.Numerics.Vector<float>.Count); j += 8 * global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
-                {
-                    global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 8 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector<float>.Zero, total2 = global::System.Numerics.Vector<float>.Zero, total3 = global::System.Numerics.Vector<float>.Zero;
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 4 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 32))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)8), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)16), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total3);
-                }
-                for (; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 8 is not a multiple of the vector width.
-            for (; j < 8; j++)
-            {
-                float total = accumulator[j];
-                for (int i = 0; i < 4; i++)
-                {
-                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 8) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [4, 8] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd4x8(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[31];
-            _ = gradient[7];
-            _ = result[3];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
-            {
-                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
-                int j = 0;
-                for (; j <= 8 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                float total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 8; j++)
-                {
-                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [8, 8] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd8x8(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[7];
-            _ = weights[63];
-            _ = accumulator[7];
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref float sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref float input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 8 - (8 * global::System.Numerics.Vector<float>.Count); j += 8 * global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 8; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
-                {
-                    global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 8 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector<float>.Zero, total2 = global::System.Numerics.Vector<float>.Zero, total3 = global::System.Numerics.Vector<float>.Zero;
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 8 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 32))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)8), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)16), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total3);
-                }
-                for (; i < 8; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 8 is not a multiple of the vector width.
-            for (; j < 8; j++)
-            {
-                float total = accumulator[j];
-                for (int i = 0; i < 8; i++)
-                {
-                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 8) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [8, 8] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct8x8(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[7];
-            _ = gradient[7];
-            _ = weightGradients[63];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 8; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
-            {
-                float scale = vector[i];
-                int j = 0;
-                for (; j <= 8 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 8; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [8, 8] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd8x8(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[63];
-            _ = gradient[7];
-            _ = result[7];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 8; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
-            {
-                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
-                int j = 0;
-                for (; j <= 8 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                float total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 8; j++)
-                {
-                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [16, 4] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd16x4(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = weights[63];
-            _ = accumulator[3];
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref float sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref float input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 4 - (8 * global::System.Numerics.Vector<float>.Count); j += 8 * global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4))
-                {
-                    global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 4 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector<float>.Zero, total2 = global::System.Numerics.Vector<float>.Zero, total3 = global::System.Numerics.Vector<float>.Zero;
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 16 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)4), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)8), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total3);
-                }
-                for (; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 4 is not a multiple of the vector width.
-            for (; j < 4; j++)
-            {
-                float total = accumulator[j];
-                for (int i = 0; i < 16; i++)
-                {
-                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 4) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [16, 4] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct16x4(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = gradient[3];
-            _ = weightGradients[63];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4))
-            {
-                float scale = vector[i];
-                int j = 0;
-                for (; j <= 4 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 4; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [16, 4] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd16x4(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[63];
-            _ = gradient[3];
-            _ = result[15];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4))
-            {
-                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
-                int j = 0;
-                for (; j <= 4 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                float total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 4; j++)
-                {
-                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
     }
 }

@@ -100,13 +100,11 @@ namespace Demo
         private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
         private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [OutputSize]
         private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
-        private float[] _cellCache = global::System.Array.Empty<float>(); // the gates of every step, [Layers * Directions, T, CacheWidth]
         private const int GateWidth = 24; // [r | z | n], HiddenSize each
         private const int CacheWidth = 32; // r, z, n and W_hn h + b_hn of one step
-        private readonly float[] _inputGates = new float[GateWidth];
-        private readonly float[] _inputGateGradients = new float[GateWidth];
-        private readonly float[] _recurrentGates = new float[GateWidth];
-        private readonly float[] _recurrentGateGradients = new float[GateWidth];
+        private float[] _cellCache = global::System.Array.Empty<float>(); // the gates of every step, [Layers * Directions, T, CacheWidth]
+        private float[] _inputProjections = global::System.Array.Empty<float>(); // W_ih x<t> + b_ih of every step of one layer direction, [T, GateWidth]
+        private readonly float[] _recurrentGates = new float[GateWidth]; // W_hh h + b_hh of one step
         private readonly float[] _initialState = new float[StateRows * HiddenSize];
         private readonly float[] _finalState = new float[StateRows * HiddenSize];
         private bool _hasInitialState;
@@ -129,17 +127,14 @@ namespace Demo
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
-        /// <param name="initialState">a&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize] (PyTorch's h0, row layer * Directions + direction), or empty for zeros.</param>
+        /// <param name="initialState">The state before step 1, [StateRows, HiddenSize]: PyTorch's h0 (row layer * Directions + direction); or empty for zeros.</param>
         /// <param name="predictions">Receives the outputs, [OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
             global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-            if (predictions.Length != OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, OutputSize, nameof(predictions), $"[OutputSize = {OutputSize}]");
-            }
+            global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), "[OutputSize = 3]");
             ReserveSteps(steps);
             _steps = steps;
             inputs.CopyTo(_inputs);
@@ -150,7 +145,7 @@ namespace Demo
             global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
 
-            // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x<t> + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
+            // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
             RunLayer5(
                 inputs,
                 parameters.Slice(Layer0ForwardInputWeights, 5 * GateWidth),
@@ -164,7 +159,7 @@ namespace Demo
                 reverse: false,
                 finalState.Slice(0 * HiddenSize, HiddenSize));
 
-            // Layer 0, reverse direction, t = T..1: GRU gates from W_ih x<t> + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
+            // Layer 0, reverse direction, t = T..1: GRU gates from W_ih x + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
             RunLayer5(
                 inputs,
                 parameters.Slice(Layer0ReverseInputWeights, 5 * GateWidth),
@@ -178,7 +173,7 @@ namespace Demo
                 reverse: true,
                 finalState.Slice(1 * HiddenSize, HiddenSize));
 
-            // Layer 1, forward direction, t = 1..T: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
+            // Layer 1, forward direction, t = 1..T: GRU gates from W_ih [layer 0 output] + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
             RunLayer16(
                 layer0,
                 parameters.Slice(Layer1ForwardInputWeights, 16 * GateWidth),
@@ -192,7 +187,7 @@ namespace Demo
                 reverse: false,
                 finalState.Slice(2 * HiddenSize, HiddenSize));
 
-            // Layer 1, reverse direction, t = T..1: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
+            // Layer 1, reverse direction, t = T..1: GRU gates from W_ih [layer 0 output] + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
             RunLayer16(
                 layer0,
                 parameters.Slice(Layer1ReverseInputWeights, 16 * GateWidth),
@@ -208,11 +203,10 @@ namespace Demo
 
             // Output layer once, on the top layer's final states [forward state after step T | reverse state after step 1]: y = softmax(W_ya a + b_y).
             global::System.Span<float> logits = _logits;
-            global::System.Span<float> output = predictions;
             parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-            MultiplyAdd16x3(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
-            logits.CopyTo(output);
-            global::RnnGen.RnnActivations.Softmax(output);
+            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+            logits.CopyTo(predictions);
+            global::RnnGen.Kernels.Activations.Softmax(predictions);
             predictions.CopyTo(_predictions);
         }
 
@@ -220,14 +214,12 @@ namespace Demo
         private void ReserveSteps(int steps)
         {
             long needed = (long)Layers * steps * LayerWidth;
-            if (needed > global::System.Array.MaxLength)
-            {
-                throw new global::System.ArgumentException($"A sequence of {steps} steps needs {needed} values of layer outputs, more than an array can hold.", "inputs");
-            }
+            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new float[needed];
                 _cellCache = new float[Layers * Directions * steps * CacheWidth];
+                _inputProjections = new float[steps * GateWidth];
                 _inputs = new float[steps * InputSize];
                 _logits = new float[OutputSize];
                 _predictions = new float[OutputSize];
@@ -238,22 +230,23 @@ namespace Demo
         private void RunLayer5(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> inputBias, global::System.ReadOnlySpan<float> recurrentBias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> cache, int column, bool reverse, global::System.Span<float> finalState)
         {
             int steps = outputs.Length / LayerWidth;
-            global::System.Span<float> inputGates = _inputGates;
-            global::System.Span<float> recurrentGates = _recurrentGates;
+            global::System.Span<float> projections = new(_inputProjections, 0, steps * GateWidth);
+            // Off the serial path: every step's W_ih x<t> + b_ih, all gates at once, as one matrix-matrix product.
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N24>(inputs, inputWeights, inputBias, projections, GateWidth, 0);
             global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int step = 0; step < steps; step++)
             {
                 int t = reverse ? steps - 1 - step : step;
                 global::System.Span<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.Span<float> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                inputBias.CopyTo(inputGates);
-                MultiplyAdd5x24(inputs.Slice(t * 5, 5), inputWeights, inputGates); // + W_ih x, every gate at once
+                global::System.Span<float> gates = projections.Slice(t * GateWidth, GateWidth);
+                global::System.Span<float> recurrentGates = _recurrentGates;
                 recurrentBias.CopyTo(recurrentGates);
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd8x24(previous, recurrentWeights, recurrentGates); // W_hh h + b_hh, kept apart: r scales its n part
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(previous, recurrentWeights, recurrentGates); // + W_hh h
                 }
-                global::RnnGen.RnnGates.GruForward(inputGates, recurrentGates, previous, state, stepCache);
+                global::RnnGen.Kernels.Gates.GruForward<float>(gates, recurrentGates, previous, state, stepCache);
                 previous = state;
             }
             previous.CopyTo(finalState);
@@ -263,22 +256,23 @@ namespace Demo
         private void RunLayer16(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> inputBias, global::System.ReadOnlySpan<float> recurrentBias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> cache, int column, bool reverse, global::System.Span<float> finalState)
         {
             int steps = outputs.Length / LayerWidth;
-            global::System.Span<float> inputGates = _inputGates;
-            global::System.Span<float> recurrentGates = _recurrentGates;
+            global::System.Span<float> projections = new(_inputProjections, 0, steps * GateWidth);
+            // Off the serial path: every step's W_ih x<t> + b_ih, all gates at once, as one matrix-matrix product.
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N24>(inputs, inputWeights, inputBias, projections, GateWidth, 0);
             global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int step = 0; step < steps; step++)
             {
                 int t = reverse ? steps - 1 - step : step;
                 global::System.Span<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.Span<float> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                inputBias.CopyTo(inputGates);
-                MultiplyAdd16x24(inputs.Slice(t * 16, 16), inputWeights, inputGates); // + W_ih x, every gate at once
+                global::System.Span<float> gates = projections.Slice(t * GateWidth, GateWidth);
+                global::System.Span<float> recurrentGates = _recurrentGates;
                 recurrentBias.CopyTo(recurrentGates);
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd8x24(previous, recurrentWeights, recurrentGates); // W_hh h + b_hh, kept apart: r scales its n part
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(previous, recurrentWeights, recurrentGates); // + W_hh h
                 }
-                global::RnnGen.RnnGates.GruForward(inputGates, recurrentGates, previous, state, stepCache);
+                global::RnnGen.Kernels.Gates.GruForward<float>(gates, recurrentGates, previous, state, stepCache);
                 previous = state;
             }
             previous.CopyTo(finalState);
@@ -289,6 +283,8 @@ namespace Demo
         private readonly float[] _logitGradients = new float[OutputSize];
         private readonly float[] _headInputGradients = new float[LayerWidth];
         private readonly float[] _carriedGradients = new float[HiddenSize];
+        private readonly float[] _inputGateGradients = new float[GateWidth];
+        private readonly float[] _recurrentGateGradients = new float[GateWidth];
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<float> Gradients => _gradients;
@@ -308,31 +304,14 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
         {
-            int steps = _steps;
-            if (steps == 0)
-            {
-                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-            }
-            if (targets.Length != OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, OutputSize, nameof(targets), $"[OutputSize = {OutputSize}]");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-            inputGradients.Clear();
-            StartBackward(steps);
-            float loss = 0;
+            int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+            double loss = 0; // summed in double, rounded once
             // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
-            loss += global::RnnGen.RnnLossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_logits, 0, OutputSize), new global::System.ReadOnlySpan<float>(_predictions, 0, OutputSize), targets, _logitGradients);
+            global::System.Span<float> logitGradients = new(_logitGradients, 0, OutputSize);
+            loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_logits, 0, OutputSize), new global::System.ReadOnlySpan<float>(_predictions, 0, OutputSize), targets, logitGradients.Slice(0, OutputSize));
             BackpropagateHead(steps);
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-            return loss;
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+            return (float)loss;
         }
 
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
@@ -343,40 +322,33 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
         {
+            int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+            // Output layer, once: dE/dz through g2, then back through W_ya.
+            predictionGradients.CopyTo(_logitGradients);
+            global::RnnGen.Kernels.Activations.SoftmaxBackwardRows(new global::System.ReadOnlySpan<float>(_predictions, 0, predictionGradients.Length), new global::System.Span<float>(_logitGradients, 0, predictionGradients.Length), OutputSize);
+            BackpropagateHead(steps);
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+        }
+
+        // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+        // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+        private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+        {
             int steps = _steps;
             if (steps == 0)
             {
                 throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
             }
-            if (predictionGradients.Length != OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictionGradients.Length, OutputSize, nameof(predictionGradients), $"[OutputSize = {OutputSize}]");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
+            global::RnnGen.RnnArguments.RequireLength(outputLength, OutputSize, outputName, "[OutputSize = 3]");
+            global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
             global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
-            StartBackward(steps);
-            // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
-            predictionGradients.Slice(0, OutputSize).CopyTo(_logitGradients);
-            global::RnnGen.RnnActivations.SoftmaxBackward(new global::System.ReadOnlySpan<float>(_predictions, 0, OutputSize), _logitGradients);
-            BackpropagateHead(steps);
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-        }
-
-        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing, and clears dE/d(layer outputs).
-        private void StartBackward(int steps)
-        {
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new float[Layers * steps * LayerWidth];
             }
             new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+            return steps;
         }
 
         /// <summary>With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (its forward half belongs to a&lt;T&gt;, its reverse half to a&lt;1&gt;).</summary>
@@ -385,9 +357,9 @@ namespace Demo
             global::System.Span<float> headInputGradients = _headInputGradients;
             headInputGradients.Clear();
             global::System.ReadOnlySpan<float> headInput = new(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
-            AddOuterProduct16x3(headInput, _logitGradients, new global::System.Span<float>(_gradients, HeadWeights, LayerWidth * OutputSize));
-            global::RnnGen.RnnActivations.AddTo<float>(_logitGradients, new global::System.Span<float>(_gradients, HeadBias, OutputSize));
-            MultiplyTransposedAdd16x3(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(headInput, _logitGradients, new global::System.Span<float>(_gradients, HeadWeights, LayerWidth * OutputSize));
+            global::RnnGen.Kernels.Activations.AddTo<float>(_logitGradients, new global::System.Span<float>(_gradients, HeadBias, OutputSize));
+            global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
             global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
             headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
             headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));
@@ -487,24 +459,23 @@ namespace Demo
             for (int step = steps - 1; step >= 0; step--)
             {
                 int t = reverse ? steps - 1 - step : step;
-                int before = reverse ? t + 1 : t - 1;
                 global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.ReadOnlySpan<float> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice((before * LayerWidth) + column, HiddenSize) : initialState;
+                global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
                 // Through the gates: dE/d(W_ih x + b_ih), dE/d(W_hh h + b_hh), and the part of dE/dh<t-1> that bypasses W_hh into carried.
-                global::RnnGen.RnnGates.GruBackward(stateGradient, carried, previous, stepCache, inputGateGradients, recurrentGateGradients);
-                global::RnnGen.RnnActivations.AddTo(inputGateGradients, inputBiasGradients);
-                global::RnnGen.RnnActivations.AddTo(recurrentGateGradients, recurrentBiasGradients);
-                AddOuterProduct5x24(inputs.Slice(t * 5, 5), inputGateGradients, inputWeightGradients);
+                global::RnnGen.Kernels.Gates.GruBackward<float>(stateGradient, carried, previous, stepCache, inputGateGradients, recurrentGateGradients);
+                global::RnnGen.Kernels.Activations.AddTo<float>(inputGateGradients, inputBiasGradients);
+                global::RnnGen.Kernels.Activations.AddTo<float>(recurrentGateGradients, recurrentBiasGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N24>(inputs.Slice(t * 5, 5), inputGateGradients, inputWeightGradients);
                 if (!inputGradients.IsEmpty)
                 {
-                    MultiplyTransposedAdd5x24(inputWeights, inputGateGradients, inputGradients.Slice(t * 5, 5));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N24>(inputWeights, inputGateGradients, inputGradients.Slice(t * 5, 5));
                 }
                 if (!previous.IsEmpty)
                 {
-                    AddOuterProduct8x24(previous, recurrentGateGradients, recurrentWeightGradients);
+                    global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(previous, recurrentGateGradients, recurrentWeightGradients);
                 }
-                MultiplyTransposedAdd8x24(recurrentWeights, recurrentGateGradients, carried);
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(recurrentWeights, recurrentGateGradients, carried);
             }
             // What is still carried after the first processed step is dE/d(initial state).
             if (!initialStateGradients.IsEmpty)
@@ -524,24 +495,23 @@ namespace Demo
             for (int step = steps - 1; step >= 0; step--)
             {
                 int t = reverse ? steps - 1 - step : step;
-                int before = reverse ? t + 1 : t - 1;
                 global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.ReadOnlySpan<float> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice((before * LayerWidth) + column, HiddenSize) : initialState;
+                global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
                 // Through the gates: dE/d(W_ih x + b_ih), dE/d(W_hh h + b_hh), and the part of dE/dh<t-1> that bypasses W_hh into carried.
-                global::RnnGen.RnnGates.GruBackward(stateGradient, carried, previous, stepCache, inputGateGradients, recurrentGateGradients);
-                global::RnnGen.RnnActivations.AddTo(inputGateGradients, inputBiasGradients);
-                global::RnnGen.RnnActivations.AddTo(recurrentGateGradients, recurrentBiasGradients);
-                AddOuterProduct16x24(inputs.Slice(t * 16, 16), inputGateGradients, inputWeightGradients);
+                global::RnnGen.Kernels.Gates.GruBackward<float>(stateGradient, carried, previous, stepCache, inputGateGradients, recurrentGateGradients);
+                global::RnnGen.Kernels.Activations.AddTo<float>(inputGateGradients, inputBiasGradients);
+                global::RnnGen.Kernels.Activations.AddTo<float>(recurrentGateGradients, recurrentBiasGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N24>(inputs.Slice(t * 16, 16), inputGateGradients, inputWeightGradients);
                 if (!inputGradients.IsEmpty)
                 {
-                    MultiplyTransposedAdd16x24(inputWeights, inputGateGradients, inputGradients.Slice(t * 16, 16));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N24>(inputWeights, inputGateGradients, inputGradients.Slice(t * 16, 16));
                 }
                 if (!previous.IsEmpty)
                 {
-                    AddOuterProduct8x24(previous, recurrentGateGradients, recurrentWeightGradients);
+                    global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(previous, recurrentGateGradients, recurrentWeightGradients);
                 }
-                MultiplyTransposedAdd8x24(recurrentWeights, recurrentGateGradients, carried);
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(recurrentWeights, recurrentGateGradients, carried);
             }
             // What is still carried after the first processed step is dE/d(initial state).
             if (!initialStateGradients.IsEmpty)
@@ -556,11 +526,8 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
         public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
         {
-            int outputSteps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            if (targets.Length != predictions.Length)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, predictions.Length, nameof(targets), $"[{outputSteps}, OutputSize = {OutputSize}], like predictions");
-            }
+            int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
+            global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
             return global::RnnGen.RnnLossFunctions.CrossEntropy(predictions, targets);
         }
 
@@ -572,513 +539,5 @@ namespace Demo
         /// <summary>Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.</summary>
         /// <param name="path">The file to write.</param>
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [5, 24] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd5x24(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[4];
-            _ = weights[119];
-            _ = accumulator[23];
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref float sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref float input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 24 - (8 * global::System.Numerics.Vector<float>.Count); j += 8 * global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 5; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-                {
-                    global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 24 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector<float>.Zero, total2 = global::System.Numerics.Vector<float>.Zero, total3 = global::System.Numerics.Vector<float>.Zero;
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 5 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 96))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)48), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)72), total3);
-                }
-                for (; i < 5; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 24 is not a multiple of the vector width.
-            for (; j < 24; j++)
-            {
-                float total = accumulator[j];
-                for (int i = 0; i < 5; i++)
-                {
-                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 24) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [5, 24] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct5x24(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[4];
-            _ = gradient[23];
-            _ = weightGradients[119];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 5; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-            {
-                float scale = vector[i];
-                int j = 0;
-                for (; j <= 24 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 24; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [5, 24] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd5x24(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[119];
-            _ = gradient[23];
-            _ = result[4];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 5; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-            {
-                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
-                int j = 0;
-                for (; j <= 24 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                float total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 24; j++)
-                {
-                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [16, 24] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd16x24(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = weights[383];
-            _ = accumulator[23];
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref float sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref float input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 24 - (8 * global::System.Numerics.Vector<float>.Count); j += 8 * global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-                {
-                    global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 24 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector<float>.Zero, total2 = global::System.Numerics.Vector<float>.Zero, total3 = global::System.Numerics.Vector<float>.Zero;
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 16 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 96))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)48), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)72), total3);
-                }
-                for (; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 24 is not a multiple of the vector width.
-            for (; j < 24; j++)
-            {
-                float total = accumulator[j];
-                for (int i = 0; i < 16; i++)
-                {
-                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 24) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [16, 24] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct16x24(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = gradient[23];
-            _ = weightGradients[383];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-            {
-                float scale = vector[i];
-                int j = 0;
-                for (; j <= 24 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 24; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [16, 24] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd16x24(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[383];
-            _ = gradient[23];
-            _ = result[15];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-            {
-                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
-                int j = 0;
-                for (; j <= 24 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                float total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 24; j++)
-                {
-                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [8, 24] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd8x24(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[7];
-            _ = weights[191];
-            _ = accumulator[23];
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref float sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref float input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 24 - (8 * global::System.Numerics.Vector<float>.Count); j += 8 * global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 8; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-                {
-                    global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 24 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector<float>.Zero, total2 = global::System.Numerics.Vector<float>.Zero, total3 = global::System.Numerics.Vector<float>.Zero;
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 8 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 96))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)48), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)72), total3);
-                }
-                for (; i < 8; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 24 is not a multiple of the vector width.
-            for (; j < 24; j++)
-            {
-                float total = accumulator[j];
-                for (int i = 0; i < 8; i++)
-                {
-                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 24) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [8, 24] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct8x24(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[7];
-            _ = gradient[23];
-            _ = weightGradients[191];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 8; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-            {
-                float scale = vector[i];
-                int j = 0;
-                for (; j <= 24 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 24; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [8, 24] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd8x24(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[191];
-            _ = gradient[23];
-            _ = result[7];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 8; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 24))
-            {
-                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
-                int j = 0;
-                for (; j <= 24 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                float total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 24; j++)
-                {
-                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [16, 3] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd16x3(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = weights[47];
-            _ = accumulator[2];
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref float sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref float input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 3 - (8 * global::System.Numerics.Vector<float>.Count); j += 8 * global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector<float> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3))
-                {
-                    global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 3 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector<float>.Zero, total2 = global::System.Numerics.Vector<float>.Zero, total3 = global::System.Numerics.Vector<float>.Zero;
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 16 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)3), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)9), total3);
-                }
-                for (; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 3 is not a multiple of the vector width.
-            for (; j < 3; j++)
-            {
-                float total = accumulator[j];
-                for (int i = 0; i < 16; i++)
-                {
-                    total = float.MultiplyAddEstimate(vector[i], weights[(i * 3) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [16, 3] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct16x3(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = gradient[2];
-            _ = weightGradients[47];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3))
-            {
-                float scale = vector[i];
-                int j = 0;
-                for (; j <= 3 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 3; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [16, 3] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd16x3(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[47];
-            _ = gradient[2];
-            _ = result[15];
-            ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3))
-            {
-                global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
-                int j = 0;
-                for (; j <= 3 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                float total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 3; j++)
-                {
-                    total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
     }
 }

@@ -76,12 +76,10 @@ namespace Demo
         private double[] _layerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, [Layers, T, LayerWidth]
         private double[] _logits = global::System.Array.Empty<double>(); // W_ya a + b_y before g2, [T, OutputSize]
         private double[] _predictions = global::System.Array.Empty<double>(); // y, like _logits
-        private double[] _cellCache = global::System.Array.Empty<double>(); // the gates of every step, [Layers * Directions, T, CacheWidth]
         private const int GateWidth = 64; // [i | f | g | o], HiddenSize each
         private const int CacheWidth = 80; // i, f, g, o and c of one step
-        private readonly double[] _inputGates = new double[GateWidth];
-        private readonly double[] _inputGateGradients = new double[GateWidth];
-        private readonly double[] _carriedCellGradients = new double[HiddenSize];
+        private double[] _cellCache = global::System.Array.Empty<double>(); // the gates of every step, [Layers * Directions, T, CacheWidth]
+        private double[] _inputProjections = global::System.Array.Empty<double>(); // W_ih x<t> + b_ih of every step of one layer direction, [T, GateWidth]
         private readonly double[] _initialState = new double[StateRows * HiddenSize];
         private readonly double[] _finalState = new double[StateRows * HiddenSize];
         private bool _hasInitialState;
@@ -104,17 +102,14 @@ namespace Demo
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
-        /// <param name="initialState">a&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize] (PyTorch's h0, row layer * Directions + direction), or empty for zeros.</param>
+        /// <param name="initialState">The state before step 1, [StateRows, HiddenSize]: PyTorch's h0 (row layer * Directions + direction), then its c0; or empty for zeros.</param>
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> predictions)
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
             global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-            if (predictions.Length != steps * OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, steps * OutputSize, nameof(predictions), $"[T = {steps}, OutputSize = {OutputSize}]");
-            }
+            global::RnnGen.RnnArguments.RequireSteps(predictions.Length, steps, OutputSize, nameof(OutputSize), nameof(predictions));
             ReserveSteps(steps);
             _steps = steps;
             inputs.CopyTo(_inputs);
@@ -124,7 +119,7 @@ namespace Demo
             global::System.Span<double> finalState = _finalState;
             global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
-            // Layer 0, forward direction, t = 1..T: LSTM gates from W_ih x<t> + b_ih + W_hh h + b_hh; c = f c + i g, h = o tanh(c).
+            // Layer 0, forward direction, t = 1..T: LSTM gates from W_ih x + b_ih + W_hh h + b_hh; c = f c + i g, h = o tanh(c).
             RunLayer4(
                 inputs,
                 parameters.Slice(Layer0ForwardInputWeights, 4 * GateWidth),
@@ -135,21 +130,13 @@ namespace Demo
                 initialState.IsEmpty ? default : initialState.Slice(1 * HiddenSize, HiddenSize),
                 layer0,
                 new(_cellCache, 0 * steps * CacheWidth, steps * CacheWidth),
-                column: 0,
-                reverse: false,
                 finalState.Slice(0 * HiddenSize, HiddenSize),
                 finalState.Slice(1 * HiddenSize, HiddenSize));
 
-            // Output layer at every step: y<t> = W_ya a<t> + b_y.
-            global::System.ReadOnlySpan<double> top = layer0;
-            for (int t = 0; t < steps; t++)
-            {
-                global::System.Span<double> logits = new(_logits, t * OutputSize, OutputSize);
-                global::System.Span<double> output = predictions.Slice(t * OutputSize, OutputSize);
-                parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-                MultiplyAdd16x2(top.Slice(t * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
-                logits.CopyTo(output);
-            }
+            // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
+            global::System.Span<double> logits = new(_logits, 0, steps * OutputSize);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+            logits.CopyTo(predictions);
             predictions.CopyTo(_predictions);
         }
 
@@ -157,40 +144,38 @@ namespace Demo
         private void ReserveSteps(int steps)
         {
             long needed = (long)Layers * steps * LayerWidth;
-            if (needed > global::System.Array.MaxLength)
-            {
-                throw new global::System.ArgumentException($"A sequence of {steps} steps needs {needed} values of layer outputs, more than an array can hold.", "inputs");
-            }
+            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new double[needed];
                 _cellCache = new double[Layers * Directions * steps * CacheWidth];
+                _inputProjections = new double[steps * GateWidth];
                 _inputs = new double[steps * InputSize];
                 _logits = new double[steps * OutputSize];
                 _predictions = new double[steps * OutputSize];
             }
         }
 
-        /// <summary>Runs one direction of an LSTM layer whose input is 4 wide over every step, writing h&lt;t&gt; into its half of each output row and the gates into the cache.</summary>
-        private void RunLayer4(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> inputBias, global::System.ReadOnlySpan<double> recurrentBias, global::System.ReadOnlySpan<double> initialState, global::System.ReadOnlySpan<double> initialCell, global::System.Span<double> outputs, global::System.Span<double> cache, int column, bool reverse, global::System.Span<double> finalState, global::System.Span<double> finalCell)
+        /// <summary>Runs one direction of an LSTM layer whose input is 4 wide over every step, writing h&lt;t&gt; into each output row and the gates into the cache.</summary>
+        private void RunLayer4(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> inputBias, global::System.ReadOnlySpan<double> recurrentBias, global::System.ReadOnlySpan<double> initialState, global::System.ReadOnlySpan<double> initialCell, global::System.Span<double> outputs, global::System.Span<double> cache, global::System.Span<double> finalState, global::System.Span<double> finalCell)
         {
             int steps = outputs.Length / LayerWidth;
-            global::System.Span<double> inputGates = _inputGates;
+            global::System.Span<double> projections = new(_inputProjections, 0, steps * GateWidth);
+            // Off the serial path: every step's W_ih x<t> + b_ih, all gates at once, as one matrix-matrix product.
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N64>(inputs, inputWeights, inputBias, projections, GateWidth, 0);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
             global::System.ReadOnlySpan<double> previousCell = initialCell;
-            for (int step = 0; step < steps; step++)
+            for (int t = 0; t < steps; t++)
             {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.Span<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.Span<double> state = outputs.Slice(t * LayerWidth, HiddenSize);
                 global::System.Span<double> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                inputBias.CopyTo(inputGates);
-                MultiplyAdd4x64(inputs.Slice(t * 4, 4), inputWeights, inputGates); // + W_ih x, every gate at once
-                global::RnnGen.RnnActivations.AddTo(recurrentBias, inputGates);
+                global::System.Span<double> gates = projections.Slice(t * GateWidth, GateWidth);
+                global::RnnGen.Kernels.Activations.AddTo(recurrentBias, gates);
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd16x64(previous, recurrentWeights, inputGates); // + W_hh h
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(previous, recurrentWeights, gates); // + W_hh h
                 }
-                global::RnnGen.RnnGates.LstmForward(inputGates, previousCell, state, stepCache);
+                global::RnnGen.Kernels.Gates.LstmForward<double>(gates, previousCell, state, stepCache);
                 previousCell = stepCache.Slice(4 * HiddenSize, HiddenSize);
                 previous = state;
             }
@@ -200,8 +185,10 @@ namespace Demo
 
         private readonly double[] _gradients = new double[ParameterCount];
         private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
-        private readonly double[] _logitGradients = new double[OutputSize];
+        private double[] _logitGradients = global::System.Array.Empty<double>(); // dE/dz<t> of every step, [T, OutputSize]
         private readonly double[] _carriedGradients = new double[HiddenSize];
+        private readonly double[] _inputGateGradients = new double[GateWidth];
+        private readonly double[] _carriedCellGradients = new double[HiddenSize];
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{double})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<double> Gradients => _gradients;
@@ -221,34 +208,14 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public double Backward(global::System.ReadOnlySpan<double> targets, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
-            int steps = _steps;
-            if (steps == 0)
-            {
-                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-            }
-            if (targets.Length != steps * OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, steps * OutputSize, nameof(targets), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-            inputGradients.Clear();
-            StartBackward(steps);
-            double loss = 0;
-            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.
-            for (int t = 0; t < steps; t++)
-            {
-                loss += global::RnnGen.RnnLossGradients.SquaredError(new global::System.ReadOnlySpan<double>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), _logitGradients);
-                BackpropagateHead(steps, t);
-            }
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-            return loss;
+            int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+            double loss = 0; // summed in double, rounded once
+            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya for all steps at once.
+            global::System.Span<double> logitGradients = new(_logitGradients, 0, steps * OutputSize);
+            loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<double>(_predictions, 0, steps * OutputSize), targets, logitGradients);
+            BackpropagateHead(steps);
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+            return (double)loss;
         }
 
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
@@ -259,52 +226,48 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<double> predictionGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
+            int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+            // Output layer at every step: dE/dz through g2, then back through W_ya.
+            predictionGradients.CopyTo(_logitGradients);
+            BackpropagateHead(steps);
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+        }
+
+        // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+        // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+        private int StartBackward(int outputLength, string outputName, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+        {
             int steps = _steps;
             if (steps == 0)
             {
                 throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
             }
-            if (predictionGradients.Length != steps * OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictionGradients.Length, steps * OutputSize, nameof(predictionGradients), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
+            global::RnnGen.RnnArguments.RequireSteps(outputLength, steps, OutputSize, nameof(OutputSize), outputName, ", like the last predictions");
+            global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
             global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
-            StartBackward(steps);
-            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.
-            for (int t = 0; t < steps; t++)
-            {
-                predictionGradients.Slice(t * OutputSize, OutputSize).CopyTo(_logitGradients);
-                BackpropagateHead(steps, t);
-            }
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-        }
-
-        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing, and clears dE/d(layer outputs).
-        private void StartBackward(int steps)
-        {
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new double[Layers * steps * LayerWidth];
+                _logitGradients = new double[steps * OutputSize];
             }
             new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+            return steps;
         }
 
-        /// <summary>With dE/dz&lt;t&gt; in _logitGradients: dW_ya += a&lt;t&gt; dz&lt;t&gt;, db_y += dz&lt;t&gt;, and dE/da&lt;t&gt; of the top layer += W_ya dz&lt;t&gt;.</summary>
-        private void BackpropagateHead(int steps, int t)
+        /// <summary>With dE/dz&lt;t&gt; of every step in _logitGradients: dW_ya += Σ a&lt;t&gt; dz&lt;t&gt; and db_y += Σ dz&lt;t&gt; as matrix-matrix products, and dE/da&lt;t&gt; of the top layer = W_ya dz&lt;t&gt;.</summary>
+        private void BackpropagateHead(int steps)
         {
-            int row = (((Layers - 1) * steps) + t) * LayerWidth;
-            global::System.ReadOnlySpan<double> headInput = new(_layerOutputs, row, LayerWidth);
-            AddOuterProduct16x2(headInput, _logitGradients, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
-            global::RnnGen.RnnActivations.AddTo<double>(_logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
-            MultiplyTransposedAdd16x2(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, new global::System.Span<double>(_layerGradients, row, LayerWidth));
+            global::System.ReadOnlySpan<double> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+            global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+            global::System.ReadOnlySpan<double> logitGradients = new(_logitGradients, 0, steps * OutputSize);
+            global::System.ReadOnlySpan<double> headWeights = new(_parameters, HeadWeights, LayerWidth * OutputSize);
+            global::RnnGen.Kernels.Activations.AddRowsTo(logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2>(top, LayerWidth, logitGradients, steps, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
+            for (int t = 0; t < steps; t++)
+            {
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2>(headWeights, logitGradients.Slice(t * OutputSize, OutputSize), topGradients.Slice(t * LayerWidth, LayerWidth));
+            }
         }
 
         /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
@@ -331,13 +294,11 @@ namespace Demo
                 gradients.Slice(Layer0ForwardRecurrentBias, GateWidth),
                 inputGradients,
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize),
-                column: 0,
-                reverse: false);
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize));
         }
 
         /// <summary>Backpropagates one direction of an LSTM layer whose input is 4 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer4(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.ReadOnlySpan<double> initialCell, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> inputBiasGradients, global::System.Span<double> recurrentBiasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, global::System.Span<double> initialCellGradients, int column, bool reverse)
+        private void BackpropagateLayer4(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.ReadOnlySpan<double> initialCell, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> inputBiasGradients, global::System.Span<double> recurrentBiasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, global::System.Span<double> initialCellGradients)
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<double> carried = _carriedGradients; // dE/dh<t> from the step processed after t
@@ -345,29 +306,27 @@ namespace Demo
             global::System.Span<double> carriedCell = _carriedCellGradients; // dE/dc<t> from the step processed after t
             carried.Clear();
             carriedCell.Clear();
-            for (int step = steps - 1; step >= 0; step--)
+            for (int t = steps - 1; t >= 0; t--)
             {
-                int t = reverse ? steps - 1 - step : step;
-                int before = reverse ? t + 1 : t - 1;
-                global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice(t * LayerWidth, HiddenSize);
                 global::System.ReadOnlySpan<double> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                global::System.ReadOnlySpan<double> previous = step > 0 ? outputs.Slice((before * LayerWidth) + column, HiddenSize) : initialState;
-                global::System.ReadOnlySpan<double> previousCell = step > 0 ? cache.Slice((before * CacheWidth) + (4 * HiddenSize), HiddenSize) : initialCell;
+                global::System.ReadOnlySpan<double> previous = t > 0 ? outputs.Slice((t - 1) * LayerWidth, HiddenSize) : initialState;
+                global::System.ReadOnlySpan<double> previousCell = t > 0 ? cache.Slice(((t - 1) * CacheWidth) + (4 * HiddenSize), HiddenSize) : initialCell;
                 // Through the cell: dE/d(every gate's pre-activation), and dE/dc<t-1> into carriedCell.
-                global::RnnGen.RnnGates.LstmBackward(stateGradient, carried, carriedCell, previousCell, stepCache, inputGateGradients);
-                global::RnnGen.RnnActivations.AddTo(inputGateGradients, inputBiasGradients);
-                global::RnnGen.RnnActivations.AddTo(inputGateGradients, recurrentBiasGradients);
-                AddOuterProduct4x64(inputs.Slice(t * 4, 4), inputGateGradients, inputWeightGradients);
+                global::RnnGen.Kernels.Gates.LstmBackward<double>(stateGradient, carried, carriedCell, previousCell, stepCache, inputGateGradients);
+                global::RnnGen.Kernels.Activations.AddTo<double>(inputGateGradients, inputBiasGradients);
+                global::RnnGen.Kernels.Activations.AddTo<double>(inputGateGradients, recurrentBiasGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N64>(inputs.Slice(t * 4, 4), inputGateGradients, inputWeightGradients);
                 if (!inputGradients.IsEmpty)
                 {
-                    MultiplyTransposedAdd4x64(inputWeights, inputGateGradients, inputGradients.Slice(t * 4, 4));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N64>(inputWeights, inputGateGradients, inputGradients.Slice(t * 4, 4));
                 }
                 if (!previous.IsEmpty)
                 {
-                    AddOuterProduct16x64(previous, inputGateGradients, recurrentWeightGradients);
+                    global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(previous, inputGateGradients, recurrentWeightGradients);
                 }
                 carried.Clear();
-                MultiplyTransposedAdd16x64(recurrentWeights, inputGateGradients, carried);
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(recurrentWeights, inputGateGradients, carried);
             }
             // What is still carried after the first processed step is dE/d(initial state).
             if (!initialStateGradients.IsEmpty)
@@ -378,6 +337,7 @@ namespace Demo
         }
 
         private readonly double[] _streamState = new double[StateRows * HiddenSize]; // every layer's state between Step calls
+        private readonly double[] _inputGates = new double[GateWidth];
         private readonly double[] _stepState = new double[HiddenSize];
         private readonly double[] _stepCache = new double[CacheWidth];
         private readonly double[] _stepLogits = new double[OutputSize];
@@ -393,10 +353,7 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">The state has the wrong length.</exception>
         public void Reset(global::System.ReadOnlySpan<double> initialState)
         {
-            if (initialState.Length != StateRows * HiddenSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(initialState.Length, StateRows * HiddenSize, nameof(initialState), "[StateRows, HiddenSize]");
-            }
+            global::RnnGen.RnnArguments.RequireLength(initialState.Length, StateRows * HiddenSize, nameof(initialState), "[StateRows = 2, HiddenSize = 16]");
             initialState.CopyTo(_streamState);
         }
 
@@ -406,31 +363,25 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length.</exception>
         public void Step(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
-            if (input.Length != InputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(input.Length, InputSize, nameof(input), "[InputSize]");
-            }
-            if (output.Length != OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(output.Length, OutputSize, nameof(output), "[OutputSize]");
-            }
+            global::RnnGen.RnnArguments.RequireLength(input.Length, InputSize, nameof(input), "[InputSize = 4]");
+            global::RnnGen.RnnArguments.RequireLength(output.Length, OutputSize, nameof(output), "[OutputSize = 2]");
             global::System.ReadOnlySpan<double> parameters = _parameters;
             global::System.ReadOnlySpan<double> layerInput = input;
-            // Layer 0: LSTM step from x<t> and the kept state.
+            // Layer 0: LSTM step from x<t> and the kept state, computed aside so the state stays intact until done.
             global::System.Span<double> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);
             parameters.Slice(Layer0ForwardInputBias, GateWidth).CopyTo(_inputGates);
-            MultiplyAdd4x64(layerInput, parameters.Slice(Layer0ForwardInputWeights, 4 * GateWidth), _inputGates);
-            global::RnnGen.RnnActivations.AddTo(parameters.Slice(Layer0ForwardRecurrentBias, GateWidth), _inputGates);
-            MultiplyAdd16x64(state0, parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * GateWidth), _inputGates);
+            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N64>(layerInput, parameters.Slice(Layer0ForwardInputWeights, 4 * GateWidth), _inputGates);
+            global::RnnGen.Kernels.Activations.AddTo(parameters.Slice(Layer0ForwardRecurrentBias, GateWidth), _inputGates);
+            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(state0, parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * GateWidth), _inputGates);
             global::System.Span<double> cell0 = new(_streamState, (Layers + 0) * HiddenSize, HiddenSize);
-            global::RnnGen.RnnGates.LstmForward(_inputGates, cell0, _stepState, _stepCache);
+            global::RnnGen.Kernels.Gates.LstmForward<double>(_inputGates, cell0, _stepState, _stepCache);
             new global::System.ReadOnlySpan<double>(_stepCache, 4 * HiddenSize, HiddenSize).CopyTo(cell0);
             new global::System.ReadOnlySpan<double>(_stepState).CopyTo(state0);
             layerInput = state0;
             // Output layer: y<t> = W_ya a<t> + b_y; the logits are kept for sampling.
             global::System.Span<double> logits = _stepLogits;
             parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-            MultiplyAdd16x2(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
             logits.CopyTo(output);
         }
 
@@ -440,11 +391,8 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
         public double Loss(global::System.ReadOnlySpan<double> predictions, global::System.ReadOnlySpan<double> targets)
         {
-            int outputSteps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            if (targets.Length != predictions.Length)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, predictions.Length, nameof(targets), $"[{outputSteps}, OutputSize = {OutputSize}], like predictions");
-            }
+            int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
+            global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
             return global::RnnGen.RnnLossFunctions.SquaredError(predictions, targets);
         }
 
@@ -456,386 +404,5 @@ namespace Demo
         /// <summary>Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.</summary>
         /// <param name="path">The file to write.</param>
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [4, 64] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd4x64(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[3];
-            _ = weights[255];
-            _ = accumulator[63];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 64 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 4 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 256))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)128), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)192), total3);
-                }
-                for (; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 64 is not a multiple of the vector width.
-            for (; j < 64; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 4; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 64) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [4, 64] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct4x64(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[3];
-            _ = gradient[63];
-            _ = weightGradients[255];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
-            {
-                double scale = vector[i];
-                int j = 0;
-                for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 64; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [4, 64] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd4x64(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[255];
-            _ = gradient[63];
-            _ = result[3];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 4; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 64; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [16, 64] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd16x64(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = weights[1023];
-            _ = accumulator[63];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 64 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 16 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 256))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)64), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)128), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)192), total3);
-                }
-                for (; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 64 is not a multiple of the vector width.
-            for (; j < 64; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 16; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 64) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [16, 64] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct16x64(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = gradient[63];
-            _ = weightGradients[1023];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
-            {
-                double scale = vector[i];
-                int j = 0;
-                for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 64; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [16, 64] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd16x64(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[1023];
-            _ = gradient[63];
-            _ = result[15];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 64 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 64; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [16, 2] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd16x2(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = weights[31];
-            _ = accumulator[1];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 2 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 2 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 16 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)2), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)4), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total3);
-                }
-                for (; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 2 is not a multiple of the vector width.
-            for (; j < 2; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 16; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 2) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [16, 2] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct16x2(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = gradient[1];
-            _ = weightGradients[31];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
-            {
-                double scale = vector[i];
-                int j = 0;
-                for (; j <= 2 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 2; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [16, 2] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd16x2(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[31];
-            _ = gradient[1];
-            _ = result[15];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 2 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 2; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
     }
 }

@@ -102,17 +102,14 @@ partial class Outer
 
                 /// <summary>Runs the network over a sequence, starting from the given states.</summary>
                 /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
-                /// <param name="initialState">a&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize] (PyTorch's h0, row layer * Directions + direction), or empty for zeros.</param>
+                /// <param name="initialState">The state before step 1, [StateRows, HiddenSize]: PyTorch's h0 (row layer * Directions + direction); or empty for zeros.</param>
                 /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
                 /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
                 public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
                 {
                     int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
                     global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-                    if (predictions.Length != steps * OutputSize)
-                    {
-                        global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, steps * OutputSize, nameof(predictions), $"[T = {steps}, OutputSize = {OutputSize}]");
-                    }
+                    global::RnnGen.RnnArguments.RequireSteps(predictions.Length, steps, OutputSize, nameof(OutputSize), nameof(predictions));
                     ReserveSteps(steps);
                     _steps = steps;
                     inputs.CopyTo(_inputs);
@@ -130,20 +127,12 @@ partial class Outer
                         parameters.Slice(Layer0ForwardBias, HiddenSize),
                         initialState.IsEmpty ? default : initialState.Slice(0 * HiddenSize, HiddenSize),
                         layer0,
-                        column: 0,
-                        reverse: false,
                         finalState.Slice(0 * HiddenSize, HiddenSize));
 
-                    // Output layer at every step: y<t> = W_ya a<t> + b_y.
-                    global::System.ReadOnlySpan<float> top = layer0;
-                    for (int t = 0; t < steps; t++)
-                    {
-                        global::System.Span<float> logits = new(_logits, t * OutputSize, OutputSize);
-                        global::System.Span<float> output = predictions.Slice(t * OutputSize, OutputSize);
-                        parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-                        MultiplyAdd1x1(top.Slice(t * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
-                        logits.CopyTo(output);
-                    }
+                    // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
+                    global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);
+                    global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+                    logits.CopyTo(predictions);
                     predictions.CopyTo(_predictions);
                 }
 
@@ -151,10 +140,7 @@ partial class Outer
                 private void ReserveSteps(int steps)
                 {
                     long needed = (long)Layers * steps * LayerWidth;
-                    if (needed > global::System.Array.MaxLength)
-                    {
-                        throw new global::System.ArgumentException($"A sequence of {steps} steps needs {needed} values of layer outputs, more than an array can hold.", "inputs");
-                    }
+                    global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
                     if (_layerOutputs.Length < needed)
                     {
                         _layerOutputs = new float[needed];
@@ -164,22 +150,21 @@ partial class Outer
                     }
                 }
 
-                /// <summary>Runs one direction of a layer whose input is 1 wide over every step, writing a&lt;t&gt; into its half of each output row.</summary>
-                private static void RunLayer1(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, int column, bool reverse, global::System.Span<float> finalState)
+                /// <summary>Runs one direction of a layer whose input is 1 wide over every step, writing a&lt;t&gt; into each output row.</summary>
+                private static void RunLayer1(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> finalState)
                 {
                     int steps = outputs.Length / LayerWidth;
                     // Off the serial path: every step's W_ax the layer below's output at t + b_a at once, as one matrix-matrix product.
-                    ProjectInputs1x1(inputs, inputWeights, bias, outputs, column);
+                    global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
                     global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
-                    for (int step = 0; step < steps; step++)
+                    for (int t = 0; t < steps; t++)
                     {
-                        int t = reverse ? steps - 1 - step : step;
-                        global::System.Span<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                        global::System.Span<float> state = outputs.Slice(t * LayerWidth, HiddenSize);
                         if (!previous.IsEmpty)
                         {
-                            MultiplyAdd1x1(previous, recurrentWeights, state); // + W_aa a of the previous step
+                            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(previous, recurrentWeights, state); // + W_aa a of the previous step
                         }
-                        global::RnnGen.RnnActivations.Tanh(state);
+                        global::RnnGen.Kernels.Activations.Tanh(state);
                         previous = state;
                     }
                     previous.CopyTo(finalState);
@@ -187,7 +172,7 @@ partial class Outer
 
                 private readonly float[] _gradients = new float[ParameterCount];
                 private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
-                private readonly float[] _logitGradients = new float[OutputSize];
+                private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
                 private readonly float[] _carriedGradients = new float[HiddenSize];
                 private float[] _stepGradients = global::System.Array.Empty<float>(); // dE/d(pre-activation) of every step of one layer direction, [T, HiddenSize]
 
@@ -209,34 +194,14 @@ partial class Outer
                 /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
                 public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
                 {
-                    int steps = _steps;
-                    if (steps == 0)
-                    {
-                        throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-                    }
-                    if (targets.Length != steps * OutputSize)
-                    {
-                        global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, steps * OutputSize, nameof(targets), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
-                    }
-                    if (!inputGradients.IsEmpty)
-                    {
-                        if (inputGradients.Length != steps * InputSize)
-                        {
-                            global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                        }
-                    }
-                    global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-                    inputGradients.Clear();
-                    StartBackward(steps);
-                    float loss = 0;
-                    // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.
-                    for (int t = 0; t < steps; t++)
-                    {
-                        loss += global::RnnGen.RnnLossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), _logitGradients);
-                        BackpropagateHead(steps, t);
-                    }
-                    BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-                    return loss;
+                    int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+                    double loss = 0; // summed in double, rounded once
+                    // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya for all steps at once.
+                    global::System.Span<float> logitGradients = new(_logitGradients, 0, steps * OutputSize);
+                    loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_predictions, 0, steps * OutputSize), targets, logitGradients);
+                    BackpropagateHead(steps);
+                    BackpropagateLayers(steps, inputGradients, initialStateGradients);
+                    return (float)loss;
                 }
 
                 /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
@@ -247,53 +212,49 @@ partial class Outer
                 /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
                 public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
                 {
+                    int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+                    // Output layer at every step: dE/dz through g2, then back through W_ya.
+                    predictionGradients.CopyTo(_logitGradients);
+                    BackpropagateHead(steps);
+                    BackpropagateLayers(steps, inputGradients, initialStateGradients);
+                }
+
+                // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+                // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+                private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+                {
                     int steps = _steps;
                     if (steps == 0)
                     {
                         throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
                     }
-                    if (predictionGradients.Length != steps * OutputSize)
-                    {
-                        global::RnnGen.RnnArguments.ThrowWrongLength(predictionGradients.Length, steps * OutputSize, nameof(predictionGradients), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
-                    }
-                    if (!inputGradients.IsEmpty)
-                    {
-                        if (inputGradients.Length != steps * InputSize)
-                        {
-                            global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                        }
-                    }
+                    global::RnnGen.RnnArguments.RequireSteps(outputLength, steps, OutputSize, nameof(OutputSize), outputName, ", like the last predictions");
+                    global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
                     global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
                     inputGradients.Clear();
-                    StartBackward(steps);
-                    // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.
-                    for (int t = 0; t < steps; t++)
-                    {
-                        predictionGradients.Slice(t * OutputSize, OutputSize).CopyTo(_logitGradients);
-                        BackpropagateHead(steps, t);
-                    }
-                    BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-                }
-
-                // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing, and clears dE/d(layer outputs).
-                private void StartBackward(int steps)
-                {
                     if (_layerGradients.Length < Layers * steps * LayerWidth)
                     {
                         _layerGradients = new float[Layers * steps * LayerWidth];
+                        _logitGradients = new float[steps * OutputSize];
                         _stepGradients = new float[steps * HiddenSize];
                     }
                     new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+                    return steps;
                 }
 
-                /// <summary>With dE/dz&lt;t&gt; in _logitGradients: dW_ya += a&lt;t&gt; dz&lt;t&gt;, db_y += dz&lt;t&gt;, and dE/da&lt;t&gt; of the top layer += W_ya dz&lt;t&gt;.</summary>
-                private void BackpropagateHead(int steps, int t)
+                /// <summary>With dE/dz&lt;t&gt; of every step in _logitGradients: dW_ya += Σ a&lt;t&gt; dz&lt;t&gt; and db_y += Σ dz&lt;t&gt; as matrix-matrix products, and dE/da&lt;t&gt; of the top layer = W_ya dz&lt;t&gt;.</summary>
+                private void BackpropagateHead(int steps)
                 {
-                    int row = (((Layers - 1) * steps) + t) * LayerWidth;
-                    global::System.ReadOnlySpan<float> headInput = new(_layerOutputs, row, LayerWidth);
-                    AddOuterProduct1x1(headInput, _logitGradients, new global::System.Span<float>(_gradients, HeadWeights, LayerWidth * OutputSize));
-                    global::RnnGen.RnnActivations.AddTo<float>(_logitGradients, new global::System.Span<float>(_gradients, HeadBias, OutputSize));
-                    MultiplyTransposedAdd1x1(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, new global::System.Span<float>(_layerGradients, row, LayerWidth));
+                    global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+                    global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+                    global::System.ReadOnlySpan<float> logitGradients = new(_logitGradients, 0, steps * OutputSize);
+                    global::System.ReadOnlySpan<float> headWeights = new(_parameters, HeadWeights, LayerWidth * OutputSize);
+                    global::RnnGen.Kernels.Activations.AddRowsTo(logitGradients, new global::System.Span<float>(_gradients, HeadBias, OutputSize));
+                    global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(top, LayerWidth, logitGradients, steps, new global::System.Span<float>(_gradients, HeadWeights, LayerWidth * OutputSize));
+                    for (int t = 0; t < steps; t++)
+                    {
+                        global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(headWeights, logitGradients.Slice(t * OutputSize, OutputSize), topGradients.Slice(t * LayerWidth, LayerWidth));
+                    }
                 }
 
                 /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
@@ -316,53 +277,40 @@ partial class Outer
                         gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
                         gradients.Slice(Layer0ForwardBias, HiddenSize),
                         inputGradients,
-                        initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
-                        column: 0,
-                        reverse: false);
+                        initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
                 }
 
                 /// <summary>Backpropagates one direction of a layer whose input is 1 wide through every step, last processed first.</summary>
-                private void BackpropagateLayer1(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients, int column, bool reverse)
+                private void BackpropagateLayer1(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
                 {
                     int steps = outputs.Length / LayerWidth;
                     global::System.Span<float> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
                     global::System.Span<float> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
                     carried.Clear();
                     // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
-                    for (int step = steps - 1; step >= 0; step--)
+                    for (int t = steps - 1; t >= 0; t--)
                     {
-                        int t = reverse ? steps - 1 - step : step;
-                        global::System.ReadOnlySpan<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                        global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
                         global::System.Span<float> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                        // Through tanh: its derivative is 1 - a².
-                        for (int j = 0; j < HiddenSize; j++)
-                        {
-                            preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
-                        }
+                        // Through tanh, whose derivative is 1 - a²: dz<t> = (dE/da<t> + carried) (1 - a<t>²).
+                        global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
                         if (!inputGradients.IsEmpty)
                         {
-                            MultiplyTransposedAdd1x1(inputWeights, preactivation, inputGradients.Slice(t * 1, 1));
+                            global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(inputWeights, preactivation, inputGradients.Slice(t * 1, 1));
                         }
                         carried.Clear();
-                        MultiplyTransposedAdd1x1(recurrentWeights, preactivation, carried);
+                        global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(recurrentWeights, preactivation, carried);
                     }
                     // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-                    for (int t = 0; t < steps; t++)
-                    {
-                        global::RnnGen.RnnActivations.AddTo<float>(stepGradients.Slice(t * HiddenSize, HiddenSize), biasGradients);
-                    }
-                    AddTransposedProduct1x1(inputs, 1, stepGradients, steps, inputWeightGradients);
-                    // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
+                    global::RnnGen.Kernels.Activations.AddRowsTo<float>(stepGradients, biasGradients);
+                    global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(inputs, 1, stepGradients, steps, inputWeightGradients);
+                    // Each step's a<t-1> is the row before it.
                     if (steps > 1)
                     {
-                        global::System.ReadOnlySpan<float> earlierStates = outputs.Slice((reverse ? LayerWidth : 0) + column);
-                        global::System.ReadOnlySpan<float> laterGradients = stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize);
-                        AddTransposedProduct1x1(earlierStates, LayerWidth, laterGradients, steps - 1, recurrentWeightGradients);
+                        global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(outputs, LayerWidth, stepGradients.Slice(HiddenSize), steps - 1, recurrentWeightGradients);
                     }
                     if (!initialState.IsEmpty)
                     {
-                        AddOuterProduct1x1(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
+                        global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(initialState, stepGradients.Slice(0, HiddenSize), recurrentWeightGradients);
                     }
                     // What is still carried after the first processed step is dE/da<0>.
                     if (!initialStateGradients.IsEmpty)
@@ -377,11 +325,8 @@ partial class Outer
                 /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
                 public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
                 {
-                    int outputSteps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-                    if (targets.Length != predictions.Length)
-                    {
-                        global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, predictions.Length, nameof(targets), $"[{outputSteps}, OutputSize = {OutputSize}], like predictions");
-                    }
+                    int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
+                    global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
                     return global::RnnGen.RnnLossFunctions.SquaredError(predictions, targets);
                 }
 
@@ -393,303 +338,6 @@ partial class Outer
                 /// <summary>Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.</summary>
                 /// <param name="path">The file to write.</param>
                 public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
-
-                /// <summary>outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t, a [1, 1] weight matrix stored row by row: 4 steps × 2 output vectors per pass, so each weight vector loaded serves 4 steps.</summary>
-                private static void ProjectInputs1x1(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> bias, global::System.Span<float> outputs, int column)
-                {
-                    int steps = inputs.Length / 1;
-                    // One bounds check per span here; every load and store below stays inside these bounds.
-                    _ = weights[0];
-                    _ = bias[0];
-                    _ = outputs[((steps - 1) * LayerWidth) + column + 0];
-                    ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-                    ref float biasStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-                    int t = 0;
-                    for (; t <= steps - 4; t += 4)
-                    {
-                        ref float input0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 0) * 1, 1));
-                        ref float output0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 0) * LayerWidth) + column, 1));
-                        ref float input1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 1) * 1, 1));
-                        ref float output1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 1) * LayerWidth) + column, 1));
-                        ref float input2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 2) * 1, 1));
-                        ref float output2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 2) * LayerWidth) + column, 1));
-                        ref float input3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 3) * 1, 1));
-                        ref float output3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 3) * LayerWidth) + column, 1));
-                        int j = 0;
-                        for (; j <= 1 - (2 * global::System.Numerics.Vector<float>.Count); j += 2 * global::System.Numerics.Vector<float>.Count)
-                        {
-                            global::System.Numerics.Vector<float> bias0 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)(j + global::System.Numerics.Vector<float>.Count));
-                            global::System.Numerics.Vector<float> sum0a = bias0, sum0b = bias1;
-                            global::System.Numerics.Vector<float> sum1a = bias0, sum1b = bias1;
-                            global::System.Numerics.Vector<float> sum2a = bias0, sum2b = bias1;
-                            global::System.Numerics.Vector<float> sum3a = bias0, sum3b = bias1;
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                            for (int i = 0; i < 1; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1))
-                            {
-                                global::System.Numerics.Vector<float> weightA = global::System.Numerics.Vector.LoadUnsafe(ref row), weightB = global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)global::System.Numerics.Vector<float>.Count);
-                                global::System.Numerics.Vector<float> x0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i));
-                                sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightA, sum0a);
-                                sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightB, sum0b);
-                                global::System.Numerics.Vector<float> x1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i));
-                                sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightA, sum1a);
-                                sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightB, sum1b);
-                                global::System.Numerics.Vector<float> x2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i));
-                                sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightA, sum2a);
-                                sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightB, sum2b);
-                                global::System.Numerics.Vector<float> x3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i));
-                                sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightA, sum3a);
-                                sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightB, sum3b);
-                            }
-                            global::System.Numerics.Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
-                            global::System.Numerics.Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + global::System.Numerics.Vector<float>.Count));
-                            global::System.Numerics.Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
-                            global::System.Numerics.Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + global::System.Numerics.Vector<float>.Count));
-                            global::System.Numerics.Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
-                            global::System.Numerics.Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + global::System.Numerics.Vector<float>.Count));
-                            global::System.Numerics.Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
-                            global::System.Numerics.Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + global::System.Numerics.Vector<float>.Count));
-                        }
-                        // The columns left over (fewer than two vectors), one at a time for the same 4 steps.
-                        for (; j < 1; j++)
-                        {
-                            float total0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                            float total1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                            float total2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                            float total3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                            for (int i = 0; i < 1; i++)
-                            {
-                                float w = global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, (i * 1) + j);
-                                total0 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i), w, total0);
-                                total1 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i), w, total1);
-                                total2 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i), w, total2);
-                                total3 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i), w, total3);
-                            }
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref output0, j) = total0;
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref output1, j) = total1;
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref output2, j) = total2;
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref output3, j) = total3;
-                        }
-                    }
-                    // The last steps (fewer than 4) one at a time.
-                    for (; t < steps; t++)
-                    {
-                        global::System.Span<float> output = outputs.Slice((t * LayerWidth) + column, 1);
-                        bias.CopyTo(output);
-                        MultiplyAdd1x1(inputs.Slice(t * 1, 1), weights, output);
-                    }
-                }
-
-                /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [1, 1] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
-                private static void AddTransposedProduct1x1(global::System.ReadOnlySpan<float> rows, int stride, global::System.ReadOnlySpan<float> stepGradients, int count, global::System.Span<float> gradients)
-                {
-                    // One bounds check per span here; every load and store below stays inside these bounds.
-                    _ = gradients[0];
-                    _ = rows[((count - 1) * stride) + 0];
-                    _ = stepGradients[(count * 1) - 1];
-                    ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-                    ref float step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
-                    ref float gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-                    int i = 0;
-                    for (; i <= 1 - 4; i += 4)
-                    {
-                        int j = 0;
-                        for (; j <= 1 - (2 * global::System.Numerics.Vector<float>.Count); j += 2 * global::System.Numerics.Vector<float>.Count)
-                        {
-                            global::System.Numerics.Vector<float> sum0a = global::System.Numerics.Vector<float>.Zero, sum0b = global::System.Numerics.Vector<float>.Zero;
-                            global::System.Numerics.Vector<float> sum1a = global::System.Numerics.Vector<float>.Zero, sum1b = global::System.Numerics.Vector<float>.Zero;
-                            global::System.Numerics.Vector<float> sum2a = global::System.Numerics.Vector<float>.Zero, sum2b = global::System.Numerics.Vector<float>.Zero;
-                            global::System.Numerics.Vector<float> sum3a = global::System.Numerics.Vector<float>.Zero, sum3b = global::System.Numerics.Vector<float>.Zero;
-                            for (int k = 0; k < count; k++)
-                            {
-                                ref float stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 1) + j);
-                                global::System.Numerics.Vector<float> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<float>.Count);
-                                ref float values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                                global::System.Numerics.Vector<float> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
-                                sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
-                                sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
-                                global::System.Numerics.Vector<float> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
-                                sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
-                                sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
-                                global::System.Numerics.Vector<float> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
-                                sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
-                                sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
-                                global::System.Numerics.Vector<float> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
-                                sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
-                                sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
-                            }
-                            ref float gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 1) + j);
-                            global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
-                            global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<float>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<float>.Count);
-                            ref float gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 1) + j);
-                            global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
-                            global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<float>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<float>.Count);
-                            ref float gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 1) + j);
-                            global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
-                            global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<float>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<float>.Count);
-                            ref float gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 1) + j);
-                            global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
-                            global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<float>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<float>.Count);
-                        }
-                        // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
-                        for (; j < 1; j++)
-                        {
-                            float total0 = 0, total1 = 0, total2 = 0, total3 = 0;
-                            for (int k = 0; k < count; k++)
-                            {
-                                float stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 1) + j);
-                                ref float values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                                total0 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
-                                total1 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
-                                total2 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
-                                total3 = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
-                            }
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 1) + j) += total0;
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 1) + j) += total1;
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 1) + j) += total2;
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 1) + j) += total3;
-                        }
-                    }
-                    // The rows left over (fewer than 4), one at a time.
-                    for (; i < 1; i++)
-                    {
-                        for (int j = 0; j < 1; j++)
-                        {
-                            float total = 0;
-                            for (int k = 0; k < count; k++)
-                            {
-                                total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 1) + j), total);
-                            }
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 1) + j) += total;
-                        }
-                    }
-                }
-
-                /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [1, 1] weight matrix stored row by row.</summary>
-                private static void MultiplyAdd1x1(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> weights, global::System.Span<float> accumulator)
-                {
-                    // One bounds check per span here; every load below stays inside these bounds.
-                    _ = vector[0];
-                    _ = weights[0];
-                    _ = accumulator[0];
-                    ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-                    ref float sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-                    ref float input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-                    int j = 0;
-                    // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-                    // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-                    for (; j <= 1 - (8 * global::System.Numerics.Vector<float>.Count); j += 8 * global::System.Numerics.Vector<float>.Count)
-                    {
-                        global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector<float> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector<float> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector<float> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector<float> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector<float> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector<float> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                        for (int i = 0; i < 1; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1))
-                        {
-                            global::System.Numerics.Vector<float> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                            total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<float>.Count)), total0);
-                            total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<float>.Count)), total1);
-                            total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<float>.Count)), total2);
-                            total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<float>.Count)), total3);
-                            total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<float>.Count)), total4);
-                            total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<float>.Count)), total5);
-                            total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<float>.Count)), total6);
-                            total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<float>.Count)), total7);
-                        }
-                        global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<float>.Count)));
-                        global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<float>.Count)));
-                    }
-                    // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-                    for (; j <= 1 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                    {
-                        global::System.Numerics.Vector<float> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                        global::System.Numerics.Vector<float> total1 = global::System.Numerics.Vector<float>.Zero, total2 = global::System.Numerics.Vector<float>.Zero, total3 = global::System.Numerics.Vector<float>.Zero;
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                        int i = 0;
-                        for (; i <= 1 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4))
-                        {
-                            total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                            total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)1), total1);
-                            total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)2), total2);
-                            total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)3), total3);
-                        }
-                        for (; i < 1; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1))
-                        {
-                            total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                        }
-                        global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-                    }
-                    // The outputs left over when 1 is not a multiple of the vector width.
-                    for (; j < 1; j++)
-                    {
-                        float total = accumulator[j];
-                        for (int i = 0; i < 1; i++)
-                        {
-                            total = float.MultiplyAddEstimate(vector[i], weights[(i * 1) + j], total);
-                        }
-                        accumulator[j] = total;
-                    }
-                }
-
-                /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [1, 1] matrix stored row by row: the weight gradient of one step.</summary>
-                private static void AddOuterProduct1x1(global::System.ReadOnlySpan<float> vector, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> weightGradients)
-                {
-                    // One bounds check per span here; every load below stays inside these bounds.
-                    _ = vector[0];
-                    _ = gradient[0];
-                    _ = weightGradients[0];
-                    ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-                    ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-                    for (int i = 0; i < 1; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1))
-                    {
-                        float scale = vector[i];
-                        int j = 0;
-                        for (; j <= 1 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                        {
-                            global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<float>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                        }
-                        for (; j < 1; j++)
-                        {
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = float.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                        }
-                    }
-                }
-
-                /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [1, 1] matrix stored row by row: a gradient sent back through the weights.</summary>
-                private static void MultiplyTransposedAdd1x1(global::System.ReadOnlySpan<float> weights, global::System.ReadOnlySpan<float> gradient, global::System.Span<float> result)
-                {
-                    // One bounds check per span here; every load below stays inside these bounds.
-                    _ = weights[0];
-                    _ = gradient[0];
-                    _ = result[0];
-                    ref float gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-                    ref float row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-                    for (int i = 0; i < 1; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1))
-                    {
-                        global::System.Numerics.Vector<float> partial = global::System.Numerics.Vector<float>.Zero;
-                        int j = 0;
-                        for (; j <= 1 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                        {
-                            partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                        }
-                        float total = global::System.Numerics.Vector.Sum(partial);
-                        for (; j < 1; j++)
-                        {
-                            total = float.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                        }
-                        result[i] += total;
-                    }
-                }
             }
         }
     }

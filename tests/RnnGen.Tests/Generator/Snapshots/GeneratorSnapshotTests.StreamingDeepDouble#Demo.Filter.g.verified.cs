@@ -106,17 +106,14 @@ namespace Demo
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
-        /// <param name="initialState">a&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize] (PyTorch's h0, row layer * Directions + direction), or empty for zeros.</param>
+        /// <param name="initialState">The state before step 1, [StateRows, HiddenSize]: PyTorch's h0 (row layer * Directions + direction); or empty for zeros.</param>
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> predictions)
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
             global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-            if (predictions.Length != steps * OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, steps * OutputSize, nameof(predictions), $"[T = {steps}, OutputSize = {OutputSize}]");
-            }
+            global::RnnGen.RnnArguments.RequireSteps(predictions.Length, steps, OutputSize, nameof(OutputSize), nameof(predictions));
             ReserveSteps(steps);
             _steps = steps;
             inputs.CopyTo(_inputs);
@@ -135,8 +132,6 @@ namespace Demo
                 parameters.Slice(Layer0ForwardBias, HiddenSize),
                 initialState.IsEmpty ? default : initialState.Slice(0 * HiddenSize, HiddenSize),
                 layer0,
-                column: 0,
-                reverse: false,
                 finalState.Slice(0 * HiddenSize, HiddenSize));
 
             // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
@@ -147,20 +142,12 @@ namespace Demo
                 parameters.Slice(Layer1ForwardBias, HiddenSize),
                 initialState.IsEmpty ? default : initialState.Slice(1 * HiddenSize, HiddenSize),
                 layer1,
-                column: 0,
-                reverse: false,
                 finalState.Slice(1 * HiddenSize, HiddenSize));
 
-            // Output layer at every step: y<t> = W_ya a<t> + b_y.
-            global::System.ReadOnlySpan<double> top = layer1;
-            for (int t = 0; t < steps; t++)
-            {
-                global::System.Span<double> logits = new(_logits, t * OutputSize, OutputSize);
-                global::System.Span<double> output = predictions.Slice(t * OutputSize, OutputSize);
-                parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-                MultiplyAdd12x2(top.Slice(t * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
-                logits.CopyTo(output);
-            }
+            // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
+            global::System.Span<double> logits = new(_logits, 0, steps * OutputSize);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(layer1, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+            logits.CopyTo(predictions);
             predictions.CopyTo(_predictions);
         }
 
@@ -168,10 +155,7 @@ namespace Demo
         private void ReserveSteps(int steps)
         {
             long needed = (long)Layers * steps * LayerWidth;
-            if (needed > global::System.Array.MaxLength)
-            {
-                throw new global::System.ArgumentException($"A sequence of {steps} steps needs {needed} values of layer outputs, more than an array can hold.", "inputs");
-            }
+            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new double[needed];
@@ -181,43 +165,41 @@ namespace Demo
             }
         }
 
-        /// <summary>Runs one direction of a layer whose input is 3 wide over every step, writing a&lt;t&gt; into its half of each output row.</summary>
-        private static void RunLayer3(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, int column, bool reverse, global::System.Span<double> finalState)
+        /// <summary>Runs one direction of a layer whose input is 3 wide over every step, writing a&lt;t&gt; into each output row.</summary>
+        private static void RunLayer3(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, global::System.Span<double> finalState)
         {
             int steps = outputs.Length / LayerWidth;
             // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-            ProjectInputs3x12(inputs, inputWeights, bias, outputs, column);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
-            for (int step = 0; step < steps; step++)
+            for (int t = 0; t < steps; t++)
             {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.Span<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.Span<double> state = outputs.Slice(t * LayerWidth, HiddenSize);
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd12x12(previous, recurrentWeights, state); // + W_aa a of the previous step
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
-                global::RnnGen.RnnActivations.Tanh(state);
+                global::RnnGen.Kernels.Activations.Tanh(state);
                 previous = state;
             }
             previous.CopyTo(finalState);
         }
 
-        /// <summary>Runs one direction of a layer whose input is 12 wide over every step, writing a&lt;t&gt; into its half of each output row.</summary>
-        private static void RunLayer12(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, int column, bool reverse, global::System.Span<double> finalState)
+        /// <summary>Runs one direction of a layer whose input is 12 wide over every step, writing a&lt;t&gt; into each output row.</summary>
+        private static void RunLayer12(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, global::System.Span<double> finalState)
         {
             int steps = outputs.Length / LayerWidth;
             // Off the serial path: every step's W_ax the layer below's output at t + b_a at once, as one matrix-matrix product.
-            ProjectInputs12x12(inputs, inputWeights, bias, outputs, column);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
-            for (int step = 0; step < steps; step++)
+            for (int t = 0; t < steps; t++)
             {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.Span<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.Span<double> state = outputs.Slice(t * LayerWidth, HiddenSize);
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd12x12(previous, recurrentWeights, state); // + W_aa a of the previous step
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
-                global::RnnGen.RnnActivations.Tanh(state);
+                global::RnnGen.Kernels.Activations.Tanh(state);
                 previous = state;
             }
             previous.CopyTo(finalState);
@@ -225,7 +207,7 @@ namespace Demo
 
         private readonly double[] _gradients = new double[ParameterCount];
         private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
-        private readonly double[] _logitGradients = new double[OutputSize];
+        private double[] _logitGradients = global::System.Array.Empty<double>(); // dE/dz<t> of every step, [T, OutputSize]
         private readonly double[] _carriedGradients = new double[HiddenSize];
         private double[] _stepGradients = global::System.Array.Empty<double>(); // dE/d(pre-activation) of every step of one layer direction, [T, HiddenSize]
 
@@ -247,34 +229,14 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public double Backward(global::System.ReadOnlySpan<double> targets, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
-            int steps = _steps;
-            if (steps == 0)
-            {
-                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-            }
-            if (targets.Length != steps * OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, steps * OutputSize, nameof(targets), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-            inputGradients.Clear();
-            StartBackward(steps);
-            double loss = 0;
-            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.
-            for (int t = 0; t < steps; t++)
-            {
-                loss += global::RnnGen.RnnLossGradients.SquaredError(new global::System.ReadOnlySpan<double>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), _logitGradients);
-                BackpropagateHead(steps, t);
-            }
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-            return loss;
+            int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+            double loss = 0; // summed in double, rounded once
+            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya for all steps at once.
+            global::System.Span<double> logitGradients = new(_logitGradients, 0, steps * OutputSize);
+            loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<double>(_predictions, 0, steps * OutputSize), targets, logitGradients);
+            BackpropagateHead(steps);
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+            return (double)loss;
         }
 
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
@@ -285,53 +247,49 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<double> predictionGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
+            int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+            // Output layer at every step: dE/dz through g2, then back through W_ya.
+            predictionGradients.CopyTo(_logitGradients);
+            BackpropagateHead(steps);
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+        }
+
+        // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+        // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+        private int StartBackward(int outputLength, string outputName, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+        {
             int steps = _steps;
             if (steps == 0)
             {
                 throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
             }
-            if (predictionGradients.Length != steps * OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictionGradients.Length, steps * OutputSize, nameof(predictionGradients), $"[T = {steps}, OutputSize = {OutputSize}], like the last predictions");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
+            global::RnnGen.RnnArguments.RequireSteps(outputLength, steps, OutputSize, nameof(OutputSize), outputName, ", like the last predictions");
+            global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
             global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
-            StartBackward(steps);
-            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya.
-            for (int t = 0; t < steps; t++)
-            {
-                predictionGradients.Slice(t * OutputSize, OutputSize).CopyTo(_logitGradients);
-                BackpropagateHead(steps, t);
-            }
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-        }
-
-        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing, and clears dE/d(layer outputs).
-        private void StartBackward(int steps)
-        {
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new double[Layers * steps * LayerWidth];
+                _logitGradients = new double[steps * OutputSize];
                 _stepGradients = new double[steps * HiddenSize];
             }
             new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+            return steps;
         }
 
-        /// <summary>With dE/dz&lt;t&gt; in _logitGradients: dW_ya += a&lt;t&gt; dz&lt;t&gt;, db_y += dz&lt;t&gt;, and dE/da&lt;t&gt; of the top layer += W_ya dz&lt;t&gt;.</summary>
-        private void BackpropagateHead(int steps, int t)
+        /// <summary>With dE/dz&lt;t&gt; of every step in _logitGradients: dW_ya += Σ a&lt;t&gt; dz&lt;t&gt; and db_y += Σ dz&lt;t&gt; as matrix-matrix products, and dE/da&lt;t&gt; of the top layer = W_ya dz&lt;t&gt;.</summary>
+        private void BackpropagateHead(int steps)
         {
-            int row = (((Layers - 1) * steps) + t) * LayerWidth;
-            global::System.ReadOnlySpan<double> headInput = new(_layerOutputs, row, LayerWidth);
-            AddOuterProduct12x2(headInput, _logitGradients, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
-            global::RnnGen.RnnActivations.AddTo<double>(_logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
-            MultiplyTransposedAdd12x2(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, new global::System.Span<double>(_layerGradients, row, LayerWidth));
+            global::System.ReadOnlySpan<double> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+            global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+            global::System.ReadOnlySpan<double> logitGradients = new(_logitGradients, 0, steps * OutputSize);
+            global::System.ReadOnlySpan<double> headWeights = new(_parameters, HeadWeights, LayerWidth * OutputSize);
+            global::RnnGen.Kernels.Activations.AddRowsTo(logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(top, LayerWidth, logitGradients, steps, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
+            for (int t = 0; t < steps; t++)
+            {
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(headWeights, logitGradients.Slice(t * OutputSize, OutputSize), topGradients.Slice(t * LayerWidth, LayerWidth));
+            }
         }
 
         /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
@@ -356,9 +314,7 @@ namespace Demo
                 gradients.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
                 gradients.Slice(Layer1ForwardBias, HiddenSize),
                 layer0Gradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize),
-                column: 0,
-                reverse: false);
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize));
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
             BackpropagateLayer3(
@@ -372,53 +328,40 @@ namespace Demo
                 gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
                 gradients.Slice(Layer0ForwardBias, HiddenSize),
                 inputGradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
-                column: 0,
-                reverse: false);
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
         }
 
         /// <summary>Backpropagates one direction of a layer whose input is 3 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer3(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, int column, bool reverse)
+        private void BackpropagateLayer3(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
             global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
             carried.Clear();
             // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
-            for (int step = steps - 1; step >= 0; step--)
+            for (int t = steps - 1; t >= 0; t--)
             {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.ReadOnlySpan<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.Span<double> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through tanh: its derivative is 1 - a².
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
-                }
+                // Through tanh, whose derivative is 1 - a²: dz<t> = (dE/da<t> + carried) (1 - a<t>²).
+                global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
                 if (!inputGradients.IsEmpty)
                 {
-                    MultiplyTransposedAdd3x12(inputWeights, preactivation, inputGradients.Slice(t * 3, 3));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(inputWeights, preactivation, inputGradients.Slice(t * 3, 3));
                 }
                 carried.Clear();
-                MultiplyTransposedAdd12x12(recurrentWeights, preactivation, carried);
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(recurrentWeights, preactivation, carried);
             }
             // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            for (int t = 0; t < steps; t++)
-            {
-                global::RnnGen.RnnActivations.AddTo<double>(stepGradients.Slice(t * HiddenSize, HiddenSize), biasGradients);
-            }
-            AddTransposedProduct3x12(inputs, 3, stepGradients, steps, inputWeightGradients);
-            // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
+            global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(inputs, 3, stepGradients, steps, inputWeightGradients);
+            // Each step's a<t-1> is the row before it.
             if (steps > 1)
             {
-                global::System.ReadOnlySpan<double> earlierStates = outputs.Slice((reverse ? LayerWidth : 0) + column);
-                global::System.ReadOnlySpan<double> laterGradients = stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize);
-                AddTransposedProduct12x12(earlierStates, LayerWidth, laterGradients, steps - 1, recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(outputs, LayerWidth, stepGradients.Slice(HiddenSize), steps - 1, recurrentWeightGradients);
             }
             if (!initialState.IsEmpty)
             {
-                AddOuterProduct12x12(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(initialState, stepGradients.Slice(0, HiddenSize), recurrentWeightGradients);
             }
             // What is still carried after the first processed step is dE/da<0>.
             if (!initialStateGradients.IsEmpty)
@@ -428,47 +371,36 @@ namespace Demo
         }
 
         /// <summary>Backpropagates one direction of a layer whose input is 12 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer12(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, int column, bool reverse)
+        private void BackpropagateLayer12(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
             global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
             carried.Clear();
             // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
-            for (int step = steps - 1; step >= 0; step--)
+            for (int t = steps - 1; t >= 0; t--)
             {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.ReadOnlySpan<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.Span<double> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through tanh: its derivative is 1 - a².
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    preactivation[j] = (stateGradient[j] + carried[j]) * (1 - (state[j] * state[j]));
-                }
+                // Through tanh, whose derivative is 1 - a²: dz<t> = (dE/da<t> + carried) (1 - a<t>²).
+                global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
                 if (!inputGradients.IsEmpty)
                 {
-                    MultiplyTransposedAdd12x12(inputWeights, preactivation, inputGradients.Slice(t * 12, 12));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(inputWeights, preactivation, inputGradients.Slice(t * 12, 12));
                 }
                 carried.Clear();
-                MultiplyTransposedAdd12x12(recurrentWeights, preactivation, carried);
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(recurrentWeights, preactivation, carried);
             }
             // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            for (int t = 0; t < steps; t++)
-            {
-                global::RnnGen.RnnActivations.AddTo<double>(stepGradients.Slice(t * HiddenSize, HiddenSize), biasGradients);
-            }
-            AddTransposedProduct12x12(inputs, 12, stepGradients, steps, inputWeightGradients);
-            // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
+            global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(inputs, 12, stepGradients, steps, inputWeightGradients);
+            // Each step's a<t-1> is the row before it.
             if (steps > 1)
             {
-                global::System.ReadOnlySpan<double> earlierStates = outputs.Slice((reverse ? LayerWidth : 0) + column);
-                global::System.ReadOnlySpan<double> laterGradients = stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize);
-                AddTransposedProduct12x12(earlierStates, LayerWidth, laterGradients, steps - 1, recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(outputs, LayerWidth, stepGradients.Slice(HiddenSize), steps - 1, recurrentWeightGradients);
             }
             if (!initialState.IsEmpty)
             {
-                AddOuterProduct12x12(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(initialState, stepGradients.Slice(0, HiddenSize), recurrentWeightGradients);
             }
             // What is still carried after the first processed step is dE/da<0>.
             if (!initialStateGradients.IsEmpty)
@@ -492,10 +424,7 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">The state has the wrong length.</exception>
         public void Reset(global::System.ReadOnlySpan<double> initialState)
         {
-            if (initialState.Length != StateRows * HiddenSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(initialState.Length, StateRows * HiddenSize, nameof(initialState), "[StateRows, HiddenSize]");
-            }
+            global::RnnGen.RnnArguments.RequireLength(initialState.Length, StateRows * HiddenSize, nameof(initialState), "[StateRows = 2, HiddenSize = 12]");
             initialState.CopyTo(_streamState);
         }
 
@@ -505,37 +434,30 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length.</exception>
         public void Step(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
-            if (input.Length != InputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(input.Length, InputSize, nameof(input), "[InputSize]");
-            }
-            if (output.Length != OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(output.Length, OutputSize, nameof(output), "[OutputSize]");
-            }
+            global::RnnGen.RnnArguments.RequireLength(input.Length, InputSize, nameof(input), "[InputSize = 3]");
+            global::RnnGen.RnnArguments.RequireLength(output.Length, OutputSize, nameof(output), "[OutputSize = 2]");
             global::System.ReadOnlySpan<double> parameters = _parameters;
-            global::System.Span<double> preactivation = _stepPreactivation;
             global::System.ReadOnlySpan<double> layerInput = input;
             // Layer 0: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a), computed aside so a<t-1> stays intact until done.
             global::System.Span<double> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);
-            parameters.Slice(Layer0ForwardBias, HiddenSize).CopyTo(preactivation);
-            MultiplyAdd3x12(layerInput, parameters.Slice(Layer0ForwardInputWeights, 3 * HiddenSize), preactivation);
-            MultiplyAdd12x12(state0, parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize), preactivation);
-            global::RnnGen.RnnActivations.Tanh(preactivation);
-            preactivation.CopyTo(state0);
+            parameters.Slice(Layer0ForwardBias, HiddenSize).CopyTo(_stepPreactivation);
+            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(layerInput, parameters.Slice(Layer0ForwardInputWeights, 3 * HiddenSize), _stepPreactivation);
+            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(state0, parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize), _stepPreactivation);
+            global::RnnGen.Kernels.Activations.Tanh<double>(_stepPreactivation);
+            new global::System.ReadOnlySpan<double>(_stepPreactivation).CopyTo(state0);
             layerInput = state0;
             // Layer 1: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0's a<t>] + b_a), computed aside so a<t-1> stays intact until done.
             global::System.Span<double> state1 = new(_streamState, 1 * HiddenSize, HiddenSize);
-            parameters.Slice(Layer1ForwardBias, HiddenSize).CopyTo(preactivation);
-            MultiplyAdd12x12(layerInput, parameters.Slice(Layer1ForwardInputWeights, 12 * HiddenSize), preactivation);
-            MultiplyAdd12x12(state1, parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize), preactivation);
-            global::RnnGen.RnnActivations.Tanh(preactivation);
-            preactivation.CopyTo(state1);
+            parameters.Slice(Layer1ForwardBias, HiddenSize).CopyTo(_stepPreactivation);
+            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(layerInput, parameters.Slice(Layer1ForwardInputWeights, 12 * HiddenSize), _stepPreactivation);
+            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(state1, parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize), _stepPreactivation);
+            global::RnnGen.Kernels.Activations.Tanh<double>(_stepPreactivation);
+            new global::System.ReadOnlySpan<double>(_stepPreactivation).CopyTo(state1);
             layerInput = state1;
             // Output layer: y<t> = W_ya a<t> + b_y; the logits are kept for sampling.
             global::System.Span<double> logits = _stepLogits;
             parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-            MultiplyAdd12x2(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
             logits.CopyTo(output);
         }
 
@@ -545,11 +467,8 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
         public double Loss(global::System.ReadOnlySpan<double> predictions, global::System.ReadOnlySpan<double> targets)
         {
-            int outputSteps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            if (targets.Length != predictions.Length)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, predictions.Length, nameof(targets), $"[{outputSteps}, OutputSize = {OutputSize}], like predictions");
-            }
+            int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
+            global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
             return global::RnnGen.RnnLossFunctions.SquaredError(predictions, targets);
         }
 
@@ -561,702 +480,5 @@ namespace Demo
         /// <summary>Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.</summary>
         /// <param name="path">The file to write.</param>
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
-
-        /// <summary>outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t, a [3, 12] weight matrix stored row by row: 4 steps × 2 output vectors per pass, so each weight vector loaded serves 4 steps.</summary>
-        private static void ProjectInputs3x12(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> bias, global::System.Span<double> outputs, int column)
-        {
-            int steps = inputs.Length / 3;
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = weights[35];
-            _ = bias[11];
-            _ = outputs[((steps - 1) * LayerWidth) + column + 11];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double biasStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-            int t = 0;
-            for (; t <= steps - 4; t += 4)
-            {
-                ref double input0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 0) * 3, 3));
-                ref double output0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 0) * LayerWidth) + column, 12));
-                ref double input1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 1) * 3, 3));
-                ref double output1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 1) * LayerWidth) + column, 12));
-                ref double input2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 2) * 3, 3));
-                ref double output2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 2) * LayerWidth) + column, 12));
-                ref double input3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 3) * 3, 3));
-                ref double output3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 3) * LayerWidth) + column, 12));
-                int j = 0;
-                for (; j <= 12 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> bias0 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector<double> sum0a = bias0, sum0b = bias1;
-                    global::System.Numerics.Vector<double> sum1a = bias0, sum1b = bias1;
-                    global::System.Numerics.Vector<double> sum2a = bias0, sum2b = bias1;
-                    global::System.Numerics.Vector<double> sum3a = bias0, sum3b = bias1;
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                    for (int i = 0; i < 3; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
-                    {
-                        global::System.Numerics.Vector<double> weightA = global::System.Numerics.Vector.LoadUnsafe(ref row), weightB = global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)global::System.Numerics.Vector<double>.Count);
-                        global::System.Numerics.Vector<double> x0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightB, sum0b);
-                        global::System.Numerics.Vector<double> x1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightB, sum1b);
-                        global::System.Numerics.Vector<double> x2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightB, sum2b);
-                        global::System.Numerics.Vector<double> x3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightB, sum3b);
-                    }
-                    global::System.Numerics.Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 steps.
-                for (; j < 12; j++)
-                {
-                    double total0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    for (int i = 0; i < 3; i++)
-                    {
-                        double w = global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, (i * 12) + j);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i), w, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i), w, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i), w, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i), w, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output0, j) = total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output1, j) = total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output2, j) = total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output3, j) = total3;
-                }
-            }
-            // The last steps (fewer than 4) one at a time.
-            for (; t < steps; t++)
-            {
-                global::System.Span<double> output = outputs.Slice((t * LayerWidth) + column, 12);
-                bias.CopyTo(output);
-                MultiplyAdd3x12(inputs.Slice(t * 3, 3), weights, output);
-            }
-        }
-
-        /// <summary>outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t, a [12, 12] weight matrix stored row by row: 4 steps × 2 output vectors per pass, so each weight vector loaded serves 4 steps.</summary>
-        private static void ProjectInputs12x12(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> bias, global::System.Span<double> outputs, int column)
-        {
-            int steps = inputs.Length / 12;
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = weights[143];
-            _ = bias[11];
-            _ = outputs[((steps - 1) * LayerWidth) + column + 11];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double biasStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-            int t = 0;
-            for (; t <= steps - 4; t += 4)
-            {
-                ref double input0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 0) * 12, 12));
-                ref double output0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 0) * LayerWidth) + column, 12));
-                ref double input1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 1) * 12, 12));
-                ref double output1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 1) * LayerWidth) + column, 12));
-                ref double input2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 2) * 12, 12));
-                ref double output2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 2) * LayerWidth) + column, 12));
-                ref double input3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 3) * 12, 12));
-                ref double output3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 3) * LayerWidth) + column, 12));
-                int j = 0;
-                for (; j <= 12 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> bias0 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector<double> sum0a = bias0, sum0b = bias1;
-                    global::System.Numerics.Vector<double> sum1a = bias0, sum1b = bias1;
-                    global::System.Numerics.Vector<double> sum2a = bias0, sum2b = bias1;
-                    global::System.Numerics.Vector<double> sum3a = bias0, sum3b = bias1;
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                    for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
-                    {
-                        global::System.Numerics.Vector<double> weightA = global::System.Numerics.Vector.LoadUnsafe(ref row), weightB = global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)global::System.Numerics.Vector<double>.Count);
-                        global::System.Numerics.Vector<double> x0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightB, sum0b);
-                        global::System.Numerics.Vector<double> x1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightB, sum1b);
-                        global::System.Numerics.Vector<double> x2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightB, sum2b);
-                        global::System.Numerics.Vector<double> x3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightB, sum3b);
-                    }
-                    global::System.Numerics.Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 steps.
-                for (; j < 12; j++)
-                {
-                    double total0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    for (int i = 0; i < 12; i++)
-                    {
-                        double w = global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, (i * 12) + j);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i), w, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i), w, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i), w, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i), w, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output0, j) = total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output1, j) = total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output2, j) = total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output3, j) = total3;
-                }
-            }
-            // The last steps (fewer than 4) one at a time.
-            for (; t < steps; t++)
-            {
-                global::System.Span<double> output = outputs.Slice((t * LayerWidth) + column, 12);
-                bias.CopyTo(output);
-                MultiplyAdd12x12(inputs.Slice(t * 12, 12), weights, output);
-            }
-        }
-
-        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [3, 12] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
-        private static void AddTransposedProduct3x12(global::System.ReadOnlySpan<double> rows, int stride, global::System.ReadOnlySpan<double> stepGradients, int count, global::System.Span<double> gradients)
-        {
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = gradients[35];
-            _ = rows[((count - 1) * stride) + 2];
-            _ = stepGradients[(count * 12) - 1];
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-            ref double step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
-            ref double gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-            int i = 0;
-            for (; i <= 3 - 4; i += 4)
-            {
-                int j = 0;
-                for (; j <= 12 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> sum0a = global::System.Numerics.Vector<double>.Zero, sum0b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum1a = global::System.Numerics.Vector<double>.Zero, sum1b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum2a = global::System.Numerics.Vector<double>.Zero, sum2b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum3a = global::System.Numerics.Vector<double>.Zero, sum3b = global::System.Numerics.Vector<double>.Zero;
-                    for (int k = 0; k < count; k++)
-                    {
-                        ref double stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 12) + j);
-                        global::System.Numerics.Vector<double> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<double>.Count);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        global::System.Numerics.Vector<double> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
-                        global::System.Numerics.Vector<double> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
-                        global::System.Numerics.Vector<double> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
-                        global::System.Numerics.Vector<double> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
-                    }
-                    ref double gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 12) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 12) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 12) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 12) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count);
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
-                for (; j < 12; j++)
-                {
-                    double total0 = 0, total1 = 0, total2 = 0, total3 = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        double stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 12) + j);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 12) + j) += total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 12) + j) += total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 12) + j) += total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 12) + j) += total3;
-                }
-            }
-            // The rows left over (fewer than 4), one at a time.
-            for (; i < 3; i++)
-            {
-                for (int j = 0; j < 12; j++)
-                {
-                    double total = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 12) + j), total);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 12) + j) += total;
-                }
-            }
-        }
-
-        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [12, 12] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
-        private static void AddTransposedProduct12x12(global::System.ReadOnlySpan<double> rows, int stride, global::System.ReadOnlySpan<double> stepGradients, int count, global::System.Span<double> gradients)
-        {
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = gradients[143];
-            _ = rows[((count - 1) * stride) + 11];
-            _ = stepGradients[(count * 12) - 1];
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-            ref double step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
-            ref double gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-            int i = 0;
-            for (; i <= 12 - 4; i += 4)
-            {
-                int j = 0;
-                for (; j <= 12 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> sum0a = global::System.Numerics.Vector<double>.Zero, sum0b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum1a = global::System.Numerics.Vector<double>.Zero, sum1b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum2a = global::System.Numerics.Vector<double>.Zero, sum2b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum3a = global::System.Numerics.Vector<double>.Zero, sum3b = global::System.Numerics.Vector<double>.Zero;
-                    for (int k = 0; k < count; k++)
-                    {
-                        ref double stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 12) + j);
-                        global::System.Numerics.Vector<double> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<double>.Count);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        global::System.Numerics.Vector<double> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
-                        global::System.Numerics.Vector<double> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
-                        global::System.Numerics.Vector<double> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
-                        global::System.Numerics.Vector<double> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
-                    }
-                    ref double gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 12) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 12) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 12) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 12) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count);
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
-                for (; j < 12; j++)
-                {
-                    double total0 = 0, total1 = 0, total2 = 0, total3 = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        double stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 12) + j);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 12) + j) += total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 12) + j) += total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 12) + j) += total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 12) + j) += total3;
-                }
-            }
-            // The rows left over (fewer than 4), one at a time.
-            for (; i < 12; i++)
-            {
-                for (int j = 0; j < 12; j++)
-                {
-                    double total = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 12) + j), total);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 12) + j) += total;
-                }
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [3, 12] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd3x12(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[2];
-            _ = weights[35];
-            _ = accumulator[11];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 12 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 3; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 12 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 3 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 48))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
-                }
-                for (; i < 3; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 12 is not a multiple of the vector width.
-            for (; j < 12; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 3; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 12) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [3, 12] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd3x12(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[35];
-            _ = gradient[11];
-            _ = result[2];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 3; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 12 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 12; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [12, 12] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd12x12(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[11];
-            _ = weights[143];
-            _ = accumulator[11];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 12 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 12 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 12 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 48))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)12), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)24), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)36), total3);
-                }
-                for (; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 12 is not a multiple of the vector width.
-            for (; j < 12; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 12; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 12) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [12, 12] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct12x12(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[11];
-            _ = gradient[11];
-            _ = weightGradients[143];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
-            {
-                double scale = vector[i];
-                int j = 0;
-                for (; j <= 12 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 12; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [12, 12] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd12x12(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[143];
-            _ = gradient[11];
-            _ = result[11];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 12 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 12; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [12, 2] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd12x2(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[11];
-            _ = weights[23];
-            _ = accumulator[1];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 2 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 2 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 12 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)2), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)4), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total3);
-                }
-                for (; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 2 is not a multiple of the vector width.
-            for (; j < 2; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 12; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 2) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [12, 2] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct12x2(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[11];
-            _ = gradient[1];
-            _ = weightGradients[23];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
-            {
-                double scale = vector[i];
-                int j = 0;
-                for (; j <= 2 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 2; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [12, 2] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd12x2(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[23];
-            _ = gradient[1];
-            _ = result[11];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 12; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 2 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 2; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
     }
 }

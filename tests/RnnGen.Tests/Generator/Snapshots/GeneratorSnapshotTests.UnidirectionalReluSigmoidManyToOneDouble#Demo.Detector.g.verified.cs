@@ -98,17 +98,14 @@ namespace Demo
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
-        /// <param name="initialState">a&lt;0&gt; of every layer and direction, [Layers * Directions, HiddenSize] (PyTorch's h0, row layer * Directions + direction), or empty for zeros.</param>
+        /// <param name="initialState">The state before step 1, [StateRows, HiddenSize]: PyTorch's h0 (row layer * Directions + direction); or empty for zeros.</param>
         /// <param name="predictions">Receives the outputs, [OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> predictions)
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
             global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-            if (predictions.Length != OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictions.Length, OutputSize, nameof(predictions), $"[OutputSize = {OutputSize}]");
-            }
+            global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), "[OutputSize = 3]");
             ReserveSteps(steps);
             _steps = steps;
             inputs.CopyTo(_inputs);
@@ -126,17 +123,14 @@ namespace Demo
                 parameters.Slice(Layer0ForwardBias, HiddenSize),
                 initialState.IsEmpty ? default : initialState.Slice(0 * HiddenSize, HiddenSize),
                 layer0,
-                column: 0,
-                reverse: false,
                 finalState.Slice(0 * HiddenSize, HiddenSize));
 
             // Output layer once, on the top layer's final states a<T>: y = sigmoid(W_ya a + b_y).
             global::System.Span<double> logits = _logits;
-            global::System.Span<double> output = predictions;
             parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-            MultiplyAdd16x3(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
-            logits.CopyTo(output);
-            global::RnnGen.RnnActivations.Sigmoid(output);
+            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+            logits.CopyTo(predictions);
+            global::RnnGen.Kernels.Activations.Sigmoid(predictions);
             predictions.CopyTo(_predictions);
         }
 
@@ -144,10 +138,7 @@ namespace Demo
         private void ReserveSteps(int steps)
         {
             long needed = (long)Layers * steps * LayerWidth;
-            if (needed > global::System.Array.MaxLength)
-            {
-                throw new global::System.ArgumentException($"A sequence of {steps} steps needs {needed} values of layer outputs, more than an array can hold.", "inputs");
-            }
+            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new double[needed];
@@ -157,22 +148,21 @@ namespace Demo
             }
         }
 
-        /// <summary>Runs one direction of a layer whose input is 7 wide over every step, writing a&lt;t&gt; into its half of each output row.</summary>
-        private static void RunLayer7(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, int column, bool reverse, global::System.Span<double> finalState)
+        /// <summary>Runs one direction of a layer whose input is 7 wide over every step, writing a&lt;t&gt; into each output row.</summary>
+        private static void RunLayer7(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, global::System.Span<double> finalState)
         {
             int steps = outputs.Length / LayerWidth;
             // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-            ProjectInputs7x16(inputs, inputWeights, bias, outputs, column);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
-            for (int step = 0; step < steps; step++)
+            for (int t = 0; t < steps; t++)
             {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.Span<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
+                global::System.Span<double> state = outputs.Slice(t * LayerWidth, HiddenSize);
                 if (!previous.IsEmpty)
                 {
-                    MultiplyAdd16x16(previous, recurrentWeights, state); // + W_aa a of the previous step
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N16>(previous, recurrentWeights, state); // + W_aa a of the previous step
                 }
-                global::RnnGen.RnnActivations.Relu(state);
+                global::RnnGen.Kernels.Activations.Relu(state);
                 previous = state;
             }
             previous.CopyTo(finalState);
@@ -203,32 +193,15 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public double Backward(global::System.ReadOnlySpan<double> targets, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
-            int steps = _steps;
-            if (steps == 0)
-            {
-                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-            }
-            if (targets.Length != OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, OutputSize, nameof(targets), $"[OutputSize = {OutputSize}]");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-            inputGradients.Clear();
-            StartBackward(steps);
-            double loss = 0;
+            int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+            double loss = 0; // summed in double, rounded once
             // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
-            loss += global::RnnGen.RnnLossGradients.SquaredError(new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), targets, _logitGradients);
-            global::RnnGen.RnnActivations.SigmoidBackward(new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), _logitGradients);
+            global::System.Span<double> logitGradients = new(_logitGradients, 0, OutputSize);
+            loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), targets, logitGradients);
+            global::RnnGen.Kernels.Activations.SigmoidBackward(new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), logitGradients);
             BackpropagateHead(steps);
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-            return loss;
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+            return (double)loss;
         }
 
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
@@ -239,41 +212,34 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<double> predictionGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
+            int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+            // Output layer, once: dE/dz through g2, then back through W_ya.
+            predictionGradients.CopyTo(_logitGradients);
+            global::RnnGen.Kernels.Activations.SigmoidBackward(new global::System.ReadOnlySpan<double>(_predictions, 0, predictionGradients.Length), new global::System.Span<double>(_logitGradients, 0, predictionGradients.Length));
+            BackpropagateHead(steps);
+            BackpropagateLayers(steps, inputGradients, initialStateGradients);
+        }
+
+        // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+        // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+        private int StartBackward(int outputLength, string outputName, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+        {
             int steps = _steps;
             if (steps == 0)
             {
                 throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
             }
-            if (predictionGradients.Length != OutputSize)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(predictionGradients.Length, OutputSize, nameof(predictionGradients), $"[OutputSize = {OutputSize}]");
-            }
-            if (!inputGradients.IsEmpty)
-            {
-                if (inputGradients.Length != steps * InputSize)
-                {
-                    global::RnnGen.RnnArguments.ThrowWrongLength(inputGradients.Length, steps * InputSize, nameof(inputGradients), $"[T = {steps}, InputSize = {InputSize}] or none");
-                }
-            }
+            global::RnnGen.RnnArguments.RequireLength(outputLength, OutputSize, outputName, "[OutputSize = 3]");
+            global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
             global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
             inputGradients.Clear();
-            StartBackward(steps);
-            // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
-            predictionGradients.Slice(0, OutputSize).CopyTo(_logitGradients);
-            global::RnnGen.RnnActivations.SigmoidBackward(new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), _logitGradients);
-            BackpropagateHead(steps);
-            BackpropagateLayers(_steps, inputGradients, initialStateGradients);
-        }
-
-        // Grows the gradient buffers with the forward buffers, so steady-state calls allocate nothing, and clears dE/d(layer outputs).
-        private void StartBackward(int steps)
-        {
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new double[Layers * steps * LayerWidth];
                 _stepGradients = new double[steps * HiddenSize];
             }
             new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+            return steps;
         }
 
         /// <summary>With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (it belongs to a&lt;T&gt;).</summary>
@@ -282,9 +248,9 @@ namespace Demo
             global::System.Span<double> headInputGradients = _headInputGradients;
             headInputGradients.Clear();
             global::System.ReadOnlySpan<double> headInput = new(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
-            AddOuterProduct16x3(headInput, _logitGradients, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
-            global::RnnGen.RnnActivations.AddTo<double>(_logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
-            MultiplyTransposedAdd16x3(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(headInput, _logitGradients, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
+            global::RnnGen.Kernels.Activations.AddTo<double>(_logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
+            global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
             global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
             headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
         }
@@ -309,53 +275,40 @@ namespace Demo
                 gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
                 gradients.Slice(Layer0ForwardBias, HiddenSize),
                 inputGradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
-                column: 0,
-                reverse: false);
+                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
         }
 
         /// <summary>Backpropagates one direction of a layer whose input is 7 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer7(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, int column, bool reverse)
+        private void BackpropagateLayer7(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
             global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
             carried.Clear();
             // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
-            for (int step = steps - 1; step >= 0; step--)
+            for (int t = steps - 1; t >= 0; t--)
             {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.ReadOnlySpan<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.Span<double> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through relu: its derivative is 1 where a > 0, else 0.
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    preactivation[j] = state[j] > 0 ? stateGradient[j] + carried[j] : 0;
-                }
+                // Through relu, whose derivative is 1 where a > 0, else 0: dz<t> = dE/da<t> + carried where a<t> > 0.
+                global::RnnGen.Kernels.Activations.ReluBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
                 if (!inputGradients.IsEmpty)
                 {
-                    MultiplyTransposedAdd7x16(inputWeights, preactivation, inputGradients.Slice(t * 7, 7));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(inputWeights, preactivation, inputGradients.Slice(t * 7, 7));
                 }
                 carried.Clear();
-                MultiplyTransposedAdd16x16(recurrentWeights, preactivation, carried);
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N16>(recurrentWeights, preactivation, carried);
             }
             // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            for (int t = 0; t < steps; t++)
-            {
-                global::RnnGen.RnnActivations.AddTo<double>(stepGradients.Slice(t * HiddenSize, HiddenSize), biasGradients);
-            }
-            AddTransposedProduct7x16(inputs, 7, stepGradients, steps, inputWeightGradients);
-            // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
+            global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(inputs, 7, stepGradients, steps, inputWeightGradients);
+            // Each step's a<t-1> is the row before it.
             if (steps > 1)
             {
-                global::System.ReadOnlySpan<double> earlierStates = outputs.Slice((reverse ? LayerWidth : 0) + column);
-                global::System.ReadOnlySpan<double> laterGradients = stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize);
-                AddTransposedProduct16x16(earlierStates, LayerWidth, laterGradients, steps - 1, recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N16>(outputs, LayerWidth, stepGradients.Slice(HiddenSize), steps - 1, recurrentWeightGradients);
             }
             if (!initialState.IsEmpty)
             {
-                AddOuterProduct16x16(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N16>(initialState, stepGradients.Slice(0, HiddenSize), recurrentWeightGradients);
             }
             // What is still carried after the first processed step is dE/da<0>.
             if (!initialStateGradients.IsEmpty)
@@ -370,11 +323,8 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
         public double Loss(global::System.ReadOnlySpan<double> predictions, global::System.ReadOnlySpan<double> targets)
         {
-            int outputSteps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            if (targets.Length != predictions.Length)
-            {
-                global::RnnGen.RnnArguments.ThrowWrongLength(targets.Length, predictions.Length, nameof(targets), $"[{outputSteps}, OutputSize = {OutputSize}], like predictions");
-            }
+            int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
+            global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
             return global::RnnGen.RnnLossFunctions.SquaredError(predictions, targets);
         }
 
@@ -386,617 +336,5 @@ namespace Demo
         /// <summary>Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.</summary>
         /// <param name="path">The file to write.</param>
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
-
-        /// <summary>outputs[t, column + j] = bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t, a [7, 16] weight matrix stored row by row: 4 steps × 2 output vectors per pass, so each weight vector loaded serves 4 steps.</summary>
-        private static void ProjectInputs7x16(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> bias, global::System.Span<double> outputs, int column)
-        {
-            int steps = inputs.Length / 7;
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = weights[111];
-            _ = bias[15];
-            _ = outputs[((steps - 1) * LayerWidth) + column + 15];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double biasStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
-            int t = 0;
-            for (; t <= steps - 4; t += 4)
-            {
-                ref double input0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 0) * 7, 7));
-                ref double output0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 0) * LayerWidth) + column, 16));
-                ref double input1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 1) * 7, 7));
-                ref double output1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 1) * LayerWidth) + column, 16));
-                ref double input2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 2) * 7, 7));
-                ref double output2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 2) * LayerWidth) + column, 16));
-                ref double input3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs.Slice((t + 3) * 7, 7));
-                ref double output3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs.Slice(((t + 3) * LayerWidth) + column, 16));
-                int j = 0;
-                for (; j <= 16 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> bias0 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = global::System.Numerics.Vector.LoadUnsafe(ref biasStart, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector<double> sum0a = bias0, sum0b = bias1;
-                    global::System.Numerics.Vector<double> sum1a = bias0, sum1b = bias1;
-                    global::System.Numerics.Vector<double> sum2a = bias0, sum2b = bias1;
-                    global::System.Numerics.Vector<double> sum3a = bias0, sum3b = bias1;
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                    for (int i = 0; i < 7; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
-                    {
-                        global::System.Numerics.Vector<double> weightA = global::System.Numerics.Vector.LoadUnsafe(ref row), weightB = global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)global::System.Numerics.Vector<double>.Count);
-                        global::System.Numerics.Vector<double> x0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(x0, weightB, sum0b);
-                        global::System.Numerics.Vector<double> x1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(x1, weightB, sum1b);
-                        global::System.Numerics.Vector<double> x2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(x2, weightB, sum2b);
-                        global::System.Numerics.Vector<double> x3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(x3, weightB, sum3b);
-                    }
-                    global::System.Numerics.Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                    global::System.Numerics.Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
-                    global::System.Numerics.Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + global::System.Numerics.Vector<double>.Count));
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 steps.
-                for (; j < 16; j++)
-                {
-                    double total0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    double total3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref biasStart, j);
-                    for (int i = 0; i < 7; i++)
-                    {
-                        double w = global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, (i * 16) + j);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input0, i), w, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input1, i), w, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input2, i), w, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref input3, i), w, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output0, j) = total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output1, j) = total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output2, j) = total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref output3, j) = total3;
-                }
-            }
-            // The last steps (fewer than 4) one at a time.
-            for (; t < steps; t++)
-            {
-                global::System.Span<double> output = outputs.Slice((t * LayerWidth) + column, 16);
-                bias.CopyTo(output);
-                MultiplyAdd7x16(inputs.Slice(t * 7, 7), weights, output);
-            }
-        }
-
-        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [7, 16] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
-        private static void AddTransposedProduct7x16(global::System.ReadOnlySpan<double> rows, int stride, global::System.ReadOnlySpan<double> stepGradients, int count, global::System.Span<double> gradients)
-        {
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = gradients[111];
-            _ = rows[((count - 1) * stride) + 6];
-            _ = stepGradients[(count * 16) - 1];
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-            ref double step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
-            ref double gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-            int i = 0;
-            for (; i <= 7 - 4; i += 4)
-            {
-                int j = 0;
-                for (; j <= 16 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> sum0a = global::System.Numerics.Vector<double>.Zero, sum0b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum1a = global::System.Numerics.Vector<double>.Zero, sum1b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum2a = global::System.Numerics.Vector<double>.Zero, sum2b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum3a = global::System.Numerics.Vector<double>.Zero, sum3b = global::System.Numerics.Vector<double>.Zero;
-                    for (int k = 0; k < count; k++)
-                    {
-                        ref double stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 16) + j);
-                        global::System.Numerics.Vector<double> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<double>.Count);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        global::System.Numerics.Vector<double> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
-                        global::System.Numerics.Vector<double> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
-                        global::System.Numerics.Vector<double> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
-                        global::System.Numerics.Vector<double> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
-                    }
-                    ref double gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 16) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 16) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 16) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 16) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count);
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
-                for (; j < 16; j++)
-                {
-                    double total0 = 0, total1 = 0, total2 = 0, total3 = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        double stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 16) + j);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 16) + j) += total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 16) + j) += total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 16) + j) += total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 16) + j) += total3;
-                }
-            }
-            // The rows left over (fewer than 4), one at a time.
-            for (; i < 7; i++)
-            {
-                for (int j = 0; j < 16; j++)
-                {
-                    double total = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 16) + j), total);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 16) + j) += total;
-                }
-            }
-        }
-
-        /// <summary>gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over {count} steps, for a [16, 16] gradient: the weight gradient of every step as one matrix-matrix product.</summary>
-        private static void AddTransposedProduct16x16(global::System.ReadOnlySpan<double> rows, int stride, global::System.ReadOnlySpan<double> stepGradients, int count, global::System.Span<double> gradients)
-        {
-            // One bounds check per span here; every load and store below stays inside these bounds.
-            _ = gradients[255];
-            _ = rows[((count - 1) * stride) + 15];
-            _ = stepGradients[(count * 16) - 1];
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-            ref double step = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(stepGradients);
-            ref double gradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-            int i = 0;
-            for (; i <= 16 - 4; i += 4)
-            {
-                int j = 0;
-                for (; j <= 16 - (2 * global::System.Numerics.Vector<double>.Count); j += 2 * global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector<double> sum0a = global::System.Numerics.Vector<double>.Zero, sum0b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum1a = global::System.Numerics.Vector<double>.Zero, sum1b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum2a = global::System.Numerics.Vector<double>.Zero, sum2b = global::System.Numerics.Vector<double>.Zero;
-                    global::System.Numerics.Vector<double> sum3a = global::System.Numerics.Vector<double>.Zero, sum3b = global::System.Numerics.Vector<double>.Zero;
-                    for (int k = 0; k < count; k++)
-                    {
-                        ref double stepRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 16) + j);
-                        global::System.Numerics.Vector<double> gradientA = global::System.Numerics.Vector.LoadUnsafe(ref stepRow), gradientB = global::System.Numerics.Vector.LoadUnsafe(ref stepRow, (nuint)global::System.Numerics.Vector<double>.Count);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        global::System.Numerics.Vector<double> value0 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0));
-                        sum0a = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientA, sum0a);
-                        sum0b = global::System.Numerics.Vector.MultiplyAddEstimate(value0, gradientB, sum0b);
-                        global::System.Numerics.Vector<double> value1 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1));
-                        sum1a = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientA, sum1a);
-                        sum1b = global::System.Numerics.Vector.MultiplyAddEstimate(value1, gradientB, sum1b);
-                        global::System.Numerics.Vector<double> value2 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2));
-                        sum2a = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientA, sum2a);
-                        sum2b = global::System.Numerics.Vector.MultiplyAddEstimate(value2, gradientB, sum2b);
-                        global::System.Numerics.Vector<double> value3 = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3));
-                        sum3a = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientA, sum3a);
-                        sum3b = global::System.Numerics.Vector.MultiplyAddEstimate(value3, gradientB, sum3b);
-                    }
-                    ref double gradientRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 16) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0) + sum0a, ref gradientRow0);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count) + sum0b, ref gradientRow0, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 16) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1) + sum1a, ref gradientRow1);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count) + sum1b, ref gradientRow1, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 16) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2) + sum2a, ref gradientRow2);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count) + sum2b, ref gradientRow2, (nuint)global::System.Numerics.Vector<double>.Count);
-                    ref double gradientRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 16) + j);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3) + sum3a, ref gradientRow3);
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.LoadUnsafe(ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count) + sum3b, ref gradientRow3, (nuint)global::System.Numerics.Vector<double>.Count);
-                }
-                // The columns left over (fewer than two vectors), one at a time for the same 4 rows.
-                for (; j < 16; j++)
-                {
-                    double total0 = 0, total1 = 0, total2 = 0, total3 = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        double stepGradient = global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 16) + j);
-                        ref double values = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i);
-                        total0 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 0), stepGradient, total0);
-                        total1 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 1), stepGradient, total1);
-                        total2 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 2), stepGradient, total2);
-                        total3 = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref values, 3), stepGradient, total3);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 0) * 16) + j) += total0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 1) * 16) + j) += total1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 2) * 16) + j) += total2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, ((i + 3) * 16) + j) += total3;
-                }
-            }
-            // The rows left over (fewer than 4), one at a time.
-            for (; i < 16; i++)
-            {
-                for (int j = 0; j < 16; j++)
-                {
-                    double total = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, (k * stride) + i), global::System.Runtime.CompilerServices.Unsafe.Add(ref step, (k * 16) + j), total);
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradient, (i * 16) + j) += total;
-                }
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [7, 16] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd7x16(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[6];
-            _ = weights[111];
-            _ = accumulator[15];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 16 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 7; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 16 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 7 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)16), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)32), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)48), total3);
-                }
-                for (; i < 7; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 16 is not a multiple of the vector width.
-            for (; j < 16; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 7; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 16) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [7, 16] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd7x16(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[111];
-            _ = gradient[15];
-            _ = result[6];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 7; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 16 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 16; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [16, 16] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd16x16(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = weights[255];
-            _ = accumulator[15];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 16 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 16 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 16 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 64))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)16), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)32), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)48), total3);
-                }
-                for (; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 16 is not a multiple of the vector width.
-            for (; j < 16; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 16; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 16) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [16, 16] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct16x16(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = gradient[15];
-            _ = weightGradients[255];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
-            {
-                double scale = vector[i];
-                int j = 0;
-                for (; j <= 16 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 16; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [16, 16] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd16x16(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[255];
-            _ = gradient[15];
-            _ = result[15];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 16 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 16; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
-
-        /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [16, 3] weight matrix stored row by row.</summary>
-        private static void MultiplyAdd16x3(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> weights, global::System.Span<double> accumulator)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = weights[47];
-            _ = accumulator[2];
-            ref double weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref double sum = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulator);
-            ref double input = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(vector);
-            int j = 0;
-            // 8 output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-            // contiguous stretch of its weight row, and the 8 sums are independent FMA chains (no horizontal sums).
-            for (; j <= 3 - (8 * global::System.Numerics.Vector<double>.Count); j += 8 * global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total2 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total3 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total4 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total5 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total6 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector<double> total7 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3))
-                {
-                    global::System.Numerics.Vector<double> broadcast = new(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i));
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(0 * global::System.Numerics.Vector<double>.Count)), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(1 * global::System.Numerics.Vector<double>.Count)), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(2 * global::System.Numerics.Vector<double>.Count)), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(3 * global::System.Numerics.Vector<double>.Count)), total3);
-                    total4 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(4 * global::System.Numerics.Vector<double>.Count)), total4);
-                    total5 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(5 * global::System.Numerics.Vector<double>.Count)), total5);
-                    total6 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(6 * global::System.Numerics.Vector<double>.Count)), total6);
-                    total7 = global::System.Numerics.Vector.MultiplyAddEstimate(broadcast, global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)(7 * global::System.Numerics.Vector<double>.Count)), total7);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0, ref sum, (nuint)(j + (0 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total1, ref sum, (nuint)(j + (1 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * global::System.Numerics.Vector<double>.Count)));
-                global::System.Numerics.Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * global::System.Numerics.Vector<double>.Count)));
-            }
-            // The remaining whole vectors one at a time, the inputs split into 4 interleaved partial sums to keep 4 chains going.
-            for (; j <= 3 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-            {
-                global::System.Numerics.Vector<double> total0 = global::System.Numerics.Vector.LoadUnsafe(ref sum, (nuint)j);
-                global::System.Numerics.Vector<double> total1 = global::System.Numerics.Vector<double>.Zero, total2 = global::System.Numerics.Vector<double>.Zero, total3 = global::System.Numerics.Vector<double>.Zero;
-                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, j);
-                int i = 0;
-                for (; i <= 16 - 4; i += 4, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 12))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 0)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)0), total0);
-                    total1 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 1)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)3), total1);
-                    total2 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 2)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)6), total2);
-                    total3 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i + 3)), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)9), total3);
-                }
-                for (; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3))
-                {
-                    total0 = global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(global::System.Runtime.CompilerServices.Unsafe.Add(ref input, i)), global::System.Numerics.Vector.LoadUnsafe(ref row), total0);
-                }
-                global::System.Numerics.Vector.StoreUnsafe(total0 + total1 + total2 + total3, ref sum, (nuint)j);
-            }
-            // The outputs left over when 3 is not a multiple of the vector width.
-            for (; j < 3; j++)
-            {
-                double total = accumulator[j];
-                for (int i = 0; i < 16; i++)
-                {
-                    total = double.MultiplyAddEstimate(vector[i], weights[(i * 3) + j], total);
-                }
-                accumulator[j] = total;
-            }
-        }
-
-        /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [16, 3] matrix stored row by row: the weight gradient of one step.</summary>
-        private static void AddOuterProduct16x3(global::System.ReadOnlySpan<double> vector, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> weightGradients)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = vector[15];
-            _ = gradient[2];
-            _ = weightGradients[47];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightGradients);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3))
-            {
-                double scale = vector[i];
-                int j = 0;
-                for (; j <= 3 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    global::System.Numerics.Vector.StoreUnsafe(global::System.Numerics.Vector.MultiplyAddEstimate(new global::System.Numerics.Vector<double>(scale), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
-                }
-                for (; j < 3; j++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j) = double.MultiplyAddEstimate(scale, gradient[j], global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j));
-                }
-            }
-        }
-
-        /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [16, 3] matrix stored row by row: a gradient sent back through the weights.</summary>
-        private static void MultiplyTransposedAdd16x3(global::System.ReadOnlySpan<double> weights, global::System.ReadOnlySpan<double> gradient, global::System.Span<double> result)
-        {
-            // One bounds check per span here; every load below stays inside these bounds.
-            _ = weights[47];
-            _ = gradient[2];
-            _ = result[15];
-            ref double gradientStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
-            ref double row = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < 16; i++, row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 3))
-            {
-                global::System.Numerics.Vector<double> partial = global::System.Numerics.Vector<double>.Zero;
-                int j = 0;
-                for (; j <= 3 - global::System.Numerics.Vector<double>.Count; j += global::System.Numerics.Vector<double>.Count)
-                {
-                    partial = global::System.Numerics.Vector.MultiplyAddEstimate(global::System.Numerics.Vector.LoadUnsafe(ref row, (nuint)j), global::System.Numerics.Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial);
-                }
-                double total = global::System.Numerics.Vector.Sum(partial);
-                for (; j < 3; j++)
-                {
-                    total = double.MultiplyAddEstimate(global::System.Runtime.CompilerServices.Unsafe.Add(ref row, j), gradient[j], total);
-                }
-                result[i] += total;
-            }
-        }
     }
 }

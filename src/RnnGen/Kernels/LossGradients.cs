@@ -2,22 +2,23 @@ using System;
 using System.ComponentModel;
 using System.Numerics;
 
-namespace RnnGen;
+namespace RnnGen.Kernels;
 
-/// <summary>One output step's loss and its gradient, as the generated Backward uses them.</summary>
+/// <summary>One output step's loss and its gradient, as the generated Backward uses them; the loss comes back in double, for the caller to sum over steps without rounding each step's share to float.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class RnnLossGradients
+public static class LossGradients
 {
     /// <summary>Returns Σ_j (target_j - y_j)² and writes dE/dy_j = 2 (y_j - target_j).</summary>
-    public static T SquaredError<T>(ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets, Span<T> predictionGradients)
+    public static double SquaredError<T>(ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets, Span<T> predictionGradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T two = T.One + T.One;
-        T loss = T.Zero;
+        double loss = 0;
         for (int j = 0; j < predictions.Length; j++)
         {
             T difference = predictions[j] - targets[j];
-            loss += difference * difference;
+            double exact = double.CreateTruncating(predictions[j]) - double.CreateTruncating(targets[j]);
+            loss += exact * exact;
             predictionGradients[j] = two * difference;
         }
         return loss;
@@ -27,22 +28,23 @@ public static class RnnLossGradients
     /// Returns -Σ_j target_j log(softmax(z)_j), computed as Σ_j target_j (logsumexp(z) - z_j) so large logits stay
     /// finite, and writes dE/dz_j = y_j Σ_k target_k - target_j (y - target for a one-hot or probability target).
     /// </summary>
-    public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets, Span<T> logitGradients)
+    public static double SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets, Span<T> logitGradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        T max = RnnActivations.Max(logits);
-        T sum = T.Zero;
+        double max = double.CreateTruncating(Activations.Max(logits));
+        double sum = 0;
         for (int j = 0; j < logits.Length; j++)
         {
-            sum += T.Exp(logits[j] - max);
+            sum += Math.Exp(double.CreateTruncating(logits[j]) - max);
         }
-        T logSumExp = max + T.Log(sum);
-        T loss = T.Zero, targetTotal = T.Zero;
+        double logSumExp = max + Math.Log(sum);
+        double loss = 0;
+        T targetTotal = T.Zero;
         for (int j = 0; j < logits.Length; j++)
         {
             if (targets[j] != T.Zero)
             {
-                loss += targets[j] * (logSumExp - logits[j]);
+                loss += double.CreateTruncating(targets[j]) * (logSumExp - double.CreateTruncating(logits[j]));
             }
             targetTotal += targets[j];
         }

@@ -1,0 +1,172 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace RnnGen.Kernels;
+
+/// <summary>
+/// The element-wise part of the gated cells, one step of one layer direction, with PyTorch's gate order; the generated
+/// code does the matrix products (one fused product for all gates) and calls these.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Gates
+{
+    /// <summary>
+    /// GRU: r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), h' = (1 - z) ⊙ n + z ⊙ h, where gx = W_ih x + b_ih and
+    /// gh = W_hh h + b_hh ([r | z | n] blocks). Writes h' into <paramref name="state"/> and [r | z | n | gh_n] into <paramref name="cache"/>.
+    /// </summary>
+    /// <param name="inputGates">gx = W_ih x + b_ih, [3H].</param>
+    /// <param name="recurrentGates">gh = W_hh h + b_hh, [3H].</param>
+    /// <param name="previous">h, or empty for the zero state.</param>
+    /// <param name="state">Receives h', [H].</param>
+    /// <param name="cache">Receives [r | z | n | gh_n], [4H].</param>
+    public static void GruForward<T>(ReadOnlySpan<T> inputGates, ReadOnlySpan<T> recurrentGates, ReadOnlySpan<T> previous, Span<T> state, Span<T> cache)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int h = state.Length;
+        RequireGates(inputGates.Length >= 3 * h && recurrentGates.Length >= 3 * h && (previous.IsEmpty || previous.Length >= h) && cache.Length >= 4 * h);
+        ref T gx = ref MemoryMarshal.GetReference(inputGates);
+        ref T gh = ref MemoryMarshal.GetReference(recurrentGates);
+        ref T before = ref MemoryMarshal.GetReference(previous);
+        ref T output = ref MemoryMarshal.GetReference(state);
+        ref T kept = ref MemoryMarshal.GetReference(cache);
+        bool hasPrevious = !previous.IsEmpty;
+        int j = 0;
+        for (; j <= h - Vector<T>.Count; j += Vector<T>.Count)
+        {
+            nuint at = (nuint)j, z = (nuint)(h + j), n = (nuint)((2 * h) + j), candidate = (nuint)((3 * h) + j);
+            Vector<T> r = VectorMath.Sigmoid(Vector.LoadUnsafe(ref gx, at) + Vector.LoadUnsafe(ref gh, at));
+            Vector<T> update = VectorMath.Sigmoid(Vector.LoadUnsafe(ref gx, z) + Vector.LoadUnsafe(ref gh, z));
+            Vector<T> recurrentCandidate = Vector.LoadUnsafe(ref gh, n);
+            Vector<T> newGate = VectorMath.Tanh(VectorMath.MultiplyAdd(r, recurrentCandidate, Vector.LoadUnsafe(ref gx, n)));
+            Vector<T> next = hasPrevious ? VectorMath.MultiplyAdd(update, Vector.LoadUnsafe(ref before, at) - newGate, newGate) : newGate - (update * newGate);
+            Vector.StoreUnsafe(next, ref output, at);
+            Vector.StoreUnsafe(r, ref kept, at);
+            Vector.StoreUnsafe(update, ref kept, z);
+            Vector.StoreUnsafe(newGate, ref kept, n);
+            Vector.StoreUnsafe(recurrentCandidate, ref kept, candidate);
+        }
+        for (; j < h; j++)
+        {
+            T r = VectorMath.Sigmoid(Unsafe.Add(ref gx, j) + Unsafe.Add(ref gh, j));
+            T z = VectorMath.Sigmoid(Unsafe.Add(ref gx, h + j) + Unsafe.Add(ref gh, h + j));
+            T recurrentCandidate = Unsafe.Add(ref gh, (2 * h) + j);
+            T n = VectorMath.Tanh(T.MultiplyAddEstimate(r, recurrentCandidate, Unsafe.Add(ref gx, (2 * h) + j)));
+            Unsafe.Add(ref output, j) = hasPrevious ? T.MultiplyAddEstimate(z, Unsafe.Add(ref before, j) - n, n) : n - (z * n);
+            Unsafe.Add(ref kept, j) = r;
+            Unsafe.Add(ref kept, h + j) = z;
+            Unsafe.Add(ref kept, (2 * h) + j) = n;
+            Unsafe.Add(ref kept, (3 * h) + j) = recurrentCandidate;
+        }
+    }
+
+    /// <summary>
+    /// GRU backward for one step: with dh = <paramref name="stateGradient"/> + <paramref name="carried"/>, writes dE/d(gx) and dE/d(gh)
+    /// and replaces <paramref name="carried"/> with the part of dE/dh that flows directly (z ⊙ dh); the caller adds W_hh's part.
+    /// </summary>
+    public static void GruBackward<T>(ReadOnlySpan<T> stateGradient, Span<T> carried, ReadOnlySpan<T> previous, ReadOnlySpan<T> cache, Span<T> inputGateGradients, Span<T> recurrentGateGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int h = carried.Length;
+        for (int j = 0; j < h; j++)
+        {
+            T r = cache[j], z = cache[h + j], n = cache[(2 * h) + j], recurrentCandidate = cache[(3 * h) + j];
+            T before = previous.IsEmpty ? T.Zero : previous[j];
+            T dh = stateGradient[j] + carried[j];
+            T dn = dh * (T.One - z) * (T.One - (n * n));
+            T dr = dn * recurrentCandidate * r * (T.One - r);
+            T dz = dh * (before - n) * z * (T.One - z);
+            inputGateGradients[j] = dr;
+            inputGateGradients[h + j] = dz;
+            inputGateGradients[(2 * h) + j] = dn;
+            recurrentGateGradients[j] = dr;
+            recurrentGateGradients[h + j] = dz;
+            recurrentGateGradients[(2 * h) + j] = dn * r;
+            carried[j] = dh * z;
+        }
+    }
+
+    /// <summary>
+    /// LSTM: from the fused pre-activations [i | f | g | o] = W_ih x + b_ih + W_hh h + b_hh, c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g) and
+    /// h' = σ(o) ⊙ tanh(c'). Writes h' into <paramref name="state"/> and [i | f | g | o | c'] (activated) into <paramref name="cache"/>.
+    /// </summary>
+    /// <param name="gates">The pre-activations, [4H].</param>
+    /// <param name="previousCell">c, or empty for the zero state.</param>
+    /// <param name="state">Receives h', [H].</param>
+    /// <param name="cache">Receives [i | f | g | o | c'], [5H].</param>
+    public static void LstmForward<T>(ReadOnlySpan<T> gates, ReadOnlySpan<T> previousCell, Span<T> state, Span<T> cache)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int h = state.Length;
+        RequireGates(gates.Length >= 4 * h && (previousCell.IsEmpty || previousCell.Length >= h) && cache.Length >= 5 * h);
+        ref T pre = ref MemoryMarshal.GetReference(gates);
+        ref T before = ref MemoryMarshal.GetReference(previousCell);
+        ref T output = ref MemoryMarshal.GetReference(state);
+        ref T kept = ref MemoryMarshal.GetReference(cache);
+        bool hasCell = !previousCell.IsEmpty;
+        int j = 0;
+        for (; j <= h - Vector<T>.Count; j += Vector<T>.Count)
+        {
+            nuint at = (nuint)j, f = (nuint)(h + j), g = (nuint)((2 * h) + j), o = (nuint)((3 * h) + j), c = (nuint)((4 * h) + j);
+            Vector<T> input = VectorMath.Sigmoid(Vector.LoadUnsafe(ref pre, at));
+            Vector<T> forget = VectorMath.Sigmoid(Vector.LoadUnsafe(ref pre, f));
+            Vector<T> candidate = VectorMath.Tanh(Vector.LoadUnsafe(ref pre, g));
+            Vector<T> outputGate = VectorMath.Sigmoid(Vector.LoadUnsafe(ref pre, o));
+            Vector<T> cell = hasCell ? VectorMath.MultiplyAdd(forget, Vector.LoadUnsafe(ref before, at), input * candidate) : input * candidate;
+            Vector.StoreUnsafe(outputGate * VectorMath.Tanh(cell), ref output, at);
+            Vector.StoreUnsafe(input, ref kept, at);
+            Vector.StoreUnsafe(forget, ref kept, f);
+            Vector.StoreUnsafe(candidate, ref kept, g);
+            Vector.StoreUnsafe(outputGate, ref kept, o);
+            Vector.StoreUnsafe(cell, ref kept, c);
+        }
+        for (; j < h; j++)
+        {
+            T i = VectorMath.Sigmoid(Unsafe.Add(ref pre, j)), f = VectorMath.Sigmoid(Unsafe.Add(ref pre, h + j));
+            T g = VectorMath.Tanh(Unsafe.Add(ref pre, (2 * h) + j)), o = VectorMath.Sigmoid(Unsafe.Add(ref pre, (3 * h) + j));
+            T cell = hasCell ? T.MultiplyAddEstimate(f, Unsafe.Add(ref before, j), i * g) : i * g;
+            Unsafe.Add(ref output, j) = o * VectorMath.Tanh(cell);
+            Unsafe.Add(ref kept, j) = i;
+            Unsafe.Add(ref kept, h + j) = f;
+            Unsafe.Add(ref kept, (2 * h) + j) = g;
+            Unsafe.Add(ref kept, (3 * h) + j) = o;
+            Unsafe.Add(ref kept, (4 * h) + j) = cell;
+        }
+    }
+
+    /// <summary>
+    /// LSTM backward for one step: with dh = <paramref name="stateGradient"/> + <paramref name="carried"/> and dc carried in
+    /// <paramref name="carriedCell"/>, writes dE/d(pre-activations) and replaces <paramref name="carriedCell"/> with dE/dc of the
+    /// previous step; the caller replaces <paramref name="carried"/> with W_hh's part.
+    /// </summary>
+    public static void LstmBackward<T>(ReadOnlySpan<T> stateGradient, ReadOnlySpan<T> carried, Span<T> carriedCell, ReadOnlySpan<T> previousCell, ReadOnlySpan<T> cache, Span<T> gateGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int h = carriedCell.Length;
+        for (int j = 0; j < h; j++)
+        {
+            T i = cache[j], f = cache[h + j], g = cache[(2 * h) + j], o = cache[(3 * h) + j], cell = cache[(4 * h) + j];
+            T squashed = VectorMath.Tanh(cell);
+            T dh = stateGradient[j] + carried[j];
+            T dc = carriedCell[j] + (dh * o * (T.One - (squashed * squashed)));
+            T before = previousCell.IsEmpty ? T.Zero : previousCell[j];
+            gateGradients[j] = dc * g * i * (T.One - i);
+            gateGradients[h + j] = dc * before * f * (T.One - f);
+            gateGradients[(2 * h) + j] = dc * i * (T.One - (g * g));
+            gateGradients[(3 * h) + j] = dh * squashed * o * (T.One - o);
+            carriedCell[j] = dc * f;
+        }
+    }
+
+    /// <summary>The one bounds check of a gate kernel: every load and store after it stays inside the spans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RequireGates(bool sizesFit)
+    {
+        if (!sizesFit)
+        {
+            throw new ArgumentException("A span passed to a gate kernel is shorter than the hidden size needs.");
+        }
+    }
+}

@@ -1,0 +1,416 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace RnnGen.Kernels;
+
+/// <summary>
+/// The matrix products of the generated models, specialised by their sizes: <c>TRows</c> and
+/// <c>TColumns</c> are <see cref="ISize"/> structs, so each shape gets its own compiled body with constant
+/// bounds (the loops that cannot run at that shape vanish), shared by every model of the shape. Matrices are stored row by
+/// row as [rows, columns]; the generated models store weights transposed, [inputs, outputs], so that a matrix-vector product
+/// broadcasts one input against a contiguous row of outputs. <see cref="Vector{T}"/> is the portable path: its width is only
+/// known when the JIT or NativeAOT compiles the code, so each kernel runs whole vectors and then a scalar tail.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class MatrixKernels
+{
+    /// <summary>Output vectors kept in registers per pass of the matrix-vector product: enough independent FMA chains to cover the FMA latency.</summary>
+    private const int BlockVectors = 8;
+
+    /// <summary>Interleaved partial sums for the last output vectors, so even a narrow product keeps several chains going.</summary>
+    private const int SplitInputs = 4;
+
+    /// <summary>Steps per pass of the input projection: each weight vector loaded serves this many steps.</summary>
+    private const int BlockSteps = 4;
+
+    /// <summary>Gradient rows per pass of <see cref="AddTransposedProduct"/>: each step-gradient vector loaded serves this many rows.</summary>
+    private const int BlockRows = 4;
+
+    /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [<typeparamref name="TRows"/>, <typeparamref name="TColumns"/>] matrix.</summary>
+    /// <exception cref="ArgumentException">A span is shorter than the shape needs.</exception>
+    public static void MultiplyAdd<T, TRows, TColumns>(ReadOnlySpan<T> vector, ReadOnlySpan<T> weights, Span<T> accumulator)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int rows = TRows.Value, columns = TColumns.Value;
+        Require(vector.Length >= rows && weights.Length >= rows * columns && accumulator.Length >= columns);
+        ref T input = ref MemoryMarshal.GetReference(vector);
+        ref T weight = ref MemoryMarshal.GetReference(weights);
+        ref T sum = ref MemoryMarshal.GetReference(accumulator);
+        int lanes = Vector<T>.Count;
+        int j = 0;
+        // BlockVectors output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
+        // contiguous stretch of its weight row, and the sums are independent FMA chains (no horizontal sums).
+        for (; j <= columns - (BlockVectors * lanes); j += BlockVectors * lanes)
+        {
+            Vector<T> total0 = Vector.LoadUnsafe(ref sum, (nuint)j), total1 = Vector.LoadUnsafe(ref sum, (nuint)(j + lanes));
+            Vector<T> total2 = Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * lanes))), total3 = Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * lanes)));
+            Vector<T> total4 = Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * lanes))), total5 = Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * lanes)));
+            Vector<T> total6 = Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * lanes))), total7 = Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * lanes)));
+            ref T row = ref Unsafe.Add(ref weight, j);
+            for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, columns))
+            {
+                Vector<T> broadcast = new(Unsafe.Add(ref input, i));
+                total0 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row), total0);
+                total1 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)lanes), total1);
+                total2 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(2 * lanes)), total2);
+                total3 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(3 * lanes)), total3);
+                total4 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(4 * lanes)), total4);
+                total5 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(5 * lanes)), total5);
+                total6 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(6 * lanes)), total6);
+                total7 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(7 * lanes)), total7);
+            }
+            Vector.StoreUnsafe(total0, ref sum, (nuint)j);
+            Vector.StoreUnsafe(total1, ref sum, (nuint)(j + lanes));
+            Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * lanes)));
+            Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * lanes)));
+            Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * lanes)));
+            Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * lanes)));
+            Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * lanes)));
+            Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * lanes)));
+        }
+        // The remaining whole vectors one at a time, the inputs split into SplitInputs interleaved partial sums.
+        for (; j <= columns - lanes; j += lanes)
+        {
+            Vector<T> total0 = Vector.LoadUnsafe(ref sum, (nuint)j), total1 = Vector<T>.Zero, total2 = Vector<T>.Zero, total3 = Vector<T>.Zero;
+            ref T row = ref Unsafe.Add(ref weight, j);
+            int i = 0;
+            for (; i <= rows - SplitInputs; i += SplitInputs, row = ref Unsafe.Add(ref row, SplitInputs * columns))
+            {
+                total0 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref input, i)), Vector.LoadUnsafe(ref row), total0);
+                total1 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref input, i + 1)), Vector.LoadUnsafe(ref row, (nuint)columns), total1);
+                total2 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref input, i + 2)), Vector.LoadUnsafe(ref row, (nuint)(2 * columns)), total2);
+                total3 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref input, i + 3)), Vector.LoadUnsafe(ref row, (nuint)(3 * columns)), total3);
+            }
+            for (; i < rows; i++, row = ref Unsafe.Add(ref row, columns))
+            {
+                total0 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref input, i)), Vector.LoadUnsafe(ref row), total0);
+            }
+            Vector.StoreUnsafe(total0 + total1 + (total2 + total3), ref sum, (nuint)j);
+        }
+        // The outputs left over when the columns are not a multiple of the vector width.
+        for (; j < columns; j++)
+        {
+            T total = Unsafe.Add(ref sum, j);
+            ref T column = ref Unsafe.Add(ref weight, j);
+            for (int i = 0; i < rows; i++)
+            {
+                total = T.MultiplyAddEstimate(Unsafe.Add(ref input, i), Unsafe.Add(ref column, i * columns), total);
+            }
+            Unsafe.Add(ref sum, j) = total;
+        }
+    }
+
+    /// <summary>result[i] += Σ_j weights[i, j] * gradient[j] for a [<typeparamref name="TRows"/>, <typeparamref name="TColumns"/>] matrix: a gradient sent back through the weights.</summary>
+    /// <exception cref="ArgumentException">A span is shorter than the shape needs.</exception>
+    public static void MultiplyTransposedAdd<T, TRows, TColumns>(ReadOnlySpan<T> weights, ReadOnlySpan<T> gradient, Span<T> result)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int rows = TRows.Value, columns = TColumns.Value;
+        Require(weights.Length >= rows * columns && gradient.Length >= columns && result.Length >= rows);
+        ref T gradientStart = ref MemoryMarshal.GetReference(gradient);
+        ref T row = ref MemoryMarshal.GetReference(weights);
+        ref T output = ref MemoryMarshal.GetReference(result);
+        int lanes = Vector<T>.Count;
+        for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, columns))
+        {
+            // Two partial sums, so consecutive vectors of a long row do not wait on each other.
+            Vector<T> partial0 = Vector<T>.Zero, partial1 = Vector<T>.Zero;
+            int j = 0;
+            for (; j <= columns - (2 * lanes); j += 2 * lanes)
+            {
+                partial0 = VectorMath.MultiplyAdd(Vector.LoadUnsafe(ref row, (nuint)j), Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial0);
+                partial1 = VectorMath.MultiplyAdd(Vector.LoadUnsafe(ref row, (nuint)(j + lanes)), Vector.LoadUnsafe(ref gradientStart, (nuint)(j + lanes)), partial1);
+            }
+            for (; j <= columns - lanes; j += lanes)
+            {
+                partial0 = VectorMath.MultiplyAdd(Vector.LoadUnsafe(ref row, (nuint)j), Vector.LoadUnsafe(ref gradientStart, (nuint)j), partial0);
+            }
+            T total = Vector.Sum(partial0 + partial1);
+            for (; j < columns; j++)
+            {
+                total = T.MultiplyAddEstimate(Unsafe.Add(ref row, j), Unsafe.Add(ref gradientStart, j), total);
+            }
+            Unsafe.Add(ref output, i) += total;
+        }
+    }
+
+    /// <summary>weightGradients[i, j] += vector[i] * gradient[j] for a [<typeparamref name="TRows"/>, <typeparamref name="TColumns"/>] matrix: the weight gradient of one step.</summary>
+    /// <exception cref="ArgumentException">A span is shorter than the shape needs.</exception>
+    public static void AddOuterProduct<T, TRows, TColumns>(ReadOnlySpan<T> vector, ReadOnlySpan<T> gradient, Span<T> weightGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int rows = TRows.Value, columns = TColumns.Value;
+        Require(vector.Length >= rows && gradient.Length >= columns && weightGradients.Length >= rows * columns);
+        ref T scales = ref MemoryMarshal.GetReference(vector);
+        ref T gradientStart = ref MemoryMarshal.GetReference(gradient);
+        ref T row = ref MemoryMarshal.GetReference(weightGradients);
+        int lanes = Vector<T>.Count;
+        for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, columns))
+        {
+            T scale = Unsafe.Add(ref scales, i);
+            Vector<T> broadcast = new(scale);
+            int j = 0;
+            for (; j <= columns - lanes; j += lanes)
+            {
+                Vector.StoreUnsafe(VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref gradientStart, (nuint)j), Vector.LoadUnsafe(ref row, (nuint)j)), ref row, (nuint)j);
+            }
+            for (; j < columns; j++)
+            {
+                Unsafe.Add(ref row, j) = T.MultiplyAddEstimate(scale, Unsafe.Add(ref gradientStart, j), Unsafe.Add(ref row, j));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The input projection of a whole sequence, off the serial path of the recurrence: outputs[t * stride + column + j] =
+    /// bias[j] + Σ_i inputs[t, i] * weights[i, j] for every step t of <paramref name="inputs"/> ([T, <typeparamref name="TRows"/>]),
+    /// as one matrix-matrix product: BlockSteps steps × 2 output vectors per pass, so each weight vector loaded serves BlockSteps steps.
+    /// </summary>
+    /// <param name="inputs">Every step's input, [T, TRows].</param>
+    /// <param name="weights">[TRows, TColumns].</param>
+    /// <param name="bias">[TColumns].</param>
+    /// <param name="outputs">Receives step t's result at t * <paramref name="stride"/> + <paramref name="column"/>.</param>
+    /// <param name="stride">The distance between two steps' rows of <paramref name="outputs"/>.</param>
+    /// <param name="column">Where each step's result starts in its row.</param>
+    /// <exception cref="ArgumentException">A span is shorter than the shape needs.</exception>
+    public static void ProjectInputs<T, TRows, TColumns>(ReadOnlySpan<T> inputs, ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, Span<T> outputs, int stride, int column)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int rows = TRows.Value, columns = TColumns.Value;
+        int steps = inputs.Length / rows;
+        Require(weights.Length >= rows * columns && bias.Length >= columns && column >= 0 && column + columns <= stride
+            && (steps == 0 || (long)outputs.Length >= ((long)(steps - 1) * stride) + column + columns));
+        ref T input = ref MemoryMarshal.GetReference(inputs);
+        ref T weight = ref MemoryMarshal.GetReference(weights);
+        ref T biasStart = ref MemoryMarshal.GetReference(bias);
+        ref T outputStart = ref Unsafe.Add(ref MemoryMarshal.GetReference(outputs), column);
+        int lanes = Vector<T>.Count;
+        int t = 0;
+        for (; t <= steps - BlockSteps; t += BlockSteps)
+        {
+            ref T input0 = ref Unsafe.Add(ref input, t * rows);
+            ref T input1 = ref Unsafe.Add(ref input0, rows);
+            ref T input2 = ref Unsafe.Add(ref input1, rows);
+            ref T input3 = ref Unsafe.Add(ref input2, rows);
+            ref T output0 = ref Unsafe.Add(ref outputStart, t * stride);
+            ref T output1 = ref Unsafe.Add(ref output0, stride);
+            ref T output2 = ref Unsafe.Add(ref output1, stride);
+            ref T output3 = ref Unsafe.Add(ref output2, stride);
+            int j = 0;
+            for (; j <= columns - (2 * lanes); j += 2 * lanes)
+            {
+                Vector<T> bias0 = Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = Vector.LoadUnsafe(ref biasStart, (nuint)(j + lanes));
+                Vector<T> sum0a = bias0, sum0b = bias1, sum1a = bias0, sum1b = bias1, sum2a = bias0, sum2b = bias1, sum3a = bias0, sum3b = bias1;
+                ref T row = ref Unsafe.Add(ref weight, j);
+                for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, columns))
+                {
+                    Vector<T> weightA = Vector.LoadUnsafe(ref row), weightB = Vector.LoadUnsafe(ref row, (nuint)lanes);
+                    Vector<T> x0 = new(Unsafe.Add(ref input0, i)), x1 = new(Unsafe.Add(ref input1, i));
+                    Vector<T> x2 = new(Unsafe.Add(ref input2, i)), x3 = new(Unsafe.Add(ref input3, i));
+                    sum0a = VectorMath.MultiplyAdd(x0, weightA, sum0a);
+                    sum0b = VectorMath.MultiplyAdd(x0, weightB, sum0b);
+                    sum1a = VectorMath.MultiplyAdd(x1, weightA, sum1a);
+                    sum1b = VectorMath.MultiplyAdd(x1, weightB, sum1b);
+                    sum2a = VectorMath.MultiplyAdd(x2, weightA, sum2a);
+                    sum2b = VectorMath.MultiplyAdd(x2, weightB, sum2b);
+                    sum3a = VectorMath.MultiplyAdd(x3, weightA, sum3a);
+                    sum3b = VectorMath.MultiplyAdd(x3, weightB, sum3b);
+                }
+                Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
+                Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + lanes));
+                Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
+                Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + lanes));
+                Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
+                Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + lanes));
+                Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
+                Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + lanes));
+            }
+            // A last whole vector of columns for the same steps (narrow outputs, such as a head's, live here).
+            for (; j <= columns - lanes; j += lanes)
+            {
+                Vector<T> b = Vector.LoadUnsafe(ref biasStart, (nuint)j);
+                Vector<T> sum0 = b, sum1 = b, sum2 = b, sum3 = b;
+                ref T row = ref Unsafe.Add(ref weight, j);
+                for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, columns))
+                {
+                    Vector<T> w = Vector.LoadUnsafe(ref row);
+                    sum0 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref input0, i)), w, sum0);
+                    sum1 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref input1, i)), w, sum1);
+                    sum2 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref input2, i)), w, sum2);
+                    sum3 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref input3, i)), w, sum3);
+                }
+                Vector.StoreUnsafe(sum0, ref output0, (nuint)j);
+                Vector.StoreUnsafe(sum1, ref output1, (nuint)j);
+                Vector.StoreUnsafe(sum2, ref output2, (nuint)j);
+                Vector.StoreUnsafe(sum3, ref output3, (nuint)j);
+            }
+            // The columns left over (fewer than a vector), one at a time for the same steps.
+            for (; j < columns; j++)
+            {
+                T b = Unsafe.Add(ref biasStart, j);
+                T total0 = b, total1 = b, total2 = b, total3 = b;
+                for (int i = 0; i < rows; i++)
+                {
+                    T w = Unsafe.Add(ref weight, (i * columns) + j);
+                    total0 = T.MultiplyAddEstimate(Unsafe.Add(ref input0, i), w, total0);
+                    total1 = T.MultiplyAddEstimate(Unsafe.Add(ref input1, i), w, total1);
+                    total2 = T.MultiplyAddEstimate(Unsafe.Add(ref input2, i), w, total2);
+                    total3 = T.MultiplyAddEstimate(Unsafe.Add(ref input3, i), w, total3);
+                }
+                Unsafe.Add(ref output0, j) = total0;
+                Unsafe.Add(ref output1, j) = total1;
+                Unsafe.Add(ref output2, j) = total2;
+                Unsafe.Add(ref output3, j) = total3;
+            }
+        }
+        // The last steps (fewer than BlockSteps) one at a time.
+        for (; t < steps; t++)
+        {
+            Span<T> output = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputStart, t * stride), columns);
+            MemoryMarshal.CreateReadOnlySpan(ref biasStart, columns).CopyTo(output);
+            MultiplyAdd<T, TRows, TColumns>(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref input, t * rows), rows), weights, output);
+        }
+    }
+
+    /// <summary>
+    /// The weight gradient of many steps at once: gradients[i, j] += Σ_k rows[k * stride + i] * stepGradients[k, j] over
+    /// <paramref name="count"/> steps, for a [<typeparamref name="TRows"/>, <typeparamref name="TColumns"/>] gradient, as one
+    /// matrix-matrix product: BlockRows rows of the gradient × 2 vectors per pass, so each step-gradient vector loaded serves BlockRows rows.
+    /// </summary>
+    /// <param name="rows">Each step's row (a layer's input, or its state), <paramref name="stride"/> apart.</param>
+    /// <param name="stride">The distance between two steps' rows.</param>
+    /// <param name="stepGradients">Each step's gradient, [count, TColumns].</param>
+    /// <param name="count">The number of steps.</param>
+    /// <param name="gradients">[TRows, TColumns], added to.</param>
+    /// <exception cref="ArgumentException">A span is shorter than the shape needs.</exception>
+    public static void AddTransposedProduct<T, TRows, TColumns>(ReadOnlySpan<T> rows, int stride, ReadOnlySpan<T> stepGradients, int count, Span<T> gradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int height = TRows.Value, columns = TColumns.Value;
+        Require(gradients.Length >= height * columns && count >= 0 && stride >= height
+            && (count == 0 || ((long)rows.Length >= ((long)(count - 1) * stride) + height && (long)stepGradients.Length >= (long)count * columns)));
+        ref T row = ref MemoryMarshal.GetReference(rows);
+        ref T step = ref MemoryMarshal.GetReference(stepGradients);
+        ref T gradient = ref MemoryMarshal.GetReference(gradients);
+        int lanes = Vector<T>.Count;
+        int i = 0;
+        for (; i <= height - BlockRows; i += BlockRows)
+        {
+            int j = 0;
+            for (; j <= columns - (2 * lanes); j += 2 * lanes)
+            {
+                Vector<T> sum0a = Vector<T>.Zero, sum0b = Vector<T>.Zero, sum1a = Vector<T>.Zero, sum1b = Vector<T>.Zero;
+                Vector<T> sum2a = Vector<T>.Zero, sum2b = Vector<T>.Zero, sum3a = Vector<T>.Zero, sum3b = Vector<T>.Zero;
+                for (int k = 0; k < count; k++)
+                {
+                    ref T stepRow = ref Unsafe.Add(ref step, (k * columns) + j);
+                    Vector<T> gradientA = Vector.LoadUnsafe(ref stepRow), gradientB = Vector.LoadUnsafe(ref stepRow, (nuint)lanes);
+                    ref T values = ref Unsafe.Add(ref row, (k * stride) + i);
+                    Vector<T> value0 = new(values), value1 = new(Unsafe.Add(ref values, 1));
+                    Vector<T> value2 = new(Unsafe.Add(ref values, 2)), value3 = new(Unsafe.Add(ref values, 3));
+                    sum0a = VectorMath.MultiplyAdd(value0, gradientA, sum0a);
+                    sum0b = VectorMath.MultiplyAdd(value0, gradientB, sum0b);
+                    sum1a = VectorMath.MultiplyAdd(value1, gradientA, sum1a);
+                    sum1b = VectorMath.MultiplyAdd(value1, gradientB, sum1b);
+                    sum2a = VectorMath.MultiplyAdd(value2, gradientA, sum2a);
+                    sum2b = VectorMath.MultiplyAdd(value2, gradientB, sum2b);
+                    sum3a = VectorMath.MultiplyAdd(value3, gradientA, sum3a);
+                    sum3b = VectorMath.MultiplyAdd(value3, gradientB, sum3b);
+                }
+                AddPair(ref Unsafe.Add(ref gradient, (i * columns) + j), lanes, sum0a, sum0b);
+                AddPair(ref Unsafe.Add(ref gradient, ((i + 1) * columns) + j), lanes, sum1a, sum1b);
+                AddPair(ref Unsafe.Add(ref gradient, ((i + 2) * columns) + j), lanes, sum2a, sum2b);
+                AddPair(ref Unsafe.Add(ref gradient, ((i + 3) * columns) + j), lanes, sum3a, sum3b);
+            }
+            // A last whole vector of columns for the same rows (narrow gradients, such as a head's, live here).
+            for (; j <= columns - lanes; j += lanes)
+            {
+                Vector<T> sum0 = Vector<T>.Zero, sum1 = Vector<T>.Zero, sum2 = Vector<T>.Zero, sum3 = Vector<T>.Zero;
+                for (int k = 0; k < count; k++)
+                {
+                    Vector<T> stepGradient = Vector.LoadUnsafe(ref step, (nuint)((k * columns) + j));
+                    ref T values = ref Unsafe.Add(ref row, (k * stride) + i);
+                    sum0 = VectorMath.MultiplyAdd(new Vector<T>(values), stepGradient, sum0);
+                    sum1 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref values, 1)), stepGradient, sum1);
+                    sum2 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref values, 2)), stepGradient, sum2);
+                    sum3 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref values, 3)), stepGradient, sum3);
+                }
+                AddVector(ref Unsafe.Add(ref gradient, (i * columns) + j), sum0);
+                AddVector(ref Unsafe.Add(ref gradient, ((i + 1) * columns) + j), sum1);
+                AddVector(ref Unsafe.Add(ref gradient, ((i + 2) * columns) + j), sum2);
+                AddVector(ref Unsafe.Add(ref gradient, ((i + 3) * columns) + j), sum3);
+            }
+            // The columns left over (fewer than a vector), one at a time for the same rows.
+            for (; j < columns; j++)
+            {
+                T total0 = T.Zero, total1 = T.Zero, total2 = T.Zero, total3 = T.Zero;
+                for (int k = 0; k < count; k++)
+                {
+                    T stepGradient = Unsafe.Add(ref step, (k * columns) + j);
+                    ref T values = ref Unsafe.Add(ref row, (k * stride) + i);
+                    total0 = T.MultiplyAddEstimate(values, stepGradient, total0);
+                    total1 = T.MultiplyAddEstimate(Unsafe.Add(ref values, 1), stepGradient, total1);
+                    total2 = T.MultiplyAddEstimate(Unsafe.Add(ref values, 2), stepGradient, total2);
+                    total3 = T.MultiplyAddEstimate(Unsafe.Add(ref values, 3), stepGradient, total3);
+                }
+                Unsafe.Add(ref gradient, (i * columns) + j) += total0;
+                Unsafe.Add(ref gradient, ((i + 1) * columns) + j) += total1;
+                Unsafe.Add(ref gradient, ((i + 2) * columns) + j) += total2;
+                Unsafe.Add(ref gradient, ((i + 3) * columns) + j) += total3;
+            }
+        }
+        // The rows left over (fewer than BlockRows), one at a time.
+        for (; i < height; i++)
+        {
+            for (int j = 0; j < columns; j++)
+            {
+                T total = T.Zero;
+                for (int k = 0; k < count; k++)
+                {
+                    total = T.MultiplyAddEstimate(Unsafe.Add(ref row, (k * stride) + i), Unsafe.Add(ref step, (k * columns) + j), total);
+                }
+                Unsafe.Add(ref gradient, (i * columns) + j) += total;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddVector<T>(ref T destination, Vector<T> value)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Vector.StoreUnsafe(Vector.LoadUnsafe(ref destination) + value, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddPair<T>(ref T destination, int lanes, Vector<T> first, Vector<T> second)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Vector.StoreUnsafe(Vector.LoadUnsafe(ref destination) + first, ref destination);
+        Vector.StoreUnsafe(Vector.LoadUnsafe(ref destination, (nuint)lanes) + second, ref destination, (nuint)lanes);
+    }
+
+    /// <summary>The one bounds check of a kernel: every load and store after it stays inside the spans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Require(bool sizesFit)
+    {
+        if (!sizesFit)
+        {
+            ThrowSpanTooShort();
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowSpanTooShort() =>
+        throw new ArgumentException("A span passed to a kernel is shorter than the kernel's shape needs.");
+}
