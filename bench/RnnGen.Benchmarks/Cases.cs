@@ -81,7 +81,7 @@ public sealed class ModelCase<TModel, T> : IModelCase
     private readonly ScalarRnn<T> _trainScalar;
     private readonly TensorPrimitivesRnn<T> _trainTensorPrimitives;
 
-    public ModelCase(string label = "")
+    public ModelCase()
     {
         _shape = _model.Shape;
         _model.InitializeParameters(new Random(1234));
@@ -128,7 +128,7 @@ public sealed class ModelCase<TModel, T> : IModelCase
         Key = $"I{_shape.InputSize}_H{_shape.HiddenSize}_T{Steps}"
             + (_shape.Layers > 1 ? $"_L{_shape.Layers}" : "")
             + (_shape.Directions == 2 ? "_bi" : "")
-            + (typeof(T) == typeof(float) ? "_float" : "_double") + label;
+            + (typeof(T) == typeof(float) ? "_float" : "_double");
     }
 
     public string Key { get; }
@@ -376,10 +376,6 @@ public static class Registry
                 Add(new ModelCase<D8x16, double>()); Add(new ModelCase<D16x32, double>()); Add(new ModelCase<D32x64, double>());
                 Add(new ModelCase<D64x128, double>()); Add(new ModelCase<D128x256, double>()); Add(new ModelCase<D256x512, double>());
                 Add(new ModelCase<D64x128Bi2, double>());
-                // The same shapes as generated before the kernel library (Legacy/), for the before/after comparison.
-                Add(new ModelCase<Legacy.F8x16, float>("_legacy")); Add(new ModelCase<Legacy.F16x32, float>("_legacy"));
-                Add(new ModelCase<Legacy.F64x128, float>("_legacy")); Add(new ModelCase<Legacy.F128x256, float>("_legacy"));
-                Add(new ModelCase<Legacy.F64x128Bi2, float>("_legacy")); Add(new ModelCase<Legacy.D64x128, double>("_legacy"));
             }
             return s_ordered;
         }

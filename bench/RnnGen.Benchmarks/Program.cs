@@ -24,8 +24,6 @@ namespace RnnGen.Benchmarks;
 ///   BenchmarkDotNet, in-process (InProcessEmitToolchain), a short job (pilot to 15 ms iterations, 1 warm-up and 5
 ///   measured iterations, medians; allocations checked exactly with GC.GetAllocatedBytesForCurrentThread); prints only VERIFY, RESULT, BASELINE, THROUGHPUT, PEAK
 ///   and ALLOCATIONS lines. Under two minutes on 2 cores.
-/// dotnet run -c Release --project bench/RnnGen.Benchmarks -- --versus-legacy
-///   the kernel library against the models generated before it, paired round by round (see LegacyComparison).
 /// dotnet run -c Release --project bench/RnnGen.Benchmarks [-- BenchmarkDotNet arguments, e.g. --filter *Forward*]
 ///   the normal BenchmarkDotNet jobs (separate processes) with the memory diagnoser, then the same RESULT lines.
 /// Both modes first check, untimed, that the scalar, TensorPrimitives and prototype implementations compute the
@@ -39,15 +37,6 @@ public static class Program
         if (args.Contains("--peak-only"))
         {
             return PeakOnly();
-        }
-        if (args.Contains("--versus-legacy"))
-        {
-            CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-            Console.WriteLine($"ENV load average at the start: {LoadAverage()}");
-            int code = LegacyComparison.Run();
-            Console.WriteLine($"ENV load average at the end: {LoadAverage()}");
-            Console.WriteLine($"DONE in {clock.Elapsed.TotalSeconds:F0} s (new kernels against the legacy models)");
-            return code;
         }
         if (args.Contains("--generator-only"))
         {
