@@ -71,7 +71,7 @@ internal static class BackwardEmitter
         writer.Line();
         EmitBackpropagateHead(writer, model, span, readOnlySpan);
         writer.Line();
-        writer.Summary("Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.");
+        writer.Line("// Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.");
         writer.Block($"private void BackpropagateLayers(int steps, {span} inputGradients, {span} initialStateGradients)", () =>
         {
             writer.Line($"{readOnlySpan} parameters = _parameters;");
@@ -91,11 +91,8 @@ internal static class BackwardEmitter
                 cell.EmitBackwardCall(writer, block, input, inputGradients);
             }
         });
-        foreach (int inputSize in layout.Blocks.Select(b => b.InputSize).Distinct())
-        {
-            writer.Line();
-            cell.EmitBackpropagateLayer(writer, inputSize);
-        }
+        writer.Line();
+        cell.EmitBackpropagateLayer(writer);
     }
 
     private static void EmitGradientParameterDocs(SourceWriter writer)
@@ -187,7 +184,7 @@ internal static class BackwardEmitter
     {
         if (model.HeadPerStep)
         {
-            writer.Summary("With dE/dz&lt;t&gt; of every step in _logitGradients: dW_ya += Σ a&lt;t&gt; dz&lt;t&gt; and db_y += Σ dz&lt;t&gt; as matrix-matrix products, and dE/da&lt;t&gt; of the top layer = W_ya dz&lt;t&gt;.");
+            writer.Line("// With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.");
             writer.Block("private void BackpropagateHead(int steps)", () =>
             {
                 writer.Line($"{readOnlySpan} top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
@@ -202,9 +199,9 @@ internal static class BackwardEmitter
             return;
         }
         string where = model.Directions == 2
-            ? "its forward half belongs to a&lt;T&gt;, its reverse half to a&lt;1&gt;"
-            : "it belongs to a&lt;T&gt;";
-        writer.Summary($"With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states ({where}).");
+            ? "its forward half belongs to a<T>, its reverse half to a<1>"
+            : "it belongs to a<T>";
+        writer.Line($"// With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states ({where}).");
         writer.Block("private void BackpropagateHead(int steps)", () =>
         {
             writer.Line($"{span} headInputGradients = _headInputGradients;");

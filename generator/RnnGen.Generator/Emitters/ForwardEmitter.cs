@@ -86,11 +86,8 @@ internal static class ForwardEmitter
         });
         writer.Line();
         EmitReserveSteps(writer, model, headPerStep, cell);
-        foreach (int inputSize in layout.Blocks.Select(b => b.InputSize).Distinct())
-        {
-            writer.Line();
-            cell.EmitRunLayer(writer, inputSize);
-        }
+        writer.Line();
+        cell.EmitRunLayer(writer);
     }
 
     private static void EmitHead(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)

@@ -46,8 +46,8 @@ internal abstract class CellEmitter
     /// <summary>The call that runs one layer direction forward over every step, from <paramref name="input"/>.</summary>
     public abstract void EmitForwardCall(SourceWriter writer, DirectionBlock block, string input);
 
-    /// <summary>The forward runner of one layer direction whose input is <paramref name="inputSize"/> wide.</summary>
-    public abstract void EmitRunLayer(SourceWriter writer, int inputSize);
+    /// <summary>The forward runner of one layer direction, generic over its input width (a size struct), so deep layers share it with layer 0.</summary>
+    public abstract void EmitRunLayer(SourceWriter writer);
 
     /// <summary>Fields the backward pass needs besides dE/d(layer outputs).</summary>
     public abstract void EmitBackwardFields(SourceWriter writer);
@@ -60,14 +60,17 @@ internal abstract class CellEmitter
     /// <summary>The call that backpropagates one layer direction through every step.</summary>
     public abstract void EmitBackwardCall(SourceWriter writer, DirectionBlock block, string input, string inputGradients);
 
-    /// <summary>The backward runner of one layer direction whose input is <paramref name="inputSize"/> wide.</summary>
-    public abstract void EmitBackpropagateLayer(SourceWriter writer, int inputSize);
+    /// <summary>The backward runner of one layer direction, generic over its input width like <see cref="EmitRunLayer"/>.</summary>
+    public abstract void EmitBackpropagateLayer(SourceWriter writer);
 
     /// <summary>Fields one streaming step needs besides the kept state.</summary>
     public abstract void EmitStreamFields(SourceWriter writer);
 
     /// <summary>One layer of Step: reads <c>layerInput</c>, updates the layer's kept state and points <c>layerInput</c> at it.</summary>
     public abstract void EmitStreamLayer(SourceWriter writer, int layer);
+
+    /// <summary>The type parameter constraint of the runners: their input width is a size struct.</summary>
+    protected static string InputSizeConstraint => $" where TInput : struct, {TypeRefs.SizeInterface}";
 
     /// <summary>The parameter list of the runners that place a direction in its layer's output rows; a unidirectional layer needs none.</summary>
     protected string PlacementParameters => Model.Directions == 2 ? ", int column, bool reverse" : "";

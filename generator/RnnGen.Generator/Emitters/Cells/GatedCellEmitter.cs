@@ -62,7 +62,7 @@ internal abstract class GatedCellEmitter : CellEmitter
     {
         string x = block.Layer == 0 ? "x" : $"[layer {block.Layer - 1} output]";
         writer.Line($"// {block.Title}, {block.Time}: {Formula(x)}");
-        writer.Call($"RunLayer{block.InputSize}", [
+        writer.Call($"RunLayer<{TypeRefs.Size(block.InputSize)}>", [
             input,
             $"parameters.Slice({block.Name}InputWeights, {block.InputSize} * GateWidth)",
             $"parameters.Slice({block.Name}RecurrentWeights, HiddenSize * GateWidth)",
@@ -78,19 +78,19 @@ internal abstract class GatedCellEmitter : CellEmitter
         ]);
     }
 
-    public override void EmitRunLayer(SourceWriter writer, int inputSize)
+    public override void EmitRunLayer(SourceWriter writer)
     {
         string cellParameter = HasCellState ? $"{ReadOnlySpan} initialCell, " : "";
         string finalCell = HasCellState ? $", {Span} finalCell" : "";
-        writer.Summary($"Runs one direction of a{(CellName == "LSTM" ? "n" : "")} {CellName} layer whose input is {inputSize} wide over every step, writing h&lt;t&gt; into {(Model.Directions == 2 ? "its half of each output row" : "each output row")} and the gates into the cache.");
+        writer.Line($"// Runs one direction of a{(CellName == "LSTM" ? "n" : "")} {CellName} layer whose input is TInput wide over every step, writing h<t> into {(Model.Directions == 2 ? "its half of each output row" : "each output row")} and the gates into the cache.");
         writer.Block(
-            $"private void RunLayer{inputSize}({ReadOnlySpan} inputs, {ReadOnlySpan} inputWeights, {ReadOnlySpan} recurrentWeights, {ReadOnlySpan} inputBias, {ReadOnlySpan} recurrentBias, {ReadOnlySpan} initialState, {cellParameter}{Span} outputs, {Span} cache{PlacementParameters}, {Span} finalState{finalCell})",
+            $"private void RunLayer<TInput>({ReadOnlySpan} inputs, {ReadOnlySpan} inputWeights, {ReadOnlySpan} recurrentWeights, {ReadOnlySpan} inputBias, {ReadOnlySpan} recurrentBias, {ReadOnlySpan} initialState, {cellParameter}{Span} outputs, {Span} cache{PlacementParameters}, {Span} finalState{finalCell}){InputSizeConstraint}",
             () =>
             {
                 writer.Line("int steps = outputs.Length / LayerWidth;");
                 writer.Line($"{Span} projections = new(_inputProjections, 0, steps * GateWidth);");
                 writer.Line("// Off the serial path: every step's W_ih x<t> + b_ih, all gates at once, as one matrix-matrix product.");
-                writer.Line($"{KernelCalls.ProjectInputs(Model, inputSize, Model.GateWidth)}(inputs, inputWeights, inputBias, projections, GateWidth, 0);");
+                writer.Line($"{KernelCalls.ProjectInputs(Model, "TInput", Model.GateWidth)}(inputs, inputWeights, inputBias, projections, GateWidth, 0);");
                 writer.Line($"{ReadOnlySpan} previous = initialState; // empty stands for the zero state: its product is skipped");
                 if (HasCellState)
                 {
@@ -116,7 +116,7 @@ internal abstract class GatedCellEmitter : CellEmitter
         writer.Line($"private readonly {T}[] _inputGateGradients = new {T}[GateWidth];");
 
     public override void EmitBackwardCall(SourceWriter writer, DirectionBlock block, string input, string inputGradients) =>
-        writer.Call($"BackpropagateLayer{block.InputSize}", [
+        writer.Call($"BackpropagateLayer<{TypeRefs.Size(block.InputSize)}>", [
             input,
             $"layer{block.Layer}",
             $"layer{block.Layer}Gradients",
@@ -135,16 +135,16 @@ internal abstract class GatedCellEmitter : CellEmitter
             .. PlacementArguments(block),
         ]);
 
-    public override void EmitBackpropagateLayer(SourceWriter writer, int inputSize)
+    public override void EmitBackpropagateLayer(SourceWriter writer)
     {
         string initialCell = HasCellState ? $"{ReadOnlySpan} initialCell, " : "";
         string initialCellGradients = HasCellState ? $", {Span} initialCellGradients" : "";
-        writer.Summary($"Backpropagates one direction of a{(CellName == "LSTM" ? "n" : "")} {CellName} layer whose input is {inputSize} wide through every step, last processed first.");
+        writer.Line($"// Backpropagates one direction of a{(CellName == "LSTM" ? "n" : "")} {CellName} layer whose input is TInput wide through every step, last processed first.");
         writer.Block(
-            $"private void BackpropagateLayer{inputSize}({ReadOnlySpan} inputs, {ReadOnlySpan} outputs, {ReadOnlySpan} outputGradients, {ReadOnlySpan} cache, {ReadOnlySpan} inputWeights, {ReadOnlySpan} recurrentWeights, {ReadOnlySpan} initialState, {initialCell}{Span} inputWeightGradients, {Span} recurrentWeightGradients, {Span} inputBiasGradients, {Span} recurrentBiasGradients, {Span} inputGradients, {Span} initialStateGradients{initialCellGradients}{PlacementParameters})",
+            $"private void BackpropagateLayer<TInput>({ReadOnlySpan} inputs, {ReadOnlySpan} outputs, {ReadOnlySpan} outputGradients, {ReadOnlySpan} cache, {ReadOnlySpan} inputWeights, {ReadOnlySpan} recurrentWeights, {ReadOnlySpan} initialState, {initialCell}{Span} inputWeightGradients, {Span} recurrentWeightGradients, {Span} inputBiasGradients, {Span} recurrentBiasGradients, {Span} inputGradients, {Span} initialStateGradients{initialCellGradients}{PlacementParameters}){InputSizeConstraint}",
             () =>
             {
-                writer.Line("int steps = outputs.Length / LayerWidth;");
+                writer.Line("int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;");
                 writer.Line($"{Span} carried = _carriedGradients; // dE/dh<t> from the step processed after t");
                 writer.Line($"{Span} inputGateGradients = _inputGateGradients; // dE/d(W_ih x + b_ih) at t");
                 EmitBackwardLocals(writer);
@@ -154,9 +154,9 @@ internal abstract class GatedCellEmitter : CellEmitter
                     writer.Line($"{ReadOnlySpan} stepCache = cache.Slice(t * CacheWidth, CacheWidth);");
                     writer.Line($"{ReadOnlySpan} previous = {HasEarlierStep} ? outputs.Slice({StateOffset(EarlierStep)}, HiddenSize) : initialState;");
                     EmitBackwardStep(writer);
-                    writer.Line($"{KernelCalls.AddOuterProduct(Model, inputSize, Model.GateWidth)}(inputs.Slice(t * {inputSize}, {inputSize}), inputGateGradients, inputWeightGradients);");
+                    writer.Line($"{KernelCalls.AddOuterProduct(Model, "TInput", Model.GateWidth)}(inputs.Slice(t * inputSize, inputSize), inputGateGradients, inputWeightGradients);");
                     writer.Block("if (!inputGradients.IsEmpty)", () =>
-                        writer.Line($"{KernelCalls.MultiplyTransposedAdd(Model, inputSize, Model.GateWidth)}(inputWeights, inputGateGradients, inputGradients.Slice(t * {inputSize}, {inputSize}));"));
+                        writer.Line($"{KernelCalls.MultiplyTransposedAdd(Model, "TInput", Model.GateWidth)}(inputWeights, inputGateGradients, inputGradients.Slice(t * inputSize, inputSize));"));
                     writer.Block("if (!previous.IsEmpty)", () =>
                         writer.Line($"{KernelCalls.AddOuterProduct(Model, Model.HiddenSize, Model.GateWidth)}(previous, {RecurrentGateGradients}, recurrentWeightGradients);"));
                     EmitCarriedReset(writer);

@@ -21,7 +21,7 @@ internal sealed class VanillaCellEmitter : CellEmitter
         string previous = block.IsReverse ? "a<t+1>" : "a<t-1>";
         string x = block.Layer == 0 ? "x<t>" : $"[layer {block.Layer - 1} output at t]";
         writer.Line($"// {block.Title}, {block.Time}: a<t> = {G1}(W_aa {previous} + W_ax {x} + b_a).");
-        writer.Call($"RunLayer{block.InputSize}", [
+        writer.Call($"RunLayer<{TypeRefs.Size(block.InputSize)}>", [
             input,
             $"parameters.Slice({block.Name}InputWeights, {block.InputSize} * HiddenSize)",
             $"parameters.Slice({block.Name}RecurrentWeights, HiddenSize * HiddenSize)",
@@ -33,18 +33,18 @@ internal sealed class VanillaCellEmitter : CellEmitter
         ]);
     }
 
-    public override void EmitRunLayer(SourceWriter writer, int inputSize)
+    public override void EmitRunLayer(SourceWriter writer)
     {
-        string input = inputSize == Model.InputSize && inputSize != Model.LayerWidth ? "x<t>" : "the layer below's output at t";
+        string input = Model.Layers == 1 ? "x<t>" : "in<t> (x<t>, or the layer below's a<t>)";
         string column = Model.Directions == 2 ? "column" : "0";
-        writer.Summary($"Runs one direction of a layer whose input is {inputSize} wide over every step, writing a&lt;t&gt; into {(Model.Directions == 2 ? "its half of each output row" : "each output row")}.");
+        writer.Line($"// Runs one direction of a layer whose input is TInput wide over every step, writing a<t> into {(Model.Directions == 2 ? "its half of each output row" : "each output row")}.");
         writer.Block(
-            $"private static void RunLayer{inputSize}({ReadOnlySpan} inputs, {ReadOnlySpan} inputWeights, {ReadOnlySpan} recurrentWeights, {ReadOnlySpan} bias, {ReadOnlySpan} initialState, {Span} outputs{PlacementParameters}, {Span} finalState)",
+            $"private static void RunLayer<TInput>({ReadOnlySpan} inputs, {ReadOnlySpan} inputWeights, {ReadOnlySpan} recurrentWeights, {ReadOnlySpan} bias, {ReadOnlySpan} initialState, {Span} outputs{PlacementParameters}, {Span} finalState){InputSizeConstraint}",
             () =>
             {
                 writer.Line("int steps = outputs.Length / LayerWidth;");
                 writer.Line($"// Off the serial path: every step's W_ax {input} + b_a at once, as one matrix-matrix product.");
-                writer.Line($"{KernelCalls.ProjectInputs(Model, inputSize, Model.HiddenSize)}(inputs, inputWeights, bias, outputs, LayerWidth, {column});");
+                writer.Line($"{KernelCalls.ProjectInputs(Model, "TInput", Model.HiddenSize)}(inputs, inputWeights, bias, outputs, LayerWidth, {column});");
                 writer.Line($"{ReadOnlySpan} previous = initialState; // empty stands for the zero state: its product is skipped");
                 EmitStepLoop(writer, backward: false, () =>
                 {
@@ -65,7 +65,7 @@ internal sealed class VanillaCellEmitter : CellEmitter
         writer.Line($"_stepGradients = new {T}[steps * HiddenSize];");
 
     public override void EmitBackwardCall(SourceWriter writer, DirectionBlock block, string input, string inputGradients) =>
-        writer.Call($"BackpropagateLayer{block.InputSize}", [
+        writer.Call($"BackpropagateLayer<{TypeRefs.Size(block.InputSize)}>", [
             input,
             $"layer{block.Layer}",
             $"layer{block.Layer}Gradients",
@@ -80,16 +80,16 @@ internal sealed class VanillaCellEmitter : CellEmitter
             OptionalStateRow("initialStateGradients", block.StateRow),
         ]);
 
-    public override void EmitBackpropagateLayer(SourceWriter writer, int inputSize)
+    public override void EmitBackpropagateLayer(SourceWriter writer)
     {
         int hidden = Model.HiddenSize;
         bool bidirectional = Model.Directions == 2;
-        writer.Summary($"Backpropagates one direction of a layer whose input is {inputSize} wide through every step, last processed first.");
+        writer.Line("// Backpropagates one direction of a layer whose input is TInput wide through every step, last processed first.");
         writer.Block(
-            $"private void BackpropagateLayer{inputSize}({ReadOnlySpan} inputs, {ReadOnlySpan} outputs, {ReadOnlySpan} outputGradients, {ReadOnlySpan} inputWeights, {ReadOnlySpan} recurrentWeights, {ReadOnlySpan} initialState, {Span} inputWeightGradients, {Span} recurrentWeightGradients, {Span} biasGradients, {Span} inputGradients{PlacementParameters}, {Span} initialStateGradients)",
+            $"private void BackpropagateLayer<TInput>({ReadOnlySpan} inputs, {ReadOnlySpan} outputs, {ReadOnlySpan} outputGradients, {ReadOnlySpan} inputWeights, {ReadOnlySpan} recurrentWeights, {ReadOnlySpan} initialState, {Span} inputWeightGradients, {Span} recurrentWeightGradients, {Span} biasGradients, {Span} inputGradients{PlacementParameters}, {Span} initialStateGradients){InputSizeConstraint}",
             () =>
             {
-                writer.Line("int steps = outputs.Length / LayerWidth;");
+                writer.Line("int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;");
                 writer.Line($"{Span} carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t");
                 writer.Line($"{Span} stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step");
                 writer.Line("carried.Clear();");
@@ -102,13 +102,13 @@ internal sealed class VanillaCellEmitter : CellEmitter
                         : "// Through relu, whose derivative is 1 where a > 0, else 0: dz<t> = dE/da<t> + carried where a<t> > 0.");
                     writer.Line($"{Activation(Model.Activation + "Backward")}(outputs.Slice({StateOffset("t")}, HiddenSize), outputGradients.Slice({StateOffset("t")}, HiddenSize), carried, preactivation);");
                     writer.Block("if (!inputGradients.IsEmpty)", () =>
-                        writer.Line($"{KernelCalls.MultiplyTransposedAdd(Model, inputSize, hidden)}(inputWeights, preactivation, inputGradients.Slice(t * {inputSize}, {inputSize}));"));
+                        writer.Line($"{KernelCalls.MultiplyTransposedAdd(Model, "TInput", hidden)}(inputWeights, preactivation, inputGradients.Slice(t * inputSize, inputSize));"));
                     writer.Line("carried.Clear();");
                     writer.Line($"{KernelCalls.MultiplyTransposedAdd(Model, hidden, hidden)}(recurrentWeights, preactivation, carried);");
                 });
                 writer.Line("// Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.");
                 writer.Line($"{TypeRefs.Activations}.AddRowsTo<{T}>(stepGradients, biasGradients);");
-                writer.Line($"{KernelCalls.AddTransposedProduct(Model, inputSize, hidden)}(inputs, {inputSize}, stepGradients, steps, inputWeightGradients);");
+                writer.Line($"{KernelCalls.AddTransposedProduct(Model, "TInput", hidden)}(inputs, inputSize, stepGradients, steps, inputWeightGradients);");
                 writer.Line(bidirectional
                     ? "// Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse."
                     : "// Each step's a<t-1> is the row before it.");

@@ -158,7 +158,7 @@ namespace Demo
             global::System.Span<double> layer2 = new(_layerOutputs, 2 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            RunLayer10(
+            RunLayer<global::RnnGen.Sizes.N10>(
                 inputs,
                 parameters.Slice(Layer0ForwardInputWeights, 10 * HiddenSize),
                 parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
@@ -170,7 +170,7 @@ namespace Demo
                 finalState.Slice(0 * HiddenSize, HiddenSize));
 
             // Layer 0, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax x<t> + b_a).
-            RunLayer10(
+            RunLayer<global::RnnGen.Sizes.N10>(
                 inputs,
                 parameters.Slice(Layer0ReverseInputWeights, 10 * HiddenSize),
                 parameters.Slice(Layer0ReverseRecurrentWeights, HiddenSize * HiddenSize),
@@ -182,7 +182,7 @@ namespace Demo
                 finalState.Slice(1 * HiddenSize, HiddenSize));
 
             // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-            RunLayer66(
+            RunLayer<global::RnnGen.Sizes.N66>(
                 layer0,
                 parameters.Slice(Layer1ForwardInputWeights, 66 * HiddenSize),
                 parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
@@ -194,7 +194,7 @@ namespace Demo
                 finalState.Slice(2 * HiddenSize, HiddenSize));
 
             // Layer 1, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax [layer 0 output at t] + b_a).
-            RunLayer66(
+            RunLayer<global::RnnGen.Sizes.N66>(
                 layer0,
                 parameters.Slice(Layer1ReverseInputWeights, 66 * HiddenSize),
                 parameters.Slice(Layer1ReverseRecurrentWeights, HiddenSize * HiddenSize),
@@ -206,7 +206,7 @@ namespace Demo
                 finalState.Slice(3 * HiddenSize, HiddenSize));
 
             // Layer 2, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 1 output at t] + b_a).
-            RunLayer66(
+            RunLayer<global::RnnGen.Sizes.N66>(
                 layer1,
                 parameters.Slice(Layer2ForwardInputWeights, 66 * HiddenSize),
                 parameters.Slice(Layer2ForwardRecurrentWeights, HiddenSize * HiddenSize),
@@ -218,7 +218,7 @@ namespace Demo
                 finalState.Slice(4 * HiddenSize, HiddenSize));
 
             // Layer 2, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax [layer 1 output at t] + b_a).
-            RunLayer66(
+            RunLayer<global::RnnGen.Sizes.N66>(
                 layer1,
                 parameters.Slice(Layer2ReverseInputWeights, 66 * HiddenSize),
                 parameters.Slice(Layer2ReverseRecurrentWeights, HiddenSize * HiddenSize),
@@ -252,33 +252,12 @@ namespace Demo
             }
         }
 
-        /// <summary>Runs one direction of a layer whose input is 10 wide over every step, writing a&lt;t&gt; into its half of each output row.</summary>
-        private static void RunLayer10(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, int column, bool reverse, global::System.Span<double> finalState)
+        // Runs one direction of a layer whose input is TInput wide over every step, writing a<t> into its half of each output row.
+        private static void RunLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, int column, bool reverse, global::System.Span<double> finalState) where TInput : struct, global::RnnGen.Kernels.ISize
         {
             int steps = outputs.Length / LayerWidth;
-            // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(inputs, inputWeights, bias, outputs, LayerWidth, column);
-            global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
-            for (int step = 0; step < steps; step++)
-            {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.Span<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(previous, recurrentWeights, state); // + W_aa a of the previous step
-                }
-                global::RnnGen.Kernels.Activations.Tanh(state);
-                previous = state;
-            }
-            previous.CopyTo(finalState);
-        }
-
-        /// <summary>Runs one direction of a layer whose input is 66 wide over every step, writing a&lt;t&gt; into its half of each output row.</summary>
-        private static void RunLayer66(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, int column, bool reverse, global::System.Span<double> finalState)
-        {
-            int steps = outputs.Length / LayerWidth;
-            // Off the serial path: every step's W_ax the layer below's output at t + b_a at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(inputs, inputWeights, bias, outputs, LayerWidth, column);
+            // Off the serial path: every step's W_ax in<t> (x<t>, or the layer below's a<t>) + b_a at once, as one matrix-matrix product.
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, TInput, global::RnnGen.Sizes.N33>(inputs, inputWeights, bias, outputs, LayerWidth, column);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int step = 0; step < steps; step++)
             {
@@ -367,7 +346,7 @@ namespace Demo
             return steps;
         }
 
-        /// <summary>With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (its forward half belongs to a&lt;T&gt;, its reverse half to a&lt;1&gt;).</summary>
+        // With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (its forward half belongs to a<T>, its reverse half to a<1>).
         private void BackpropagateHead(int steps)
         {
             global::System.Span<double> headInputGradients = _headInputGradients;
@@ -381,7 +360,7 @@ namespace Demo
             headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));
         }
 
-        /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
+        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
         private void BackpropagateLayers(int steps, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
             global::System.ReadOnlySpan<double> parameters = _parameters;
@@ -394,7 +373,7 @@ namespace Demo
             global::System.Span<double> layer2Gradients = new(_layerGradients, 2 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 2, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 1's output.
-            BackpropagateLayer66(
+            BackpropagateLayer<global::RnnGen.Sizes.N66>(
                 layer1,
                 layer2,
                 layer2Gradients,
@@ -410,7 +389,7 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(5 * HiddenSize, HiddenSize));
 
             // Layer 2, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 1's output.
-            BackpropagateLayer66(
+            BackpropagateLayer<global::RnnGen.Sizes.N66>(
                 layer1,
                 layer2,
                 layer2Gradients,
@@ -426,7 +405,7 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(4 * HiddenSize, HiddenSize));
 
             // Layer 1, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            BackpropagateLayer66(
+            BackpropagateLayer<global::RnnGen.Sizes.N66>(
                 layer0,
                 layer1,
                 layer1Gradients,
@@ -442,7 +421,7 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(3 * HiddenSize, HiddenSize));
 
             // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            BackpropagateLayer66(
+            BackpropagateLayer<global::RnnGen.Sizes.N66>(
                 layer0,
                 layer1,
                 layer1Gradients,
@@ -458,7 +437,7 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(2 * HiddenSize, HiddenSize));
 
             // Layer 0, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer10(
+            BackpropagateLayer<global::RnnGen.Sizes.N10>(
                 new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
                 layer0,
                 layer0Gradients,
@@ -474,7 +453,7 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize));
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer10(
+            BackpropagateLayer<global::RnnGen.Sizes.N10>(
                 new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
                 layer0,
                 layer0Gradients,
@@ -490,10 +469,10 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
         }
 
-        /// <summary>Backpropagates one direction of a layer whose input is 10 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer10(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, int column, bool reverse, global::System.Span<double> initialStateGradients)
+        // Backpropagates one direction of a layer whose input is TInput wide through every step, last processed first.
+        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, int column, bool reverse, global::System.Span<double> initialStateGradients) where TInput : struct, global::RnnGen.Kernels.ISize
         {
-            int steps = outputs.Length / LayerWidth;
+            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
             global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
             global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
             carried.Clear();
@@ -506,54 +485,14 @@ namespace Demo
                 global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice((t * LayerWidth) + column, HiddenSize), outputGradients.Slice((t * LayerWidth) + column, HiddenSize), carried, preactivation);
                 if (!inputGradients.IsEmpty)
                 {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(inputWeights, preactivation, inputGradients.Slice(t * 10, 10));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, TInput, global::RnnGen.Sizes.N33>(inputWeights, preactivation, inputGradients.Slice(t * inputSize, inputSize));
                 }
                 carried.Clear();
                 global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(recurrentWeights, preactivation, carried);
             }
             // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
             global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(inputs, 10, stepGradients, steps, inputWeightGradients);
-            // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
-            if (steps > 1)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(outputs.Slice((reverse ? LayerWidth : 0) + column), LayerWidth, stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize), steps - 1, recurrentWeightGradients);
-            }
-            if (!initialState.IsEmpty)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
-            }
-            // What is still carried after the first processed step is dE/da<0>.
-            if (!initialStateGradients.IsEmpty)
-            {
-                carried.CopyTo(initialStateGradients);
-            }
-        }
-
-        /// <summary>Backpropagates one direction of a layer whose input is 66 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer66(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, int column, bool reverse, global::System.Span<double> initialStateGradients)
-        {
-            int steps = outputs.Length / LayerWidth;
-            global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
-            global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
-            carried.Clear();
-            // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
-            for (int step = steps - 1; step >= 0; step--)
-            {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.Span<double> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through tanh, whose derivative is 1 - a²: dz<t> = (dE/da<t> + carried) (1 - a<t>²).
-                global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice((t * LayerWidth) + column, HiddenSize), outputGradients.Slice((t * LayerWidth) + column, HiddenSize), carried, preactivation);
-                if (!inputGradients.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(inputWeights, preactivation, inputGradients.Slice(t * 66, 66));
-                }
-                carried.Clear();
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(recurrentWeights, preactivation, carried);
-            }
-            // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(inputs, 66, stepGradients, steps, inputWeightGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, TInput, global::RnnGen.Sizes.N33>(inputs, inputSize, stepGradients, steps, inputWeightGradients);
             // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
             if (steps > 1)
             {

@@ -146,7 +146,7 @@ namespace Demo
             global::System.Span<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
-            RunLayer5(
+            RunLayer<global::RnnGen.Sizes.N5>(
                 inputs,
                 parameters.Slice(Layer0ForwardInputWeights, 5 * GateWidth),
                 parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * GateWidth),
@@ -160,7 +160,7 @@ namespace Demo
                 finalState.Slice(0 * HiddenSize, HiddenSize));
 
             // Layer 0, reverse direction, t = T..1: GRU gates from W_ih x + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
-            RunLayer5(
+            RunLayer<global::RnnGen.Sizes.N5>(
                 inputs,
                 parameters.Slice(Layer0ReverseInputWeights, 5 * GateWidth),
                 parameters.Slice(Layer0ReverseRecurrentWeights, HiddenSize * GateWidth),
@@ -174,7 +174,7 @@ namespace Demo
                 finalState.Slice(1 * HiddenSize, HiddenSize));
 
             // Layer 1, forward direction, t = 1..T: GRU gates from W_ih [layer 0 output] + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
-            RunLayer16(
+            RunLayer<global::RnnGen.Sizes.N16>(
                 layer0,
                 parameters.Slice(Layer1ForwardInputWeights, 16 * GateWidth),
                 parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * GateWidth),
@@ -188,7 +188,7 @@ namespace Demo
                 finalState.Slice(2 * HiddenSize, HiddenSize));
 
             // Layer 1, reverse direction, t = T..1: GRU gates from W_ih [layer 0 output] + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
-            RunLayer16(
+            RunLayer<global::RnnGen.Sizes.N16>(
                 layer0,
                 parameters.Slice(Layer1ReverseInputWeights, 16 * GateWidth),
                 parameters.Slice(Layer1ReverseRecurrentWeights, HiddenSize * GateWidth),
@@ -226,39 +226,13 @@ namespace Demo
             }
         }
 
-        /// <summary>Runs one direction of a GRU layer whose input is 5 wide over every step, writing h&lt;t&gt; into its half of each output row and the gates into the cache.</summary>
-        private void RunLayer5(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> inputBias, global::System.ReadOnlySpan<float> recurrentBias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> cache, int column, bool reverse, global::System.Span<float> finalState)
+        // Runs one direction of a GRU layer whose input is TInput wide over every step, writing h<t> into its half of each output row and the gates into the cache.
+        private void RunLayer<TInput>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> inputBias, global::System.ReadOnlySpan<float> recurrentBias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> cache, int column, bool reverse, global::System.Span<float> finalState) where TInput : struct, global::RnnGen.Kernels.ISize
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<float> projections = new(_inputProjections, 0, steps * GateWidth);
             // Off the serial path: every step's W_ih x<t> + b_ih, all gates at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N24>(inputs, inputWeights, inputBias, projections, GateWidth, 0);
-            global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
-            for (int step = 0; step < steps; step++)
-            {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.Span<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                global::System.Span<float> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                global::System.Span<float> gates = projections.Slice(t * GateWidth, GateWidth);
-                global::System.Span<float> recurrentGates = _recurrentGates;
-                recurrentBias.CopyTo(recurrentGates);
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(previous, recurrentWeights, recurrentGates); // + W_hh h
-                }
-                global::RnnGen.Kernels.Gates.GruForward<float>(gates, recurrentGates, previous, state, stepCache);
-                previous = state;
-            }
-            previous.CopyTo(finalState);
-        }
-
-        /// <summary>Runs one direction of a GRU layer whose input is 16 wide over every step, writing h&lt;t&gt; into its half of each output row and the gates into the cache.</summary>
-        private void RunLayer16(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> inputBias, global::System.ReadOnlySpan<float> recurrentBias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> cache, int column, bool reverse, global::System.Span<float> finalState)
-        {
-            int steps = outputs.Length / LayerWidth;
-            global::System.Span<float> projections = new(_inputProjections, 0, steps * GateWidth);
-            // Off the serial path: every step's W_ih x<t> + b_ih, all gates at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N24>(inputs, inputWeights, inputBias, projections, GateWidth, 0);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, TInput, global::RnnGen.Sizes.N24>(inputs, inputWeights, inputBias, projections, GateWidth, 0);
             global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int step = 0; step < steps; step++)
             {
@@ -351,7 +325,7 @@ namespace Demo
             return steps;
         }
 
-        /// <summary>With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (its forward half belongs to a&lt;T&gt;, its reverse half to a&lt;1&gt;).</summary>
+        // With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (its forward half belongs to a<T>, its reverse half to a<1>).
         private void BackpropagateHead(int steps)
         {
             global::System.Span<float> headInputGradients = _headInputGradients;
@@ -365,7 +339,7 @@ namespace Demo
             headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));
         }
 
-        /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
+        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
         private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
@@ -376,7 +350,7 @@ namespace Demo
             global::System.Span<float> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 1, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            BackpropagateLayer16(
+            BackpropagateLayer<global::RnnGen.Sizes.N16>(
                 layer0,
                 layer1,
                 layer1Gradients,
@@ -394,7 +368,7 @@ namespace Demo
                 reverse: true);
 
             // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            BackpropagateLayer16(
+            BackpropagateLayer<global::RnnGen.Sizes.N16>(
                 layer0,
                 layer1,
                 layer1Gradients,
@@ -412,7 +386,7 @@ namespace Demo
                 reverse: false);
 
             // Layer 0, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer5(
+            BackpropagateLayer<global::RnnGen.Sizes.N5>(
                 new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
                 layer0,
                 layer0Gradients,
@@ -430,7 +404,7 @@ namespace Demo
                 reverse: true);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer5(
+            BackpropagateLayer<global::RnnGen.Sizes.N5>(
                 new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
                 layer0,
                 layer0Gradients,
@@ -448,10 +422,10 @@ namespace Demo
                 reverse: false);
         }
 
-        /// <summary>Backpropagates one direction of a GRU layer whose input is 5 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer5(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> inputBiasGradients, global::System.Span<float> recurrentBiasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients, int column, bool reverse)
+        // Backpropagates one direction of a GRU layer whose input is TInput wide through every step, last processed first.
+        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> inputBiasGradients, global::System.Span<float> recurrentBiasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients, int column, bool reverse) where TInput : struct, global::RnnGen.Kernels.ISize
         {
-            int steps = outputs.Length / LayerWidth;
+            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
             global::System.Span<float> carried = _carriedGradients; // dE/dh<t> from the step processed after t
             global::System.Span<float> inputGateGradients = _inputGateGradients; // dE/d(W_ih x + b_ih) at t
             global::System.Span<float> recurrentGateGradients = _recurrentGateGradients; // dE/d(W_hh h + b_hh) at t
@@ -466,46 +440,10 @@ namespace Demo
                 global::RnnGen.Kernels.Gates.GruBackward<float>(stateGradient, carried, previous, stepCache, inputGateGradients, recurrentGateGradients);
                 global::RnnGen.Kernels.Activations.AddTo<float>(inputGateGradients, inputBiasGradients);
                 global::RnnGen.Kernels.Activations.AddTo<float>(recurrentGateGradients, recurrentBiasGradients);
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N24>(inputs.Slice(t * 5, 5), inputGateGradients, inputWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, TInput, global::RnnGen.Sizes.N24>(inputs.Slice(t * inputSize, inputSize), inputGateGradients, inputWeightGradients);
                 if (!inputGradients.IsEmpty)
                 {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N24>(inputWeights, inputGateGradients, inputGradients.Slice(t * 5, 5));
-                }
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(previous, recurrentGateGradients, recurrentWeightGradients);
-                }
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(recurrentWeights, recurrentGateGradients, carried);
-            }
-            // What is still carried after the first processed step is dE/d(initial state).
-            if (!initialStateGradients.IsEmpty)
-            {
-                carried.CopyTo(initialStateGradients);
-            }
-        }
-
-        /// <summary>Backpropagates one direction of a GRU layer whose input is 16 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer16(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> inputBiasGradients, global::System.Span<float> recurrentBiasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients, int column, bool reverse)
-        {
-            int steps = outputs.Length / LayerWidth;
-            global::System.Span<float> carried = _carriedGradients; // dE/dh<t> from the step processed after t
-            global::System.Span<float> inputGateGradients = _inputGateGradients; // dE/d(W_ih x + b_ih) at t
-            global::System.Span<float> recurrentGateGradients = _recurrentGateGradients; // dE/d(W_hh h + b_hh) at t
-            carried.Clear();
-            for (int step = steps - 1; step >= 0; step--)
-            {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
-                global::System.ReadOnlySpan<float> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
-                // Through the gates: dE/d(W_ih x + b_ih), dE/d(W_hh h + b_hh), and the part of dE/dh<t-1> that bypasses W_hh into carried.
-                global::RnnGen.Kernels.Gates.GruBackward<float>(stateGradient, carried, previous, stepCache, inputGateGradients, recurrentGateGradients);
-                global::RnnGen.Kernels.Activations.AddTo<float>(inputGateGradients, inputBiasGradients);
-                global::RnnGen.Kernels.Activations.AddTo<float>(recurrentGateGradients, recurrentBiasGradients);
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N24>(inputs.Slice(t * 16, 16), inputGateGradients, inputWeightGradients);
-                if (!inputGradients.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N24>(inputWeights, inputGateGradients, inputGradients.Slice(t * 16, 16));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, TInput, global::RnnGen.Sizes.N24>(inputWeights, inputGateGradients, inputGradients.Slice(t * inputSize, inputSize));
                 }
                 if (!previous.IsEmpty)
                 {

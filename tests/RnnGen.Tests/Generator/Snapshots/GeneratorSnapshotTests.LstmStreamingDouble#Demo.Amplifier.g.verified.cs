@@ -120,7 +120,7 @@ namespace Demo
             global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: LSTM gates from W_ih x + b_ih + W_hh h + b_hh; c = f c + i g, h = o tanh(c).
-            RunLayer4(
+            RunLayer<global::RnnGen.Sizes.N4>(
                 inputs,
                 parameters.Slice(Layer0ForwardInputWeights, 4 * GateWidth),
                 parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * GateWidth),
@@ -156,13 +156,13 @@ namespace Demo
             }
         }
 
-        /// <summary>Runs one direction of an LSTM layer whose input is 4 wide over every step, writing h&lt;t&gt; into each output row and the gates into the cache.</summary>
-        private void RunLayer4(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> inputBias, global::System.ReadOnlySpan<double> recurrentBias, global::System.ReadOnlySpan<double> initialState, global::System.ReadOnlySpan<double> initialCell, global::System.Span<double> outputs, global::System.Span<double> cache, global::System.Span<double> finalState, global::System.Span<double> finalCell)
+        // Runs one direction of an LSTM layer whose input is TInput wide over every step, writing h<t> into each output row and the gates into the cache.
+        private void RunLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> inputBias, global::System.ReadOnlySpan<double> recurrentBias, global::System.ReadOnlySpan<double> initialState, global::System.ReadOnlySpan<double> initialCell, global::System.Span<double> outputs, global::System.Span<double> cache, global::System.Span<double> finalState, global::System.Span<double> finalCell) where TInput : struct, global::RnnGen.Kernels.ISize
         {
             int steps = outputs.Length / LayerWidth;
             global::System.Span<double> projections = new(_inputProjections, 0, steps * GateWidth);
             // Off the serial path: every step's W_ih x<t> + b_ih, all gates at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N64>(inputs, inputWeights, inputBias, projections, GateWidth, 0);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, TInput, global::RnnGen.Sizes.N64>(inputs, inputWeights, inputBias, projections, GateWidth, 0);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
             global::System.ReadOnlySpan<double> previousCell = initialCell;
             for (int t = 0; t < steps; t++)
@@ -255,7 +255,7 @@ namespace Demo
             return steps;
         }
 
-        /// <summary>With dE/dz&lt;t&gt; of every step in _logitGradients: dW_ya += Σ a&lt;t&gt; dz&lt;t&gt; and db_y += Σ dz&lt;t&gt; as matrix-matrix products, and dE/da&lt;t&gt; of the top layer = W_ya dz&lt;t&gt;.</summary>
+        // With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.
         private void BackpropagateHead(int steps)
         {
             global::System.ReadOnlySpan<double> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
@@ -270,7 +270,7 @@ namespace Demo
             }
         }
 
-        /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
+        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
         private void BackpropagateLayers(int steps, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
             global::System.ReadOnlySpan<double> parameters = _parameters;
@@ -279,7 +279,7 @@ namespace Demo
             global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer4(
+            BackpropagateLayer<global::RnnGen.Sizes.N4>(
                 new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
                 layer0,
                 layer0Gradients,
@@ -297,10 +297,10 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize));
         }
 
-        /// <summary>Backpropagates one direction of an LSTM layer whose input is 4 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer4(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.ReadOnlySpan<double> initialCell, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> inputBiasGradients, global::System.Span<double> recurrentBiasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, global::System.Span<double> initialCellGradients)
+        // Backpropagates one direction of an LSTM layer whose input is TInput wide through every step, last processed first.
+        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.ReadOnlySpan<double> initialCell, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> inputBiasGradients, global::System.Span<double> recurrentBiasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, global::System.Span<double> initialCellGradients) where TInput : struct, global::RnnGen.Kernels.ISize
         {
-            int steps = outputs.Length / LayerWidth;
+            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
             global::System.Span<double> carried = _carriedGradients; // dE/dh<t> from the step processed after t
             global::System.Span<double> inputGateGradients = _inputGateGradients; // dE/d(W_ih x + b_ih) at t
             global::System.Span<double> carriedCell = _carriedCellGradients; // dE/dc<t> from the step processed after t
@@ -316,10 +316,10 @@ namespace Demo
                 global::RnnGen.Kernels.Gates.LstmBackward<double>(stateGradient, carried, carriedCell, previousCell, stepCache, inputGateGradients);
                 global::RnnGen.Kernels.Activations.AddTo<double>(inputGateGradients, inputBiasGradients);
                 global::RnnGen.Kernels.Activations.AddTo<double>(inputGateGradients, recurrentBiasGradients);
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N64>(inputs.Slice(t * 4, 4), inputGateGradients, inputWeightGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, TInput, global::RnnGen.Sizes.N64>(inputs.Slice(t * inputSize, inputSize), inputGateGradients, inputWeightGradients);
                 if (!inputGradients.IsEmpty)
                 {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N64>(inputWeights, inputGateGradients, inputGradients.Slice(t * 4, 4));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, TInput, global::RnnGen.Sizes.N64>(inputWeights, inputGateGradients, inputGradients.Slice(t * inputSize, inputSize));
                 }
                 if (!previous.IsEmpty)
                 {

@@ -117,7 +117,7 @@ namespace Demo
             global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            RunLayer2(
+            RunLayer<global::RnnGen.Sizes.N2>(
                 inputs,
                 parameters.Slice(Layer0ForwardInputWeights, 2 * HiddenSize),
                 parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
@@ -149,12 +149,12 @@ namespace Demo
             }
         }
 
-        /// <summary>Runs one direction of a layer whose input is 2 wide over every step, writing a&lt;t&gt; into each output row.</summary>
-        private static void RunLayer2(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> finalState)
+        // Runs one direction of a layer whose input is TInput wide over every step, writing a<t> into each output row.
+        private static void RunLayer<TInput>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> finalState) where TInput : struct, global::RnnGen.Kernels.ISize
         {
             int steps = outputs.Length / LayerWidth;
             // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, TInput, global::RnnGen.Sizes.N8>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
             global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int t = 0; t < steps; t++)
             {
@@ -243,7 +243,7 @@ namespace Demo
             return steps;
         }
 
-        /// <summary>With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (it belongs to a&lt;T&gt;).</summary>
+        // With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (it belongs to a<T>).
         private void BackpropagateHead(int steps)
         {
             global::System.Span<float> headInputGradients = _headInputGradients;
@@ -256,7 +256,7 @@ namespace Demo
             headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
         }
 
-        /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
+        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
         private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
@@ -265,7 +265,7 @@ namespace Demo
             global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer2(
+            BackpropagateLayer<global::RnnGen.Sizes.N2>(
                 new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
                 layer0,
                 layer0Gradients,
@@ -279,10 +279,10 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
         }
 
-        /// <summary>Backpropagates one direction of a layer whose input is 2 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer2(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+        // Backpropagates one direction of a layer whose input is TInput wide through every step, last processed first.
+        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) where TInput : struct, global::RnnGen.Kernels.ISize
         {
-            int steps = outputs.Length / LayerWidth;
+            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
             global::System.Span<float> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
             global::System.Span<float> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
             carried.Clear();
@@ -294,14 +294,14 @@ namespace Demo
                 global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
                 if (!inputGradients.IsEmpty)
                 {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8>(inputWeights, preactivation, inputGradients.Slice(t * 2, 2));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, TInput, global::RnnGen.Sizes.N8>(inputWeights, preactivation, inputGradients.Slice(t * inputSize, inputSize));
                 }
                 carried.Clear();
                 global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N8>(recurrentWeights, preactivation, carried);
             }
             // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
             global::RnnGen.Kernels.Activations.AddRowsTo<float>(stepGradients, biasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8>(inputs, 2, stepGradients, steps, inputWeightGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, TInput, global::RnnGen.Sizes.N8>(inputs, inputSize, stepGradients, steps, inputWeightGradients);
             // Each step's a<t-1> is the row before it.
             if (steps > 1)
             {

@@ -125,7 +125,7 @@ namespace Demo
             global::System.Span<double> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            RunLayer3(
+            RunLayer<global::RnnGen.Sizes.N3>(
                 inputs,
                 parameters.Slice(Layer0ForwardInputWeights, 3 * HiddenSize),
                 parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
@@ -135,7 +135,7 @@ namespace Demo
                 finalState.Slice(0 * HiddenSize, HiddenSize));
 
             // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-            RunLayer12(
+            RunLayer<global::RnnGen.Sizes.N12>(
                 layer0,
                 parameters.Slice(Layer1ForwardInputWeights, 12 * HiddenSize),
                 parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
@@ -165,32 +165,12 @@ namespace Demo
             }
         }
 
-        /// <summary>Runs one direction of a layer whose input is 3 wide over every step, writing a&lt;t&gt; into each output row.</summary>
-        private static void RunLayer3(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, global::System.Span<double> finalState)
+        // Runs one direction of a layer whose input is TInput wide over every step, writing a<t> into each output row.
+        private static void RunLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, global::System.Span<double> finalState) where TInput : struct, global::RnnGen.Kernels.ISize
         {
             int steps = outputs.Length / LayerWidth;
-            // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
-            global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
-            for (int t = 0; t < steps; t++)
-            {
-                global::System.Span<double> state = outputs.Slice(t * LayerWidth, HiddenSize);
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(previous, recurrentWeights, state); // + W_aa a of the previous step
-                }
-                global::RnnGen.Kernels.Activations.Tanh(state);
-                previous = state;
-            }
-            previous.CopyTo(finalState);
-        }
-
-        /// <summary>Runs one direction of a layer whose input is 12 wide over every step, writing a&lt;t&gt; into each output row.</summary>
-        private static void RunLayer12(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, global::System.Span<double> finalState)
-        {
-            int steps = outputs.Length / LayerWidth;
-            // Off the serial path: every step's W_ax the layer below's output at t + b_a at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
+            // Off the serial path: every step's W_ax in<t> (x<t>, or the layer below's a<t>) + b_a at once, as one matrix-matrix product.
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, TInput, global::RnnGen.Sizes.N12>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int t = 0; t < steps; t++)
             {
@@ -277,7 +257,7 @@ namespace Demo
             return steps;
         }
 
-        /// <summary>With dE/dz&lt;t&gt; of every step in _logitGradients: dW_ya += Σ a&lt;t&gt; dz&lt;t&gt; and db_y += Σ dz&lt;t&gt; as matrix-matrix products, and dE/da&lt;t&gt; of the top layer = W_ya dz&lt;t&gt;.</summary>
+        // With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.
         private void BackpropagateHead(int steps)
         {
             global::System.ReadOnlySpan<double> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
@@ -292,7 +272,7 @@ namespace Demo
             }
         }
 
-        /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
+        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
         private void BackpropagateLayers(int steps, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
             global::System.ReadOnlySpan<double> parameters = _parameters;
@@ -303,7 +283,7 @@ namespace Demo
             global::System.Span<double> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            BackpropagateLayer12(
+            BackpropagateLayer<global::RnnGen.Sizes.N12>(
                 layer0,
                 layer1,
                 layer1Gradients,
@@ -317,7 +297,7 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize));
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer3(
+            BackpropagateLayer<global::RnnGen.Sizes.N3>(
                 new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
                 layer0,
                 layer0Gradients,
@@ -331,10 +311,10 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
         }
 
-        /// <summary>Backpropagates one direction of a layer whose input is 3 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer3(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+        // Backpropagates one direction of a layer whose input is TInput wide through every step, last processed first.
+        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients) where TInput : struct, global::RnnGen.Kernels.ISize
         {
-            int steps = outputs.Length / LayerWidth;
+            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
             global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
             global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
             carried.Clear();
@@ -346,53 +326,14 @@ namespace Demo
                 global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
                 if (!inputGradients.IsEmpty)
                 {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(inputWeights, preactivation, inputGradients.Slice(t * 3, 3));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, TInput, global::RnnGen.Sizes.N12>(inputWeights, preactivation, inputGradients.Slice(t * inputSize, inputSize));
                 }
                 carried.Clear();
                 global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(recurrentWeights, preactivation, carried);
             }
             // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
             global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(inputs, 3, stepGradients, steps, inputWeightGradients);
-            // Each step's a<t-1> is the row before it.
-            if (steps > 1)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(outputs, LayerWidth, stepGradients.Slice(HiddenSize), steps - 1, recurrentWeightGradients);
-            }
-            if (!initialState.IsEmpty)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(initialState, stepGradients.Slice(0, HiddenSize), recurrentWeightGradients);
-            }
-            // What is still carried after the first processed step is dE/da<0>.
-            if (!initialStateGradients.IsEmpty)
-            {
-                carried.CopyTo(initialStateGradients);
-            }
-        }
-
-        /// <summary>Backpropagates one direction of a layer whose input is 12 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer12(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
-        {
-            int steps = outputs.Length / LayerWidth;
-            global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
-            global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
-            carried.Clear();
-            // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
-            for (int t = steps - 1; t >= 0; t--)
-            {
-                global::System.Span<double> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through tanh, whose derivative is 1 - a²: dz<t> = (dE/da<t> + carried) (1 - a<t>²).
-                global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
-                if (!inputGradients.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(inputWeights, preactivation, inputGradients.Slice(t * 12, 12));
-                }
-                carried.Clear();
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(recurrentWeights, preactivation, carried);
-            }
-            // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(inputs, 12, stepGradients, steps, inputWeightGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, TInput, global::RnnGen.Sizes.N12>(inputs, inputSize, stepGradients, steps, inputWeightGradients);
             // Each step's a<t-1> is the row before it.
             if (steps > 1)
             {

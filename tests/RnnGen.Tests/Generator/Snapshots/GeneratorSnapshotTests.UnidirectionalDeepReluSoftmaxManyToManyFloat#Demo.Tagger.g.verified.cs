@@ -125,7 +125,7 @@ namespace Demo
             global::System.Span<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
-            RunLayer6(
+            RunLayer<global::RnnGen.Sizes.N6>(
                 inputs,
                 parameters.Slice(Layer0ForwardInputWeights, 6 * HiddenSize),
                 parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
@@ -135,7 +135,7 @@ namespace Demo
                 finalState.Slice(0 * HiddenSize, HiddenSize));
 
             // Layer 1, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-            RunLayer12(
+            RunLayer<global::RnnGen.Sizes.N12>(
                 layer0,
                 parameters.Slice(Layer1ForwardInputWeights, 12 * HiddenSize),
                 parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
@@ -166,32 +166,12 @@ namespace Demo
             }
         }
 
-        /// <summary>Runs one direction of a layer whose input is 6 wide over every step, writing a&lt;t&gt; into each output row.</summary>
-        private static void RunLayer6(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> finalState)
+        // Runs one direction of a layer whose input is TInput wide over every step, writing a<t> into each output row.
+        private static void RunLayer<TInput>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> finalState) where TInput : struct, global::RnnGen.Kernels.ISize
         {
             int steps = outputs.Length / LayerWidth;
-            // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
-            global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
-            for (int t = 0; t < steps; t++)
-            {
-                global::System.Span<float> state = outputs.Slice(t * LayerWidth, HiddenSize);
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(previous, recurrentWeights, state); // + W_aa a of the previous step
-                }
-                global::RnnGen.Kernels.Activations.Relu(state);
-                previous = state;
-            }
-            previous.CopyTo(finalState);
-        }
-
-        /// <summary>Runs one direction of a layer whose input is 12 wide over every step, writing a&lt;t&gt; into each output row.</summary>
-        private static void RunLayer12(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> finalState)
-        {
-            int steps = outputs.Length / LayerWidth;
-            // Off the serial path: every step's W_ax the layer below's output at t + b_a at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
+            // Off the serial path: every step's W_ax in<t> (x<t>, or the layer below's a<t>) + b_a at once, as one matrix-matrix product.
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, TInput, global::RnnGen.Sizes.N12>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
             global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int t = 0; t < steps; t++)
             {
@@ -280,7 +260,7 @@ namespace Demo
             return steps;
         }
 
-        /// <summary>With dE/dz&lt;t&gt; of every step in _logitGradients: dW_ya += Σ a&lt;t&gt; dz&lt;t&gt; and db_y += Σ dz&lt;t&gt; as matrix-matrix products, and dE/da&lt;t&gt; of the top layer = W_ya dz&lt;t&gt;.</summary>
+        // With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.
         private void BackpropagateHead(int steps)
         {
             global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
@@ -295,7 +275,7 @@ namespace Demo
             }
         }
 
-        /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
+        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
         private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
@@ -306,7 +286,7 @@ namespace Demo
             global::System.Span<float> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            BackpropagateLayer12(
+            BackpropagateLayer<global::RnnGen.Sizes.N12>(
                 layer0,
                 layer1,
                 layer1Gradients,
@@ -320,7 +300,7 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize));
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer6(
+            BackpropagateLayer<global::RnnGen.Sizes.N6>(
                 new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
                 layer0,
                 layer0Gradients,
@@ -334,10 +314,10 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
         }
 
-        /// <summary>Backpropagates one direction of a layer whose input is 6 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer6(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+        // Backpropagates one direction of a layer whose input is TInput wide through every step, last processed first.
+        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) where TInput : struct, global::RnnGen.Kernels.ISize
         {
-            int steps = outputs.Length / LayerWidth;
+            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
             global::System.Span<float> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
             global::System.Span<float> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
             carried.Clear();
@@ -349,53 +329,14 @@ namespace Demo
                 global::RnnGen.Kernels.Activations.ReluBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
                 if (!inputGradients.IsEmpty)
                 {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12>(inputWeights, preactivation, inputGradients.Slice(t * 6, 6));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, TInput, global::RnnGen.Sizes.N12>(inputWeights, preactivation, inputGradients.Slice(t * inputSize, inputSize));
                 }
                 carried.Clear();
                 global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(recurrentWeights, preactivation, carried);
             }
             // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
             global::RnnGen.Kernels.Activations.AddRowsTo<float>(stepGradients, biasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12>(inputs, 6, stepGradients, steps, inputWeightGradients);
-            // Each step's a<t-1> is the row before it.
-            if (steps > 1)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(outputs, LayerWidth, stepGradients.Slice(HiddenSize), steps - 1, recurrentWeightGradients);
-            }
-            if (!initialState.IsEmpty)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(initialState, stepGradients.Slice(0, HiddenSize), recurrentWeightGradients);
-            }
-            // What is still carried after the first processed step is dE/da<0>.
-            if (!initialStateGradients.IsEmpty)
-            {
-                carried.CopyTo(initialStateGradients);
-            }
-        }
-
-        /// <summary>Backpropagates one direction of a layer whose input is 12 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer12(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = outputs.Length / LayerWidth;
-            global::System.Span<float> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
-            global::System.Span<float> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
-            carried.Clear();
-            // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
-            for (int t = steps - 1; t >= 0; t--)
-            {
-                global::System.Span<float> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through relu, whose derivative is 1 where a > 0, else 0: dz<t> = dE/da<t> + carried where a<t> > 0.
-                global::RnnGen.Kernels.Activations.ReluBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
-                if (!inputGradients.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(inputWeights, preactivation, inputGradients.Slice(t * 12, 12));
-                }
-                carried.Clear();
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(recurrentWeights, preactivation, carried);
-            }
-            // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            global::RnnGen.Kernels.Activations.AddRowsTo<float>(stepGradients, biasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(inputs, 12, stepGradients, steps, inputWeightGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, TInput, global::RnnGen.Sizes.N12>(inputs, inputSize, stepGradients, steps, inputWeightGradients);
             // Each step's a<t-1> is the row before it.
             if (steps > 1)
             {

@@ -116,7 +116,7 @@ namespace Demo
             global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
-            RunLayer7(
+            RunLayer<global::RnnGen.Sizes.N7>(
                 inputs,
                 parameters.Slice(Layer0ForwardInputWeights, 7 * HiddenSize),
                 parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
@@ -148,12 +148,12 @@ namespace Demo
             }
         }
 
-        /// <summary>Runs one direction of a layer whose input is 7 wide over every step, writing a&lt;t&gt; into each output row.</summary>
-        private static void RunLayer7(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, global::System.Span<double> finalState)
+        // Runs one direction of a layer whose input is TInput wide over every step, writing a<t> into each output row.
+        private static void RunLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, global::System.Span<double> finalState) where TInput : struct, global::RnnGen.Kernels.ISize
         {
             int steps = outputs.Length / LayerWidth;
             // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, TInput, global::RnnGen.Sizes.N16>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
             global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
             for (int t = 0; t < steps; t++)
             {
@@ -242,7 +242,7 @@ namespace Demo
             return steps;
         }
 
-        /// <summary>With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (it belongs to a&lt;T&gt;).</summary>
+        // With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (it belongs to a<T>).
         private void BackpropagateHead(int steps)
         {
             global::System.Span<double> headInputGradients = _headInputGradients;
@@ -255,7 +255,7 @@ namespace Demo
             headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
         }
 
-        /// <summary>Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.</summary>
+        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
         private void BackpropagateLayers(int steps, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
         {
             global::System.ReadOnlySpan<double> parameters = _parameters;
@@ -264,7 +264,7 @@ namespace Demo
             global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer7(
+            BackpropagateLayer<global::RnnGen.Sizes.N7>(
                 new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
                 layer0,
                 layer0Gradients,
@@ -278,10 +278,10 @@ namespace Demo
                 initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
         }
 
-        /// <summary>Backpropagates one direction of a layer whose input is 7 wide through every step, last processed first.</summary>
-        private void BackpropagateLayer7(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+        // Backpropagates one direction of a layer whose input is TInput wide through every step, last processed first.
+        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients) where TInput : struct, global::RnnGen.Kernels.ISize
         {
-            int steps = outputs.Length / LayerWidth;
+            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
             global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
             global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
             carried.Clear();
@@ -293,14 +293,14 @@ namespace Demo
                 global::RnnGen.Kernels.Activations.ReluBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
                 if (!inputGradients.IsEmpty)
                 {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(inputWeights, preactivation, inputGradients.Slice(t * 7, 7));
+                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, TInput, global::RnnGen.Sizes.N16>(inputWeights, preactivation, inputGradients.Slice(t * inputSize, inputSize));
                 }
                 carried.Clear();
                 global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N16>(recurrentWeights, preactivation, carried);
             }
             // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
             global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(inputs, 7, stepGradients, steps, inputWeightGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, TInput, global::RnnGen.Sizes.N16>(inputs, inputSize, stepGradients, steps, inputWeightGradients);
             // Each step's a<t-1> is the row before it.
             if (steps > 1)
             {
