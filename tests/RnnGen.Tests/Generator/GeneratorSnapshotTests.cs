@@ -9,8 +9,8 @@ namespace RnnGen.Tests.Generator;
 
 /// <summary>
 /// Pins the generated code of every distinct shape of emitted code. The emitter branches on: direction
-/// (block list, final-state rows, head input), one vs several layers (an extra kernel for the layer-to-layer
-/// width), g1, g2, topology (head per step or once), loss and element type. Each branch value appears in at
+/// (block list, final-state rows, head input), one vs several layers (the runners' input width type argument,
+/// and the layer-to-layer width), g1, g2, topology (head per step or once), loss and element type. Each branch value appears in at
 /// least one snapshot below; the full cross product adds no new code paths, since the branches are independent.
 /// </summary>
 public sealed class GeneratorSnapshotTests
