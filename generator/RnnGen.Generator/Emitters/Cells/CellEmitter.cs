@@ -116,6 +116,34 @@ internal abstract class CellEmitter
     /// <summary>Inside <see cref="EmitStepLoop"/>: the position of the step processed just before this one.</summary>
     protected string EarlierStep => Model.Directions == 2 ? "(reverse ? t + 1 : t - 1)" : "(t - 1)";
 
+    /// <summary>
+    /// After the backward recursion, off the serial path: the bias gradients summed over steps, and dW_in = Σ in&lt;t&gt; d&lt;t&gt;
+    /// and dW_rec = Σ state&lt;t-1&gt; d&lt;t&gt; as matrix-matrix products, from the per-step pre-activation gradients
+    /// (<paramref name="inputSteps"/> and <paramref name="recurrentSteps"/>, rows <paramref name="width"/> wide).
+    /// </summary>
+    protected void EmitWeightGradients(SourceWriter writer, string formula, string state, string width, int columns, string inputSteps, string recurrentSteps, params (string Steps, string Bias)[] biases)
+    {
+        bool bidirectional = Model.Directions == 2;
+        writer.Line($"// Off the serial path, all steps at once: {formula} as matrix-matrix products.");
+        foreach ((string steps, string bias) in biases)
+        {
+            writer.Line($"{TypeRefs.Activations}.AddRowsTo<{T}>({steps}, {bias});");
+        }
+        writer.Line($"{KernelCalls.AddTransposedProduct(Model, "TInput", columns)}(inputs, inputSize, {inputSteps}, steps, inputWeightGradients);");
+        writer.Line(bidirectional
+            ? $"// Each step's {state}<t-1> is the row before it in processing order: the previous row forward, the next one in reverse."
+            : $"// Each step's {state}<t-1> is the row before it.");
+        writer.Block("if (steps > 1)", () =>
+        {
+            string earlierStates = bidirectional ? "outputs.Slice((reverse ? LayerWidth : 0) + column)" : "outputs";
+            string laterGradients = bidirectional ? $"{recurrentSteps}.Slice(reverse ? 0 : {width}, (steps - 1) * {width})" : $"{recurrentSteps}.Slice({width})";
+            writer.Line($"{KernelCalls.AddTransposedProduct(Model, Model.HiddenSize, columns)}({earlierStates}, LayerWidth, {laterGradients}, steps - 1, recurrentWeightGradients);");
+        });
+        string firstProcessed = bidirectional ? $"(reverse ? steps - 1 : 0) * {width}" : "0";
+        writer.Block("if (!initialState.IsEmpty)", () =>
+            writer.Line($"{KernelCalls.AddOuterProduct(Model, Model.HiddenSize, columns)}(initialState, {recurrentSteps}.Slice({firstProcessed}, {width}), recurrentWeightGradients);"));
+    }
+
     /// <summary>The name of the activation applied in place to a span, e.g. <c>global::RnnGen.Kernels.Activations.Tanh</c>.</summary>
     protected static string Activation(string name) => $"{TypeRefs.Activations}.{name}";
 }

@@ -41,6 +41,15 @@ internal abstract class GatedCellEmitter : CellEmitter
     /// <summary>The span holding dE/d(W_hh h + b_hh) after <see cref="EmitBackwardStep"/>.</summary>
     protected abstract string RecurrentGateGradients { get; }
 
+    /// <summary>The buffer of dE/d(W_hh h + b_hh) of every step.</summary>
+    protected abstract string RecurrentGateSteps { get; }
+
+    /// <summary>Which per-step gradients sum into which bias gradient.</summary>
+    protected abstract (string Steps, string Bias)[] BiasGradientSources { get; }
+
+    /// <summary>The weight-gradient formulas, for the comment above them.</summary>
+    protected abstract string WeightGradientFormula { get; }
+
     /// <summary>Streaming, one step of layer <paramref name="layer"/>: from <c>_inputGates</c> and <c>state{layer}</c>, writes <c>_stepState</c>.</summary>
     protected abstract void EmitStreamStep(SourceWriter writer, int layer, string name);
 
@@ -113,7 +122,10 @@ internal abstract class GatedCellEmitter : CellEmitter
     }
 
     public override void EmitBackwardFields(SourceWriter writer) =>
-        writer.Line($"private readonly {T}[] _inputGateGradients = new {T}[GateWidth];");
+        writer.Line($"private {T}[] _inputGateGradients = {TypeRefs.Array}.Empty<{T}>(); // dE/d(W_ih x + b_ih) of every step of one layer direction, [T, GateWidth]");
+
+    public override void EmitBackwardReserve(SourceWriter writer) =>
+        writer.Line($"_inputGateGradients = new {T}[steps * GateWidth];");
 
     public override void EmitBackwardCall(SourceWriter writer, DirectionBlock block, string input, string inputGradients) =>
         writer.Call($"BackpropagateLayer<{TypeRefs.Size(block.InputSize)}>", [
@@ -146,22 +158,21 @@ internal abstract class GatedCellEmitter : CellEmitter
             {
                 writer.Line("int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;");
                 writer.Line($"{Span} carried = _carriedGradients; // dE/dh<t> from the step processed after t");
-                writer.Line($"{Span} inputGateGradients = _inputGateGradients; // dE/d(W_ih x + b_ih) at t");
+                writer.Line($"{Span} inputGateSteps = new(_inputGateGradients, 0, steps * GateWidth); // dE/d(W_ih x + b_ih) of every step");
                 EmitBackwardLocals(writer);
+                writer.Line("// The serial part: only what the next step back needs, the gate gradients and W_hh's share of dE/dh<t-1>.");
                 EmitStepLoop(writer, backward: true, () =>
                 {
                     writer.Line($"{ReadOnlySpan} stateGradient = outputGradients.Slice({StateOffset("t")}, HiddenSize);");
                     writer.Line($"{ReadOnlySpan} stepCache = cache.Slice(t * CacheWidth, CacheWidth);");
-                    writer.Line($"{ReadOnlySpan} previous = {HasEarlierStep} ? outputs.Slice({StateOffset(EarlierStep)}, HiddenSize) : initialState;");
+                    writer.Line($"{Span} inputGateGradients = inputGateSteps.Slice(t * GateWidth, GateWidth);");
                     EmitBackwardStep(writer);
-                    writer.Line($"{KernelCalls.AddOuterProduct(Model, "TInput", Model.GateWidth)}(inputs.Slice(t * inputSize, inputSize), inputGateGradients, inputWeightGradients);");
                     writer.Block("if (!inputGradients.IsEmpty)", () =>
                         writer.Line($"{KernelCalls.MultiplyTransposedAdd(Model, "TInput", Model.GateWidth)}(inputWeights, inputGateGradients, inputGradients.Slice(t * inputSize, inputSize));"));
-                    writer.Block("if (!previous.IsEmpty)", () =>
-                        writer.Line($"{KernelCalls.AddOuterProduct(Model, Model.HiddenSize, Model.GateWidth)}(previous, {RecurrentGateGradients}, recurrentWeightGradients);"));
                     EmitCarriedReset(writer);
                     writer.Line($"{KernelCalls.MultiplyTransposedAdd(Model, Model.HiddenSize, Model.GateWidth)}(recurrentWeights, {RecurrentGateGradients}, carried);");
                 });
+                EmitWeightGradients(writer, WeightGradientFormula, "h", "GateWidth", Model.GateWidth, "inputGateSteps", RecurrentGateSteps, BiasGradientSources);
                 writer.Line("// What is still carried after the first processed step is dE/d(initial state).");
                 writer.Block("if (!initialStateGradients.IsEmpty)", () =>
                 {

@@ -20,6 +20,12 @@ internal sealed class GruCellEmitter : GatedCellEmitter
 
     protected override string RecurrentGateGradients => "recurrentGateGradients";
 
+    protected override string RecurrentGateSteps => "recurrentGateSteps";
+
+    protected override (string Steps, string Bias)[] BiasGradientSources => [("inputGateSteps", "inputBiasGradients"), ("recurrentGateSteps", "recurrentBiasGradients")];
+
+    protected override string WeightGradientFormula => "db_ih = Σ dgx<t>, db_hh = Σ dgh<t>, dW_ih = Σ x<t> dgx<t> and dW_hh = Σ h<t-1> dgh<t>";
+
     protected override string Formula(string x) => $"GRU gates from W_ih {x} + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.";
 
     public override void EmitForwardFields(SourceWriter writer)
@@ -40,21 +46,27 @@ internal sealed class GruCellEmitter : GatedCellEmitter
     public override void EmitBackwardFields(SourceWriter writer)
     {
         base.EmitBackwardFields(writer);
-        writer.Line($"private readonly {T}[] _recurrentGateGradients = new {T}[GateWidth];");
+        writer.Line($"private {T}[] _recurrentGateGradients = {TypeRefs.Array}.Empty<{T}>(); // dE/d(W_hh h + b_hh) of every step of one layer direction, [T, GateWidth]");
+    }
+
+    public override void EmitBackwardReserve(SourceWriter writer)
+    {
+        base.EmitBackwardReserve(writer);
+        writer.Line($"_recurrentGateGradients = new {T}[steps * GateWidth];");
     }
 
     protected override void EmitBackwardLocals(SourceWriter writer)
     {
-        writer.Line($"{Span} recurrentGateGradients = _recurrentGateGradients; // dE/d(W_hh h + b_hh) at t");
+        writer.Line($"{Span} recurrentGateSteps = new(_recurrentGateGradients, 0, steps * GateWidth); // dE/d(W_hh h + b_hh) of every step");
         writer.Line("carried.Clear();");
     }
 
     protected override void EmitBackwardStep(SourceWriter writer)
     {
+        writer.Line($"{ReadOnlySpan} previous = {HasEarlierStep} ? outputs.Slice({StateOffset(EarlierStep)}, HiddenSize) : initialState;");
+        writer.Line($"{Span} recurrentGateGradients = recurrentGateSteps.Slice(t * GateWidth, GateWidth);");
         writer.Line("// Through the gates: dE/d(W_ih x + b_ih), dE/d(W_hh h + b_hh), and the part of dE/dh<t-1> that bypasses W_hh into carried.");
         writer.Line($"{TypeRefs.Gates}.GruBackward<{T}>(stateGradient, carried, previous, stepCache, inputGateGradients, recurrentGateGradients);");
-        writer.Line($"{TypeRefs.Activations}.AddTo<{T}>(inputGateGradients, inputBiasGradients);");
-        writer.Line($"{TypeRefs.Activations}.AddTo<{T}>(recurrentGateGradients, recurrentBiasGradients);");
     }
 
     protected override void EmitCarriedReset(SourceWriter writer)

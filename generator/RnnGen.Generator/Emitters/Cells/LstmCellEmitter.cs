@@ -20,6 +20,13 @@ internal sealed class LstmCellEmitter : GatedCellEmitter
 
     protected override string RecurrentGateGradients => "inputGateGradients";
 
+    // W_hh h + b_hh adds into the same pre-activations, so both weight gradients and both bias gradients come from them.
+    protected override string RecurrentGateSteps => "inputGateSteps";
+
+    protected override (string Steps, string Bias)[] BiasGradientSources => [("inputGateSteps", "inputBiasGradients"), ("inputGateSteps", "recurrentBiasGradients")];
+
+    protected override string WeightGradientFormula => "db_ih = db_hh = Σ dg<t>, dW_ih = Σ x<t> dg<t> and dW_hh = Σ h<t-1> dg<t>";
+
     protected override string Formula(string x) => $"LSTM gates from W_ih {x} + b_ih + W_hh h + b_hh; c = f c + i g, h = o tanh(c).";
 
     protected override void EmitForwardStep(SourceWriter writer)
@@ -49,8 +56,6 @@ internal sealed class LstmCellEmitter : GatedCellEmitter
         writer.Line($"{ReadOnlySpan} previousCell = {HasEarlierStep} ? cache.Slice(({EarlierStep} * CacheWidth) + (4 * HiddenSize), HiddenSize) : initialCell;");
         writer.Line("// Through the cell: dE/d(every gate's pre-activation), and dE/dc<t-1> into carriedCell.");
         writer.Line($"{TypeRefs.Gates}.LstmBackward<{T}>(stateGradient, carried, carriedCell, previousCell, stepCache, inputGateGradients);");
-        writer.Line($"{TypeRefs.Activations}.AddTo<{T}>(inputGateGradients, inputBiasGradients);");
-        writer.Line($"{TypeRefs.Activations}.AddTo<{T}>(inputGateGradients, recurrentBiasGradients);");
     }
 
     protected override void EmitCarriedReset(SourceWriter writer) => writer.Line("carried.Clear();");

@@ -83,7 +83,6 @@ internal sealed class VanillaCellEmitter : CellEmitter
     public override void EmitBackpropagateLayer(SourceWriter writer)
     {
         int hidden = Model.HiddenSize;
-        bool bidirectional = Model.Directions == 2;
         writer.Line("// Backpropagates one direction of a layer whose input is TInput wide through every step, last processed first.");
         writer.Block(
             $"private void BackpropagateLayer<TInput>({ReadOnlySpan} inputs, {ReadOnlySpan} outputs, {ReadOnlySpan} outputGradients, {ReadOnlySpan} inputWeights, {ReadOnlySpan} recurrentWeights, {ReadOnlySpan} initialState, {Span} inputWeightGradients, {Span} recurrentWeightGradients, {Span} biasGradients, {Span} inputGradients{PlacementParameters}, {Span} initialStateGradients){InputSizeConstraint}",
@@ -106,21 +105,7 @@ internal sealed class VanillaCellEmitter : CellEmitter
                     writer.Line("carried.Clear();");
                     writer.Line($"{KernelCalls.MultiplyTransposedAdd(Model, hidden, hidden)}(recurrentWeights, preactivation, carried);");
                 });
-                writer.Line("// Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.");
-                writer.Line($"{TypeRefs.Activations}.AddRowsTo<{T}>(stepGradients, biasGradients);");
-                writer.Line($"{KernelCalls.AddTransposedProduct(Model, "TInput", hidden)}(inputs, inputSize, stepGradients, steps, inputWeightGradients);");
-                writer.Line(bidirectional
-                    ? "// Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse."
-                    : "// Each step's a<t-1> is the row before it.");
-                writer.Block("if (steps > 1)", () =>
-                {
-                    string earlierStates = bidirectional ? "outputs.Slice((reverse ? LayerWidth : 0) + column)" : "outputs";
-                    string laterGradients = bidirectional ? "stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize)" : "stepGradients.Slice(HiddenSize)";
-                    writer.Line($"{KernelCalls.AddTransposedProduct(Model, hidden, hidden)}({earlierStates}, LayerWidth, {laterGradients}, steps - 1, recurrentWeightGradients);");
-                });
-                string firstProcessed = bidirectional ? "(reverse ? steps - 1 : 0) * HiddenSize" : "0";
-                writer.Block("if (!initialState.IsEmpty)", () =>
-                    writer.Line($"{KernelCalls.AddOuterProduct(Model, hidden, hidden)}(initialState, stepGradients.Slice({firstProcessed}, HiddenSize), recurrentWeightGradients);"));
+                EmitWeightGradients(writer, "db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t>", "a", "HiddenSize", hidden, "stepGradients", "stepGradients", ("stepGradients", "biasGradients"));
                 writer.Line("// What is still carried after the first processed step is dE/da<0>.");
                 writer.Block("if (!initialStateGradients.IsEmpty)", () => writer.Line("carried.CopyTo(initialStateGradients);"));
             });

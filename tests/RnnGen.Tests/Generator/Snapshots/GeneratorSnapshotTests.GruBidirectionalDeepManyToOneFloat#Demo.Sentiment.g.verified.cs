@@ -257,8 +257,8 @@ namespace Demo
         private readonly float[] _logitGradients = new float[OutputSize];
         private readonly float[] _headInputGradients = new float[LayerWidth];
         private readonly float[] _carriedGradients = new float[HiddenSize];
-        private readonly float[] _inputGateGradients = new float[GateWidth];
-        private readonly float[] _recurrentGateGradients = new float[GateWidth];
+        private float[] _inputGateGradients = global::System.Array.Empty<float>(); // dE/d(W_ih x + b_ih) of every step of one layer direction, [T, GateWidth]
+        private float[] _recurrentGateGradients = global::System.Array.Empty<float>(); // dE/d(W_hh h + b_hh) of every step of one layer direction, [T, GateWidth]
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<float> Gradients => _gradients;
@@ -320,6 +320,8 @@ namespace Demo
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new float[Layers * steps * LayerWidth];
+                _inputGateGradients = new float[steps * GateWidth];
+                _recurrentGateGradients = new float[steps * GateWidth];
             }
             new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
             return steps;
@@ -427,29 +429,38 @@ namespace Demo
         {
             int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
             global::System.Span<float> carried = _carriedGradients; // dE/dh<t> from the step processed after t
-            global::System.Span<float> inputGateGradients = _inputGateGradients; // dE/d(W_ih x + b_ih) at t
-            global::System.Span<float> recurrentGateGradients = _recurrentGateGradients; // dE/d(W_hh h + b_hh) at t
+            global::System.Span<float> inputGateSteps = new(_inputGateGradients, 0, steps * GateWidth); // dE/d(W_ih x + b_ih) of every step
+            global::System.Span<float> recurrentGateSteps = new(_recurrentGateGradients, 0, steps * GateWidth); // dE/d(W_hh h + b_hh) of every step
             carried.Clear();
+            // The serial part: only what the next step back needs, the gate gradients and W_hh's share of dE/dh<t-1>.
             for (int step = steps - 1; step >= 0; step--)
             {
                 int t = reverse ? steps - 1 - step : step;
                 global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
                 global::System.ReadOnlySpan<float> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
+                global::System.Span<float> inputGateGradients = inputGateSteps.Slice(t * GateWidth, GateWidth);
                 global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
+                global::System.Span<float> recurrentGateGradients = recurrentGateSteps.Slice(t * GateWidth, GateWidth);
                 // Through the gates: dE/d(W_ih x + b_ih), dE/d(W_hh h + b_hh), and the part of dE/dh<t-1> that bypasses W_hh into carried.
                 global::RnnGen.Kernels.Gates.GruBackward<float>(stateGradient, carried, previous, stepCache, inputGateGradients, recurrentGateGradients);
-                global::RnnGen.Kernels.Activations.AddTo<float>(inputGateGradients, inputBiasGradients);
-                global::RnnGen.Kernels.Activations.AddTo<float>(recurrentGateGradients, recurrentBiasGradients);
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, TInput, global::RnnGen.Sizes.N24>(inputs.Slice(t * inputSize, inputSize), inputGateGradients, inputWeightGradients);
                 if (!inputGradients.IsEmpty)
                 {
                     global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, TInput, global::RnnGen.Sizes.N24>(inputWeights, inputGateGradients, inputGradients.Slice(t * inputSize, inputSize));
                 }
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(previous, recurrentGateGradients, recurrentWeightGradients);
-                }
                 global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(recurrentWeights, recurrentGateGradients, carried);
+            }
+            // Off the serial path, all steps at once: db_ih = Σ dgx<t>, db_hh = Σ dgh<t>, dW_ih = Σ x<t> dgx<t> and dW_hh = Σ h<t-1> dgh<t> as matrix-matrix products.
+            global::RnnGen.Kernels.Activations.AddRowsTo<float>(inputGateSteps, inputBiasGradients);
+            global::RnnGen.Kernels.Activations.AddRowsTo<float>(recurrentGateSteps, recurrentBiasGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, TInput, global::RnnGen.Sizes.N24>(inputs, inputSize, inputGateSteps, steps, inputWeightGradients);
+            // Each step's h<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
+            if (steps > 1)
+            {
+                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(outputs.Slice((reverse ? LayerWidth : 0) + column), LayerWidth, recurrentGateSteps.Slice(reverse ? 0 : GateWidth, (steps - 1) * GateWidth), steps - 1, recurrentWeightGradients);
+            }
+            if (!initialState.IsEmpty)
+            {
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(initialState, recurrentGateSteps.Slice((reverse ? steps - 1 : 0) * GateWidth, GateWidth), recurrentWeightGradients);
             }
             // What is still carried after the first processed step is dE/d(initial state).
             if (!initialStateGradients.IsEmpty)

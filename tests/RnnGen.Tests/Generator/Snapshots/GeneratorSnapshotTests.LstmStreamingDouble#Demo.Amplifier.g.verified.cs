@@ -187,7 +187,7 @@ namespace Demo
         private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
         private double[] _logitGradients = global::System.Array.Empty<double>(); // dE/dz<t> of every step, [T, OutputSize]
         private readonly double[] _carriedGradients = new double[HiddenSize];
-        private readonly double[] _inputGateGradients = new double[GateWidth];
+        private double[] _inputGateGradients = global::System.Array.Empty<double>(); // dE/d(W_ih x + b_ih) of every step of one layer direction, [T, GateWidth]
         private readonly double[] _carriedCellGradients = new double[HiddenSize];
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{double})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
@@ -250,6 +250,7 @@ namespace Demo
             {
                 _layerGradients = new double[Layers * steps * LayerWidth];
                 _logitGradients = new double[steps * OutputSize];
+                _inputGateGradients = new double[steps * GateWidth];
             }
             new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
             return steps;
@@ -302,31 +303,38 @@ namespace Demo
         {
             int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
             global::System.Span<double> carried = _carriedGradients; // dE/dh<t> from the step processed after t
-            global::System.Span<double> inputGateGradients = _inputGateGradients; // dE/d(W_ih x + b_ih) at t
+            global::System.Span<double> inputGateSteps = new(_inputGateGradients, 0, steps * GateWidth); // dE/d(W_ih x + b_ih) of every step
             global::System.Span<double> carriedCell = _carriedCellGradients; // dE/dc<t> from the step processed after t
             carried.Clear();
             carriedCell.Clear();
+            // The serial part: only what the next step back needs, the gate gradients and W_hh's share of dE/dh<t-1>.
             for (int t = steps - 1; t >= 0; t--)
             {
                 global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice(t * LayerWidth, HiddenSize);
                 global::System.ReadOnlySpan<double> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                global::System.ReadOnlySpan<double> previous = t > 0 ? outputs.Slice((t - 1) * LayerWidth, HiddenSize) : initialState;
+                global::System.Span<double> inputGateGradients = inputGateSteps.Slice(t * GateWidth, GateWidth);
                 global::System.ReadOnlySpan<double> previousCell = t > 0 ? cache.Slice(((t - 1) * CacheWidth) + (4 * HiddenSize), HiddenSize) : initialCell;
                 // Through the cell: dE/d(every gate's pre-activation), and dE/dc<t-1> into carriedCell.
                 global::RnnGen.Kernels.Gates.LstmBackward<double>(stateGradient, carried, carriedCell, previousCell, stepCache, inputGateGradients);
-                global::RnnGen.Kernels.Activations.AddTo<double>(inputGateGradients, inputBiasGradients);
-                global::RnnGen.Kernels.Activations.AddTo<double>(inputGateGradients, recurrentBiasGradients);
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, TInput, global::RnnGen.Sizes.N64>(inputs.Slice(t * inputSize, inputSize), inputGateGradients, inputWeightGradients);
                 if (!inputGradients.IsEmpty)
                 {
                     global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, TInput, global::RnnGen.Sizes.N64>(inputWeights, inputGateGradients, inputGradients.Slice(t * inputSize, inputSize));
                 }
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(previous, inputGateGradients, recurrentWeightGradients);
-                }
                 carried.Clear();
                 global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(recurrentWeights, inputGateGradients, carried);
+            }
+            // Off the serial path, all steps at once: db_ih = db_hh = Σ dg<t>, dW_ih = Σ x<t> dg<t> and dW_hh = Σ h<t-1> dg<t> as matrix-matrix products.
+            global::RnnGen.Kernels.Activations.AddRowsTo<double>(inputGateSteps, inputBiasGradients);
+            global::RnnGen.Kernels.Activations.AddRowsTo<double>(inputGateSteps, recurrentBiasGradients);
+            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, TInput, global::RnnGen.Sizes.N64>(inputs, inputSize, inputGateSteps, steps, inputWeightGradients);
+            // Each step's h<t-1> is the row before it.
+            if (steps > 1)
+            {
+                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(outputs, LayerWidth, inputGateSteps.Slice(GateWidth), steps - 1, recurrentWeightGradients);
+            }
+            if (!initialState.IsEmpty)
+            {
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(initialState, inputGateSteps.Slice(0, GateWidth), recurrentWeightGradients);
             }
             // What is still carried after the first processed step is dE/d(initial state).
             if (!initialStateGradients.IsEmpty)
