@@ -1,4 +1,3 @@
-using System.Linq;
 using RnnGen.Generator.Emitters.Cells;
 using RnnGen.Generator.Model;
 

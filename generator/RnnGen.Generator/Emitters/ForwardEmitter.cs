@@ -1,4 +1,3 @@
-using System.Linq;
 using RnnGen.Generator.Emitters.Cells;
 using RnnGen.Generator.Model;
 
@@ -55,8 +54,8 @@ internal static class ForwardEmitter
             {
                 ArgumentCheck.Length(writer, "inputs", "InputSize", $"[InputSize = {model.InputSize}], one step: a one-to-one model reads one input");
             }
-            writer.Line("int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));");
-            writer.Line("global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));");
+            writer.Line($"int steps = {TypeRefs.Arguments}.StepCount(inputs.Length, InputSize, nameof(inputs));");
+            writer.Line($"{TypeRefs.Arguments}.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));");
             if (headPerStep)
             {
                 ArgumentCheck.Steps(writer, "predictions.Length", "OutputSize", "nameof(predictions)");

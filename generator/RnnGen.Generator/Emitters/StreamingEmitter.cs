@@ -71,7 +71,7 @@ internal static class StreamingEmitter
         {
             writer.Line($"{TypeRefs.ArgumentNullException}.ThrowIfNull(options);");
             ArgumentCheck.Length(writer, "firstInput", "InputSize", $"[InputSize = {model.InputSize}]");
-            writer.Line("int maximumSteps = global::RnnGen.RnnArguments.StepCount(outputs.Length, OutputSize, nameof(outputs));");
+            writer.Line($"int maximumSteps = {TypeRefs.Arguments}.StepCount(outputs.Length, OutputSize, nameof(outputs));");
             writer.Block("if (initialState.IsEmpty)", () => writer.Line("Reset();"));
             writer.Block("else", () => writer.Line("Reset(initialState);"));
             writer.Line($"{readOnlySpan} input = firstInput;");
