@@ -8,7 +8,11 @@ internal static class ArgumentCheck
 {
     /// <summary>A span of one fixed length, described by <paramref name="shape"/> (plain words, e.g. <c>[InputSize = 3]</c>).</summary>
     public static void Length(SourceWriter writer, string argument, string expected, string shape) =>
-        writer.Line($"{TypeRefs.Arguments}.RequireLength({argument}.Length, {expected}, nameof({argument}), \"{shape}\");");
+        PassedLength(writer, $"{argument}.Length", expected, $"nameof({argument})", shape);
+
+    /// <summary>Like <see cref="Length"/> for a length and argument name passed in by the caller (expressions).</summary>
+    public static void PassedLength(SourceWriter writer, string length, string expected, string name, string shape) =>
+        writer.Line($"{TypeRefs.Arguments}.RequireLength({length}, {expected}, {name}, \"{shape}\");");
 
     /// <summary>A [T, width] span, whose length is <paramref name="length"/> and whose name is <paramref name="name"/> (expressions).</summary>
     public static void Steps(SourceWriter writer, string length, string width, string name, string note = "") =>

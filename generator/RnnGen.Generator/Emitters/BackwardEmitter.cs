@@ -4,8 +4,8 @@ using RnnGen.Generator.Model;
 namespace RnnGen.Generator.Emitters;
 
 /// <summary>
-/// Emits backpropagation through time: the gradient buffer, <c>Backward</c>, and one backward runner per layer
-/// input width. dE/dW is summed over every step, as the weights are shared across time.
+/// Emits backpropagation through time: the gradient buffer, <c>Backward</c>, the head's backward pass, and the calls of
+/// the cell's backward runner for every layer and direction. dE/dW is summed over every step, as the weights are shared across time.
 /// </summary>
 internal static class BackwardEmitter
 {
@@ -118,7 +118,7 @@ internal static class BackwardEmitter
             }
             else
             {
-                writer.Line($"{TypeRefs.Arguments}.RequireLength(outputLength, OutputSize, outputName, \"[OutputSize = {model.OutputSize}]\");");
+                ArgumentCheck.PassedLength(writer, "outputLength", "OutputSize", "outputName", $"[OutputSize = {model.OutputSize}]");
             }
             ArgumentCheck.OptionalSteps(writer, "inputGradients", "InputSize");
             writer.Line($"{TypeRefs.Arguments}.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));");
@@ -205,7 +205,7 @@ internal static class BackwardEmitter
         {
             writer.Line($"{span} headInputGradients = _headInputGradients;");
             writer.Line("headInputGradients.Clear();");
-            HeadEmitter.EmitBackward(writer, model, "new(_finalState, (Layers - 1) * LayerWidth, LayerWidth)", "headInputGradients");
+            EmitOnceHeadProducts(writer, model, "new(_finalState, (Layers - 1) * LayerWidth, LayerWidth)", "headInputGradients");
             writer.Line($"{span} topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
             writer.Line("headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));");
             if (model.Directions == 2)
@@ -213,5 +213,15 @@ internal static class BackwardEmitter
                 writer.Line("headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));");
             }
         });
+    }
+
+    /// <summary>Once-applied head: with dE/dz in _logitGradients, dW_ya += a dz, db_y += dz, and <paramref name="headInputGradients"/> += W_ya dz.</summary>
+    private static void EmitOnceHeadProducts(SourceWriter writer, ModelSpec model, string headInput, string headInputGradients)
+    {
+        string t = model.T;
+        writer.Line($"{TypeRefs.ReadOnlySpan(t)} headInput = {headInput};");
+        writer.Line($"{KernelCalls.AddOuterProduct(model, model.LayerWidth, model.OutputSize)}(headInput, _logitGradients, new {TypeRefs.Span(t)}(_gradients, HeadWeights, LayerWidth * OutputSize));");
+        writer.Line($"{TypeRefs.Activations}.AddTo<{t}>(_logitGradients, new {TypeRefs.Span(t)}(_gradients, HeadBias, OutputSize));");
+        writer.Line($"{KernelCalls.MultiplyTransposedAdd(model, model.LayerWidth, model.OutputSize)}(new {TypeRefs.ReadOnlySpan(t)}(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, {headInputGradients});");
     }
 }

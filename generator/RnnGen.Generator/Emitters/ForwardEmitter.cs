@@ -3,7 +3,7 @@ using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitters;
 
-/// <summary>Emits the forward pass: the per-step buffers, <c>Forward</c>, and one recurrence runner per layer input width.</summary>
+/// <summary>Emits the forward pass: the per-step buffers, <c>Forward</c> with its calls of the cell's runner for every layer and direction, and the head.</summary>
 internal static class ForwardEmitter
 {
     public static void Emit(SourceWriter writer, ModelSpec model, ParameterLayout layout, CellEmitter cell)
@@ -81,7 +81,7 @@ internal static class ForwardEmitter
                 cell.EmitForwardCall(writer, block, block.Layer == 0 ? "inputs" : $"layer{block.Layer - 1}");
             }
             writer.Line();
-            EmitHead(writer, model, span, readOnlySpan);
+            EmitHead(writer, model, span);
         });
         writer.Line();
         EmitReserveSteps(writer, model, headPerStep, cell);
@@ -89,7 +89,7 @@ internal static class ForwardEmitter
         cell.EmitRunLayer(writer);
     }
 
-    private static void EmitHead(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
+    private static void EmitHead(SourceWriter writer, ModelSpec model, string span)
     {
         if (model.HeadPerStep)
         {

@@ -2,11 +2,11 @@ using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitters;
 
-/// <summary>The output layer y = g2(W_ya a + b_y), shared by the forward pass and the streaming step, and its backward products.</summary>
+/// <summary>The output layer y = g2(W_ya a + b_y), shared by the forward pass and the streaming step.</summary>
 internal static class HeadEmitter
 {
     /// <summary>g2's name in formulas, e.g. <c>softmax</c>, or empty for the identity.</summary>
-    public static string G2(ModelSpec model) => model.OutputActivation == OutputActivation.Identity ? "" : model.OutputActivation.ToString().ToLowerInvariant();
+    private static string G2(ModelSpec model) => model.OutputActivation == OutputActivation.Identity ? "" : model.OutputActivation.ToString().ToLowerInvariant();
 
     /// <summary>The head's formula on <paramref name="state"/>, e.g. <c>softmax(W_ya a&lt;t&gt; + b_y)</c>.</summary>
     public static string Formula(ModelSpec model, string state)
@@ -36,15 +36,5 @@ internal static class HeadEmitter
         {
             writer.Line($"{TypeRefs.Activations}.{model.OutputActivation}({output});");
         }
-    }
-
-    /// <summary>Once-applied head: with dE/dz in _logitGradients, dW_ya += a dz, db_y += dz, and <paramref name="headInputGradients"/> += W_ya dz.</summary>
-    public static void EmitBackward(SourceWriter writer, ModelSpec model, string headInput, string headInputGradients)
-    {
-        string t = model.T;
-        writer.Line($"{TypeRefs.ReadOnlySpan(t)} headInput = {headInput};");
-        writer.Line($"{KernelCalls.AddOuterProduct(model, model.LayerWidth, model.OutputSize)}(headInput, _logitGradients, new {TypeRefs.Span(t)}(_gradients, HeadWeights, LayerWidth * OutputSize));");
-        writer.Line($"{TypeRefs.Activations}.AddTo<{t}>(_logitGradients, new {TypeRefs.Span(t)}(_gradients, HeadBias, OutputSize));");
-        writer.Line($"{KernelCalls.MultiplyTransposedAdd(model, model.LayerWidth, model.OutputSize)}(new {TypeRefs.ReadOnlySpan(t)}(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, {headInputGradients});");
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Linq;
 
 namespace RnnGen.Generator.Emitters;
 
@@ -11,6 +10,7 @@ internal static class SizesEmitter
 {
     public const string HintName = "RnnGen.Sizes.g.cs";
 
+    /// <param name="sizes">Every size once, in ascending order (the pipeline collects them so, to compare equal across runs).</param>
     public static string Emit(IEnumerable<int> sizes)
     {
         var writer = new SourceWriter();
@@ -19,7 +19,7 @@ internal static class SizesEmitter
         writer.Line();
         writer.Block($"namespace {TypeRefs.SizesNamespace}", () =>
         {
-            foreach (int size in sizes.Distinct().OrderBy(size => size))
+            foreach (int size in sizes)
             {
                 writer.Summary($"The size {size}, as a kernel's type argument: kernels instantiated with it compile with {size} as a constant.");
                 writer.Line($"internal readonly struct {TypeRefs.SizeName(size)} : {TypeRefs.SizeInterface} {{ public static int Value => {size}; }}");

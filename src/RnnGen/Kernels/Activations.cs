@@ -76,7 +76,7 @@ public static class Activations
     public static void SoftmaxRows<T>(Span<T> values, int width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        RequireLengths(width > 0 && values.Length % width == 0);
+        KernelGuard.Require(width > 0 && values.Length % width == 0, LengthsDiffer);
         for (int start = 0; start < values.Length; start += width)
         {
             Softmax(values.Slice(start, width));
@@ -108,7 +108,7 @@ public static class Activations
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int n = preactivationGradients.Length;
-        RequireLengths(outputs.Length >= n && outputGradients.Length >= n && carried.Length >= n);
+        KernelGuard.Require(outputs.Length >= n && outputGradients.Length >= n && carried.Length >= n, LengthsDiffer);
         int j = 0;
         for (; j <= n - Vector<T>.Count; j += Vector<T>.Count)
         {
@@ -126,7 +126,7 @@ public static class Activations
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int n = preactivationGradients.Length;
-        RequireLengths(outputs.Length >= n && outputGradients.Length >= n && carried.Length >= n);
+        KernelGuard.Require(outputs.Length >= n && outputGradients.Length >= n && carried.Length >= n, LengthsDiffer);
         int j = 0;
         for (; j <= n - Vector<T>.Count; j += Vector<T>.Count)
         {
@@ -149,7 +149,7 @@ public static class Activations
     {
         const int Chunk = 256;
         int width = destination.Length;
-        RequireLengths(width > 0 && rows.Length % width == 0);
+        KernelGuard.Require(width > 0 && rows.Length % width == 0, LengthsDiffer);
         Span<double> sums = stackalloc double[Math.Min(width, Chunk)];
         for (int start = 0; start < width; start += Chunk)
         {
@@ -214,7 +214,7 @@ public static class Activations
     public static void SoftmaxBackwardRows<T>(ReadOnlySpan<T> outputs, Span<T> gradients, int width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        RequireLengths(width > 0 && gradients.Length % width == 0 && outputs.Length >= gradients.Length);
+        KernelGuard.Require(width > 0 && gradients.Length % width == 0 && outputs.Length >= gradients.Length, LengthsDiffer);
         for (int start = 0; start < gradients.Length; start += width)
         {
             SoftmaxBackward(outputs.Slice(start, width), gradients.Slice(start, width));
@@ -236,13 +236,7 @@ public static class Activations
         }
     }
 
-    private static void RequireLengths(bool lengthsFit)
-    {
-        if (!lengthsFit)
-        {
-            throw new ArgumentException("A span passed to an activation kernel is shorter than the others.");
-        }
-    }
+    private const string LengthsDiffer = "A span passed to an activation kernel is shorter than the others.";
 
     /// <summary>The largest of one step's values, subtracted before exponentiating so large values do not overflow.</summary>
     internal static T Max<T>(ReadOnlySpan<T> values)

@@ -26,7 +26,7 @@ public static class Gates
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int h = state.Length;
-        RequireGates(inputGates.Length >= 3 * h && recurrentGates.Length >= 3 * h && (previous.IsEmpty || previous.Length >= h) && cache.Length >= 4 * h);
+        KernelGuard.Require(inputGates.Length >= 3 * h && recurrentGates.Length >= 3 * h && (previous.IsEmpty || previous.Length >= h) && cache.Length >= 4 * h, SpanTooShort);
         ref T gx = ref MemoryMarshal.GetReference(inputGates);
         ref T gh = ref MemoryMarshal.GetReference(recurrentGates);
         ref T before = ref MemoryMarshal.GetReference(previous);
@@ -100,7 +100,7 @@ public static class Gates
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int h = state.Length;
-        RequireGates(gates.Length >= 4 * h && (previousCell.IsEmpty || previousCell.Length >= h) && cache.Length >= 5 * h);
+        KernelGuard.Require(gates.Length >= 4 * h && (previousCell.IsEmpty || previousCell.Length >= h) && cache.Length >= 5 * h, SpanTooShort);
         ref T pre = ref MemoryMarshal.GetReference(gates);
         ref T before = ref MemoryMarshal.GetReference(previousCell);
         ref T output = ref MemoryMarshal.GetReference(state);
@@ -160,13 +160,5 @@ public static class Gates
         }
     }
 
-    /// <summary>The one bounds check of a gate kernel: every load and store after it stays inside the spans.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RequireGates(bool sizesFit)
-    {
-        if (!sizesFit)
-        {
-            throw new ArgumentException("A span passed to a gate kernel is shorter than the hidden size needs.");
-        }
-    }
+    private const string SpanTooShort = "A span passed to a gate kernel is shorter than the hidden size needs.";
 }

@@ -37,7 +37,7 @@ public static class MatrixKernels
         where TColumns : struct, ISize
     {
         int rows = TRows.Value, columns = TColumns.Value;
-        Require(vector.Length >= rows && weights.Length >= rows * columns && accumulator.Length >= columns);
+        KernelGuard.Require(vector.Length >= rows && weights.Length >= rows * columns && accumulator.Length >= columns, SpanTooShort);
         ref T input = ref MemoryMarshal.GetReference(vector);
         ref T weight = ref MemoryMarshal.GetReference(weights);
         ref T sum = ref MemoryMarshal.GetReference(accumulator);
@@ -113,7 +113,7 @@ public static class MatrixKernels
         where TColumns : struct, ISize
     {
         int rows = TRows.Value, columns = TColumns.Value;
-        Require(weights.Length >= rows * columns && gradient.Length >= columns && result.Length >= rows);
+        KernelGuard.Require(weights.Length >= rows * columns && gradient.Length >= columns && result.Length >= rows, SpanTooShort);
         ref T gradientStart = ref MemoryMarshal.GetReference(gradient);
         ref T row = ref MemoryMarshal.GetReference(weights);
         ref T output = ref MemoryMarshal.GetReference(result);
@@ -149,7 +149,7 @@ public static class MatrixKernels
         where TColumns : struct, ISize
     {
         int rows = TRows.Value, columns = TColumns.Value;
-        Require(vector.Length >= rows && gradient.Length >= columns && weightGradients.Length >= rows * columns);
+        KernelGuard.Require(vector.Length >= rows && gradient.Length >= columns && weightGradients.Length >= rows * columns, SpanTooShort);
         ref T scales = ref MemoryMarshal.GetReference(vector);
         ref T gradientStart = ref MemoryMarshal.GetReference(gradient);
         ref T row = ref MemoryMarshal.GetReference(weightGradients);
@@ -189,8 +189,8 @@ public static class MatrixKernels
     {
         int rows = TRows.Value, columns = TColumns.Value;
         int steps = inputs.Length / rows;
-        Require(weights.Length >= rows * columns && bias.Length >= columns && column >= 0 && column + columns <= stride
-            && (steps == 0 || (long)outputs.Length >= ((long)(steps - 1) * stride) + column + columns));
+        KernelGuard.Require(weights.Length >= rows * columns && bias.Length >= columns && column >= 0 && column + columns <= stride
+            && (steps == 0 || (long)outputs.Length >= ((long)(steps - 1) * stride) + column + columns), SpanTooShort);
         ref T input = ref MemoryMarshal.GetReference(inputs);
         ref T weight = ref MemoryMarshal.GetReference(weights);
         ref T biasStart = ref MemoryMarshal.GetReference(bias);
@@ -300,8 +300,8 @@ public static class MatrixKernels
         where TColumns : struct, ISize
     {
         int height = TRows.Value, columns = TColumns.Value;
-        Require(gradients.Length >= height * columns && count >= 0 && stride >= height
-            && (count == 0 || ((long)rows.Length >= ((long)(count - 1) * stride) + height && (long)stepGradients.Length >= (long)count * columns)));
+        KernelGuard.Require(gradients.Length >= height * columns && count >= 0 && stride >= height
+            && (count == 0 || ((long)rows.Length >= ((long)(count - 1) * stride) + height && (long)stepGradients.Length >= (long)count * columns)), SpanTooShort);
         ref T row = ref MemoryMarshal.GetReference(rows);
         ref T step = ref MemoryMarshal.GetReference(stepGradients);
         ref T gradient = ref MemoryMarshal.GetReference(gradients);
@@ -400,17 +400,5 @@ public static class MatrixKernels
         Vector.StoreUnsafe(Vector.LoadUnsafe(ref destination, (nuint)lanes) + second, ref destination, (nuint)lanes);
     }
 
-    /// <summary>The one bounds check of a kernel: every load and store after it stays inside the spans.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Require(bool sizesFit)
-    {
-        if (!sizesFit)
-        {
-            ThrowSpanTooShort();
-        }
-    }
-
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void ThrowSpanTooShort() =>
-        throw new ArgumentException("A span passed to a kernel is shorter than the kernel's shape needs.");
+    private const string SpanTooShort = "A span passed to a kernel is shorter than the kernel's shape needs.";
 }

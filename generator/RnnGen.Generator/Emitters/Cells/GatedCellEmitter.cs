@@ -20,6 +20,9 @@ internal abstract class GatedCellEmitter : CellEmitter
     /// <summary>GRU or LSTM, for comments.</summary>
     protected abstract string CellName { get; }
 
+    /// <summary>The cell's name with its article, for comments: <c>a GRU</c>, <c>an LSTM</c>.</summary>
+    protected abstract string CellWithArticle { get; }
+
     /// <summary>The gate blocks of the fused pre-activations, e.g. <c>[r | z | n]</c>.</summary>
     protected abstract string GateLayout { get; }
 
@@ -35,17 +38,14 @@ internal abstract class GatedCellEmitter : CellEmitter
     /// <summary>Forward, one step: from the input projection in <c>gates</c> and <c>previous</c>, writes <c>state</c> and <c>stepCache</c>.</summary>
     protected abstract void EmitForwardStep(SourceWriter writer);
 
-    /// <summary>Backward, one step: from <c>stateGradient</c> and what is carried, writes the gate gradients and adds the bias gradients.</summary>
+    /// <summary>Backward, one step: from <c>stateGradient</c> and what is carried, writes this step's gate gradients.</summary>
     protected abstract void EmitBackwardStep(SourceWriter writer);
 
     /// <summary>The span holding dE/d(W_hh h + b_hh) after <see cref="EmitBackwardStep"/>.</summary>
     protected abstract string RecurrentGateGradients { get; }
 
-    /// <summary>The buffer of dE/d(W_hh h + b_hh) of every step.</summary>
+    /// <summary>The buffer of dE/d(W_hh h + b_hh) of every step; b_ih's gradient sums inputGateSteps, b_hh's this.</summary>
     protected abstract string RecurrentGateSteps { get; }
-
-    /// <summary>Which per-step gradients sum into which bias gradient.</summary>
-    protected abstract (string Steps, string Bias)[] BiasGradientSources { get; }
 
     /// <summary>The weight-gradient formulas, for the comment above them.</summary>
     protected abstract string WeightGradientFormula { get; }
@@ -91,7 +91,7 @@ internal abstract class GatedCellEmitter : CellEmitter
     {
         string cellParameter = HasCellState ? $"{ReadOnlySpan} initialCell, " : "";
         string finalCell = HasCellState ? $", {Span} finalCell" : "";
-        writer.Line($"// Runs one direction of a{(CellName == "LSTM" ? "n" : "")} {CellName} layer whose input is TInput wide over every step, writing h<t> into {(Model.Directions == 2 ? "its half of each output row" : "each output row")} and the gates into the cache.");
+        writer.Line($"// Runs one direction of {CellWithArticle} layer whose input is TInput wide over every step, writing h<t> into {(Model.Directions == 2 ? "its half of each output row" : "each output row")} and the gates into the cache.");
         writer.Block(
             $"private void RunLayer<TInput>({ReadOnlySpan} inputs, {ReadOnlySpan} inputWeights, {ReadOnlySpan} recurrentWeights, {ReadOnlySpan} inputBias, {ReadOnlySpan} recurrentBias, {ReadOnlySpan} initialState, {cellParameter}{Span} outputs, {Span} cache{PlacementParameters}, {Span} finalState{finalCell}){InputSizeConstraint}",
             () =>
@@ -151,7 +151,7 @@ internal abstract class GatedCellEmitter : CellEmitter
     {
         string initialCell = HasCellState ? $"{ReadOnlySpan} initialCell, " : "";
         string initialCellGradients = HasCellState ? $", {Span} initialCellGradients" : "";
-        writer.Line($"// Backpropagates one direction of a{(CellName == "LSTM" ? "n" : "")} {CellName} layer whose input is TInput wide through every step, last processed first.");
+        writer.Line($"// Backpropagates one direction of {CellWithArticle} layer whose input is TInput wide through every step, last processed first.");
         writer.Block(
             $"private void BackpropagateLayer<TInput>({ReadOnlySpan} inputs, {ReadOnlySpan} outputs, {ReadOnlySpan} outputGradients, {ReadOnlySpan} cache, {ReadOnlySpan} inputWeights, {ReadOnlySpan} recurrentWeights, {ReadOnlySpan} initialState, {initialCell}{Span} inputWeightGradients, {Span} recurrentWeightGradients, {Span} inputBiasGradients, {Span} recurrentBiasGradients, {Span} inputGradients, {Span} initialStateGradients{initialCellGradients}{PlacementParameters}){InputSizeConstraint}",
             () =>
@@ -160,6 +160,7 @@ internal abstract class GatedCellEmitter : CellEmitter
                 writer.Line($"{Span} carried = _carriedGradients; // dE/dh<t> from the step processed after t");
                 writer.Line($"{Span} inputGateSteps = new(_inputGateGradients, 0, steps * GateWidth); // dE/d(W_ih x + b_ih) of every step");
                 EmitBackwardLocals(writer);
+                writer.Line("carried.Clear();");
                 writer.Line("// The serial part: only what the next step back needs, the gate gradients and W_hh's share of dE/dh<t-1>.");
                 EmitStepLoop(writer, backward: true, () =>
                 {
@@ -172,7 +173,7 @@ internal abstract class GatedCellEmitter : CellEmitter
                     EmitCarriedReset(writer);
                     writer.Line($"{KernelCalls.MultiplyTransposedAdd(Model, Model.HiddenSize, Model.GateWidth)}(recurrentWeights, {RecurrentGateGradients}, carried);");
                 });
-                EmitWeightGradients(writer, WeightGradientFormula, "h", "GateWidth", Model.GateWidth, "inputGateSteps", RecurrentGateSteps, BiasGradientSources);
+                EmitWeightGradients(writer, WeightGradientFormula, "h", "GateWidth", Model.GateWidth, "inputGateSteps", RecurrentGateSteps, ("inputGateSteps", "inputBiasGradients"), (RecurrentGateSteps, "recurrentBiasGradients"));
                 writer.Line("// What is still carried after the first processed step is dE/d(initial state).");
                 writer.Block("if (!initialStateGradients.IsEmpty)", () =>
                 {
@@ -185,7 +186,7 @@ internal abstract class GatedCellEmitter : CellEmitter
             });
     }
 
-    /// <summary>The cell's own gradient buffers as locals, cleared with <c>carried</c>.</summary>
+    /// <summary>The cell's own gradient buffers as locals, cleared where they carry across steps.</summary>
     protected abstract void EmitBackwardLocals(SourceWriter writer);
 
     /// <summary>Clears <c>carried</c> before W_hh's share is added, where the step has not left a share of its own there (the GRU's z h).</summary>

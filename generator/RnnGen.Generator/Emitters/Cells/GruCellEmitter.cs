@@ -12,6 +12,8 @@ internal sealed class GruCellEmitter : GatedCellEmitter
 
     protected override string CellName => "GRU";
 
+    protected override string CellWithArticle => "a GRU";
+
     protected override string GateLayout => "[r | z | n]";
 
     protected override string CacheLayout => "r, z, n and W_hn h + b_hn";
@@ -21,8 +23,6 @@ internal sealed class GruCellEmitter : GatedCellEmitter
     protected override string RecurrentGateGradients => "recurrentGateGradients";
 
     protected override string RecurrentGateSteps => "recurrentGateSteps";
-
-    protected override (string Steps, string Bias)[] BiasGradientSources => [("inputGateSteps", "inputBiasGradients"), ("recurrentGateSteps", "recurrentBiasGradients")];
 
     protected override string WeightGradientFormula => "db_ih = Σ dgx<t>, db_hh = Σ dgh<t>, dW_ih = Σ x<t> dgx<t> and dW_hh = Σ h<t-1> dgh<t>";
 
@@ -58,7 +58,6 @@ internal sealed class GruCellEmitter : GatedCellEmitter
     protected override void EmitBackwardLocals(SourceWriter writer)
     {
         writer.Line($"{Span} recurrentGateSteps = new(_recurrentGateGradients, 0, steps * GateWidth); // dE/d(W_hh h + b_hh) of every step");
-        writer.Line("carried.Clear();");
     }
 
     protected override void EmitBackwardStep(SourceWriter writer)

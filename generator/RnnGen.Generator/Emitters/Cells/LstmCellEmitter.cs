@@ -12,6 +12,8 @@ internal sealed class LstmCellEmitter : GatedCellEmitter
 
     protected override string CellName => "LSTM";
 
+    protected override string CellWithArticle => "an LSTM";
+
     protected override string GateLayout => "[i | f | g | o]";
 
     protected override string CacheLayout => "i, f, g, o and c";
@@ -22,8 +24,6 @@ internal sealed class LstmCellEmitter : GatedCellEmitter
 
     // W_hh h + b_hh adds into the same pre-activations, so both weight gradients and both bias gradients come from them.
     protected override string RecurrentGateSteps => "inputGateSteps";
-
-    protected override (string Steps, string Bias)[] BiasGradientSources => [("inputGateSteps", "inputBiasGradients"), ("inputGateSteps", "recurrentBiasGradients")];
 
     protected override string WeightGradientFormula => "db_ih = db_hh = Σ dg<t>, dW_ih = Σ x<t> dg<t> and dW_hh = Σ h<t-1> dg<t>";
 
@@ -47,7 +47,6 @@ internal sealed class LstmCellEmitter : GatedCellEmitter
     protected override void EmitBackwardLocals(SourceWriter writer)
     {
         writer.Line($"{Span} carriedCell = _carriedCellGradients; // dE/dc<t> from the step processed after t");
-        writer.Line("carried.Clear();");
         writer.Line("carriedCell.Clear();");
     }
 

@@ -305,8 +305,8 @@ namespace Demo
             global::System.Span<double> carried = _carriedGradients; // dE/dh<t> from the step processed after t
             global::System.Span<double> inputGateSteps = new(_inputGateGradients, 0, steps * GateWidth); // dE/d(W_ih x + b_ih) of every step
             global::System.Span<double> carriedCell = _carriedCellGradients; // dE/dc<t> from the step processed after t
-            carried.Clear();
             carriedCell.Clear();
+            carried.Clear();
             // The serial part: only what the next step back needs, the gate gradients and W_hh's share of dE/dh<t-1>.
             for (int t = steps - 1; t >= 0; t--)
             {
