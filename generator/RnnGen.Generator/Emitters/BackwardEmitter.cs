@@ -1,4 +1,3 @@
-using RnnGen.Generator.Emitters.Cells;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitters;
@@ -27,8 +26,6 @@ internal static class BackwardEmitter
             writer.Line($"private readonly {t}[] _logitGradients = new {t}[OutputSize];");
             writer.Line($"private readonly {t}[] _headInputGradients = new {t}[LayerWidth];");
         }
-        writer.Line($"private readonly {t}[] _carriedGradients = new {t}[HiddenSize];");
-        cell.EmitBackwardFields(writer);
         writer.Line();
         writer.Summary("dE/dθ accumulated by <see cref=\"Backward(global::System.ReadOnlySpan{" + t + "})\"/>, laid out exactly like <see cref=\"Parameters\"/>.");
         writer.Line($"public {span} Gradients => _gradients;");
@@ -75,6 +72,7 @@ internal static class BackwardEmitter
         {
             writer.Line($"{readOnlySpan} parameters = _parameters;");
             writer.Line($"{span} gradients = _gradients;");
+            writer.Line($"{readOnlySpan} initialState = _hasInitialState ? _initialState : default;");
             for (int layer = 0; layer < model.Layers; layer++)
             {
                 writer.Line($"{readOnlySpan} layer{layer} = new(_layerOutputs, {layer} * steps * LayerWidth, steps * LayerWidth);");
@@ -90,8 +88,6 @@ internal static class BackwardEmitter
                 cell.EmitBackwardCall(writer, block, input, inputGradients);
             }
         });
-        writer.Line();
-        cell.EmitBackpropagateLayer(writer);
     }
 
     private static void EmitGradientParameterDocs(SourceWriter writer)
@@ -130,7 +126,6 @@ internal static class BackwardEmitter
                 {
                     writer.Line($"_logitGradients = new {t}[steps * OutputSize];");
                 }
-                cell.EmitBackwardReserve(writer);
             });
             writer.Line($"new {TypeRefs.Span(t)}(_layerGradients, 0, Layers * steps * LayerWidth).Clear();");
             writer.Line("return steps;");

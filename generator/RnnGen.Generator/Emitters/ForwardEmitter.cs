@@ -1,4 +1,3 @@
-using RnnGen.Generator.Emitters.Cells;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitters;
@@ -20,6 +19,7 @@ internal static class ForwardEmitter
         writer.Line($"private {t}[] _logits = {TypeRefs.Array}.Empty<{t}>(); // W_ya a + b_y before g2, {predictionsShape}");
         writer.Line($"private {t}[] _predictions = {TypeRefs.Array}.Empty<{t}>(); // y, like _logits");
         cell.EmitForwardFields(writer);
+        writer.Line($"private {t}[] _workspace = {TypeRefs.Array}.Empty<{t}>(); // the cell runners' scratch");
         writer.Line($"private readonly {t}[] _initialState = new {t}[StateRows * HiddenSize];");
         writer.Line($"private readonly {t}[] _finalState = new {t}[StateRows * HiddenSize];");
         writer.Line("private bool _hasInitialState;");
@@ -85,8 +85,6 @@ internal static class ForwardEmitter
         });
         writer.Line();
         EmitReserveSteps(writer, model, headPerStep, cell);
-        writer.Line();
-        cell.EmitRunLayer(writer);
     }
 
     private static void EmitHead(SourceWriter writer, ModelSpec model, string span)
@@ -124,6 +122,7 @@ internal static class ForwardEmitter
             {
                 writer.Line($"_layerOutputs = new {t}[needed];");
                 cell.EmitReserveSteps(writer);
+                writer.Line($"_workspace = new {t}[{cell.WorkspaceLength}];");
                 writer.Line($"_inputs = new {t}[steps * InputSize];");
                 writer.Line(headPerStep ? $"_logits = new {t}[steps * OutputSize];" : $"_logits = new {t}[OutputSize];");
                 writer.Line(headPerStep ? $"_predictions = new {t}[steps * OutputSize];" : $"_predictions = new {t}[OutputSize];");

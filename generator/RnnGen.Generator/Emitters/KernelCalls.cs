@@ -10,31 +10,20 @@ namespace RnnGen.Generator.Emitters;
 internal static class KernelCalls
 {
     /// <summary>accumulator += vector · W for a [rows, columns] matrix.</summary>
-    public static string MultiplyAdd(ModelSpec model, int rows, int columns) => Matrix(nameof(MultiplyAdd), model, TypeRefs.Size(rows), columns);
-
-    public static string MultiplyAdd(ModelSpec model, string rows, int columns) => Matrix(nameof(MultiplyAdd), model, rows, columns);
+    public static string MultiplyAdd(ModelSpec model, int rows, int columns) => Matrix(nameof(MultiplyAdd), model, rows, columns);
 
     /// <summary>result += W · gradient for a [rows, columns] matrix.</summary>
-    public static string MultiplyTransposedAdd(ModelSpec model, int rows, int columns) => Matrix(nameof(MultiplyTransposedAdd), model, TypeRefs.Size(rows), columns);
-
-    public static string MultiplyTransposedAdd(ModelSpec model, string rows, int columns) => Matrix(nameof(MultiplyTransposedAdd), model, rows, columns);
+    public static string MultiplyTransposedAdd(ModelSpec model, int rows, int columns) => Matrix(nameof(MultiplyTransposedAdd), model, rows, columns);
 
     /// <summary>W_gradient += vector ⊗ gradient for a [rows, columns] matrix.</summary>
-    public static string AddOuterProduct(ModelSpec model, int rows, int columns) => Matrix(nameof(AddOuterProduct), model, TypeRefs.Size(rows), columns);
-
-    public static string AddOuterProduct(ModelSpec model, string rows, int columns) => Matrix(nameof(AddOuterProduct), model, rows, columns);
+    public static string AddOuterProduct(ModelSpec model, int rows, int columns) => Matrix(nameof(AddOuterProduct), model, rows, columns);
 
     /// <summary>Every step's x · W + b at once, for a [rows, columns] matrix.</summary>
-    public static string ProjectInputs(ModelSpec model, int rows, int columns) => Matrix(nameof(ProjectInputs), model, TypeRefs.Size(rows), columns);
-
-    public static string ProjectInputs(ModelSpec model, string rows, int columns) => Matrix(nameof(ProjectInputs), model, rows, columns);
+    public static string ProjectInputs(ModelSpec model, int rows, int columns) => Matrix(nameof(ProjectInputs), model, rows, columns);
 
     /// <summary>W_gradient += Σ_t rows_t ⊗ gradient_t for a [rows, columns] matrix.</summary>
-    public static string AddTransposedProduct(ModelSpec model, int rows, int columns) => Matrix(nameof(AddTransposedProduct), model, TypeRefs.Size(rows), columns);
+    public static string AddTransposedProduct(ModelSpec model, int rows, int columns) => Matrix(nameof(AddTransposedProduct), model, rows, columns);
 
-    public static string AddTransposedProduct(ModelSpec model, string rows, int columns) => Matrix(nameof(AddTransposedProduct), model, rows, columns);
-
-    /// <param name="rows">The rows' size type: a size struct, or a runner's type parameter.</param>
-    private static string Matrix(string kernel, ModelSpec model, string rows, int columns) =>
-        $"{TypeRefs.MatrixKernels}.{kernel}<{model.T}, {rows}, {TypeRefs.Size(columns)}>";
+    private static string Matrix(string kernel, ModelSpec model, int rows, int columns) =>
+        $"{TypeRefs.MatrixKernels}.{kernel}<{model.T}, {TypeRefs.Size(rows)}, {TypeRefs.Size(columns)}>";
 }

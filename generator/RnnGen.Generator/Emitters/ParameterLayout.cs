@@ -71,9 +71,6 @@ internal sealed record DirectionBlock(int Layer, int Direction, int InputSize, i
     /// <summary>The order this block reads the steps in, for comments: <c>t = 1..T</c> or <c>t = T..1</c>.</summary>
     public string Time => IsReverse ? "t = T..1" : "t = 1..T";
 
-    /// <summary>The arguments that place this direction in its layer's output rows: <c>column: 0</c> or <c>column: HiddenSize</c>, and <c>reverse:</c>.</summary>
-    public string[] PlacementArguments => [IsReverse ? "column: HiddenSize" : "column: 0", IsReverse ? "reverse: true" : "reverse: false"];
-
     public int InputWeights => Start;
 
     public int RecurrentWeights => Start + (InputSize * GateWidth);

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Text;
 
 namespace RnnGen.Generator.Emitters;
@@ -28,18 +27,6 @@ internal sealed class SourceWriter
         body();
         _indent--;
         Line(closing);
-    }
-
-    /// <summary>Writes a call statement with one argument a line, indented under its name.</summary>
-    public void Call(string method, IReadOnlyList<string> arguments)
-    {
-        Line($"{method}(");
-        _indent++;
-        for (int i = 0; i < arguments.Count; i++)
-        {
-            Line(arguments[i] + (i < arguments.Count - 1 ? "," : ");"));
-        }
-        _indent--;
     }
 
     /// <summary>Writes an XML doc summary, one line.</summary>

@@ -1,4 +1,3 @@
-using RnnGen.Generator.Emitters.Cells;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emitters;
@@ -15,7 +14,7 @@ internal static class StreamingEmitter
         string span = TypeRefs.Span(t);
         string readOnlySpan = TypeRefs.ReadOnlySpan(t);
         writer.Line($"private readonly {t}[] _streamState = new {t}[StateRows * HiddenSize]; // every layer's state between Step calls");
-        cell.EmitStreamFields(writer);
+        writer.Line($"private readonly {t}[] _stepWorkspace = new {t}[{cell.StepWorkspaceLength}]; // the cell runner's scratch");
         writer.Line($"private readonly {t}[] _stepLogits = new {t}[OutputSize];");
         writer.Line();
         writer.Summary("Every layer's current state between <see cref=\"Step\"/> calls, [StateRows, HiddenSize].");

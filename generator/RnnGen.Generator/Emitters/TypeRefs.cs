@@ -13,9 +13,9 @@ internal static class TypeRefs
     public const string Arguments = "global::RnnGen.RnnArguments";
     public const string LossFunctions = "global::RnnGen.RnnLossFunctions";
     public const string Sampler = "global::RnnGen.RnnSampler";
+    public const string Kernels = "global::RnnGen.Kernels";
     public const string MatrixKernels = "global::RnnGen.Kernels.MatrixKernels";
     public const string Activations = "global::RnnGen.Kernels.Activations";
-    public const string Gates = "global::RnnGen.Kernels.Gates";
     public const string LossGradients = "global::RnnGen.Kernels.LossGradients";
     public const string SizeInterface = "global::RnnGen.Kernels.ISize";
 

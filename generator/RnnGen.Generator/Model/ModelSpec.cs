@@ -29,8 +29,6 @@ internal sealed record ModelSpec(
     /// <summary>How many gate blocks the cell's fused weight matrices hold: 1 (vanilla), 3 (GRU: r, z, n) or 4 (LSTM: i, f, g, o).</summary>
     public int Gates => Cell switch { Cell.Gru => 3, Cell.Lstm => 4, _ => 1 };
 
-    /// <summary>The width of a layer direction's fused gate pre-activations: Gates × HiddenSize.</summary>
-    public int GateWidth => Gates * HiddenSize;
 
     /// <summary>The rows of a whole state, each HiddenSize wide: Layers × Directions, twice for an LSTM (h rows, then c rows).</summary>
     public int StateRows => (Cell == Cell.Lstm ? 2 : 1) * Layers * Directions;
@@ -51,9 +49,9 @@ internal sealed record ModelSpec(
 
     public int LayerInputSize(int layer) => layer == 0 ? InputSize : LayerWidth;
 
-    /// <summary>The sizes the kernels are instantiated at (their type arguments): input, hidden, layer and head widths, and the fused gate width.</summary>
+    /// <summary>The sizes the kernels are instantiated at (their type arguments): input, hidden, layer and head widths.</summary>
     public EquatableArray<int> KernelSizes =>
-        new(new[] { InputSize, HiddenSize, LayerWidth, OutputSize, GateWidth }.Distinct().OrderBy(size => size).ToImmutableArray());
+        new(new[] { InputSize, HiddenSize, LayerWidth, OutputSize }.Distinct().OrderBy(size => size).ToImmutableArray());
 
     /// <summary>The C# keyword of the element type.</summary>
     public string T => ElementType == ElementType.Double ? "double" : "float";

@@ -116,6 +116,7 @@ namespace Demo
         private double[] _layerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, [Layers, T, LayerWidth]
         private double[] _logits = global::System.Array.Empty<double>(); // W_ya a + b_y before g2, [OutputSize]
         private double[] _predictions = global::System.Array.Empty<double>(); // y, like _logits
+        private double[] _workspace = global::System.Array.Empty<double>(); // the cell runners' scratch
         private readonly double[] _initialState = new double[StateRows * HiddenSize];
         private readonly double[] _finalState = new double[StateRows * HiddenSize];
         private bool _hasInitialState;
@@ -158,76 +159,22 @@ namespace Demo
             global::System.Span<double> layer2 = new(_layerOutputs, 2 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            RunLayer<global::RnnGen.Sizes.N10>(
-                inputs,
-                parameters.Slice(Layer0ForwardInputWeights, 10 * HiddenSize),
-                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                parameters.Slice(Layer0ForwardBias, HiddenSize),
-                initialState.IsEmpty ? default : initialState.Slice(0 * HiddenSize, HiddenSize),
-                layer0,
-                column: 0,
-                reverse: false,
-                finalState.Slice(0 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
 
             // Layer 0, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax x<t> + b_a).
-            RunLayer<global::RnnGen.Sizes.N10>(
-                inputs,
-                parameters.Slice(Layer0ReverseInputWeights, 10 * HiddenSize),
-                parameters.Slice(Layer0ReverseRecurrentWeights, HiddenSize * HiddenSize),
-                parameters.Slice(Layer0ReverseBias, HiddenSize),
-                initialState.IsEmpty ? default : initialState.Slice(1 * HiddenSize, HiddenSize),
-                layer0,
-                column: HiddenSize,
-                reverse: true,
-                finalState.Slice(1 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ReverseInputWeights), inputs, layer0, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 1);
 
             // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-            RunLayer<global::RnnGen.Sizes.N66>(
-                layer0,
-                parameters.Slice(Layer1ForwardInputWeights, 66 * HiddenSize),
-                parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                parameters.Slice(Layer1ForwardBias, HiddenSize),
-                initialState.IsEmpty ? default : initialState.Slice(2 * HiddenSize, HiddenSize),
-                layer1,
-                column: 0,
-                reverse: false,
-                finalState.Slice(2 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 2);
 
             // Layer 1, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax [layer 0 output at t] + b_a).
-            RunLayer<global::RnnGen.Sizes.N66>(
-                layer0,
-                parameters.Slice(Layer1ReverseInputWeights, 66 * HiddenSize),
-                parameters.Slice(Layer1ReverseRecurrentWeights, HiddenSize * HiddenSize),
-                parameters.Slice(Layer1ReverseBias, HiddenSize),
-                initialState.IsEmpty ? default : initialState.Slice(3 * HiddenSize, HiddenSize),
-                layer1,
-                column: HiddenSize,
-                reverse: true,
-                finalState.Slice(3 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ReverseInputWeights), layer0, layer1, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 3);
 
             // Layer 2, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 1 output at t] + b_a).
-            RunLayer<global::RnnGen.Sizes.N66>(
-                layer1,
-                parameters.Slice(Layer2ForwardInputWeights, 66 * HiddenSize),
-                parameters.Slice(Layer2ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                parameters.Slice(Layer2ForwardBias, HiddenSize),
-                initialState.IsEmpty ? default : initialState.Slice(4 * HiddenSize, HiddenSize),
-                layer2,
-                column: 0,
-                reverse: false,
-                finalState.Slice(4 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ForwardInputWeights), layer1, layer2, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 4);
 
             // Layer 2, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax [layer 1 output at t] + b_a).
-            RunLayer<global::RnnGen.Sizes.N66>(
-                layer1,
-                parameters.Slice(Layer2ReverseInputWeights, 66 * HiddenSize),
-                parameters.Slice(Layer2ReverseRecurrentWeights, HiddenSize * HiddenSize),
-                parameters.Slice(Layer2ReverseBias, HiddenSize),
-                initialState.IsEmpty ? default : initialState.Slice(5 * HiddenSize, HiddenSize),
-                layer2,
-                column: HiddenSize,
-                reverse: true,
-                finalState.Slice(5 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ReverseInputWeights), layer1, layer2, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 5);
 
             // Output layer once, on the top layer's final states [forward state after step T | reverse state after step 1]: y = softmax(W_ya a + b_y).
             global::System.Span<double> logits = _logits;
@@ -246,39 +193,17 @@ namespace Demo
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new double[needed];
+                _workspace = new double[global::RnnGen.Kernels.VanillaLayer.WorkspaceLength(steps, HiddenSize)];
                 _inputs = new double[steps * InputSize];
                 _logits = new double[OutputSize];
                 _predictions = new double[OutputSize];
             }
         }
 
-        // Runs one direction of a layer whose input is TInput wide over every step, writing a<t> into its half of each output row.
-        private static void RunLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, int column, bool reverse, global::System.Span<double> finalState) where TInput : struct, global::RnnGen.Kernels.ISize
-        {
-            int steps = outputs.Length / LayerWidth;
-            // Off the serial path: every step's W_ax in<t> (x<t>, or the layer below's a<t>) + b_a at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, TInput, global::RnnGen.Sizes.N33>(inputs, inputWeights, bias, outputs, LayerWidth, column);
-            global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
-            for (int step = 0; step < steps; step++)
-            {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.Span<double> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(previous, recurrentWeights, state); // + W_aa a of the previous step
-                }
-                global::RnnGen.Kernels.Activations.Tanh(state);
-                previous = state;
-            }
-            previous.CopyTo(finalState);
-        }
-
         private readonly double[] _gradients = new double[ParameterCount];
         private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
         private readonly double[] _logitGradients = new double[OutputSize];
         private readonly double[] _headInputGradients = new double[LayerWidth];
-        private readonly double[] _carriedGradients = new double[HiddenSize];
-        private double[] _stepGradients = global::System.Array.Empty<double>(); // dE/d(pre-activation) of every step of one layer direction, [T, HiddenSize]
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{double})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<double> Gradients => _gradients;
@@ -340,7 +265,6 @@ namespace Demo
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new double[Layers * steps * LayerWidth];
-                _stepGradients = new double[steps * HiddenSize];
             }
             new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
             return steps;
@@ -365,6 +289,7 @@ namespace Demo
         {
             global::System.ReadOnlySpan<double> parameters = _parameters;
             global::System.Span<double> gradients = _gradients;
+            global::System.ReadOnlySpan<double> initialState = _hasInitialState ? _initialState : default;
             global::System.ReadOnlySpan<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
             global::System.ReadOnlySpan<double> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
@@ -373,140 +298,22 @@ namespace Demo
             global::System.Span<double> layer2Gradients = new(_layerGradients, 2 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 2, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 1's output.
-            BackpropagateLayer<global::RnnGen.Sizes.N66>(
-                layer1,
-                layer2,
-                layer2Gradients,
-                parameters.Slice(Layer2ReverseInputWeights, 66 * HiddenSize),
-                parameters.Slice(Layer2ReverseRecurrentWeights, HiddenSize * HiddenSize),
-                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 5 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer2ReverseInputWeights, 66 * HiddenSize),
-                gradients.Slice(Layer2ReverseRecurrentWeights, HiddenSize * HiddenSize),
-                gradients.Slice(Layer2ReverseBias, HiddenSize),
-                layer1Gradients,
-                column: HiddenSize,
-                reverse: true,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(5 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ReverseInputWeights), gradients.Slice(Layer2ReverseInputWeights), layer1, layer2, layer2Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, layer1Gradients, initialStateGradients, stateRow: 5, _workspace);
 
             // Layer 2, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 1's output.
-            BackpropagateLayer<global::RnnGen.Sizes.N66>(
-                layer1,
-                layer2,
-                layer2Gradients,
-                parameters.Slice(Layer2ForwardInputWeights, 66 * HiddenSize),
-                parameters.Slice(Layer2ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 4 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer2ForwardInputWeights, 66 * HiddenSize),
-                gradients.Slice(Layer2ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                gradients.Slice(Layer2ForwardBias, HiddenSize),
-                layer1Gradients,
-                column: 0,
-                reverse: false,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(4 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ForwardInputWeights), gradients.Slice(Layer2ForwardInputWeights), layer1, layer2, layer2Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, layer1Gradients, initialStateGradients, stateRow: 4, _workspace);
 
             // Layer 1, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            BackpropagateLayer<global::RnnGen.Sizes.N66>(
-                layer0,
-                layer1,
-                layer1Gradients,
-                parameters.Slice(Layer1ReverseInputWeights, 66 * HiddenSize),
-                parameters.Slice(Layer1ReverseRecurrentWeights, HiddenSize * HiddenSize),
-                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 3 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer1ReverseInputWeights, 66 * HiddenSize),
-                gradients.Slice(Layer1ReverseRecurrentWeights, HiddenSize * HiddenSize),
-                gradients.Slice(Layer1ReverseBias, HiddenSize),
-                layer0Gradients,
-                column: HiddenSize,
-                reverse: true,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(3 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), layer0, layer1, layer1Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, layer0Gradients, initialStateGradients, stateRow: 3, _workspace);
 
             // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            BackpropagateLayer<global::RnnGen.Sizes.N66>(
-                layer0,
-                layer1,
-                layer1Gradients,
-                parameters.Slice(Layer1ForwardInputWeights, 66 * HiddenSize),
-                parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 2 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer1ForwardInputWeights, 66 * HiddenSize),
-                gradients.Slice(Layer1ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                gradients.Slice(Layer1ForwardBias, HiddenSize),
-                layer0Gradients,
-                column: 0,
-                reverse: false,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(2 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, layer0Gradients, initialStateGradients, stateRow: 2, _workspace);
 
             // Layer 0, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer<global::RnnGen.Sizes.N10>(
-                new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
-                layer0,
-                layer0Gradients,
-                parameters.Slice(Layer0ReverseInputWeights, 10 * HiddenSize),
-                parameters.Slice(Layer0ReverseRecurrentWeights, HiddenSize * HiddenSize),
-                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 1 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer0ReverseInputWeights, 10 * HiddenSize),
-                gradients.Slice(Layer0ReverseRecurrentWeights, HiddenSize * HiddenSize),
-                gradients.Slice(Layer0ReverseBias, HiddenSize),
-                inputGradients,
-                column: HiddenSize,
-                reverse: true,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 1, _workspace);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer<global::RnnGen.Sizes.N10>(
-                new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
-                layer0,
-                layer0Gradients,
-                parameters.Slice(Layer0ForwardInputWeights, 10 * HiddenSize),
-                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 0 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer0ForwardInputWeights, 10 * HiddenSize),
-                gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                gradients.Slice(Layer0ForwardBias, HiddenSize),
-                inputGradients,
-                column: 0,
-                reverse: false,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
-        }
-
-        // Backpropagates one direction of a layer whose input is TInput wide through every step, last processed first.
-        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, int column, bool reverse, global::System.Span<double> initialStateGradients) where TInput : struct, global::RnnGen.Kernels.ISize
-        {
-            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
-            global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
-            global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
-            carried.Clear();
-            // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
-            for (int step = steps - 1; step >= 0; step--)
-            {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.Span<double> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through tanh, whose derivative is 1 - a²: dz<t> = (dE/da<t> + carried) (1 - a<t>²).
-                global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice((t * LayerWidth) + column, HiddenSize), outputGradients.Slice((t * LayerWidth) + column, HiddenSize), carried, preactivation);
-                if (!inputGradients.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, TInput, global::RnnGen.Sizes.N33>(inputWeights, preactivation, inputGradients.Slice(t * inputSize, inputSize));
-                }
-                carried.Clear();
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(recurrentWeights, preactivation, carried);
-            }
-            // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, TInput, global::RnnGen.Sizes.N33>(inputs, inputSize, stepGradients, steps, inputWeightGradients);
-            // Each step's a<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
-            if (steps > 1)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(outputs.Slice((reverse ? LayerWidth : 0) + column), LayerWidth, stepGradients.Slice(reverse ? 0 : HiddenSize, (steps - 1) * HiddenSize), steps - 1, recurrentWeightGradients);
-            }
-            if (!initialState.IsEmpty)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N33, global::RnnGen.Sizes.N33>(initialState, stepGradients.Slice((reverse ? steps - 1 : 0) * HiddenSize, HiddenSize), recurrentWeightGradients);
-            }
-            // What is still carried after the first processed step is dE/da<0>.
-            if (!initialStateGradients.IsEmpty)
-            {
-                carried.CopyTo(initialStateGradients);
-            }
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the cross-entropy E = -Σ_t Σ_j target_j log(prediction_j).</summary>

@@ -100,11 +100,8 @@ namespace Demo
         private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
         private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [OutputSize]
         private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
-        private const int GateWidth = 24; // [r | z | n], HiddenSize each
-        private const int CacheWidth = 32; // r, z, n and W_hn h + b_hn of one step
-        private float[] _cellCache = global::System.Array.Empty<float>(); // the gates of every step, [Layers * Directions, T, CacheWidth]
-        private float[] _inputProjections = global::System.Array.Empty<float>(); // W_ih x<t> + b_ih of every step of one layer direction, [T, GateWidth]
-        private readonly float[] _recurrentGates = new float[GateWidth]; // W_hh h + b_hh of one step
+        private float[] _cellCache = global::System.Array.Empty<float>(); // r, z, n and W_hn h + b_hn of every step, [Layers * Directions, T, 32]
+        private float[] _workspace = global::System.Array.Empty<float>(); // the cell runners' scratch
         private readonly float[] _initialState = new float[StateRows * HiddenSize];
         private readonly float[] _finalState = new float[StateRows * HiddenSize];
         private bool _hasInitialState;
@@ -145,61 +142,17 @@ namespace Demo
             global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
 
-            // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
-            RunLayer<global::RnnGen.Sizes.N5>(
-                inputs,
-                parameters.Slice(Layer0ForwardInputWeights, 5 * GateWidth),
-                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * GateWidth),
-                parameters.Slice(Layer0ForwardInputBias, GateWidth),
-                parameters.Slice(Layer0ForwardRecurrentBias, GateWidth),
-                initialState.IsEmpty ? default : initialState.Slice(0 * HiddenSize, HiddenSize),
-                layer0,
-                new(_cellCache, 0 * steps * CacheWidth, steps * CacheWidth),
-                column: 0,
-                reverse: false,
-                finalState.Slice(0 * HiddenSize, HiddenSize));
+            // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
+            global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, initialState, finalState, stateRow: 0, _cellCache, _workspace);
 
-            // Layer 0, reverse direction, t = T..1: GRU gates from W_ih x + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
-            RunLayer<global::RnnGen.Sizes.N5>(
-                inputs,
-                parameters.Slice(Layer0ReverseInputWeights, 5 * GateWidth),
-                parameters.Slice(Layer0ReverseRecurrentWeights, HiddenSize * GateWidth),
-                parameters.Slice(Layer0ReverseInputBias, GateWidth),
-                parameters.Slice(Layer0ReverseRecurrentBias, GateWidth),
-                initialState.IsEmpty ? default : initialState.Slice(1 * HiddenSize, HiddenSize),
-                layer0,
-                new(_cellCache, 1 * steps * CacheWidth, steps * CacheWidth),
-                column: HiddenSize,
-                reverse: true,
-                finalState.Slice(1 * HiddenSize, HiddenSize));
+            // Layer 0, reverse direction, t = T..1: GRU gates from W_ih x<t> + b_ih and W_hh h<t+1> + b_hh; h<t> = (1 - z) n + z h<t+1>.
+            global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ReverseInputWeights), inputs, layer0, reverse: true, initialState, finalState, stateRow: 1, _cellCache, _workspace);
 
-            // Layer 1, forward direction, t = 1..T: GRU gates from W_ih [layer 0 output] + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
-            RunLayer<global::RnnGen.Sizes.N16>(
-                layer0,
-                parameters.Slice(Layer1ForwardInputWeights, 16 * GateWidth),
-                parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * GateWidth),
-                parameters.Slice(Layer1ForwardInputBias, GateWidth),
-                parameters.Slice(Layer1ForwardRecurrentBias, GateWidth),
-                initialState.IsEmpty ? default : initialState.Slice(2 * HiddenSize, HiddenSize),
-                layer1,
-                new(_cellCache, 2 * steps * CacheWidth, steps * CacheWidth),
-                column: 0,
-                reverse: false,
-                finalState.Slice(2 * HiddenSize, HiddenSize));
+            // Layer 1, forward direction, t = 1..T: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
+            global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, initialState, finalState, stateRow: 2, _cellCache, _workspace);
 
-            // Layer 1, reverse direction, t = T..1: GRU gates from W_ih [layer 0 output] + b_ih and W_hh h + b_hh; h = (1 - z) n + z h.
-            RunLayer<global::RnnGen.Sizes.N16>(
-                layer0,
-                parameters.Slice(Layer1ReverseInputWeights, 16 * GateWidth),
-                parameters.Slice(Layer1ReverseRecurrentWeights, HiddenSize * GateWidth),
-                parameters.Slice(Layer1ReverseInputBias, GateWidth),
-                parameters.Slice(Layer1ReverseRecurrentBias, GateWidth),
-                initialState.IsEmpty ? default : initialState.Slice(3 * HiddenSize, HiddenSize),
-                layer1,
-                new(_cellCache, 3 * steps * CacheWidth, steps * CacheWidth),
-                column: HiddenSize,
-                reverse: true,
-                finalState.Slice(3 * HiddenSize, HiddenSize));
+            // Layer 1, reverse direction, t = T..1: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h<t+1> + b_hh; h<t> = (1 - z) n + z h<t+1>.
+            global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8>(parameters.Slice(Layer1ReverseInputWeights), layer0, layer1, reverse: true, initialState, finalState, stateRow: 3, _cellCache, _workspace);
 
             // Output layer once, on the top layer's final states [forward state after step T | reverse state after step 1]: y = softmax(W_ya a + b_y).
             global::System.Span<float> logits = _logits;
@@ -218,47 +171,18 @@ namespace Demo
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new float[needed];
-                _cellCache = new float[Layers * Directions * steps * CacheWidth];
-                _inputProjections = new float[steps * GateWidth];
+                _cellCache = new float[Layers * Directions * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
+                _workspace = new float[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
                 _inputs = new float[steps * InputSize];
                 _logits = new float[OutputSize];
                 _predictions = new float[OutputSize];
             }
         }
 
-        // Runs one direction of a GRU layer whose input is TInput wide over every step, writing h<t> into its half of each output row and the gates into the cache.
-        private void RunLayer<TInput>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> inputBias, global::System.ReadOnlySpan<float> recurrentBias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> cache, int column, bool reverse, global::System.Span<float> finalState) where TInput : struct, global::RnnGen.Kernels.ISize
-        {
-            int steps = outputs.Length / LayerWidth;
-            global::System.Span<float> projections = new(_inputProjections, 0, steps * GateWidth);
-            // Off the serial path: every step's W_ih x<t> + b_ih, all gates at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, TInput, global::RnnGen.Sizes.N24>(inputs, inputWeights, inputBias, projections, GateWidth, 0);
-            global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
-            for (int step = 0; step < steps; step++)
-            {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.Span<float> state = outputs.Slice((t * LayerWidth) + column, HiddenSize);
-                global::System.Span<float> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                global::System.Span<float> gates = projections.Slice(t * GateWidth, GateWidth);
-                global::System.Span<float> recurrentGates = _recurrentGates;
-                recurrentBias.CopyTo(recurrentGates);
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(previous, recurrentWeights, recurrentGates); // + W_hh h
-                }
-                global::RnnGen.Kernels.Gates.GruForward<float>(gates, recurrentGates, previous, state, stepCache);
-                previous = state;
-            }
-            previous.CopyTo(finalState);
-        }
-
         private readonly float[] _gradients = new float[ParameterCount];
         private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
         private readonly float[] _logitGradients = new float[OutputSize];
         private readonly float[] _headInputGradients = new float[LayerWidth];
-        private readonly float[] _carriedGradients = new float[HiddenSize];
-        private float[] _inputGateGradients = global::System.Array.Empty<float>(); // dE/d(W_ih x + b_ih) of every step of one layer direction, [T, GateWidth]
-        private float[] _recurrentGateGradients = global::System.Array.Empty<float>(); // dE/d(W_hh h + b_hh) of every step of one layer direction, [T, GateWidth]
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<float> Gradients => _gradients;
@@ -320,8 +244,6 @@ namespace Demo
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new float[Layers * steps * LayerWidth];
-                _inputGateGradients = new float[steps * GateWidth];
-                _recurrentGateGradients = new float[steps * GateWidth];
             }
             new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
             return steps;
@@ -346,127 +268,23 @@ namespace Demo
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
             global::System.Span<float> gradients = _gradients;
+            global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
             global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
             global::System.ReadOnlySpan<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<float> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 1, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            BackpropagateLayer<global::RnnGen.Sizes.N16>(
-                layer0,
-                layer1,
-                layer1Gradients,
-                new global::System.ReadOnlySpan<float>(_cellCache, 3 * steps * CacheWidth, steps * CacheWidth),
-                parameters.Slice(Layer1ReverseInputWeights, 16 * GateWidth),
-                parameters.Slice(Layer1ReverseRecurrentWeights, HiddenSize * GateWidth),
-                _hasInitialState ? new global::System.ReadOnlySpan<float>(_initialState, 3 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer1ReverseInputWeights, 16 * GateWidth),
-                gradients.Slice(Layer1ReverseRecurrentWeights, HiddenSize * GateWidth),
-                gradients.Slice(Layer1ReverseInputBias, GateWidth),
-                gradients.Slice(Layer1ReverseRecurrentBias, GateWidth),
-                layer0Gradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(3 * HiddenSize, HiddenSize),
-                column: HiddenSize,
-                reverse: true);
+            global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), layer0, layer1, layer1Gradients, reverse: true, initialState, _cellCache, layer0Gradients, initialStateGradients, stateRow: 3, _workspace);
 
             // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            BackpropagateLayer<global::RnnGen.Sizes.N16>(
-                layer0,
-                layer1,
-                layer1Gradients,
-                new global::System.ReadOnlySpan<float>(_cellCache, 2 * steps * CacheWidth, steps * CacheWidth),
-                parameters.Slice(Layer1ForwardInputWeights, 16 * GateWidth),
-                parameters.Slice(Layer1ForwardRecurrentWeights, HiddenSize * GateWidth),
-                _hasInitialState ? new global::System.ReadOnlySpan<float>(_initialState, 2 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer1ForwardInputWeights, 16 * GateWidth),
-                gradients.Slice(Layer1ForwardRecurrentWeights, HiddenSize * GateWidth),
-                gradients.Slice(Layer1ForwardInputBias, GateWidth),
-                gradients.Slice(Layer1ForwardRecurrentBias, GateWidth),
-                layer0Gradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(2 * HiddenSize, HiddenSize),
-                column: 0,
-                reverse: false);
+            global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer0, layer1, layer1Gradients, reverse: false, initialState, _cellCache, layer0Gradients, initialStateGradients, stateRow: 2, _workspace);
 
             // Layer 0, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer<global::RnnGen.Sizes.N5>(
-                new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
-                layer0,
-                layer0Gradients,
-                new global::System.ReadOnlySpan<float>(_cellCache, 1 * steps * CacheWidth, steps * CacheWidth),
-                parameters.Slice(Layer0ReverseInputWeights, 5 * GateWidth),
-                parameters.Slice(Layer0ReverseRecurrentWeights, HiddenSize * GateWidth),
-                _hasInitialState ? new global::System.ReadOnlySpan<float>(_initialState, 1 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer0ReverseInputWeights, 5 * GateWidth),
-                gradients.Slice(Layer0ReverseRecurrentWeights, HiddenSize * GateWidth),
-                gradients.Slice(Layer0ReverseInputBias, GateWidth),
-                gradients.Slice(Layer0ReverseRecurrentBias, GateWidth),
-                inputGradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize),
-                column: HiddenSize,
-                reverse: true);
+            global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: true, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 1, _workspace);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer<global::RnnGen.Sizes.N5>(
-                new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
-                layer0,
-                layer0Gradients,
-                new global::System.ReadOnlySpan<float>(_cellCache, 0 * steps * CacheWidth, steps * CacheWidth),
-                parameters.Slice(Layer0ForwardInputWeights, 5 * GateWidth),
-                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * GateWidth),
-                _hasInitialState ? new global::System.ReadOnlySpan<float>(_initialState, 0 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer0ForwardInputWeights, 5 * GateWidth),
-                gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * GateWidth),
-                gradients.Slice(Layer0ForwardInputBias, GateWidth),
-                gradients.Slice(Layer0ForwardRecurrentBias, GateWidth),
-                inputGradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
-                column: 0,
-                reverse: false);
-        }
-
-        // Backpropagates one direction of a GRU layer whose input is TInput wide through every step, last processed first.
-        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> inputBiasGradients, global::System.Span<float> recurrentBiasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients, int column, bool reverse) where TInput : struct, global::RnnGen.Kernels.ISize
-        {
-            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
-            global::System.Span<float> carried = _carriedGradients; // dE/dh<t> from the step processed after t
-            global::System.Span<float> inputGateSteps = new(_inputGateGradients, 0, steps * GateWidth); // dE/d(W_ih x + b_ih) of every step
-            global::System.Span<float> recurrentGateSteps = new(_recurrentGateGradients, 0, steps * GateWidth); // dE/d(W_hh h + b_hh) of every step
-            carried.Clear();
-            // The serial part: only what the next step back needs, the gate gradients and W_hh's share of dE/dh<t-1>.
-            for (int step = steps - 1; step >= 0; step--)
-            {
-                int t = reverse ? steps - 1 - step : step;
-                global::System.ReadOnlySpan<float> stateGradient = outputGradients.Slice((t * LayerWidth) + column, HiddenSize);
-                global::System.ReadOnlySpan<float> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                global::System.Span<float> inputGateGradients = inputGateSteps.Slice(t * GateWidth, GateWidth);
-                global::System.ReadOnlySpan<float> previous = step > 0 ? outputs.Slice(((reverse ? t + 1 : t - 1) * LayerWidth) + column, HiddenSize) : initialState;
-                global::System.Span<float> recurrentGateGradients = recurrentGateSteps.Slice(t * GateWidth, GateWidth);
-                // Through the gates: dE/d(W_ih x + b_ih), dE/d(W_hh h + b_hh), and the part of dE/dh<t-1> that bypasses W_hh into carried.
-                global::RnnGen.Kernels.Gates.GruBackward<float>(stateGradient, carried, previous, stepCache, inputGateGradients, recurrentGateGradients);
-                if (!inputGradients.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, TInput, global::RnnGen.Sizes.N24>(inputWeights, inputGateGradients, inputGradients.Slice(t * inputSize, inputSize));
-                }
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(recurrentWeights, recurrentGateGradients, carried);
-            }
-            // Off the serial path, all steps at once: db_ih = Σ dgx<t>, db_hh = Σ dgh<t>, dW_ih = Σ x<t> dgx<t> and dW_hh = Σ h<t-1> dgh<t> as matrix-matrix products.
-            global::RnnGen.Kernels.Activations.AddRowsTo<float>(inputGateSteps, inputBiasGradients);
-            global::RnnGen.Kernels.Activations.AddRowsTo<float>(recurrentGateSteps, recurrentBiasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, TInput, global::RnnGen.Sizes.N24>(inputs, inputSize, inputGateSteps, steps, inputWeightGradients);
-            // Each step's h<t-1> is the row before it in processing order: the previous row forward, the next one in reverse.
-            if (steps > 1)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(outputs.Slice((reverse ? LayerWidth : 0) + column), LayerWidth, recurrentGateSteps.Slice(reverse ? 0 : GateWidth, (steps - 1) * GateWidth), steps - 1, recurrentWeightGradients);
-            }
-            if (!initialState.IsEmpty)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N24>(initialState, recurrentGateSteps.Slice((reverse ? steps - 1 : 0) * GateWidth, GateWidth), recurrentWeightGradients);
-            }
-            // What is still carried after the first processed step is dE/d(initial state).
-            if (!initialStateGradients.IsEmpty)
-            {
-                carried.CopyTo(initialStateGradients);
-            }
+            global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 0, _workspace);
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the cross-entropy E = -Σ_t Σ_j target_j log(prediction_j).</summary>

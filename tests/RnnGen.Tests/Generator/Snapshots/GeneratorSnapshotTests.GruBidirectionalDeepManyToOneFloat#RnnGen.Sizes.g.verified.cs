@@ -12,6 +12,4 @@ namespace RnnGen.Sizes
     internal readonly struct N8 : global::RnnGen.Kernels.ISize { public static int Value => 8; }
     /// <summary>The size 16, as a kernel's type argument: kernels instantiated with it compile with 16 as a constant.</summary>
     internal readonly struct N16 : global::RnnGen.Kernels.ISize { public static int Value => 16; }
-    /// <summary>The size 24, as a kernel's type argument: kernels instantiated with it compile with 24 as a constant.</summary>
-    internal readonly struct N24 : global::RnnGen.Kernels.ISize { public static int Value => 24; }
 }

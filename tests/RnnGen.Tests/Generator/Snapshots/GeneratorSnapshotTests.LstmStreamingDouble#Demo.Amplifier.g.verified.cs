@@ -76,10 +76,8 @@ namespace Demo
         private double[] _layerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, [Layers, T, LayerWidth]
         private double[] _logits = global::System.Array.Empty<double>(); // W_ya a + b_y before g2, [T, OutputSize]
         private double[] _predictions = global::System.Array.Empty<double>(); // y, like _logits
-        private const int GateWidth = 64; // [i | f | g | o], HiddenSize each
-        private const int CacheWidth = 80; // i, f, g, o and c of one step
-        private double[] _cellCache = global::System.Array.Empty<double>(); // the gates of every step, [Layers * Directions, T, CacheWidth]
-        private double[] _inputProjections = global::System.Array.Empty<double>(); // W_ih x<t> + b_ih of every step of one layer direction, [T, GateWidth]
+        private double[] _cellCache = global::System.Array.Empty<double>(); // i, f, g, o and c of every step, [Layers * Directions, T, 80]
+        private double[] _workspace = global::System.Array.Empty<double>(); // the cell runners' scratch
         private readonly double[] _initialState = new double[StateRows * HiddenSize];
         private readonly double[] _finalState = new double[StateRows * HiddenSize];
         private bool _hasInitialState;
@@ -119,19 +117,8 @@ namespace Demo
             global::System.Span<double> finalState = _finalState;
             global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
-            // Layer 0, forward direction, t = 1..T: LSTM gates from W_ih x + b_ih + W_hh h + b_hh; c = f c + i g, h = o tanh(c).
-            RunLayer<global::RnnGen.Sizes.N4>(
-                inputs,
-                parameters.Slice(Layer0ForwardInputWeights, 4 * GateWidth),
-                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * GateWidth),
-                parameters.Slice(Layer0ForwardInputBias, GateWidth),
-                parameters.Slice(Layer0ForwardRecurrentBias, GateWidth),
-                initialState.IsEmpty ? default : initialState.Slice(0 * HiddenSize, HiddenSize),
-                initialState.IsEmpty ? default : initialState.Slice(1 * HiddenSize, HiddenSize),
-                layer0,
-                new(_cellCache, 0 * steps * CacheWidth, steps * CacheWidth),
-                finalState.Slice(0 * HiddenSize, HiddenSize),
-                finalState.Slice(1 * HiddenSize, HiddenSize));
+            // Layer 0, forward direction, t = 1..T: LSTM gates from W_ih x<t> + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
+            global::RnnGen.Kernels.LstmLayer.Forward<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, initialState, finalState, stateRow: 0, cellRow: 1, _cellCache, _workspace);
 
             // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
             global::System.Span<double> logits = new(_logits, 0, steps * OutputSize);
@@ -148,47 +135,17 @@ namespace Demo
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new double[needed];
-                _cellCache = new double[Layers * Directions * steps * CacheWidth];
-                _inputProjections = new double[steps * GateWidth];
+                _cellCache = new double[Layers * Directions * steps * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)];
+                _workspace = new double[global::RnnGen.Kernels.LstmLayer.WorkspaceLength(steps, HiddenSize)];
                 _inputs = new double[steps * InputSize];
                 _logits = new double[steps * OutputSize];
                 _predictions = new double[steps * OutputSize];
             }
         }
 
-        // Runs one direction of an LSTM layer whose input is TInput wide over every step, writing h<t> into each output row and the gates into the cache.
-        private void RunLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> inputBias, global::System.ReadOnlySpan<double> recurrentBias, global::System.ReadOnlySpan<double> initialState, global::System.ReadOnlySpan<double> initialCell, global::System.Span<double> outputs, global::System.Span<double> cache, global::System.Span<double> finalState, global::System.Span<double> finalCell) where TInput : struct, global::RnnGen.Kernels.ISize
-        {
-            int steps = outputs.Length / LayerWidth;
-            global::System.Span<double> projections = new(_inputProjections, 0, steps * GateWidth);
-            // Off the serial path: every step's W_ih x<t> + b_ih, all gates at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, TInput, global::RnnGen.Sizes.N64>(inputs, inputWeights, inputBias, projections, GateWidth, 0);
-            global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
-            global::System.ReadOnlySpan<double> previousCell = initialCell;
-            for (int t = 0; t < steps; t++)
-            {
-                global::System.Span<double> state = outputs.Slice(t * LayerWidth, HiddenSize);
-                global::System.Span<double> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                global::System.Span<double> gates = projections.Slice(t * GateWidth, GateWidth);
-                global::RnnGen.Kernels.Activations.AddTo(recurrentBias, gates);
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(previous, recurrentWeights, gates); // + W_hh h
-                }
-                global::RnnGen.Kernels.Gates.LstmForward<double>(gates, previousCell, state, stepCache);
-                previousCell = stepCache.Slice(4 * HiddenSize, HiddenSize);
-                previous = state;
-            }
-            previous.CopyTo(finalState);
-            previousCell.CopyTo(finalCell);
-        }
-
         private readonly double[] _gradients = new double[ParameterCount];
         private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
         private double[] _logitGradients = global::System.Array.Empty<double>(); // dE/dz<t> of every step, [T, OutputSize]
-        private readonly double[] _carriedGradients = new double[HiddenSize];
-        private double[] _inputGateGradients = global::System.Array.Empty<double>(); // dE/d(W_ih x + b_ih) of every step of one layer direction, [T, GateWidth]
-        private readonly double[] _carriedCellGradients = new double[HiddenSize];
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{double})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<double> Gradients => _gradients;
@@ -250,7 +207,6 @@ namespace Demo
             {
                 _layerGradients = new double[Layers * steps * LayerWidth];
                 _logitGradients = new double[steps * OutputSize];
-                _inputGateGradients = new double[steps * GateWidth];
             }
             new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
             return steps;
@@ -276,78 +232,16 @@ namespace Demo
         {
             global::System.ReadOnlySpan<double> parameters = _parameters;
             global::System.Span<double> gradients = _gradients;
+            global::System.ReadOnlySpan<double> initialState = _hasInitialState ? _initialState : default;
             global::System.ReadOnlySpan<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer<global::RnnGen.Sizes.N4>(
-                new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
-                layer0,
-                layer0Gradients,
-                new global::System.ReadOnlySpan<double>(_cellCache, 0 * steps * CacheWidth, steps * CacheWidth),
-                parameters.Slice(Layer0ForwardInputWeights, 4 * GateWidth),
-                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * GateWidth),
-                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 0 * HiddenSize, HiddenSize) : default,
-                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 1 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer0ForwardInputWeights, 4 * GateWidth),
-                gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * GateWidth),
-                gradients.Slice(Layer0ForwardInputBias, GateWidth),
-                gradients.Slice(Layer0ForwardRecurrentBias, GateWidth),
-                inputGradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize),
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(1 * HiddenSize, HiddenSize));
-        }
-
-        // Backpropagates one direction of an LSTM layer whose input is TInput wide through every step, last processed first.
-        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.ReadOnlySpan<double> initialCell, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> inputBiasGradients, global::System.Span<double> recurrentBiasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients, global::System.Span<double> initialCellGradients) where TInput : struct, global::RnnGen.Kernels.ISize
-        {
-            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
-            global::System.Span<double> carried = _carriedGradients; // dE/dh<t> from the step processed after t
-            global::System.Span<double> inputGateSteps = new(_inputGateGradients, 0, steps * GateWidth); // dE/d(W_ih x + b_ih) of every step
-            global::System.Span<double> carriedCell = _carriedCellGradients; // dE/dc<t> from the step processed after t
-            carriedCell.Clear();
-            carried.Clear();
-            // The serial part: only what the next step back needs, the gate gradients and W_hh's share of dE/dh<t-1>.
-            for (int t = steps - 1; t >= 0; t--)
-            {
-                global::System.ReadOnlySpan<double> stateGradient = outputGradients.Slice(t * LayerWidth, HiddenSize);
-                global::System.ReadOnlySpan<double> stepCache = cache.Slice(t * CacheWidth, CacheWidth);
-                global::System.Span<double> inputGateGradients = inputGateSteps.Slice(t * GateWidth, GateWidth);
-                global::System.ReadOnlySpan<double> previousCell = t > 0 ? cache.Slice(((t - 1) * CacheWidth) + (4 * HiddenSize), HiddenSize) : initialCell;
-                // Through the cell: dE/d(every gate's pre-activation), and dE/dc<t-1> into carriedCell.
-                global::RnnGen.Kernels.Gates.LstmBackward<double>(stateGradient, carried, carriedCell, previousCell, stepCache, inputGateGradients);
-                if (!inputGradients.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, TInput, global::RnnGen.Sizes.N64>(inputWeights, inputGateGradients, inputGradients.Slice(t * inputSize, inputSize));
-                }
-                carried.Clear();
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(recurrentWeights, inputGateGradients, carried);
-            }
-            // Off the serial path, all steps at once: db_ih = db_hh = Σ dg<t>, dW_ih = Σ x<t> dg<t> and dW_hh = Σ h<t-1> dg<t> as matrix-matrix products.
-            global::RnnGen.Kernels.Activations.AddRowsTo<double>(inputGateSteps, inputBiasGradients);
-            global::RnnGen.Kernels.Activations.AddRowsTo<double>(inputGateSteps, recurrentBiasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, TInput, global::RnnGen.Sizes.N64>(inputs, inputSize, inputGateSteps, steps, inputWeightGradients);
-            // Each step's h<t-1> is the row before it.
-            if (steps > 1)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(outputs, LayerWidth, inputGateSteps.Slice(GateWidth), steps - 1, recurrentWeightGradients);
-            }
-            if (!initialState.IsEmpty)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(initialState, inputGateSteps.Slice(0, GateWidth), recurrentWeightGradients);
-            }
-            // What is still carried after the first processed step is dE/d(initial state).
-            if (!initialStateGradients.IsEmpty)
-            {
-                carried.CopyTo(initialStateGradients);
-                carriedCell.CopyTo(initialCellGradients);
-            }
+            global::RnnGen.Kernels.LstmLayer.Backward<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 0, cellRow: 1, _workspace);
         }
 
         private readonly double[] _streamState = new double[StateRows * HiddenSize]; // every layer's state between Step calls
-        private readonly double[] _inputGates = new double[GateWidth];
-        private readonly double[] _stepState = new double[HiddenSize];
-        private readonly double[] _stepCache = new double[CacheWidth];
+        private readonly double[] _stepWorkspace = new double[global::RnnGen.Kernels.LstmLayer.StepWorkspaceLength(HiddenSize)]; // the cell runner's scratch
         private readonly double[] _stepLogits = new double[OutputSize];
 
         /// <summary>Every layer's current state between <see cref="Step"/> calls, [StateRows, HiddenSize].</summary>
@@ -375,16 +269,10 @@ namespace Demo
             global::RnnGen.RnnArguments.RequireLength(output.Length, OutputSize, nameof(output), "[OutputSize = 2]");
             global::System.ReadOnlySpan<double> parameters = _parameters;
             global::System.ReadOnlySpan<double> layerInput = input;
-            // Layer 0: LSTM step from x<t> and the kept state, computed aside so the state stays intact until done.
+            // Layer 0: one LSTM step from x<t> and the kept state.
             global::System.Span<double> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);
-            parameters.Slice(Layer0ForwardInputBias, GateWidth).CopyTo(_inputGates);
-            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N64>(layerInput, parameters.Slice(Layer0ForwardInputWeights, 4 * GateWidth), _inputGates);
-            global::RnnGen.Kernels.Activations.AddTo(parameters.Slice(Layer0ForwardRecurrentBias, GateWidth), _inputGates);
-            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N64>(state0, parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * GateWidth), _inputGates);
             global::System.Span<double> cell0 = new(_streamState, (Layers + 0) * HiddenSize, HiddenSize);
-            global::RnnGen.Kernels.Gates.LstmForward<double>(_inputGates, cell0, _stepState, _stepCache);
-            new global::System.ReadOnlySpan<double>(_stepCache, 4 * HiddenSize, HiddenSize).CopyTo(cell0);
-            new global::System.ReadOnlySpan<double>(_stepState).CopyTo(state0);
+            global::RnnGen.Kernels.LstmLayer.Step<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), layerInput, state0, cell0, _stepWorkspace);
             layerInput = state0;
             // Output layer: y<t> = W_ya a<t> + b_y; the logits are kept for sampling.
             global::System.Span<double> logits = _stepLogits;

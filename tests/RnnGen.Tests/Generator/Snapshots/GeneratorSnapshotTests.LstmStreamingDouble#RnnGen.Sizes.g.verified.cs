@@ -10,6 +10,4 @@ namespace RnnGen.Sizes
     internal readonly struct N4 : global::RnnGen.Kernels.ISize { public static int Value => 4; }
     /// <summary>The size 16, as a kernel's type argument: kernels instantiated with it compile with 16 as a constant.</summary>
     internal readonly struct N16 : global::RnnGen.Kernels.ISize { public static int Value => 16; }
-    /// <summary>The size 64, as a kernel's type argument: kernels instantiated with it compile with 64 as a constant.</summary>
-    internal readonly struct N64 : global::RnnGen.Kernels.ISize { public static int Value => 64; }
 }

@@ -76,6 +76,7 @@ namespace Demo
         private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
         private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [OutputSize]
         private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
+        private float[] _workspace = global::System.Array.Empty<float>(); // the cell runners' scratch
         private readonly float[] _initialState = new float[StateRows * HiddenSize];
         private readonly float[] _finalState = new float[StateRows * HiddenSize];
         private bool _hasInitialState;
@@ -117,14 +118,7 @@ namespace Demo
             global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            RunLayer<global::RnnGen.Sizes.N2>(
-                inputs,
-                parameters.Slice(Layer0ForwardInputWeights, 2 * HiddenSize),
-                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                parameters.Slice(Layer0ForwardBias, HiddenSize),
-                initialState.IsEmpty ? default : initialState.Slice(0 * HiddenSize, HiddenSize),
-                layer0,
-                finalState.Slice(0 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
 
             // Output layer once, on the top layer's final states a<T>: y = sigmoid(W_ya a + b_y).
             global::System.Span<float> logits = _logits;
@@ -143,38 +137,17 @@ namespace Demo
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new float[needed];
+                _workspace = new float[global::RnnGen.Kernels.VanillaLayer.WorkspaceLength(steps, HiddenSize)];
                 _inputs = new float[steps * InputSize];
                 _logits = new float[OutputSize];
                 _predictions = new float[OutputSize];
             }
         }
 
-        // Runs one direction of a layer whose input is TInput wide over every step, writing a<t> into each output row.
-        private static void RunLayer<TInput>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::System.Span<float> finalState) where TInput : struct, global::RnnGen.Kernels.ISize
-        {
-            int steps = outputs.Length / LayerWidth;
-            // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, TInput, global::RnnGen.Sizes.N8>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
-            global::System.ReadOnlySpan<float> previous = initialState; // empty stands for the zero state: its product is skipped
-            for (int t = 0; t < steps; t++)
-            {
-                global::System.Span<float> state = outputs.Slice(t * LayerWidth, HiddenSize);
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N8>(previous, recurrentWeights, state); // + W_aa a of the previous step
-                }
-                global::RnnGen.Kernels.Activations.Tanh(state);
-                previous = state;
-            }
-            previous.CopyTo(finalState);
-        }
-
         private readonly float[] _gradients = new float[ParameterCount];
         private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
         private readonly float[] _logitGradients = new float[OutputSize];
         private readonly float[] _headInputGradients = new float[LayerWidth];
-        private readonly float[] _carriedGradients = new float[HiddenSize];
-        private float[] _stepGradients = global::System.Array.Empty<float>(); // dE/d(pre-activation) of every step of one layer direction, [T, HiddenSize]
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<float> Gradients => _gradients;
@@ -237,7 +210,6 @@ namespace Demo
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new float[Layers * steps * LayerWidth];
-                _stepGradients = new float[steps * HiddenSize];
             }
             new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
             return steps;
@@ -261,61 +233,12 @@ namespace Demo
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
             global::System.Span<float> gradients = _gradients;
+            global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
             global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer<global::RnnGen.Sizes.N2>(
-                new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize),
-                layer0,
-                layer0Gradients,
-                parameters.Slice(Layer0ForwardInputWeights, 2 * HiddenSize),
-                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                _hasInitialState ? new global::System.ReadOnlySpan<float>(_initialState, 0 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer0ForwardInputWeights, 2 * HiddenSize),
-                gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                gradients.Slice(Layer0ForwardBias, HiddenSize),
-                inputGradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
-        }
-
-        // Backpropagates one direction of a layer whose input is TInput wide through every step, last processed first.
-        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> outputs, global::System.ReadOnlySpan<float> outputGradients, global::System.ReadOnlySpan<float> inputWeights, global::System.ReadOnlySpan<float> recurrentWeights, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> inputWeightGradients, global::System.Span<float> recurrentWeightGradients, global::System.Span<float> biasGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) where TInput : struct, global::RnnGen.Kernels.ISize
-        {
-            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
-            global::System.Span<float> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
-            global::System.Span<float> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
-            carried.Clear();
-            // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
-            for (int t = steps - 1; t >= 0; t--)
-            {
-                global::System.Span<float> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through tanh, whose derivative is 1 - a²: dz<t> = (dE/da<t> + carried) (1 - a<t>²).
-                global::RnnGen.Kernels.Activations.TanhBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
-                if (!inputGradients.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, TInput, global::RnnGen.Sizes.N8>(inputWeights, preactivation, inputGradients.Slice(t * inputSize, inputSize));
-                }
-                carried.Clear();
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N8>(recurrentWeights, preactivation, carried);
-            }
-            // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            global::RnnGen.Kernels.Activations.AddRowsTo<float>(stepGradients, biasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, TInput, global::RnnGen.Sizes.N8>(inputs, inputSize, stepGradients, steps, inputWeightGradients);
-            // Each step's a<t-1> is the row before it.
-            if (steps > 1)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N8>(outputs, LayerWidth, stepGradients.Slice(HiddenSize), steps - 1, recurrentWeightGradients);
-            }
-            if (!initialState.IsEmpty)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N8>(initialState, stepGradients.Slice(0, HiddenSize), recurrentWeightGradients);
-            }
-            // What is still carried after the first processed step is dE/da<0>.
-            if (!initialStateGradients.IsEmpty)
-            {
-                carried.CopyTo(initialStateGradients);
-            }
+            global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>

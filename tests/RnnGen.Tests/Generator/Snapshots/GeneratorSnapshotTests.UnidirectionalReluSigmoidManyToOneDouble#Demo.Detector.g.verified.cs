@@ -76,6 +76,7 @@ namespace Demo
         private double[] _layerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, [Layers, T, LayerWidth]
         private double[] _logits = global::System.Array.Empty<double>(); // W_ya a + b_y before g2, [OutputSize]
         private double[] _predictions = global::System.Array.Empty<double>(); // y, like _logits
+        private double[] _workspace = global::System.Array.Empty<double>(); // the cell runners' scratch
         private readonly double[] _initialState = new double[StateRows * HiddenSize];
         private readonly double[] _finalState = new double[StateRows * HiddenSize];
         private bool _hasInitialState;
@@ -116,14 +117,7 @@ namespace Demo
             global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
-            RunLayer<global::RnnGen.Sizes.N7>(
-                inputs,
-                parameters.Slice(Layer0ForwardInputWeights, 7 * HiddenSize),
-                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                parameters.Slice(Layer0ForwardBias, HiddenSize),
-                initialState.IsEmpty ? default : initialState.Slice(0 * HiddenSize, HiddenSize),
-                layer0,
-                finalState.Slice(0 * HiddenSize, HiddenSize));
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 0);
 
             // Output layer once, on the top layer's final states a<T>: y = sigmoid(W_ya a + b_y).
             global::System.Span<double> logits = _logits;
@@ -142,38 +136,17 @@ namespace Demo
             if (_layerOutputs.Length < needed)
             {
                 _layerOutputs = new double[needed];
+                _workspace = new double[global::RnnGen.Kernels.VanillaLayer.WorkspaceLength(steps, HiddenSize)];
                 _inputs = new double[steps * InputSize];
                 _logits = new double[OutputSize];
                 _predictions = new double[OutputSize];
             }
         }
 
-        // Runs one direction of a layer whose input is TInput wide over every step, writing a<t> into each output row.
-        private static void RunLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> outputs, global::System.Span<double> finalState) where TInput : struct, global::RnnGen.Kernels.ISize
-        {
-            int steps = outputs.Length / LayerWidth;
-            // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, TInput, global::RnnGen.Sizes.N16>(inputs, inputWeights, bias, outputs, LayerWidth, 0);
-            global::System.ReadOnlySpan<double> previous = initialState; // empty stands for the zero state: its product is skipped
-            for (int t = 0; t < steps; t++)
-            {
-                global::System.Span<double> state = outputs.Slice(t * LayerWidth, HiddenSize);
-                if (!previous.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N16>(previous, recurrentWeights, state); // + W_aa a of the previous step
-                }
-                global::RnnGen.Kernels.Activations.Relu(state);
-                previous = state;
-            }
-            previous.CopyTo(finalState);
-        }
-
         private readonly double[] _gradients = new double[ParameterCount];
         private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
         private readonly double[] _logitGradients = new double[OutputSize];
         private readonly double[] _headInputGradients = new double[LayerWidth];
-        private readonly double[] _carriedGradients = new double[HiddenSize];
-        private double[] _stepGradients = global::System.Array.Empty<double>(); // dE/d(pre-activation) of every step of one layer direction, [T, HiddenSize]
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{double})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         public global::System.Span<double> Gradients => _gradients;
@@ -236,7 +209,6 @@ namespace Demo
             if (_layerGradients.Length < Layers * steps * LayerWidth)
             {
                 _layerGradients = new double[Layers * steps * LayerWidth];
-                _stepGradients = new double[steps * HiddenSize];
             }
             new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
             return steps;
@@ -260,61 +232,12 @@ namespace Demo
         {
             global::System.ReadOnlySpan<double> parameters = _parameters;
             global::System.Span<double> gradients = _gradients;
+            global::System.ReadOnlySpan<double> initialState = _hasInitialState ? _initialState : default;
             global::System.ReadOnlySpan<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            BackpropagateLayer<global::RnnGen.Sizes.N7>(
-                new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize),
-                layer0,
-                layer0Gradients,
-                parameters.Slice(Layer0ForwardInputWeights, 7 * HiddenSize),
-                parameters.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                _hasInitialState ? new global::System.ReadOnlySpan<double>(_initialState, 0 * HiddenSize, HiddenSize) : default,
-                gradients.Slice(Layer0ForwardInputWeights, 7 * HiddenSize),
-                gradients.Slice(Layer0ForwardRecurrentWeights, HiddenSize * HiddenSize),
-                gradients.Slice(Layer0ForwardBias, HiddenSize),
-                inputGradients,
-                initialStateGradients.IsEmpty ? default : initialStateGradients.Slice(0 * HiddenSize, HiddenSize));
-        }
-
-        // Backpropagates one direction of a layer whose input is TInput wide through every step, last processed first.
-        private void BackpropagateLayer<TInput>(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> outputs, global::System.ReadOnlySpan<double> outputGradients, global::System.ReadOnlySpan<double> inputWeights, global::System.ReadOnlySpan<double> recurrentWeights, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> inputWeightGradients, global::System.Span<double> recurrentWeightGradients, global::System.Span<double> biasGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients) where TInput : struct, global::RnnGen.Kernels.ISize
-        {
-            int steps = outputs.Length / LayerWidth, inputSize = TInput.Value;
-            global::System.Span<double> carried = _carriedGradients; // dE/da<t> through W_aa from the step processed after t
-            global::System.Span<double> stepGradients = new(_stepGradients, 0, steps * HiddenSize); // dE/d(W_aa a + W_ax x + b_a) of every step
-            carried.Clear();
-            // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
-            for (int t = steps - 1; t >= 0; t--)
-            {
-                global::System.Span<double> preactivation = stepGradients.Slice(t * HiddenSize, HiddenSize);
-                // Through relu, whose derivative is 1 where a > 0, else 0: dz<t> = dE/da<t> + carried where a<t> > 0.
-                global::RnnGen.Kernels.Activations.ReluBackward(outputs.Slice(t * LayerWidth, HiddenSize), outputGradients.Slice(t * LayerWidth, HiddenSize), carried, preactivation);
-                if (!inputGradients.IsEmpty)
-                {
-                    global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, TInput, global::RnnGen.Sizes.N16>(inputWeights, preactivation, inputGradients.Slice(t * inputSize, inputSize));
-                }
-                carried.Clear();
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N16>(recurrentWeights, preactivation, carried);
-            }
-            // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t> as matrix-matrix products.
-            global::RnnGen.Kernels.Activations.AddRowsTo<double>(stepGradients, biasGradients);
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, TInput, global::RnnGen.Sizes.N16>(inputs, inputSize, stepGradients, steps, inputWeightGradients);
-            // Each step's a<t-1> is the row before it.
-            if (steps > 1)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N16>(outputs, LayerWidth, stepGradients.Slice(HiddenSize), steps - 1, recurrentWeightGradients);
-            }
-            if (!initialState.IsEmpty)
-            {
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N16>(initialState, stepGradients.Slice(0, HiddenSize), recurrentWeightGradients);
-            }
-            // What is still carried after the first processed step is dE/da<0>.
-            if (!initialStateGradients.IsEmpty)
-            {
-                carried.CopyTo(initialStateGradients);
-            }
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>

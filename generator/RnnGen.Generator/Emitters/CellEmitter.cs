@@ -1,0 +1,137 @@
+using System.Collections.Generic;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Emitters;
+
+/// <summary>
+/// The calls of the model's cell runners: one layer direction over a whole sequence, forward (<c>Forward</c>) and backward
+/// (<c>Backward</c>), and one streaming step (<c>Step</c>), in the runtime library's <c>RnnGen.Kernels.VanillaLayer</c>,
+/// <c>GruLayer</c> or <c>LstmLayer</c>, instantiated at the layer's input and hidden sizes. The generated code says which
+/// layer reads what and writes where; the runners hold the recurrence every model of a cell shares.
+/// </summary>
+internal sealed class CellEmitter
+{
+    private readonly ModelSpec _model;
+    private readonly string _runner;
+
+    public CellEmitter(ModelSpec model)
+    {
+        _model = model;
+        _runner = $"{TypeRefs.Kernels}.{model.Cell switch { Cell.Gru => "GruLayer", Cell.Lstm => "LstmLayer", _ => "VanillaLayer" }}";
+    }
+
+    private bool IsGated => _model.Cell != Cell.Vanilla;
+
+    /// <summary>The scratch the runners need for a sequence of <c>steps</c>, as an expression.</summary>
+    public string WorkspaceLength => $"{_runner}.WorkspaceLength(steps, HiddenSize)";
+
+    /// <summary>The scratch one streaming step needs, as an expression.</summary>
+    public string StepWorkspaceLength => $"{_runner}.StepWorkspaceLength(HiddenSize)";
+
+    /// <summary>The per-step cache of the gated cells, which their backward pass reads.</summary>
+    public void EmitForwardFields(SourceWriter writer)
+    {
+        if (IsGated)
+        {
+            string contents = _model.Cell == Cell.Gru ? "r, z, n and W_hn h + b_hn" : "i, f, g, o and c";
+            writer.Line($"private {_model.T}[] _cellCache = {TypeRefs.Array}.Empty<{_model.T}>(); // {contents} of every step, [Layers * Directions, T, {_model.CacheWidth}]");
+        }
+    }
+
+    /// <summary>Statements inside ReserveSteps that grow the cell's per-step buffers to <c>steps</c>.</summary>
+    public void EmitReserveSteps(SourceWriter writer)
+    {
+        if (IsGated)
+        {
+            writer.Line($"_cellCache = new {_model.T}[Layers * Directions * steps * {_runner}.CacheWidth(HiddenSize)];");
+        }
+    }
+
+    /// <summary>The call that runs one layer direction forward over every step, from <paramref name="input"/>.</summary>
+    public void EmitForwardCall(SourceWriter writer, DirectionBlock block, string input)
+    {
+        writer.Line($"// {block.Title}, {block.Time}: {Formula(block)}");
+        var arguments = new List<string> { $"parameters.Slice({block.Name}InputWeights)", input, $"layer{block.Layer}", Reverse(block) };
+        arguments.AddRange(ActivationArgument());
+        arguments.Add("initialState");
+        arguments.Add("finalState");
+        AddStateRows(arguments, block);
+        if (IsGated)
+        {
+            arguments.Add("_cellCache");
+            arguments.Add("_workspace");
+        }
+        writer.Line($"{Runner("Forward", block.InputSize)}({string.Join(", ", arguments)});");
+    }
+
+    /// <summary>The call that backpropagates one layer direction through every step.</summary>
+    public void EmitBackwardCall(SourceWriter writer, DirectionBlock block, string input, string inputGradients)
+    {
+        var arguments = new List<string>
+        {
+            $"parameters.Slice({block.Name}InputWeights)", $"gradients.Slice({block.Name}InputWeights)",
+            input, $"layer{block.Layer}", $"layer{block.Layer}Gradients", Reverse(block),
+        };
+        arguments.AddRange(ActivationArgument());
+        arguments.Add("initialState");
+        if (IsGated)
+        {
+            arguments.Add("_cellCache");
+        }
+        arguments.Add(inputGradients);
+        arguments.Add("initialStateGradients");
+        AddStateRows(arguments, block);
+        arguments.Add("_workspace");
+        writer.Line($"{Runner("Backward", block.InputSize)}({string.Join(", ", arguments)});");
+    }
+
+    /// <summary>One layer of Step: reads <c>layerInput</c>, updates the layer's kept state and points <c>layerInput</c> at it.</summary>
+    public void EmitStreamLayer(SourceWriter writer, int layer)
+    {
+        string input = layer == 0 ? "x<t>" : $"layer {layer - 1}'s new state";
+        writer.Line($"// Layer {layer}: one {CellName} step from {input} and the kept state.");
+        writer.Line($"{TypeRefs.Span(_model.T)} state{layer} = new(_streamState, {layer} * HiddenSize, HiddenSize);");
+        var arguments = new List<string> { $"parameters.Slice(Layer{layer}ForwardInputWeights)", "layerInput", $"state{layer}" };
+        if (_model.Cell == Cell.Lstm)
+        {
+            writer.Line($"{TypeRefs.Span(_model.T)} cell{layer} = new(_streamState, (Layers + {layer}) * HiddenSize, HiddenSize);");
+            arguments.Add($"cell{layer}");
+        }
+        arguments.AddRange(ActivationArgument());
+        arguments.Add("_stepWorkspace");
+        writer.Line($"{Runner("Step", _model.LayerInputSize(layer))}({string.Join(", ", arguments)});");
+        writer.Line($"layerInput = state{layer};");
+    }
+
+    private string CellName => _model.Cell switch { Cell.Gru => "GRU", Cell.Lstm => "LSTM", _ => "RNN" };
+
+    private string Runner(string method, int inputSize) => $"{_runner}.{method}<{_model.T}, {TypeRefs.Size(inputSize)}, {TypeRefs.Size(_model.HiddenSize)}>";
+
+    private static string Reverse(DirectionBlock block) => block.IsReverse ? "reverse: true" : "reverse: false";
+
+    private IEnumerable<string> ActivationArgument() =>
+        _model.Cell == Cell.Vanilla ? [$"global::RnnGen.RnnActivation.{_model.Activation}"] : [];
+
+    /// <summary>The rows of the whole states this block reads and writes: its h row, and an LSTM's c row after every h row.</summary>
+    private void AddStateRows(List<string> arguments, DirectionBlock block)
+    {
+        arguments.Add($"stateRow: {block.StateRow}");
+        if (_model.Cell == Cell.Lstm)
+        {
+            arguments.Add($"cellRow: {block.CellRow}");
+        }
+    }
+
+    /// <summary>The one-line formula of the cell above its forward call.</summary>
+    private string Formula(DirectionBlock block)
+    {
+        string x = block.Layer == 0 ? "x<t>" : $"[layer {block.Layer - 1} output at t]";
+        string previous = block.IsReverse ? "<t+1>" : "<t-1>";
+        return _model.Cell switch
+        {
+            Cell.Gru => $"GRU gates from W_ih {x} + b_ih and W_hh h{previous} + b_hh; h<t> = (1 - z) n + z h{previous}.",
+            Cell.Lstm => $"LSTM gates from W_ih {x} + b_ih + W_hh h{previous} + b_hh; c<t> = f c{previous} + i g, h<t> = o tanh(c<t>).",
+            _ => $"a<t> = {(_model.Activation == HiddenActivation.Tanh ? "tanh" : "relu")}(W_aa a{previous} + W_ax {x} + b_a).",
+        };
+    }
+}

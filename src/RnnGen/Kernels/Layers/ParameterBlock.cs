@@ -1,0 +1,23 @@
+using System;
+
+namespace RnnGen.Kernels;
+
+/// <summary>
+/// Where each tensor of one layer direction sits in its parameter block (and the same block of the gradient buffer):
+/// [W_ih transposed, [TInput, TWidth] | W_hh transposed, [THidden, TWidth] | b_ih, [TWidth] | b_hh, [TWidth]], each matrix
+/// fusing every gate (PyTorch's gate order), so one product computes all gates. A vanilla block is the same with TWidth =
+/// THidden and one bias, b_a, where b_ih sits.
+/// </summary>
+internal static class ParameterBlock<TInput, THidden, TWidth>
+    where TInput : struct, ISize
+    where THidden : struct, ISize
+    where TWidth : struct, ISize
+{
+    public static Range InputWeights => new(0, TInput.Value * TWidth.Value);
+
+    public static Range RecurrentWeights => new(TInput.Value * TWidth.Value, (TInput.Value + THidden.Value) * TWidth.Value);
+
+    public static Range InputBias => new((TInput.Value + THidden.Value) * TWidth.Value, (TInput.Value + THidden.Value + 1) * TWidth.Value);
+
+    public static Range RecurrentBias => new((TInput.Value + THidden.Value + 1) * TWidth.Value, (TInput.Value + THidden.Value + 2) * TWidth.Value);
+}

@@ -1,0 +1,143 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+
+namespace RnnGen.Kernels;
+
+/// <summary>
+/// One direction of a textbook RNN layer, a&lt;t&gt; = g1(W_aa a&lt;t-1&gt; + W_ax x&lt;t&gt; + b_a), over a whole sequence and for
+/// one streaming step, specialised by its sizes (<see cref="ISize"/> structs). The generated models call these with their
+/// parameter blocks, [W_ax transposed, [TInput, THidden] | W_aa transposed, [THidden, THidden] | b_a, [THidden]].
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class VanillaLayer
+{
+    /// <summary>The scratch that <see cref="Backward"/> needs for a sequence of <paramref name="steps"/> (<see cref="Forward"/> needs none).</summary>
+    public static int WorkspaceLength(int steps, int hiddenSize) => (steps + 1) * hiddenSize;
+
+    /// <summary>The scratch that <see cref="Step"/> needs.</summary>
+    public static int StepWorkspaceLength(int hiddenSize) => hiddenSize;
+
+    /// <summary>Runs the direction over every step, writing a&lt;t&gt; into its half of each output row (all of it when unidirectional).</summary>
+    /// <param name="parameters">The direction's parameter block (from its W_ax on).</param>
+    /// <param name="inputs">x&lt;1..T&gt; (or the layer below's outputs), [T, TInput].</param>
+    /// <param name="outputs">The layer's outputs, [T, THidden] or, bidirectional, [T, 2 THidden] with the reverse direction in the second half.</param>
+    /// <param name="reverse">Whether this is the reverse direction, which reads t = T..1.</param>
+    /// <param name="activation">g1.</param>
+    /// <param name="initialStates">Every layer's and direction's a&lt;0&gt;, [rows, THidden], or empty for zeros.</param>
+    /// <param name="finalStates">Receives in its row <paramref name="stateRow"/> the state after the last step processed.</param>
+    /// <param name="stateRow">This direction's row of the states: layer * directions + direction.</param>
+    public static void Forward<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, RnnActivation activation, ReadOnlySpan<T> initialStates, Span<T> finalStates, int stateRow)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights];
+        // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
+        MatrixKernels.ProjectInputs<T, TInput, THidden>(inputs, inputWeights, parameters[ParameterBlock<TInput, THidden, THidden>.InputBias], outputs, walk.Stride, walk.Column);
+        ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, THidden.Value); // empty stands for the zero state: its product is skipped
+        for (int step = 0; step < walk.Steps; step++)
+        {
+            Span<T> state = outputs.Slice(walk.State(walk.At(step)), THidden.Value);
+            if (!previous.IsEmpty)
+            {
+                MatrixKernels.MultiplyAdd<T, THidden, THidden>(previous, recurrentWeights, state); // + W_aa a of the previous step
+            }
+            Activate(activation, state);
+            previous = state;
+        }
+        previous.CopyTo(LayerWalk.Row(finalStates, stateRow, THidden.Value));
+    }
+
+    /// <summary>
+    /// Backpropagates the direction through every step, last processed first, from dE/d(its outputs): adds the gradients of its
+    /// parameters to <paramref name="gradients"/> and dE/d(its inputs) to <paramref name="inputGradients"/>.
+    /// </summary>
+    /// <param name="parameters">The direction's parameter block, as in <see cref="Forward"/>.</param>
+    /// <param name="gradients">The same block of the gradient buffer, added to.</param>
+    /// <param name="inputs">What <see cref="Forward"/> read.</param>
+    /// <param name="outputs">What <see cref="Forward"/> wrote.</param>
+    /// <param name="outputGradients">dE/d(outputs), shaped like them.</param>
+    /// <param name="reverse">As in <see cref="Forward"/>.</param>
+    /// <param name="activation">As in <see cref="Forward"/>.</param>
+    /// <param name="initialStates">As in <see cref="Forward"/>.</param>
+    /// <param name="inputGradients">dE/d(inputs), shaped like them, added to; or empty when not wanted.</param>
+    /// <param name="initialStateGradients">Receives in its row <paramref name="stateRow"/> dE/da&lt;0&gt;; or empty when not wanted.</param>
+    /// <param name="stateRow">As in <see cref="Forward"/>.</param>
+    /// <param name="workspace">Scratch of at least <see cref="WorkspaceLength"/>.</param>
+    public static void Backward<T, TInput, THidden>(ReadOnlySpan<T> parameters, Span<T> gradients, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, RnnActivation activation, ReadOnlySpan<T> initialStates, Span<T> inputGradients, Span<T> initialStateGradients, int stateRow, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
+        int hidden = THidden.Value, inputSize = TInput.Value;
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights];
+        Span<T> carried = workspace.Slice(0, hidden); // dE/da<t> through W_aa from the step processed after t
+        Span<T> stepGradients = workspace.Slice(hidden, walk.Steps * hidden); // dE/d(W_aa a + W_ax x + b_a) of every step
+        carried.Clear();
+        // The serial part: only what the next step back needs, dE/d(pre-activation) and W_aa's share of dE/da<t-1>.
+        for (int step = walk.Steps - 1; step >= 0; step--)
+        {
+            int t = walk.At(step);
+            Span<T> preactivation = stepGradients.Slice(t * hidden, hidden);
+            ReadOnlySpan<T> state = outputs.Slice(walk.State(t), hidden), stateGradient = outputGradients.Slice(walk.State(t), hidden);
+            if (activation == RnnActivation.Relu)
+            {
+                Activations.ReluBackward(state, stateGradient, carried, preactivation); // relu' is 1 where a > 0, else 0
+            }
+            else
+            {
+                Activations.TanhBackward(state, stateGradient, carried, preactivation); // tanh' is 1 - a²
+            }
+            if (!inputGradients.IsEmpty)
+            {
+                MatrixKernels.MultiplyTransposedAdd<T, TInput, THidden>(inputWeights, preactivation, inputGradients.Slice(t * inputSize, inputSize));
+            }
+            carried.Clear();
+            MatrixKernels.MultiplyTransposedAdd<T, THidden, THidden>(recurrentWeights, preactivation, carried);
+        }
+        // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t>.
+        Activations.AddRowsTo<T>(stepGradients, gradients[ParameterBlock<TInput, THidden, THidden>.InputBias]);
+        walk.AddWeightGradients<T, TInput, THidden, THidden>(inputs, outputs, LayerWalk.Row(initialStates, stateRow, hidden), stepGradients, stepGradients, gradients[ParameterBlock<TInput, THidden, THidden>.InputWeights], gradients[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights]);
+        // What is still carried after the first processed step is dE/da<0>.
+        if (!initialStateGradients.IsEmpty)
+        {
+            carried.CopyTo(LayerWalk.Row(initialStateGradients, stateRow, hidden));
+        }
+    }
+
+    /// <summary>One streaming step: a = g1(W_aa a + W_ax x + b_a), computed aside so <paramref name="state"/> stays intact until done.</summary>
+    /// <param name="parameters">The layer's parameter block, as in <see cref="Forward"/>.</param>
+    /// <param name="input">x&lt;t&gt; (or the layer below's new state), [TInput].</param>
+    /// <param name="state">The kept state, [THidden], replaced by the new one.</param>
+    /// <param name="activation">g1.</param>
+    /// <param name="workspace">Scratch of at least <see cref="StepWorkspaceLength"/>.</param>
+    public static void Step<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, RnnActivation activation, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights];
+        Span<T> preactivation = workspace.Slice(0, THidden.Value);
+        parameters[ParameterBlock<TInput, THidden, THidden>.InputBias].CopyTo(preactivation);
+        MatrixKernels.MultiplyAdd<T, TInput, THidden>(input, inputWeights, preactivation);
+        MatrixKernels.MultiplyAdd<T, THidden, THidden>(state, recurrentWeights, preactivation);
+        Activate(activation, preactivation);
+        preactivation.CopyTo(state);
+    }
+
+    private static void Activate<T>(RnnActivation activation, Span<T> values)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (activation == RnnActivation.Relu)
+        {
+            Activations.Relu(values);
+        }
+        else
+        {
+            Activations.Tanh(values);
+        }
+    }
+}
