@@ -183,12 +183,7 @@ internal static class BackwardEmitter
             {
                 writer.Line($"{readOnlySpan} top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
                 writer.Line($"{span} topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
-                writer.Line($"{readOnlySpan} logitGradients = new(_logitGradients, 0, steps * OutputSize);");
-                writer.Line($"{readOnlySpan} headWeights = new(_parameters, HeadWeights, LayerWidth * OutputSize);");
-                writer.Line($"{TypeRefs.Activations}.AddRowsTo(logitGradients, new {span}(_gradients, HeadBias, OutputSize));");
-                writer.Line($"{KernelCalls.AddTransposedProduct(model, model.LayerWidth, model.OutputSize)}(top, LayerWidth, logitGradients, steps, new {span}(_gradients, HeadWeights, LayerWidth * OutputSize));");
-                writer.Block("for (int t = 0; t < steps; t++)", () =>
-                    writer.Line($"{KernelCalls.MultiplyTransposedAdd(model, model.LayerWidth, model.OutputSize)}(headWeights, logitGradients.Slice(t * OutputSize, OutputSize), topGradients.Slice(t * LayerWidth, LayerWidth));"));
+                writer.Line($"{TypeRefs.Kernels}.DenseLayer.BackwardSteps<{model.T}, {TypeRefs.Size(model.LayerWidth)}, {TypeRefs.Size(model.OutputSize)}>(new {readOnlySpan}(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new {span}(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new {readOnlySpan}(_logitGradients, 0, steps * OutputSize), topGradients);");
             });
             return;
         }

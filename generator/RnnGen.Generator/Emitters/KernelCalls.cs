@@ -21,9 +21,6 @@ internal static class KernelCalls
     /// <summary>Every step's x · W + b at once, for a [rows, columns] matrix.</summary>
     public static string ProjectInputs(ModelSpec model, int rows, int columns) => Matrix(nameof(ProjectInputs), model, rows, columns);
 
-    /// <summary>W_gradient += Σ_t rows_t ⊗ gradient_t for a [rows, columns] matrix.</summary>
-    public static string AddTransposedProduct(ModelSpec model, int rows, int columns) => Matrix(nameof(AddTransposedProduct), model, rows, columns);
-
     private static string Matrix(string kernel, ModelSpec model, int rows, int columns) =>
         $"{TypeRefs.MatrixKernels}.{kernel}<{model.T}, {TypeRefs.Size(rows)}, {TypeRefs.Size(columns)}>";
 }

@@ -220,14 +220,7 @@ namespace Demo
         {
             global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            global::System.ReadOnlySpan<float> logitGradients = new(_logitGradients, 0, steps * OutputSize);
-            global::System.ReadOnlySpan<float> headWeights = new(_parameters, HeadWeights, LayerWidth * OutputSize);
-            global::RnnGen.Kernels.Activations.AddRowsTo(logitGradients, new global::System.Span<float>(_gradients, HeadBias, OutputSize));
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(top, LayerWidth, logitGradients, steps, new global::System.Span<float>(_gradients, HeadWeights, LayerWidth * OutputSize));
-            for (int t = 0; t < steps; t++)
-            {
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(headWeights, logitGradients.Slice(t * OutputSize, OutputSize), topGradients.Slice(t * LayerWidth, LayerWidth));
-            }
+            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
         }
 
         // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.

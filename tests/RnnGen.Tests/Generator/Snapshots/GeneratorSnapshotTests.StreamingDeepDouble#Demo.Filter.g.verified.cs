@@ -227,14 +227,7 @@ namespace Demo
         {
             global::System.ReadOnlySpan<double> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            global::System.ReadOnlySpan<double> logitGradients = new(_logitGradients, 0, steps * OutputSize);
-            global::System.ReadOnlySpan<double> headWeights = new(_parameters, HeadWeights, LayerWidth * OutputSize);
-            global::RnnGen.Kernels.Activations.AddRowsTo(logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
-            global::RnnGen.Kernels.MatrixKernels.AddTransposedProduct<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(top, LayerWidth, logitGradients, steps, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
-            for (int t = 0; t < steps; t++)
-            {
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(headWeights, logitGradients.Slice(t * OutputSize, OutputSize), topGradients.Slice(t * LayerWidth, LayerWidth));
-            }
+            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<double>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<double>(_logitGradients, 0, steps * OutputSize), topGradients);
         }
 
         // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
