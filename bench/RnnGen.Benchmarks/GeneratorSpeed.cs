@@ -21,7 +21,12 @@ namespace RnnGen.Benchmarks;
 /// <item><see cref="FirstRun"/>: a fresh driver and a fresh compilation, the generator runs once over all 50 models (a build).</item>
 /// <item><see cref="IncrementalRun"/>: the kept driver re-runs after an edit in the unrelated file (a keystroke in the IDE);
 /// every model step should be Cached or Unchanged (checked in <see cref="Check"/>).</item>
-/// <item><see cref="FirstRunAndEmit"/>: <see cref="FirstRun"/> plus the emit of the whole compilation (generated code included) to IL.</item>
+/// <item><see cref="FirstRunAndEmit"/>: <see cref="FirstRun"/> plus the emit of the whole compilation (generated code included) to IL,
+/// with documentation comments parsed as structured trivia (DocumentationMode.Parse, as the IDE parses them).</item>
+/// <item><see cref="BuildAndEmit"/>: the same as <c>dotnet build</c> compiles it without a documentation file: the command-line
+/// compiler parses doc comments as plain comments (DocumentationMode.None) unless it is asked for one.</item>
+/// <item><see cref="BuildWithDocumentationFileAndEmit"/>: the same with <c>GenerateDocumentationFile</c> (<c>/doc</c>:
+/// DocumentationMode.Diagnose, and the XML file written).</item>
 /// </list>
 /// </summary>
 public class GeneratorSpeed
@@ -31,6 +36,7 @@ public class GeneratorSpeed
     private static readonly CSharpParseOptions s_parseOptions = new(LanguageVersion.Latest);
 
     private SyntaxTree[] _trees = [];
+    private readonly Dictionary<DocumentationMode, SyntaxTree[]> _treesByMode = [];
     private SyntaxTree _unrelated = null!;
     private CSharpCompilation _compilation = null!;
     private GeneratorDriver _driver = null!;
@@ -86,6 +92,10 @@ public class GeneratorSpeed
         _unrelated = CSharpSyntaxTree.ParseText(UnrelatedSource(0), s_parseOptions, path: "Unrelated.cs");
         trees.Add(_unrelated);
         _trees = [.. trees];
+        foreach (DocumentationMode mode in new[] { DocumentationMode.None, DocumentationMode.Diagnose })
+        {
+            _treesByMode[mode] = [.. _trees.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), s_parseOptions.WithDocumentationMode(mode), t.FilePath))];
+        }
         _compilation = NewCompilation();
         _driver = NewDriver(trackSteps: false).RunGenerators(_compilation);
         _edits = 0;
@@ -94,10 +104,10 @@ public class GeneratorSpeed
     private CSharpCompilation NewCompilation() =>
         GeneratorHarness.CreateCompilation().AddSyntaxTrees(_trees);
 
-    private static GeneratorDriver NewDriver(bool trackSteps) =>
+    private static GeneratorDriver NewDriver(bool trackSteps, DocumentationMode mode = DocumentationMode.Parse) =>
         CSharpGeneratorDriver.Create(
             [new RnnGen.Generator.RnnGenerator().AsSourceGenerator()],
-            parseOptions: s_parseOptions,
+            parseOptions: s_parseOptions.WithDocumentationMode(mode),
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
     /// <summary>A build: a fresh driver runs the generator once over a freshly bound compilation of the 50 models.</summary>
@@ -124,6 +134,24 @@ public class GeneratorSpeed
         NewDriver(trackSteps: false).RunGeneratorsAndUpdateCompilation(NewCompilation(), out Compilation output, out _);
         using var image = new MemoryStream();
         Microsoft.CodeAnalysis.Emit.EmitResult result = output.Emit(image);
+        return result.Success ? image.Length : -1;
+    }
+
+    /// <summary><see cref="FirstRunAndEmit"/> as <c>dotnet build</c> compiles without a documentation file.</summary>
+    [Benchmark]
+    public long BuildAndEmit() => BuildAndEmit(DocumentationMode.None, writeDocumentation: false);
+
+    /// <summary><see cref="FirstRunAndEmit"/> as <c>dotnet build</c> compiles with <c>GenerateDocumentationFile</c>.</summary>
+    [Benchmark]
+    public long BuildWithDocumentationFileAndEmit() => BuildAndEmit(DocumentationMode.Diagnose, writeDocumentation: true);
+
+    private long BuildAndEmit(DocumentationMode mode, bool writeDocumentation)
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation().AddSyntaxTrees(_treesByMode[mode]);
+        NewDriver(trackSteps: false, mode).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        using var image = new MemoryStream();
+        using var documentation = writeDocumentation ? new MemoryStream() : null;
+        Microsoft.CodeAnalysis.Emit.EmitResult result = output.Emit(image, xmlDocumentationStream: documentation);
         return result.Success ? image.Length : -1;
     }
 

@@ -167,6 +167,8 @@ public static class Program
             [nameof(GeneratorSpeed.FirstRun)] = $"generator_{GeneratorSpeed.ModelCount}_models_first",
             [nameof(GeneratorSpeed.IncrementalRun)] = $"generator_{GeneratorSpeed.ModelCount}_models_incremental",
             [nameof(GeneratorSpeed.FirstRunAndEmit)] = $"compile_{GeneratorSpeed.ModelCount}_models",
+            [nameof(GeneratorSpeed.BuildAndEmit)] = $"compile_{GeneratorSpeed.ModelCount}_models_build",
+            [nameof(GeneratorSpeed.BuildWithDocumentationFileAndEmit)] = $"compile_{GeneratorSpeed.ModelCount}_models_build_documentation_file",
         };
         foreach (BenchmarkReport r in summary.Reports)
         {

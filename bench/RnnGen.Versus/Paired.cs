@@ -1,0 +1,94 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+
+namespace RnnGen.Versus;
+
+/// <summary>
+/// Times two implementations of one workload against each other, alternating: each round times a batch of calls of
+/// one, then of the other (the order swapped every round), so both see the same state of a shared, noisy machine.
+/// Reports each side's median time per call and the median of the rounds' ratios.
+/// </summary>
+public static class Paired
+{
+    public const int Rounds = 21;
+
+    /// <summary>The wall time one timed batch aims at.</summary>
+    private static readonly TimeSpan s_batch = TimeSpan.FromMilliseconds(25);
+
+    public static PairResult Measure(Action ours, Action theirs)
+    {
+        int oursCalls = Calibrate(ours), theirsCalls = Calibrate(theirs);
+        var oursTimes = new double[Rounds];
+        var theirsTimes = new double[Rounds];
+        for (int round = 0; round < Rounds; round++)
+        {
+            if (round % 2 == 0)
+            {
+                oursTimes[round] = Time(ours, oursCalls);
+                theirsTimes[round] = Time(theirs, theirsCalls);
+            }
+            else
+            {
+                theirsTimes[round] = Time(theirs, theirsCalls);
+                oursTimes[round] = Time(ours, oursCalls);
+            }
+        }
+        double[] ratios = [.. Enumerable.Range(0, Rounds).Select(r => theirsTimes[r] / oursTimes[r])];
+        return new PairResult(Quantiles.Of(oursTimes), Quantiles.Of(theirsTimes), Quantiles.Of(ratios));
+    }
+
+    /// <summary>Warms the code up (tier-1 JIT, caches) and returns how many calls fill one batch.</summary>
+    private static int Calibrate(Action action)
+    {
+        for (int i = 0; i < 50; i++)
+        {
+            action();
+        }
+        int calls = 1;
+        while (true)
+        {
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < calls; i++)
+            {
+                action();
+            }
+            if (clock.Elapsed >= s_batch / 4)
+            {
+                return Math.Max(1, (int)(calls * (s_batch / clock.Elapsed)));
+            }
+            calls *= 2;
+        }
+    }
+
+    /// <returns>Nanoseconds per call.</returns>
+    private static double Time(Action action, int calls)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls; i++)
+        {
+            action();
+        }
+        return Stopwatch.GetElapsedTime(start).TotalNanoseconds / calls;
+    }
+}
+
+/// <summary>Per-call times of both sides (ns) and their ratio, theirs / ours (above 1: ours is faster).</summary>
+public sealed record PairResult(Quantiles Ours, Quantiles Theirs, Quantiles Ratio);
+
+/// <summary>The median and the interquartile range of a set of measurements.</summary>
+public sealed record Quantiles(double Median, double Lower, double Upper)
+{
+    public static Quantiles Of(double[] values)
+    {
+        double[] sorted = [.. values.OrderBy(v => v)];
+        double At(double q)
+        {
+            double position = q * (sorted.Length - 1);
+            int below = (int)Math.Floor(position);
+            int above = Math.Min(below + 1, sorted.Length - 1);
+            return sorted[below] + ((position - below) * (sorted[above] - sorted[below]));
+        }
+        return new Quantiles(At(0.5), At(0.25), At(0.75));
+    }
+}

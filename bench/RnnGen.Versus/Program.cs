@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Numerics;
+using System.Text.Json;
+using RnnGen.Versus.Models;
+
+namespace RnnGen.Versus;
+
+/// <summary>
+/// dotnet run -c Release --project bench/RnnGen.Versus [-- --filter forward|batch|step]
+/// RnnGen against ONNX Runtime, float, one thread, on the PyTorch weights that export_models.py wrote into models/:
+/// every workload first checks that both compute the same outputs (the streaming ones against PyTorch's own), then
+/// times them alternately (<see cref="Paired"/>). Prints RESULT lines and a markdown table.
+/// </summary>
+public static class Program
+{
+    private const int Steps = 50;
+    private const int Batch = 32;
+    private const int OutputSize = 8;
+
+    private static readonly string s_models = Path.Combine(AppContext.BaseDirectory, "models");
+    private static readonly List<string> s_rows = [];
+
+    public static int Main(string[] args)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        string filter = args.SkipWhile(a => a != "--filter").Skip(1).FirstOrDefault() ?? "";
+        if (!Directory.Exists(s_models))
+        {
+            Console.Error.WriteLine($"No models in {s_models}: run /usr/bin/python3 bench/RnnGen.Versus/export_models.py first.");
+            return 2;
+        }
+        Console.WriteLine($"ENV Vector<float>.Count={Vector<float>.Count} cores={Environment.ProcessorCount} runtime={Environment.Version} load average {LoadAverage()}");
+        bool ok = true;
+        if (filter is "" or "forward")
+        {
+            ok &= Sequence<VanillaI64H128>("vanilla", 64, 128, batch: 1);
+            ok &= Sequence<GruI64H128>("gru", 64, 128, batch: 1);
+            ok &= Sequence<LstmI64H128>("lstm", 64, 128, batch: 1);
+            ok &= Sequence<VanillaI128H256>("vanilla", 128, 256, batch: 1);
+            ok &= Sequence<GruI128H256>("gru", 128, 256, batch: 1);
+            ok &= Sequence<LstmI128H256>("lstm", 128, 256, batch: 1);
+        }
+        if (filter is "" or "batch")
+        {
+            ok &= Sequence<VanillaI64H128>("vanilla", 64, 128, Batch);
+            ok &= Sequence<GruI64H128>("gru", 64, 128, Batch);
+            ok &= Sequence<LstmI64H128>("lstm", 64, 128, Batch);
+        }
+        if (filter is "" or "step")
+        {
+            ok &= Streaming<GruI1H8>("gru", 1, 8);
+            ok &= Streaming<GruI1H16>("gru", 1, 16);
+            ok &= Streaming<GruI1H32>("gru", 1, 32);
+            ok &= Streaming<GruI1H64>("gru", 1, 64);
+            ok &= Streaming<GruI16H32>("gru", 16, 32);
+            ok &= Streaming<LstmI1H8>("lstm", 1, 8);
+            ok &= Streaming<LstmI1H16>("lstm", 1, 16);
+            ok &= Streaming<LstmI1H32>("lstm", 1, 32);
+            ok &= Streaming<LstmI1H64>("lstm", 1, 64);
+            ok &= Streaming<LstmI16H32>("lstm", 16, 32);
+        }
+        Console.WriteLine($"ENV load average at the end {LoadAverage()}");
+        Console.WriteLine();
+        Console.WriteLine("| workload | cell | input, hidden | RnnGen | ONNX Runtime | ONNX Runtime / RnnGen |");
+        Console.WriteLine("| --- | --- | --- | ---: | ---: | ---: |");
+        s_rows.ForEach(Console.WriteLine);
+        return ok ? 0 : 1;
+    }
+
+    /// <summary>Forward over T = 50 for a batch of sequences: RnnGen one Forward per sequence, ONNX Runtime one run over [T, B, I].</summary>
+    private static bool Sequence<TModel>(string cell, int inputSize, int hiddenSize, int batch)
+        where TModel : class, IRnnModel<float>, new()
+    {
+        string name = $"{cell}_I{inputSize}_H{hiddenSize}";
+        var model = new TModel();
+        RnnWeights.Load(model, Path.Combine(s_models, name + ".safetensors"));
+        var random = new Random(5);
+        float[][] sequences = [.. Enumerable.Range(0, batch).Select(_ => Draw(random, Steps * inputSize))];
+        float[][] predictions = [.. Enumerable.Range(0, batch).Select(_ => new float[Steps * OutputSize])];
+        // ONNX Runtime's layout: x[t, b, i].
+        var x = new float[Steps * batch * inputSize];
+        var y = new float[Steps * batch * OutputSize];
+        for (int b = 0; b < batch; b++)
+        {
+            for (int t = 0; t < Steps; t++)
+            {
+                sequences[b].AsSpan(t * inputSize, inputSize).CopyTo(x.AsSpan(((t * batch) + b) * inputSize));
+            }
+        }
+        using var onnx = new OnnxSequence(Path.Combine(s_models, name + ".onnx"), x, Steps, batch, inputSize, y, OutputSize);
+        void Ours()
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                model.Forward(sequences[b], default, predictions[b]);
+            }
+        }
+        Ours();
+        onnx.Run();
+        double difference = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            for (int t = 0; t < Steps; t++)
+            {
+                for (int o = 0; o < OutputSize; o++)
+                {
+                    difference = Math.Max(difference, Math.Abs(predictions[b][(t * OutputSize) + o] - y[(((t * batch) + b) * OutputSize) + o]));
+                }
+            }
+        }
+        string workload = batch == 1 ? "forward, batch 1, T = 50" : $"forward, batch {batch}, T = 50, per sequence";
+        if (!Agree(workload, name, difference))
+        {
+            return false;
+        }
+        PairResult result = Paired.Measure(Ours, onnx.Run);
+        Report(batch == 1 ? "forward_b1" : $"forward_b{batch}", workload, cell, inputSize, hiddenSize, result, perCall: batch, "us", 1e-3);
+        return true;
+    }
+
+    /// <summary>One streaming step: RnnGen's Step against ONNX Runtime's one-step model with the state passed through.</summary>
+    private static bool Streaming<TModel>(string cell, int inputSize, int hiddenSize)
+        where TModel : class, IRnnModel<float>, IRnnStreaming<float>, new()
+    {
+        string name = $"{cell}_I{inputSize}_H{hiddenSize}";
+        var model = new TModel();
+        RnnWeights.Load(model, Path.Combine(s_models, name + ".safetensors"));
+        using JsonDocument reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(s_models, name + ".reference.json")));
+        float[] inputs = [.. reference.RootElement.GetProperty("inputs").EnumerateArray().Select(v => v.GetSingle())];
+        float[] expected = [.. reference.RootElement.GetProperty("outputs").EnumerateArray().Select(v => v.GetSingle())];
+        var input = new float[inputSize];
+        var ours = new float[OutputSize];
+        var theirs = new float[OutputSize];
+        using var onnx = new OnnxStep(Path.Combine(s_models, name + ".step.onnx"), input, theirs, hiddenSize, cell == "lstm");
+        // Both from zero states over PyTorch's reference sequence, each step checked against PyTorch's output.
+        double oursDifference = 0, theirsDifference = 0;
+        model.Reset();
+        for (int t = 0; t < expected.Length / OutputSize; t++)
+        {
+            inputs.AsSpan(t * inputSize, inputSize).CopyTo(input);
+            model.Step(input, ours);
+            onnx.Run();
+            for (int o = 0; o < OutputSize; o++)
+            {
+                float want = expected[(t * OutputSize) + o];
+                oursDifference = Math.Max(oursDifference, Math.Abs(ours[o] - want));
+                theirsDifference = Math.Max(theirsDifference, Math.Abs(theirs[o] - want));
+            }
+        }
+        if (!Agree("streaming step (RnnGen against PyTorch)", name, oursDifference) || !Agree("streaming step (ONNX Runtime against PyTorch)", name, theirsDifference))
+        {
+            return false;
+        }
+        PairResult result = Paired.Measure(() => model.Step(input, ours), onnx.Run);
+        Report("step", "streaming step", cell, inputSize, hiddenSize, result, perCall: 1, "ns", 1);
+        return true;
+    }
+
+    private static bool Agree(string workload, string name, double difference)
+    {
+        bool agree = difference <= 1e-4;
+        Console.WriteLine($"VERIFY {workload} {name}: largest output difference {difference:E2} {(agree ? "ok" : "TOO LARGE, not timed")}");
+        return agree;
+    }
+
+    private static void Report(string key, string workload, string cell, int inputSize, int hiddenSize, PairResult result, int perCall, string unit, double scale)
+    {
+        string Time(Quantiles q) => $"{q.Median / perCall * scale:G4} {unit} ({q.Lower / perCall * scale:G3}-{q.Upper / perCall * scale:G3})";
+        Console.WriteLine($"RESULT {key} {cell} I{inputSize}_H{hiddenSize} rnngen={result.Ours.Median / perCall * scale:F3}{unit} onnxruntime={result.Theirs.Median / perCall * scale:F3}{unit} ratio={result.Ratio.Median:F2} ({result.Ratio.Lower:F2}-{result.Ratio.Upper:F2})");
+        s_rows.Add($"| {workload} | {cell} | {inputSize}, {hiddenSize} | {Time(result.Ours)} | {Time(result.Theirs)} | {result.Ratio.Median:F2}× ({result.Ratio.Lower:F2}-{result.Ratio.Upper:F2}) |");
+    }
+
+    private static float[] Draw(Random random, int count) => [.. Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 2) - 1))];
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+}
