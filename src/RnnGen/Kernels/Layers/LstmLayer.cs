@@ -16,7 +16,7 @@ public static class LstmLayer
     public static int CacheWidth(int hiddenSize) => 5 * hiddenSize;
 
     /// <summary>The scratch that <see cref="Forward"/> and <see cref="Backward"/> need for a sequence of <paramref name="steps"/>.</summary>
-    public static int WorkspaceLength(int steps, int hiddenSize) => (2 * hiddenSize) + (steps * 4 * hiddenSize);
+    public static int WorkspaceLength(int steps, int hiddenSize) => (2 * hiddenSize) + 32 + (steps * 4 * hiddenSize);
 
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => (4 * hiddenSize) + hiddenSize + (5 * hiddenSize);
@@ -91,9 +91,11 @@ public static class LstmLayer
         int hidden = THidden.Value, inputSize = TInput.Value, width = Times4<THidden>.Value, cacheWidth = 5 * hidden;
         ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights];
         ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights];
-        Span<T> carried = workspace.Slice(0, hidden); // dE/dh<t> from the step processed after t
-        Span<T> carriedCell = workspace.Slice(hidden, hidden); // dE/dc<t> from the step processed after t
-        Span<T> gateSteps = workspace.Slice(2 * hidden, walk.Steps * width); // dE/d(the gates' pre-activations) of every step
+        // The carried gradients sit after the gate rows, 16 elements apart: with them first, right before the rows, the
+        // backward pass measured up to 30% slower (their loads and the rows' stores 4 KB apart).
+        Span<T> gateSteps = workspace.Slice(0, walk.Steps * width); // dE/d(the gates' pre-activations) of every step
+        Span<T> carried = workspace.Slice((walk.Steps * width) + 16, hidden); // dE/dh<t> from the step processed after t
+        Span<T> carriedCell = workspace.Slice((walk.Steps * width) + 32 + hidden, hidden); // dE/dc<t> from the step processed after t
         ReadOnlySpan<T> directionCache = cache.Slice(stateRow * walk.Steps * cacheWidth, walk.Steps * cacheWidth);
         carried.Clear();
         carriedCell.Clear();
