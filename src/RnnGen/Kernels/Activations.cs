@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace RnnGen.Kernels;
@@ -225,14 +226,18 @@ public static class Activations
     public static void AddTo<T>(ReadOnlySpan<T> values, Span<T> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        int n = values.Length;
+        KernelGuard.Require(destination.Length >= n, LengthsDiffer);
+        ref T value = ref MemoryMarshal.GetReference(values);
+        ref T sum = ref MemoryMarshal.GetReference(destination);
         int j = 0;
-        for (; j <= values.Length - Vector<T>.Count; j += Vector<T>.Count)
+        for (; j <= n - Vector<T>.Count; j += Vector<T>.Count)
         {
-            (new Vector<T>(values.Slice(j)) + new Vector<T>(destination.Slice(j))).CopyTo(destination.Slice(j));
+            Vector.StoreUnsafe(Vector.LoadUnsafe(ref value, (nuint)j) + Vector.LoadUnsafe(ref sum, (nuint)j), ref sum, (nuint)j);
         }
-        for (; j < values.Length; j++)
+        for (; j < n; j++)
         {
-            destination[j] += values[j];
+            Unsafe.Add(ref sum, j) += Unsafe.Add(ref value, j);
         }
     }
 

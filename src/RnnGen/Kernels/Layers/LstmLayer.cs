@@ -16,7 +16,7 @@ public static class LstmLayer
     public static int CacheWidth(int hiddenSize) => 5 * hiddenSize;
 
     /// <summary>The scratch that <see cref="Forward"/> and <see cref="Backward"/> need for a sequence of <paramref name="steps"/>.</summary>
-    public static int WorkspaceLength(int steps, int hiddenSize) => (2 * hiddenSize) + 32 + (steps * 4 * hiddenSize);
+    public static int WorkspaceLength(int steps, int hiddenSize) => ((steps + 1) * 4 * hiddenSize) + 32;
 
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => (4 * hiddenSize) + hiddenSize + (5 * hiddenSize);
@@ -40,10 +40,13 @@ public static class LstmLayer
         var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
         int hidden = THidden.Value, width = Times4<THidden>.Value, cacheWidth = 5 * hidden;
         ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights];
-        ReadOnlySpan<T> recurrentBias = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias];
         Span<T> projections = workspace.Slice(0, walk.Steps * width); // the gates' pre-activations of every step
-        // Off the serial path: every step's W_ih x<t> + b_ih, all gates at once, as one matrix-matrix product.
-        MatrixKernels.ProjectInputs<T, TInput, Times4<THidden>>(inputs, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias], projections, width, 0);
+        // b_ih + b_hh once: both biases add into the same pre-activations.
+        Span<T> bias = workspace.Slice(walk.Steps * width, width);
+        parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias].CopyTo(bias);
+        Activations.AddTo(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias], bias);
+        // Off the serial path: every step's W_ih x<t> + b_ih + b_hh, all gates at once, as one matrix-matrix product.
+        MatrixKernels.ProjectInputs<T, TInput, Times4<THidden>>(inputs, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], bias, projections, width, 0);
         Span<T> directionCache = cache.Slice(stateRow * walk.Steps * cacheWidth, walk.Steps * cacheWidth);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, hidden); // empty stands for the zero state: its product is skipped
         ReadOnlySpan<T> previousCell = LayerWalk.Row(initialStates, cellRow, hidden);
@@ -52,7 +55,6 @@ public static class LstmLayer
             int t = walk.At(step);
             Span<T> state = outputs.Slice(walk.State(t), hidden), stepCache = directionCache.Slice(t * cacheWidth, cacheWidth);
             Span<T> gates = projections.Slice(t * width, width);
-            Activations.AddTo(recurrentBias, gates);
             if (!previous.IsEmpty)
             {
                 MatrixKernels.MultiplyAdd<T, THidden, Times4<THidden>>(previous, recurrentWeights, gates); // + W_hh h
