@@ -40,3 +40,10 @@ public partial class StreamingGru { }
 
 [RnnModel<double>(InputSize = 3, HiddenSize = 5, OutputSize = 2, Layers = 2, Cell = RnnCell.Lstm, Streaming = true)]
 public partial class StreamingLstm { }
+
+// Float, 12 units: a whole vector of them and a scalar tail at every vector width.
+[RnnModel<float>(InputSize = 3, HiddenSize = 12, OutputSize = 2, Layers = 2, Cell = RnnCell.Gru, Streaming = true)]
+public partial class StreamingGruFloat { }
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 12, OutputSize = 2, Layers = 2, Cell = RnnCell.Lstm, Streaming = true)]
+public partial class StreamingLstmFloat { }

@@ -12,24 +12,27 @@ public sealed class TopologyTests
     [Fact]
     public void StreamingStepsReproduceForward()
     {
-        StepsReproduceForward(new StreamingTagger());
-        StepsReproduceForward(new StreamingGru());
-        StepsReproduceForward(new StreamingLstm());
+        StepsReproduceForward<StreamingTagger, double>(new StreamingTagger());
+        StepsReproduceForward<StreamingGru, double>(new StreamingGru());
+        StepsReproduceForward<StreamingLstm, double>(new StreamingLstm());
+        StepsReproduceForward<StreamingGruFloat, float>(new StreamingGruFloat());
+        StepsReproduceForward<StreamingLstmFloat, float>(new StreamingLstmFloat());
     }
 
-    private static void StepsReproduceForward<TModel>(TModel model)
-        where TModel : IRnnModel<double>, IRnnStreaming<double>
+    private static void StepsReproduceForward<TModel, T>(TModel model)
+        where TModel : IRnnModel<T>, IRnnStreaming<T>
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
     {
         model.InitializeParameters(new Random(4));
         var random = new Random(5);
         RnnShape shape = model.Shape;
-        double[] inputs = Enumerable.Range(0, 7 * shape.InputSize).Select(_ => random.NextDouble() - 0.5).ToArray();
-        double[] initialState = Enumerable.Range(0, shape.StateRows * shape.HiddenSize).Select(_ => random.NextDouble() - 0.5).ToArray();
-        var expected = new double[7 * shape.OutputSize];
+        T[] inputs = Enumerable.Range(0, 7 * shape.InputSize).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
+        T[] initialState = Enumerable.Range(0, shape.StateRows * shape.HiddenSize).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
+        var expected = new T[7 * shape.OutputSize];
         model.Forward(inputs, initialState, expected);
 
         model.Reset(initialState);
-        var output = new double[shape.OutputSize];
+        var output = new T[shape.OutputSize];
         // Forward projects all steps' inputs in one matrix product, Step one input at a time: the sums are the same up to
         // their order of rounding.
         for (int t = 0; t < 7; t++)
@@ -39,15 +42,18 @@ public sealed class TopologyTests
         }
         AssertClose(model.FinalState.ToArray(), model.StreamState.ToArray());
         model.Reset();
-        Assert.All(model.StreamState.ToArray(), v => Assert.Equal(0.0, v));
+        Assert.All(model.StreamState.ToArray(), v => Assert.Equal(T.Zero, v));
     }
 
-    private static void AssertClose(double[] expected, double[] actual)
+    /// <summary>Equal up to the order of rounding: 1e-13 in double, 1e-5 in float (outputs of order 1).</summary>
+    private static void AssertClose<T>(T[] expected, T[] actual)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
     {
         Assert.Equal(expected.Length, actual.Length);
+        double tolerance = typeof(T) == typeof(float) ? 1e-5 : 1e-13;
         for (int i = 0; i < expected.Length; i++)
         {
-            Assert.Equal(expected[i], actual[i], 1e-13);
+            Assert.Equal(double.CreateChecked(expected[i]), double.CreateChecked(actual[i]), tolerance);
         }
     }
 

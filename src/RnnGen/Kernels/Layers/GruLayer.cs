@@ -1,6 +1,8 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace RnnGen.Kernels;
 
@@ -20,7 +22,7 @@ public static class GruLayer
     public static int WorkspaceLength(int steps, int hiddenSize) => hiddenSize + (2 * steps * 3 * hiddenSize);
 
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
-    public static int StepWorkspaceLength(int hiddenSize) => (2 * 3 * hiddenSize) + hiddenSize + (4 * hiddenSize);
+    public static int StepWorkspaceLength(int hiddenSize) => hiddenSize;
 
     /// <summary>Runs the direction over every step, writing h&lt;t&gt; into its half of each output row and the gates of every step into <paramref name="cache"/>.</summary>
     /// <param name="parameters">The direction's parameter block (from its W_ih on).</param>
@@ -119,7 +121,11 @@ public static class GruLayer
         }
     }
 
-    /// <summary>One streaming step, computed aside so <paramref name="state"/> stays intact until done.</summary>
+    /// <summary>
+    /// One streaming step, fused: for each vector of hidden units, the sums of r and z over x and h, and of n's input and
+    /// recurrent parts apart, stay in registers, then the activations and the update; nothing is written back until every
+    /// unit has read the old h.
+    /// </summary>
     /// <param name="parameters">The layer's parameter block, as in <see cref="Forward"/>.</param>
     /// <param name="input">x&lt;t&gt; (or the layer below's new state), [TInput].</param>
     /// <param name="state">The kept state, [THidden], replaced by the new one.</param>
@@ -129,14 +135,84 @@ public static class GruLayer
         where TInput : struct, ISize
         where THidden : struct, ISize
     {
-        int hidden = THidden.Value, width = Times3<THidden>.Value;
-        Span<T> inputGates = workspace.Slice(0, width), recurrentGates = workspace.Slice(width, width);
-        Span<T> next = workspace.Slice(2 * width, hidden), cache = workspace.Slice((2 * width) + hidden, 4 * hidden);
-        parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias].CopyTo(inputGates);
-        MatrixKernels.MultiplyAdd<T, TInput, Times3<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights], inputGates);
-        parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias].CopyTo(recurrentGates);
-        MatrixKernels.MultiplyAdd<T, THidden, Times3<THidden>>(state, parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights], recurrentGates);
-        Gates.GruForward<T>(inputGates, recurrentGates, state, next, cache);
-        next.CopyTo(state);
+        int inputSize = TInput.Value, hidden = THidden.Value, width = Times3<THidden>.Value;
+        KernelGuard.Require(parameters.Length >= (inputSize + hidden + 2) * width && input.Length >= inputSize && state.Length >= hidden
+            && workspace.Length >= hidden, StepShape);
+        ref T inputWeights = ref MemoryMarshal.GetReference(parameters);
+        ref T recurrentWeights = ref Unsafe.Add(ref inputWeights, inputSize * width);
+        ref T inputBias = ref Unsafe.Add(ref recurrentWeights, hidden * width);
+        ref T recurrentBias = ref Unsafe.Add(ref inputBias, width);
+        ref T x = ref MemoryMarshal.GetReference(input);
+        ref T h = ref MemoryMarshal.GetReference(state);
+        ref T next = ref MemoryMarshal.GetReference(workspace);
+        int lanes = Vector<T>.Count;
+        int j = 0;
+        for (; j <= hidden - lanes; j += lanes)
+        {
+            nuint at = (nuint)j, z = (nuint)(hidden + j), n = (nuint)((2 * hidden) + j);
+            Vector<T> sumR = Vector.LoadUnsafe(ref inputBias, at) + Vector.LoadUnsafe(ref recurrentBias, at);
+            Vector<T> sumZ = Vector.LoadUnsafe(ref inputBias, z) + Vector.LoadUnsafe(ref recurrentBias, z);
+            Vector<T> inputN = Vector.LoadUnsafe(ref inputBias, n), recurrentN = Vector.LoadUnsafe(ref recurrentBias, n);
+            Vector<T> oddR = Vector<T>.Zero, oddZ = Vector<T>.Zero, oddN = Vector<T>.Zero;
+            ref T row = ref inputWeights;
+            for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, width))
+            {
+                Vector<T> value = new(Unsafe.Add(ref x, k));
+                sumR = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, at), sumR);
+                sumZ = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, z), sumZ);
+                inputN = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, n), inputN);
+            }
+            row = ref recurrentWeights;
+            int k2 = 0;
+            for (; k2 <= hidden - 2; k2 += 2, row = ref Unsafe.Add(ref row, 2 * width))
+            {
+                Vector<T> even = new(Unsafe.Add(ref h, k2)), odd = new(Unsafe.Add(ref h, k2 + 1));
+                ref T oddRow = ref Unsafe.Add(ref row, width);
+                sumR = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumR);
+                sumZ = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, z), sumZ);
+                recurrentN = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, n), recurrentN);
+                oddR = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddR);
+                oddZ = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, z), oddZ);
+                oddN = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, n), oddN);
+            }
+            if (k2 < hidden)
+            {
+                Vector<T> last = new(Unsafe.Add(ref h, k2));
+                sumR = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumR);
+                sumZ = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, z), sumZ);
+                recurrentN = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, n), recurrentN);
+            }
+            Vector<T> reset = VectorMath.Sigmoid(sumR + oddR), update = VectorMath.Sigmoid(sumZ + oddZ);
+            Vector<T> candidate = VectorMath.Tanh(VectorMath.MultiplyAdd(reset, recurrentN + oddN, inputN));
+            Vector.StoreUnsafe(VectorMath.MultiplyAdd(update, Vector.LoadUnsafe(ref h, at) - candidate, candidate), ref next, at);
+        }
+        // The units left over when the hidden size is not a multiple of the vector width.
+        for (; j < hidden; j++)
+        {
+            T sumR = Unsafe.Add(ref inputBias, j) + Unsafe.Add(ref recurrentBias, j);
+            T sumZ = Unsafe.Add(ref inputBias, hidden + j) + Unsafe.Add(ref recurrentBias, hidden + j);
+            T inputN = Unsafe.Add(ref inputBias, (2 * hidden) + j), recurrentN = Unsafe.Add(ref recurrentBias, (2 * hidden) + j);
+            for (int k = 0; k < inputSize + hidden; k++)
+            {
+                bool isInput = k < inputSize;
+                T value = isInput ? Unsafe.Add(ref x, k) : Unsafe.Add(ref h, k - inputSize);
+                ref T row = ref Unsafe.Add(ref inputWeights, (k * width) + j);
+                sumR = T.MultiplyAddEstimate(value, row, sumR);
+                sumZ = T.MultiplyAddEstimate(value, Unsafe.Add(ref row, hidden), sumZ);
+                if (isInput)
+                {
+                    inputN = T.MultiplyAddEstimate(value, Unsafe.Add(ref row, 2 * hidden), inputN);
+                }
+                else
+                {
+                    recurrentN = T.MultiplyAddEstimate(value, Unsafe.Add(ref row, 2 * hidden), recurrentN);
+                }
+            }
+            T candidate = VectorMath.Tanh(T.MultiplyAddEstimate(VectorMath.Sigmoid(sumR), recurrentN, inputN));
+            Unsafe.Add(ref next, j) = T.MultiplyAddEstimate(VectorMath.Sigmoid(sumZ), Unsafe.Add(ref h, j) - candidate, candidate);
+        }
+        workspace.Slice(0, hidden).CopyTo(state);
     }
+
+    private const string StepShape = "A span passed to GruLayer.Step is shorter than the layer's sizes need.";
 }

@@ -1,6 +1,8 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace RnnGen.Kernels;
 
@@ -19,7 +21,7 @@ public static class LstmLayer
     public static int WorkspaceLength(int steps, int hiddenSize) => ((steps + 1) * 4 * hiddenSize) + 32;
 
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
-    public static int StepWorkspaceLength(int hiddenSize) => (4 * hiddenSize) + hiddenSize + (5 * hiddenSize);
+    public static int StepWorkspaceLength(int hiddenSize) => hiddenSize;
 
     /// <summary>Runs the direction over every step, writing h&lt;t&gt; into its half of each output row and the gates and c of every step into <paramref name="cache"/>.</summary>
     /// <param name="parameters">The direction's parameter block (from its W_ih on).</param>
@@ -130,7 +132,11 @@ public static class LstmLayer
         }
     }
 
-    /// <summary>One streaming step, computed aside so <paramref name="state"/> and <paramref name="cell"/> stay intact until done.</summary>
+    /// <summary>
+    /// One streaming step, fused: for each vector of hidden units, the four gates' sums over x and h stay in registers (two
+    /// sets, so consecutive rows of W_hh do not wait on each other), then the activations and the cell update; nothing is
+    /// written back until every unit has read the old h.
+    /// </summary>
     /// <param name="parameters">The layer's parameter block, as in <see cref="Forward"/>.</param>
     /// <param name="input">x&lt;t&gt; (or the layer below's new state), [TInput].</param>
     /// <param name="state">The kept h, [THidden], replaced by the new one.</param>
@@ -141,14 +147,87 @@ public static class LstmLayer
         where TInput : struct, ISize
         where THidden : struct, ISize
     {
-        int hidden = THidden.Value, width = Times4<THidden>.Value;
-        Span<T> gates = workspace.Slice(0, width), next = workspace.Slice(width, hidden), cache = workspace.Slice(width + hidden, 5 * hidden);
-        parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias].CopyTo(gates);
-        MatrixKernels.MultiplyAdd<T, TInput, Times4<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], gates);
-        Activations.AddTo(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias], gates);
-        MatrixKernels.MultiplyAdd<T, THidden, Times4<THidden>>(state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights], gates);
-        Gates.LstmForward<T>(gates, cell, next, cache);
-        cache.Slice(4 * hidden, hidden).CopyTo(cell);
-        next.CopyTo(state);
+        int inputSize = TInput.Value, hidden = THidden.Value, width = Times4<THidden>.Value;
+        KernelGuard.Require(parameters.Length >= (inputSize + hidden + 2) * width && input.Length >= inputSize && state.Length >= hidden
+            && cell.Length >= hidden && workspace.Length >= hidden, StepShape);
+        ref T inputWeights = ref MemoryMarshal.GetReference(parameters);
+        ref T recurrentWeights = ref Unsafe.Add(ref inputWeights, inputSize * width);
+        ref T inputBias = ref Unsafe.Add(ref recurrentWeights, hidden * width);
+        ref T recurrentBias = ref Unsafe.Add(ref inputBias, width);
+        ref T x = ref MemoryMarshal.GetReference(input);
+        ref T h = ref MemoryMarshal.GetReference(state);
+        ref T c = ref MemoryMarshal.GetReference(cell);
+        ref T next = ref MemoryMarshal.GetReference(workspace);
+        int lanes = Vector<T>.Count;
+        int j = 0;
+        for (; j <= hidden - lanes; j += lanes)
+        {
+            nuint at = (nuint)j, f = (nuint)(hidden + j), g = (nuint)((2 * hidden) + j), o = (nuint)((3 * hidden) + j);
+            Vector<T> sumI = Vector.LoadUnsafe(ref inputBias, at) + Vector.LoadUnsafe(ref recurrentBias, at);
+            Vector<T> sumF = Vector.LoadUnsafe(ref inputBias, f) + Vector.LoadUnsafe(ref recurrentBias, f);
+            Vector<T> sumG = Vector.LoadUnsafe(ref inputBias, g) + Vector.LoadUnsafe(ref recurrentBias, g);
+            Vector<T> sumO = Vector.LoadUnsafe(ref inputBias, o) + Vector.LoadUnsafe(ref recurrentBias, o);
+            Vector<T> oddI = Vector<T>.Zero, oddF = Vector<T>.Zero, oddG = Vector<T>.Zero, oddO = Vector<T>.Zero;
+            ref T row = ref inputWeights;
+            for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, width))
+            {
+                Vector<T> value = new(Unsafe.Add(ref x, k));
+                sumI = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, at), sumI);
+                sumF = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, f), sumF);
+                sumG = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, g), sumG);
+                sumO = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, o), sumO);
+            }
+            row = ref recurrentWeights;
+            int k2 = 0;
+            for (; k2 <= hidden - 2; k2 += 2, row = ref Unsafe.Add(ref row, 2 * width))
+            {
+                Vector<T> even = new(Unsafe.Add(ref h, k2)), odd = new(Unsafe.Add(ref h, k2 + 1));
+                ref T oddRow = ref Unsafe.Add(ref row, width);
+                sumI = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumI);
+                sumF = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, f), sumF);
+                sumG = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, g), sumG);
+                sumO = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, o), sumO);
+                oddI = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddI);
+                oddF = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, f), oddF);
+                oddG = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, g), oddG);
+                oddO = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, o), oddO);
+            }
+            if (k2 < hidden)
+            {
+                Vector<T> last = new(Unsafe.Add(ref h, k2));
+                sumI = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumI);
+                sumF = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, f), sumF);
+                sumG = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, g), sumG);
+                sumO = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, o), sumO);
+            }
+            Vector<T> inputGate = VectorMath.Sigmoid(sumI + oddI), forgetGate = VectorMath.Sigmoid(sumF + oddF);
+            Vector<T> candidate = VectorMath.Tanh(sumG + oddG), outputGate = VectorMath.Sigmoid(sumO + oddO);
+            Vector<T> newCell = VectorMath.MultiplyAdd(forgetGate, Vector.LoadUnsafe(ref c, at), inputGate * candidate);
+            Vector.StoreUnsafe(newCell, ref c, at);
+            Vector.StoreUnsafe(outputGate * VectorMath.Tanh(newCell), ref next, at);
+        }
+        // The units left over when the hidden size is not a multiple of the vector width.
+        for (; j < hidden; j++)
+        {
+            T sumI = Unsafe.Add(ref inputBias, j) + Unsafe.Add(ref recurrentBias, j);
+            T sumF = Unsafe.Add(ref inputBias, hidden + j) + Unsafe.Add(ref recurrentBias, hidden + j);
+            T sumG = Unsafe.Add(ref inputBias, (2 * hidden) + j) + Unsafe.Add(ref recurrentBias, (2 * hidden) + j);
+            T sumO = Unsafe.Add(ref inputBias, (3 * hidden) + j) + Unsafe.Add(ref recurrentBias, (3 * hidden) + j);
+            for (int k = 0; k < inputSize + hidden; k++)
+            {
+                T value = k < inputSize ? Unsafe.Add(ref x, k) : Unsafe.Add(ref h, k - inputSize);
+                ref T row = ref Unsafe.Add(ref inputWeights, (k * width) + j);
+                sumI = T.MultiplyAddEstimate(value, row, sumI);
+                sumF = T.MultiplyAddEstimate(value, Unsafe.Add(ref row, hidden), sumF);
+                sumG = T.MultiplyAddEstimate(value, Unsafe.Add(ref row, 2 * hidden), sumG);
+                sumO = T.MultiplyAddEstimate(value, Unsafe.Add(ref row, 3 * hidden), sumO);
+            }
+            T newCell = T.MultiplyAddEstimate(VectorMath.Sigmoid(sumF), Unsafe.Add(ref c, j), VectorMath.Sigmoid(sumI) * VectorMath.Tanh(sumG));
+            Unsafe.Add(ref c, j) = newCell;
+            Unsafe.Add(ref next, j) = VectorMath.Sigmoid(sumO) * VectorMath.Tanh(newCell);
+        }
+        workspace.Slice(0, hidden).CopyTo(state);
     }
+
+    private const string StepShape = "A span passed to LstmLayer.Step is shorter than the layer's sizes need.";
 }
