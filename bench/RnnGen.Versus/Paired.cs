@@ -38,6 +38,14 @@ public static class Paired
         return new PairResult(Quantiles.Of(oursTimes), Quantiles.Of(theirsTimes), Quantiles.Of(ratios));
     }
 
+    /// <summary>One implementation alone (a workload no baseline runs in this process), in the same rounds.</summary>
+    public static Quantiles MeasureAlone(Action action)
+    {
+        int calls = Calibrate(action);
+        double[] times = [.. Enumerable.Range(0, Rounds).Select(_ => Time(action, calls))];
+        return Quantiles.Of(times);
+    }
+
     /// <summary>Warms the code up (tier-1 JIT, caches) and returns how many calls fill one batch.</summary>
     private static int Calibrate(Action action)
     {

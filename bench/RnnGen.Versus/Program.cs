@@ -10,7 +10,7 @@ using RnnGen.Versus.Models;
 namespace RnnGen.Versus;
 
 /// <summary>
-/// dotnet run -c Release --project bench/RnnGen.Versus [-- --filter forward|batch|step]
+/// dotnet run -c Release --project bench/RnnGen.Versus [-- --filter forward|batch|bptt|step]
 /// RnnGen against ONNX Runtime, float, one thread, on the PyTorch weights that export_models.py wrote into models/:
 /// every workload first checks that both compute the same outputs (the streaming ones against PyTorch's own), then
 /// times them alternately (<see cref="Paired"/>). Prints RESULT lines and a markdown table.
@@ -49,6 +49,12 @@ public static class Program
             ok &= Sequence<VanillaI64H128>("vanilla", 64, 128, Batch);
             ok &= Sequence<GruI64H128>("gru", 64, 128, Batch);
             ok &= Sequence<LstmI64H128>("lstm", 64, 128, Batch);
+        }
+        if (filter is "" or "bptt")
+        {
+            Bptt<VanillaI64H128>("vanilla", 64, 128);
+            Bptt<GruI64H128>("gru", 64, 128);
+            Bptt<LstmI64H128>("lstm", 64, 128);
         }
         if (filter is "" or "step")
         {
@@ -158,6 +164,28 @@ public static class Program
         PairResult result = Paired.Measure(() => model.Step(input, ours), onnx.Run);
         Report("step", "streaming step", cell, inputSize, hiddenSize, result, perCall: 1, "ns", 1);
         return true;
+    }
+
+    /// <summary>
+    /// Forward and backpropagation through time over T = 50, squared error at every step, dE/dx included (ONNX Runtime
+    /// has no training; pytorch_bench.py times the same with autograd).
+    /// </summary>
+    private static void Bptt<TModel>(string cell, int inputSize, int hiddenSize)
+        where TModel : class, IRnnModel<float>, new()
+    {
+        var model = new TModel();
+        RnnWeights.Load(model, Path.Combine(s_models, $"{cell}_I{inputSize}_H{hiddenSize}.safetensors"));
+        var random = new Random(6);
+        float[] inputs = Draw(random, Steps * inputSize), targets = Draw(random, Steps * OutputSize);
+        var predictions = new float[Steps * OutputSize];
+        var inputGradients = new float[Steps * inputSize];
+        Quantiles time = Paired.MeasureAlone(() =>
+        {
+            model.Forward(inputs, default, predictions);
+            model.Backward(targets, inputGradients, default);
+        });
+        Console.WriteLine($"RESULT bptt_b1 {cell} I{inputSize}_H{hiddenSize} rnngen={time.Median / 1e3:F3}us ({time.Lower / 1e3:G3}-{time.Upper / 1e3:G3})");
+        s_rows.Add($"| forward + BPTT, batch 1, T = 50 | {cell} | {inputSize}, {hiddenSize} | {time.Median / 1e3:G4} us ({time.Lower / 1e3:G3}-{time.Upper / 1e3:G3}) | - | - |");
     }
 
     private static bool Agree(string workload, string name, double difference)

@@ -32,8 +32,8 @@ public static class MatrixKernels
     /// <summary>Rows per panel of <see cref="MultiplyAddByRowPanels"/>.</summary>
     private const int PanelRows = 4;
 
-    /// <summary>From this size of matrix on, <see cref="MultiplyAdd"/> sweeps row panels: larger than a 32-48 KB first-level cache.</summary>
-    private const int RowPanelBytes = 48 * 1024;
+    /// <summary>Above this size of matrix, <see cref="MultiplyAdd"/> sweeps row panels: larger than a 32 KB first-level cache.</summary>
+    internal const int RowPanelBytes = 32 * 1024;
 
     /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [<typeparamref name="TRows"/>, <typeparamref name="TColumns"/>] matrix.</summary>
     /// <exception cref="ArgumentException">A span is shorter than the shape needs.</exception>

@@ -47,3 +47,10 @@ public partial class StreamingGruFloat { }
 
 [RnnModel<float>(InputSize = 3, HiddenSize = 12, OutputSize = 2, Layers = 2, Cell = RnnCell.Lstm, Streaming = true)]
 public partial class StreamingLstmFloat { }
+
+// W_hh larger than the first-level cache: the streaming step goes through the matrix products instead of the fused pass.
+[RnnModel<float>(InputSize = 3, HiddenSize = 64, OutputSize = 2, Cell = RnnCell.Gru, Streaming = true)]
+public partial class StreamingGruWide { }
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 48, OutputSize = 2, Cell = RnnCell.Lstm, Streaming = true)]
+public partial class StreamingLstmWide { }

@@ -22,7 +22,7 @@ public static class GruLayer
     public static int WorkspaceLength(int steps, int hiddenSize) => hiddenSize + (2 * steps * 3 * hiddenSize);
 
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
-    public static int StepWorkspaceLength(int hiddenSize) => hiddenSize;
+    public static int StepWorkspaceLength(int hiddenSize) => (2 * 3 * hiddenSize) + hiddenSize + (4 * hiddenSize);
 
     /// <summary>Runs the direction over every step, writing h&lt;t&gt; into its half of each output row and the gates of every step into <paramref name="cache"/>.</summary>
     /// <param name="parameters">The direction's parameter block (from its W_ih on).</param>
@@ -122,9 +122,10 @@ public static class GruLayer
     }
 
     /// <summary>
-    /// One streaming step, fused: for each vector of hidden units, the sums of r and z over x and h, and of n's input and
-    /// recurrent parts apart, stay in registers, then the activations and the update; nothing is written back until every
-    /// unit has read the old h.
+    /// One streaming step. While W_hh fits the first-level cache, fused: for each vector of hidden units, the sums of r and z
+    /// over x and h, and of n's input and recurrent parts apart, stay in registers, then the activations and the update;
+    /// nothing is written back until every unit has read the old h. A larger W_hh is read once in row panels instead
+    /// (<see cref="StepThroughProducts"/>), where a pass per vector of units would read it again for each.
     /// </summary>
     /// <param name="parameters">The layer's parameter block, as in <see cref="Forward"/>.</param>
     /// <param name="input">x&lt;t&gt; (or the layer below's new state), [TInput].</param>
@@ -138,6 +139,11 @@ public static class GruLayer
         int inputSize = TInput.Value, hidden = THidden.Value, width = Times3<THidden>.Value;
         KernelGuard.Require(parameters.Length >= (inputSize + hidden + 2) * width && input.Length >= inputSize && state.Length >= hidden
             && workspace.Length >= hidden, StepShape);
+        if ((long)hidden * width * Unsafe.SizeOf<T>() > MatrixKernels.RowPanelBytes)
+        {
+            StepThroughProducts<T, TInput, THidden>(parameters, input, state, workspace);
+            return;
+        }
         ref T inputWeights = ref MemoryMarshal.GetReference(parameters);
         ref T recurrentWeights = ref Unsafe.Add(ref inputWeights, inputSize * width);
         ref T inputBias = ref Unsafe.Add(ref recurrentWeights, hidden * width);
@@ -212,6 +218,23 @@ public static class GruLayer
             Unsafe.Add(ref next, j) = T.MultiplyAddEstimate(VectorMath.Sigmoid(sumZ), Unsafe.Add(ref h, j) - candidate, candidate);
         }
         workspace.Slice(0, hidden).CopyTo(state);
+    }
+
+    /// <summary>The step as the matrix products of all gates at once and then the gate arithmetic, computed aside.</summary>
+    private static void StepThroughProducts<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        int hidden = THidden.Value, width = Times3<THidden>.Value;
+        Span<T> inputGates = workspace.Slice(0, width), recurrentGates = workspace.Slice(width, width);
+        Span<T> next = workspace.Slice(2 * width, hidden), cache = workspace.Slice((2 * width) + hidden, 4 * hidden);
+        parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias].CopyTo(inputGates);
+        MatrixKernels.MultiplyAdd<T, TInput, Times3<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights], inputGates);
+        parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias].CopyTo(recurrentGates);
+        MatrixKernels.MultiplyAdd<T, THidden, Times3<THidden>>(state, parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights], recurrentGates);
+        Gates.GruForward<T>(inputGates, recurrentGates, state, next, cache);
+        next.CopyTo(state);
     }
 
     private const string StepShape = "A span passed to GruLayer.Step is shorter than the layer's sizes need.";

@@ -21,7 +21,7 @@ public static class LstmLayer
     public static int WorkspaceLength(int steps, int hiddenSize) => ((steps + 1) * 4 * hiddenSize) + 32;
 
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
-    public static int StepWorkspaceLength(int hiddenSize) => hiddenSize;
+    public static int StepWorkspaceLength(int hiddenSize) => (4 * hiddenSize) + hiddenSize + (5 * hiddenSize);
 
     /// <summary>Runs the direction over every step, writing h&lt;t&gt; into its half of each output row and the gates and c of every step into <paramref name="cache"/>.</summary>
     /// <param name="parameters">The direction's parameter block (from its W_ih on).</param>
@@ -133,9 +133,11 @@ public static class LstmLayer
     }
 
     /// <summary>
-    /// One streaming step, fused: for each vector of hidden units, the four gates' sums over x and h stay in registers (two
-    /// sets, so consecutive rows of W_hh do not wait on each other), then the activations and the cell update; nothing is
-    /// written back until every unit has read the old h.
+    /// One streaming step. While W_hh fits the first-level cache, fused: for each vector of hidden units, the four gates'
+    /// sums over x and h stay in registers (two sets, so consecutive rows of W_hh do not wait on each other), then the
+    /// activations and the cell update; nothing is written back until every unit has read the old h. A larger W_hh is read
+    /// once in row panels instead (<see cref="StepThroughProducts"/>), where a pass per vector of units would read it again
+    /// from the second-level cache for each.
     /// </summary>
     /// <param name="parameters">The layer's parameter block, as in <see cref="Forward"/>.</param>
     /// <param name="input">x&lt;t&gt; (or the layer below's new state), [TInput].</param>
@@ -150,6 +152,11 @@ public static class LstmLayer
         int inputSize = TInput.Value, hidden = THidden.Value, width = Times4<THidden>.Value;
         KernelGuard.Require(parameters.Length >= (inputSize + hidden + 2) * width && input.Length >= inputSize && state.Length >= hidden
             && cell.Length >= hidden && workspace.Length >= hidden, StepShape);
+        if ((long)hidden * width * Unsafe.SizeOf<T>() > MatrixKernels.RowPanelBytes)
+        {
+            StepThroughProducts<T, TInput, THidden>(parameters, input, state, cell, workspace);
+            return;
+        }
         ref T inputWeights = ref MemoryMarshal.GetReference(parameters);
         ref T recurrentWeights = ref Unsafe.Add(ref inputWeights, inputSize * width);
         ref T inputBias = ref Unsafe.Add(ref recurrentWeights, hidden * width);
@@ -227,6 +234,23 @@ public static class LstmLayer
             Unsafe.Add(ref next, j) = VectorMath.Sigmoid(sumO) * VectorMath.Tanh(newCell);
         }
         workspace.Slice(0, hidden).CopyTo(state);
+    }
+
+    /// <summary>The step as the matrix products of all gates at once and then the gate arithmetic, computed aside.</summary>
+    private static void StepThroughProducts<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        int hidden = THidden.Value, width = Times4<THidden>.Value;
+        Span<T> gates = workspace.Slice(0, width), next = workspace.Slice(width, hidden), cache = workspace.Slice(width + hidden, 5 * hidden);
+        parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias].CopyTo(gates);
+        MatrixKernels.MultiplyAdd<T, TInput, Times4<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], gates);
+        Activations.AddTo(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias], gates);
+        MatrixKernels.MultiplyAdd<T, THidden, Times4<THidden>>(state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights], gates);
+        Gates.LstmForward<T>(gates, cell, next, cache);
+        cache.Slice(4 * hidden, hidden).CopyTo(cell);
+        next.CopyTo(state);
     }
 
     private const string StepShape = "A span passed to LstmLayer.Step is shorter than the layer's sizes need.";
