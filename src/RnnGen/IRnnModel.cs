@@ -107,6 +107,13 @@ public interface IRnnStreaming<T>
     /// <summary>Advances one time step: reads x&lt;t&gt; [InputSize], updates the kept state and writes y&lt;t&gt; [OutputSize]. Allocates nothing.</summary>
     void Step(ReadOnlySpan<T> input, Span<T> output);
 
+    /// <summary>
+    /// Advances over a block of n steps, the same as n <see cref="Step"/> calls (up to rounding) with each layer's input
+    /// projection as one matrix product: reads x [n, InputSize] and writes y [n, OutputSize]. Allocates nothing once a
+    /// block this long has run.
+    /// </summary>
+    void StepBlock(ReadOnlySpan<T> inputs, Span<T> outputs);
+
     /// <summary>Sets the kept state to zeros.</summary>
     void Reset();
 

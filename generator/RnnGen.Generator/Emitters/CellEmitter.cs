@@ -48,20 +48,44 @@ internal sealed class CellEmitter
     }
 
     /// <summary>The call that runs one layer direction forward over every step, from <paramref name="input"/>.</summary>
-    public void EmitForwardCall(SourceWriter writer, DirectionBlock block, string input)
+    public void EmitForwardCall(SourceWriter writer, DirectionBlock block, string input) =>
+        EmitForwardCall(writer, block, input, new RunnerBuffers($"layer{block.Layer}", "initialState", "finalState", "_cellCache", "_workspace"));
+
+    /// <summary>The same call over the buffers of <paramref name="buffers"/> (the streaming block's, for one).</summary>
+    public void EmitForwardCall(SourceWriter writer, DirectionBlock block, string input, RunnerBuffers buffers)
     {
         writer.Line($"// {block.Title}, {block.Time}: {Formula(block)}");
-        var arguments = new List<string> { $"parameters.Slice({block.Name}InputWeights)", input, $"layer{block.Layer}", Reverse(block) };
+        var arguments = new List<string> { $"parameters.Slice({block.Name}InputWeights)", input, buffers.Outputs, Reverse(block) };
         arguments.AddRange(ActivationArgument());
-        arguments.Add("initialState");
-        arguments.Add("finalState");
+        arguments.Add(buffers.InitialStates);
+        arguments.Add(buffers.FinalStates);
         AddStateRows(arguments, block);
         if (IsGated)
         {
-            arguments.Add("_cellCache");
-            arguments.Add("_workspace");
+            arguments.Add(buffers.Cache);
+            arguments.Add(buffers.Workspace);
         }
         writer.Line($"{Runner("Forward", block.InputSize)}({string.Join(", ", arguments)});");
+    }
+
+    /// <summary>Statements that grow the streaming block's per-step buffers to <c>steps</c>, beside its layer outputs.</summary>
+    public void EmitReserveBlock(SourceWriter writer)
+    {
+        if (IsGated)
+        {
+            writer.Line($"_blockCache = new {_model.T}[Layers * steps * {_runner}.CacheWidth(HiddenSize)];");
+            writer.Line($"_blockWorkspace = new {_model.T}[{WorkspaceLength}];");
+        }
+    }
+
+    /// <summary>The streaming block's cell buffers.</summary>
+    public void EmitBlockFields(SourceWriter writer)
+    {
+        if (IsGated)
+        {
+            writer.Line($"private {_model.T}[] _blockCache = {TypeRefs.Array}.Empty<{_model.T}>(); // the gates of every step of the block, which nothing reads back");
+            writer.Line($"private {_model.T}[] _blockWorkspace = {TypeRefs.Array}.Empty<{_model.T}>(); // the cell runners' scratch");
+        }
     }
 
     /// <summary>The call that backpropagates one layer direction through every step.</summary>
@@ -135,3 +159,11 @@ internal sealed class CellEmitter
         };
     }
 }
+
+/// <summary>The buffers a forward runner call reads and writes, by their names in the generated code.</summary>
+/// <param name="Outputs">The layer's outputs, [T, LayerWidth].</param>
+/// <param name="InitialStates">The whole initial state, or empty for zeros.</param>
+/// <param name="FinalStates">The whole final state (may be the initial one: a runner reads its initial row before it writes its final one).</param>
+/// <param name="Cache">The gated cells' per-step cache.</param>
+/// <param name="Workspace">The runners' scratch.</param>
+internal sealed record RunnerBuffers(string Outputs, string InitialStates, string FinalStates, string Cache, string Workspace);

@@ -50,11 +50,59 @@ internal static class StreamingEmitter
             writer.Line($"{span} logits = _stepLogits;");
             HeadEmitter.EmitAffine(writer, model, "layerInput", "logits", "output");
         });
+        writer.Line();
+        EmitStepBlock(writer, model, cell, span, readOnlySpan);
         if (model.Topology == Topology.OneToMany)
         {
             writer.Line();
             EmitGenerate(writer, model, span, readOnlySpan);
         }
+    }
+
+    /// <summary>
+    /// StepBlock: the stream advanced over a block of steps at once, as many Step calls would, through the sequence runners
+    /// (the block's input projection as one matrix product). Its buffers are its own, so the last Forward stays intact for Backward.
+    /// </summary>
+    private static void EmitStepBlock(SourceWriter writer, ModelSpec model, CellEmitter cell, string span, string readOnlySpan)
+    {
+        string t = model.T;
+        writer.Line($"private {t}[] _blockOutputs = {TypeRefs.Array}.Empty<{t}>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]");
+        cell.EmitBlockFields(writer);
+        writer.Line();
+        writer.Summary("Advances the stream over a block of n steps: the same as n <see cref=\"Step\"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.");
+        writer.Line("/// <param name=\"inputs\">x&lt;t..t+n-1&gt;, [n, InputSize], n &gt;= 1.</param>");
+        writer.Line("/// <param name=\"outputs\">Receives y&lt;t..t+n-1&gt;, [n, OutputSize].</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span is not whole steps, or the two differ in steps.</exception>");
+        writer.Block($"public void StepBlock({readOnlySpan} inputs, {span} outputs)", () =>
+        {
+            writer.Line($"int steps = {TypeRefs.Arguments}.StepCount(inputs.Length, InputSize, nameof(inputs));");
+            ArgumentCheck.Steps(writer, "outputs.Length", "OutputSize", "nameof(outputs)");
+            writer.Line("long needed = (long)Layers * steps * HiddenSize;");
+            writer.Line($"{TypeRefs.Arguments}.RequireArrayLength(needed, steps, \"inputs\");");
+            writer.Block("if (_blockOutputs.Length < needed)", () =>
+            {
+                writer.Line($"_blockOutputs = new {t}[needed];");
+                cell.EmitReserveBlock(writer);
+            });
+            writer.Line($"{readOnlySpan} parameters = _parameters;");
+            writer.Line($"{span} streamState = _streamState;");
+            for (int layer = 0; layer < model.Layers; layer++)
+            {
+                writer.Line($"{span} layer{layer} = new(_blockOutputs, {layer} * steps * HiddenSize, steps * HiddenSize);");
+            }
+            writer.Line("// Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.");
+            var layout = new ParameterLayout(model);
+            foreach (DirectionBlock block in layout.Blocks)
+            {
+                writer.Line();
+                cell.EmitForwardCall(writer, block, block.Layer == 0 ? "inputs" : $"layer{block.Layer - 1}",
+                    new RunnerBuffers($"layer{block.Layer}", "streamState", "streamState", "_blockCache", "_blockWorkspace"));
+            }
+            writer.Line();
+            writer.Line($"// Output layer at every step of the block, as one matrix-matrix product: y<t> = {HeadEmitter.Formula(model, "a<t>")}.");
+            writer.Line($"{KernelCalls.ProjectInputs(model, model.LayerWidth, model.OutputSize)}(layer{model.Layers - 1}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);");
+            HeadEmitter.EmitActivation(writer, model, "outputs", perStep: true);
+        });
     }
 
     private static void EmitGenerate(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)

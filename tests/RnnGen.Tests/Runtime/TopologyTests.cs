@@ -21,6 +21,57 @@ public sealed class TopologyTests
         StepsReproduceForward<StreamingLstmWide, float>(new StreamingLstmWide());
     }
 
+    /// <summary>StepBlock over blocks of 3, 1 and 5 steps gives what 9 Step calls give, outputs and kept state, for every cell and depth.</summary>
+    [Fact]
+    public void BlocksOfStepsReproduceSteps()
+    {
+        BlocksReproduceSteps<StreamingTagger, double>(new StreamingTagger(), new StreamingTagger());
+        BlocksReproduceSteps<StreamingGru, double>(new StreamingGru(), new StreamingGru());
+        BlocksReproduceSteps<StreamingLstm, double>(new StreamingLstm(), new StreamingLstm());
+        BlocksReproduceSteps<StreamingGruFloat, float>(new StreamingGruFloat(), new StreamingGruFloat());
+        BlocksReproduceSteps<StreamingLstmWide, float>(new StreamingLstmWide(), new StreamingLstmWide());
+        BlocksReproduceSteps<NoteGenerator, double>(new NoteGenerator(), new NoteGenerator());
+    }
+
+    private static void BlocksReproduceSteps<TModel, T>(TModel stepped, TModel blocked)
+        where TModel : IRnnModel<T>, IRnnStreaming<T>
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        stepped.InitializeParameters(new Random(8));
+        stepped.Parameters.CopyTo(blocked.Parameters);
+        RnnShape shape = stepped.Shape;
+        var random = new Random(9);
+        T[] inputs = Enumerable.Range(0, 9 * shape.InputSize).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
+        T[] initialState = Enumerable.Range(0, shape.StateRows * shape.HiddenSize).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
+        stepped.Reset(initialState);
+        blocked.Reset(initialState);
+        var expected = new T[9 * shape.OutputSize];
+        for (int t = 0; t < 9; t++)
+        {
+            stepped.Step(inputs.AsSpan(t * shape.InputSize, shape.InputSize), expected.AsSpan(t * shape.OutputSize, shape.OutputSize));
+        }
+        var actual = new T[9 * shape.OutputSize];
+        int start = 0;
+        foreach (int length in new[] { 3, 1, 5 })
+        {
+            blocked.StepBlock(inputs.AsSpan(start * shape.InputSize, length * shape.InputSize), actual.AsSpan(start * shape.OutputSize, length * shape.OutputSize));
+            start += length;
+        }
+        AssertClose(expected, actual);
+        AssertClose(stepped.StreamState.ToArray(), blocked.StreamState.ToArray());
+    }
+
+    [Fact]
+    public void StepBlockRejectsPartialStepsAndMismatchedLengths()
+    {
+        var model = new StreamingLstm();
+        var exception = Assert.Throws<ArgumentException>(() => model.StepBlock(new double[7], new double[4]));
+        Assert.Equal("inputs", exception.ParamName);
+        exception = Assert.Throws<ArgumentException>(() => model.StepBlock(new double[6], new double[6]));
+        Assert.Equal("outputs", exception.ParamName);
+        Assert.Contains("4", exception.Message, StringComparison.Ordinal);
+    }
+
     private static void StepsReproduceForward<TModel, T>(TModel model)
         where TModel : IRnnModel<T>, IRnnStreaming<T>
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
@@ -71,6 +122,23 @@ public sealed class TopologyTests
         for (int i = 0; i < 1000; i++)
         {
             model.Step(input, output);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void StepBlockAllocatesNothingOnceABlockThisLongHasRun()
+    {
+        var model = new StreamingLstm();
+        model.InitializeParameters(new Random(4));
+        var inputs = new double[16 * 3];
+        var outputs = new double[16 * 2];
+        model.StepBlock(inputs, outputs);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            model.StepBlock(inputs, outputs);
+            model.StepBlock(inputs.AsSpan(0, 5 * 3), outputs.AsSpan(0, 5 * 2));
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }

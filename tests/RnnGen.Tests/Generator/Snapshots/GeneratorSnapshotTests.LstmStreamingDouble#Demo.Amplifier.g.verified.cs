@@ -274,6 +274,38 @@ namespace Demo
             logits.CopyTo(output);
         }
 
+        private double[] _blockOutputs = global::System.Array.Empty<double>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]
+        private double[] _blockCache = global::System.Array.Empty<double>(); // the gates of every step of the block, which nothing reads back
+        private double[] _blockWorkspace = global::System.Array.Empty<double>(); // the cell runners' scratch
+
+        /// <summary>Advances the stream over a block of n steps: the same as n <see cref="Step"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.</summary>
+        /// <param name="inputs">x&lt;t..t+n-1&gt;, [n, InputSize], n &gt;= 1.</param>
+        /// <param name="outputs">Receives y&lt;t..t+n-1&gt;, [n, OutputSize].</param>
+        /// <exception cref="global::System.ArgumentException">A span is not whole steps, or the two differ in steps.</exception>
+        public void StepBlock(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> outputs)
+        {
+            int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
+            global::RnnGen.RnnArguments.RequireSteps(outputs.Length, steps, OutputSize, nameof(OutputSize), nameof(outputs));
+            long needed = (long)Layers * steps * HiddenSize;
+            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
+            if (_blockOutputs.Length < needed)
+            {
+                _blockOutputs = new double[needed];
+                _blockCache = new double[Layers * steps * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)];
+                _blockWorkspace = new double[global::RnnGen.Kernels.LstmLayer.WorkspaceLength(steps, HiddenSize)];
+            }
+            global::System.ReadOnlySpan<double> parameters = _parameters;
+            global::System.Span<double> streamState = _streamState;
+            global::System.Span<double> layer0 = new(_blockOutputs, 0 * steps * HiddenSize, steps * HiddenSize);
+            // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.
+
+            // Layer 0, forward direction, t = 1..T: LSTM gates from W_ih x<t> + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
+            global::RnnGen.Kernels.LstmLayer.Forward<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, streamState, streamState, stateRow: 0, cellRow: 1, _blockCache, _blockWorkspace);
+
+            // Output layer at every step of the block, as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);
+        }
+
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>
         /// <param name="predictions">What <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> wrote.</param>
         /// <param name="targets">The wanted outputs, the same shape as <paramref name="predictions"/>.</param>

@@ -277,6 +277,35 @@ namespace Demo
             global::RnnGen.Kernels.Activations.Softmax(output);
         }
 
+        private float[] _blockOutputs = global::System.Array.Empty<float>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]
+
+        /// <summary>Advances the stream over a block of n steps: the same as n <see cref="Step"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.</summary>
+        /// <param name="inputs">x&lt;t..t+n-1&gt;, [n, InputSize], n &gt;= 1.</param>
+        /// <param name="outputs">Receives y&lt;t..t+n-1&gt;, [n, OutputSize].</param>
+        /// <exception cref="global::System.ArgumentException">A span is not whole steps, or the two differ in steps.</exception>
+        public void StepBlock(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
+            global::RnnGen.RnnArguments.RequireSteps(outputs.Length, steps, OutputSize, nameof(OutputSize), nameof(outputs));
+            long needed = (long)Layers * steps * HiddenSize;
+            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
+            if (_blockOutputs.Length < needed)
+            {
+                _blockOutputs = new float[needed];
+            }
+            global::System.ReadOnlySpan<float> parameters = _parameters;
+            global::System.Span<float> streamState = _streamState;
+            global::System.Span<float> layer0 = new(_blockOutputs, 0 * steps * HiddenSize, steps * HiddenSize);
+            // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.
+
+            // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
+            global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 0);
+
+            // Output layer at every step of the block, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);
+            global::RnnGen.Kernels.Activations.SoftmaxRows(outputs, OutputSize);
+        }
+
         /// <summary>Generates a sequence: x&lt;1&gt; = <paramref name="firstInput"/>, then each output, as <paramref name="options"/> chooses it, becomes the next input, until <paramref name="outputs"/> is full or the end token is produced. Allocates nothing.</summary>
         /// <param name="firstInput">x&lt;1&gt;, [InputSize] (e.g. a start token).</param>
         /// <param name="initialState">The initial state, [StateRows, HiddenSize] (e.g. an encoder's output), or empty for zeros.</param>

@@ -292,6 +292,38 @@ namespace Demo
             logits.CopyTo(output);
         }
 
+        private double[] _blockOutputs = global::System.Array.Empty<double>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]
+
+        /// <summary>Advances the stream over a block of n steps: the same as n <see cref="Step"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.</summary>
+        /// <param name="inputs">x&lt;t..t+n-1&gt;, [n, InputSize], n &gt;= 1.</param>
+        /// <param name="outputs">Receives y&lt;t..t+n-1&gt;, [n, OutputSize].</param>
+        /// <exception cref="global::System.ArgumentException">A span is not whole steps, or the two differ in steps.</exception>
+        public void StepBlock(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> outputs)
+        {
+            int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
+            global::RnnGen.RnnArguments.RequireSteps(outputs.Length, steps, OutputSize, nameof(OutputSize), nameof(outputs));
+            long needed = (long)Layers * steps * HiddenSize;
+            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
+            if (_blockOutputs.Length < needed)
+            {
+                _blockOutputs = new double[needed];
+            }
+            global::System.ReadOnlySpan<double> parameters = _parameters;
+            global::System.Span<double> streamState = _streamState;
+            global::System.Span<double> layer0 = new(_blockOutputs, 0 * steps * HiddenSize, steps * HiddenSize);
+            global::System.Span<double> layer1 = new(_blockOutputs, 1 * steps * HiddenSize, steps * HiddenSize);
+            // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.
+
+            // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 0);
+
+            // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 1);
+
+            // Output layer at every step of the block, as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(layer1, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);
+        }
+
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>
         /// <param name="predictions">What <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> wrote.</param>
         /// <param name="targets">The wanted outputs, the same shape as <paramref name="predictions"/>.</param>
