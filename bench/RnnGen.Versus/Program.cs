@@ -163,6 +163,23 @@ public static class Program
         }
         PairResult result = Paired.Measure(() => model.Step(input, ours), onnx.Run);
         Report("step", "streaming step", cell, inputSize, hiddenSize, result, perCall: 1, "ns", 1);
+        // A block of 64 samples at once (audio buffers), per sample; checked against the steps above.
+        const int Block = 64;
+        var blockOutputs = new float[Block * OutputSize];
+        model.Reset();
+        model.StepBlock(inputs.AsSpan(0, Block * inputSize), blockOutputs);
+        double blockDifference = 0;
+        for (int i = 0; i < blockOutputs.Length; i++)
+        {
+            blockDifference = Math.Max(blockDifference, Math.Abs(blockOutputs[i] - expected[i]));
+        }
+        if (!Agree("streaming block (RnnGen against PyTorch)", name, blockDifference))
+        {
+            return false;
+        }
+        Quantiles block = Paired.MeasureAlone(() => model.StepBlock(inputs.AsSpan(0, Block * inputSize), blockOutputs));
+        Console.WriteLine($"RESULT block64 {cell} I{inputSize}_H{hiddenSize} rnngen={block.Median / Block:F3}ns per sample ({block.Lower / Block:G3}-{block.Upper / Block:G3})");
+        s_rows.Add($"| streaming block of {Block}, per sample | {cell} | {inputSize}, {hiddenSize} | {block.Median / Block:G4} ns ({block.Lower / Block:G3}-{block.Upper / Block:G3}) | - | - |");
         return true;
     }
 

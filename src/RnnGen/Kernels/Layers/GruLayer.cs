@@ -53,12 +53,20 @@ public static class GruLayer
         {
             int t = walk.At(step);
             Span<T> state = outputs.Slice(walk.State(t), hidden);
-            recurrentBias.CopyTo(recurrentGates);
-            if (!previous.IsEmpty)
+            if (Fuses<T, THidden>())
             {
-                MatrixKernels.MultiplyAdd<T, THidden, Times3<THidden>>(previous, recurrentWeights, recurrentGates); // + W_hh h
+                // W_hh h + b_hh and the gate arithmetic in one pass, the sums in registers.
+                FusedStep<T, THidden>(projections.Slice(t * width, width), recurrentBias, default, default, previous, recurrentWeights, state, directionCache.Slice(t * cacheWidth, cacheWidth));
             }
-            Gates.GruForward<T>(projections.Slice(t * width, width), recurrentGates, previous, state, directionCache.Slice(t * cacheWidth, cacheWidth));
+            else
+            {
+                recurrentBias.CopyTo(recurrentGates);
+                if (!previous.IsEmpty)
+                {
+                    MatrixKernels.MultiplyAdd<T, THidden, Times3<THidden>>(previous, recurrentWeights, recurrentGates); // + W_hh h
+                }
+                Gates.GruForward<T>(projections.Slice(t * width, width), recurrentGates, previous, state, directionCache.Slice(t * cacheWidth, cacheWidth));
+            }
             previous = state;
         }
         previous.CopyTo(LayerWalk.Row(finalStates, stateRow, hidden));
@@ -138,29 +146,65 @@ public static class GruLayer
     {
         int inputSize = TInput.Value, hidden = THidden.Value, width = Times3<THidden>.Value;
         KernelGuard.Require(parameters.Length >= (inputSize + hidden + 2) * width && input.Length >= inputSize && state.Length >= hidden
-            && workspace.Length >= hidden, StepShape);
-        if ((long)hidden * width * Unsafe.SizeOf<T>() > MatrixKernels.RowPanelBytes)
+            && workspace.Length >= StepWorkspaceLength(hidden), StepShape);
+        if (!Fuses<T, THidden>())
         {
             StepThroughProducts<T, TInput, THidden>(parameters, input, state, workspace);
             return;
         }
-        ref T inputWeights = ref MemoryMarshal.GetReference(parameters);
-        ref T recurrentWeights = ref Unsafe.Add(ref inputWeights, inputSize * width);
-        ref T inputBias = ref Unsafe.Add(ref recurrentWeights, hidden * width);
-        ref T recurrentBias = ref Unsafe.Add(ref inputBias, width);
+        Span<T> next = workspace.Slice(0, hidden);
+        FusedStep<T, THidden>(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias], parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias],
+            input.Slice(0, inputSize), parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights], state, parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights],
+            next, default);
+        next.CopyTo(state);
+    }
+
+    /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
+    private static bool Fuses<T, THidden>()
+        where THidden : struct, ISize =>
+        (long)THidden.Value * Times3<THidden>.Value * Unsafe.SizeOf<T>() <= MatrixKernels.RowPanelBytes;
+
+    /// <summary>
+    /// One step, fused: for each vector of hidden units, the sums of r and z (from <paramref name="inputSums"/>, plus W_ih x,
+    /// plus b_hh and W_hh h) and of n's input and recurrent parts apart stay in registers, two sets for the rows of W_hh;
+    /// then the activations and the update. <paramref name="state"/> must not be <paramref name="previous"/>, which every
+    /// unit reads whole.
+    /// </summary>
+    /// <param name="inputSums">The input side so far, [3H]: b_ih, or a step's W_ih x + b_ih.</param>
+    /// <param name="recurrentBias">b_hh, [3H].</param>
+    /// <param name="input">x, or empty when <paramref name="inputSums"/> hold its projection.</param>
+    /// <param name="inputWeights">W_ih transposed, or empty with <paramref name="input"/>.</param>
+    /// <param name="previous">h, or empty for zeros.</param>
+    /// <param name="recurrentWeights">W_hh transposed.</param>
+    /// <param name="state">Receives h', [H].</param>
+    /// <param name="cache">Receives [r | z | n | W_hn h + b_hn], [4H], or empty.</param>
+    private static void FusedStep<T, THidden>(ReadOnlySpan<T> inputSums, ReadOnlySpan<T> recurrentBias, ReadOnlySpan<T> input, ReadOnlySpan<T> inputWeights,
+        ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, Span<T> state, Span<T> cache)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where THidden : struct, ISize
+    {
+        int hidden = THidden.Value, width = Times3<THidden>.Value, inputSize = input.Length;
+        KernelGuard.Require(inputSums.Length >= width && recurrentBias.Length >= width && inputWeights.Length >= inputSize * width
+            && (previous.IsEmpty || previous.Length >= hidden) && recurrentWeights.Length >= hidden * width && state.Length >= hidden
+            && (cache.IsEmpty || cache.Length >= 4 * hidden), StepShape);
+        ref T start = ref MemoryMarshal.GetReference(inputSums);
+        ref T bias = ref MemoryMarshal.GetReference(recurrentBias);
         ref T x = ref MemoryMarshal.GetReference(input);
-        ref T h = ref MemoryMarshal.GetReference(state);
-        ref T next = ref MemoryMarshal.GetReference(workspace);
+        ref T inputRows = ref MemoryMarshal.GetReference(inputWeights);
+        ref T h = ref MemoryMarshal.GetReference(previous);
+        ref T recurrentRows = ref MemoryMarshal.GetReference(recurrentWeights);
+        ref T next = ref MemoryMarshal.GetReference(state);
+        ref T kept = ref MemoryMarshal.GetReference(cache);
+        bool hasPrevious = !previous.IsEmpty, keeps = !cache.IsEmpty;
         int lanes = Vector<T>.Count;
         int j = 0;
         for (; j <= hidden - lanes; j += lanes)
         {
-            nuint at = (nuint)j, z = (nuint)(hidden + j), n = (nuint)((2 * hidden) + j);
-            Vector<T> sumR = Vector.LoadUnsafe(ref inputBias, at) + Vector.LoadUnsafe(ref recurrentBias, at);
-            Vector<T> sumZ = Vector.LoadUnsafe(ref inputBias, z) + Vector.LoadUnsafe(ref recurrentBias, z);
-            Vector<T> inputN = Vector.LoadUnsafe(ref inputBias, n), recurrentN = Vector.LoadUnsafe(ref recurrentBias, n);
-            Vector<T> oddR = Vector<T>.Zero, oddZ = Vector<T>.Zero, oddN = Vector<T>.Zero;
-            ref T row = ref inputWeights;
+            nuint at = (nuint)j, z = (nuint)(hidden + j), n = (nuint)((2 * hidden) + j), kept3 = (nuint)((3 * hidden) + j);
+            Vector<T> sumR = Vector.LoadUnsafe(ref start, at), sumZ = Vector.LoadUnsafe(ref start, z), inputN = Vector.LoadUnsafe(ref start, n);
+            Vector<T> oddR = Vector.LoadUnsafe(ref bias, at), oddZ = Vector.LoadUnsafe(ref bias, z), recurrentN = Vector.LoadUnsafe(ref bias, n);
+            Vector<T> oddN = Vector<T>.Zero;
+            ref T row = ref inputRows;
             for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, width))
             {
                 Vector<T> value = new(Unsafe.Add(ref x, k));
@@ -168,41 +212,55 @@ public static class GruLayer
                 sumZ = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, z), sumZ);
                 inputN = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, n), inputN);
             }
-            row = ref recurrentWeights;
-            int k2 = 0;
-            for (; k2 <= hidden - 2; k2 += 2, row = ref Unsafe.Add(ref row, 2 * width))
+            Vector<T> before = Vector<T>.Zero;
+            if (hasPrevious)
             {
-                Vector<T> even = new(Unsafe.Add(ref h, k2)), odd = new(Unsafe.Add(ref h, k2 + 1));
-                ref T oddRow = ref Unsafe.Add(ref row, width);
-                sumR = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumR);
-                sumZ = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, z), sumZ);
-                recurrentN = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, n), recurrentN);
-                oddR = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddR);
-                oddZ = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, z), oddZ);
-                oddN = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, n), oddN);
-            }
-            if (k2 < hidden)
-            {
-                Vector<T> last = new(Unsafe.Add(ref h, k2));
-                sumR = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumR);
-                sumZ = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, z), sumZ);
-                recurrentN = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, n), recurrentN);
+                row = ref recurrentRows;
+                int k = 0;
+                for (; k <= hidden - 2; k += 2, row = ref Unsafe.Add(ref row, 2 * width))
+                {
+                    Vector<T> even = new(Unsafe.Add(ref h, k)), odd = new(Unsafe.Add(ref h, k + 1));
+                    ref T oddRow = ref Unsafe.Add(ref row, width);
+                    sumR = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumR);
+                    sumZ = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, z), sumZ);
+                    recurrentN = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, n), recurrentN);
+                    oddR = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddR);
+                    oddZ = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, z), oddZ);
+                    oddN = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, n), oddN);
+                }
+                if (k < hidden)
+                {
+                    Vector<T> last = new(Unsafe.Add(ref h, k));
+                    sumR = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumR);
+                    sumZ = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, z), sumZ);
+                    recurrentN = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, n), recurrentN);
+                }
+                before = Vector.LoadUnsafe(ref h, at);
             }
             Vector<T> reset = VectorMath.Sigmoid(sumR + oddR), update = VectorMath.Sigmoid(sumZ + oddZ);
-            Vector<T> candidate = VectorMath.Tanh(VectorMath.MultiplyAdd(reset, recurrentN + oddN, inputN));
-            Vector.StoreUnsafe(VectorMath.MultiplyAdd(update, Vector.LoadUnsafe(ref h, at) - candidate, candidate), ref next, at);
+            Vector<T> recurrentCandidate = recurrentN + oddN;
+            Vector<T> candidate = VectorMath.Tanh(VectorMath.MultiplyAdd(reset, recurrentCandidate, inputN));
+            Vector.StoreUnsafe(VectorMath.MultiplyAdd(update, before - candidate, candidate), ref next, at);
+            if (keeps)
+            {
+                Vector.StoreUnsafe(reset, ref kept, at);
+                Vector.StoreUnsafe(update, ref kept, z);
+                Vector.StoreUnsafe(candidate, ref kept, n);
+                Vector.StoreUnsafe(recurrentCandidate, ref kept, kept3);
+            }
         }
         // The units left over when the hidden size is not a multiple of the vector width.
         for (; j < hidden; j++)
         {
-            T sumR = Unsafe.Add(ref inputBias, j) + Unsafe.Add(ref recurrentBias, j);
-            T sumZ = Unsafe.Add(ref inputBias, hidden + j) + Unsafe.Add(ref recurrentBias, hidden + j);
-            T inputN = Unsafe.Add(ref inputBias, (2 * hidden) + j), recurrentN = Unsafe.Add(ref recurrentBias, (2 * hidden) + j);
-            for (int k = 0; k < inputSize + hidden; k++)
+            T sumR = Unsafe.Add(ref start, j) + Unsafe.Add(ref bias, j);
+            T sumZ = Unsafe.Add(ref start, hidden + j) + Unsafe.Add(ref bias, hidden + j);
+            T inputN = Unsafe.Add(ref start, (2 * hidden) + j), recurrentN = Unsafe.Add(ref bias, (2 * hidden) + j);
+            int rows = inputSize + (hasPrevious ? hidden : 0);
+            for (int k = 0; k < rows; k++)
             {
                 bool isInput = k < inputSize;
                 T value = isInput ? Unsafe.Add(ref x, k) : Unsafe.Add(ref h, k - inputSize);
-                ref T row = ref Unsafe.Add(ref inputWeights, (k * width) + j);
+                ref T row = ref isInput ? ref Unsafe.Add(ref inputRows, (k * width) + j) : ref Unsafe.Add(ref recurrentRows, ((k - inputSize) * width) + j);
                 sumR = T.MultiplyAddEstimate(value, row, sumR);
                 sumZ = T.MultiplyAddEstimate(value, Unsafe.Add(ref row, hidden), sumZ);
                 if (isInput)
@@ -214,10 +272,18 @@ public static class GruLayer
                     recurrentN = T.MultiplyAddEstimate(value, Unsafe.Add(ref row, 2 * hidden), recurrentN);
                 }
             }
-            T candidate = VectorMath.Tanh(T.MultiplyAddEstimate(VectorMath.Sigmoid(sumR), recurrentN, inputN));
-            Unsafe.Add(ref next, j) = T.MultiplyAddEstimate(VectorMath.Sigmoid(sumZ), Unsafe.Add(ref h, j) - candidate, candidate);
+            T reset = VectorMath.Sigmoid(sumR), update = VectorMath.Sigmoid(sumZ);
+            T candidate = VectorMath.Tanh(T.MultiplyAddEstimate(reset, recurrentN, inputN));
+            T before = hasPrevious ? Unsafe.Add(ref h, j) : T.Zero;
+            Unsafe.Add(ref next, j) = T.MultiplyAddEstimate(update, before - candidate, candidate);
+            if (keeps)
+            {
+                Unsafe.Add(ref kept, j) = reset;
+                Unsafe.Add(ref kept, hidden + j) = update;
+                Unsafe.Add(ref kept, (2 * hidden) + j) = candidate;
+                Unsafe.Add(ref kept, (3 * hidden) + j) = recurrentN;
+            }
         }
-        workspace.Slice(0, hidden).CopyTo(state);
     }
 
     /// <summary>The step as the matrix products of all gates at once and then the gate arithmetic, computed aside.</summary>

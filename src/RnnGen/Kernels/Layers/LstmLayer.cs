@@ -57,12 +57,21 @@ public static class LstmLayer
             int t = walk.At(step);
             Span<T> state = outputs.Slice(walk.State(t), hidden), stepCache = directionCache.Slice(t * cacheWidth, cacheWidth);
             Span<T> gates = projections.Slice(t * width, width);
-            if (!previous.IsEmpty)
+            Span<T> cell = stepCache.Slice(4 * hidden, hidden);
+            if (Fuses<T, THidden>())
             {
-                MatrixKernels.MultiplyAdd<T, THidden, Times4<THidden>>(previous, recurrentWeights, gates); // + W_hh h
+                // + W_hh h and the gate arithmetic in one pass, the sums in registers.
+                FusedStep<T, THidden>(gates, default, default, default, previous, recurrentWeights, previousCell, cell, state, stepCache);
             }
-            Gates.LstmForward<T>(gates, previousCell, state, stepCache);
-            previousCell = stepCache.Slice(4 * hidden, hidden);
+            else
+            {
+                if (!previous.IsEmpty)
+                {
+                    MatrixKernels.MultiplyAdd<T, THidden, Times4<THidden>>(previous, recurrentWeights, gates); // + W_hh h
+                }
+                Gates.LstmForward<T>(gates, previousCell, state, stepCache);
+            }
+            previousCell = cell;
             previous = state;
         }
         previous.CopyTo(LayerWalk.Row(finalStates, stateRow, hidden));
@@ -151,31 +160,78 @@ public static class LstmLayer
     {
         int inputSize = TInput.Value, hidden = THidden.Value, width = Times4<THidden>.Value;
         KernelGuard.Require(parameters.Length >= (inputSize + hidden + 2) * width && input.Length >= inputSize && state.Length >= hidden
-            && cell.Length >= hidden && workspace.Length >= hidden, StepShape);
-        if ((long)hidden * width * Unsafe.SizeOf<T>() > MatrixKernels.RowPanelBytes)
+            && cell.Length >= hidden && workspace.Length >= StepWorkspaceLength(hidden), StepShape);
+        if (!Fuses<T, THidden>())
         {
             StepThroughProducts<T, TInput, THidden>(parameters, input, state, cell, workspace);
             return;
         }
-        ref T inputWeights = ref MemoryMarshal.GetReference(parameters);
-        ref T recurrentWeights = ref Unsafe.Add(ref inputWeights, inputSize * width);
-        ref T inputBias = ref Unsafe.Add(ref recurrentWeights, hidden * width);
-        ref T recurrentBias = ref Unsafe.Add(ref inputBias, width);
+        Span<T> next = workspace.Slice(0, hidden);
+        FusedStep<T, THidden>(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias], parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias],
+            input.Slice(0, inputSize), parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights],
+            cell, cell, next, default);
+        next.CopyTo(state);
+    }
+
+    /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
+    private static bool Fuses<T, THidden>()
+        where THidden : struct, ISize =>
+        (long)THidden.Value * Times4<THidden>.Value * Unsafe.SizeOf<T>() <= MatrixKernels.RowPanelBytes;
+
+    /// <summary>
+    /// One step, fused: for each vector of hidden units, the four gates' sums (from <paramref name="sums"/>, plus
+    /// <paramref name="bias"/>, plus W_ih x, plus W_hh h) stay in registers, two sets so that consecutive rows of W_hh do
+    /// not wait on each other; then the activations and the cell update. <paramref name="previousCell"/> may be
+    /// <paramref name="cell"/> itself (each unit reads its own c before writing it); <paramref name="state"/> must not be
+    /// <paramref name="previous"/>, which every unit reads whole.
+    /// </summary>
+    /// <param name="sums">The pre-activations so far, [4H]: b_ih, or a step's W_ih x + b_ih + b_hh.</param>
+    /// <param name="bias">Added to <paramref name="sums"/> (b_hh), or empty.</param>
+    /// <param name="input">x, or empty when <paramref name="sums"/> hold its projection.</param>
+    /// <param name="inputWeights">W_ih transposed, or empty with <paramref name="input"/>.</param>
+    /// <param name="previous">h, or empty for zeros.</param>
+    /// <param name="recurrentWeights">W_hh transposed.</param>
+    /// <param name="previousCell">c, or empty for zeros.</param>
+    /// <param name="cell">Receives c', [H].</param>
+    /// <param name="state">Receives h', [H].</param>
+    /// <param name="gateCache">Receives the activated [i | f | g | o], [4H], or empty.</param>
+    private static void FusedStep<T, THidden>(ReadOnlySpan<T> sums, ReadOnlySpan<T> bias, ReadOnlySpan<T> input, ReadOnlySpan<T> inputWeights, ReadOnlySpan<T> previous,
+        ReadOnlySpan<T> recurrentWeights, ReadOnlySpan<T> previousCell, Span<T> cell, Span<T> state, Span<T> gateCache)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where THidden : struct, ISize
+    {
+        int hidden = THidden.Value, width = Times4<THidden>.Value, inputSize = input.Length;
+        KernelGuard.Require(sums.Length >= width && (bias.IsEmpty || bias.Length >= width) && inputWeights.Length >= inputSize * width
+            && (previous.IsEmpty || previous.Length >= hidden) && recurrentWeights.Length >= hidden * width
+            && (previousCell.IsEmpty || previousCell.Length >= hidden) && cell.Length >= hidden && state.Length >= hidden
+            && (gateCache.IsEmpty || gateCache.Length >= width), StepShape);
+        ref T start = ref MemoryMarshal.GetReference(sums);
+        ref T added = ref MemoryMarshal.GetReference(bias);
         ref T x = ref MemoryMarshal.GetReference(input);
-        ref T h = ref MemoryMarshal.GetReference(state);
-        ref T c = ref MemoryMarshal.GetReference(cell);
-        ref T next = ref MemoryMarshal.GetReference(workspace);
+        ref T inputRows = ref MemoryMarshal.GetReference(inputWeights);
+        ref T h = ref MemoryMarshal.GetReference(previous);
+        ref T recurrentRows = ref MemoryMarshal.GetReference(recurrentWeights);
+        ref T c = ref MemoryMarshal.GetReference(previousCell);
+        ref T newCells = ref MemoryMarshal.GetReference(cell);
+        ref T newStates = ref MemoryMarshal.GetReference(state);
+        ref T kept = ref MemoryMarshal.GetReference(gateCache);
+        bool hasBias = !bias.IsEmpty, hasPrevious = !previous.IsEmpty, hasCell = !previousCell.IsEmpty, keeps = !gateCache.IsEmpty;
         int lanes = Vector<T>.Count;
         int j = 0;
         for (; j <= hidden - lanes; j += lanes)
         {
             nuint at = (nuint)j, f = (nuint)(hidden + j), g = (nuint)((2 * hidden) + j), o = (nuint)((3 * hidden) + j);
-            Vector<T> sumI = Vector.LoadUnsafe(ref inputBias, at) + Vector.LoadUnsafe(ref recurrentBias, at);
-            Vector<T> sumF = Vector.LoadUnsafe(ref inputBias, f) + Vector.LoadUnsafe(ref recurrentBias, f);
-            Vector<T> sumG = Vector.LoadUnsafe(ref inputBias, g) + Vector.LoadUnsafe(ref recurrentBias, g);
-            Vector<T> sumO = Vector.LoadUnsafe(ref inputBias, o) + Vector.LoadUnsafe(ref recurrentBias, o);
+            Vector<T> sumI = Vector.LoadUnsafe(ref start, at), sumF = Vector.LoadUnsafe(ref start, f);
+            Vector<T> sumG = Vector.LoadUnsafe(ref start, g), sumO = Vector.LoadUnsafe(ref start, o);
             Vector<T> oddI = Vector<T>.Zero, oddF = Vector<T>.Zero, oddG = Vector<T>.Zero, oddO = Vector<T>.Zero;
-            ref T row = ref inputWeights;
+            if (hasBias)
+            {
+                oddI = Vector.LoadUnsafe(ref added, at);
+                oddF = Vector.LoadUnsafe(ref added, f);
+                oddG = Vector.LoadUnsafe(ref added, g);
+                oddO = Vector.LoadUnsafe(ref added, o);
+            }
+            ref T row = ref inputRows;
             for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, width))
             {
                 Vector<T> value = new(Unsafe.Add(ref x, k));
@@ -184,56 +240,80 @@ public static class LstmLayer
                 sumG = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, g), sumG);
                 sumO = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, o), sumO);
             }
-            row = ref recurrentWeights;
-            int k2 = 0;
-            for (; k2 <= hidden - 2; k2 += 2, row = ref Unsafe.Add(ref row, 2 * width))
+            if (hasPrevious)
             {
-                Vector<T> even = new(Unsafe.Add(ref h, k2)), odd = new(Unsafe.Add(ref h, k2 + 1));
-                ref T oddRow = ref Unsafe.Add(ref row, width);
-                sumI = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumI);
-                sumF = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, f), sumF);
-                sumG = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, g), sumG);
-                sumO = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, o), sumO);
-                oddI = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddI);
-                oddF = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, f), oddF);
-                oddG = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, g), oddG);
-                oddO = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, o), oddO);
-            }
-            if (k2 < hidden)
-            {
-                Vector<T> last = new(Unsafe.Add(ref h, k2));
-                sumI = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumI);
-                sumF = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, f), sumF);
-                sumG = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, g), sumG);
-                sumO = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, o), sumO);
+                row = ref recurrentRows;
+                int k = 0;
+                for (; k <= hidden - 2; k += 2, row = ref Unsafe.Add(ref row, 2 * width))
+                {
+                    Vector<T> even = new(Unsafe.Add(ref h, k)), odd = new(Unsafe.Add(ref h, k + 1));
+                    ref T oddRow = ref Unsafe.Add(ref row, width);
+                    sumI = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumI);
+                    sumF = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, f), sumF);
+                    sumG = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, g), sumG);
+                    sumO = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, o), sumO);
+                    oddI = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddI);
+                    oddF = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, f), oddF);
+                    oddG = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, g), oddG);
+                    oddO = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, o), oddO);
+                }
+                if (k < hidden)
+                {
+                    Vector<T> last = new(Unsafe.Add(ref h, k));
+                    sumI = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumI);
+                    sumF = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, f), sumF);
+                    sumG = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, g), sumG);
+                    sumO = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, o), sumO);
+                }
             }
             Vector<T> inputGate = VectorMath.Sigmoid(sumI + oddI), forgetGate = VectorMath.Sigmoid(sumF + oddF);
             Vector<T> candidate = VectorMath.Tanh(sumG + oddG), outputGate = VectorMath.Sigmoid(sumO + oddO);
-            Vector<T> newCell = VectorMath.MultiplyAdd(forgetGate, Vector.LoadUnsafe(ref c, at), inputGate * candidate);
-            Vector.StoreUnsafe(newCell, ref c, at);
-            Vector.StoreUnsafe(outputGate * VectorMath.Tanh(newCell), ref next, at);
+            Vector<T> newCell = hasCell ? VectorMath.MultiplyAdd(forgetGate, Vector.LoadUnsafe(ref c, at), inputGate * candidate) : inputGate * candidate;
+            Vector.StoreUnsafe(newCell, ref newCells, at);
+            Vector.StoreUnsafe(outputGate * VectorMath.Tanh(newCell), ref newStates, at);
+            if (keeps)
+            {
+                Vector.StoreUnsafe(inputGate, ref kept, at);
+                Vector.StoreUnsafe(forgetGate, ref kept, f);
+                Vector.StoreUnsafe(candidate, ref kept, g);
+                Vector.StoreUnsafe(outputGate, ref kept, o);
+            }
         }
         // The units left over when the hidden size is not a multiple of the vector width.
         for (; j < hidden; j++)
         {
-            T sumI = Unsafe.Add(ref inputBias, j) + Unsafe.Add(ref recurrentBias, j);
-            T sumF = Unsafe.Add(ref inputBias, hidden + j) + Unsafe.Add(ref recurrentBias, hidden + j);
-            T sumG = Unsafe.Add(ref inputBias, (2 * hidden) + j) + Unsafe.Add(ref recurrentBias, (2 * hidden) + j);
-            T sumO = Unsafe.Add(ref inputBias, (3 * hidden) + j) + Unsafe.Add(ref recurrentBias, (3 * hidden) + j);
-            for (int k = 0; k < inputSize + hidden; k++)
+            T sumI = Unsafe.Add(ref start, j), sumF = Unsafe.Add(ref start, hidden + j);
+            T sumG = Unsafe.Add(ref start, (2 * hidden) + j), sumO = Unsafe.Add(ref start, (3 * hidden) + j);
+            if (hasBias)
             {
-                T value = k < inputSize ? Unsafe.Add(ref x, k) : Unsafe.Add(ref h, k - inputSize);
-                ref T row = ref Unsafe.Add(ref inputWeights, (k * width) + j);
+                sumI += Unsafe.Add(ref added, j);
+                sumF += Unsafe.Add(ref added, hidden + j);
+                sumG += Unsafe.Add(ref added, (2 * hidden) + j);
+                sumO += Unsafe.Add(ref added, (3 * hidden) + j);
+            }
+            int rows = inputSize + (hasPrevious ? hidden : 0);
+            for (int k = 0; k < rows; k++)
+            {
+                bool isInput = k < inputSize;
+                T value = isInput ? Unsafe.Add(ref x, k) : Unsafe.Add(ref h, k - inputSize);
+                ref T row = ref isInput ? ref Unsafe.Add(ref inputRows, (k * width) + j) : ref Unsafe.Add(ref recurrentRows, ((k - inputSize) * width) + j);
                 sumI = T.MultiplyAddEstimate(value, row, sumI);
                 sumF = T.MultiplyAddEstimate(value, Unsafe.Add(ref row, hidden), sumF);
                 sumG = T.MultiplyAddEstimate(value, Unsafe.Add(ref row, 2 * hidden), sumG);
                 sumO = T.MultiplyAddEstimate(value, Unsafe.Add(ref row, 3 * hidden), sumO);
             }
-            T newCell = T.MultiplyAddEstimate(VectorMath.Sigmoid(sumF), Unsafe.Add(ref c, j), VectorMath.Sigmoid(sumI) * VectorMath.Tanh(sumG));
-            Unsafe.Add(ref c, j) = newCell;
-            Unsafe.Add(ref next, j) = VectorMath.Sigmoid(sumO) * VectorMath.Tanh(newCell);
+            T inputGate = VectorMath.Sigmoid(sumI), forgetGate = VectorMath.Sigmoid(sumF), candidate = VectorMath.Tanh(sumG), outputGate = VectorMath.Sigmoid(sumO);
+            T newCell = hasCell ? T.MultiplyAddEstimate(forgetGate, Unsafe.Add(ref c, j), inputGate * candidate) : inputGate * candidate;
+            Unsafe.Add(ref newCells, j) = newCell;
+            Unsafe.Add(ref newStates, j) = outputGate * VectorMath.Tanh(newCell);
+            if (keeps)
+            {
+                Unsafe.Add(ref kept, j) = inputGate;
+                Unsafe.Add(ref kept, hidden + j) = forgetGate;
+                Unsafe.Add(ref kept, (2 * hidden) + j) = candidate;
+                Unsafe.Add(ref kept, (3 * hidden) + j) = outputGate;
+            }
         }
-        workspace.Slice(0, hidden).CopyTo(state);
     }
 
     /// <summary>The step as the matrix products of all gates at once and then the gate arithmetic, computed aside.</summary>
