@@ -30,7 +30,7 @@ public sealed partial class RnnGenerator
                     writer.Line();
                     if (model.HasStep)
                     {
-                        StreamingEmitter.Emit(writer, model, cell);
+                        StreamingEmitter.Emit(writer, model, layout, cell);
                         writer.Line();
                     }
                     LossEmitter.Emit(writer, model);

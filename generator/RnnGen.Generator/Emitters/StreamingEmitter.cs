@@ -8,7 +8,7 @@ namespace RnnGen.Generator.Emitters;
 /// </summary>
 internal static class StreamingEmitter
 {
-    public static void Emit(SourceWriter writer, ModelSpec model, CellEmitter cell)
+    public static void Emit(SourceWriter writer, ModelSpec model, ParameterLayout layout, CellEmitter cell)
     {
         string t = model.T;
         string span = TypeRefs.Span(t);
@@ -51,7 +51,7 @@ internal static class StreamingEmitter
             HeadEmitter.EmitAffine(writer, model, "layerInput", "logits", "output");
         });
         writer.Line();
-        EmitStepBlock(writer, model, cell, span, readOnlySpan);
+        EmitStepBlock(writer, model, layout, cell, span, readOnlySpan);
         if (model.Topology == Topology.OneToMany)
         {
             writer.Line();
@@ -63,7 +63,7 @@ internal static class StreamingEmitter
     /// StepBlock: the stream advanced over a block of steps at once, as many Step calls would, through the sequence runners
     /// (the block's input projection as one matrix product). Its buffers are its own, so the last Forward stays intact for Backward.
     /// </summary>
-    private static void EmitStepBlock(SourceWriter writer, ModelSpec model, CellEmitter cell, string span, string readOnlySpan)
+    private static void EmitStepBlock(SourceWriter writer, ModelSpec model, ParameterLayout layout, CellEmitter cell, string span, string readOnlySpan)
     {
         string t = model.T;
         writer.Line($"private {t}[] _blockOutputs = {TypeRefs.Array}.Empty<{t}>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]");
@@ -91,7 +91,6 @@ internal static class StreamingEmitter
                 writer.Line($"{span} layer{layer} = new(_blockOutputs, {layer} * steps * HiddenSize, steps * HiddenSize);");
             }
             writer.Line("// Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.");
-            var layout = new ParameterLayout(model);
             foreach (DirectionBlock block in layout.Blocks)
             {
                 writer.Line();

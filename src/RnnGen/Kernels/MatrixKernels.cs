@@ -32,8 +32,8 @@ public static class MatrixKernels
     /// <summary>Rows per panel of <see cref="MultiplyAddByRowPanels"/>.</summary>
     private const int PanelRows = 4;
 
-    /// <summary>Above this size of matrix, <see cref="MultiplyAdd"/> sweeps row panels: larger than a 32 KB first-level cache.</summary>
-    internal const int RowPanelBytes = 32 * 1024;
+    /// <summary>The first-level data cache a matrix is measured against: above it, <see cref="MultiplyAdd"/> sweeps row panels.</summary>
+    private const int FirstLevelCacheBytes = 32 * 1024;
 
     /// <summary>accumulator[j] += Σ_i vector[i] * weights[i, j] for a [<typeparamref name="TRows"/>, <typeparamref name="TColumns"/>] matrix.</summary>
     /// <exception cref="ArgumentException">A span is shorter than the shape needs.</exception>
@@ -47,7 +47,7 @@ public static class MatrixKernels
         ref T input = ref MemoryMarshal.GetReference(vector);
         ref T weight = ref MemoryMarshal.GetReference(weights);
         ref T sum = ref MemoryMarshal.GetReference(accumulator);
-        if ((long)rows * columns * Unsafe.SizeOf<T>() > RowPanelBytes)
+        if (!FitsFirstLevelCache<T>(rows, columns))
         {
             MultiplyAddByRowPanels(ref input, ref weight, ref sum, rows, columns);
             return;
@@ -115,6 +115,11 @@ public static class MatrixKernels
             Unsafe.Add(ref sum, j) = total;
         }
     }
+
+    /// <summary>Whether a [<paramref name="rows"/>, <paramref name="columns"/>] matrix fits the 32 KB first-level data cache (constant for constant sizes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool FitsFirstLevelCache<T>(int rows, int columns)
+        where T : unmanaged => (long)rows * columns * Unsafe.SizeOf<T>() <= FirstLevelCacheBytes;
 
     /// <summary>
     /// <see cref="MultiplyAdd"/> for a matrix that does not fit the first-level cache: PanelRows rows at a time, each panel

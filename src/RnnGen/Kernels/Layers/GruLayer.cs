@@ -60,12 +60,7 @@ public static class GruLayer
             }
             else
             {
-                recurrentBias.CopyTo(recurrentGates);
-                if (!previous.IsEmpty)
-                {
-                    MatrixKernels.MultiplyAdd<T, THidden, Times3<THidden>>(previous, recurrentWeights, recurrentGates); // + W_hh h
-                }
-                Gates.GruForward<T>(projections.Slice(t * width, width), recurrentGates, previous, state, directionCache.Slice(t * cacheWidth, cacheWidth));
+                ThroughProducts<T, THidden>(projections.Slice(t * width, width), recurrentBias, previous, recurrentWeights, state, directionCache.Slice(t * cacheWidth, cacheWidth), recurrentGates);
             }
             previous = state;
         }
@@ -161,8 +156,8 @@ public static class GruLayer
 
     /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
     private static bool Fuses<T, THidden>()
-        where THidden : struct, ISize =>
-        (long)THidden.Value * Times3<THidden>.Value * Unsafe.SizeOf<T>() <= MatrixKernels.RowPanelBytes;
+        where T : unmanaged
+        where THidden : struct, ISize => MatrixKernels.FitsFirstLevelCache<T>(THidden.Value, Times3<THidden>.Value);
 
     /// <summary>
     /// One step, fused: for each vector of hidden units, the sums of r and z (from <paramref name="inputSums"/>, plus W_ih x,
@@ -297,10 +292,26 @@ public static class GruLayer
         Span<T> next = workspace.Slice(2 * width, hidden), cache = workspace.Slice((2 * width) + hidden, 4 * hidden);
         parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias].CopyTo(inputGates);
         MatrixKernels.MultiplyAdd<T, TInput, Times3<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights], inputGates);
-        parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias].CopyTo(recurrentGates);
-        MatrixKernels.MultiplyAdd<T, THidden, Times3<THidden>>(state, parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights], recurrentGates);
-        Gates.GruForward<T>(inputGates, recurrentGates, state, next, cache);
+        ThroughProducts<T, THidden>(inputGates, parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias], state,
+            parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights], next, cache, recurrentGates);
         next.CopyTo(state);
+    }
+
+    /// <summary>
+    /// From gx = W_ih x + b_ih in <paramref name="inputGates"/>: gh = W_hh h + b_hh into <paramref name="recurrentGates"/> as
+    /// one matrix-vector product (row panels for a W_hh beyond the first-level cache), then the gate arithmetic into
+    /// <paramref name="state"/> and <paramref name="cache"/>.
+    /// </summary>
+    private static void ThroughProducts<T, THidden>(ReadOnlySpan<T> inputGates, ReadOnlySpan<T> recurrentBias, ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, Span<T> state, Span<T> cache, Span<T> recurrentGates)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where THidden : struct, ISize
+    {
+        recurrentBias.CopyTo(recurrentGates);
+        if (!previous.IsEmpty)
+        {
+            MatrixKernels.MultiplyAdd<T, THidden, Times3<THidden>>(previous, recurrentWeights, recurrentGates);
+        }
+        Gates.GruForward<T>(inputGates, recurrentGates, previous, state, cache);
     }
 
     private const string StepShape = "A span passed to GruLayer.Step is shorter than the layer's sizes need.";

@@ -65,11 +65,7 @@ public static class LstmLayer
             }
             else
             {
-                if (!previous.IsEmpty)
-                {
-                    MatrixKernels.MultiplyAdd<T, THidden, Times4<THidden>>(previous, recurrentWeights, gates); // + W_hh h
-                }
-                Gates.LstmForward<T>(gates, previousCell, state, stepCache);
+                ThroughProducts<T, THidden>(gates, previous, recurrentWeights, previousCell, state, stepCache);
             }
             previousCell = cell;
             previous = state;
@@ -175,8 +171,8 @@ public static class LstmLayer
 
     /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
     private static bool Fuses<T, THidden>()
-        where THidden : struct, ISize =>
-        (long)THidden.Value * Times4<THidden>.Value * Unsafe.SizeOf<T>() <= MatrixKernels.RowPanelBytes;
+        where T : unmanaged
+        where THidden : struct, ISize => MatrixKernels.FitsFirstLevelCache<T>(THidden.Value, Times4<THidden>.Value);
 
     /// <summary>
     /// One step, fused: for each vector of hidden units, the four gates' sums (from <paramref name="sums"/>, plus
@@ -327,10 +323,24 @@ public static class LstmLayer
         parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias].CopyTo(gates);
         MatrixKernels.MultiplyAdd<T, TInput, Times4<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], gates);
         Activations.AddTo(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias], gates);
-        MatrixKernels.MultiplyAdd<T, THidden, Times4<THidden>>(state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights], gates);
-        Gates.LstmForward<T>(gates, cell, next, cache);
+        ThroughProducts<T, THidden>(gates, state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights], cell, next, cache);
         cache.Slice(4 * hidden, hidden).CopyTo(cell);
         next.CopyTo(state);
+    }
+
+    /// <summary>
+    /// With every pre-activation but W_hh h in <paramref name="gates"/>: + W_hh h as one matrix-vector product (row panels
+    /// for a W_hh beyond the first-level cache), then the gate arithmetic into <paramref name="state"/> and <paramref name="cache"/>.
+    /// </summary>
+    private static void ThroughProducts<T, THidden>(Span<T> gates, ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, ReadOnlySpan<T> previousCell, Span<T> state, Span<T> cache)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where THidden : struct, ISize
+    {
+        if (!previous.IsEmpty)
+        {
+            MatrixKernels.MultiplyAdd<T, THidden, Times4<THidden>>(previous, recurrentWeights, gates);
+        }
+        Gates.LstmForward<T>(gates, previousCell, state, cache);
     }
 
     private const string StepShape = "A span passed to LstmLayer.Step is shorter than the layer's sizes need.";
