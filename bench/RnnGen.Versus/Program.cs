@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Numerics;
 using System.Text.Json;
+using System.Threading.Tasks;
 using RnnGen.Versus.Models;
 
 namespace RnnGen.Versus;
@@ -50,6 +51,11 @@ public static class Program
             ok &= Sequence<GruI64H128>("gru", 64, 128, Batch);
             ok &= Sequence<LstmI64H128>("lstm", 64, 128, Batch);
         }
+        if (filter is "" or "threads")
+        {
+            OnTwoCores<GruI64H128>("gru", 64, 128);
+            OnTwoCores<LstmI64H128>("lstm", 64, 128);
+        }
         if (filter is "" or "bptt")
         {
             Bptt<VanillaI64H128>("vanilla", 64, 128);
@@ -77,7 +83,7 @@ public static class Program
         return ok ? 0 : 1;
     }
 
-    /// <summary>Forward over T = 50 for a batch of sequences: RnnGen one Forward per sequence, ONNX Runtime one run over [T, B, I].</summary>
+    /// <summary>Forward over T = 50 for a batch of sequences: RnnGen one Forward (batch 1) or one ForwardBatch call, ONNX Runtime one run over [T, B, I].</summary>
     private static bool Sequence<TModel>(string cell, int inputSize, int hiddenSize, int batch)
         where TModel : class, IRnnModel<float>, new()
     {
@@ -98,15 +104,27 @@ public static class Program
             }
         }
         using var onnx = new OnnxSequence(Path.Combine(s_models, name + ".onnx"), x, Steps, batch, inputSize, y, OutputSize);
+        // A batch runs as one ForwardBatch call over [B, T, I] (the sequences one after another, batch first).
+        float[] padded = [.. sequences.SelectMany(sequence => sequence)];
+        int[] lengths = [.. Enumerable.Repeat(Steps, batch)];
+        var batchPredictions = new float[batch * Steps * OutputSize];
         void Ours()
         {
-            for (int b = 0; b < batch; b++)
+            if (batch == 1)
             {
-                model.Forward(sequences[b], default, predictions[b]);
+                model.Forward(sequences[0], default, predictions[0]);
+            }
+            else
+            {
+                model.ForwardBatch(padded, lengths, batchPredictions);
             }
         }
         Ours();
         onnx.Run();
+        for (int b = 0; b < batch && batch > 1; b++)
+        {
+            batchPredictions.AsSpan(b * Steps * OutputSize, Steps * OutputSize).CopyTo(predictions[b]);
+        }
         double difference = 0;
         for (int b = 0; b < batch; b++)
         {
@@ -181,6 +199,37 @@ public static class Program
         Console.WriteLine($"RESULT block64 {cell} I{inputSize}_H{hiddenSize} rnngen={block.Median / Block:F3}ns per sample ({block.Lower / Block:G3}-{block.Upper / Block:G3})");
         s_rows.Add($"| streaming block of {Block}, per sample | {cell} | {inputSize}, {hiddenSize} | {block.Median / Block:G4} ns ({block.Lower / Block:G3}-{block.Upper / Block:G3}) | - | - |");
         return true;
+    }
+
+    /// <summary>
+    /// Bulk inference on two cores: 2 × 32 sequences as one ForwardBatch call on one thread, against two instances that share
+    /// the weights (ShareParameters), each running one half on its own thread. The ratio is the speed-up.
+    /// </summary>
+    private static void OnTwoCores<TModel>(string cell, int inputSize, int hiddenSize)
+        where TModel : class, IRnnModel<float>, new()
+    {
+        var model = new TModel();
+        RnnWeights.Load(model, Path.Combine(s_models, $"{cell}_I{inputSize}_H{hiddenSize}.safetensors"));
+        var second = new TModel();
+        second.ShareParameters(model);
+        const int Half = Batch;
+        float[] inputs = Draw(new Random(7), 2 * Half * Steps * inputSize);
+        int[] lengths = [.. Enumerable.Repeat(Steps, 2 * Half)];
+        var alone = new float[2 * Half * Steps * OutputSize];
+        var shared = new float[alone.Length];
+        int halfInputs = Half * Steps * inputSize, halfOutputs = Half * Steps * OutputSize;
+        void OneThread() => model.ForwardBatch(inputs, lengths, alone);
+        void TwoThreads() => Parallel.Invoke(
+            () => model.ForwardBatch(inputs.AsSpan(0, halfInputs), lengths.AsSpan(0, Half), shared.AsSpan(0, halfOutputs)),
+            () => second.ForwardBatch(inputs.AsSpan(halfInputs), lengths.AsSpan(Half), shared.AsSpan(halfOutputs)));
+        OneThread();
+        TwoThreads();
+        double difference = alone.Zip(shared, (a, b) => Math.Abs(a - b)).Max();
+        Console.WriteLine($"CHECK two cores {cell}: largest difference from one thread {difference:G3}");
+        PairResult result = Paired.Measure(TwoThreads, OneThread);
+        double speedUp = result.Ratio.Median; // one thread's time over two threads'
+        Console.WriteLine($"RESULT threads {cell} I{inputSize}_H{hiddenSize} two={result.Ours.Median / 1e6:F3}ms one={result.Theirs.Median / 1e6:F3}ms speedup={speedUp:F2}");
+        s_rows.Add($"| bulk inference, {2 * Half} sequences of T = 50: 2 threads (RnnGen column) against 1 (ONNX Runtime column) | {cell} | {inputSize}, {hiddenSize} | {result.Ours.Median / 1e6:G4} ms | {result.Theirs.Median / 1e6:G4} ms | {speedUp:F2}× speed-up |");
     }
 
     /// <summary>

@@ -26,6 +26,8 @@ public sealed partial class RnnGenerator
                     writer.Line();
                     ForwardEmitter.Emit(writer, model, layout, cell);
                     writer.Line();
+                    BatchEmitter.Emit(writer, model, layout, cell);
+                    writer.Line();
                     BackwardEmitter.Emit(writer, model, layout, cell);
                     writer.Line();
                     if (model.HasStep)

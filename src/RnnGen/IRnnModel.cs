@@ -17,6 +17,14 @@ public interface IRnnModel<T>
     /// <summary>Every parameter in one contiguous buffer, laid out as <see cref="ParameterTensors"/> describes.</summary>
     Span<T> Parameters { get; }
 
+    /// <summary>
+    /// Makes this instance compute with <paramref name="source"/>'s parameter buffer (shared, not copied): one instance per
+    /// thread then serves calls in parallel from one set of weights. An instance's other state (the buffers of its last
+    /// forward pass, its gradients, its streaming state) is its own, so one instance must not be called from two threads at once.
+    /// </summary>
+    /// <param name="source">Another instance of the same generated model.</param>
+    void ShareParameters(IRnnModel<T> source);
+
     /// <summary>Where each PyTorch state-dict tensor lives in <see cref="Parameters"/>.</summary>
     ReadOnlySpan<RnnParameterTensor> ParameterTensors { get; }
 
@@ -34,6 +42,15 @@ public interface IRnnModel<T>
     /// <param name="initialState">[StateRows, HiddenSize]: PyTorch's h0, then for an LSTM c0; or empty for zeros.</param>
     /// <param name="predictions">Receives [T, OutputSize] for many-to-many, [OutputSize] for many-to-one.</param>
     void Forward(ReadOnlySpan<T> inputs, ReadOnlySpan<T> initialState, Span<T> predictions);
+
+    /// <summary>
+    /// Runs the network over B independent sequences of possibly different lengths at once, each from zero states, the same as
+    /// B <see cref="Forward"/> calls up to rounding. Allocates nothing once a batch this large has run.
+    /// </summary>
+    /// <param name="inputs">[B, T, InputSize] batch first, each sequence padded to T steps; B is the number of lengths.</param>
+    /// <param name="lengths">Each sequence's length, 1 to T.</param>
+    /// <param name="predictions">Receives [B, T, OutputSize] for many-to-many (zero past each length), [B, OutputSize] for many-to-one.</param>
+    void ForwardBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> lengths, Span<T> predictions);
 
     /// <summary>The declared loss E of <paramref name="predictions"/> against <paramref name="targets"/>, summed over steps and outputs.</summary>
     T Loss(ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets);

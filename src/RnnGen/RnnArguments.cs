@@ -98,4 +98,54 @@ public static class RnnArguments
             throw new ArgumentException($"A sequence of {steps} steps needs {needed} values of layer outputs, more than an array can hold.", parameterName);
         }
     }
+
+    /// <summary>
+    /// The padded steps of a batch of sequences, [B, steps, <paramref name="inputSize"/>] batch first with B the number of
+    /// <paramref name="lengths"/>, after checking that every length is between 1 and that.
+    /// </summary>
+    /// <exception cref="ArgumentException">There are no lengths, the inputs are not B whole padded sequences, or a length is out of range.</exception>
+    public static int BatchSteps(int length, ReadOnlySpan<int> lengths, int inputSize, string inputsName, string lengthsName)
+    {
+        int sequences = lengths.Length;
+        if (sequences == 0)
+        {
+            throw new ArgumentException($"{lengthsName} is empty; a batch needs at least one sequence.", lengthsName);
+        }
+        long perSequence = (long)length / sequences;
+        if (length == 0 || length % sequences != 0 || perSequence % inputSize != 0)
+        {
+            throw new ArgumentException(
+                $"{inputsName} has {length} values, which is not {sequences} sequences (one per length) of whole steps of InputSize = {inputSize} (expected [B = {sequences}, T, {inputSize}], padded to the longest T).",
+                inputsName);
+        }
+        int steps = (int)(perSequence / inputSize);
+        for (int b = 0; b < sequences; b++)
+        {
+            if (lengths[b] < 1 || lengths[b] > steps)
+            {
+                throw new ArgumentException(
+                    $"{lengthsName}[{b}] is {lengths[b]}; each length must be between 1 and the padded steps of {inputsName}, T = {steps}.",
+                    lengthsName);
+            }
+        }
+        return steps;
+    }
+
+    /// <summary>Checks that a span holds <paramref name="sequences"/> × <paramref name="steps"/> rows of <paramref name="width"/> values, [B, T, width].</summary>
+    /// <param name="actual">The span's length.</param>
+    /// <param name="sequences">B.</param>
+    /// <param name="steps">T, or 1 for one row per sequence.</param>
+    /// <param name="width">The values of one row.</param>
+    /// <param name="widthName">The name of the row width in the message, e.g. <c>OutputSize</c>.</param>
+    /// <param name="parameterName">The argument's name.</param>
+    /// <exception cref="ArgumentException">The span has another length.</exception>
+    public static void RequireBatch(int actual, int sequences, int steps, int width, string widthName, string parameterName)
+    {
+        long expected = (long)sequences * steps * width;
+        if (actual != expected)
+        {
+            string shape = steps == 1 ? $"[B = {sequences}, {widthName} = {width}]" : $"[B = {sequences}, T = {steps}, {widthName} = {width}]";
+            throw new ArgumentException($"{parameterName} has {actual} values; expected {expected} ({shape}).", parameterName);
+        }
+    }
 }

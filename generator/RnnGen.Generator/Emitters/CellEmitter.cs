@@ -88,6 +88,30 @@ internal sealed class CellEmitter
         }
     }
 
+    /// <summary>The call that runs one layer direction over the packed batch <c>_batch</c>, from <paramref name="input"/>.</summary>
+    public void EmitForwardBatchCall(SourceWriter writer, DirectionBlock block, string input)
+    {
+        writer.Line($"// {block.Title}, {(block.IsReverse ? "every sequence from its last step back" : "every sequence from its first step")}: {Formula(block)}");
+        var arguments = new List<string> { $"parameters.Slice({block.Name}InputWeights)", "_batch", input, $"layer{block.Layer}", Reverse(block) };
+        arguments.AddRange(ActivationArgument());
+        arguments.Add("_batchWorkspace");
+        writer.Line($"{Runner("ForwardBatch", block.InputSize)}({string.Join(", ", arguments)});");
+    }
+
+    /// <summary>The batched pass's cell buffers.</summary>
+    public void EmitBatchFields(SourceWriter writer)
+    {
+        string steps = IsGated ? ", one step's gates" : "";
+        writer.Line($"private {_model.T}[] _batchWorkspace = {TypeRefs.Array}.Empty<{_model.T}>(); // the cell runners' scratch: the weights in panels{steps}");
+    }
+
+    /// <summary>Statements that grow the batched pass's cell buffers to a batch of <c>sequences</c>.</summary>
+    public void EmitReserveBatch(SourceWriter writer)
+    {
+        string widestInput = _model.Layers > 1 && _model.LayerWidth != _model.InputSize ? "global::System.Math.Max(InputSize, LayerWidth)" : "InputSize";
+        writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchWorkspace, {_runner}.BatchWorkspaceLength(sequences, {widestInput}, HiddenSize));");
+    }
+
     /// <summary>The call that backpropagates one layer direction through every step.</summary>
     public void EmitBackwardCall(SourceWriter writer, DirectionBlock block, string input, string inputGradients)
     {

@@ -54,10 +54,19 @@ internal static class ParametersEmitter
             Tensor(writer, "head.bias", model.OutputSize, 0, "HeadBias", "AsIs");
         }, "};");
         writer.Line();
-        writer.Line($"private readonly {t}[] _parameters = new {t}[ParameterCount];");
+        writer.Line($"private {t}[] _parameters = new {t}[ParameterCount]; // replaced only by ShareParameters");
         writer.Line();
         writer.Summary("Every weight and bias in one contiguous buffer (see <see cref=\"ParameterTensors\"/> for the layout); zero until initialised or loaded.");
         writer.Line($"public global::System.Span<{t}> Parameters => _parameters;");
+        writer.Line();
+        writer.Summary("Makes this instance compute with <paramref name=\"source\"/>'s parameters, the same buffer and not a copy, so that instances on different threads serve calls in parallel from one set of weights, each with its own buffers, gradients and streaming state. Writing the parameters through either (loading, training) changes both, and must not overlap calls on the other.");
+        writer.Line("/// <param name=\"source\">Another instance of this model.</param>");
+        writer.Line($"/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"source\"/> is not a {model.ClassName}.</exception>");
+        writer.Block($"public void ShareParameters(global::RnnGen.IRnnModel<{t}> source)", () =>
+        {
+            writer.Line("global::System.ArgumentNullException.ThrowIfNull(source);");
+            writer.Line($"_parameters = source is {model.ClassName} model ? model._parameters : throw new global::System.ArgumentException($\"ShareParameters takes another {model.ClassName}, whose parameters have this layout; a {{source.GetType().Name}} was given.\", nameof(source));");
+        });
         writer.Line();
         writer.Line("/// <inheritdoc />");
         writer.Line("public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;");

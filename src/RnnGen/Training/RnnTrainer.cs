@@ -30,7 +30,7 @@ namespace RnnGen;
 /// allocates its bookkeeping, about 1.5 KB per batch (measured with two workers).
 /// </para>
 /// </remarks>
-/// <typeparam name="TModel">The generated model type; the workers are new instances of it.</typeparam>
+/// <typeparam name="TModel">The generated model type; the workers are new instances of it that share the model's parameters.</typeparam>
 /// <typeparam name="T">The element type, <see cref="float"/> or <see cref="double"/>.</typeparam>
 public sealed class RnnTrainer<TModel, T>
     where TModel : IRnnModel<T>, new()
@@ -75,6 +75,7 @@ public sealed class RnnTrainer<TModel, T>
         for (int i = 0; i < _workers.Length; i++)
         {
             _workers[i] = new Worker(_stateLength);
+            _workers[i].Model.ShareParameters(model); // read in place: the optimizer's updates need no copy
         }
 
         _parallelOptions = new ParallelOptions { MaxDegreeOfParallelism = options.DegreeOfParallelism };
@@ -199,7 +200,6 @@ public sealed class RnnTrainer<TModel, T>
     {
         Worker worker = _workers[index];
         TModel model = worker.Model;
-        Model.Parameters.CopyTo(model.Parameters);
         model.ZeroGradients();
         int first = _batchStart + (index * _batchCount / _activeWorkers);
         int end = _batchStart + ((index + 1) * _batchCount / _activeWorkers);

@@ -54,3 +54,11 @@ public partial class StreamingGruWide { }
 
 [RnnModel<float>(InputSize = 3, HiddenSize = 48, OutputSize = 2, Cell = RnnCell.Lstm, Streaming = true)]
 public partial class StreamingLstmWide { }
+
+// Bidirectional gated cells, for the batched forward pass: each sequence's reverse direction starts at its own last step.
+[RnnModel<double>(InputSize = 3, HiddenSize = 6, OutputSize = 4, Layers = 2, Direction = RnnDirection.Bidirectional, Cell = RnnCell.Gru,
+    Topology = RnnTopology.ManyToOne, OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
+public partial class BidirectionalGruClassifier { }
+
+[RnnModel<double>(InputSize = 2, HiddenSize = 5, OutputSize = 3, Direction = RnnDirection.Bidirectional, Cell = RnnCell.Lstm)]
+public partial class BidirectionalLstmTagger { }

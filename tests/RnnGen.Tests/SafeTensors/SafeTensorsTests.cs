@@ -689,6 +689,10 @@ internal sealed class FakeModel : IRnnModel<float>
 
     public void Forward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> initialState, Span<float> predictions) => throw new NotSupportedException();
 
+    public void ForwardBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, Span<float> predictions) => throw new NotSupportedException();
+
+    public void ShareParameters(IRnnModel<float> source) => throw new NotSupportedException();
+
     public float Loss(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets) => throw new NotSupportedException();
 
     public void InitializeParameters(Random random) => throw new NotSupportedException();

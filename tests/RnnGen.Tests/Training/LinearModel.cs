@@ -23,7 +23,7 @@ internal sealed class LinearModel : IRnnModel<double>
         new("head.bias", 1, 0, 2, RnnTensorLayout.AsIs),
     ];
 
-    private readonly double[] _parameters = new double[3];
+    private double[] _parameters = new double[3];
     private readonly double[] _gradients = new double[3];
     private readonly double[] _finalState = new double[1];
     private double[] _inputs = [];
@@ -62,6 +62,10 @@ internal sealed class LinearModel : IRnnModel<double>
         _predictions.AsSpan(0, Steps).CopyTo(predictions);
         _finalState[0] = _predictions[Steps - 1];
     }
+
+    public void ForwardBatch(ReadOnlySpan<double> inputs, ReadOnlySpan<int> lengths, Span<double> predictions) => throw new NotSupportedException();
+
+    public void ShareParameters(IRnnModel<double> source) => _parameters = ((LinearModel)source)._parameters;
 
     public double Loss(ReadOnlySpan<double> predictions, ReadOnlySpan<double> targets)
     {

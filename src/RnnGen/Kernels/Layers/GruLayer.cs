@@ -24,6 +24,9 @@ public static class GruLayer
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => (2 * 3 * hiddenSize) + hiddenSize + (4 * hiddenSize);
 
+    /// <summary>The scratch that <see cref="ForwardBatch"/> needs for a batch of <paramref name="sequences"/> through a layer reading at most <paramref name="inputSize"/> values.</summary>
+    public static int BatchWorkspaceLength(int sequences, int inputSize, int hiddenSize) => ((2 * sequences) + inputSize + hiddenSize) * 3 * hiddenSize + (sequences * 4 * hiddenSize);
+
     /// <summary>Runs the direction over every step, writing h&lt;t&gt; into its half of each output row and the gates of every step into <paramref name="cache"/>.</summary>
     /// <param name="parameters">The direction's parameter block (from its W_ih on).</param>
     /// <param name="inputs">x&lt;1..T&gt; (or the layer below's outputs), [T, TInput].</param>
@@ -65,6 +68,53 @@ public static class GruLayer
             previous = state;
         }
         previous.CopyTo(LayerWalk.Row(finalStates, stateRow, hidden));
+    }
+
+    /// <summary>
+    /// Runs the direction over a packed batch (<see cref="PackedBatch"/>), step by step: the step's W_ih x + b_ih and
+    /// W_hh h + b_hh for every sequence still running as matrix-matrix products into one step's gate rows, so each weight is
+    /// read once per step for the whole batch and the rows stay in cache, then each row's gate arithmetic. Every sequence
+    /// starts from the zero state; the gates are not kept (nothing reads them back).
+    /// </summary>
+    /// <param name="parameters">The direction's parameter block, as in <see cref="Forward"/>.</param>
+    /// <param name="batch">The batch's order and steps.</param>
+    /// <param name="inputs">The packed inputs, [Rows, TInput].</param>
+    /// <param name="outputs">The layer's packed outputs, [Rows, THidden] or, bidirectional, [Rows, 2 THidden] with the reverse direction in the second half.</param>
+    /// <param name="reverse">Whether this is the reverse direction, which reads each sequence from its last step.</param>
+    /// <param name="workspace">Scratch of at least <see cref="BatchWorkspaceLength"/>.</param>
+    public static void ForwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, PackedBatch batch, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
+        int hidden = THidden.Value, width = Times3<THidden>.Value, cacheWidth = 4 * hidden, sequences = batch.Count;
+        KernelGuard.Require(walk.Steps == batch.Rows && workspace.Length >= BatchWorkspaceLength(sequences, TInput.Value, hidden), BatchShape);
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights];
+        ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights];
+        ReadOnlySpan<T> inputBias = parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias];
+        ReadOnlySpan<T> recurrentBias = parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias];
+        Span<T> inputGates = workspace.Slice(0, sequences * width); // one step's W_ih x + b_ih, a row per sequence running
+        Span<T> recurrentGates = workspace.Slice(inputGates.Length, sequences * width); // one step's W_hh h + b_hh
+        Span<T> stepCache = workspace.Slice(2 * inputGates.Length, sequences * cacheWidth); // one step's gates
+        Span<T> inputPanels = workspace.Slice((2 * inputGates.Length) + stepCache.Length, PanelKernels.PackedLength<TInput, Times3<THidden>>());
+        Span<T> recurrentPanels = workspace.Slice((2 * inputGates.Length) + stepCache.Length + inputPanels.Length, PanelKernels.PackedLength<THidden, Times3<THidden>>());
+        PanelKernels.Pack<T, TInput, Times3<THidden>>(inputWeights, inputPanels);
+        PanelKernels.Pack<T, THidden, Times3<THidden>>(recurrentWeights, recurrentPanels);
+        for (int step = 0; step < batch.Steps; step++)
+        {
+            int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carried = batch.Carried(t, reverse);
+            int previousFirst = batch.PreviousStart(t, reverse);
+            PanelKernels.MultiplyRows<T, TInput, Times3<THidden>>(inputs.Slice(first * TInput.Value), TInput.Value, rows, inputPanels, inputWeights, inputBias, 0, inputGates, width);
+            PanelKernels.MultiplyRows<T, THidden, Times3<THidden>>(outputs.Slice(walk.State(previousFirst)), walk.Stride, carried, recurrentPanels, recurrentWeights, recurrentBias, 0, recurrentGates, width);
+            for (int row = 0; row < rows; row++)
+            {
+                // A sequence starting at this step has h = 0, so W_hh h + b_hh is b_hh.
+                ReadOnlySpan<T> previous = row < carried ? outputs.Slice(walk.State(previousFirst + row), hidden) : default;
+                Gates.GruForward<T>(inputGates.Slice(row * width, width), row < carried ? recurrentGates.Slice(row * width, width) : recurrentBias, previous,
+                    outputs.Slice(walk.State(first + row), hidden), stepCache.Slice(row * cacheWidth, cacheWidth));
+            }
+        }
     }
 
     /// <summary>
@@ -315,4 +365,6 @@ public static class GruLayer
     }
 
     private const string StepShape = "A span passed to GruLayer.Step is shorter than the layer's sizes need.";
+
+    private const string BatchShape = "GruLayer.ForwardBatch needs one input and output row per packed row of the batch, and a workspace of the batch's size.";
 }

@@ -23,6 +23,9 @@ public static class LstmLayer
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => (4 * hiddenSize) + hiddenSize + (5 * hiddenSize);
 
+    /// <summary>The scratch that <see cref="ForwardBatch"/> needs for a batch of <paramref name="sequences"/> through a layer reading at most <paramref name="inputSize"/> values.</summary>
+    public static int BatchWorkspaceLength(int sequences, int inputSize, int hiddenSize) => ((sequences + 1 + inputSize + hiddenSize) * 4 * hiddenSize) + (2 * sequences * 5 * hiddenSize);
+
     /// <summary>Runs the direction over every step, writing h&lt;t&gt; into its half of each output row and the gates and c of every step into <paramref name="cache"/>.</summary>
     /// <param name="parameters">The direction's parameter block (from its W_ih on).</param>
     /// <param name="inputs">x&lt;1..T&gt; (or the layer below's outputs), [T, TInput].</param>
@@ -72,6 +75,53 @@ public static class LstmLayer
         }
         previous.CopyTo(LayerWalk.Row(finalStates, stateRow, hidden));
         previousCell.CopyTo(LayerWalk.Row(finalStates, cellRow, hidden));
+    }
+
+    /// <summary>
+    /// Runs the direction over a packed batch (<see cref="PackedBatch"/>), step by step: the step's W_ih x + b_ih + b_hh and
+    /// W_hh h for every sequence still running as matrix-matrix products into one step's gate rows, so each weight is read once
+    /// per step for the whole batch and the rows stay in cache, then each row's gate arithmetic. Every sequence starts from the
+    /// zero state; the gates are not kept (nothing reads them back).
+    /// </summary>
+    /// <param name="parameters">The direction's parameter block, as in <see cref="Forward"/>.</param>
+    /// <param name="batch">The batch's order and steps.</param>
+    /// <param name="inputs">The packed inputs, [Rows, TInput].</param>
+    /// <param name="outputs">The layer's packed outputs, [Rows, THidden] or, bidirectional, [Rows, 2 THidden] with the reverse direction in the second half.</param>
+    /// <param name="reverse">Whether this is the reverse direction, which reads each sequence from its last step.</param>
+    /// <param name="workspace">Scratch of at least <see cref="BatchWorkspaceLength"/>.</param>
+    public static void ForwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, PackedBatch batch, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
+        int hidden = THidden.Value, width = Times4<THidden>.Value, cacheWidth = 5 * hidden, sequences = batch.Count;
+        KernelGuard.Require(walk.Steps == batch.Rows && workspace.Length >= BatchWorkspaceLength(sequences, TInput.Value, hidden), BatchShape);
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights];
+        ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights];
+        Span<T> gates = workspace.Slice(0, sequences * width); // one step's pre-activations, a row per sequence running
+        Span<T> cells = workspace.Slice(gates.Length, 2 * sequences * cacheWidth); // the gates and c of the last two steps
+        Span<T> bias = workspace.Slice(gates.Length + cells.Length, width);
+        Span<T> inputPanels = workspace.Slice(gates.Length + cells.Length + width, PanelKernels.PackedLength<TInput, Times4<THidden>>());
+        Span<T> recurrentPanels = workspace.Slice(gates.Length + cells.Length + width + inputPanels.Length, PanelKernels.PackedLength<THidden, Times4<THidden>>());
+        PanelKernels.Pack<T, TInput, Times4<THidden>>(inputWeights, inputPanels);
+        PanelKernels.Pack<T, THidden, Times4<THidden>>(recurrentWeights, recurrentPanels);
+        // b_ih + b_hh once: both biases add into the same pre-activations.
+        parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias].CopyTo(bias);
+        Activations.AddTo(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias], bias);
+        for (int step = 0; step < batch.Steps; step++)
+        {
+            int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carried = batch.Carried(t, reverse);
+            Span<T> stepCells = cells.Slice((step % 2) * sequences * cacheWidth, sequences * cacheWidth);
+            ReadOnlySpan<T> previousCells = cells.Slice(((step + 1) % 2) * sequences * cacheWidth, sequences * cacheWidth);
+            PanelKernels.MultiplyRows<T, TInput, Times4<THidden>>(inputs.Slice(first * TInput.Value), TInput.Value, rows, inputPanels, inputWeights, bias, 0, gates, width);
+            PanelKernels.MultiplyAddRows<T, THidden, Times4<THidden>>(outputs.Slice(walk.State(batch.PreviousStart(t, reverse))), walk.Stride, carried, recurrentPanels, recurrentWeights, gates, width);
+            for (int row = 0; row < rows; row++)
+            {
+                ReadOnlySpan<T> previousCell = row < carried ? previousCells.Slice((row * cacheWidth) + (4 * hidden), hidden) : default;
+                Gates.LstmForward<T>(gates.Slice(row * width, width), previousCell, outputs.Slice(walk.State(first + row), hidden), stepCells.Slice(row * cacheWidth, cacheWidth));
+            }
+        }
     }
 
     /// <summary>
@@ -344,4 +394,6 @@ public static class LstmLayer
     }
 
     private const string StepShape = "A span passed to LstmLayer.Step is shorter than the layer's sizes need.";
+
+    private const string BatchShape = "LstmLayer.ForwardBatch needs one input and output row per packed row of the batch, and a workspace of the batch's size.";
 }

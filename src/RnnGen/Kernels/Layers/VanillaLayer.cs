@@ -15,6 +15,9 @@ public static class VanillaLayer
     /// <summary>The scratch that <see cref="Backward"/> needs for a sequence of <paramref name="steps"/> (<see cref="Forward"/> needs none).</summary>
     public static int WorkspaceLength(int steps, int hiddenSize) => (steps + 1) * hiddenSize;
 
+    /// <summary>The scratch that <see cref="ForwardBatch"/> needs for a batch of <paramref name="sequences"/> through a layer reading at most <paramref name="inputSize"/> values: the weights in panels.</summary>
+    public static int BatchWorkspaceLength(int sequences, int inputSize, int hiddenSize) => (inputSize + hiddenSize) * hiddenSize;
+
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => hiddenSize;
 
@@ -48,6 +51,42 @@ public static class VanillaLayer
             previous = state;
         }
         previous.CopyTo(LayerWalk.Row(finalStates, stateRow, THidden.Value));
+    }
+
+    /// <summary>
+    /// Runs the direction over a packed batch (<see cref="PackedBatch"/>): each step's W_aa a for every sequence still running
+    /// as one matrix-matrix product, so each weight is read once per step for the whole batch. Every sequence starts from the zero state.
+    /// </summary>
+    /// <param name="parameters">The direction's parameter block, as in <see cref="Forward"/>.</param>
+    /// <param name="batch">The batch's order and steps.</param>
+    /// <param name="inputs">The packed inputs, [Rows, TInput].</param>
+    /// <param name="outputs">The layer's packed outputs, [Rows, THidden] or, bidirectional, [Rows, 2 THidden] with the reverse direction in the second half.</param>
+    /// <param name="reverse">Whether this is the reverse direction, which reads each sequence from its last step.</param>
+    /// <param name="activation">g1.</param>
+    /// <param name="workspace">Scratch of at least <see cref="BatchWorkspaceLength"/>.</param>
+    public static void ForwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, PackedBatch batch, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, RnnActivation activation, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
+        KernelGuard.Require(walk.Steps == batch.Rows && workspace.Length >= BatchWorkspaceLength(batch.Count, TInput.Value, THidden.Value), BatchShape);
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights];
+        Span<T> inputPanels = workspace.Slice(0, PanelKernels.PackedLength<TInput, THidden>());
+        Span<T> recurrentPanels = workspace.Slice(inputPanels.Length, PanelKernels.PackedLength<THidden, THidden>());
+        PanelKernels.Pack<T, TInput, THidden>(inputWeights, inputPanels);
+        PanelKernels.Pack<T, THidden, THidden>(recurrentWeights, recurrentPanels);
+        // Off the serial path: every row's W_ax x + b_a at once, as one matrix-matrix product.
+        PanelKernels.MultiplyRows<T, TInput, THidden>(inputs, TInput.Value, walk.Steps, inputPanels, inputWeights, parameters[ParameterBlock<TInput, THidden, THidden>.InputBias], 0, outputs.Slice(walk.Column), walk.Stride);
+        for (int step = 0; step < batch.Steps; step++)
+        {
+            int t = batch.At(step, reverse), first = batch.StepStart(t);
+            PanelKernels.MultiplyAddRows<T, THidden, THidden>(outputs.Slice(walk.State(batch.PreviousStart(t, reverse))), walk.Stride, batch.Carried(t, reverse), recurrentPanels, recurrentWeights, outputs.Slice(walk.State(first)), walk.Stride);
+            for (int row = 0; row < batch.StepRows(t); row++)
+            {
+                Activate(activation, outputs.Slice(walk.State(first + row), THidden.Value));
+            }
+        }
     }
 
     /// <summary>
@@ -140,4 +179,6 @@ public static class VanillaLayer
             Activations.Tanh(values);
         }
     }
+
+    private const string BatchShape = "VanillaLayer.ForwardBatch needs one input and output row per packed row of the batch, and a workspace of the layer's size.";
 }

@@ -56,10 +56,19 @@ namespace Demo
             new("head.bias", 6, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
         };
 
-        private readonly float[] _parameters = new float[ParameterCount];
+        private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
 
         /// <summary>Every weight and bias in one contiguous buffer (see <see cref="ParameterTensors"/> for the layout); zero until initialised or loaded.</summary>
         public global::System.Span<float> Parameters => _parameters;
+
+        /// <summary>Makes this instance compute with <paramref name="source"/>'s parameters, the same buffer and not a copy, so that instances on different threads serve calls in parallel from one set of weights, each with its own buffers, gradients and streaming state. Writing the parameters through either (loading, training) changes both, and must not overlap calls on the other.</summary>
+        /// <param name="source">Another instance of this model.</param>
+        /// <exception cref="global::System.ArgumentException"><paramref name="source"/> is not a Tagger.</exception>
+        public void ShareParameters(global::RnnGen.IRnnModel<float> source)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(source);
+            _parameters = source is Tagger model ? model._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Tagger, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
+        }
 
         /// <inheritdoc />
         public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
@@ -152,6 +161,55 @@ namespace Demo
                 _logits = new float[steps * OutputSize];
                 _predictions = new float[steps * OutputSize];
             }
+        }
+
+        // The batch of the last ForwardBatch call, packed by step (the sequences still running at each step in one block, longest first), and its buffers; they grow to the largest batch seen and are then reused.
+        private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
+        private float[] _batchInputs = global::System.Array.Empty<float>(); // x of every sequence's steps, packed, [rows, InputSize]
+        private float[] _batchLayerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, packed, [Layers, rows, LayerWidth]
+        private float[] _batchLogits = global::System.Array.Empty<float>(); // W_ya a + b_y, packed, [rows, OutputSize]
+        private float[] _batchWorkspace = global::System.Array.Empty<float>(); // the cell runners' scratch: the weights in panels
+
+        /// <summary>Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's recurrent product one matrix-matrix product over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch this large has run.</summary>
+        /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
+        /// <param name="lengths">Each sequence's length, 1 to T.</param>
+        /// <param name="predictions">Receives the outputs, [B, T, OutputSize]; the rows past each sequence's length are set to zero.</param>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
+        {
+            int sequences = lengths.Length;
+            int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, InputSize, nameof(inputs), nameof(lengths));
+            global::RnnGen.RnnArguments.RequireBatch(predictions.Length, sequences, steps, OutputSize, nameof(OutputSize), nameof(predictions));
+            _batch.Arrange(lengths, steps);
+            int rows = _batch.Rows;
+            ReserveBatch(rows, sequences);
+            global::System.Span<float> packedInputs = new(_batchInputs, 0, rows * InputSize);
+            _batch.Pack(inputs, InputSize, packedInputs);
+            global::System.ReadOnlySpan<float> parameters = _parameters;
+            global::System.Span<float> layer0 = new(_batchLayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+            global::System.Span<float> layer1 = new(_batchLayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
+
+            // Layer 0, forward direction, every sequence from its first step: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, _batchWorkspace);
+
+            // Layer 1, forward direction, every sequence from its first step: a<t> = relu(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Relu, _batchWorkspace);
+
+            // Output layer at every packed row, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y); then back to the padded layout.
+            global::System.Span<float> logits = new(_batchLogits, 0, rows * OutputSize);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6>(layer1, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+            global::RnnGen.Kernels.Activations.SoftmaxRows(logits, OutputSize);
+            _batch.Unpack<float>(logits, OutputSize, predictions);
+        }
+
+        // Grows the batch buffers when a batch has more rows or sequences than any before.
+        private void ReserveBatch(int rows, int sequences)
+        {
+            global::RnnGen.RnnArguments.RequireArrayLength((long)Layers * rows * LayerWidth, rows, "inputs");
+            global::RnnGen.Kernels.Buffers.Reserve(ref _batchInputs, rows * InputSize);
+            global::RnnGen.Kernels.Buffers.Reserve(ref _batchLayerOutputs, Layers * rows * LayerWidth);
+            global::RnnGen.Kernels.Buffers.Reserve(ref _batchLogits, rows * OutputSize);
+            global::RnnGen.Kernels.Buffers.Reserve(ref _batchWorkspace, global::RnnGen.Kernels.VanillaLayer.BatchWorkspaceLength(sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize));
         }
 
         private readonly float[] _gradients = new float[ParameterCount];

@@ -49,10 +49,19 @@ namespace Demo
             new("head.bias", 3, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
         };
 
-        private readonly double[] _parameters = new double[ParameterCount];
+        private double[] _parameters = new double[ParameterCount]; // replaced only by ShareParameters
 
         /// <summary>Every weight and bias in one contiguous buffer (see <see cref="ParameterTensors"/> for the layout); zero until initialised or loaded.</summary>
         public global::System.Span<double> Parameters => _parameters;
+
+        /// <summary>Makes this instance compute with <paramref name="source"/>'s parameters, the same buffer and not a copy, so that instances on different threads serve calls in parallel from one set of weights, each with its own buffers, gradients and streaming state. Writing the parameters through either (loading, training) changes both, and must not overlap calls on the other.</summary>
+        /// <param name="source">Another instance of this model.</param>
+        /// <exception cref="global::System.ArgumentException"><paramref name="source"/> is not a Detector.</exception>
+        public void ShareParameters(global::RnnGen.IRnnModel<double> source)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(source);
+            _parameters = source is Detector model ? model._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Detector, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
+        }
 
         /// <inheritdoc />
         public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
@@ -141,6 +150,55 @@ namespace Demo
                 _logits = new double[OutputSize];
                 _predictions = new double[OutputSize];
             }
+        }
+
+        // The batch of the last ForwardBatch call, packed by step (the sequences still running at each step in one block, longest first), and its buffers; they grow to the largest batch seen and are then reused.
+        private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
+        private double[] _batchInputs = global::System.Array.Empty<double>(); // x of every sequence's steps, packed, [rows, InputSize]
+        private double[] _batchLayerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, packed, [Layers, rows, LayerWidth]
+        private double[] _batchFinalOutputs = global::System.Array.Empty<double>(); // every sequence's top-layer final outputs, [B, LayerWidth]
+        private double[] _batchLogits = global::System.Array.Empty<double>(); // W_ya a + b_y, [B, OutputSize]
+        private double[] _batchWorkspace = global::System.Array.Empty<double>(); // the cell runners' scratch: the weights in panels
+
+        /// <summary>Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's recurrent product one matrix-matrix product over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch this large has run.</summary>
+        /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
+        /// <param name="lengths">Each sequence's length, 1 to T.</param>
+        /// <param name="predictions">Receives each sequence's output, [B, OutputSize].</param>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
+        public void ForwardBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<double> predictions)
+        {
+            int sequences = lengths.Length;
+            int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, InputSize, nameof(inputs), nameof(lengths));
+            global::RnnGen.RnnArguments.RequireBatch(predictions.Length, sequences, 1, OutputSize, nameof(OutputSize), nameof(predictions));
+            _batch.Arrange(lengths, steps);
+            int rows = _batch.Rows;
+            ReserveBatch(rows, sequences);
+            global::System.Span<double> packedInputs = new(_batchInputs, 0, rows * InputSize);
+            _batch.Pack(inputs, InputSize, packedInputs);
+            global::System.ReadOnlySpan<double> parameters = _parameters;
+            global::System.Span<double> layer0 = new(_batchLayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+
+            // Layer 0, forward direction, every sequence from its first step: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, _batchWorkspace);
+
+            // Output layer once per sequence, on its top-layer final outputs a<T>: y = sigmoid(W_ya a + b_y); then back to batch order.
+            global::System.Span<double> finals = new(_batchFinalOutputs, 0, sequences * LayerWidth);
+            _batch.GatherFinalOutputs<double>(layer0, HiddenSize, finals);
+            global::System.Span<double> logits = new(_batchLogits, 0, sequences * OutputSize);
+            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(finals, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+            global::RnnGen.Kernels.Activations.Sigmoid(logits);
+            _batch.Unsort<double>(logits, OutputSize, predictions);
+        }
+
+        // Grows the batch buffers when a batch has more rows or sequences than any before.
+        private void ReserveBatch(int rows, int sequences)
+        {
+            global::RnnGen.RnnArguments.RequireArrayLength((long)Layers * rows * LayerWidth, rows, "inputs");
+            global::RnnGen.Kernels.Buffers.Reserve(ref _batchInputs, rows * InputSize);
+            global::RnnGen.Kernels.Buffers.Reserve(ref _batchLayerOutputs, Layers * rows * LayerWidth);
+            global::RnnGen.Kernels.Buffers.Reserve(ref _batchFinalOutputs, sequences * LayerWidth);
+            global::RnnGen.Kernels.Buffers.Reserve(ref _batchLogits, sequences * OutputSize);
+            global::RnnGen.Kernels.Buffers.Reserve(ref _batchWorkspace, global::RnnGen.Kernels.VanillaLayer.BatchWorkspaceLength(sequences, InputSize, HiddenSize));
         }
 
         private readonly double[] _gradients = new double[ParameterCount];

@@ -1,0 +1,201 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace RnnGen.Kernels;
+
+/// <summary>
+/// The matrix-matrix products of the batched passes: many rows (the sequences of a batch at one step, or every packed row of
+/// a batch) times one [<c>TRows</c>, <c>TColumns</c>] weight matrix. The matrix is first copied into column panels, each
+/// [TRows, two vectors] contiguous, and every block of rows passes over one panel before the next: a panel (8 KB for 128 rows
+/// of floats) stays in the first-level cache, where the rows of a wide matrix read in place sit a page apart and miss.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class PanelKernels
+{
+    /// <summary>Rows per pass: each weight vector loaded serves this many rows.</summary>
+    private const int BlockRows = 4;
+
+    /// <summary>The length of the panels of a [<typeparamref name="TRows"/>, <typeparamref name="TColumns"/>] matrix (at most the matrix's).</summary>
+    public static int PackedLength<TRows, TColumns>()
+        where TRows : struct, ISize
+        where TColumns : struct, ISize => TRows.Value * TColumns.Value;
+
+    /// <summary>
+    /// Copies the whole panels of <paramref name="weights"/> into <paramref name="panels"/>: the panel of columns [j, j + 2 vectors)
+    /// starts at j * TRows and holds row i's columns at i * 2 vectors. The columns after the last whole panel stay in the matrix.
+    /// </summary>
+    public static void Pack<T, TRows, TColumns>(ReadOnlySpan<T> weights, Span<T> panels)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int rows = TRows.Value, columns = TColumns.Value, width = 2 * Vector<T>.Count;
+        KernelGuard.Require(weights.Length >= rows * columns && panels.Length >= PackedLength<TRows, TColumns>(), SpanTooShort);
+        for (int j = 0; j <= columns - width; j += width)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                weights.Slice((i * columns) + j, width).CopyTo(panels.Slice((j * rows) + (i * width), width));
+            }
+        }
+    }
+
+    /// <summary>results[r * resultStride + j] = starts[r * startStride + j] + Σ_i vectors[r * vectorStride + i] * weights[i, j] for r &lt; <paramref name="count"/>.</summary>
+    /// <param name="vectors">The rows multiplied, each TRows long, <paramref name="vectorStride"/> apart.</param>
+    /// <param name="vectorStride">The distance between two rows of <paramref name="vectors"/>.</param>
+    /// <param name="count">How many rows.</param>
+    /// <param name="panels">The matrix's panels (<see cref="Pack"/>).</param>
+    /// <param name="weights">The matrix, [TRows, TColumns], for the columns after the last whole panel.</param>
+    /// <param name="starts">The rows added to the products, each TColumns long, <paramref name="startStride"/> apart: stride 0 for a bias.</param>
+    /// <param name="startStride">The distance between two rows of <paramref name="starts"/>.</param>
+    /// <param name="results">Receives the rows, each TColumns long, <paramref name="resultStride"/> apart.</param>
+    /// <param name="resultStride">The distance between two rows of <paramref name="results"/>.</param>
+    public static void MultiplyRows<T, TRows, TColumns>(ReadOnlySpan<T> vectors, int vectorStride, int count, ReadOnlySpan<T> panels, ReadOnlySpan<T> weights, ReadOnlySpan<T> starts, int startStride, Span<T> results, int resultStride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        Require<T, TRows, TColumns>(vectors.Length, vectorStride, count, panels.Length, weights.Length, results.Length, resultStride);
+        KernelGuard.Require(startStride >= 0 && (count == 0 || (long)starts.Length >= ((long)(count - 1) * startStride) + TColumns.Value), SpanTooShort);
+        RowsTimesPanels<T, TRows, TColumns>(ref MemoryMarshal.GetReference(vectors), vectorStride, count, ref MemoryMarshal.GetReference(panels), ref MemoryMarshal.GetReference(weights),
+            ref MemoryMarshal.GetReference(starts), startStride, ref MemoryMarshal.GetReference(results), resultStride);
+    }
+
+    /// <summary>accumulators[r * accumulatorStride + j] += Σ_i vectors[r * vectorStride + i] * weights[i, j] for r &lt; <paramref name="count"/>.</summary>
+    /// <param name="vectors">The rows multiplied, each TRows long, <paramref name="vectorStride"/> apart.</param>
+    /// <param name="vectorStride">The distance between two rows of <paramref name="vectors"/>.</param>
+    /// <param name="count">How many rows.</param>
+    /// <param name="panels">The matrix's panels (<see cref="Pack"/>).</param>
+    /// <param name="weights">The matrix, [TRows, TColumns], for the columns after the last whole panel.</param>
+    /// <param name="accumulators">The rows added to, each TColumns long, <paramref name="accumulatorStride"/> apart.</param>
+    /// <param name="accumulatorStride">The distance between two rows of <paramref name="accumulators"/>.</param>
+    public static void MultiplyAddRows<T, TRows, TColumns>(ReadOnlySpan<T> vectors, int vectorStride, int count, ReadOnlySpan<T> panels, ReadOnlySpan<T> weights, Span<T> accumulators, int accumulatorStride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        Require<T, TRows, TColumns>(vectors.Length, vectorStride, count, panels.Length, weights.Length, accumulators.Length, accumulatorStride);
+        ref T accumulator = ref MemoryMarshal.GetReference(accumulators);
+        RowsTimesPanels<T, TRows, TColumns>(ref MemoryMarshal.GetReference(vectors), vectorStride, count, ref MemoryMarshal.GetReference(panels), ref MemoryMarshal.GetReference(weights),
+            ref accumulator, accumulatorStride, ref accumulator, accumulatorStride);
+    }
+
+    private static void Require<T, TRows, TColumns>(int vectorsLength, int vectorStride, int count, int panelsLength, int weightsLength, int resultsLength, int resultStride)
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int rows = TRows.Value, columns = TColumns.Value;
+        KernelGuard.Require(count >= 0 && weightsLength >= rows * columns && panelsLength >= PackedLength<TRows, TColumns>() && (count == 0
+            || (vectorStride >= rows && resultStride >= columns && (long)vectorsLength >= ((long)(count - 1) * vectorStride) + rows
+                && (long)resultsLength >= ((long)(count - 1) * resultStride) + columns)), SpanTooShort);
+    }
+
+    /// <summary>
+    /// results[r * resultStride + j] = starts[r * startStride + j] + Σ_i vectors[r * vectorStride + i] * weights[i, j]: panel by
+    /// panel, BlockRows rows × 2 vectors per pass; the starts are the bias (stride 0) or the results themselves. Bounds checked by the callers.
+    /// </summary>
+    private static void RowsTimesPanels<T, TRows, TColumns>(ref T vectors, int vectorStride, int count, ref T panels, ref T weights, ref T starts, int startStride, ref T results, int resultStride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int rows = TRows.Value, columns = TColumns.Value, lanes = Vector<T>.Count, width = 2 * lanes;
+        int blocked = count - (count % BlockRows);
+        int j = 0;
+        for (; j <= columns - width; j += width)
+        {
+            ref T panel = ref Unsafe.Add(ref panels, j * rows);
+            nuint second = (nuint)(j + lanes);
+            int r = 0;
+            for (; r < blocked; r += BlockRows)
+            {
+                ref T x0 = ref Unsafe.Add(ref vectors, r * vectorStride);
+                ref T x1 = ref Unsafe.Add(ref x0, vectorStride);
+                ref T x2 = ref Unsafe.Add(ref x1, vectorStride);
+                ref T x3 = ref Unsafe.Add(ref x2, vectorStride);
+                ref T start0 = ref Unsafe.Add(ref starts, r * startStride);
+                ref T start1 = ref Unsafe.Add(ref start0, startStride);
+                ref T start2 = ref Unsafe.Add(ref start1, startStride);
+                ref T start3 = ref Unsafe.Add(ref start2, startStride);
+                Vector<T> sum0a = Vector.LoadUnsafe(ref start0, (nuint)j), sum0b = Vector.LoadUnsafe(ref start0, second);
+                Vector<T> sum1a = Vector.LoadUnsafe(ref start1, (nuint)j), sum1b = Vector.LoadUnsafe(ref start1, second);
+                Vector<T> sum2a = Vector.LoadUnsafe(ref start2, (nuint)j), sum2b = Vector.LoadUnsafe(ref start2, second);
+                Vector<T> sum3a = Vector.LoadUnsafe(ref start3, (nuint)j), sum3b = Vector.LoadUnsafe(ref start3, second);
+                ref T row = ref panel;
+                for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, width))
+                {
+                    Vector<T> weightA = Vector.LoadUnsafe(ref row), weightB = Vector.LoadUnsafe(ref row, (nuint)lanes);
+                    Vector<T> value0 = new(Unsafe.Add(ref x0, i)), value1 = new(Unsafe.Add(ref x1, i));
+                    Vector<T> value2 = new(Unsafe.Add(ref x2, i)), value3 = new(Unsafe.Add(ref x3, i));
+                    sum0a = VectorMath.MultiplyAdd(value0, weightA, sum0a);
+                    sum0b = VectorMath.MultiplyAdd(value0, weightB, sum0b);
+                    sum1a = VectorMath.MultiplyAdd(value1, weightA, sum1a);
+                    sum1b = VectorMath.MultiplyAdd(value1, weightB, sum1b);
+                    sum2a = VectorMath.MultiplyAdd(value2, weightA, sum2a);
+                    sum2b = VectorMath.MultiplyAdd(value2, weightB, sum2b);
+                    sum3a = VectorMath.MultiplyAdd(value3, weightA, sum3a);
+                    sum3b = VectorMath.MultiplyAdd(value3, weightB, sum3b);
+                }
+                ref T output0 = ref Unsafe.Add(ref results, r * resultStride);
+                ref T output1 = ref Unsafe.Add(ref output0, resultStride);
+                ref T output2 = ref Unsafe.Add(ref output1, resultStride);
+                ref T output3 = ref Unsafe.Add(ref output2, resultStride);
+                Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
+                Vector.StoreUnsafe(sum0b, ref output0, second);
+                Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
+                Vector.StoreUnsafe(sum1b, ref output1, second);
+                Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
+                Vector.StoreUnsafe(sum2b, ref output2, second);
+                Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
+                Vector.StoreUnsafe(sum3b, ref output3, second);
+            }
+            // The rows left over (fewer than BlockRows), one at a time: two vectors, the even and odd weight rows summed apart
+            // so that four chains hide the FMA latency.
+            for (; r < count; r++)
+            {
+                ref T x = ref Unsafe.Add(ref vectors, r * vectorStride);
+                ref T start = ref Unsafe.Add(ref starts, r * startStride);
+                Vector<T> evenA = Vector.LoadUnsafe(ref start, (nuint)j), evenB = Vector.LoadUnsafe(ref start, second);
+                Vector<T> oddA = Vector<T>.Zero, oddB = Vector<T>.Zero;
+                ref T row = ref panel;
+                int i = 0;
+                for (; i <= rows - 2; i += 2, row = ref Unsafe.Add(ref row, 2 * width))
+                {
+                    Vector<T> even = new(Unsafe.Add(ref x, i)), odd = new(Unsafe.Add(ref x, i + 1));
+                    evenA = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row), evenA);
+                    evenB = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, (nuint)lanes), evenB);
+                    oddA = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref row, (nuint)width), oddA);
+                    oddB = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref row, (nuint)(width + lanes)), oddB);
+                }
+                if (i < rows)
+                {
+                    Vector<T> last = new(Unsafe.Add(ref x, i));
+                    evenA = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row), evenA);
+                    evenB = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, (nuint)lanes), evenB);
+                }
+                ref T output = ref Unsafe.Add(ref results, r * resultStride);
+                Vector.StoreUnsafe(evenA + oddA, ref output, (nuint)j);
+                Vector.StoreUnsafe(evenB + oddB, ref output, second);
+            }
+        }
+        // The columns after the last whole panel, from the matrix in place, one at a time.
+        for (; j < columns; j++)
+        {
+            for (int r = 0; r < count; r++)
+            {
+                ref T x = ref Unsafe.Add(ref vectors, r * vectorStride);
+                T total = Unsafe.Add(ref starts, (r * startStride) + j);
+                for (int i = 0; i < rows; i++)
+                {
+                    total = T.MultiplyAddEstimate(Unsafe.Add(ref x, i), Unsafe.Add(ref weights, (i * columns) + j), total);
+                }
+                Unsafe.Add(ref results, (r * resultStride) + j) = total;
+            }
+        }
+    }
+
+    private const string SpanTooShort = "A span passed to a panel kernel is shorter than the kernel's shape needs.";
+}

@@ -1,0 +1,174 @@
+using System;
+using System.Linq;
+using System.Numerics;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace RnnGen.Tests.Runtime;
+
+/// <summary>
+/// ForwardBatch against one Forward call per sequence, for every cell, direction and topology, with lengths that differ and
+/// padding that is NaN (so a padding value read anywhere would show); and instances sharing parameters across threads.
+/// </summary>
+public sealed class BatchTests
+{
+    // Seven sequences: more than one block of four rows and a remainder, ties, and a sequence of one step.
+    private static readonly int[] s_lengths = [5, 1, 3, 5, 2, 4, 5];
+
+    [Fact] public void VanillaManyToManyFloat() => AssertBatchMatchesSingleCalls(new SmallTagger(), s_lengths, 1e-6f);
+
+    [Fact] public void VanillaBidirectionalDeepManyToOne() => AssertBatchMatchesSingleCalls(new SmallClassifier(), s_lengths, 1e-13);
+
+    [Fact] public void VanillaOneToOne() => AssertBatchMatchesSingleCalls(new XorNet(), [1, 1, 1, 1, 1], 1e-13);
+
+    [Fact] public void VanillaOneToManyTeacherForced() => AssertBatchMatchesSingleCalls(new NoteGenerator(), s_lengths, 1e-13);
+
+    [Fact] public void GruDeep() => AssertBatchMatchesSingleCalls(new StreamingGru(), s_lengths, 1e-13);
+
+    [Fact] public void GruBidirectionalDeepManyToOne() => AssertBatchMatchesSingleCalls(new BidirectionalGruClassifier(), s_lengths, 1e-13);
+
+    [Fact] public void GruWideFloat() => AssertBatchMatchesSingleCalls(new StreamingGruWide(), s_lengths, 2e-6f);
+
+    [Fact] public void LstmDeep() => AssertBatchMatchesSingleCalls(new StreamingLstm(), s_lengths, 1e-13);
+
+    [Fact] public void LstmBidirectional() => AssertBatchMatchesSingleCalls(new BidirectionalLstmTagger(), s_lengths, 1e-13);
+
+    [Fact] public void LstmWideFloat() => AssertBatchMatchesSingleCalls(new StreamingLstmWide(), [9, 16, 1, 16, 12, 3, 16, 7, 16], 2e-6f);
+
+    [Fact]
+    public void ABatchOfOneIsForward()
+    {
+        var model = new StreamingLstmFloat();
+        AssertBatchMatchesSingleCalls(model, [6], 1e-6f);
+    }
+
+    [Fact]
+    public void RejectsBadShapesAndLengthsAndChangesNothing()
+    {
+        var model = new StreamingLstm();
+        model.InitializeParameters(new Random(3));
+        var predictions = new double[2 * 4 * 2];
+        var error = Assert.Throws<ArgumentException>(() => model.ForwardBatch(new double[2 * 4 * 3], [4, 5], predictions));
+        Assert.Equal("lengths", error.ParamName);
+        Assert.Contains("lengths[1] is 5", error.Message);
+        Assert.Contains("T = 4", error.Message);
+        error = Assert.Throws<ArgumentException>(() => model.ForwardBatch(new double[2 * 4 * 3], [4, 0], predictions));
+        Assert.Contains("lengths[1] is 0", error.Message);
+        error = Assert.Throws<ArgumentException>(() => model.ForwardBatch(new double[(2 * 4 * 3) + 1], [4, 2], predictions));
+        Assert.Equal("inputs", error.ParamName);
+        Assert.Contains("[B = 2, T, 3]", error.Message);
+        error = Assert.Throws<ArgumentException>(() => model.ForwardBatch(new double[2 * 4 * 3], [], predictions));
+        Assert.Equal("lengths", error.ParamName);
+        error = Assert.Throws<ArgumentException>(() => model.ForwardBatch(new double[2 * 4 * 3], [4, 2], new double[(2 * 4 * 2) - 1]));
+        Assert.Equal("predictions", error.ParamName);
+        Assert.Contains("expected 16 ([B = 2, T = 4, OutputSize = 2])", error.Message);
+        var classifier = new SmallClassifier();
+        error = Assert.Throws<ArgumentException>(() => classifier.ForwardBatch(new double[3 * 2 * 2], [2, 2, 1], new double[3 * 3 * 2]));
+        Assert.Contains("expected 9 ([B = 3, OutputSize = 3])", error.Message);
+        Assert.Equal(new double[predictions.Length], predictions);
+    }
+
+    [Fact]
+    public void AllocatesNothingOnceABatchThisLargeHasRun()
+    {
+        var model = new StreamingGruWide();
+        model.InitializeParameters(new Random(4));
+        int[] lengths = [8, 3, 8, 5];
+        var inputs = new float[4 * 8 * 3];
+        var predictions = new float[4 * 8 * 2];
+        model.ForwardBatch(inputs, lengths, predictions);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++)
+        {
+            model.ForwardBatch(inputs, lengths, predictions);
+            model.ForwardBatch(inputs.AsSpan(0, 2 * 8 * 3), lengths.AsSpan(1, 2), predictions.AsSpan(0, 2 * 8 * 2));
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>Instances sharing one model's parameters, on several threads at once, give exactly the results of one instance called in turn.</summary>
+    [Fact]
+    public void InstancesSharingParametersRunInParallelAsInSequence()
+    {
+        var model = new BidirectionalLstmTagger();
+        model.InitializeParameters(new Random(5));
+        const int Requests = 64, Steps = 20;
+        var random = new Random(6);
+        double[][] inputs = Enumerable.Range(0, Requests).Select(_ => Enumerable.Range(0, Steps * 2).Select(_ => random.NextDouble() - 0.5).ToArray()).ToArray();
+        double[][] sequential = inputs.Select(input =>
+        {
+            var predictions = new double[Steps * 3];
+            model.Forward(input, predictions);
+            return predictions;
+        }).ToArray();
+
+        var workers = Enumerable.Range(0, 4).Select(_ => new BidirectionalLstmTagger()).ToArray();
+        foreach (var worker in workers)
+        {
+            worker.ShareParameters(model);
+        }
+        Assert.True(workers[0].Parameters.Overlaps(model.Parameters));
+        var parallel = new double[Requests][];
+        Parallel.For(0, workers.Length, new ParallelOptions { MaxDegreeOfParallelism = workers.Length }, w =>
+        {
+            for (int request = w; request < Requests; request += workers.Length)
+            {
+                parallel[request] = new double[Steps * 3];
+                workers[w].Forward(inputs[request], parallel[request]);
+            }
+        });
+        for (int request = 0; request < Requests; request++)
+        {
+            Assert.Equal(sequential[request], parallel[request]);
+        }
+    }
+
+    [Fact]
+    public void ShareParametersTakesOnlyTheSameModel()
+    {
+        var model = new StreamingLstm();
+        var error = Assert.Throws<ArgumentException>(() => model.ShareParameters(new StreamingGru()));
+        Assert.Equal("source", error.ParamName);
+        Assert.Contains("StreamingGru", error.Message);
+        Assert.Throws<ArgumentNullException>(() => model.ShareParameters(null!));
+    }
+
+    /// <summary>
+    /// Fills the padding with NaN, runs the batch, and checks every sequence against its own Forward call: each many-to-many
+    /// row within a relative <paramref name="tolerance"/> and the rows past the length exactly zero.
+    /// </summary>
+    private static void AssertBatchMatchesSingleCalls<T>(IRnnModel<T> model, int[] lengths, T tolerance)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        model.InitializeParameters(new Random(lengths.Length));
+        RnnShape shape = model.Shape;
+        int steps = lengths.Max(), sequences = lengths.Length;
+        bool perStep = shape.Topology is RnnTopology.ManyToMany or RnnTopology.OneToMany;
+        int rowsPerSequence = perStep ? steps : 1;
+        var random = new Random(11);
+        var inputs = new T[sequences * steps * shape.InputSize];
+        for (int b = 0; b < sequences; b++)
+        {
+            for (int i = 0; i < steps * shape.InputSize; i++)
+            {
+                inputs[(b * steps * shape.InputSize) + i] = i < lengths[b] * shape.InputSize ? T.CreateChecked(random.NextDouble() - 0.5) : T.NaN;
+            }
+        }
+        var batch = new T[sequences * rowsPerSequence * shape.OutputSize];
+        batch.AsSpan().Fill(T.NaN);
+        model.ForwardBatch(inputs, lengths, batch);
+
+        for (int b = 0; b < sequences; b++)
+        {
+            var single = new T[(perStep ? lengths[b] : 1) * shape.OutputSize];
+            model.Forward(inputs.AsSpan(b * steps * shape.InputSize, lengths[b] * shape.InputSize), default, single);
+            ReadOnlySpan<T> row = batch.AsSpan(b * rowsPerSequence * shape.OutputSize, rowsPerSequence * shape.OutputSize);
+            for (int i = 0; i < single.Length; i++)
+            {
+                T difference = T.Abs(row[i] - single[i]);
+                Assert.True(difference <= tolerance * T.Max(T.One, T.Abs(single[i])), $"sequence {b} (length {lengths[b]}), value {i}: batch {row[i]}, single {single[i]}");
+            }
+            Assert.All(row.Slice(single.Length).ToArray(), value => Assert.Equal(T.Zero, value));
+        }
+    }
+}
