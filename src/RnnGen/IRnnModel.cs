@@ -45,12 +45,21 @@ public interface IRnnModel<T>
 
     /// <summary>
     /// Runs the network over B independent sequences of possibly different lengths at once, each from zero states, the same as
-    /// B <see cref="Forward"/> calls up to rounding. Allocates nothing once a batch this large has run.
+    /// B <see cref="Forward"/> calls up to rounding. Allocates nothing once a batch of as many sequences and padded steps has run.
     /// </summary>
     /// <param name="inputs">[B, T, InputSize] batch first, each sequence padded to T steps; B is the number of lengths.</param>
     /// <param name="lengths">Each sequence's length, 1 to T.</param>
     /// <param name="predictions">Receives [B, T, OutputSize] for many-to-many (zero past each length), [B, OutputSize] for many-to-one.</param>
     void ForwardBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> lengths, Span<T> predictions);
+
+    /// <summary>
+    /// Runs <see cref="ForwardBatch"/> and backpropagates the declared loss of every sequence: adds the sum of their dE/dθ to
+    /// <see cref="Gradients"/> and returns the sum of their losses, the same as a Forward and a Backward call per sequence up to rounding.
+    /// </summary>
+    /// <param name="inputs">[B, T, InputSize] batch first, each sequence padded to T steps; B is the number of lengths.</param>
+    /// <param name="lengths">Each sequence's length, 1 to T.</param>
+    /// <param name="targets">[B, T, OutputSize] for many-to-many (the padding rows are not read), [B, OutputSize] for many-to-one.</param>
+    T AccumulateBatchGradients(ReadOnlySpan<T> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<T> targets);
 
     /// <summary>The declared loss E of <paramref name="predictions"/> against <paramref name="targets"/>, summed over steps and outputs.</summary>
     T Loss(ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets);

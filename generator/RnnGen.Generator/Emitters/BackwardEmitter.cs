@@ -162,7 +162,7 @@ internal static class BackwardEmitter
     }
 
     /// <summary>dE/dz = dE/dy through g2, in place, for every output step in the spans (softmax row by row).</summary>
-    private static void EmitOutputActivationBackward(SourceWriter writer, ModelSpec model, string predictions, string gradients)
+    internal static void EmitOutputActivationBackward(SourceWriter writer, ModelSpec model, string predictions, string gradients)
     {
         if (model.OutputActivation == OutputActivation.Softmax)
         {

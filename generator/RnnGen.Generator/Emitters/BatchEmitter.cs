@@ -3,9 +3,10 @@ using RnnGen.Generator.Model;
 namespace RnnGen.Generator.Emitters;
 
 /// <summary>
-/// Emits <c>ForwardBatch</c>: B independent sequences of possibly different lengths, packed by step (<c>RnnGen.Kernels.PackedBatch</c>),
-/// through each layer direction's batched runner, whose every step multiplies the recurrent weights with all the sequences still
-/// running at once; then the head over all packed rows (or every sequence's final outputs) and back to the padded batch layout.
+/// Emits the batched passes: <c>ForwardBatch</c> and <c>AccumulateBatchGradients</c> over B independent sequences of possibly
+/// different lengths, packed by step (<c>RnnGen.Kernels.PackedBatch</c>), through each layer direction's batched runners, whose
+/// every step multiplies the weights with all the sequences still running at once; the head over all packed rows (or every
+/// sequence's final outputs); the loss and the backward pass over the same rows.
 /// </summary>
 internal static class BatchEmitter
 {
@@ -15,8 +16,9 @@ internal static class BatchEmitter
         string span = TypeRefs.Span(t);
         string readOnlySpan = TypeRefs.ReadOnlySpan(t);
         bool headPerStep = model.HeadPerStep;
+        string predictionRows = headPerStep ? "rows" : "sequences";
 
-        writer.Line("// The batch of the last ForwardBatch call, packed by step (the sequences still running at each step in one block, longest first), and its buffers; they grow to the largest batch seen and are then reused.");
+        writer.Line("// The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers; they grow to the largest batch seen and are then reused.");
         writer.Line($"private readonly {TypeRefs.Kernels}.PackedBatch _batch = new();");
         writer.Line($"private {t}[] _batchInputs = {TypeRefs.Array}.Empty<{t}>(); // x of every sequence's steps, packed, [rows, InputSize]");
         writer.Line($"private {t}[] _batchLayerOutputs = {TypeRefs.Array}.Empty<{t}>(); // every layer's a<t>, packed, [Layers, rows, LayerWidth]");
@@ -24,33 +26,90 @@ internal static class BatchEmitter
         {
             writer.Line($"private {t}[] _batchFinalOutputs = {TypeRefs.Array}.Empty<{t}>(); // every sequence's top-layer final outputs, [B, LayerWidth]");
         }
-        writer.Line($"private {t}[] _batchLogits = {TypeRefs.Array}.Empty<{t}>(); // W_ya a + b_y, {(headPerStep ? "packed, [rows, OutputSize]" : "[B, OutputSize]")}");
+        string predictionShape = headPerStep ? "packed, [rows, OutputSize]" : "[B, OutputSize] longest first";
+        writer.Line($"private {t}[] _batchLogits = {TypeRefs.Array}.Empty<{t}>(); // W_ya a + b_y, {predictionShape}");
+        writer.Line($"private {t}[] _batchPredictions = {TypeRefs.Array}.Empty<{t}>(); // y, like _batchLogits");
         cell.EmitBatchFields(writer);
+        writer.Line($"private {t}[] _batchTargets = {TypeRefs.Array}.Empty<{t}>(); // the targets in the order of _batchPredictions");
+        writer.Line($"private {t}[] _batchLogitGradients = {TypeRefs.Array}.Empty<{t}>(); // dE/dz, like _batchLogits");
+        writer.Line($"private {t}[] _batchLayerGradients = {TypeRefs.Array}.Empty<{t}>(); // dE/d(every layer's a<t>), like _batchLayerOutputs");
+        if (!headPerStep)
+        {
+            writer.Line($"private {t}[] _batchFinalGradients = {TypeRefs.Array}.Empty<{t}>(); // dE/d(every sequence's final outputs), like _batchFinalOutputs");
+        }
         writer.Line();
 
-        writer.Summary("Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's recurrent product one matrix-matrix product over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch this large has run.");
-        writer.Line(model.Topology == Topology.OneToOne
-            ? "/// <param name=\"inputs\">The inputs, [B, InputSize]: one step for each sequence.</param>"
-            : "/// <param name=\"inputs\">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>");
-        writer.Line(model.Topology == Topology.OneToOne
-            ? "/// <param name=\"lengths\">Each sequence's length: 1.</param>"
-            : "/// <param name=\"lengths\">Each sequence's length, 1 to T.</param>");
+        writer.Summary("Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's products over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.");
+        EmitBatchParameterDocs(writer, model);
         writer.Line(headPerStep
             ? "/// <param name=\"predictions\">Receives the outputs, [B, T, OutputSize]; the rows past each sequence's length are set to zero.</param>"
             : "/// <param name=\"predictions\">Receives each sequence's output, [B, OutputSize].</param>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>");
         writer.Block($"public void ForwardBatch({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, {span} predictions)", () =>
         {
-            writer.Line("int sequences = lengths.Length;");
-            writer.Line($"int steps = {TypeRefs.Arguments}.BatchSteps(inputs.Length, lengths, InputSize, nameof(inputs), nameof(lengths));");
+            writer.Line("int steps = CheckBatch(inputs.Length, lengths, predictions.Length, nameof(predictions));");
+            writer.Line("RunBatch(inputs, lengths, steps, keepForBackward: false);");
+            writer.Line(headPerStep
+                ? $"_batch.Unpack<{t}>(new {readOnlySpan}(_batchPredictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);"
+                : $"_batch.Unsort<{t}>(new {readOnlySpan}(_batchPredictions, 0, lengths.Length * OutputSize), OutputSize, predictions);");
+        });
+        writer.Line();
+
+        writer.Summary("Runs the network over a batch as <see cref=\"ForwardBatch\"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref=\"Gradients\"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.");
+        EmitBatchParameterDocs(writer, model);
+        writer.Line(headPerStep
+            ? "/// <param name=\"targets\">The wanted outputs, [B, T, OutputSize]; the rows past each sequence's length are not read.</param>"
+            : "/// <param name=\"targets\">Each sequence's wanted output, [B, OutputSize].</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>");
+        writer.Block($"public {t} AccumulateBatchGradients({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, {readOnlySpan} targets)", () =>
+        {
+            writer.Line("int steps = CheckBatch(inputs.Length, lengths, targets.Length, nameof(targets));");
+            writer.Line("RunBatch(inputs, lengths, steps, keepForBackward: true);");
+            writer.Line("int rows = _batch.Rows, sequences = lengths.Length;");
+            writer.Line($"{span} targetRows = new(_batchTargets, 0, {predictionRows} * OutputSize);");
+            writer.Line(headPerStep ? "_batch.Pack(targets, OutputSize, targetRows);" : "_batch.Sort(targets, OutputSize, targetRows);");
+            writer.Line("double loss = 0; // summed in double, rounded once");
+            EmitLossGradients(writer, model, predictionRows);
+            writer.Line($"{readOnlySpan} parameters = _parameters;");
+            writer.Line($"{span} gradients = _gradients;");
+            for (int layer = 0; layer < model.Layers; layer++)
+            {
+                writer.Line($"{readOnlySpan} layer{layer} = new(_batchLayerOutputs, {layer} * rows * LayerWidth, rows * LayerWidth);");
+                writer.Line($"{span} layer{layer}Gradients = new(_batchLayerGradients, {layer} * rows * LayerWidth, rows * LayerWidth);");
+            }
+            writer.Line($"new {span}(_batchLayerGradients, 0, Layers * rows * LayerWidth).Clear();");
+            EmitHeadBackward(writer, model, span, readOnlySpan);
+            for (int index = layout.Blocks.Count - 1; index >= 0; index--)
+            {
+                DirectionBlock block = layout.Blocks[index];
+                writer.Line();
+                writer.Line($"// {block.Title}, back through every sequence: the gradients of its weights and biases{(block.Layer > 0 ? $", and dE/d(its input), layer {block.Layer - 1}'s output" : "")}.");
+                cell.EmitBackwardBatchCall(writer, block, block.Layer == 0 ? $"new {readOnlySpan}(_batchInputs, 0, rows * InputSize)" : $"layer{block.Layer - 1}",
+                    block.Layer == 0 ? "default" : $"layer{block.Layer - 1}Gradients");
+            }
+            writer.Line($"return ({t})loss;");
+        });
+        writer.Line();
+
+        writer.Line("// Checks a batched call's arguments before anything changes and returns the padded steps T.");
+        writer.Block("private int CheckBatch(int inputLength, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)", () =>
+        {
+            writer.Line($"int steps = {TypeRefs.Arguments}.BatchSteps(inputLength, lengths, InputSize, \"inputs\", nameof(lengths));");
             if (model.Topology == Topology.OneToOne)
             {
-                writer.Line($"{TypeRefs.Arguments}.RequireBatch(inputs.Length, sequences, 1, InputSize, nameof(InputSize), nameof(inputs));");
+                writer.Line($"{TypeRefs.Arguments}.RequireBatch(inputLength, lengths.Length, 1, InputSize, nameof(InputSize), \"inputs\");");
             }
-            writer.Line($"{TypeRefs.Arguments}.RequireBatch(predictions.Length, sequences, {(headPerStep ? "steps" : "1")}, OutputSize, nameof(OutputSize), nameof(predictions));");
+            writer.Line($"{TypeRefs.Arguments}.RequireBatch(outputLength, lengths.Length, {(headPerStep ? "steps" : "1")}, OutputSize, nameof(OutputSize), outputName);");
+            writer.Line("return steps;");
+        });
+        writer.Line();
+
+        writer.Line("// The batched forward pass into _batchLayerOutputs, _batchLogits and _batchPredictions; with keepForBackward, also what the backward pass reads.");
+        writer.Block($"private void RunBatch({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)", () =>
+        {
             writer.Line("_batch.Arrange(lengths, steps);");
-            writer.Line("int rows = _batch.Rows;");
-            writer.Line("ReserveBatch(rows, sequences);");
+            writer.Line("int rows = _batch.Rows, sequences = lengths.Length;");
+            writer.Line("ReserveBatch(sequences * steps, sequences, keepForBackward);");
             writer.Line($"{span} packedInputs = new(_batchInputs, 0, rows * InputSize);");
             writer.Line("_batch.Pack(inputs, InputSize, packedInputs);");
             writer.Line($"{readOnlySpan} parameters = _parameters;");
@@ -67,8 +126,9 @@ internal static class BatchEmitter
             EmitHead(writer, model, span);
         });
         writer.Line();
-        writer.Line("// Grows the batch buffers when a batch has more rows or sequences than any before.");
-        writer.Block("private void ReserveBatch(int rows, int sequences)", () =>
+
+        writer.Line("// Grows the batch buffers to hold `rows` packed rows (sized by the padded batch, B * T, so that batches of that size never grow them whatever their lengths) of `sequences` sequences.");
+        writer.Block("private void ReserveBatch(int rows, int sequences, bool keepForBackward)", () =>
         {
             writer.Line($"{TypeRefs.Arguments}.RequireArrayLength((long)Layers * rows * LayerWidth, rows, \"inputs\");");
             writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchInputs, rows * InputSize);");
@@ -77,9 +137,31 @@ internal static class BatchEmitter
             {
                 writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchFinalOutputs, sequences * LayerWidth);");
             }
-            writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchLogits, {(headPerStep ? "rows" : "sequences")} * OutputSize);");
+            writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchLogits, {predictionRows} * OutputSize);");
+            writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchPredictions, {predictionRows} * OutputSize);");
             cell.EmitReserveBatch(writer);
+            writer.Block("if (keepForBackward)", () =>
+            {
+                cell.EmitReserveBatchBackward(writer);
+                writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchTargets, {predictionRows} * OutputSize);");
+                writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchLogitGradients, {predictionRows} * OutputSize);");
+                writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchLayerGradients, Layers * rows * LayerWidth);");
+                if (!headPerStep)
+                {
+                    writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchFinalGradients, sequences * LayerWidth);");
+                }
+            });
         });
+    }
+
+    private static void EmitBatchParameterDocs(SourceWriter writer, ModelSpec model)
+    {
+        writer.Line(model.Topology == Topology.OneToOne
+            ? "/// <param name=\"inputs\">The inputs, [B, InputSize]: one step for each sequence.</param>"
+            : "/// <param name=\"inputs\">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>");
+        writer.Line(model.Topology == Topology.OneToOne
+            ? "/// <param name=\"lengths\">Each sequence's length: 1.</param>"
+            : "/// <param name=\"lengths\">Each sequence's length, 1 to T.</param>");
     }
 
     private static void EmitHead(SourceWriter writer, ModelSpec model, string span)
@@ -88,22 +170,56 @@ internal static class BatchEmitter
         string project = KernelCalls.ProjectInputs(model, model.LayerWidth, model.OutputSize);
         if (model.HeadPerStep)
         {
-            writer.Line($"// Output layer at every packed row, as one matrix-matrix product: y<t> = {HeadEmitter.Formula(model, "a<t>")}; then back to the padded layout.");
+            writer.Line($"// Output layer at every packed row, as one matrix-matrix product: y<t> = {HeadEmitter.Formula(model, "a<t>")}.");
             writer.Line($"{span} logits = new(_batchLogits, 0, rows * OutputSize);");
             writer.Line($"{project}({top}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);");
-            HeadEmitter.EmitActivation(writer, model, "logits", perStep: true);
-            writer.Line("_batch.Unpack<" + model.T + ">(logits, OutputSize, predictions);");
         }
         else
         {
             string states = model.Directions == 2 ? "[forward output at its last step | reverse output at its first]" : "a<T>";
-            writer.Line($"// Output layer once per sequence, on its top-layer final outputs {states}: y = {HeadEmitter.Formula(model, "a")}; then back to batch order.");
+            writer.Line($"// Output layer once per sequence, on its top-layer final outputs {states}: y = {HeadEmitter.Formula(model, "a")}.");
             writer.Line($"{span} finals = new(_batchFinalOutputs, 0, sequences * LayerWidth);");
             writer.Line($"_batch.GatherFinalOutputs<{model.T}>({top}, HiddenSize, finals);");
             writer.Line($"{span} logits = new(_batchLogits, 0, sequences * OutputSize);");
             writer.Line($"{project}(finals, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);");
-            HeadEmitter.EmitActivation(writer, model, "logits", perStep: true);
-            writer.Line($"_batch.Unsort<{model.T}>(logits, OutputSize, predictions);");
         }
+        writer.Line($"{span} predictions = new(_batchPredictions, 0, logits.Length);");
+        writer.Line("logits.CopyTo(predictions);");
+        HeadEmitter.EmitActivation(writer, model, "predictions", perStep: true);
+    }
+
+    private static void EmitLossGradients(SourceWriter writer, ModelSpec model, string predictionRows)
+    {
+        string t = model.T;
+        string span = TypeRefs.Span(t), readOnlySpan = TypeRefs.ReadOnlySpan(t);
+        writer.Line($"// dE/dz of every {(model.HeadPerStep ? "packed row" : "sequence")} through the loss and g2.");
+        writer.Line($"{span} logitGradients = new(_batchLogitGradients, 0, {predictionRows} * OutputSize);");
+        if (model.Loss == Loss.CrossEntropy)
+        {
+            // Softmax and cross-entropy together, a row at a time: dE/dz = y - target needs no Jacobian.
+            writer.Block($"for (int row = 0; row < {predictionRows}; row++)", () =>
+                writer.Line($"loss += {TypeRefs.LossGradients}.SoftmaxCrossEntropy(new {readOnlySpan}(_batchLogits, row * OutputSize, OutputSize), new {readOnlySpan}(_batchPredictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));"));
+            return;
+        }
+        writer.Line($"loss += {TypeRefs.LossGradients}.SquaredError(new {readOnlySpan}(_batchPredictions, 0, {predictionRows} * OutputSize), targetRows, logitGradients);");
+        BackwardEmitter.EmitOutputActivationBackward(writer, model, $"new {readOnlySpan}(_batchPredictions, 0, {predictionRows} * OutputSize)", "logitGradients");
+    }
+
+    private static void EmitHeadBackward(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
+    {
+        string dense = $"{TypeRefs.Kernels}.DenseLayer.BackwardSteps<{model.T}, {TypeRefs.Size(model.LayerWidth)}, {TypeRefs.Size(model.OutputSize)}>";
+        string headBlocks = "parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize)";
+        string top = $"layer{model.Layers - 1}";
+        if (model.HeadPerStep)
+        {
+            writer.Line("// Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.");
+            writer.Line($"{dense}({headBlocks}, {top}, logitGradients, {top}Gradients);");
+            return;
+        }
+        writer.Line("// Output layer: dW_ya += Σ a dz and db_y += Σ dz over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.");
+        writer.Line($"{span} finalGradients = new(_batchFinalGradients, 0, sequences * LayerWidth);");
+        writer.Line("finalGradients.Clear();");
+        writer.Line($"{dense}({headBlocks}, new {readOnlySpan}(_batchFinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);");
+        writer.Line($"_batch.AddFinalGradients<{model.T}>(finalGradients, HiddenSize, {top}Gradients);");
     }
 }

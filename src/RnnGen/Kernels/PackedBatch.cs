@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Numerics;
 
 namespace RnnGen.Kernels;
 
@@ -49,6 +50,28 @@ public sealed class PackedBatch
 
     /// <summary>The first packed row of the step processed before step <paramref name="t"/> (0 when there is none).</summary>
     internal int PreviousStart(int t, bool reverse) => Carried(t, reverse) == 0 ? 0 : _stepStarts[reverse ? t + 1 : t - 1];
+
+    /// <summary>
+    /// After a batched backward recursion, off the serial path: dW_in += Σ in ⊗ d_in over every packed row, as one
+    /// matrix-matrix product, and dW_rec += Σ state&lt;t-1&gt; ⊗ d_rec&lt;t&gt;, one product per step over its rows that carried a state in.
+    /// </summary>
+    internal void AddWeightGradients<T, TInput, THidden, TWidth>(LayerWalk walk, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> inputSteps, ReadOnlySpan<T> recurrentSteps, Span<T> inputWeightGradients, Span<T> recurrentWeightGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+        where TWidth : struct, ISize
+    {
+        MatrixKernels.AddTransposedProduct<T, TInput, TWidth>(inputs, TInput.Value, inputSteps, Rows, inputWeightGradients);
+        for (int t = 0; t < Steps; t++)
+        {
+            int carried = Carried(t, walk.Reverse);
+            if (carried > 0)
+            {
+                MatrixKernels.AddTransposedProduct<T, THidden, TWidth>(outputs.Slice(walk.State(PreviousStart(t, walk.Reverse))), walk.Stride,
+                    recurrentSteps.Slice(StepStart(t) * TWidth.Value, carried * TWidth.Value), carried, recurrentWeightGradients);
+            }
+        }
+    }
 
     /// <summary>Orders the batch for these lengths (each 1..<paramref name="steps"/>, checked by the caller); allocates only when the batch is larger than any before.</summary>
     /// <param name="lengths">Each sequence's length, in batch order.</param>
@@ -146,6 +169,34 @@ public sealed class PackedBatch
             {
                 outputs.Slice((position * layerWidth) + hiddenSize, hiddenSize).CopyTo(final.Slice(hiddenSize));
             }
+        }
+    }
+
+    /// <summary>Adds every sequence's gradient of its final layer output, [Count, LayerWidth] in sorted order, into the packed gradients of the top layer's outputs where <see cref="GatherFinalOutputs"/> took them from.</summary>
+    /// <param name="finalGradients">[Count, LayerWidth].</param>
+    /// <param name="hiddenSize">The width of one direction's half.</param>
+    /// <param name="outputGradients">The top layer's packed output gradients, [Rows, LayerWidth], added to.</param>
+    public void AddFinalGradients<T>(ReadOnlySpan<T> finalGradients, int hiddenSize, Span<T> outputGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int layerWidth = outputGradients.Length / Rows;
+        for (int position = 0; position < Count; position++)
+        {
+            ReadOnlySpan<T> final = finalGradients.Slice(position * layerWidth, layerWidth);
+            Activations.AddTo(final.Slice(0, hiddenSize), outputGradients.Slice((_stepStarts[_lengths[position] - 1] + position) * layerWidth, hiddenSize));
+            if (layerWidth > hiddenSize)
+            {
+                Activations.AddTo(final.Slice(hiddenSize), outputGradients.Slice((position * layerWidth) + hiddenSize, hiddenSize));
+            }
+        }
+    }
+
+    /// <summary>Copies rows in batch order, [Count, width], to sorted order.</summary>
+    public void Sort<T>(ReadOnlySpan<T> rows, int width, Span<T> sorted)
+    {
+        for (int position = 0; position < Count; position++)
+        {
+            rows.Slice(_order[position] * width, width).CopyTo(sorted.Slice(position * width, width));
         }
     }
 

@@ -9,7 +9,7 @@ namespace RnnGen.Kernels;
 /// <summary>
 /// The matrix-matrix products of the batched passes: many rows (the sequences of a batch at one step, or every packed row of
 /// a batch) times one [<c>TRows</c>, <c>TColumns</c>] weight matrix. The matrix is first copied into column panels, each
-/// [TRows, two vectors] contiguous, and every block of rows passes over one panel before the next: a panel (8 KB for 128 rows
+/// [TRows, two vectors] contiguous (<see cref="Pack"/>), and every block of rows passes over one panel before the next: a panel (8 KB for 128 rows
 /// of floats) stays in the first-level cache, where the rows of a wide matrix read in place sit a page apart and miss.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -18,24 +18,25 @@ public static class PanelKernels
     /// <summary>Rows per pass: each weight vector loaded serves this many rows.</summary>
     private const int BlockRows = 4;
 
-    /// <summary>The length of the panels of a [<typeparamref name="TRows"/>, <typeparamref name="TColumns"/>] matrix (at most the matrix's).</summary>
+    /// <summary>The length of the panels of a [<typeparamref name="TRows"/>, <typeparamref name="TColumns"/>] matrix: the matrix's.</summary>
     public static int PackedLength<TRows, TColumns>()
         where TRows : struct, ISize
         where TColumns : struct, ISize => TRows.Value * TColumns.Value;
 
     /// <summary>
-    /// Copies the whole panels of <paramref name="weights"/> into <paramref name="panels"/>: the panel of columns [j, j + 2 vectors)
-    /// starts at j * TRows and holds row i's columns at i * 2 vectors. The columns after the last whole panel stay in the matrix.
+    /// Copies <paramref name="weights"/> into <paramref name="panels"/>: the panel of columns [j, j + w) starts at j * TRows and
+    /// holds row i's columns at i * w, where w is two vectors, or for the last panel the columns left.
     /// </summary>
     public static void Pack<T, TRows, TColumns>(ReadOnlySpan<T> weights, Span<T> panels)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRows : struct, ISize
         where TColumns : struct, ISize
     {
-        int rows = TRows.Value, columns = TColumns.Value, width = 2 * Vector<T>.Count;
+        int rows = TRows.Value, columns = TColumns.Value;
         KernelGuard.Require(weights.Length >= rows * columns && panels.Length >= PackedLength<TRows, TColumns>(), SpanTooShort);
-        for (int j = 0; j <= columns - width; j += width)
+        for (int j = 0; j < columns; j += PanelWidth<T>())
         {
+            int width = Math.Min(PanelWidth<T>(), columns - j);
             for (int i = 0; i < rows; i++)
             {
                 weights.Slice((i * columns) + j, width).CopyTo(panels.Slice((j * rows) + (i * width), width));
@@ -43,24 +44,50 @@ public static class PanelKernels
         }
     }
 
+    /// <summary>
+    /// Like <see cref="Pack"/> for the [TRows, TColumns] matrix whose transpose, [TColumns, TRows], is <paramref name="transposed"/>:
+    /// the backward pass sends gradients back through a weight matrix this way.
+    /// </summary>
+    public static void PackTransposed<T, TRows, TColumns>(ReadOnlySpan<T> transposed, Span<T> panels)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int rows = TRows.Value, columns = TColumns.Value;
+        KernelGuard.Require(transposed.Length >= rows * columns && panels.Length >= PackedLength<TRows, TColumns>(), SpanTooShort);
+        for (int j = 0; j < columns; j += PanelWidth<T>())
+        {
+            int width = Math.Min(PanelWidth<T>(), columns - j);
+            for (int i = 0; i < rows; i++)
+            {
+                Span<T> row = panels.Slice((j * rows) + (i * width), width);
+                for (int c = 0; c < width; c++)
+                {
+                    row[c] = transposed[((j + c) * rows) + i];
+                }
+            }
+        }
+    }
+
+    private static int PanelWidth<T>() => 2 * Vector<T>.Count;
+
     /// <summary>results[r * resultStride + j] = starts[r * startStride + j] + Σ_i vectors[r * vectorStride + i] * weights[i, j] for r &lt; <paramref name="count"/>.</summary>
     /// <param name="vectors">The rows multiplied, each TRows long, <paramref name="vectorStride"/> apart.</param>
     /// <param name="vectorStride">The distance between two rows of <paramref name="vectors"/>.</param>
     /// <param name="count">How many rows.</param>
     /// <param name="panels">The matrix's panels (<see cref="Pack"/>).</param>
-    /// <param name="weights">The matrix, [TRows, TColumns], for the columns after the last whole panel.</param>
     /// <param name="starts">The rows added to the products, each TColumns long, <paramref name="startStride"/> apart: stride 0 for a bias.</param>
     /// <param name="startStride">The distance between two rows of <paramref name="starts"/>.</param>
     /// <param name="results">Receives the rows, each TColumns long, <paramref name="resultStride"/> apart.</param>
     /// <param name="resultStride">The distance between two rows of <paramref name="results"/>.</param>
-    public static void MultiplyRows<T, TRows, TColumns>(ReadOnlySpan<T> vectors, int vectorStride, int count, ReadOnlySpan<T> panels, ReadOnlySpan<T> weights, ReadOnlySpan<T> starts, int startStride, Span<T> results, int resultStride)
+    public static void MultiplyRows<T, TRows, TColumns>(ReadOnlySpan<T> vectors, int vectorStride, int count, ReadOnlySpan<T> panels, ReadOnlySpan<T> starts, int startStride, Span<T> results, int resultStride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRows : struct, ISize
         where TColumns : struct, ISize
     {
-        Require<T, TRows, TColumns>(vectors.Length, vectorStride, count, panels.Length, weights.Length, results.Length, resultStride);
+        Require<TRows, TColumns>(vectors.Length, vectorStride, count, panels.Length, results.Length, resultStride);
         KernelGuard.Require(startStride >= 0 && (count == 0 || (long)starts.Length >= ((long)(count - 1) * startStride) + TColumns.Value), SpanTooShort);
-        RowsTimesPanels<T, TRows, TColumns>(ref MemoryMarshal.GetReference(vectors), vectorStride, count, ref MemoryMarshal.GetReference(panels), ref MemoryMarshal.GetReference(weights),
+        RowsTimesPanels<T, TRows, TColumns>(ref MemoryMarshal.GetReference(vectors), vectorStride, count, ref MemoryMarshal.GetReference(panels),
             ref MemoryMarshal.GetReference(starts), startStride, ref MemoryMarshal.GetReference(results), resultStride);
     }
 
@@ -69,26 +96,25 @@ public static class PanelKernels
     /// <param name="vectorStride">The distance between two rows of <paramref name="vectors"/>.</param>
     /// <param name="count">How many rows.</param>
     /// <param name="panels">The matrix's panels (<see cref="Pack"/>).</param>
-    /// <param name="weights">The matrix, [TRows, TColumns], for the columns after the last whole panel.</param>
     /// <param name="accumulators">The rows added to, each TColumns long, <paramref name="accumulatorStride"/> apart.</param>
     /// <param name="accumulatorStride">The distance between two rows of <paramref name="accumulators"/>.</param>
-    public static void MultiplyAddRows<T, TRows, TColumns>(ReadOnlySpan<T> vectors, int vectorStride, int count, ReadOnlySpan<T> panels, ReadOnlySpan<T> weights, Span<T> accumulators, int accumulatorStride)
+    public static void MultiplyAddRows<T, TRows, TColumns>(ReadOnlySpan<T> vectors, int vectorStride, int count, ReadOnlySpan<T> panels, Span<T> accumulators, int accumulatorStride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRows : struct, ISize
         where TColumns : struct, ISize
     {
-        Require<T, TRows, TColumns>(vectors.Length, vectorStride, count, panels.Length, weights.Length, accumulators.Length, accumulatorStride);
+        Require<TRows, TColumns>(vectors.Length, vectorStride, count, panels.Length, accumulators.Length, accumulatorStride);
         ref T accumulator = ref MemoryMarshal.GetReference(accumulators);
-        RowsTimesPanels<T, TRows, TColumns>(ref MemoryMarshal.GetReference(vectors), vectorStride, count, ref MemoryMarshal.GetReference(panels), ref MemoryMarshal.GetReference(weights),
+        RowsTimesPanels<T, TRows, TColumns>(ref MemoryMarshal.GetReference(vectors), vectorStride, count, ref MemoryMarshal.GetReference(panels),
             ref accumulator, accumulatorStride, ref accumulator, accumulatorStride);
     }
 
-    private static void Require<T, TRows, TColumns>(int vectorsLength, int vectorStride, int count, int panelsLength, int weightsLength, int resultsLength, int resultStride)
+    private static void Require<TRows, TColumns>(int vectorsLength, int vectorStride, int count, int panelsLength, int resultsLength, int resultStride)
         where TRows : struct, ISize
         where TColumns : struct, ISize
     {
         int rows = TRows.Value, columns = TColumns.Value;
-        KernelGuard.Require(count >= 0 && weightsLength >= rows * columns && panelsLength >= PackedLength<TRows, TColumns>() && (count == 0
+        KernelGuard.Require(count >= 0 && panelsLength >= PackedLength<TRows, TColumns>() && (count == 0
             || (vectorStride >= rows && resultStride >= columns && (long)vectorsLength >= ((long)(count - 1) * vectorStride) + rows
                 && (long)resultsLength >= ((long)(count - 1) * resultStride) + columns)), SpanTooShort);
     }
@@ -97,7 +123,7 @@ public static class PanelKernels
     /// results[r * resultStride + j] = starts[r * startStride + j] + Σ_i vectors[r * vectorStride + i] * weights[i, j]: panel by
     /// panel, BlockRows rows × 2 vectors per pass; the starts are the bias (stride 0) or the results themselves. Bounds checked by the callers.
     /// </summary>
-    private static void RowsTimesPanels<T, TRows, TColumns>(ref T vectors, int vectorStride, int count, ref T panels, ref T weights, ref T starts, int startStride, ref T results, int resultStride)
+    private static void RowsTimesPanels<T, TRows, TColumns>(ref T vectors, int vectorStride, int count, ref T panels, ref T starts, int startStride, ref T results, int resultStride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRows : struct, ISize
         where TColumns : struct, ISize
@@ -181,8 +207,10 @@ public static class PanelKernels
                 Vector.StoreUnsafe(evenB + oddB, ref output, second);
             }
         }
-        // The columns after the last whole panel, from the matrix in place, one at a time.
-        for (; j < columns; j++)
+        // The last, narrower panel (the columns after the last two whole vectors), one value at a time.
+        ref T narrow = ref Unsafe.Add(ref panels, j * rows);
+        int left = columns - j;
+        for (int c = 0; c < left; c++, j++)
         {
             for (int r = 0; r < count; r++)
             {
@@ -190,7 +218,7 @@ public static class PanelKernels
                 T total = Unsafe.Add(ref starts, (r * startStride) + j);
                 for (int i = 0; i < rows; i++)
                 {
-                    total = T.MultiplyAddEstimate(Unsafe.Add(ref x, i), Unsafe.Add(ref weights, (i * columns) + j), total);
+                    total = T.MultiplyAddEstimate(Unsafe.Add(ref x, i), Unsafe.Add(ref narrow, (i * left) + c), total);
                 }
                 Unsafe.Add(ref results, (r * resultStride) + j) = total;
             }

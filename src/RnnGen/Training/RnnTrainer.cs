@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.ExceptionServices;
 using System.Threading;
-using System.Threading.Tasks;
 
 namespace RnnGen;
 
@@ -25,9 +25,13 @@ namespace RnnGen;
 /// <see cref="TrainerOptions.DegreeOfParallelism"/> groups the sums differently, so the results may differ in the last bits.
 /// </para>
 /// <para>
-/// Allocation: buffers grow to the longest sequence (or window) once and are reused. With one worker (or a batch
-/// of one sequence) an epoch allocates nothing once warmed up; with several workers, <see cref="Parallel"/>
-/// allocates its bookkeeping, about 1.5 KB per batch (measured with two workers).
+/// Allocation: buffers grow to the longest sequence (or window) once and are reused, and the workers other than the first
+/// run as work items made with the trainer, so an epoch allocates nothing once warmed up, with any number of workers.
+/// </para>
+/// <para>
+/// Speed: without truncation and initial states, each worker runs its share of a batch as one batched pass
+/// (<see cref="IRnnModel{T}.AccumulateBatchGradients"/>), each step's products over all its sequences at once; otherwise
+/// sequence by sequence (window by window when truncated).
 /// </para>
 /// </remarks>
 /// <typeparam name="TModel">The generated model type; the workers are new instances of it that share the model's parameters.</typeparam>
@@ -39,8 +43,9 @@ public sealed class RnnTrainer<TModel, T>
     private readonly RnnShape _shape;
     private readonly int _stateLength;
     private readonly Worker[] _workers;
-    private readonly ParallelOptions _parallelOptions;
-    private readonly Action<int> _runWorker;
+    private readonly WorkItem[] _workItems;
+    private readonly CountdownEvent _running = new(0);
+    private ExceptionDispatchInfo? _workerFailure;
     private readonly Random _shuffler;
     private int[] _order = [];
 
@@ -78,8 +83,12 @@ public sealed class RnnTrainer<TModel, T>
             _workers[i].Model.ShareParameters(model); // read in place: the optimizer's updates need no copy
         }
 
-        _parallelOptions = new ParallelOptions { MaxDegreeOfParallelism = options.DegreeOfParallelism };
-        _runWorker = RunWorker;
+        _workItems = new WorkItem[options.DegreeOfParallelism];
+        for (int i = 1; i < _workItems.Length; i++)
+        {
+            _workItems[i] = new WorkItem(this, i);
+        }
+
         _shuffler = new Random(options.Seed);
     }
 
@@ -154,14 +163,7 @@ public sealed class RnnTrainer<TModel, T>
         _batchStart = start;
         _batchCount = count;
         _activeWorkers = Math.Min(_workers.Length, count);
-        if (_activeWorkers == 1)
-        {
-            RunWorker(0);
-        }
-        else
-        {
-            Parallel.For(0, _activeWorkers, _parallelOptions, _runWorker);
-        }
+        RunWorkers();
 
         // Summed in worker order, never in completion order, so the bits do not depend on thread timing.
         Span<T> gradients = Model.Gradients;
@@ -195,6 +197,31 @@ public sealed class RnnTrainer<TModel, T>
         return loss;
     }
 
+    /// <summary>
+    /// Runs the active workers: worker 0 on this thread, the others as work items of the thread pool, made once, so that a
+    /// batch allocates nothing; returns when all are done, rethrowing the first failure.
+    /// </summary>
+    private void RunWorkers()
+    {
+        _workerFailure = null;
+        _running.Reset(_activeWorkers - 1);
+        for (int w = 1; w < _activeWorkers; w++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_workItems[w], preferLocal: false);
+        }
+
+        try
+        {
+            RunWorker(0);
+        }
+        finally
+        {
+            _running.Wait();
+        }
+
+        _workerFailure?.Throw();
+    }
+
     /// <summary>Worker <paramref name="index"/> takes the index-th contiguous share of the batch.</summary>
     private void RunWorker(int index)
     {
@@ -203,6 +230,12 @@ public sealed class RnnTrainer<TModel, T>
         model.ZeroGradients();
         int first = _batchStart + (index * _batchCount / _activeWorkers);
         int end = _batchStart + ((index + 1) * _batchCount / _activeWorkers);
+        if (Options.TruncationWindow is null && StartFromZeroStates(first, end))
+        {
+            worker.Loss = AccumulateBatch(worker, first, end);
+            return;
+        }
+
         T loss = T.Zero;
         for (int i = first; i < end; i++)
         {
@@ -210,6 +243,44 @@ public sealed class RnnTrainer<TModel, T>
         }
 
         worker.Loss = loss;
+    }
+
+    private bool StartFromZeroStates(int first, int end)
+    {
+        for (int i = first; i < end; i++)
+        {
+            if (_sequences[_order[i]].InitialState is not null)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The worker's share as one batched forward and backward pass (<see cref="IRnnModel{T}.AccumulateBatchGradients"/>): its
+    /// sequences padded to the longest, batch first, in the worker's buffers; adds into its gradients and returns the summed loss.
+    /// </summary>
+    private T AccumulateBatch(Worker worker, int first, int end)
+    {
+        int count = end - first, longest = 0;
+        for (int i = first; i < end; i++)
+        {
+            longest = Math.Max(longest, _sequences[_order[i]].Inputs.Length / _shape.InputSize);
+        }
+
+        int inputRow = longest * _shape.InputSize;
+        int targetRow = HasTargetPerStep(_shape) ? longest * _shape.OutputSize : _shape.OutputSize;
+        for (int k = 0; k < count; k++)
+        {
+            TrainingSequence<T> sequence = _sequences[_order[first + k]];
+            worker.Lengths[k] = sequence.Inputs.Length / _shape.InputSize;
+            sequence.Inputs.CopyTo(worker.Inputs.AsSpan(k * inputRow)); // the padding after it is never read
+            sequence.Targets.CopyTo(worker.Targets.AsSpan(k * targetRow));
+        }
+
+        return worker.Model.AccumulateBatchGradients(worker.Inputs.AsSpan(0, count * inputRow), worker.Lengths.AsSpan(0, count), worker.Targets.AsSpan(0, count * targetRow));
     }
 
     /// <summary>Forward and backward over one sequence, window by window when truncated; adds into the worker's gradients and returns the loss.</summary>
@@ -245,11 +316,12 @@ public sealed class RnnTrainer<TModel, T>
             throw new ArgumentException("There are no sequences to train on.", nameof(sequences));
         }
 
-        int longestWindow = 0;
+        int longestWindow = 0, longest = 0;
         for (int i = 0; i < sequences.Count; i++)
         {
             TrainingSequence<T> sequence = sequences[i] ?? throw new ArgumentException($"Sequence {i} is null.", nameof(sequences));
             int steps = ValidateAndCountSteps(sequence, i);
+            longest = Math.Max(longest, steps);
             longestWindow = Math.Max(longestWindow, Math.Min(steps, Options.TruncationWindow ?? steps));
         }
 
@@ -259,11 +331,21 @@ public sealed class RnnTrainer<TModel, T>
         }
 
         int predictionLength = HasTargetPerStep(_shape) ? longestWindow * _shape.OutputSize : _shape.OutputSize;
+        // A worker's share of a batch is at most the batch, each sequence padded to the longest.
+        int share = Math.Min(Options.BatchSize, sequences.Count);
+        int targetLength = HasTargetPerStep(_shape) ? longest * _shape.OutputSize : _shape.OutputSize;
         foreach (Worker worker in _workers)
         {
             if (worker.Predictions.Length < predictionLength)
             {
                 worker.Predictions = new T[predictionLength];
+            }
+
+            if (worker.Lengths.Length < share || worker.Inputs.Length < share * longest * _shape.InputSize || worker.Targets.Length < share * targetLength)
+            {
+                worker.Lengths = new int[share];
+                worker.Inputs = new T[share * longest * _shape.InputSize];
+                worker.Targets = new T[share * targetLength];
             }
         }
     }
@@ -315,12 +397,39 @@ public sealed class RnnTrainer<TModel, T>
     /// <summary>Whether a target comes with every step: many-to-many, and one-to-many trained with teacher forcing.</summary>
     private static bool HasTargetPerStep(RnnShape shape) => shape.Topology is RnnTopology.ManyToMany or RnnTopology.OneToMany;
 
+    /// <summary>A worker other than the first, as the thread pool runs it.</summary>
+    private sealed class WorkItem(RnnTrainer<TModel, T> trainer, int index) : IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            try
+            {
+                trainer.RunWorker(index);
+            }
+            catch (Exception failure)
+            {
+                Interlocked.CompareExchange(ref trainer._workerFailure, ExceptionDispatchInfo.Capture(failure), null);
+            }
+            finally
+            {
+                trainer._running.Signal();
+            }
+        }
+    }
+
     /// <summary>One model copy and the buffers it reuses from batch to batch.</summary>
     private sealed class Worker(int stateLength)
     {
         public TModel Model { get; } = new();
 
         public T[] Predictions { get; set; } = [];
+
+        /// <summary>The worker's share of a batch, padded and batch first, for the batched pass.</summary>
+        public T[] Inputs { get; set; } = [];
+
+        public T[] Targets { get; set; } = [];
+
+        public int[] Lengths { get; set; } = [];
 
         public T[] CarriedState { get; } = new T[stateLength];
 

@@ -7,7 +7,7 @@ using Xunit;
 namespace RnnGen.Tests.Runtime;
 
 /// <summary>
-/// ForwardBatch against one Forward call per sequence, for every cell, direction and topology, with lengths that differ and
+/// ForwardBatch and AccumulateBatchGradients against one Forward (and Backward) call per sequence, for every cell, direction and topology, with lengths that differ and
 /// padding that is NaN (so a padding value read anywhere would show); and instances sharing parameters across threads.
 /// </summary>
 public sealed class BatchTests
@@ -15,31 +15,31 @@ public sealed class BatchTests
     // Seven sequences: more than one block of four rows and a remainder, ties, and a sequence of one step.
     private static readonly int[] s_lengths = [5, 1, 3, 5, 2, 4, 5];
 
-    [Fact] public void VanillaManyToManyFloat() => AssertBatchMatchesSingleCalls(new SmallTagger(), s_lengths, 1e-6f);
+    [Fact] public void VanillaManyToManyFloat() => AssertBatchMatchesSingleCalls(new SmallTagger(), s_lengths, 1e-6f, 1e-5f);
 
-    [Fact] public void VanillaBidirectionalDeepManyToOne() => AssertBatchMatchesSingleCalls(new SmallClassifier(), s_lengths, 1e-13);
+    [Fact] public void VanillaBidirectionalDeepManyToOne() => AssertBatchMatchesSingleCalls(new SmallClassifier(), s_lengths, 1e-13, 1e-12);
 
-    [Fact] public void VanillaOneToOne() => AssertBatchMatchesSingleCalls(new XorNet(), [1, 1, 1, 1, 1], 1e-13);
+    [Fact] public void VanillaOneToOne() => AssertBatchMatchesSingleCalls(new XorNet(), [1, 1, 1, 1, 1], 1e-13, 1e-12);
 
-    [Fact] public void VanillaOneToManyTeacherForced() => AssertBatchMatchesSingleCalls(new NoteGenerator(), s_lengths, 1e-13);
+    [Fact] public void VanillaOneToManyTeacherForced() => AssertBatchMatchesSingleCalls(new NoteGenerator(), s_lengths, 1e-13, 1e-12);
 
-    [Fact] public void GruDeep() => AssertBatchMatchesSingleCalls(new StreamingGru(), s_lengths, 1e-13);
+    [Fact] public void GruDeep() => AssertBatchMatchesSingleCalls(new StreamingGru(), s_lengths, 1e-13, 1e-12);
 
-    [Fact] public void GruBidirectionalDeepManyToOne() => AssertBatchMatchesSingleCalls(new BidirectionalGruClassifier(), s_lengths, 1e-13);
+    [Fact] public void GruBidirectionalDeepManyToOne() => AssertBatchMatchesSingleCalls(new BidirectionalGruClassifier(), s_lengths, 1e-13, 1e-12);
 
-    [Fact] public void GruWideFloat() => AssertBatchMatchesSingleCalls(new StreamingGruWide(), s_lengths, 2e-6f);
+    [Fact] public void GruWideFloat() => AssertBatchMatchesSingleCalls(new StreamingGruWide(), s_lengths, 2e-6f, 2e-5f);
 
-    [Fact] public void LstmDeep() => AssertBatchMatchesSingleCalls(new StreamingLstm(), s_lengths, 1e-13);
+    [Fact] public void LstmDeep() => AssertBatchMatchesSingleCalls(new StreamingLstm(), s_lengths, 1e-13, 1e-12);
 
-    [Fact] public void LstmBidirectional() => AssertBatchMatchesSingleCalls(new BidirectionalLstmTagger(), s_lengths, 1e-13);
+    [Fact] public void LstmBidirectional() => AssertBatchMatchesSingleCalls(new BidirectionalLstmTagger(), s_lengths, 1e-13, 1e-12);
 
-    [Fact] public void LstmWideFloat() => AssertBatchMatchesSingleCalls(new StreamingLstmWide(), [9, 16, 1, 16, 12, 3, 16, 7, 16], 2e-6f);
+    [Fact] public void LstmWideFloat() => AssertBatchMatchesSingleCalls(new StreamingLstmWide(), [9, 16, 1, 16, 12, 3, 16, 7, 16], 2e-6f, 2e-5f);
 
     [Fact]
     public void ABatchOfOneIsForward()
     {
         var model = new StreamingLstmFloat();
-        AssertBatchMatchesSingleCalls(model, [6], 1e-6f);
+        AssertBatchMatchesSingleCalls(model, [6], 1e-6f, 1e-5f);
     }
 
     [Fact]
@@ -135,9 +135,11 @@ public sealed class BatchTests
 
     /// <summary>
     /// Fills the padding with NaN, runs the batch, and checks every sequence against its own Forward call: each many-to-many
-    /// row within a relative <paramref name="tolerance"/> and the rows past the length exactly zero.
+    /// row within a relative <paramref name="tolerance"/> and the rows past the length exactly zero. Then the batch's loss and
+    /// gradients against the sums of one Forward and Backward call per sequence, within <paramref name="gradientTolerance"/> of
+    /// the largest gradient.
     /// </summary>
-    private static void AssertBatchMatchesSingleCalls<T>(IRnnModel<T> model, int[] lengths, T tolerance)
+    private static void AssertBatchMatchesSingleCalls<T>(IRnnModel<T> model, int[] lengths, T tolerance, T gradientTolerance)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         model.InitializeParameters(new Random(lengths.Length));
@@ -169,6 +171,40 @@ public sealed class BatchTests
                 Assert.True(difference <= tolerance * T.Max(T.One, T.Abs(single[i])), $"sequence {b} (length {lengths[b]}), value {i}: batch {row[i]}, single {single[i]}");
             }
             Assert.All(row.Slice(single.Length).ToArray(), value => Assert.Equal(T.Zero, value));
+        }
+
+        // Targets: one-hot rows for a cross-entropy model, any values otherwise; NaN in the padding, which must not be read.
+        var targets = new T[batch.Length];
+        for (int b = 0; b < sequences; b++)
+        {
+            for (int r = 0; r < rowsPerSequence; r++)
+            {
+                int hot = random.Next(shape.OutputSize);
+                for (int o = 0; o < shape.OutputSize; o++)
+                {
+                    targets[(((b * rowsPerSequence) + r) * shape.OutputSize) + o] = perStep && r >= lengths[b] ? T.NaN
+                        : shape.Loss == RnnLoss.CrossEntropy ? (o == hot ? T.One : T.Zero) : T.CreateChecked(random.NextDouble() - 0.5);
+                }
+            }
+        }
+        model.ZeroGradients();
+        T expectedLoss = T.Zero;
+        for (int b = 0; b < sequences; b++)
+        {
+            int outputs = (perStep ? lengths[b] : 1) * shape.OutputSize;
+            model.Forward(inputs.AsSpan(b * steps * shape.InputSize, lengths[b] * shape.InputSize), default, new T[outputs]);
+            expectedLoss += model.Backward(targets.AsSpan(b * rowsPerSequence * shape.OutputSize, outputs), default, default);
+        }
+        T[] expected = model.Gradients.ToArray();
+        model.ZeroGradients();
+        T loss = model.AccumulateBatchGradients(inputs, lengths, targets);
+        Assert.True(T.Abs(loss - expectedLoss) <= gradientTolerance * T.Max(T.One, T.Abs(expectedLoss)), $"loss: batch {loss}, single calls {expectedLoss}");
+        T largest = expected.Aggregate(T.Zero, (max, value) => T.Max(max, T.Abs(value)));
+        Assert.True(largest > T.Zero);
+        ReadOnlySpan<T> gradients = model.Gradients;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(T.Abs(gradients[i] - expected[i]) <= gradientTolerance * largest, $"gradient {i}: batch {gradients[i]}, single calls {expected[i]} (largest {largest})");
         }
     }
 }

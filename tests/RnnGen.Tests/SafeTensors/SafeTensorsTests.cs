@@ -691,6 +691,8 @@ internal sealed class FakeModel : IRnnModel<float>
 
     public void ForwardBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, Span<float> predictions) => throw new NotSupportedException();
 
+    public float AccumulateBatchGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<float> targets) => throw new NotSupportedException();
+
     public void ShareParameters(IRnnModel<float> source) => throw new NotSupportedException();
 
     public float Loss(ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets) => throw new NotSupportedException();

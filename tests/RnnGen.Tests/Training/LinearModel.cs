@@ -65,6 +65,20 @@ internal sealed class LinearModel : IRnnModel<double>
 
     public void ForwardBatch(ReadOnlySpan<double> inputs, ReadOnlySpan<int> lengths, Span<double> predictions) => throw new NotSupportedException();
 
+    /// <summary>One Forward and Backward per sequence of the padded batch, as the contract states.</summary>
+    public double AccumulateBatchGradients(ReadOnlySpan<double> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<double> targets)
+    {
+        int steps = inputs.Length / lengths.Length / 2;
+        double loss = 0;
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            Forward(inputs.Slice(b * steps * 2, lengths[b] * 2), default, new double[lengths[b]]);
+            loss += Backward(targets.Slice(b * steps, lengths[b]), default, default);
+        }
+
+        return loss;
+    }
+
     public void ShareParameters(IRnnModel<double> source) => _parameters = ((LinearModel)source)._parameters;
 
     public double Loss(ReadOnlySpan<double> predictions, ReadOnlySpan<double> targets)

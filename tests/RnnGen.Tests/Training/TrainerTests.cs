@@ -48,7 +48,13 @@ public sealed class TrainerTests
         var trainer = new RnnTrainer<SmallClassifier, double>(model, new SgdOptimizer<double>(model.Parameters.Length, 0.1), new TrainerOptions { BatchSize = 2, DegreeOfParallelism = 2 });
         trainer.TrainEpoch(data);
 
-        Assert.Equal(expected.Select(g => g / 2).ToArray(), model.Gradients.ToArray());
+        // The trainer runs each worker's share as one batched pass, whose sums round in another order than one call per sequence.
+        double largest = expected.Max(Math.Abs) / 2;
+        double[] gradients = model.Gradients.ToArray();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(gradients[i] - (expected[i] / 2)) <= 1e-13 * largest, $"gradient {i}: {gradients[i]} against {expected[i] / 2}");
+        }
         Assert.Equal(1, trainer.Step);
     }
 

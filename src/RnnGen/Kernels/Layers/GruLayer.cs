@@ -24,6 +24,9 @@ public static class GruLayer
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => (2 * 3 * hiddenSize) + hiddenSize + (4 * hiddenSize);
 
+    /// <summary>The scratch that <see cref="BackwardBatch"/> needs for <paramref name="rows"/> packed rows of <paramref name="sequences"/> sequences, through a layer reading at most <paramref name="inputSize"/> values.</summary>
+    public static int BatchBackwardWorkspaceLength(int rows, int sequences, int inputSize, int hiddenSize) => (((2 * rows) + inputSize + hiddenSize) * 3 * hiddenSize) + (sequences * hiddenSize);
+
     /// <summary>The scratch that <see cref="ForwardBatch"/> needs for a batch of <paramref name="sequences"/> through a layer reading at most <paramref name="inputSize"/> values.</summary>
     public static int BatchWorkspaceLength(int sequences, int inputSize, int hiddenSize) => ((2 * sequences) + inputSize + hiddenSize) * 3 * hiddenSize + (sequences * 4 * hiddenSize);
 
@@ -74,29 +77,32 @@ public static class GruLayer
     /// Runs the direction over a packed batch (<see cref="PackedBatch"/>), step by step: the step's W_ih x + b_ih and
     /// W_hh h + b_hh for every sequence still running as matrix-matrix products into one step's gate rows, so each weight is
     /// read once per step for the whole batch and the rows stay in cache, then each row's gate arithmetic. Every sequence
-    /// starts from the zero state; the gates are not kept (nothing reads them back).
+    /// starts from the zero state.
     /// </summary>
     /// <param name="parameters">The direction's parameter block, as in <see cref="Forward"/>.</param>
     /// <param name="batch">The batch's order and steps.</param>
     /// <param name="inputs">The packed inputs, [Rows, TInput].</param>
     /// <param name="outputs">The layer's packed outputs, [Rows, THidden] or, bidirectional, [Rows, 2 THidden] with the reverse direction in the second half.</param>
     /// <param name="reverse">Whether this is the reverse direction, which reads each sequence from its last step.</param>
+    /// <param name="cache">Receives the gates of every packed row, [Rows, <see cref="CacheWidth"/>], for <see cref="BackwardBatch"/>; or empty when nothing reads them back.</param>
     /// <param name="workspace">Scratch of at least <see cref="BatchWorkspaceLength"/>.</param>
-    public static void ForwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, PackedBatch batch, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, Span<T> workspace)
+    public static void ForwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, PackedBatch batch, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, Span<T> cache, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
     {
         var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
         int hidden = THidden.Value, width = Times3<THidden>.Value, cacheWidth = 4 * hidden, sequences = batch.Count;
-        KernelGuard.Require(walk.Steps == batch.Rows && workspace.Length >= BatchWorkspaceLength(sequences, TInput.Value, hidden), BatchShape);
+        bool keeps = !cache.IsEmpty;
+        KernelGuard.Require(walk.Steps == batch.Rows && workspace.Length >= BatchWorkspaceLength(sequences, TInput.Value, hidden)
+            && (!keeps || cache.Length >= walk.Steps * cacheWidth), BatchShape);
         ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights];
         ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights];
         ReadOnlySpan<T> inputBias = parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias];
         ReadOnlySpan<T> recurrentBias = parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias];
         Span<T> inputGates = workspace.Slice(0, sequences * width); // one step's W_ih x + b_ih, a row per sequence running
         Span<T> recurrentGates = workspace.Slice(inputGates.Length, sequences * width); // one step's W_hh h + b_hh
-        Span<T> stepCache = workspace.Slice(2 * inputGates.Length, sequences * cacheWidth); // one step's gates
+        Span<T> stepCache = workspace.Slice(2 * inputGates.Length, sequences * cacheWidth); // one step's gates, when not kept
         Span<T> inputPanels = workspace.Slice((2 * inputGates.Length) + stepCache.Length, PanelKernels.PackedLength<TInput, Times3<THidden>>());
         Span<T> recurrentPanels = workspace.Slice((2 * inputGates.Length) + stepCache.Length + inputPanels.Length, PanelKernels.PackedLength<THidden, Times3<THidden>>());
         PanelKernels.Pack<T, TInput, Times3<THidden>>(inputWeights, inputPanels);
@@ -105,16 +111,77 @@ public static class GruLayer
         {
             int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carried = batch.Carried(t, reverse);
             int previousFirst = batch.PreviousStart(t, reverse);
-            PanelKernels.MultiplyRows<T, TInput, Times3<THidden>>(inputs.Slice(first * TInput.Value), TInput.Value, rows, inputPanels, inputWeights, inputBias, 0, inputGates, width);
-            PanelKernels.MultiplyRows<T, THidden, Times3<THidden>>(outputs.Slice(walk.State(previousFirst)), walk.Stride, carried, recurrentPanels, recurrentWeights, recurrentBias, 0, recurrentGates, width);
+            Span<T> stepGates = keeps ? cache.Slice(first * cacheWidth, rows * cacheWidth) : stepCache;
+            PanelKernels.MultiplyRows<T, TInput, Times3<THidden>>(inputs.Slice(first * TInput.Value), TInput.Value, rows, inputPanels, inputBias, 0, inputGates, width);
+            PanelKernels.MultiplyRows<T, THidden, Times3<THidden>>(outputs.Slice(walk.State(previousFirst)), walk.Stride, carried, recurrentPanels, recurrentBias, 0, recurrentGates, width);
             for (int row = 0; row < rows; row++)
             {
                 // A sequence starting at this step has h = 0, so W_hh h + b_hh is b_hh.
                 ReadOnlySpan<T> previous = row < carried ? outputs.Slice(walk.State(previousFirst + row), hidden) : default;
                 Gates.GruForward<T>(inputGates.Slice(row * width, width), row < carried ? recurrentGates.Slice(row * width, width) : recurrentBias, previous,
-                    outputs.Slice(walk.State(first + row), hidden), stepCache.Slice(row * cacheWidth, cacheWidth));
+                    outputs.Slice(walk.State(first + row), hidden), stepGates.Slice(row * cacheWidth, cacheWidth));
             }
         }
+    }
+
+    /// <summary>
+    /// Backpropagates the direction through a packed batch that <see cref="ForwardBatch"/> ran with a cache, every step's
+    /// rows at once: the gate gradients row by row, then dE/dh of the step before and dE/dx as matrix-matrix products through
+    /// W_hh and W_ih (transposed into panels); the weight gradients after the recursion. Adds into <paramref name="gradients"/>.
+    /// </summary>
+    /// <param name="parameters">The direction's parameter block, as in <see cref="Forward"/>.</param>
+    /// <param name="gradients">The same block of the gradient buffer, added to.</param>
+    /// <param name="batch">The batch's order and steps.</param>
+    /// <param name="inputs">What <see cref="ForwardBatch"/> read.</param>
+    /// <param name="outputs">What <see cref="ForwardBatch"/> wrote.</param>
+    /// <param name="outputGradients">dE/d(outputs), shaped like them.</param>
+    /// <param name="reverse">As in <see cref="ForwardBatch"/>.</param>
+    /// <param name="cache">What <see cref="ForwardBatch"/> kept.</param>
+    /// <param name="inputGradients">dE/d(inputs), shaped like them, added to; or empty when not wanted.</param>
+    /// <param name="workspace">Scratch of at least <see cref="BatchBackwardWorkspaceLength"/>.</param>
+    public static void BackwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, Span<T> gradients, PackedBatch batch, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, ReadOnlySpan<T> cache, Span<T> inputGradients, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
+        int hidden = THidden.Value, inputSize = TInput.Value, width = Times3<THidden>.Value, cacheWidth = 4 * hidden, sequences = batch.Count;
+        KernelGuard.Require(walk.Steps == batch.Rows && outputGradients.Length >= outputs.Length && cache.Length >= walk.Steps * cacheWidth
+            && (inputGradients.IsEmpty || inputGradients.Length >= inputs.Length) && workspace.Length >= BatchBackwardWorkspaceLength(walk.Steps, sequences, inputSize, hidden), BatchShape);
+        Span<T> inputGateSteps = workspace.Slice(0, walk.Steps * width); // dE/d(W_ih x + b_ih) of every row
+        Span<T> recurrentGateSteps = workspace.Slice(inputGateSteps.Length, walk.Steps * width); // dE/d(W_hh h + b_hh) of every row
+        Span<T> carried = workspace.Slice(2 * inputGateSteps.Length, sequences * hidden); // dE/dh<t> from the step processed after t, a row per sequence
+        Span<T> recurrentPanels = workspace.Slice((2 * inputGateSteps.Length) + carried.Length, PanelKernels.PackedLength<Times3<THidden>, THidden>());
+        Span<T> inputPanels = workspace.Slice((2 * inputGateSteps.Length) + carried.Length + recurrentPanels.Length, PanelKernels.PackedLength<Times3<THidden>, TInput>());
+        PanelKernels.PackTransposed<T, Times3<THidden>, THidden>(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights], recurrentPanels);
+        if (!inputGradients.IsEmpty)
+        {
+            PanelKernels.PackTransposed<T, Times3<THidden>, TInput>(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights], inputPanels);
+        }
+        carried.Clear();
+        for (int step = batch.Steps - 1; step >= 0; step--)
+        {
+            int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carriedRows = batch.Carried(t, reverse), previousFirst = batch.PreviousStart(t, reverse);
+            Span<T> inputGates = inputGateSteps.Slice(first * width, rows * width), recurrentGates = recurrentGateSteps.Slice(first * width, rows * width);
+            // Through each row's gates: dE/d(W_ih x + b_ih), dE/d(W_hh h + b_hh), and the part of dE/dh<t-1> that bypasses W_hh into carried.
+            for (int row = 0; row < rows; row++)
+            {
+                ReadOnlySpan<T> previous = row < carriedRows ? outputs.Slice(walk.State(previousFirst + row), hidden) : default;
+                Gates.GruBackward<T>(outputGradients.Slice(walk.State(first + row), hidden), carried.Slice(row * hidden, hidden), previous,
+                    cache.Slice((first + row) * cacheWidth, cacheWidth), inputGates.Slice(row * width, width), recurrentGates.Slice(row * width, width));
+            }
+            if (!inputGradients.IsEmpty)
+            {
+                PanelKernels.MultiplyAddRows<T, Times3<THidden>, TInput>(inputGates, width, rows, inputPanels, inputGradients.Slice(first * inputSize), inputSize);
+            }
+            // W_hh's share of dE/dh<t-1>, for the rows that carried a state into this step.
+            PanelKernels.MultiplyAddRows<T, Times3<THidden>, THidden>(recurrentGates, width, carriedRows, recurrentPanels, carried, hidden);
+        }
+        // Off the serial path: db_ih = Σ dgx, db_hh = Σ dgh, dW_ih = Σ x dgx and dW_hh = Σ h<t-1> dgh<t>.
+        Activations.AddRowsTo<T>(inputGateSteps, gradients[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias]);
+        Activations.AddRowsTo<T>(recurrentGateSteps, gradients[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias]);
+        batch.AddWeightGradients<T, TInput, THidden, Times3<THidden>>(walk, inputs, outputs, inputGateSteps, recurrentGateSteps,
+            gradients[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights], gradients[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights]);
     }
 
     /// <summary>
@@ -366,5 +433,5 @@ public static class GruLayer
 
     private const string StepShape = "A span passed to GruLayer.Step is shorter than the layer's sizes need.";
 
-    private const string BatchShape = "GruLayer.ForwardBatch needs one input and output row per packed row of the batch, and a workspace of the batch's size.";
+    private const string BatchShape = "GruLayer.ForwardBatch and BackwardBatch need one input and output row (and gradient and cache row) per packed row of the batch, and a workspace of the batch's size.";
 }

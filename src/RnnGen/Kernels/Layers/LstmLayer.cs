@@ -23,6 +23,9 @@ public static class LstmLayer
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => (4 * hiddenSize) + hiddenSize + (5 * hiddenSize);
 
+    /// <summary>The scratch that <see cref="BackwardBatch"/> needs for <paramref name="rows"/> packed rows of <paramref name="sequences"/> sequences, through a layer reading at most <paramref name="inputSize"/> values.</summary>
+    public static int BatchBackwardWorkspaceLength(int rows, int sequences, int inputSize, int hiddenSize) => ((rows + inputSize + hiddenSize) * 4 * hiddenSize) + (2 * sequences * hiddenSize);
+
     /// <summary>The scratch that <see cref="ForwardBatch"/> needs for a batch of <paramref name="sequences"/> through a layer reading at most <paramref name="inputSize"/> values.</summary>
     public static int BatchWorkspaceLength(int sequences, int inputSize, int hiddenSize) => ((sequences + 1 + inputSize + hiddenSize) * 4 * hiddenSize) + (2 * sequences * 5 * hiddenSize);
 
@@ -81,26 +84,29 @@ public static class LstmLayer
     /// Runs the direction over a packed batch (<see cref="PackedBatch"/>), step by step: the step's W_ih x + b_ih + b_hh and
     /// W_hh h for every sequence still running as matrix-matrix products into one step's gate rows, so each weight is read once
     /// per step for the whole batch and the rows stay in cache, then each row's gate arithmetic. Every sequence starts from the
-    /// zero state; the gates are not kept (nothing reads them back).
+    /// zero state.
     /// </summary>
     /// <param name="parameters">The direction's parameter block, as in <see cref="Forward"/>.</param>
     /// <param name="batch">The batch's order and steps.</param>
     /// <param name="inputs">The packed inputs, [Rows, TInput].</param>
     /// <param name="outputs">The layer's packed outputs, [Rows, THidden] or, bidirectional, [Rows, 2 THidden] with the reverse direction in the second half.</param>
     /// <param name="reverse">Whether this is the reverse direction, which reads each sequence from its last step.</param>
+    /// <param name="cache">Receives the gates and c of every packed row, [Rows, <see cref="CacheWidth"/>], for <see cref="BackwardBatch"/>; or empty when nothing reads them back.</param>
     /// <param name="workspace">Scratch of at least <see cref="BatchWorkspaceLength"/>.</param>
-    public static void ForwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, PackedBatch batch, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, Span<T> workspace)
+    public static void ForwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, PackedBatch batch, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, Span<T> cache, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
     {
         var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
         int hidden = THidden.Value, width = Times4<THidden>.Value, cacheWidth = 5 * hidden, sequences = batch.Count;
-        KernelGuard.Require(walk.Steps == batch.Rows && workspace.Length >= BatchWorkspaceLength(sequences, TInput.Value, hidden), BatchShape);
+        bool keeps = !cache.IsEmpty;
+        KernelGuard.Require(walk.Steps == batch.Rows && workspace.Length >= BatchWorkspaceLength(sequences, TInput.Value, hidden)
+            && (!keeps || cache.Length >= walk.Steps * cacheWidth), BatchShape);
         ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights];
         ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights];
         Span<T> gates = workspace.Slice(0, sequences * width); // one step's pre-activations, a row per sequence running
-        Span<T> cells = workspace.Slice(gates.Length, 2 * sequences * cacheWidth); // the gates and c of the last two steps
+        Span<T> cells = workspace.Slice(gates.Length, 2 * sequences * cacheWidth); // the gates and c of the last two steps, when not kept
         Span<T> bias = workspace.Slice(gates.Length + cells.Length, width);
         Span<T> inputPanels = workspace.Slice(gates.Length + cells.Length + width, PanelKernels.PackedLength<TInput, Times4<THidden>>());
         Span<T> recurrentPanels = workspace.Slice(gates.Length + cells.Length + width + inputPanels.Length, PanelKernels.PackedLength<THidden, Times4<THidden>>());
@@ -112,16 +118,78 @@ public static class LstmLayer
         for (int step = 0; step < batch.Steps; step++)
         {
             int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carried = batch.Carried(t, reverse);
-            Span<T> stepCells = cells.Slice((step % 2) * sequences * cacheWidth, sequences * cacheWidth);
-            ReadOnlySpan<T> previousCells = cells.Slice(((step + 1) % 2) * sequences * cacheWidth, sequences * cacheWidth);
-            PanelKernels.MultiplyRows<T, TInput, Times4<THidden>>(inputs.Slice(first * TInput.Value), TInput.Value, rows, inputPanels, inputWeights, bias, 0, gates, width);
-            PanelKernels.MultiplyAddRows<T, THidden, Times4<THidden>>(outputs.Slice(walk.State(batch.PreviousStart(t, reverse))), walk.Stride, carried, recurrentPanels, recurrentWeights, gates, width);
+            Span<T> stepCells = keeps ? cache.Slice(first * cacheWidth, rows * cacheWidth) : cells.Slice((step % 2) * sequences * cacheWidth, sequences * cacheWidth);
+            ReadOnlySpan<T> previousCells = keeps ? cache.Slice(batch.PreviousStart(t, reverse) * cacheWidth) : cells.Slice(((step + 1) % 2) * sequences * cacheWidth, sequences * cacheWidth);
+            PanelKernels.MultiplyRows<T, TInput, Times4<THidden>>(inputs.Slice(first * TInput.Value), TInput.Value, rows, inputPanels, bias, 0, gates, width);
+            PanelKernels.MultiplyAddRows<T, THidden, Times4<THidden>>(outputs.Slice(walk.State(batch.PreviousStart(t, reverse))), walk.Stride, carried, recurrentPanels, gates, width);
             for (int row = 0; row < rows; row++)
             {
                 ReadOnlySpan<T> previousCell = row < carried ? previousCells.Slice((row * cacheWidth) + (4 * hidden), hidden) : default;
                 Gates.LstmForward<T>(gates.Slice(row * width, width), previousCell, outputs.Slice(walk.State(first + row), hidden), stepCells.Slice(row * cacheWidth, cacheWidth));
             }
         }
+    }
+
+    /// <summary>
+    /// Backpropagates the direction through a packed batch that <see cref="ForwardBatch"/> ran with a cache, every step's
+    /// rows at once: the gate gradients row by row, then dE/dh of the step before and dE/dx as matrix-matrix products through
+    /// W_hh and W_ih (transposed into panels); the weight gradients after the recursion. Adds into <paramref name="gradients"/>.
+    /// </summary>
+    /// <param name="parameters">The direction's parameter block, as in <see cref="Forward"/>.</param>
+    /// <param name="gradients">The same block of the gradient buffer, added to.</param>
+    /// <param name="batch">The batch's order and steps.</param>
+    /// <param name="inputs">What <see cref="ForwardBatch"/> read.</param>
+    /// <param name="outputs">What <see cref="ForwardBatch"/> wrote.</param>
+    /// <param name="outputGradients">dE/d(outputs), shaped like them.</param>
+    /// <param name="reverse">As in <see cref="ForwardBatch"/>.</param>
+    /// <param name="cache">What <see cref="ForwardBatch"/> kept.</param>
+    /// <param name="inputGradients">dE/d(inputs), shaped like them, added to; or empty when not wanted.</param>
+    /// <param name="workspace">Scratch of at least <see cref="BatchBackwardWorkspaceLength"/>.</param>
+    public static void BackwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, Span<T> gradients, PackedBatch batch, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, ReadOnlySpan<T> cache, Span<T> inputGradients, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
+        int hidden = THidden.Value, inputSize = TInput.Value, width = Times4<THidden>.Value, cacheWidth = 5 * hidden, sequences = batch.Count;
+        KernelGuard.Require(walk.Steps == batch.Rows && outputGradients.Length >= outputs.Length && cache.Length >= walk.Steps * cacheWidth
+            && (inputGradients.IsEmpty || inputGradients.Length >= inputs.Length) && workspace.Length >= BatchBackwardWorkspaceLength(walk.Steps, sequences, inputSize, hidden), BatchShape);
+        Span<T> gateSteps = workspace.Slice(0, walk.Steps * width); // dE/d(the gates' pre-activations) of every row
+        Span<T> carried = workspace.Slice(gateSteps.Length, sequences * hidden); // dE/dh<t> from the step processed after t, a row per sequence
+        Span<T> carriedCell = workspace.Slice(gateSteps.Length + carried.Length, sequences * hidden); // dE/dc<t> likewise
+        Span<T> recurrentPanels = workspace.Slice(gateSteps.Length + (2 * carried.Length), PanelKernels.PackedLength<Times4<THidden>, THidden>());
+        Span<T> inputPanels = workspace.Slice(gateSteps.Length + (2 * carried.Length) + recurrentPanels.Length, PanelKernels.PackedLength<Times4<THidden>, TInput>());
+        PanelKernels.PackTransposed<T, Times4<THidden>, THidden>(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights], recurrentPanels);
+        if (!inputGradients.IsEmpty)
+        {
+            PanelKernels.PackTransposed<T, Times4<THidden>, TInput>(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], inputPanels);
+        }
+        carried.Clear();
+        carriedCell.Clear();
+        for (int step = batch.Steps - 1; step >= 0; step--)
+        {
+            int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carriedRows = batch.Carried(t, reverse), previousFirst = batch.PreviousStart(t, reverse);
+            Span<T> stepGates = gateSteps.Slice(first * width, rows * width);
+            // Through each row's cell: dE/d(its gates' pre-activations), and dE/dc<t-1> into carriedCell.
+            for (int row = 0; row < rows; row++)
+            {
+                ReadOnlySpan<T> previousCell = row < carriedRows ? cache.Slice(((previousFirst + row) * cacheWidth) + (4 * hidden), hidden) : default;
+                Gates.LstmBackward<T>(outputGradients.Slice(walk.State(first + row), hidden), carried.Slice(row * hidden, hidden), carriedCell.Slice(row * hidden, hidden),
+                    previousCell, cache.Slice((first + row) * cacheWidth, cacheWidth), stepGates.Slice(row * width, width));
+            }
+            if (!inputGradients.IsEmpty)
+            {
+                PanelKernels.MultiplyAddRows<T, Times4<THidden>, TInput>(stepGates, width, rows, inputPanels, inputGradients.Slice(first * inputSize), inputSize);
+            }
+            // W_hh's share of dE/dh<t-1>, for the rows that carried a state into this step.
+            carried.Slice(0, carriedRows * hidden).Clear();
+            PanelKernels.MultiplyAddRows<T, Times4<THidden>, THidden>(stepGates, width, carriedRows, recurrentPanels, carried, hidden);
+        }
+        // Off the serial path: db_ih = db_hh = Σ dg, dW_ih = Σ x dg and dW_hh = Σ h<t-1> dg<t>.
+        Activations.AddRowsTo<T>(gateSteps, gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias]);
+        Activations.AddRowsTo<T>(gateSteps, gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias]);
+        batch.AddWeightGradients<T, TInput, THidden, Times4<THidden>>(walk, inputs, outputs, gateSteps, gateSteps,
+            gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights]);
     }
 
     /// <summary>
@@ -395,5 +463,5 @@ public static class LstmLayer
 
     private const string StepShape = "A span passed to LstmLayer.Step is shorter than the layer's sizes need.";
 
-    private const string BatchShape = "LstmLayer.ForwardBatch needs one input and output row per packed row of the batch, and a workspace of the batch's size.";
+    private const string BatchShape = "LstmLayer.ForwardBatch and BackwardBatch need one input and output row (and gradient and cache row) per packed row of the batch, and a workspace of the batch's size.";
 }

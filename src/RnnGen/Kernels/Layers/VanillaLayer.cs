@@ -18,6 +18,9 @@ public static class VanillaLayer
     /// <summary>The scratch that <see cref="ForwardBatch"/> needs for a batch of <paramref name="sequences"/> through a layer reading at most <paramref name="inputSize"/> values: the weights in panels.</summary>
     public static int BatchWorkspaceLength(int sequences, int inputSize, int hiddenSize) => (inputSize + hiddenSize) * hiddenSize;
 
+    /// <summary>The scratch that <see cref="BackwardBatch"/> needs for <paramref name="rows"/> packed rows of <paramref name="sequences"/> sequences, through a layer reading at most <paramref name="inputSize"/> values.</summary>
+    public static int BatchBackwardWorkspaceLength(int rows, int sequences, int inputSize, int hiddenSize) => (rows + sequences + inputSize + hiddenSize) * hiddenSize;
+
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => hiddenSize;
 
@@ -77,16 +80,81 @@ public static class VanillaLayer
         PanelKernels.Pack<T, TInput, THidden>(inputWeights, inputPanels);
         PanelKernels.Pack<T, THidden, THidden>(recurrentWeights, recurrentPanels);
         // Off the serial path: every row's W_ax x + b_a at once, as one matrix-matrix product.
-        PanelKernels.MultiplyRows<T, TInput, THidden>(inputs, TInput.Value, walk.Steps, inputPanels, inputWeights, parameters[ParameterBlock<TInput, THidden, THidden>.InputBias], 0, outputs.Slice(walk.Column), walk.Stride);
+        PanelKernels.MultiplyRows<T, TInput, THidden>(inputs, TInput.Value, walk.Steps, inputPanels, parameters[ParameterBlock<TInput, THidden, THidden>.InputBias], 0, outputs.Slice(walk.Column), walk.Stride);
         for (int step = 0; step < batch.Steps; step++)
         {
             int t = batch.At(step, reverse), first = batch.StepStart(t);
-            PanelKernels.MultiplyAddRows<T, THidden, THidden>(outputs.Slice(walk.State(batch.PreviousStart(t, reverse))), walk.Stride, batch.Carried(t, reverse), recurrentPanels, recurrentWeights, outputs.Slice(walk.State(first)), walk.Stride);
+            PanelKernels.MultiplyAddRows<T, THidden, THidden>(outputs.Slice(walk.State(batch.PreviousStart(t, reverse))), walk.Stride, batch.Carried(t, reverse), recurrentPanels, outputs.Slice(walk.State(first)), walk.Stride);
             for (int row = 0; row < batch.StepRows(t); row++)
             {
                 Activate(activation, outputs.Slice(walk.State(first + row), THidden.Value));
             }
         }
+    }
+
+    /// <summary>
+    /// Backpropagates the direction through a packed batch that <see cref="ForwardBatch"/> ran, every step's rows at once:
+    /// dE/d(pre-activation) row by row, then dE/da of the step before and dE/dx as matrix-matrix products through W_aa and W_ax
+    /// (transposed into panels); the weight gradients after the recursion. Adds into <paramref name="gradients"/>.
+    /// </summary>
+    /// <param name="parameters">The direction's parameter block, as in <see cref="Forward"/>.</param>
+    /// <param name="gradients">The same block of the gradient buffer, added to.</param>
+    /// <param name="batch">The batch's order and steps.</param>
+    /// <param name="inputs">What <see cref="ForwardBatch"/> read.</param>
+    /// <param name="outputs">What <see cref="ForwardBatch"/> wrote.</param>
+    /// <param name="outputGradients">dE/d(outputs), shaped like them.</param>
+    /// <param name="reverse">As in <see cref="ForwardBatch"/>.</param>
+    /// <param name="activation">g1.</param>
+    /// <param name="inputGradients">dE/d(inputs), shaped like them, added to; or empty when not wanted.</param>
+    /// <param name="workspace">Scratch of at least <see cref="BatchBackwardWorkspaceLength"/>.</param>
+    public static void BackwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, Span<T> gradients, PackedBatch batch, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, RnnActivation activation, Span<T> inputGradients, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
+        int hidden = THidden.Value, inputSize = TInput.Value, sequences = batch.Count;
+        KernelGuard.Require(walk.Steps == batch.Rows && outputGradients.Length >= outputs.Length && (inputGradients.IsEmpty || inputGradients.Length >= inputs.Length)
+            && workspace.Length >= BatchBackwardWorkspaceLength(walk.Steps, sequences, inputSize, hidden), BatchShape);
+        Span<T> stepGradients = workspace.Slice(0, walk.Steps * hidden); // dE/d(W_aa a + W_ax x + b_a) of every row
+        Span<T> carried = workspace.Slice(stepGradients.Length, sequences * hidden); // dE/da<t> through W_aa from the step processed after t, a row per sequence
+        Span<T> recurrentPanels = workspace.Slice(stepGradients.Length + carried.Length, PanelKernels.PackedLength<THidden, THidden>());
+        Span<T> inputPanels = workspace.Slice(stepGradients.Length + carried.Length + recurrentPanels.Length, PanelKernels.PackedLength<THidden, TInput>());
+        PanelKernels.PackTransposed<T, THidden, THidden>(parameters[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights], recurrentPanels);
+        if (!inputGradients.IsEmpty)
+        {
+            PanelKernels.PackTransposed<T, THidden, TInput>(parameters[ParameterBlock<TInput, THidden, THidden>.InputWeights], inputPanels);
+        }
+        carried.Clear();
+        for (int step = batch.Steps - 1; step >= 0; step--)
+        {
+            int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carriedRows = batch.Carried(t, reverse);
+            Span<T> preactivations = stepGradients.Slice(first * hidden, rows * hidden);
+            for (int row = 0; row < rows; row++)
+            {
+                ReadOnlySpan<T> state = outputs.Slice(walk.State(first + row), hidden), stateGradient = outputGradients.Slice(walk.State(first + row), hidden);
+                Span<T> preactivation = preactivations.Slice(row * hidden, hidden);
+                if (activation == RnnActivation.Relu)
+                {
+                    Activations.ReluBackward(state, stateGradient, carried.Slice(row * hidden, hidden), preactivation); // relu' is 1 where a > 0, else 0
+                }
+                else
+                {
+                    Activations.TanhBackward(state, stateGradient, carried.Slice(row * hidden, hidden), preactivation); // tanh' is 1 - a²
+                }
+            }
+            if (!inputGradients.IsEmpty)
+            {
+                PanelKernels.MultiplyAddRows<T, THidden, TInput>(preactivations, hidden, rows, inputPanels, inputGradients.Slice(first * inputSize), inputSize);
+            }
+            // W_aa's share of dE/da<t-1>, for the rows that carried a state into this step.
+            carried.Slice(0, carriedRows * hidden).Clear();
+            PanelKernels.MultiplyAddRows<T, THidden, THidden>(preactivations, hidden, carriedRows, recurrentPanels, carried, hidden);
+        }
+        // Off the serial path: db_a = Σ dz, dW_ax = Σ x dz and dW_aa = Σ a<t-1> dz<t>.
+        Activations.AddRowsTo<T>(stepGradients, gradients[ParameterBlock<TInput, THidden, THidden>.InputBias]);
+        batch.AddWeightGradients<T, TInput, THidden, THidden>(walk, inputs, outputs, stepGradients, stepGradients,
+            gradients[ParameterBlock<TInput, THidden, THidden>.InputWeights], gradients[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights]);
     }
 
     /// <summary>
@@ -180,5 +248,5 @@ public static class VanillaLayer
         }
     }
 
-    private const string BatchShape = "VanillaLayer.ForwardBatch needs one input and output row per packed row of the batch, and a workspace of the layer's size.";
+    private const string BatchShape = "VanillaLayer.ForwardBatch and BackwardBatch need one input and output row (and gradient row) per packed row of the batch, and a workspace of the layer's size.";
 }
