@@ -56,6 +56,12 @@ public static class Program
             OnTwoCores<GruI64H128>("gru", 64, 128);
             OnTwoCores<LstmI64H128>("lstm", 64, 128);
         }
+        if (filter is "" or "train")
+        {
+            Training<VanillaI64H128>("vanilla", 64, 128);
+            Training<GruI64H128>("gru", 64, 128);
+            Training<LstmI64H128>("lstm", 64, 128);
+        }
         if (filter is "" or "bptt")
         {
             Bptt<VanillaI64H128>("vanilla", 64, 128);
@@ -199,6 +205,29 @@ public static class Program
         Console.WriteLine($"RESULT block64 {cell} I{inputSize}_H{hiddenSize} rnngen={block.Median / Block:F3}ns per sample ({block.Lower / Block:G3}-{block.Upper / Block:G3})");
         s_rows.Add($"| streaming block of {Block}, per sample | {cell} | {inputSize}, {hiddenSize} | {block.Median / Block:G4} ns ({block.Lower / Block:G3}-{block.Upper / Block:G3}) | - | - |");
         return true;
+    }
+
+    /// <summary>
+    /// Training, one batch of 32 sequences of T = 50 per call (squared error at every step, Adam): RnnTrainer.TrainEpoch on one
+    /// worker against two, in the same rounds; pytorch_bench.py times the same batch with torch.optim.Adam on 1 and 2 threads.
+    /// </summary>
+    private static void Training<TModel>(string cell, int inputSize, int hiddenSize)
+        where TModel : class, IRnnModel<float>, new()
+    {
+        var random = new Random(8);
+        TrainingSequence<float>[] data = [.. Enumerable.Range(0, Batch).Select(_ => new TrainingSequence<float>(Draw(random, Steps * inputSize), Draw(random, Steps * OutputSize)))];
+        RnnTrainer<TModel, float> Trainer(int workers)
+        {
+            var model = new TModel();
+            RnnWeights.Load(model, Path.Combine(s_models, $"{cell}_I{inputSize}_H{hiddenSize}.safetensors"));
+            return new RnnTrainer<TModel, float>(model, new AdamOptimizer<float>(model.Parameters.Length, 1e-4f),
+                new TrainerOptions { BatchSize = Batch, Epochs = 1, DegreeOfParallelism = workers });
+        }
+        RnnTrainer<TModel, float> one = Trainer(1), two = Trainer(2);
+        PairResult result = Paired.Measure(() => one.TrainEpoch(data), () => two.TrainEpoch(data));
+        double PerSecond(Quantiles q) => Batch / (q.Median * 1e-9);
+        Console.WriteLine($"RESULT train_b32 {cell} I{inputSize}_H{hiddenSize} one_thread={PerSecond(result.Ours):F0}seq/s two_threads={PerSecond(result.Theirs):F0}seq/s");
+        s_rows.Add($"| training, batch 32, T = 50, Adam, sequences/s: 1 worker (RnnGen column), 2 workers (ONNX Runtime column) | {cell} | {inputSize}, {hiddenSize} | {PerSecond(result.Ours):F0} | {PerSecond(result.Theirs):F0} | - |");
     }
 
     /// <summary>

@@ -80,6 +80,20 @@ def main():
             model.zero_grad(set_to_none=False)
             ((model(x) - target) ** 2).sum().backward()
         report("bptt_b1", cell, 64, 128, measure(train_step), 1, "us", 1e6)
+    # Training, one batch of 32 (T = 50, squared error at every step, the mean over the sequences), one Adam step, as
+    # RnnGen's RnnTrainer: sequences per second on 1 and 2 threads.
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        for cell in ("vanilla", "gru", "lstm"):
+            model = load(cell, 64, 128)
+            optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+            x, target = torch.randn(50, 32, 64), torch.randn(50, 32, OUTPUT_SIZE)
+            def train_batch():
+                optimizer.zero_grad(set_to_none=False)
+                (((model(x) - target) ** 2).sum() / 32).backward()
+                optimizer.step()
+            result = measure(train_batch)
+            print(f"RESULT train_b32_threads{threads} {cell} I64_H128 pytorch={32 / result[0]:.0f}seq/s")
 
 
 if __name__ == "__main__":

@@ -70,14 +70,41 @@ public static class Gates
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int h = carried.Length;
-        for (int j = 0; j < h; j++)
+        KernelGuard.Require(stateGradient.Length >= h && (previous.IsEmpty || previous.Length >= h) && cache.Length >= 4 * h
+            && inputGateGradients.Length >= 3 * h && recurrentGateGradients.Length >= 3 * h, SpanTooShort);
+        ref T gradient = ref MemoryMarshal.GetReference(stateGradient);
+        ref T carry = ref MemoryMarshal.GetReference(carried);
+        ref T before = ref MemoryMarshal.GetReference(previous);
+        ref T kept = ref MemoryMarshal.GetReference(cache);
+        ref T input = ref MemoryMarshal.GetReference(inputGateGradients);
+        ref T recurrent = ref MemoryMarshal.GetReference(recurrentGateGradients);
+        bool hasPrevious = !previous.IsEmpty;
+        int j = 0;
+        for (; j <= h - Vector<T>.Count; j += Vector<T>.Count)
+        {
+            nuint at = (nuint)j, z = (nuint)(h + j), n = (nuint)((2 * h) + j), candidate = (nuint)((3 * h) + j);
+            Vector<T> reset = Vector.LoadUnsafe(ref kept, at), update = Vector.LoadUnsafe(ref kept, z), newGate = Vector.LoadUnsafe(ref kept, n);
+            Vector<T> dh = Vector.LoadUnsafe(ref gradient, at) + Vector.LoadUnsafe(ref carry, at);
+            Vector<T> dn = dh * (Vector<T>.One - update) * (Vector<T>.One - (newGate * newGate));
+            Vector<T> dr = dn * Vector.LoadUnsafe(ref kept, candidate) * reset * (Vector<T>.One - reset);
+            Vector<T> old = hasPrevious ? Vector.LoadUnsafe(ref before, at) : Vector<T>.Zero;
+            Vector<T> dz = dh * (old - newGate) * update * (Vector<T>.One - update);
+            Vector.StoreUnsafe(dr, ref input, at);
+            Vector.StoreUnsafe(dz, ref input, z);
+            Vector.StoreUnsafe(dn, ref input, n);
+            Vector.StoreUnsafe(dr, ref recurrent, at);
+            Vector.StoreUnsafe(dz, ref recurrent, z);
+            Vector.StoreUnsafe(dn * reset, ref recurrent, n);
+            Vector.StoreUnsafe(dh * update, ref carry, at);
+        }
+        for (; j < h; j++)
         {
             T r = cache[j], z = cache[h + j], n = cache[(2 * h) + j], recurrentCandidate = cache[(3 * h) + j];
-            T before = previous.IsEmpty ? T.Zero : previous[j];
+            T old = hasPrevious ? previous[j] : T.Zero;
             T dh = stateGradient[j] + carried[j];
             T dn = dh * (T.One - z) * (T.One - (n * n));
             T dr = dn * recurrentCandidate * r * (T.One - r);
-            T dz = dh * (before - n) * z * (T.One - z);
+            T dz = dh * (old - n) * z * (T.One - z);
             inputGateGradients[j] = dr;
             inputGateGradients[h + j] = dz;
             inputGateGradients[(2 * h) + j] = dn;
@@ -145,15 +172,40 @@ public static class Gates
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int h = carriedCell.Length;
-        for (int j = 0; j < h; j++)
+        KernelGuard.Require(stateGradient.Length >= h && carried.Length >= h && (previousCell.IsEmpty || previousCell.Length >= h)
+            && cache.Length >= 5 * h && gateGradients.Length >= 4 * h, SpanTooShort);
+        ref T gradient = ref MemoryMarshal.GetReference(stateGradient);
+        ref T carry = ref MemoryMarshal.GetReference(carried);
+        ref T cellCarry = ref MemoryMarshal.GetReference(carriedCell);
+        ref T before = ref MemoryMarshal.GetReference(previousCell);
+        ref T kept = ref MemoryMarshal.GetReference(cache);
+        ref T gates = ref MemoryMarshal.GetReference(gateGradients);
+        bool hasCell = !previousCell.IsEmpty;
+        int j = 0;
+        for (; j <= h - Vector<T>.Count; j += Vector<T>.Count)
+        {
+            nuint at = (nuint)j, f = (nuint)(h + j), g = (nuint)((2 * h) + j), o = (nuint)((3 * h) + j), c = (nuint)((4 * h) + j);
+            Vector<T> input = Vector.LoadUnsafe(ref kept, at), forget = Vector.LoadUnsafe(ref kept, f);
+            Vector<T> candidate = Vector.LoadUnsafe(ref kept, g), output = Vector.LoadUnsafe(ref kept, o);
+            Vector<T> squashed = VectorMath.Tanh(Vector.LoadUnsafe(ref kept, c));
+            Vector<T> dh = Vector.LoadUnsafe(ref gradient, at) + Vector.LoadUnsafe(ref carry, at);
+            Vector<T> dc = Vector.LoadUnsafe(ref cellCarry, at) + (dh * output * (Vector<T>.One - (squashed * squashed)));
+            Vector<T> old = hasCell ? Vector.LoadUnsafe(ref before, at) : Vector<T>.Zero;
+            Vector.StoreUnsafe(dc * candidate * input * (Vector<T>.One - input), ref gates, at);
+            Vector.StoreUnsafe(dc * old * forget * (Vector<T>.One - forget), ref gates, f);
+            Vector.StoreUnsafe(dc * input * (Vector<T>.One - (candidate * candidate)), ref gates, g);
+            Vector.StoreUnsafe(dh * squashed * output * (Vector<T>.One - output), ref gates, o);
+            Vector.StoreUnsafe(dc * forget, ref cellCarry, at);
+        }
+        for (; j < h; j++)
         {
             T i = cache[j], f = cache[h + j], g = cache[(2 * h) + j], o = cache[(3 * h) + j], cell = cache[(4 * h) + j];
             T squashed = VectorMath.Tanh(cell);
             T dh = stateGradient[j] + carried[j];
             T dc = carriedCell[j] + (dh * o * (T.One - (squashed * squashed)));
-            T before = previousCell.IsEmpty ? T.Zero : previousCell[j];
+            T old = hasCell ? previousCell[j] : T.Zero;
             gateGradients[j] = dc * g * i * (T.One - i);
-            gateGradients[h + j] = dc * before * f * (T.One - f);
+            gateGradients[h + j] = dc * old * f * (T.One - f);
             gateGradients[(2 * h) + j] = dc * i * (T.One - (g * g));
             gateGradients[(3 * h) + j] = dh * squashed * o * (T.One - o);
             carriedCell[j] = dc * f;
