@@ -29,6 +29,9 @@ public static class MatrixKernels
     /// <summary>Gradient rows per pass of <see cref="AddTransposedProduct"/>: each step-gradient vector loaded serves this many rows.</summary>
     private const int BlockRows = 4;
 
+    /// <summary>Steps per pass of <see cref="AddTransposedProduct"/>.</summary>
+    private const int ChunkSteps = 8;
+
     /// <summary>Rows per panel of <see cref="MultiplyAddByRowPanels"/>.</summary>
     private const int PanelRows = 4;
 
@@ -376,83 +379,89 @@ public static class MatrixKernels
         ref T step = ref MemoryMarshal.GetReference(stepGradients);
         ref T gradient = ref MemoryMarshal.GetReference(gradients);
         int lanes = Vector<T>.Count;
-        int i = 0;
-        for (; i <= height - BlockRows; i += BlockRows)
+        // A few steps at a time: their gradient rows (a wide layer's sit pages apart, in few cache sets) stay in the first-level
+        // cache while every block of rows passes over them; over all steps at once, each load missed.
+        for (int first = 0; first < count; first += ChunkSteps)
         {
-            int j = 0;
-            for (; j <= columns - (2 * lanes); j += 2 * lanes)
+            int last = Math.Min(count, first + ChunkSteps);
+            int i = 0;
+            for (; i <= height - BlockRows; i += BlockRows)
             {
-                Vector<T> sum0a = Vector<T>.Zero, sum0b = Vector<T>.Zero, sum1a = Vector<T>.Zero, sum1b = Vector<T>.Zero;
-                Vector<T> sum2a = Vector<T>.Zero, sum2b = Vector<T>.Zero, sum3a = Vector<T>.Zero, sum3b = Vector<T>.Zero;
-                for (int k = 0; k < count; k++)
+                int j = 0;
+                for (; j <= columns - (2 * lanes); j += 2 * lanes)
                 {
-                    ref T stepRow = ref Unsafe.Add(ref step, (k * columns) + j);
-                    Vector<T> gradientA = Vector.LoadUnsafe(ref stepRow), gradientB = Vector.LoadUnsafe(ref stepRow, (nuint)lanes);
-                    ref T values = ref Unsafe.Add(ref row, (k * stride) + i);
-                    Vector<T> value0 = new(values), value1 = new(Unsafe.Add(ref values, 1));
-                    Vector<T> value2 = new(Unsafe.Add(ref values, 2)), value3 = new(Unsafe.Add(ref values, 3));
-                    sum0a = VectorMath.MultiplyAdd(value0, gradientA, sum0a);
-                    sum0b = VectorMath.MultiplyAdd(value0, gradientB, sum0b);
-                    sum1a = VectorMath.MultiplyAdd(value1, gradientA, sum1a);
-                    sum1b = VectorMath.MultiplyAdd(value1, gradientB, sum1b);
-                    sum2a = VectorMath.MultiplyAdd(value2, gradientA, sum2a);
-                    sum2b = VectorMath.MultiplyAdd(value2, gradientB, sum2b);
-                    sum3a = VectorMath.MultiplyAdd(value3, gradientA, sum3a);
-                    sum3b = VectorMath.MultiplyAdd(value3, gradientB, sum3b);
+                    Vector<T> sum0a = Vector<T>.Zero, sum0b = Vector<T>.Zero, sum1a = Vector<T>.Zero, sum1b = Vector<T>.Zero;
+                    Vector<T> sum2a = Vector<T>.Zero, sum2b = Vector<T>.Zero, sum3a = Vector<T>.Zero, sum3b = Vector<T>.Zero;
+                    for (int k = first; k < last; k++)
+                    {
+                        ref T stepRow = ref Unsafe.Add(ref step, (k * columns) + j);
+                        Vector<T> gradientA = Vector.LoadUnsafe(ref stepRow), gradientB = Vector.LoadUnsafe(ref stepRow, (nuint)lanes);
+                        ref T values = ref Unsafe.Add(ref row, (k * stride) + i);
+                        Vector<T> value0 = new(values), value1 = new(Unsafe.Add(ref values, 1));
+                        Vector<T> value2 = new(Unsafe.Add(ref values, 2)), value3 = new(Unsafe.Add(ref values, 3));
+                        sum0a = VectorMath.MultiplyAdd(value0, gradientA, sum0a);
+                        sum0b = VectorMath.MultiplyAdd(value0, gradientB, sum0b);
+                        sum1a = VectorMath.MultiplyAdd(value1, gradientA, sum1a);
+                        sum1b = VectorMath.MultiplyAdd(value1, gradientB, sum1b);
+                        sum2a = VectorMath.MultiplyAdd(value2, gradientA, sum2a);
+                        sum2b = VectorMath.MultiplyAdd(value2, gradientB, sum2b);
+                        sum3a = VectorMath.MultiplyAdd(value3, gradientA, sum3a);
+                        sum3b = VectorMath.MultiplyAdd(value3, gradientB, sum3b);
+                    }
+                    AddPair(ref Unsafe.Add(ref gradient, (i * columns) + j), lanes, sum0a, sum0b);
+                    AddPair(ref Unsafe.Add(ref gradient, ((i + 1) * columns) + j), lanes, sum1a, sum1b);
+                    AddPair(ref Unsafe.Add(ref gradient, ((i + 2) * columns) + j), lanes, sum2a, sum2b);
+                    AddPair(ref Unsafe.Add(ref gradient, ((i + 3) * columns) + j), lanes, sum3a, sum3b);
                 }
-                AddPair(ref Unsafe.Add(ref gradient, (i * columns) + j), lanes, sum0a, sum0b);
-                AddPair(ref Unsafe.Add(ref gradient, ((i + 1) * columns) + j), lanes, sum1a, sum1b);
-                AddPair(ref Unsafe.Add(ref gradient, ((i + 2) * columns) + j), lanes, sum2a, sum2b);
-                AddPair(ref Unsafe.Add(ref gradient, ((i + 3) * columns) + j), lanes, sum3a, sum3b);
+                // A last whole vector of columns for the same rows (narrow gradients, such as a head's, live here).
+                for (; j <= columns - lanes; j += lanes)
+                {
+                    Vector<T> sum0 = Vector<T>.Zero, sum1 = Vector<T>.Zero, sum2 = Vector<T>.Zero, sum3 = Vector<T>.Zero;
+                    for (int k = first; k < last; k++)
+                    {
+                        Vector<T> stepGradient = Vector.LoadUnsafe(ref step, (nuint)((k * columns) + j));
+                        ref T values = ref Unsafe.Add(ref row, (k * stride) + i);
+                        sum0 = VectorMath.MultiplyAdd(new Vector<T>(values), stepGradient, sum0);
+                        sum1 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref values, 1)), stepGradient, sum1);
+                        sum2 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref values, 2)), stepGradient, sum2);
+                        sum3 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref values, 3)), stepGradient, sum3);
+                    }
+                    AddVector(ref Unsafe.Add(ref gradient, (i * columns) + j), sum0);
+                    AddVector(ref Unsafe.Add(ref gradient, ((i + 1) * columns) + j), sum1);
+                    AddVector(ref Unsafe.Add(ref gradient, ((i + 2) * columns) + j), sum2);
+                    AddVector(ref Unsafe.Add(ref gradient, ((i + 3) * columns) + j), sum3);
+                }
+                // The columns left over (fewer than a vector), one at a time for the same rows.
+                for (; j < columns; j++)
+                {
+                    T total0 = T.Zero, total1 = T.Zero, total2 = T.Zero, total3 = T.Zero;
+                    for (int k = first; k < last; k++)
+                    {
+                        T stepGradient = Unsafe.Add(ref step, (k * columns) + j);
+                        ref T values = ref Unsafe.Add(ref row, (k * stride) + i);
+                        total0 = T.MultiplyAddEstimate(values, stepGradient, total0);
+                        total1 = T.MultiplyAddEstimate(Unsafe.Add(ref values, 1), stepGradient, total1);
+                        total2 = T.MultiplyAddEstimate(Unsafe.Add(ref values, 2), stepGradient, total2);
+                        total3 = T.MultiplyAddEstimate(Unsafe.Add(ref values, 3), stepGradient, total3);
+                    }
+                    Unsafe.Add(ref gradient, (i * columns) + j) += total0;
+                    Unsafe.Add(ref gradient, ((i + 1) * columns) + j) += total1;
+                    Unsafe.Add(ref gradient, ((i + 2) * columns) + j) += total2;
+                    Unsafe.Add(ref gradient, ((i + 3) * columns) + j) += total3;
+                }
             }
-            // A last whole vector of columns for the same rows (narrow gradients, such as a head's, live here).
-            for (; j <= columns - lanes; j += lanes)
+            // The rows left over (fewer than BlockRows), one at a time.
+            for (; i < height; i++)
             {
-                Vector<T> sum0 = Vector<T>.Zero, sum1 = Vector<T>.Zero, sum2 = Vector<T>.Zero, sum3 = Vector<T>.Zero;
-                for (int k = 0; k < count; k++)
+                for (int j = 0; j < columns; j++)
                 {
-                    Vector<T> stepGradient = Vector.LoadUnsafe(ref step, (nuint)((k * columns) + j));
-                    ref T values = ref Unsafe.Add(ref row, (k * stride) + i);
-                    sum0 = VectorMath.MultiplyAdd(new Vector<T>(values), stepGradient, sum0);
-                    sum1 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref values, 1)), stepGradient, sum1);
-                    sum2 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref values, 2)), stepGradient, sum2);
-                    sum3 = VectorMath.MultiplyAdd(new Vector<T>(Unsafe.Add(ref values, 3)), stepGradient, sum3);
+                    T total = T.Zero;
+                    for (int k = first; k < last; k++)
+                    {
+                        total = T.MultiplyAddEstimate(Unsafe.Add(ref row, (k * stride) + i), Unsafe.Add(ref step, (k * columns) + j), total);
+                    }
+                    Unsafe.Add(ref gradient, (i * columns) + j) += total;
                 }
-                AddVector(ref Unsafe.Add(ref gradient, (i * columns) + j), sum0);
-                AddVector(ref Unsafe.Add(ref gradient, ((i + 1) * columns) + j), sum1);
-                AddVector(ref Unsafe.Add(ref gradient, ((i + 2) * columns) + j), sum2);
-                AddVector(ref Unsafe.Add(ref gradient, ((i + 3) * columns) + j), sum3);
-            }
-            // The columns left over (fewer than a vector), one at a time for the same rows.
-            for (; j < columns; j++)
-            {
-                T total0 = T.Zero, total1 = T.Zero, total2 = T.Zero, total3 = T.Zero;
-                for (int k = 0; k < count; k++)
-                {
-                    T stepGradient = Unsafe.Add(ref step, (k * columns) + j);
-                    ref T values = ref Unsafe.Add(ref row, (k * stride) + i);
-                    total0 = T.MultiplyAddEstimate(values, stepGradient, total0);
-                    total1 = T.MultiplyAddEstimate(Unsafe.Add(ref values, 1), stepGradient, total1);
-                    total2 = T.MultiplyAddEstimate(Unsafe.Add(ref values, 2), stepGradient, total2);
-                    total3 = T.MultiplyAddEstimate(Unsafe.Add(ref values, 3), stepGradient, total3);
-                }
-                Unsafe.Add(ref gradient, (i * columns) + j) += total0;
-                Unsafe.Add(ref gradient, ((i + 1) * columns) + j) += total1;
-                Unsafe.Add(ref gradient, ((i + 2) * columns) + j) += total2;
-                Unsafe.Add(ref gradient, ((i + 3) * columns) + j) += total3;
-            }
-        }
-        // The rows left over (fewer than BlockRows), one at a time.
-        for (; i < height; i++)
-        {
-            for (int j = 0; j < columns; j++)
-            {
-                T total = T.Zero;
-                for (int k = 0; k < count; k++)
-                {
-                    total = T.MultiplyAddEstimate(Unsafe.Add(ref row, (k * stride) + i), Unsafe.Add(ref step, (k * columns) + j), total);
-                }
-                Unsafe.Add(ref gradient, (i * columns) + j) += total;
             }
         }
     }
