@@ -30,19 +30,7 @@ public static class PanelKernels
     public static void Pack<T, TRows, TColumns>(ReadOnlySpan<T> weights, Span<T> panels)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRows : struct, ISize
-        where TColumns : struct, ISize
-    {
-        int rows = TRows.Value, columns = TColumns.Value;
-        KernelGuard.Require(weights.Length >= rows * columns && panels.Length >= PackedLength<TRows, TColumns>(), SpanTooShort);
-        for (int j = 0; j < columns; j += PanelWidth<T>())
-        {
-            int width = Math.Min(PanelWidth<T>(), columns - j);
-            for (int i = 0; i < rows; i++)
-            {
-                weights.Slice((i * columns) + j, width).CopyTo(panels.Slice((j * rows) + (i * width), width));
-            }
-        }
-    }
+        where TColumns : struct, ISize => PackStrided<T, TRows, TColumns>(weights, TColumns.Value, 1, panels);
 
     /// <summary>
     /// Like <see cref="Pack"/> for the [TRows, TColumns] matrix whose transpose, [TColumns, TRows], is <paramref name="transposed"/>:
@@ -51,10 +39,16 @@ public static class PanelKernels
     public static void PackTransposed<T, TRows, TColumns>(ReadOnlySpan<T> transposed, Span<T> panels)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRows : struct, ISize
+        where TColumns : struct, ISize => PackStrided<T, TRows, TColumns>(transposed, 1, TRows.Value, panels);
+
+    /// <summary>The panels of the matrix whose element (i, j) is source[i * rowStride + j * columnStride].</summary>
+    private static void PackStrided<T, TRows, TColumns>(ReadOnlySpan<T> source, int rowStride, int columnStride, Span<T> panels)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
         where TColumns : struct, ISize
     {
         int rows = TRows.Value, columns = TColumns.Value;
-        KernelGuard.Require(transposed.Length >= rows * columns && panels.Length >= PackedLength<TRows, TColumns>(), SpanTooShort);
+        KernelGuard.Require(source.Length >= rows * columns && panels.Length >= PackedLength<TRows, TColumns>(), SpanTooShort);
         for (int j = 0; j < columns; j += PanelWidth<T>())
         {
             int width = Math.Min(PanelWidth<T>(), columns - j);
@@ -63,7 +57,7 @@ public static class PanelKernels
                 Span<T> row = panels.Slice((j * rows) + (i * width), width);
                 for (int c = 0; c < width; c++)
                 {
-                    row[c] = transposed[((j + c) * rows) + i];
+                    row[c] = source[(i * rowStride) + ((j + c) * columnStride)];
                 }
             }
         }
