@@ -18,25 +18,9 @@ internal static class BatchEmitter
         bool headPerStep = model.HeadPerStep;
         string predictionRows = headPerStep ? "rows" : "sequences";
 
-        writer.Line("// The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers; they grow to the largest batch seen and are then reused.");
+        writer.Line("// The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.");
         writer.Line($"private readonly {TypeRefs.Kernels}.PackedBatch _batch = new();");
-        writer.Line($"private {t}[] _batchInputs = {TypeRefs.Array}.Empty<{t}>(); // x of every sequence's steps, packed, [rows, InputSize]");
-        writer.Line($"private {t}[] _batchLayerOutputs = {TypeRefs.Array}.Empty<{t}>(); // every layer's a<t>, packed, [Layers, rows, LayerWidth]");
-        if (!headPerStep)
-        {
-            writer.Line($"private {t}[] _batchFinalOutputs = {TypeRefs.Array}.Empty<{t}>(); // every sequence's top-layer final outputs, [B, LayerWidth]");
-        }
-        string predictionShape = headPerStep ? "packed, [rows, OutputSize]" : "[B, OutputSize] longest first";
-        writer.Line($"private {t}[] _batchLogits = {TypeRefs.Array}.Empty<{t}>(); // W_ya a + b_y, {predictionShape}");
-        writer.Line($"private {t}[] _batchPredictions = {TypeRefs.Array}.Empty<{t}>(); // y, like _batchLogits");
-        cell.EmitBatchFields(writer);
-        writer.Line($"private {t}[] _batchTargets = {TypeRefs.Array}.Empty<{t}>(); // the targets in the order of _batchPredictions");
-        writer.Line($"private {t}[] _batchLogitGradients = {TypeRefs.Array}.Empty<{t}>(); // dE/dz, like _batchLogits");
-        writer.Line($"private {t}[] _batchLayerGradients = {TypeRefs.Array}.Empty<{t}>(); // dE/d(every layer's a<t>), like _batchLayerOutputs");
-        if (!headPerStep)
-        {
-            writer.Line($"private {t}[] _batchFinalGradients = {TypeRefs.Array}.Empty<{t}>(); // dE/d(every sequence's final outputs), like _batchFinalOutputs");
-        }
+        writer.Line($"private readonly {TypeRefs.Kernels}.BatchBuffers<{t}> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: {(headPerStep ? "true" : "false")});");
         writer.Line();
 
         writer.Summary("Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's products over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.");
@@ -50,8 +34,8 @@ internal static class BatchEmitter
             writer.Line("int steps = CheckBatch(inputs.Length, lengths, predictions.Length, nameof(predictions));");
             writer.Line("RunBatch(inputs, lengths, steps, keepForBackward: false);");
             writer.Line(headPerStep
-                ? $"_batch.Unpack<{t}>(new {readOnlySpan}(_batchPredictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);"
-                : $"_batch.Unsort<{t}>(new {readOnlySpan}(_batchPredictions, 0, lengths.Length * OutputSize), OutputSize, predictions);");
+                ? $"_batch.Unpack<{t}>(new {readOnlySpan}(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);"
+                : $"_batch.Unsort<{t}>(new {readOnlySpan}(_batchBuffers.Predictions, 0, lengths.Length * OutputSize), OutputSize, predictions);");
         });
         writer.Line();
 
@@ -66,7 +50,7 @@ internal static class BatchEmitter
             writer.Line("int steps = CheckBatch(inputs.Length, lengths, targets.Length, nameof(targets));");
             writer.Line("RunBatch(inputs, lengths, steps, keepForBackward: true);");
             writer.Line("int rows = _batch.Rows, sequences = lengths.Length;");
-            writer.Line($"{span} targetRows = new(_batchTargets, 0, {predictionRows} * OutputSize);");
+            writer.Line($"{span} targetRows = new(_batchBuffers.Targets, 0, {predictionRows} * OutputSize);");
             writer.Line(headPerStep ? "_batch.Pack(targets, OutputSize, targetRows);" : "_batch.Sort(targets, OutputSize, targetRows);");
             writer.Line("double loss = 0; // summed in double, rounded once");
             EmitLossGradients(writer, model, predictionRows);
@@ -74,17 +58,17 @@ internal static class BatchEmitter
             writer.Line($"{span} gradients = _gradients;");
             for (int layer = 0; layer < model.Layers; layer++)
             {
-                writer.Line($"{readOnlySpan} layer{layer} = new(_batchLayerOutputs, {layer} * rows * LayerWidth, rows * LayerWidth);");
-                writer.Line($"{span} layer{layer}Gradients = new(_batchLayerGradients, {layer} * rows * LayerWidth, rows * LayerWidth);");
+                writer.Line($"{readOnlySpan} layer{layer} = new(_batchBuffers.LayerOutputs, {layer} * rows * LayerWidth, rows * LayerWidth);");
+                writer.Line($"{span} layer{layer}Gradients = new(_batchBuffers.LayerGradients, {layer} * rows * LayerWidth, rows * LayerWidth);");
             }
-            writer.Line($"new {span}(_batchLayerGradients, 0, Layers * rows * LayerWidth).Clear();");
+            writer.Line($"new {span}(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();");
             EmitHeadBackward(writer, model, span, readOnlySpan);
             for (int index = layout.Blocks.Count - 1; index >= 0; index--)
             {
                 DirectionBlock block = layout.Blocks[index];
                 writer.Line();
                 writer.Line($"// {block.Title}, back through every sequence: the gradients of its weights and biases{(block.Layer > 0 ? $", and dE/d(its input), layer {block.Layer - 1}'s output" : "")}.");
-                cell.EmitBackwardBatchCall(writer, block, block.Layer == 0 ? $"new {readOnlySpan}(_batchInputs, 0, rows * InputSize)" : $"layer{block.Layer - 1}",
+                cell.EmitBackwardBatchCall(writer, block, block.Layer == 0 ? $"new {readOnlySpan}(_batchBuffers.Inputs, 0, rows * InputSize)" : $"layer{block.Layer - 1}",
                     block.Layer == 0 ? "default" : $"layer{block.Layer - 1}Gradients");
             }
             writer.Line($"return ({t})loss;");
@@ -104,18 +88,21 @@ internal static class BatchEmitter
         });
         writer.Line();
 
-        writer.Line("// The batched forward pass into _batchLayerOutputs, _batchLogits and _batchPredictions; with keepForBackward, also what the backward pass reads.");
+        writer.Line("// The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.");
         writer.Block($"private void RunBatch({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)", () =>
         {
             writer.Line("_batch.Arrange(lengths, steps);");
             writer.Line("int rows = _batch.Rows, sequences = lengths.Length;");
-            writer.Line("ReserveBatch(sequences * steps, sequences, keepForBackward);");
-            writer.Line($"{span} packedInputs = new(_batchInputs, 0, rows * InputSize);");
+            writer.Line("// The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.");
+            writer.Line("int padded = sequences * steps;");
+            writer.Line($"_batchBuffers.Reserve(padded, sequences, workspaceLength: {cell.BatchWorkspaceLength}, keepForBackward,");
+            writer.Line($"    backwardWorkspaceLength: keepForBackward ? {cell.BatchBackwardWorkspaceLength("padded")} : 0, cacheLength: {cell.BatchCacheLength("padded")});");
+            writer.Line($"{span} packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);");
             writer.Line("_batch.Pack(inputs, InputSize, packedInputs);");
             writer.Line($"{readOnlySpan} parameters = _parameters;");
             for (int layer = 0; layer < model.Layers; layer++)
             {
-                writer.Line($"{span} layer{layer} = new(_batchLayerOutputs, {layer} * rows * LayerWidth, rows * LayerWidth);");
+                writer.Line($"{span} layer{layer} = new(_batchBuffers.LayerOutputs, {layer} * rows * LayerWidth, rows * LayerWidth);");
             }
             foreach (DirectionBlock block in layout.Blocks)
             {
@@ -127,31 +114,6 @@ internal static class BatchEmitter
         });
         writer.Line();
 
-        writer.Line("// Grows the batch buffers to hold `rows` packed rows (sized by the padded batch, B * T, so that batches of that size never grow them whatever their lengths) of `sequences` sequences.");
-        writer.Block("private void ReserveBatch(int rows, int sequences, bool keepForBackward)", () =>
-        {
-            writer.Line($"{TypeRefs.Arguments}.RequireArrayLength((long)Layers * rows * LayerWidth, rows, \"inputs\");");
-            writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchInputs, rows * InputSize);");
-            writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchLayerOutputs, Layers * rows * LayerWidth);");
-            if (!headPerStep)
-            {
-                writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchFinalOutputs, sequences * LayerWidth);");
-            }
-            writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchLogits, {predictionRows} * OutputSize);");
-            writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchPredictions, {predictionRows} * OutputSize);");
-            cell.EmitReserveBatch(writer);
-            writer.Block("if (keepForBackward)", () =>
-            {
-                cell.EmitReserveBatchBackward(writer);
-                writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchTargets, {predictionRows} * OutputSize);");
-                writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchLogitGradients, {predictionRows} * OutputSize);");
-                writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchLayerGradients, Layers * rows * LayerWidth);");
-                if (!headPerStep)
-                {
-                    writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchFinalGradients, sequences * LayerWidth);");
-                }
-            });
-        });
     }
 
     private static void EmitBatchParameterDocs(SourceWriter writer, ModelSpec model)
@@ -171,19 +133,19 @@ internal static class BatchEmitter
         if (model.HeadPerStep)
         {
             writer.Line($"// Output layer at every packed row, as one matrix-matrix product: y<t> = {HeadEmitter.Formula(model, "a<t>")}.");
-            writer.Line($"{span} logits = new(_batchLogits, 0, rows * OutputSize);");
+            writer.Line($"{span} logits = new(_batchBuffers.Logits, 0, rows * OutputSize);");
             writer.Line($"{project}({top}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);");
         }
         else
         {
             string states = model.Directions == 2 ? "[forward output at its last step | reverse output at its first]" : "a<T>";
             writer.Line($"// Output layer once per sequence, on its top-layer final outputs {states}: y = {HeadEmitter.Formula(model, "a")}.");
-            writer.Line($"{span} finals = new(_batchFinalOutputs, 0, sequences * LayerWidth);");
+            writer.Line($"{span} finals = new(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth);");
             writer.Line($"_batch.GatherFinalOutputs<{model.T}>({top}, HiddenSize, finals);");
-            writer.Line($"{span} logits = new(_batchLogits, 0, sequences * OutputSize);");
+            writer.Line($"{span} logits = new(_batchBuffers.Logits, 0, sequences * OutputSize);");
             writer.Line($"{project}(finals, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);");
         }
-        writer.Line($"{span} predictions = new(_batchPredictions, 0, logits.Length);");
+        writer.Line($"{span} predictions = new(_batchBuffers.Predictions, 0, logits.Length);");
         writer.Line("logits.CopyTo(predictions);");
         HeadEmitter.EmitActivation(writer, model, "predictions", perStep: true);
     }
@@ -193,16 +155,16 @@ internal static class BatchEmitter
         string t = model.T;
         string span = TypeRefs.Span(t), readOnlySpan = TypeRefs.ReadOnlySpan(t);
         writer.Line($"// dE/dz of every {(model.HeadPerStep ? "packed row" : "sequence")} through the loss and g2.");
-        writer.Line($"{span} logitGradients = new(_batchLogitGradients, 0, {predictionRows} * OutputSize);");
+        writer.Line($"{span} logitGradients = new(_batchBuffers.LogitGradients, 0, {predictionRows} * OutputSize);");
         if (model.Loss == Loss.CrossEntropy)
         {
             // Softmax and cross-entropy together, a row at a time: dE/dz = y - target needs no Jacobian.
             writer.Block($"for (int row = 0; row < {predictionRows}; row++)", () =>
-                writer.Line($"loss += {TypeRefs.LossGradients}.SoftmaxCrossEntropy(new {readOnlySpan}(_batchLogits, row * OutputSize, OutputSize), new {readOnlySpan}(_batchPredictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));"));
+                writer.Line($"loss += {TypeRefs.LossGradients}.SoftmaxCrossEntropy(new {readOnlySpan}(_batchBuffers.Logits, row * OutputSize, OutputSize), new {readOnlySpan}(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));"));
             return;
         }
-        writer.Line($"loss += {TypeRefs.LossGradients}.SquaredError(new {readOnlySpan}(_batchPredictions, 0, {predictionRows} * OutputSize), targetRows, logitGradients);");
-        BackwardEmitter.EmitOutputActivationBackward(writer, model, $"new {readOnlySpan}(_batchPredictions, 0, {predictionRows} * OutputSize)", "logitGradients");
+        writer.Line($"loss += {TypeRefs.LossGradients}.SquaredError(new {readOnlySpan}(_batchBuffers.Predictions, 0, {predictionRows} * OutputSize), targetRows, logitGradients);");
+        BackwardEmitter.EmitOutputActivationBackward(writer, model, $"new {readOnlySpan}(_batchBuffers.Predictions, 0, {predictionRows} * OutputSize)", "logitGradients");
     }
 
     private static void EmitHeadBackward(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
@@ -217,9 +179,9 @@ internal static class BatchEmitter
             return;
         }
         writer.Line("// Output layer: dW_ya += Σ a dz and db_y += Σ dz over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.");
-        writer.Line($"{span} finalGradients = new(_batchFinalGradients, 0, sequences * LayerWidth);");
+        writer.Line($"{span} finalGradients = new(_batchBuffers.FinalGradients, 0, sequences * LayerWidth);");
         writer.Line("finalGradients.Clear();");
-        writer.Line($"{dense}({headBlocks}, new {readOnlySpan}(_batchFinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);");
+        writer.Line($"{dense}({headBlocks}, new {readOnlySpan}(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);");
         writer.Line($"_batch.AddFinalGradients<{model.T}>(finalGradients, HiddenSize, {top}Gradients);");
     }
 }

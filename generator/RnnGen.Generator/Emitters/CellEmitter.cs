@@ -88,7 +88,7 @@ internal sealed class CellEmitter
         }
     }
 
-    /// <summary>The call that runs one layer direction over the packed batch <c>_batch</c>, from <paramref name="input"/>, keeping its gates in <c>_batchCache</c> when <c>keepForBackward</c>.</summary>
+    /// <summary>The call that runs one layer direction over the packed batch <c>_batch</c>, from <paramref name="input"/>, keeping its gates in the batch buffers' cache when <c>keepForBackward</c>.</summary>
     public void EmitForwardBatchCall(SourceWriter writer, DirectionBlock block, string input)
     {
         writer.Line($"// {block.Title}, {(block.IsReverse ? "every sequence from its last step back" : "every sequence from its first step")}: {Formula(block)}");
@@ -98,7 +98,7 @@ internal sealed class CellEmitter
         {
             arguments.Add($"keepForBackward ? {BlockCache(block)} : default");
         }
-        arguments.Add("_batchWorkspace");
+        arguments.Add("_batchBuffers.Workspace");
         writer.Line($"{Runner("ForwardBatch", block.InputSize)}({string.Join(", ", arguments)});");
     }
 
@@ -116,39 +116,24 @@ internal sealed class CellEmitter
             arguments.Add(BlockCache(block));
         }
         arguments.Add(inputGradients);
-        arguments.Add("_batchWorkspace");
+        arguments.Add("_batchBuffers.Workspace");
         writer.Line($"{Runner("BackwardBatch", block.InputSize)}({string.Join(", ", arguments)});");
     }
 
-    /// <summary>The batched pass's cell buffers.</summary>
-    public void EmitBatchFields(SourceWriter writer)
-    {
-        if (IsGated)
-        {
-            writer.Line($"private {_model.T}[] _batchCache = {TypeRefs.Array}.Empty<{_model.T}>(); // every direction's gates of every packed row, for the backward pass, [Layers * Directions, rows, {_model.CacheWidth}]");
-        }
-        writer.Line($"private {_model.T}[] _batchWorkspace = {TypeRefs.Array}.Empty<{_model.T}>(); // the cell runners' scratch: the weights in panels, the gates and their gradients");
-    }
+    /// <summary>The scratch the batched forward runners need for a batch of <c>sequences</c>, as an expression.</summary>
+    public string BatchWorkspaceLength => $"{_runner}.BatchWorkspaceLength(sequences, {WidestInput}, HiddenSize)";
 
-    /// <summary>The statement that grows the batched forward pass's scratch to a batch of <c>sequences</c>.</summary>
-    public void EmitReserveBatch(SourceWriter writer) =>
-        writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchWorkspace, {_runner}.BatchWorkspaceLength(sequences, {WidestInput}, HiddenSize));");
+    /// <summary>The scratch the batched backward runners need for <paramref name="rows"/> packed rows of <c>sequences</c>, as an expression.</summary>
+    public string BatchBackwardWorkspaceLength(string rows) => $"{_runner}.BatchBackwardWorkspaceLength({rows}, sequences, {WidestInput}, HiddenSize)";
 
-    /// <summary>Statements that grow what the batched backward pass needs of the cell to <c>rows</c> packed rows of <c>sequences</c> sequences.</summary>
-    public void EmitReserveBatchBackward(SourceWriter writer)
-    {
-        if (IsGated)
-        {
-            writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchCache, Layers * Directions * rows * {_runner}.CacheWidth(HiddenSize));");
-        }
-        writer.Line($"{TypeRefs.Kernels}.Buffers.Reserve(ref _batchWorkspace, {_runner}.BatchBackwardWorkspaceLength(rows, sequences, {WidestInput}, HiddenSize));");
-    }
+    /// <summary>The length of the gated cells' cache of every layer direction over <paramref name="rows"/> packed rows, as an expression (0 for the vanilla cell).</summary>
+    public string BatchCacheLength(string rows) => IsGated ? $"(long)Layers * Directions * {rows} * {_runner}.CacheWidth(HiddenSize)" : "0";
 
     /// <summary>The widest input of any layer, as an expression: what the runners' scratch is sized by.</summary>
     private string WidestInput => _model.Layers > 1 && _model.LayerWidth != _model.InputSize ? "global::System.Math.Max(InputSize, LayerWidth)" : "InputSize";
 
     private string BlockCache(DirectionBlock block) =>
-        $"new {TypeRefs.Span(_model.T)}(_batchCache, {block.StateRow} * rows * {_runner}.CacheWidth(HiddenSize), rows * {_runner}.CacheWidth(HiddenSize))";
+        $"new {TypeRefs.Span(_model.T)}(_batchBuffers.Cache, {block.StateRow} * rows * {_runner}.CacheWidth(HiddenSize), rows * {_runner}.CacheWidth(HiddenSize))";
 
     /// <summary>The call that backpropagates one layer direction through every step.</summary>
     public void EmitBackwardCall(SourceWriter writer, DirectionBlock block, string input, string inputGradients)

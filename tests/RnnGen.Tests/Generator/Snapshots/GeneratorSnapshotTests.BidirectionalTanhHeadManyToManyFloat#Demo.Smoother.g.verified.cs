@@ -162,16 +162,9 @@ namespace Demo
             }
         }
 
-        // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers; they grow to the largest batch seen and are then reused.
+        // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
         private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
-        private float[] _batchInputs = global::System.Array.Empty<float>(); // x of every sequence's steps, packed, [rows, InputSize]
-        private float[] _batchLayerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, packed, [Layers, rows, LayerWidth]
-        private float[] _batchLogits = global::System.Array.Empty<float>(); // W_ya a + b_y, packed, [rows, OutputSize]
-        private float[] _batchPredictions = global::System.Array.Empty<float>(); // y, like _batchLogits
-        private float[] _batchWorkspace = global::System.Array.Empty<float>(); // the cell runners' scratch: the weights in panels, the gates and their gradients
-        private float[] _batchTargets = global::System.Array.Empty<float>(); // the targets in the order of _batchPredictions
-        private float[] _batchLogitGradients = global::System.Array.Empty<float>(); // dE/dz, like _batchLogits
-        private float[] _batchLayerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), like _batchLayerOutputs
+        private readonly global::RnnGen.Kernels.BatchBuffers<float> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: true);
 
         /// <summary>Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's products over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
@@ -182,7 +175,7 @@ namespace Demo
         {
             int steps = CheckBatch(inputs.Length, lengths, predictions.Length, nameof(predictions));
             RunBatch(inputs, lengths, steps, keepForBackward: false);
-            _batch.Unpack<float>(new global::System.ReadOnlySpan<float>(_batchPredictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);
+            _batch.Unpack<float>(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);
         }
 
         /// <summary>Runs the network over a batch as <see cref="ForwardBatch"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
@@ -195,26 +188,26 @@ namespace Demo
             int steps = CheckBatch(inputs.Length, lengths, targets.Length, nameof(targets));
             RunBatch(inputs, lengths, steps, keepForBackward: true);
             int rows = _batch.Rows, sequences = lengths.Length;
-            global::System.Span<float> targetRows = new(_batchTargets, 0, rows * OutputSize);
+            global::System.Span<float> targetRows = new(_batchBuffers.Targets, 0, rows * OutputSize);
             _batch.Pack(targets, OutputSize, targetRows);
             double loss = 0; // summed in double, rounded once
             // dE/dz of every packed row through the loss and g2.
-            global::System.Span<float> logitGradients = new(_batchLogitGradients, 0, rows * OutputSize);
-            loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_batchPredictions, 0, rows * OutputSize), targetRows, logitGradients);
-            global::RnnGen.Kernels.Activations.TanhBackward(new global::System.ReadOnlySpan<float>(_batchPredictions, 0, rows * OutputSize), logitGradients);
+            global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
+            loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, rows * OutputSize), targetRows, logitGradients);
+            global::RnnGen.Kernels.Activations.TanhBackward(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, rows * OutputSize), logitGradients);
             global::System.ReadOnlySpan<float> parameters = _parameters;
             global::System.Span<float> gradients = _gradients;
-            global::System.ReadOnlySpan<float> layer0 = new(_batchLayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-            global::System.Span<float> layer0Gradients = new(_batchLayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
-            new global::System.Span<float>(_batchLayerGradients, 0, Layers * rows * LayerWidth).Clear();
+            global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+            global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
+            new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
             // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
             global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N4>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer0, logitGradients, layer0Gradients);
 
             // Layer 0, reverse direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchInputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, default, _batchWorkspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
 
             // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchInputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchWorkspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
             return (float)loss;
         }
 
@@ -226,48 +219,34 @@ namespace Demo
             return steps;
         }
 
-        // The batched forward pass into _batchLayerOutputs, _batchLogits and _batchPredictions; with keepForBackward, also what the backward pass reads.
+        // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
         private void RunBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)
         {
             _batch.Arrange(lengths, steps);
             int rows = _batch.Rows, sequences = lengths.Length;
-            ReserveBatch(sequences * steps, sequences, keepForBackward);
-            global::System.Span<float> packedInputs = new(_batchInputs, 0, rows * InputSize);
+            // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
+            int padded = sequences * steps;
+            _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.VanillaLayer.BatchWorkspaceLength(sequences, InputSize, HiddenSize), keepForBackward,
+                backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.VanillaLayer.BatchBackwardWorkspaceLength(padded, sequences, InputSize, HiddenSize) : 0, cacheLength: 0);
+            global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
             _batch.Pack(inputs, InputSize, packedInputs);
             global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> layer0 = new(_batchLayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+            global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
 
             // Layer 0, forward direction, every sequence from its first step: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchWorkspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
             // Layer 0, reverse direction, every sequence from its last step back: a<t> = tanh(W_aa a<t+1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ReverseInputWeights), _batch, packedInputs, layer0, reverse: true, global::RnnGen.RnnActivation.Tanh, _batchWorkspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ReverseInputWeights), _batch, packedInputs, layer0, reverse: true, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
             // Output layer at every packed row, as one matrix-matrix product: y<t> = tanh(W_ya a<t> + b_y).
-            global::System.Span<float> logits = new(_batchLogits, 0, rows * OutputSize);
+            global::System.Span<float> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
             global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N4>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
-            global::System.Span<float> predictions = new(_batchPredictions, 0, logits.Length);
+            global::System.Span<float> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
             logits.CopyTo(predictions);
             global::RnnGen.Kernels.Activations.Tanh(predictions);
         }
 
-        // Grows the batch buffers to hold `rows` packed rows (sized by the padded batch, B * T, so that batches of that size never grow them whatever their lengths) of `sequences` sequences.
-        private void ReserveBatch(int rows, int sequences, bool keepForBackward)
-        {
-            global::RnnGen.RnnArguments.RequireArrayLength((long)Layers * rows * LayerWidth, rows, "inputs");
-            global::RnnGen.Kernels.Buffers.Reserve(ref _batchInputs, rows * InputSize);
-            global::RnnGen.Kernels.Buffers.Reserve(ref _batchLayerOutputs, Layers * rows * LayerWidth);
-            global::RnnGen.Kernels.Buffers.Reserve(ref _batchLogits, rows * OutputSize);
-            global::RnnGen.Kernels.Buffers.Reserve(ref _batchPredictions, rows * OutputSize);
-            global::RnnGen.Kernels.Buffers.Reserve(ref _batchWorkspace, global::RnnGen.Kernels.VanillaLayer.BatchWorkspaceLength(sequences, InputSize, HiddenSize));
-            if (keepForBackward)
-            {
-                global::RnnGen.Kernels.Buffers.Reserve(ref _batchWorkspace, global::RnnGen.Kernels.VanillaLayer.BatchBackwardWorkspaceLength(rows, sequences, InputSize, HiddenSize));
-                global::RnnGen.Kernels.Buffers.Reserve(ref _batchTargets, rows * OutputSize);
-                global::RnnGen.Kernels.Buffers.Reserve(ref _batchLogitGradients, rows * OutputSize);
-                global::RnnGen.Kernels.Buffers.Reserve(ref _batchLayerGradients, Layers * rows * LayerWidth);
-            }
-        }
 
         private readonly float[] _gradients = new float[ParameterCount];
         private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]

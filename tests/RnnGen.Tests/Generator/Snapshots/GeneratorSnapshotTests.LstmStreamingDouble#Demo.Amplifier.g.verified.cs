@@ -152,17 +152,9 @@ namespace Demo
             }
         }
 
-        // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers; they grow to the largest batch seen and are then reused.
+        // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
         private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
-        private double[] _batchInputs = global::System.Array.Empty<double>(); // x of every sequence's steps, packed, [rows, InputSize]
-        private double[] _batchLayerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, packed, [Layers, rows, LayerWidth]
-        private double[] _batchLogits = global::System.Array.Empty<double>(); // W_ya a + b_y, packed, [rows, OutputSize]
-        private double[] _batchPredictions = global::System.Array.Empty<double>(); // y, like _batchLogits
-        private double[] _batchCache = global::System.Array.Empty<double>(); // every direction's gates of every packed row, for the backward pass, [Layers * Directions, rows, 80]
-        private double[] _batchWorkspace = global::System.Array.Empty<double>(); // the cell runners' scratch: the weights in panels, the gates and their gradients
-        private double[] _batchTargets = global::System.Array.Empty<double>(); // the targets in the order of _batchPredictions
-        private double[] _batchLogitGradients = global::System.Array.Empty<double>(); // dE/dz, like _batchLogits
-        private double[] _batchLayerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), like _batchLayerOutputs
+        private readonly global::RnnGen.Kernels.BatchBuffers<double> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: true);
 
         /// <summary>Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's products over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
@@ -173,7 +165,7 @@ namespace Demo
         {
             int steps = CheckBatch(inputs.Length, lengths, predictions.Length, nameof(predictions));
             RunBatch(inputs, lengths, steps, keepForBackward: false);
-            _batch.Unpack<double>(new global::System.ReadOnlySpan<double>(_batchPredictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);
+            _batch.Unpack<double>(new global::System.ReadOnlySpan<double>(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);
         }
 
         /// <summary>Runs the network over a batch as <see cref="ForwardBatch"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
@@ -186,22 +178,22 @@ namespace Demo
             int steps = CheckBatch(inputs.Length, lengths, targets.Length, nameof(targets));
             RunBatch(inputs, lengths, steps, keepForBackward: true);
             int rows = _batch.Rows, sequences = lengths.Length;
-            global::System.Span<double> targetRows = new(_batchTargets, 0, rows * OutputSize);
+            global::System.Span<double> targetRows = new(_batchBuffers.Targets, 0, rows * OutputSize);
             _batch.Pack(targets, OutputSize, targetRows);
             double loss = 0; // summed in double, rounded once
             // dE/dz of every packed row through the loss and g2.
-            global::System.Span<double> logitGradients = new(_batchLogitGradients, 0, rows * OutputSize);
-            loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<double>(_batchPredictions, 0, rows * OutputSize), targetRows, logitGradients);
+            global::System.Span<double> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
+            loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<double>(_batchBuffers.Predictions, 0, rows * OutputSize), targetRows, logitGradients);
             global::System.ReadOnlySpan<double> parameters = _parameters;
             global::System.Span<double> gradients = _gradients;
-            global::System.ReadOnlySpan<double> layer0 = new(_batchLayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-            global::System.Span<double> layer0Gradients = new(_batchLayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
-            new global::System.Span<double>(_batchLayerGradients, 0, Layers * rows * LayerWidth).Clear();
+            global::System.ReadOnlySpan<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+            global::System.Span<double> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
+            new global::System.Span<double>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
             // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
             global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer0, logitGradients, layer0Gradients);
 
             // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.LstmLayer.BackwardBatch<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchInputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<double>(_batchCache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), default, _batchWorkspace);
+            global::RnnGen.Kernels.LstmLayer.BackwardBatch<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<double>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
             return (double)loss;
         }
 
@@ -213,45 +205,30 @@ namespace Demo
             return steps;
         }
 
-        // The batched forward pass into _batchLayerOutputs, _batchLogits and _batchPredictions; with keepForBackward, also what the backward pass reads.
+        // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
         private void RunBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)
         {
             _batch.Arrange(lengths, steps);
             int rows = _batch.Rows, sequences = lengths.Length;
-            ReserveBatch(sequences * steps, sequences, keepForBackward);
-            global::System.Span<double> packedInputs = new(_batchInputs, 0, rows * InputSize);
+            // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
+            int padded = sequences * steps;
+            _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.LstmLayer.BatchWorkspaceLength(sequences, InputSize, HiddenSize), keepForBackward,
+                backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.LstmLayer.BatchBackwardWorkspaceLength(padded, sequences, InputSize, HiddenSize) : 0, cacheLength: (long)Layers * Directions * padded * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize));
+            global::System.Span<double> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
             _batch.Pack(inputs, InputSize, packedInputs);
             global::System.ReadOnlySpan<double> parameters = _parameters;
-            global::System.Span<double> layer0 = new(_batchLayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+            global::System.Span<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
 
             // Layer 0, forward direction, every sequence from its first step: LSTM gates from W_ih x<t> + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.ForwardBatch<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<double>(_batchCache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchWorkspace);
+            global::RnnGen.Kernels.LstmLayer.ForwardBatch<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<double>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
 
             // Output layer at every packed row, as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
-            global::System.Span<double> logits = new(_batchLogits, 0, rows * OutputSize);
+            global::System.Span<double> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
             global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
-            global::System.Span<double> predictions = new(_batchPredictions, 0, logits.Length);
+            global::System.Span<double> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
             logits.CopyTo(predictions);
         }
 
-        // Grows the batch buffers to hold `rows` packed rows (sized by the padded batch, B * T, so that batches of that size never grow them whatever their lengths) of `sequences` sequences.
-        private void ReserveBatch(int rows, int sequences, bool keepForBackward)
-        {
-            global::RnnGen.RnnArguments.RequireArrayLength((long)Layers * rows * LayerWidth, rows, "inputs");
-            global::RnnGen.Kernels.Buffers.Reserve(ref _batchInputs, rows * InputSize);
-            global::RnnGen.Kernels.Buffers.Reserve(ref _batchLayerOutputs, Layers * rows * LayerWidth);
-            global::RnnGen.Kernels.Buffers.Reserve(ref _batchLogits, rows * OutputSize);
-            global::RnnGen.Kernels.Buffers.Reserve(ref _batchPredictions, rows * OutputSize);
-            global::RnnGen.Kernels.Buffers.Reserve(ref _batchWorkspace, global::RnnGen.Kernels.LstmLayer.BatchWorkspaceLength(sequences, InputSize, HiddenSize));
-            if (keepForBackward)
-            {
-                global::RnnGen.Kernels.Buffers.Reserve(ref _batchCache, Layers * Directions * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize));
-                global::RnnGen.Kernels.Buffers.Reserve(ref _batchWorkspace, global::RnnGen.Kernels.LstmLayer.BatchBackwardWorkspaceLength(rows, sequences, InputSize, HiddenSize));
-                global::RnnGen.Kernels.Buffers.Reserve(ref _batchTargets, rows * OutputSize);
-                global::RnnGen.Kernels.Buffers.Reserve(ref _batchLogitGradients, rows * OutputSize);
-                global::RnnGen.Kernels.Buffers.Reserve(ref _batchLayerGradients, Layers * rows * LayerWidth);
-            }
-        }
 
         private readonly double[] _gradients = new double[ParameterCount];
         private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
