@@ -43,6 +43,8 @@ public sealed class PairTrainer
         for (int i = 0; i < workers; i++)
         {
             _workers[i] = new Worker();
+            _workers[i].Pair.Encoder.ShareParameters(encoder); // read in place: the optimizer's updates need no copy
+            _workers[i].Pair.Decoder.ShareParameters(decoder);
         }
         _parallelOptions = new ParallelOptions { MaxDegreeOfParallelism = workers };
         _runWorker = RunWorker;
@@ -137,8 +139,6 @@ public sealed class PairTrainer
         Worker worker = _workers[index];
         DateEncoder encoder = worker.Pair.Encoder;
         DateDecoder decoder = worker.Pair.Decoder;
-        _encoder.Parameters.CopyTo(encoder.Parameters);
-        _decoder.Parameters.CopyTo(decoder.Parameters);
         encoder.ZeroGradients();
         decoder.ZeroGradients();
         int first = _batchStart + (index * _batchCount / _activeWorkers);

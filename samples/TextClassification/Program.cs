@@ -94,14 +94,14 @@ Console.WriteLine($"Training took {trainingTime.TotalSeconds:0} s ({epochs} epoc
 Console.WriteLine($"Loss curve: {curve}");
 return smoke || result.Accuracy > baseline ? 0 : 1;
 
-// Classifies every test passage (two model copies, one per core); a text's class is the argmax of its passages' summed log-probabilities.
+// Classifies every test passage (two instances sharing the weights, one per core); a text's class is the argmax of its passages' summed log-probabilities.
 static Evaluation Evaluate(GenreModel model, List<Passage> test)
 {
     var predictions = new float[test.Count * Genres.Count];
     Parallel.For(0, 2, part =>
     {
         var copy = new GenreModel();
-        model.Parameters.CopyTo(copy.Parameters);
+        copy.ShareParameters(model); // an instance per thread, on the model's own weights
         for (int i = part; i < test.Count; i += 2)
         {
             copy.Forward(test[i].Sequence.Inputs, predictions.AsSpan(i * Genres.Count, Genres.Count));
