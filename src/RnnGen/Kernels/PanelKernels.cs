@@ -55,6 +55,11 @@ public static class PanelKernels
             for (int i = 0; i < rows; i++)
             {
                 Span<T> row = panels.Slice((j * rows) + (i * width), width);
+                if (columnStride == 1)
+                {
+                    source.Slice((i * rowStride) + j, width).CopyTo(row); // a row of the matrix as stored
+                    continue;
+                }
                 for (int c = 0; c < width; c++)
                 {
                     row[c] = source[(i * rowStride) + ((j + c) * columnStride)];
