@@ -15,10 +15,10 @@ namespace RnnGen.Tests.Gradients;
 /// </summary>
 public sealed class FiniteDifferenceTests
 {
-    private const int ShapeCount = 240;
+    internal const int ShapeCount = 240;
 
     /// <summary>A random pool of shapes, compiled once into one in-memory assembly and ordered smallest first, so CsCheck shrinks a failure toward a small shape.</summary>
-    private static readonly Lazy<(ModelShape[] Shapes, Assembly Models)> s_pool = new(() =>
+    internal static readonly Lazy<(ModelShape[] Shapes, Assembly Models)> s_pool = new(() =>
     {
         var random = new Random(20261126);
         ModelShape[] shapes = Enumerable.Range(0, ShapeCount).Select(_ => ModelShape.Random(random))
