@@ -33,23 +33,18 @@ public sealed class PackedBatch
     /// <summary>The number of sequences still running at step <paramref name="t"/>: the rows of its block.</summary>
     public int StepRows(int t) => _stepStarts[t + 1] - _stepStarts[t];
 
-    /// <summary>The length of the sequence at sorted position <paramref name="position"/>.</summary>
-    public int Length(int position) => _lengths[position];
-
-    /// <summary>The batch index of the sequence at sorted position <paramref name="position"/>.</summary>
-    public int SequenceAt(int position) => _order[position];
-
-    /// <summary>The step processed <paramref name="processed"/>-th by a direction: t = 0.. forward, t = Steps - 1.. in reverse.</summary>
-    internal int At(int processed, bool reverse) => reverse ? Steps - 1 - processed : processed;
-
     /// <summary>
-    /// How many of step <paramref name="t"/>'s rows carry a state from the step processed before it (the first ones, row for
-    /// row): all of them forward after step 0; in reverse, the sequences that also ran at t + 1, while the others start there.
+    /// The rows of the step a direction processes <paramref name="processed"/>-th (t = 0.. forward, t = Steps - 1.. in
+    /// reverse): where its block starts and how many rows it has; how many of them, the first ones row for row, carry a state
+    /// from the step processed before it (all of them forward after step 0; in reverse, the sequences that also ran at
+    /// t + 1, while the others start there); and where that step's block starts (0 when none carry).
     /// </summary>
-    internal int Carried(int t, bool reverse) => reverse ? (t + 1 < Steps ? StepRows(t + 1) : 0) : (t > 0 ? StepRows(t) : 0);
-
-    /// <summary>The first packed row of the step processed before step <paramref name="t"/> (0 when there is none).</summary>
-    internal int PreviousStart(int t, bool reverse) => Carried(t, reverse) == 0 ? 0 : _stepStarts[reverse ? t + 1 : t - 1];
+    internal BatchStep StepAt(int processed, bool reverse)
+    {
+        int t = reverse ? Steps - 1 - processed : processed;
+        int carried = reverse ? (t + 1 < Steps ? StepRows(t + 1) : 0) : (t > 0 ? StepRows(t) : 0);
+        return new BatchStep(_stepStarts[t], StepRows(t), carried, carried == 0 ? 0 : _stepStarts[reverse ? t + 1 : t - 1]);
+    }
 
     /// <summary>
     /// After a batched backward recursion, off the serial path: dW_in += Σ in ⊗ d_in over every packed row, as one
@@ -62,13 +57,13 @@ public sealed class PackedBatch
         where TWidth : struct, ISize
     {
         MatrixKernels.AddTransposedProduct<T, TInput, TWidth>(inputs, TInput.Value, inputSteps, Rows, inputWeightGradients);
-        for (int t = 0; t < Steps; t++)
+        for (int step = 0; step < Steps; step++)
         {
-            int carried = Carried(t, walk.Reverse);
+            (int first, _, int carried, int previousFirst) = StepAt(step, walk.Reverse);
             if (carried > 0)
             {
-                MatrixKernels.AddTransposedProduct<T, THidden, TWidth>(outputs.Slice(walk.State(PreviousStart(t, walk.Reverse))), walk.Stride,
-                    recurrentSteps.Slice(StepStart(t) * TWidth.Value, carried * TWidth.Value), carried, recurrentWeightGradients);
+                MatrixKernels.AddTransposedProduct<T, THidden, TWidth>(outputs.Slice(walk.State(previousFirst)), walk.Stride,
+                    recurrentSteps.Slice(first * TWidth.Value, carried * TWidth.Value), carried, recurrentWeightGradients);
             }
         }
     }
@@ -132,7 +127,7 @@ public sealed class PackedBatch
             int sequence = _order[position];
             for (int t = 0; t < _lengths[position]; t++)
             {
-                padded.Slice(((sequence * Steps) + t) * width, width).CopyTo(packed.Slice((_stepStarts[t] + position) * width, width));
+                padded.Slice(((sequence * Steps) + t) * width, width).CopyTo(packed.Slice(PackedRow(t, position) * width, width));
             }
         }
     }
@@ -145,7 +140,7 @@ public sealed class PackedBatch
             int sequence = _order[position], length = _lengths[position];
             for (int t = 0; t < length; t++)
             {
-                packed.Slice((_stepStarts[t] + position) * width, width).CopyTo(padded.Slice(((sequence * Steps) + t) * width, width));
+                packed.Slice(PackedRow(t, position) * width, width).CopyTo(padded.Slice(((sequence * Steps) + t) * width, width));
             }
             padded.Slice(((sequence * Steps) + length) * width, (Steps - length) * width).Clear();
         }
@@ -164,10 +159,10 @@ public sealed class PackedBatch
         for (int position = 0; position < Count; position++)
         {
             Span<T> final = finals.Slice(position * layerWidth, layerWidth);
-            outputs.Slice((_stepStarts[_lengths[position] - 1] + position) * layerWidth, hiddenSize).CopyTo(final);
+            outputs.Slice(PackedRow(_lengths[position] - 1, position) * layerWidth, hiddenSize).CopyTo(final);
             if (layerWidth > hiddenSize)
             {
-                outputs.Slice((position * layerWidth) + hiddenSize, hiddenSize).CopyTo(final.Slice(hiddenSize));
+                outputs.Slice((PackedRow(0, position) * layerWidth) + hiddenSize, hiddenSize).CopyTo(final.Slice(hiddenSize));
             }
         }
     }
@@ -183,13 +178,16 @@ public sealed class PackedBatch
         for (int position = 0; position < Count; position++)
         {
             ReadOnlySpan<T> final = finalGradients.Slice(position * layerWidth, layerWidth);
-            Activations.AddTo(final.Slice(0, hiddenSize), outputGradients.Slice((_stepStarts[_lengths[position] - 1] + position) * layerWidth, hiddenSize));
+            Activations.AddTo(final.Slice(0, hiddenSize), outputGradients.Slice(PackedRow(_lengths[position] - 1, position) * layerWidth, hiddenSize));
             if (layerWidth > hiddenSize)
             {
-                Activations.AddTo(final.Slice(hiddenSize), outputGradients.Slice((position * layerWidth) + hiddenSize, hiddenSize));
+                Activations.AddTo(final.Slice(hiddenSize), outputGradients.Slice((PackedRow(0, position) * layerWidth) + hiddenSize, hiddenSize));
             }
         }
     }
+
+    /// <summary>The packed row of step <paramref name="t"/> of the sequence at sorted position <paramref name="position"/> (which runs at that step).</summary>
+    private int PackedRow(int t, int position) => _stepStarts[t] + position;
 
     /// <summary>Copies rows in batch order, [Count, width], to sorted order.</summary>
     public void Sort<T>(ReadOnlySpan<T> rows, int width, Span<T> sorted)
@@ -209,3 +207,10 @@ public sealed class PackedBatch
         }
     }
 }
+
+/// <summary>One step's rows in a <see cref="PackedBatch"/>, as a direction processes it (<see cref="PackedBatch.StepAt"/>).</summary>
+/// <param name="First">The step's first packed row.</param>
+/// <param name="Rows">The sequences still running at the step.</param>
+/// <param name="Carried">How many of them, the first ones, carry a state from the step processed before.</param>
+/// <param name="PreviousFirst">The first packed row of the step processed before (0 when none carry).</param>
+internal readonly record struct BatchStep(int First, int Rows, int Carried, int PreviousFirst);

@@ -109,8 +109,7 @@ public static class GruLayer
         PanelKernels.Pack<T, THidden, Times3<THidden>>(recurrentWeights, recurrentPanels);
         for (int step = 0; step < batch.Steps; step++)
         {
-            int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carried = batch.Carried(t, reverse);
-            int previousFirst = batch.PreviousStart(t, reverse);
+            (int first, int rows, int carried, int previousFirst) = batch.StepAt(step, reverse);
             Span<T> stepGates = keeps ? cache.Slice(first * cacheWidth, rows * cacheWidth) : stepCache;
             PanelKernels.MultiplyRows<T, TInput, Times3<THidden>>(inputs.Slice(first * TInput.Value), TInput.Value, rows, inputPanels, inputBias, 0, inputGates, width);
             PanelKernels.MultiplyRows<T, THidden, Times3<THidden>>(outputs.Slice(walk.State(previousFirst)), walk.Stride, carried, recurrentPanels, recurrentBias, 0, recurrentGates, width);
@@ -161,7 +160,7 @@ public static class GruLayer
         carried.Clear();
         for (int step = batch.Steps - 1; step >= 0; step--)
         {
-            int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carriedRows = batch.Carried(t, reverse), previousFirst = batch.PreviousStart(t, reverse);
+            (int first, int rows, int carriedRows, int previousFirst) = batch.StepAt(step, reverse);
             Span<T> inputGates = inputGateSteps.Slice(first * width, rows * width), recurrentGates = recurrentGateSteps.Slice(first * width, rows * width);
             // Through each row's gates: dE/d(W_ih x + b_ih), dE/d(W_hh h + b_hh), and the part of dE/dh<t-1> that bypasses W_hh into carried.
             for (int row = 0; row < rows; row++)

@@ -117,11 +117,11 @@ public static class LstmLayer
         Activations.AddTo(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias], bias);
         for (int step = 0; step < batch.Steps; step++)
         {
-            int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carried = batch.Carried(t, reverse);
+            (int first, int rows, int carried, int previousFirst) = batch.StepAt(step, reverse);
             Span<T> stepCells = keeps ? cache.Slice(first * cacheWidth, rows * cacheWidth) : cells.Slice((step % 2) * sequences * cacheWidth, sequences * cacheWidth);
-            ReadOnlySpan<T> previousCells = keeps ? cache.Slice(batch.PreviousStart(t, reverse) * cacheWidth) : cells.Slice(((step + 1) % 2) * sequences * cacheWidth, sequences * cacheWidth);
+            ReadOnlySpan<T> previousCells = keeps ? cache.Slice(previousFirst * cacheWidth) : cells.Slice(((step + 1) % 2) * sequences * cacheWidth, sequences * cacheWidth);
             PanelKernels.MultiplyRows<T, TInput, Times4<THidden>>(inputs.Slice(first * TInput.Value), TInput.Value, rows, inputPanels, bias, 0, gates, width);
-            PanelKernels.MultiplyAddRows<T, THidden, Times4<THidden>>(outputs.Slice(walk.State(batch.PreviousStart(t, reverse))), walk.Stride, carried, recurrentPanels, gates, width);
+            PanelKernels.MultiplyAddRows<T, THidden, Times4<THidden>>(outputs.Slice(walk.State(previousFirst)), walk.Stride, carried, recurrentPanels, gates, width);
             for (int row = 0; row < rows; row++)
             {
                 ReadOnlySpan<T> previousCell = row < carried ? previousCells.Slice((row * cacheWidth) + (4 * hidden), hidden) : default;
@@ -168,7 +168,7 @@ public static class LstmLayer
         carriedCell.Clear();
         for (int step = batch.Steps - 1; step >= 0; step--)
         {
-            int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carriedRows = batch.Carried(t, reverse), previousFirst = batch.PreviousStart(t, reverse);
+            (int first, int rows, int carriedRows, int previousFirst) = batch.StepAt(step, reverse);
             Span<T> stepGates = gateSteps.Slice(first * width, rows * width);
             // Through each row's cell: dE/d(its gates' pre-activations), and dE/dc<t-1> into carriedCell.
             for (int row = 0; row < rows; row++)

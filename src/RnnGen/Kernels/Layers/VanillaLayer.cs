@@ -83,9 +83,9 @@ public static class VanillaLayer
         PanelKernels.MultiplyRows<T, TInput, THidden>(inputs, TInput.Value, walk.Steps, inputPanels, parameters[ParameterBlock<TInput, THidden, THidden>.InputBias], 0, outputs.Slice(walk.Column), walk.Stride);
         for (int step = 0; step < batch.Steps; step++)
         {
-            int t = batch.At(step, reverse), first = batch.StepStart(t);
-            PanelKernels.MultiplyAddRows<T, THidden, THidden>(outputs.Slice(walk.State(batch.PreviousStart(t, reverse))), walk.Stride, batch.Carried(t, reverse), recurrentPanels, outputs.Slice(walk.State(first)), walk.Stride);
-            for (int row = 0; row < batch.StepRows(t); row++)
+            (int first, int rows, int carried, int previousFirst) = batch.StepAt(step, reverse);
+            PanelKernels.MultiplyAddRows<T, THidden, THidden>(outputs.Slice(walk.State(previousFirst)), walk.Stride, carried, recurrentPanels, outputs.Slice(walk.State(first)), walk.Stride);
+            for (int row = 0; row < rows; row++)
             {
                 Activate(activation, outputs.Slice(walk.State(first + row), THidden.Value));
             }
@@ -128,7 +128,7 @@ public static class VanillaLayer
         carried.Clear();
         for (int step = batch.Steps - 1; step >= 0; step--)
         {
-            int t = batch.At(step, reverse), first = batch.StepStart(t), rows = batch.StepRows(t), carriedRows = batch.Carried(t, reverse);
+            (int first, int rows, int carriedRows, _) = batch.StepAt(step, reverse);
             Span<T> preactivations = stepGradients.Slice(first * hidden, rows * hidden);
             for (int row = 0; row < rows; row++)
             {
