@@ -68,20 +68,29 @@ public sealed class BatchBuffers<T>(int layers, int inputSize, int layerWidth, i
         long layerValues = (long)layers * rows * layerWidth;
         RnnArguments.RequireArrayLength(Math.Max(layerValues, cacheLength), rows, "inputs");
         int predictionRows = headPerStep ? rows : sequences;
-        Buffers.Reserve(ref _inputs, rows * inputSize);
-        Buffers.Reserve(ref _layerOutputs, (int)layerValues);
-        Buffers.Reserve(ref _finalOutputs, headPerStep ? 0 : sequences * layerWidth);
-        Buffers.Reserve(ref _logits, predictionRows * outputSize);
-        Buffers.Reserve(ref _predictions, predictionRows * outputSize);
-        Buffers.Reserve(ref _workspace, workspaceLength);
+        Grow(ref _inputs, rows * inputSize);
+        Grow(ref _layerOutputs, (int)layerValues);
+        Grow(ref _finalOutputs, headPerStep ? 0 : sequences * layerWidth);
+        Grow(ref _logits, predictionRows * outputSize);
+        Grow(ref _predictions, predictionRows * outputSize);
+        Grow(ref _workspace, workspaceLength);
         if (keepForBackward)
         {
-            Buffers.Reserve(ref _workspace, backwardWorkspaceLength);
-            Buffers.Reserve(ref _cache, (int)cacheLength);
-            Buffers.Reserve(ref _targets, predictionRows * outputSize);
-            Buffers.Reserve(ref _logitGradients, predictionRows * outputSize);
-            Buffers.Reserve(ref _layerGradients, (int)layerValues);
-            Buffers.Reserve(ref _finalGradients, headPerStep ? 0 : sequences * layerWidth);
+            Grow(ref _workspace, backwardWorkspaceLength);
+            Grow(ref _cache, (int)cacheLength);
+            Grow(ref _targets, predictionRows * outputSize);
+            Grow(ref _logitGradients, predictionRows * outputSize);
+            Grow(ref _layerGradients, (int)layerValues);
+            Grow(ref _finalGradients, headPerStep ? 0 : sequences * layerWidth);
+        }
+    }
+
+    /// <summary>Replaces <paramref name="buffer"/> with a larger array when it holds fewer than <paramref name="length"/> elements (its contents are not kept).</summary>
+    private static void Grow(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new T[length];
         }
     }
 }
