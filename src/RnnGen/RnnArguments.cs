@@ -74,7 +74,7 @@ public static class RnnArguments
     /// <param name="shape">The expected shape in words, e.g. <c>[T = 4, OutputSize = 3]</c>.</param>
     /// <exception cref="ArgumentException">Always.</exception>
     [DoesNotReturn]
-    public static void ThrowWrongLength(int actual, int expected, string parameterName, string shape) =>
+    public static void ThrowWrongLength(int actual, long expected, string parameterName, string shape) =>
         throw new ArgumentException($"{parameterName} has {actual} values; expected {expected} ({shape}).", parameterName);
 
     /// <summary>Checks an optional initial state: empty (zeros) or [<paramref name="rows"/>, <paramref name="hiddenSize"/>].</summary>
@@ -144,8 +144,7 @@ public static class RnnArguments
         long expected = (long)sequences * steps * width;
         if (actual != expected)
         {
-            string shape = steps == 1 ? $"[B = {sequences}, {widthName} = {width}]" : $"[B = {sequences}, T = {steps}, {widthName} = {width}]";
-            throw new ArgumentException($"{parameterName} has {actual} values; expected {expected} ({shape}).", parameterName);
+            ThrowWrongLength(actual, expected, parameterName, steps == 1 ? $"[B = {sequences}, {widthName} = {width}]" : $"[B = {sequences}, T = {steps}, {widthName} = {width}]");
         }
     }
 }
