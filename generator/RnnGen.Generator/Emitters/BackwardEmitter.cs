@@ -135,33 +135,41 @@ internal static class BackwardEmitter
     /// <summary>Emits dE/dz of every output step into _logitGradients, through the loss and g2, summing the loss.</summary>
     private static void EmitLossGradients(SourceWriter writer, ModelSpec model)
     {
-        string t = model.T;
-        string span = TypeRefs.Span(t), readOnlySpan = TypeRefs.ReadOnlySpan(t);
-        string length = model.HeadPerStep ? "steps * OutputSize" : "OutputSize";
         writer.Line(model.HeadPerStep
             ? "// Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya for all steps at once."
             : "// Output layer, once: dE/dz through the loss and g2, then back through W_ya.");
-        writer.Line($"{span} logitGradients = new(_logitGradients, 0, {length});");
+        EmitLossGradients(writer, model, new LossRows(model.HeadPerStep ? "steps" : null, "t", "_logits", "_predictions", "_logitGradients", "targets"));
+    }
+
+    /// <summary>
+    /// Declares <c>logitGradients</c> over <see cref="LossRows.Count"/> rows of OutputSize (one row when null), fills it with
+    /// dE/dz through the declared loss and g2, and adds the loss to <c>loss</c>.
+    /// </summary>
+    internal static void EmitLossGradients(SourceWriter writer, ModelSpec model, LossRows rows)
+    {
+        string readOnlySpan = TypeRefs.ReadOnlySpan(model.T);
+        string length = rows.Count is null ? "OutputSize" : $"{rows.Count} * OutputSize";
+        writer.Line($"{TypeRefs.Span(model.T)} logitGradients = new({rows.LogitGradients}, 0, {length});");
         if (model.Loss == Loss.CrossEntropy)
         {
-            // Softmax and cross-entropy together, a step at a time: dE/dz = y - target needs no Jacobian.
-            string Step(string offset, string targets) =>
-                $"loss += {TypeRefs.LossGradients}.SoftmaxCrossEntropy(new {readOnlySpan}(_logits, {offset}, OutputSize), new {readOnlySpan}(_predictions, {offset}, OutputSize), {targets}, logitGradients.Slice({offset}, OutputSize));";
-            if (model.HeadPerStep)
+            // Softmax and cross-entropy together, a row at a time: dE/dz = y - target needs no Jacobian.
+            string Row(string offset, string targets) =>
+                $"loss += {TypeRefs.LossGradients}.SoftmaxCrossEntropy(new {readOnlySpan}({rows.Logits}, {offset}, OutputSize), new {readOnlySpan}({rows.Predictions}, {offset}, OutputSize), {targets}, logitGradients.Slice({offset}, OutputSize));";
+            if (rows.Count is null)
             {
-                writer.Block("for (int t = 0; t < steps; t++)", () => writer.Line(Step("t * OutputSize", "targets.Slice(t * OutputSize, OutputSize)")));
+                writer.Line(Row("0", rows.Targets));
             }
             else
             {
-                writer.Line(Step("0", "targets"));
+                string i = rows.Index;
+                writer.Block($"for (int {i} = 0; {i} < {rows.Count}; {i}++)", () => writer.Line(Row($"{i} * OutputSize", $"{rows.Targets}.Slice({i} * OutputSize, OutputSize)")));
             }
             return;
         }
-        writer.Line($"loss += {TypeRefs.LossGradients}.SquaredError(new {readOnlySpan}(_predictions, 0, {length}), targets, logitGradients);");
-        EmitOutputActivationBackward(writer, model, $"new {readOnlySpan}(_predictions, 0, {length})", "logitGradients");
+        writer.Line($"loss += {TypeRefs.LossGradients}.SquaredError(new {readOnlySpan}({rows.Predictions}, 0, {length}), {rows.Targets}, logitGradients);");
+        EmitOutputActivationBackward(writer, model, $"new {readOnlySpan}({rows.Predictions}, 0, {length})", "logitGradients");
     }
 
-    /// <summary>dE/dz = dE/dy through g2, in place, for every output step in the spans (softmax row by row).</summary>
     internal static void EmitOutputActivationBackward(SourceWriter writer, ModelSpec model, string predictions, string gradients)
     {
         if (model.OutputActivation == OutputActivation.Softmax)
@@ -215,3 +223,12 @@ internal static class BackwardEmitter
         writer.Line($"{KernelCalls.MultiplyTransposedAdd(model, model.LayerWidth, model.OutputSize)}(new {TypeRefs.ReadOnlySpan(t)}(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, {headInputGradients});");
     }
 }
+
+/// <summary>The rows a loss is taken over, by their names in the generated code.</summary>
+/// <param name="Count">How many rows of OutputSize, as an expression, or null for one.</param>
+/// <param name="Index">The loop variable over the rows.</param>
+/// <param name="Logits">The logits' buffer.</param>
+/// <param name="Predictions">The predictions' buffer.</param>
+/// <param name="LogitGradients">The buffer that receives dE/dz.</param>
+/// <param name="Targets">The targets, a span as long as the rows.</param>
+internal sealed record LossRows(string? Count, string Index, string Logits, string Predictions, string LogitGradients, string Targets);

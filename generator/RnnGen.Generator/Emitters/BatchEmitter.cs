@@ -53,7 +53,8 @@ internal static class BatchEmitter
             writer.Line($"{span} targetRows = new(_batchBuffers.Targets, 0, {predictionRows} * OutputSize);");
             writer.Line(headPerStep ? "_batch.Pack(targets, OutputSize, targetRows);" : "_batch.Sort(targets, OutputSize, targetRows);");
             writer.Line("double loss = 0; // summed in double, rounded once");
-            EmitLossGradients(writer, model, predictionRows);
+            writer.Line($"// dE/dz of every {(headPerStep ? "packed row" : "sequence")} through the loss and g2.");
+            BackwardEmitter.EmitLossGradients(writer, model, new LossRows(predictionRows, "row", "_batchBuffers.Logits", "_batchBuffers.Predictions", "_batchBuffers.LogitGradients", "targetRows"));
             writer.Line($"{readOnlySpan} parameters = _parameters;");
             writer.Line($"{span} gradients = _gradients;");
             for (int layer = 0; layer < model.Layers; layer++)
@@ -148,23 +149,6 @@ internal static class BatchEmitter
         writer.Line($"{span} predictions = new(_batchBuffers.Predictions, 0, logits.Length);");
         writer.Line("logits.CopyTo(predictions);");
         HeadEmitter.EmitActivation(writer, model, "predictions", perStep: true);
-    }
-
-    private static void EmitLossGradients(SourceWriter writer, ModelSpec model, string predictionRows)
-    {
-        string t = model.T;
-        string span = TypeRefs.Span(t), readOnlySpan = TypeRefs.ReadOnlySpan(t);
-        writer.Line($"// dE/dz of every {(model.HeadPerStep ? "packed row" : "sequence")} through the loss and g2.");
-        writer.Line($"{span} logitGradients = new(_batchBuffers.LogitGradients, 0, {predictionRows} * OutputSize);");
-        if (model.Loss == Loss.CrossEntropy)
-        {
-            // Softmax and cross-entropy together, a row at a time: dE/dz = y - target needs no Jacobian.
-            writer.Block($"for (int row = 0; row < {predictionRows}; row++)", () =>
-                writer.Line($"loss += {TypeRefs.LossGradients}.SoftmaxCrossEntropy(new {readOnlySpan}(_batchBuffers.Logits, row * OutputSize, OutputSize), new {readOnlySpan}(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));"));
-            return;
-        }
-        writer.Line($"loss += {TypeRefs.LossGradients}.SquaredError(new {readOnlySpan}(_batchBuffers.Predictions, 0, {predictionRows} * OutputSize), targetRows, logitGradients);");
-        BackwardEmitter.EmitOutputActivationBackward(writer, model, $"new {readOnlySpan}(_batchBuffers.Predictions, 0, {predictionRows} * OutputSize)", "logitGradients");
     }
 
     private static void EmitHeadBackward(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
