@@ -341,7 +341,9 @@ public sealed class RnnTrainer<TModel, T>
                 worker.Predictions = new T[predictionLength];
             }
 
-            if (worker.Lengths.Length < share || worker.Inputs.Length < share * longest * _shape.InputSize || worker.Targets.Length < share * targetLength)
+            // Truncated training never takes the batched path (RunWorker), so it needs none of these.
+            if (Options.TruncationWindow is null
+                && (worker.Lengths.Length < share || worker.Inputs.Length < share * longest * _shape.InputSize || worker.Targets.Length < share * targetLength))
             {
                 worker.Lengths = new int[share];
                 worker.Inputs = new T[share * longest * _shape.InputSize];
@@ -417,7 +419,7 @@ public sealed class RnnTrainer<TModel, T>
         }
     }
 
-    /// <summary>One model copy and the buffers it reuses from batch to batch.</summary>
+    /// <summary>One model instance (on the trained model's parameters) and the buffers it reuses from batch to batch.</summary>
     private sealed class Worker(int stateLength)
     {
         public TModel Model { get; } = new();
