@@ -30,31 +30,43 @@ internal static class VectorMath
             : Vector.Exp(x.As<T, double>()).As<double, T>();
 
     /// <summary>
-    /// e^x in float arithmetic, Cephes' expf: e^x = 2^n e^r with n = round(x log2 e) and r = x - n ln 2 (ln 2 in two parts,
-    /// so r is exact), e^r by its degree-7 minimax polynomial, and 2^n applied in two halves so that results down to the
-    /// subnormals come out. About a quarter of the BCL's cost, which works in double for float; within an ulp (the activation
-    /// tests measure what tanh and the sigmoid make of it). Large inputs are clamped to where e^x is still finite.
+    /// e^x in float arithmetic, Cephes' expf: e^x = 2^n e^r (<see cref="ExpReduced"/>), with 2^n applied in two halves so
+    /// that results down to the subnormals come out. About a quarter of the BCL's cost, which works in double for float;
+    /// within an ulp (the activation tests measure what tanh and the sigmoid make of it). Large inputs are clamped to where
+    /// e^x is still finite.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Exp(Vector<float> x)
     {
         // The CPU's own min and max (one instruction each; NaN is restored at the end).
-        Vector<float> clamped = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-175f)), new Vector<float>(88.5f));
-        // Rounds to the nearest integer: adding 1.5 * 2^23 leaves no fraction bits.
-        Vector<float> n = Vector.MultiplyAddEstimate(clamped, new Vector<float>(1.44269504088896341f), new Vector<float>(12582912f)) - new Vector<float>(12582912f);
-        Vector<float> r = Vector.MultiplyAddEstimate(n, new Vector<float>(-0.693359375f), clamped);
-        r = Vector.MultiplyAddEstimate(n, new Vector<float>(2.12194440e-4f), r);
-        Vector<float> p = Vector.MultiplyAddEstimate(new Vector<float>(1.9875691500e-4f), r, new Vector<float>(1.3981999507e-3f));
-        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(8.3334519073e-3f));
-        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(4.1665795894e-2f));
-        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(1.6666665459e-1f));
-        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(5.0000001201e-1f));
-        p = Vector.MultiplyAddEstimate(p, r * r, r) + Vector<float>.One;
-        Vector<int> exponent = Vector.ConvertToInt32Native(n); // n is a whole number within [-253, 128]: no saturation to handle
-        Vector<int> half = Vector.ShiftRightArithmetic(exponent, 1);
-        Vector<float> result = p * Vector.ShiftLeft(half + new Vector<int>(127), 23).As<int, float>()
+        Vector<float> power = ExpReduced(Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-175f)), new Vector<float>(88.5f)), out Vector<int> exponent);
+        Vector<int> half = Vector.ShiftRightArithmetic(exponent, 1); // n within [-253, 128]: each half a normal power of 2
+        Vector<float> result = power * Vector.ShiftLeft(half + new Vector<int>(127), 23).As<int, float>()
             * Vector.ShiftLeft(exponent - half + new Vector<int>(127), 23).As<int, float>();
         return Vector.ConditionalSelect(Vector.Equals(x, x), result, x); // NaN stays NaN
+    }
+
+    /// <summary>
+    /// e^r and n for x = n ln 2 + r, |r| &lt;= ln 2 / 2: n = round(x log2 e), r = x - n ln 2 (ln 2 in two parts, so r is
+    /// exact), e^r by Cephes' degree-7 minimax polynomial in Estrin's scheme (half the dependent steps of Horner's: the
+    /// recurrent steps wait on this chain). The caller applies 2^n as its range allows.
+    /// </summary>
+    /// <param name="x">Within [-175, 88.5], not NaN.</param>
+    /// <param name="exponent">Receives n.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> ExpReduced(Vector<float> x, out Vector<int> exponent)
+    {
+        // Rounds to the nearest integer: adding 1.5 * 2^23 leaves no fraction bits.
+        Vector<float> n = Vector.MultiplyAddEstimate(x, new Vector<float>(1.44269504088896341f), new Vector<float>(12582912f)) - new Vector<float>(12582912f);
+        Vector<float> r = Vector.MultiplyAddEstimate(n, new Vector<float>(-0.693359375f), x);
+        r = Vector.MultiplyAddEstimate(n, new Vector<float>(2.12194440e-4f), r);
+        Vector<float> r2 = r * r;
+        Vector<float> low = Vector.MultiplyAddEstimate(new Vector<float>(1.6666665459e-1f), r, new Vector<float>(5.0000001201e-1f));
+        Vector<float> middle = Vector.MultiplyAddEstimate(new Vector<float>(8.3334519073e-3f), r, new Vector<float>(4.1665795894e-2f));
+        Vector<float> high = Vector.MultiplyAddEstimate(new Vector<float>(1.9875691500e-4f), r, new Vector<float>(1.3981999507e-3f));
+        Vector<float> p = Vector.MultiplyAddEstimate(Vector.MultiplyAddEstimate(high, r2, middle), r2, low);
+        exponent = Vector.ConvertToInt32Native(n); // a whole number within [-253, 128]: no saturation to handle
+        return Vector.MultiplyAddEstimate(p, r2, r) + Vector<float>.One;
     }
 
     /// <summary>
@@ -106,9 +118,12 @@ internal static class VectorMath
         p = Vector.MultiplyAddEstimate(p, z, new Vector<float>(1.33314422036e-1f));
         p = Vector.MultiplyAddEstimate(p, z, new Vector<float>(-3.33332819422e-1f));
         Vector<float> small = Vector.MultiplyAddEstimate(p * z, x, x);
-        Vector<float> large = Vector<float>.One - (new Vector<float>(2f) / (Exp(magnitude + magnitude) + Vector<float>.One));
+        // e^{2|x|} with 2|x| clamped to 20, where 1 - 2 / (e^20 + 1) already rounds to 1: 2^n then fits one power of 2.
+        Vector<float> power = ExpReduced(Vector.MinNative(magnitude + magnitude, new Vector<float>(20f)), out Vector<int> exponent);
+        Vector<float> large = Vector<float>.One - (new Vector<float>(2f) / VectorMath.MultiplyAdd(power, Vector.ShiftLeft(exponent + new Vector<int>(127), 23).As<int, float>(), Vector<float>.One));
         large = Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), -large, large);
-        return Vector.ConditionalSelect(Vector.LessThan(magnitude, new Vector<float>(SmallTanhLimit)), small, large);
+        // NaN fails the comparison and keeps the small branch's NaN.
+        return Vector.ConditionalSelect(Vector.GreaterThanOrEqual(magnitude, new Vector<float>(SmallTanhLimit)), large, small);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -48,6 +48,13 @@ public partial class StreamingGruFloat { }
 [RnnModel<float>(InputSize = 3, HiddenSize = 12, OutputSize = 2, Layers = 2, Cell = RnnCell.Lstm, Streaming = true)]
 public partial class StreamingLstmFloat { }
 
+// Float, 8 units: one vector of them with 256-bit vectors, where the step writes the new state over the old in place.
+[RnnModel<float>(InputSize = 3, HiddenSize = 8, OutputSize = 2, Cell = RnnCell.Gru, Streaming = true)]
+public partial class StreamingGruOneVector { }
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 8, OutputSize = 2, Layers = 2, Cell = RnnCell.Lstm, Streaming = true)]
+public partial class StreamingLstmOneVector { }
+
 // W_hh larger than the first-level cache: the streaming step goes through the matrix products instead of the fused pass.
 [RnnModel<float>(InputSize = 3, HiddenSize = 64, OutputSize = 2, Cell = RnnCell.Gru, Streaming = true)]
 public partial class StreamingGruWide { }

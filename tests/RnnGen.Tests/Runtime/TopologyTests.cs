@@ -17,6 +17,8 @@ public sealed class TopologyTests
         StepsReproduceForward<StreamingLstm, double>(new StreamingLstm());
         StepsReproduceForward<StreamingGruFloat, float>(new StreamingGruFloat());
         StepsReproduceForward<StreamingLstmFloat, float>(new StreamingLstmFloat());
+        StepsReproduceForward<StreamingGruOneVector, float>(new StreamingGruOneVector());
+        StepsReproduceForward<StreamingLstmOneVector, float>(new StreamingLstmOneVector());
         StepsReproduceForward<StreamingGruWide, float>(new StreamingGruWide());
         StepsReproduceForward<StreamingLstmWide, float>(new StreamingLstmWide());
     }

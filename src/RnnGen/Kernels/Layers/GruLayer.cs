@@ -263,11 +263,16 @@ public static class GruLayer
             StepThroughProducts<T, TInput, THidden>(parameters, input, state, workspace);
             return;
         }
-        Span<T> next = workspace.Slice(0, hidden);
+        // One vector of units reads all of h before it writes any: the new state can then replace the old in place.
+        bool inPlace = hidden == Vector<T>.Count;
+        Span<T> next = inPlace ? state : workspace.Slice(0, hidden);
         FusedStep<T, THidden>(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias], parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias],
             input.Slice(0, inputSize), parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights], state, parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights],
             next, default);
-        next.CopyTo(state);
+        if (!inPlace)
+        {
+            next.CopyTo(state);
+        }
     }
 
     /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
@@ -279,7 +284,7 @@ public static class GruLayer
     /// One step, fused: for each vector of hidden units, the sums of r and z (from <paramref name="inputSums"/>, plus W_ih x,
     /// plus b_hh and W_hh h) and of n's input and recurrent parts apart stay in registers, two sets for the rows of W_hh;
     /// then the activations and the update. <paramref name="state"/> must not be <paramref name="previous"/>, which every
-    /// unit reads whole.
+    /// unit reads whole, unless one vector holds every unit.
     /// </summary>
     /// <param name="inputSums">The input side so far, [3H]: b_ih, or a step's W_ih x + b_ih.</param>
     /// <param name="recurrentBias">b_hh, [3H].</param>

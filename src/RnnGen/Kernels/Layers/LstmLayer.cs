@@ -280,11 +280,16 @@ public static class LstmLayer
             StepThroughProducts<T, TInput, THidden>(parameters, input, state, cell, workspace);
             return;
         }
-        Span<T> next = workspace.Slice(0, hidden);
+        // One vector of units reads all of h before it writes any: the new state can then replace the old in place.
+        bool inPlace = hidden == Vector<T>.Count;
+        Span<T> next = inPlace ? state : workspace.Slice(0, hidden);
         FusedStep<T, THidden>(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias], parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias],
             input.Slice(0, inputSize), parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights],
             cell, cell, next, default);
-        next.CopyTo(state);
+        if (!inPlace)
+        {
+            next.CopyTo(state);
+        }
     }
 
     /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
@@ -297,7 +302,7 @@ public static class LstmLayer
     /// <paramref name="bias"/>, plus W_ih x, plus W_hh h) stay in registers, two sets so that consecutive rows of W_hh do
     /// not wait on each other; then the activations and the cell update. <paramref name="previousCell"/> may be
     /// <paramref name="cell"/> itself (each unit reads its own c before writing it); <paramref name="state"/> must not be
-    /// <paramref name="previous"/>, which every unit reads whole.
+    /// <paramref name="previous"/>, which every unit reads whole, unless one vector holds every unit.
     /// </summary>
     /// <param name="sums">The pre-activations so far, [4H]: b_ih, or a step's W_ih x + b_ih + b_hh.</param>
     /// <param name="bias">Added to <paramref name="sums"/> (b_hh), or empty.</param>
