@@ -51,7 +51,7 @@ internal static class VectorMath
     /// exact), e^r by Cephes' degree-7 minimax polynomial in Estrin's scheme (half the dependent steps of Horner's: the
     /// recurrent steps wait on this chain). The caller applies 2^n as its range allows.
     /// </summary>
-    /// <param name="x">Within [-175, 88.5], not NaN.</param>
+    /// <param name="x">Within [-175, 88.5], or NaN (which gives NaN).</param>
     /// <param name="exponent">Receives n.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> ExpReduced(Vector<float> x, out Vector<int> exponent)
@@ -87,8 +87,23 @@ internal static class VectorMath
     public static Vector<T> Sigmoid<T>(Vector<T> x)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        Vector<T> small = Exp(-Vector.Abs(x));
+        Vector<T> small = typeof(T) == typeof(float)
+            ? ExpOfNonPositive(x.As<T, float>() | new Vector<float>(-0f)).As<float, T>() // -|x|: the sign bit set
+            : Exp(-Vector.Abs(x));
         return Vector.ConditionalSelect(Vector.LessThan(x, Vector<T>.Zero), small, Vector<T>.One) / (Vector<T>.One + small);
+    }
+
+    /// <summary>
+    /// e^x for x &lt;= 0, the sigmoid's: as <see cref="Exp(Vector{float})"/>, with 2^n applied as 2^(n + 64) × 2^-64, both
+    /// normal powers for n &gt;= -190 (x &gt;= -131; e^x already rounds to 0 below -104), so that the subnormal results still
+    /// round once; fewer operations than two halves. NaN passes through.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> ExpOfNonPositive(Vector<float> x)
+    {
+        // The constant first: x86's max returns its second operand when either is NaN.
+        Vector<float> power = ExpReduced(Vector.MaxNative(new Vector<float>(-110f), x), out Vector<int> exponent);
+        return power * Vector.ShiftLeft(exponent + new Vector<int>(127 + 64), 23).As<int, float>() * new Vector<float>(5.421010862427522e-20f);
     }
 
     /// <summary>The scalar tanh of the tails, the BCL's correctly rounded-to-an-ulp one.</summary>
@@ -121,7 +136,7 @@ internal static class VectorMath
         // e^{2|x|} with 2|x| clamped to 20, where 1 - 2 / (e^20 + 1) already rounds to 1: 2^n then fits one power of 2.
         Vector<float> power = ExpReduced(Vector.MinNative(magnitude + magnitude, new Vector<float>(20f)), out Vector<int> exponent);
         Vector<float> large = Vector<float>.One - (new Vector<float>(2f) / VectorMath.MultiplyAdd(power, Vector.ShiftLeft(exponent + new Vector<int>(127), 23).As<int, float>(), Vector<float>.One));
-        large = Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), -large, large);
+        large |= x & new Vector<float>(-0f); // x's sign on the positive quotient
         // NaN fails the comparison and keeps the small branch's NaN.
         return Vector.ConditionalSelect(Vector.GreaterThanOrEqual(magnitude, new Vector<float>(SmallTanhLimit)), large, small);
     }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Runtime;
@@ -120,12 +121,13 @@ public sealed class TopologyTests
         double[] input = [0.1, 0.2, 0.3];
         var output = new double[2];
         model.Step(input, output);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        Assert.Equal(0, Allocations.InSteadyState(() =>
         {
-            model.Step(input, output);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int i = 0; i < 1000; i++)
+            {
+                model.Step(input, output);
+            }
+        }));
     }
 
     [Fact]
@@ -136,13 +138,14 @@ public sealed class TopologyTests
         var inputs = new double[16 * 3];
         var outputs = new double[16 * 2];
         model.StepBlock(inputs, outputs);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
+        Assert.Equal(0, Allocations.InSteadyState(() =>
         {
-            model.StepBlock(inputs, outputs);
-            model.StepBlock(inputs.AsSpan(0, 5 * 3), outputs.AsSpan(0, 5 * 2));
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int i = 0; i < 100; i++)
+            {
+                model.StepBlock(inputs, outputs);
+                model.StepBlock(inputs.AsSpan(0, 5 * 3), outputs.AsSpan(0, 5 * 2));
+            }
+        }));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using RnnGen;
+using RnnGen.Tests.Infrastructure;
 using RnnGen.Tests.Runtime;
 using Xunit;
 
@@ -32,13 +33,13 @@ public sealed class AllocationTests
 
         TrainOnce();
         TrainOnce();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        Assert.Equal(0, Allocations.InSteadyState(() =>
         {
-            TrainOnce();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int i = 0; i < 10; i++)
+            {
+                TrainOnce();
+            }
+        }));
     }
 
     /// <summary>
@@ -58,11 +59,11 @@ public sealed class AllocationTests
 
         trainer.TrainEpoch(data);
         trainer.TrainEpoch(data);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        trainer.TrainEpoch(data);
-        trainer.TrainEpoch(data);
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.InSteadyState(() =>
+        {
+            trainer.TrainEpoch(data);
+            trainer.TrainEpoch(data);
+        }));
     }
 
     /// <summary>
@@ -90,10 +91,10 @@ public sealed class AllocationTests
 
         trainer.TrainEpoch(data);
         trainer.TrainEpoch(data);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        trainer.TrainEpoch(data);
-        trainer.TrainEpoch(data);
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.InSteadyState(() =>
+        {
+            trainer.TrainEpoch(data);
+            trainer.TrainEpoch(data);
+        }));
     }
 }
