@@ -16,12 +16,14 @@ internal static class HeadEmitter
         return g2.Length == 0 ? affine : $"{g2}({affine})";
     }
 
-    /// <summary>logits = W_ya <paramref name="input"/> + b_y, then output = g2(logits).</summary>
-    public static void EmitAffine(SourceWriter writer, ModelSpec model, string input, string logits, string output)
+    /// <summary>logits = W_ya <paramref name="input"/> + b_y, then output = g2(logits); with no <paramref name="logits"/> kept, straight into <paramref name="output"/>.</summary>
+    public static void EmitAffine(SourceWriter writer, ModelSpec model, string input, string? logits, string output)
     {
-        writer.Line($"parameters.Slice(HeadBias, OutputSize).CopyTo({logits});");
-        writer.Line($"{KernelCalls.MultiplyAdd(model, model.LayerWidth, model.OutputSize)}({input}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), {logits});");
-        writer.Line($"{logits}.CopyTo({output});");
+        writer.Line($"{KernelCalls.Affine(model, model.LayerWidth, model.OutputSize)}({input}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), {logits ?? output});");
+        if (logits is not null)
+        {
+            writer.Line($"{logits}.CopyTo({output});");
+        }
         EmitActivation(writer, model, output, perStep: false);
     }
 

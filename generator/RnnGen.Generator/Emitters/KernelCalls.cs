@@ -12,6 +12,9 @@ internal static class KernelCalls
     /// <summary>accumulator += vector · W for a [rows, columns] matrix.</summary>
     public static string MultiplyAdd(ModelSpec model, int rows, int columns) => Matrix(nameof(MultiplyAdd), model, rows, columns);
 
+    /// <summary>result = bias + vector · W for a [rows, columns] matrix.</summary>
+    public static string Affine(ModelSpec model, int rows, int columns) => Matrix(nameof(Affine), model, rows, columns);
+
     /// <summary>result += W · gradient for a [rows, columns] matrix.</summary>
     public static string MultiplyTransposedAdd(ModelSpec model, int rows, int columns) => Matrix(nameof(MultiplyTransposedAdd), model, rows, columns);
 

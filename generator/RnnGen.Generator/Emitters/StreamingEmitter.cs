@@ -15,7 +15,12 @@ internal static class StreamingEmitter
         string readOnlySpan = TypeRefs.ReadOnlySpan(t);
         writer.Line($"private readonly {t}[] _streamState = new {t}[StateRows * HiddenSize]; // every layer's state between Step calls");
         writer.Line($"private readonly {t}[] _stepWorkspace = new {t}[{cell.StepWorkspaceLength}]; // the cell runner's scratch");
-        writer.Line($"private readonly {t}[] _stepLogits = new {t}[OutputSize];");
+        // Sampling reads the logits, which only an output activation makes differ from the outputs.
+        bool keepsLogits = model.Topology == Topology.OneToMany && model.OutputActivation != OutputActivation.Identity;
+        if (keepsLogits)
+        {
+            writer.Line($"private readonly {t}[] _stepLogits = new {t}[OutputSize];");
+        }
         writer.Line();
         writer.Summary("Every layer's current state between <see cref=\"Step\"/> calls, [StateRows, HiddenSize].");
         writer.Line($"public {readOnlySpan} StreamState => _streamState;");
@@ -46,16 +51,19 @@ internal static class StreamingEmitter
             {
                 cell.EmitStreamLayer(writer, layer);
             }
-            writer.Line($"// Output layer: y<t> = {HeadEmitter.Formula(model, "a<t>")}; the logits are kept for sampling.");
-            writer.Line($"{span} logits = _stepLogits;");
-            HeadEmitter.EmitAffine(writer, model, "layerInput", "logits", "output");
+            writer.Line($"// Output layer: y<t> = {HeadEmitter.Formula(model, "a<t>")}{(keepsLogits ? "; the logits are kept for sampling" : "")}.");
+            if (keepsLogits)
+            {
+                writer.Line($"{span} logits = _stepLogits;");
+            }
+            HeadEmitter.EmitAffine(writer, model, "layerInput", keepsLogits ? "logits" : null, "output");
         });
         writer.Line();
         EmitStepBlock(writer, model, layout, cell, span, readOnlySpan);
         if (model.Topology == Topology.OneToMany)
         {
             writer.Line();
-            EmitGenerate(writer, model, span, readOnlySpan);
+            EmitGenerate(writer, model, span, readOnlySpan, keepsLogits ? "_stepLogits" : "output");
         }
     }
 
@@ -104,7 +112,7 @@ internal static class StreamingEmitter
         });
     }
 
-    private static void EmitGenerate(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
+    private static void EmitGenerate(SourceWriter writer, ModelSpec model, string span, string readOnlySpan, string logits)
     {
         writer.Summary("Generates a sequence: x&lt;1&gt; = <paramref name=\"firstInput\"/>, then each output, as <paramref name=\"options\"/> chooses it, becomes the next input, until <paramref name=\"outputs\"/> is full or the end token is produced. Allocates nothing.");
         writer.Line("/// <param name=\"firstInput\">x&lt;1&gt;, [InputSize] (e.g. a start token).</param>");
@@ -125,7 +133,7 @@ internal static class StreamingEmitter
             {
                 writer.Line($"{span} output = outputs.Slice(step * OutputSize, OutputSize);");
                 writer.Line("Step(input, output);");
-                writer.Line($"int chosen = {TypeRefs.Sampler}.Choose<{model.T}>(_stepLogits, output, options);");
+                writer.Line($"int chosen = {TypeRefs.Sampler}.Choose<{model.T}>({logits}, output, options);");
                 writer.Block("if (options.Feedback != global::RnnGen.RnnFeedback.Prediction)", () =>
                 {
                     writer.Line("// The chosen output, as a one-hot vector, is both this step's output and the next input.");

@@ -45,13 +45,36 @@ public static class MatrixKernels
         where TRows : struct, ISize
         where TColumns : struct, ISize
     {
-        int rows = TRows.Value, columns = TColumns.Value;
-        KernelGuard.Require(vector.Length >= rows && weights.Length >= rows * columns && accumulator.Length >= columns, SpanTooShort);
-        ref T input = ref MemoryMarshal.GetReference(vector);
-        ref T weight = ref MemoryMarshal.GetReference(weights);
+        KernelGuard.Require(vector.Length >= TRows.Value && weights.Length >= TRows.Value * TColumns.Value && accumulator.Length >= TColumns.Value, SpanTooShort);
         ref T sum = ref MemoryMarshal.GetReference(accumulator);
+        MultiplyAddFrom<T, TRows, TColumns>(ref MemoryMarshal.GetReference(vector), ref MemoryMarshal.GetReference(weights), ref sum, ref sum);
+    }
+
+    /// <summary>
+    /// result[j] = bias[j] + Σ_i vector[i] * weights[i, j]: one step of a dense layer (a streaming step's head), the sums
+    /// started from the bias in registers rather than copied into <paramref name="result"/> first.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is shorter than the shape needs.</exception>
+    public static void Affine<T, TRows, TColumns>(ReadOnlySpan<T> vector, ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, Span<T> result)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        KernelGuard.Require(vector.Length >= TRows.Value && weights.Length >= TRows.Value * TColumns.Value && bias.Length >= TColumns.Value
+            && result.Length >= TColumns.Value, SpanTooShort);
+        MultiplyAddFrom<T, TRows, TColumns>(ref MemoryMarshal.GetReference(vector), ref MemoryMarshal.GetReference(weights), ref MemoryMarshal.GetReference(bias), ref MemoryMarshal.GetReference(result));
+    }
+
+    /// <summary>sum[j] = initial[j] + Σ_i input[i] * weight[i, j]; <paramref name="initial"/> may be <paramref name="sum"/>.</summary>
+    private static void MultiplyAddFrom<T, TRows, TColumns>(ref T input, ref T weight, ref T initial, ref T sum)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int rows = TRows.Value, columns = TColumns.Value;
         if (!FitsFirstLevelCache<T>(rows, columns))
         {
+            MemoryMarshal.CreateReadOnlySpan(ref initial, columns).CopyTo(MemoryMarshal.CreateSpan(ref sum, columns));
             MultiplyAddByRowPanels(ref input, ref weight, ref sum, rows, columns);
             return;
         }
@@ -61,10 +84,10 @@ public static class MatrixKernels
         // contiguous stretch of its weight row, and the sums are independent FMA chains (no horizontal sums).
         for (; j <= columns - (BlockVectors * lanes); j += BlockVectors * lanes)
         {
-            Vector<T> total0 = Vector.LoadUnsafe(ref sum, (nuint)j), total1 = Vector.LoadUnsafe(ref sum, (nuint)(j + lanes));
-            Vector<T> total2 = Vector.LoadUnsafe(ref sum, (nuint)(j + (2 * lanes))), total3 = Vector.LoadUnsafe(ref sum, (nuint)(j + (3 * lanes)));
-            Vector<T> total4 = Vector.LoadUnsafe(ref sum, (nuint)(j + (4 * lanes))), total5 = Vector.LoadUnsafe(ref sum, (nuint)(j + (5 * lanes)));
-            Vector<T> total6 = Vector.LoadUnsafe(ref sum, (nuint)(j + (6 * lanes))), total7 = Vector.LoadUnsafe(ref sum, (nuint)(j + (7 * lanes)));
+            Vector<T> total0 = Vector.LoadUnsafe(ref initial, (nuint)j), total1 = Vector.LoadUnsafe(ref initial, (nuint)(j + lanes));
+            Vector<T> total2 = Vector.LoadUnsafe(ref initial, (nuint)(j + (2 * lanes))), total3 = Vector.LoadUnsafe(ref initial, (nuint)(j + (3 * lanes)));
+            Vector<T> total4 = Vector.LoadUnsafe(ref initial, (nuint)(j + (4 * lanes))), total5 = Vector.LoadUnsafe(ref initial, (nuint)(j + (5 * lanes)));
+            Vector<T> total6 = Vector.LoadUnsafe(ref initial, (nuint)(j + (6 * lanes))), total7 = Vector.LoadUnsafe(ref initial, (nuint)(j + (7 * lanes)));
             ref T row = ref Unsafe.Add(ref weight, j);
             for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, columns))
             {
@@ -90,7 +113,7 @@ public static class MatrixKernels
         // The remaining whole vectors one at a time, the inputs split into SplitInputs interleaved partial sums.
         for (; j <= columns - lanes; j += lanes)
         {
-            Vector<T> total0 = Vector.LoadUnsafe(ref sum, (nuint)j), total1 = Vector<T>.Zero, total2 = Vector<T>.Zero, total3 = Vector<T>.Zero;
+            Vector<T> total0 = Vector.LoadUnsafe(ref initial, (nuint)j), total1 = Vector<T>.Zero, total2 = Vector<T>.Zero, total3 = Vector<T>.Zero;
             ref T row = ref Unsafe.Add(ref weight, j);
             int i = 0;
             for (; i <= rows - SplitInputs; i += SplitInputs, row = ref Unsafe.Add(ref row, SplitInputs * columns))
@@ -109,7 +132,7 @@ public static class MatrixKernels
         // The outputs left over when the columns are not a multiple of the vector width.
         for (; j < columns; j++)
         {
-            T total = Unsafe.Add(ref sum, j);
+            T total = Unsafe.Add(ref initial, j);
             ref T column = ref Unsafe.Add(ref weight, j);
             for (int i = 0; i < rows; i++)
             {

@@ -59,7 +59,7 @@ public static class KernelChecks
             {
                 foreach (Type columns in s_columns)
                 {
-                    foreach (string check in new[] { nameof(MultiplyAdd), nameof(MultiplyTransposedAdd), nameof(AddOuterProduct), nameof(ProjectInputs), nameof(AddTransposedProduct) })
+                    foreach (string check in new[] { nameof(MultiplyAdd), nameof(Affine), nameof(MultiplyTransposedAdd), nameof(AddOuterProduct), nameof(ProjectInputs), nameof(AddTransposedProduct) })
                     {
                         MethodInfo method = typeof(KernelChecks).GetMethod(check, BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(element, rows, columns);
                         method.Invoke(null, [failures]);
@@ -92,6 +92,29 @@ public static class KernelChecks
         T[] result = Guarded<T>(accumulator, 0, c);
         MatrixKernels.MultiplyAdd<T, TRows, TColumns>(Cast<T>(vector), Cast<T>(weights), result.AsSpan(0, c));
         expected.Check<T>(failures, $"MultiplyAdd<{typeof(T).Name}, {r}, {c}>", result, 0, r + 1);
+    }
+
+    /// <summary>Affine writes bias + vector · W over whatever the result held (here NaN, which must not leak in).</summary>
+    private static void Affine<T, TRows, TColumns>(List<string> failures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int r = TRows.Value, c = TColumns.Value;
+        var random = new Random((r * 1000) + c + 7);
+        double[] vector = Draw<T>(random, r), weights = Draw<T>(random, r * c), bias = Draw<T>(random, c);
+        var expected = new Exact(c);
+        for (int j = 0; j < c; j++)
+        {
+            expected.Add(j, bias[j]);
+            for (int i = 0; i < r; i++)
+            {
+                expected.Add(j, vector[i] * weights[(i * c) + j]);
+            }
+        }
+        T[] result = Guarded<T>(Enumerable.Repeat(double.NaN, c).ToArray(), 0, c);
+        MatrixKernels.Affine<T, TRows, TColumns>(Cast<T>(vector), Cast<T>(weights), Cast<T>(bias), result.AsSpan(0, c));
+        expected.Check<T>(failures, $"Affine<{typeof(T).Name}, {r}, {c}>", result, 0, r + 1);
     }
 
     private static void MultiplyTransposedAdd<T, TRows, TColumns>(List<string> failures)

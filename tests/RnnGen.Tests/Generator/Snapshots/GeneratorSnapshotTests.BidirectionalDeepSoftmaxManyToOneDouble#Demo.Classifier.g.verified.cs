@@ -187,8 +187,7 @@ namespace Demo
 
             // Output layer once, on the top layer's final states [forward state after step T | reverse state after step 1]: y = softmax(W_ya a + b_y).
             global::System.Span<double> logits = _logits;
-            parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N5>(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+            global::RnnGen.Kernels.MatrixKernels.Affine<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N5>(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits);
             logits.CopyTo(predictions);
             global::RnnGen.Kernels.Activations.Softmax(predictions);
             predictions.CopyTo(_predictions);

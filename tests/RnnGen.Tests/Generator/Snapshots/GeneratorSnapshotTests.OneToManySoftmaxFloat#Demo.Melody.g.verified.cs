@@ -362,8 +362,7 @@ namespace Demo
             layerInput = state0;
             // Output layer: y<t> = softmax(W_ya a<t> + b_y); the logits are kept for sampling.
             global::System.Span<float> logits = _stepLogits;
-            parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+            global::RnnGen.Kernels.MatrixKernels.Affine<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits);
             logits.CopyTo(output);
             global::RnnGen.Kernels.Activations.Softmax(output);
         }

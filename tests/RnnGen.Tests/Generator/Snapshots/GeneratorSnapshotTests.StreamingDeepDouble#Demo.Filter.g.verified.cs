@@ -346,7 +346,6 @@ namespace Demo
 
         private readonly double[] _streamState = new double[StateRows * HiddenSize]; // every layer's state between Step calls
         private readonly double[] _stepWorkspace = new double[global::RnnGen.Kernels.VanillaLayer.StepWorkspaceLength(HiddenSize)]; // the cell runner's scratch
-        private readonly double[] _stepLogits = new double[OutputSize];
 
         /// <summary>Every layer's current state between <see cref="Step"/> calls, [StateRows, HiddenSize].</summary>
         public global::System.ReadOnlySpan<double> StreamState => _streamState;
@@ -381,11 +380,8 @@ namespace Demo
             global::System.Span<double> state1 = new(_streamState, 1 * HiddenSize, HiddenSize);
             global::RnnGen.Kernels.VanillaLayer.Step<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), layerInput, state1, global::RnnGen.RnnActivation.Tanh, _stepWorkspace);
             layerInput = state1;
-            // Output layer: y<t> = W_ya a<t> + b_y; the logits are kept for sampling.
-            global::System.Span<double> logits = _stepLogits;
-            parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
-            logits.CopyTo(output);
+            // Output layer: y<t> = W_ya a<t> + b_y.
+            global::RnnGen.Kernels.MatrixKernels.Affine<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), output);
         }
 
         private double[] _blockOutputs = global::System.Array.Empty<double>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]

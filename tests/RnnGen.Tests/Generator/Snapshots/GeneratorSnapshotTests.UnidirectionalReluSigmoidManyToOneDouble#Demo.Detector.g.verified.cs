@@ -130,8 +130,7 @@ namespace Demo
 
             // Output layer once, on the top layer's final states a<T>: y = sigmoid(W_ya a + b_y).
             global::System.Span<double> logits = _logits;
-            parameters.Slice(HeadBias, OutputSize).CopyTo(logits);
-            global::RnnGen.Kernels.MatrixKernels.MultiplyAdd<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), logits);
+            global::RnnGen.Kernels.MatrixKernels.Affine<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits);
             logits.CopyTo(predictions);
             global::RnnGen.Kernels.Activations.Sigmoid(predictions);
             predictions.CopyTo(_predictions);
