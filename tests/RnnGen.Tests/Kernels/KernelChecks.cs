@@ -75,46 +75,43 @@ public static class KernelChecks
     private static void MultiplyAdd<T, TRows, TColumns>(List<string> failures)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRows : struct, ISize
-        where TColumns : struct, ISize
-    {
-        int r = TRows.Value, c = TColumns.Value;
-        var random = new Random((r * 1000) + c);
-        double[] vector = Draw<T>(random, r), weights = Draw<T>(random, r * c), accumulator = Draw<T>(random, c);
-        var expected = new Exact(c);
-        for (int j = 0; j < c; j++)
-        {
-            expected.Add(j, accumulator[j]);
-            for (int i = 0; i < r; i++)
-            {
-                expected.Add(j, vector[i] * weights[(i * c) + j]);
-            }
-        }
-        T[] result = Guarded<T>(accumulator, 0, c);
-        MatrixKernels.MultiplyAdd<T, TRows, TColumns>(Cast<T>(vector), Cast<T>(weights), result.AsSpan(0, c));
-        expected.Check<T>(failures, $"MultiplyAdd<{typeof(T).Name}, {r}, {c}>", result, 0, r + 1);
-    }
+        where TColumns : struct, ISize => VectorTimesMatrix<T, TRows, TColumns>(failures, affine: false);
 
     /// <summary>Affine writes bias + vector · W over whatever the result held (here NaN, which must not leak in).</summary>
     private static void Affine<T, TRows, TColumns>(List<string> failures)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRows : struct, ISize
+        where TColumns : struct, ISize => VectorTimesMatrix<T, TRows, TColumns>(failures, affine: true);
+
+    /// <summary>start + vector · W, where start is the accumulator itself (MultiplyAdd) or a separate bias (Affine).</summary>
+    private static void VectorTimesMatrix<T, TRows, TColumns>(List<string> failures, bool affine)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
         where TColumns : struct, ISize
     {
         int r = TRows.Value, c = TColumns.Value;
-        var random = new Random((r * 1000) + c + 7);
-        double[] vector = Draw<T>(random, r), weights = Draw<T>(random, r * c), bias = Draw<T>(random, c);
+        var random = new Random((r * 1000) + c + (affine ? 7 : 0));
+        double[] vector = Draw<T>(random, r), weights = Draw<T>(random, r * c), start = Draw<T>(random, c);
         var expected = new Exact(c);
         for (int j = 0; j < c; j++)
         {
-            expected.Add(j, bias[j]);
+            expected.Add(j, start[j]);
             for (int i = 0; i < r; i++)
             {
                 expected.Add(j, vector[i] * weights[(i * c) + j]);
             }
         }
-        T[] result = Guarded<T>(Enumerable.Repeat(double.NaN, c).ToArray(), 0, c);
-        MatrixKernels.Affine<T, TRows, TColumns>(Cast<T>(vector), Cast<T>(weights), Cast<T>(bias), result.AsSpan(0, c));
-        expected.Check<T>(failures, $"Affine<{typeof(T).Name}, {r}, {c}>", result, 0, r + 1);
+        string name = $"{(affine ? "Affine" : "MultiplyAdd")}<{typeof(T).Name}, {r}, {c}>";
+        T[] result = Guarded<T>(affine ? Enumerable.Repeat(double.NaN, c).ToArray() : start, 0, c);
+        if (affine)
+        {
+            MatrixKernels.Affine<T, TRows, TColumns>(Cast<T>(vector), Cast<T>(weights), Cast<T>(start), result.AsSpan(0, c));
+        }
+        else
+        {
+            MatrixKernels.MultiplyAdd<T, TRows, TColumns>(Cast<T>(vector), Cast<T>(weights), result.AsSpan(0, c));
+        }
+        expected.Check<T>(failures, name, result, 0, r + 1);
     }
 
     private static void MultiplyTransposedAdd<T, TRows, TColumns>(List<string> failures)
