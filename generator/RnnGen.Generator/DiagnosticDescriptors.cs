@@ -78,4 +78,10 @@ internal static class DiagnosticDescriptors
         "Gated cells have fixed activations",
         "Activation = {0} applies to the vanilla cell only; a {1} cell uses PyTorch's sigmoid and tanh gates, so remove Activation",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor TooManyParameters = new DiagnosticDescriptor(
+        "RNNGEN013",
+        "Model too large",
+        "{0} has {1} parameters, more than the {2} elements a .NET array can hold (its parameters and their gradients are each one array); reduce Layers, HiddenSize, InputSize or OutputSize",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -90,6 +91,12 @@ public sealed partial class RnnGenerator
             {
                 string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
                 model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c);
+                if (model.ParameterCount > Limits.MaxArrayLength)
+                {
+                    Report(DiagnosticDescriptors.TooManyParameters, attributeLocation, type.Name,
+                        model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture), Limits.MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture));
+                    model = null;
+                }
             }
             return new ParseResult(model, diagnostics.ToEquatableArray());
         }

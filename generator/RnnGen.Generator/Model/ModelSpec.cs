@@ -49,6 +49,24 @@ internal sealed record ModelSpec(
 
     public int LayerInputSize(int layer) => layer == 0 ? InputSize : LayerWidth;
 
+    /// <summary>
+    /// Every weight and bias, counted in 64 bits: per layer and direction W_ih, W_hh and the biases (b_a, or b_ih and
+    /// b_hh), then the head. Sizes that are each legal can multiply past <see cref="int.MaxValue"/>; the parser rejects a
+    /// model beyond <see cref="Limits.MaxArrayLength"/> (RNNGEN013), so the layout's int offsets cannot overflow.
+    /// </summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long width = (long)Gates * HiddenSize, count = 0;
+            for (int layer = 0; layer < Layers; layer++)
+            {
+                count += Directions * ((((long)LayerInputSize(layer) + HiddenSize) * width) + ((Gates > 1 ? 2 : 1) * width));
+            }
+            return count + ((long)LayerWidth * OutputSize) + OutputSize;
+        }
+    }
+
     /// <summary>The sizes the kernels are instantiated at (their type arguments): input, hidden, layer and head widths.</summary>
     public EquatableArray<int> KernelSizes =>
         new(new[] { InputSize, HiddenSize, LayerWidth, OutputSize }.Distinct().OrderBy(size => size).ToImmutableArray());
@@ -116,4 +134,7 @@ internal static class Limits
     // Equal to RnnGen.RnnLimits (a test keeps them equal).
     public const int MaxSize = 4096;
     public const int MaxLayers = 16;
+
+    /// <summary>The most elements a .NET array holds (Array.MaxLength, which netstandard2.0 does not have).</summary>
+    public const long MaxArrayLength = 0x7FFFFFC7;
 }

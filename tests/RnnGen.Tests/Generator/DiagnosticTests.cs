@@ -67,6 +67,37 @@ public sealed class DiagnosticTests
         AssertSingleDiagnostic($"using RnnGen;\n[RnnModel<float>({arguments})]\npublic partial class Net {{ }}", "RNNGEN006", $"RnnModel<float>({arguments})");
     }
 
+    /// <summary>
+    /// Sizes that are each legal can need more parameters than an array holds; counted in 64 bits, such a model is reported
+    /// with its true count (in int arithmetic the 16-layer 4096-wide LSTM's count wrapped to -2,130,178,048, and the
+    /// bidirectional one's to a positive 2,047,873,024 with negative tensor offsets).
+    /// </summary>
+    [Theory]
+    [InlineData("InputSize = 4096, HiddenSize = 4096, OutputSize = 4096, Layers = 16, Cell = RnnCell.Lstm", "2,164,789,248")]
+    [InlineData("InputSize = 4096, HiddenSize = 4096, OutputSize = 4096, Layers = 16, Cell = RnnCell.Lstm, Direction = RnnDirection.Bidirectional", "6,342,840,320")]
+    // One output more than the largest model below: 61 parameters over the limit.
+    [InlineData("InputSize = 4063, HiddenSize = 4096, OutputSize = 4, Layers = 16, Cell = RnnCell.Lstm", "2,147,483,652")]
+    public void ModelBeyondTheArrayLimitIsReportedWithItsCount(string arguments, string count)
+    {
+        string attribute = $"RnnModel<float>({arguments})";
+        Diagnostic diagnostic = AssertSingleDiagnostic($"using RnnGen;\n[{attribute}]\npublic partial class Net {{ }}", "RNNGEN013", attribute);
+        Assert.Contains($"Net has {count} parameters, more than the 2,147,483,591 elements", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The largest LSTM of 16 layers 4096 wide that fits (2,147,479,555 parameters, 4,036 below the limit) is generated, and its code compiles.</summary>
+    [Fact]
+    public void LargestModelWithinTheArrayLimitCompiles()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using RnnGen;
+            [RnnModel<float>(InputSize = 4063, HiddenSize = 4096, OutputSize = 3, Layers = 16, Cell = RnnCell.Lstm)]
+            public partial class Net { }
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.OutputCompilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Contains("public const int ParameterCount = 2147479555;", Assert.Single(run.GeneratedSources, s => s.HintName == "Net.g.cs").Source);
+    }
+
     [Fact]
     public void NonConstantArgumentIsReported()
     {
@@ -100,7 +131,7 @@ public sealed class DiagnosticTests
         SnapshotVerifier.Verify(run);
     }
 
-    private static void AssertSingleDiagnostic(string source, string id, string pointsAt)
+    private static Diagnostic AssertSingleDiagnostic(string source, string id, string pointsAt)
     {
         GeneratorRun run = GeneratorHarness.Run(source);
         Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
@@ -110,5 +141,6 @@ public sealed class DiagnosticTests
         SyntaxTree tree = Assert.Single(run.OutputCompilation.SyntaxTrees, t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
         Assert.Equal(pointsAt, tree.GetText().ToString(diagnostic.Location.SourceSpan));
         Assert.Empty(run.GeneratedSources);
+        return diagnostic;
     }
 }
