@@ -84,7 +84,7 @@ public static class RnnArguments
         if (actual != 0 && actual != rows * hiddenSize)
         {
             throw new ArgumentException(
-                $"{parameterName} has {actual} values; expected {rows * hiddenSize} ([Layers * Directions = {rows}, HiddenSize = {hiddenSize}]) or none for a zero state.",
+                $"{parameterName} has {actual} values; expected {rows * hiddenSize} ([StateRows = {rows}, HiddenSize = {hiddenSize}]) or none for a zero state.",
                 parameterName);
         }
     }

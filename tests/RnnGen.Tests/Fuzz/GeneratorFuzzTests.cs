@@ -150,7 +150,6 @@ public sealed class GeneratorFuzzTests(ITestOutputHelper output)
             cases.Add(("composed", Compose(random)));
         }
 
-        Assert.True(cases.Count >= 1000);
         var clock = Stopwatch.StartNew();
         var outcomes = new ConcurrentDictionary<string, int>();
         var failures = new ConcurrentBag<string>();

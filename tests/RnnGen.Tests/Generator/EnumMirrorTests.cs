@@ -14,6 +14,7 @@ public sealed class EnumMirrorTests
     [InlineData(typeof(OutputActivation), typeof(Model.OutputActivation))]
     [InlineData(typeof(RnnTopology), typeof(Model.Topology))]
     [InlineData(typeof(RnnLoss), typeof(Model.Loss))]
+    [InlineData(typeof(RnnCell), typeof(Model.Cell))]
     public void GeneratorEnumMatchesRuntimeEnum(Type runtime, Type mirror)
     {
         Assert.Equal(

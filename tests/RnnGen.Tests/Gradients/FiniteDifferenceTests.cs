@@ -11,7 +11,7 @@ namespace RnnGen.Tests.Gradients;
 
 /// <summary>
 /// The generated Backward against finite differences of the generated Forward, in double, over random shapes:
-/// I, H, O in 1..40, 1 to 3 layers, both directions, both topologies, every g1, g2 and loss, T in 1..30.
+/// I, H, O in 1..40, 1 to 3 layers, both directions, the four topologies, the three cells, every g1, g2 and loss, T in 1..30.
 /// </summary>
 public sealed class FiniteDifferenceTests
 {

@@ -143,7 +143,7 @@ public sealed class ForwardTests
         var model = new SmallClassifier();
         var error = Assert.Throws<ArgumentException>(() => model.Forward(new double[4], new double[5], new double[3]));
         Assert.Equal("initialState", error.ParamName);
-        Assert.Contains("expected 20 ([Layers * Directions = 4, HiddenSize = 5])", error.Message);
+        Assert.Contains("expected 20 ([StateRows = 4, HiddenSize = 5])", error.Message);
     }
 
     [Fact]
