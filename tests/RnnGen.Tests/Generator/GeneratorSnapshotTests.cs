@@ -134,5 +134,6 @@ public sealed class GeneratorSnapshotTests
         GeneratorRun run = GeneratorHarness.Run(source);
         Assert.DoesNotContain(run.AllDiagnostics, d => d.Severity >= DiagnosticSeverity.Warning);
         SnapshotVerifier.Verify(run, method: method);
+        Incrementality.AssertSecondRunRedoesNothing(GeneratorHarness.CreateCompilation(source));
     }
 }

@@ -1,8 +1,10 @@
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using RnnGen.Generator;
 using RnnGen.TestKit;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Generator;
@@ -31,17 +33,93 @@ public sealed class IncrementalTests
 
         foreach (string step in new[] { TrackingNames.Parse, TrackingNames.Diagnostics, TrackingNames.Models, TrackingNames.Sizes })
         {
-            Assert.True(result.TrackedSteps.ContainsKey(step), $"step {step} is not tracked");
-            Assert.All(
-                result.TrackedSteps[step].SelectMany(s => s.Outputs),
-                output => Assert.True(
-                    output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
-                    $"step {step} was {output.Reason}"));
+            AssertNothingRedone(result, step);
         }
-        // The specs must hold plain values only: a symbol, syntax node or compilation would defeat caching.
-        Assert.All(result.TrackedSteps[TrackingNames.Parse].SelectMany(s => s.Outputs), output =>
-            Assert.False(output.Value is ISymbol or SyntaxNode or Compilation));
+        AssertNoSourceReemitted(result);
+        // The specs must hold plain values only, all the way down: a symbol, syntax node or compilation would defeat caching.
+        foreach ((object value, IncrementalStepRunReason _) in Incrementality.Outputs(result, TrackingNames.Parse))
+        {
+            Incrementality.AssertHoldsNoCompilationObjects(value, TrackingNames.Parse);
+        }
     }
+
+    /// <summary>The object-graph check fails on a Roslyn object stored deep inside a value, as a field of a field.</summary>
+    [Fact]
+    public void TheGraphCheckFindsASymbolHeldDeepInsideAValue()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation("public class Held { }");
+        var holder = new { Spec = new { Names = new object[] { "a", compilation.GetTypeByMetadataName("Held")! } } };
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => Incrementality.AssertHoldsNoCompilationObjects(holder, "holder"));
+        Incrementality.AssertHoldsNoCompilationObjects(new { Names = new[] { "a", "b" }, Size = 3 }, "plain");
+    }
+
+    /// <summary>Blank lines and a comment typed above a model move its syntax but change no spec: no source is emitted again.</summary>
+    [Fact]
+    public void WhitespaceEditAboveAModelReemitsNothing()
+    {
+        const string Model = "[RnnModel<float>(InputSize = 3, HiddenSize = 4, OutputSize = 2)]\npublic partial class Net { }\n";
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation("using RnnGen;\n" + Model);
+        GeneratorRunResult result = RunEdited(compilation, "using RnnGen;\n\n\n// the model\n" + Model);
+        AssertNothingRedone(result, TrackingNames.Models);
+        AssertNothingRedone(result, TrackingNames.Sizes);
+        AssertNoSourceReemitted(result);
+    }
+
+    /// <summary>Of two models, only the edited one is emitted again (here its activation: the shared sizes stay).</summary>
+    [Fact]
+    public void EditingOneOfTwoModelsReemitsOnlyIt()
+    {
+        static string Source(string activation) => $$"""
+            using RnnGen;
+            [RnnModel<float>(InputSize = 3, HiddenSize = 4, OutputSize = 2, Activation = RnnActivation.{{activation}})]
+            public partial class First { }
+            [RnnModel<float>(InputSize = 3, HiddenSize = 4, OutputSize = 2, Cell = RnnCell.Gru)]
+            public partial class Second { }
+            """;
+        GeneratorRunResult result = RunEdited(GeneratorHarness.CreateCompilation(Source("Tanh")), Source("Relu"));
+        var reasons = Incrementality.Outputs(result, TrackingNames.Models).Select(output => output.Reason).ToList();
+        Assert.Equal(2, reasons.Count);
+        Assert.Single(reasons, reason => reason == IncrementalStepRunReason.Modified);
+        Assert.Single(reasons, reason => reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged);
+        AssertNothingRedone(result, TrackingNames.Sizes);
+        Assert.Single(SourceOutputs(result), reason => reason is not (IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+    }
+
+    /// <summary>Lines inserted above a broken declaration move only its diagnostic: the diagnostics are reported again, no source is emitted again.</summary>
+    [Fact]
+    public void MovingOnlyADiagnosticReemitsNoSource()
+    {
+        const string Valid = "using RnnGen;\n[RnnModel<float>(InputSize = 3, HiddenSize = 4, OutputSize = 2)]\npublic partial class Net { }\n";
+        const string Broken = "[RnnModel<float>(InputSize = 0, HiddenSize = 4, OutputSize = 2)]\npublic partial class Broken { }\n";
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(Valid + Broken);
+        GeneratorRunResult result = RunEdited(compilation, Valid + "\n\n" + Broken);
+        Assert.Contains(Incrementality.Outputs(result, TrackingNames.Diagnostics), output => output.Reason == IncrementalStepRunReason.Modified);
+        Diagnostic moved = Assert.Single(result.Diagnostics);
+        Assert.Equal(5, moved.Location.GetLineSpan().StartLinePosition.Line);
+        AssertNothingRedone(result, TrackingNames.Models);
+        AssertNothingRedone(result, TrackingNames.Sizes);
+        // Only the diagnostics' output runs again: one output, and the two sources' outputs stay cached.
+        Assert.Single(SourceOutputs(result), reason => reason is not (IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+    }
+
+    /// <summary>Runs the generator over <paramref name="compilation"/>, then over it with its only tree replaced by <paramref name="editedSource"/>.</summary>
+    private static GeneratorRunResult RunEdited(CSharpCompilation compilation, string editedSource)
+    {
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        SyntaxTree tree = compilation.SyntaxTrees.Single();
+        return driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(editedSource)))).GetRunResult().Results.Single();
+    }
+
+    private static void AssertNothingRedone(GeneratorRunResult result, string step) =>
+        Assert.All(Incrementality.Outputs(result, step), output => Assert.True(
+            output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"step {step} was {output.Reason}"));
+
+    /// <summary>How each source output (a model's file, the size structs, the diagnostics) was reached on this run.</summary>
+    private static List<IncrementalStepRunReason> SourceOutputs(GeneratorRunResult result) =>
+        [.. result.TrackedOutputSteps.SelectMany(pair => pair.Value).SelectMany(step => step.Outputs).Select(output => output.Reason)];
+
+    private static void AssertNoSourceReemitted(GeneratorRunResult result) =>
+        Assert.All(SourceOutputs(result), reason => Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"a source output was {reason}"));
 
     /// <summary>
     /// The size structs are collected over the whole compilation: an edit that changes no size leaves their file cached,
