@@ -57,15 +57,19 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
         string root = Path.Combine(Path.GetTempPath(), "rnngen-package-test-" + Guid.NewGuid().ToString("N"));
         string feed = Path.Combine(root, "feed");
         string app = Path.Combine(root, "PackageUser");
-        // A version no earlier run used, so the NuGet cache can never serve a stale copy.
-        string version = $"0.0.0-test.{DateTime.UtcNow.Ticks}";
         Directory.CreateDirectory(app);
         try
         {
-            // Pack; --artifacts-path keeps this build's bin/obj out of the repository's folders.
-            Run(repository, "pack", "src/RnnGen", "-c", "Release", "-o", feed, "--artifacts-path", Path.Combine(root, "artifacts"), $"-p:Version={version}");
-            string package = Path.Combine(feed, $"RnnGen.{version}.nupkg");
-            Assert.True(File.Exists(package), $"{package} was not created");
+            // Pack as the README says; --artifacts-path keeps this build's bin/obj out of the repository's folders. The
+            // local pack's own version, a prerelease of the second it was made, is one no earlier run used, so the NuGet
+            // cache can never serve a stale copy.
+            DateTime packed = DateTime.UtcNow;
+            Run(repository, "pack", "src/RnnGen", "-c", "Release", "-o", feed, "--artifacts-path", Path.Combine(root, "artifacts"));
+            string package = Assert.Single(Directory.GetFiles(feed, "RnnGen.*.nupkg"));
+            string version = Path.GetFileNameWithoutExtension(package)["RnnGen.".Length..];
+            Assert.Matches(@"^0\.1\.0-dev\.\d{14}$", version);
+            Assert.InRange(DateTime.ParseExact(version["0.1.0-dev.".Length..], "yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture),
+                packed.AddSeconds(-1).AddTicks(-packed.Ticks % TimeSpan.TicksPerSecond), DateTime.UtcNow);
             Assert.True(File.Exists(Path.ChangeExtension(package, ".snupkg")), "no symbol package");
             output.WriteLine($"package: {new FileInfo(package).Length:N0} bytes");
 
