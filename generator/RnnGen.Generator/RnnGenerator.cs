@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using System.Linq;
+using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
 using RnnGen.Generator.Emitters;
 using RnnGen.Generator.Model;
 
@@ -46,7 +48,7 @@ public sealed partial class RnnGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Model!)
             .WithTrackingName(TrackingNames.Models);
         context.RegisterSourceOutput(models, static (productionContext, model) =>
-            productionContext.AddSource(model.HintName, Emitter.Emit(model)));
+            productionContext.AddSource(model.HintName, Utf8(Emitter.Emit(model))));
 
         // The kernels' size structs, once per compilation: models of the same shape share them, and so share the
         // kernels' compiled bodies. Only the sizes are collected, so an edit to one model re-emits this file only when
@@ -60,10 +62,13 @@ public sealed partial class RnnGenerator : IIncrementalGenerator
         {
             if (items.Count > 0)
             {
-                productionContext.AddSource(SizesEmitter.HintName, SizesEmitter.Emit(items));
+                productionContext.AddSource(SizesEmitter.HintName, Utf8(SizesEmitter.Emit(items)));
             }
         });
     }
+
+    /// <summary>The generated text as UTF-8 (its comments hold non-ASCII characters such as Σ), so the IDE and the emitted PDB agree on its bytes.</summary>
+    private static SourceText Utf8(string text) => SourceText.From(text, Encoding.UTF8);
 }
 
 /// <summary>Names of the pipeline steps, for incremental-caching tests.</summary>

@@ -134,6 +134,7 @@ public sealed class GeneratorSnapshotTests
         GeneratorRun run = GeneratorHarness.Run(source);
         Assert.DoesNotContain(run.AllDiagnostics, d => d.Severity >= DiagnosticSeverity.Warning);
         SnapshotVerifier.Verify(run, method: method);
+        Assert.All(run.Result.Results.Single().GeneratedSources, source => Assert.Equal(System.Text.Encoding.UTF8, source.SourceText.Encoding));
         Incrementality.AssertSecondRunRedoesNothing(GeneratorHarness.CreateCompilation(source));
     }
 }
