@@ -84,4 +84,10 @@ internal static class DiagnosticDescriptors
         "Model too large",
         "{0} has {1} parameters, more than the {2} elements a .NET array can hold (its parameters and their gradients are each one array); reduce Layers, HiddenSize, InputSize or OutputSize",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MemberNameTaken = new DiagnosticDescriptor(
+        "RNNGEN014",
+        "Member name taken by the generated code",
+        "{0} declares {1}, the name of a public member the generator adds to the model; rename it",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -7,6 +7,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnGen.Generator.Emitters;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator;
@@ -97,8 +98,31 @@ public sealed partial class RnnGenerator
                         model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture), Limits.MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture));
                     model = null;
                 }
+                else
+                {
+                    model = RejectTakenNames(model, type, Report);
+                }
             }
             return new ParseResult(model, diagnostics.ToEquatableArray());
+        }
+
+        /// <summary>
+        /// Null (after an RNNGEN014 at each) when the class declares a member under a name the generated code gives one of its
+        /// public members: the generated file would not compile (CS0102) and the user would not see why.
+        /// </summary>
+        private static ModelSpec? RejectTakenNames(ModelSpec model, INamedTypeSymbol type, Action<DiagnosticDescriptor, Location?, string[]> report)
+        {
+            var generated = new HashSet<string>(PublicMembers.Of(model), StringComparer.Ordinal);
+            bool taken = false;
+            foreach (ISymbol member in type.GetMembers())
+            {
+                if (!member.IsImplicitlyDeclared && generated.Contains(member.Name))
+                {
+                    report(DiagnosticDescriptors.MemberNameTaken, member.Locations.FirstOrDefault(), [type.Name, member.Name]);
+                    taken = true;
+                }
+            }
+            return taken ? null : model;
         }
 
         /// <summary>

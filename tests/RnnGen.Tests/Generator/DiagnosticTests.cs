@@ -98,6 +98,28 @@ public sealed class DiagnosticTests
         Assert.Contains("public const int ParameterCount = 2147479555;", Assert.Single(run.GeneratedSources, s => s.HintName == "Net.g.cs").Source);
     }
 
+    /// <summary>A member of the user's own under a name the generated code takes is reported at that member, and nothing is generated.</summary>
+    [Theory]
+    [InlineData("public void Forward() { }", "Forward")]
+    [InlineData("public double Loss;", "Loss")]
+    [InlineData("private int Shape => 1;", "Shape")]
+    [InlineData("public class Parameters { }", "Parameters")]
+    public void MemberUnderAGeneratedNameIsReported(string member, string name) => AssertSingleDiagnostic(
+        $"using RnnGen;\n[RnnModel<float>(InputSize = 2, HiddenSize = 3, OutputSize = 1)]\npublic partial class Net {{ {member} }}", "RNNGEN014", name);
+
+    /// <summary>A name that only other shapes take stays the user's: Step belongs to streaming models.</summary>
+    [Fact]
+    public void NameOfAMemberThisModelDoesNotGetIsFree()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using RnnGen;
+            [RnnModel<float>(InputSize = 2, HiddenSize = 3, OutputSize = 1)]
+            public partial class Net { public int Step() => 1; }
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.DoesNotContain(run.OutputCompilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+    }
+
     [Fact]
     public void NonConstantArgumentIsReported()
     {
