@@ -135,7 +135,7 @@ internal static class VectorMath
         Vector<float> small = Vector.MultiplyAddEstimate(p * z, x, x);
         // e^{2|x|} with 2|x| clamped to 20, where 1 - 2 / (e^20 + 1) already rounds to 1: 2^n then fits one power of 2.
         Vector<float> power = ExpReduced(Vector.MinNative(magnitude + magnitude, new Vector<float>(20f)), out Vector<int> exponent);
-        Vector<float> large = Vector<float>.One - (new Vector<float>(2f) / VectorMath.MultiplyAdd(power, Vector.ShiftLeft(exponent + new Vector<int>(127), 23).As<int, float>(), Vector<float>.One));
+        Vector<float> large = Vector<float>.One - (new Vector<float>(2f) / Vector.MultiplyAddEstimate(power, Vector.ShiftLeft(exponent + new Vector<int>(127), 23).As<int, float>(), Vector<float>.One));
         large |= x & new Vector<float>(-0f); // x's sign on the positive quotient
         // NaN fails the comparison and keeps the small branch's NaN.
         return Vector.ConditionalSelect(Vector.GreaterThanOrEqual(magnitude, new Vector<float>(SmallTanhLimit)), large, small);
