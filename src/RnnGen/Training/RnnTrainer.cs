@@ -393,6 +393,12 @@ public sealed class RnnTrainer<TModel, T>
             {
                 throw new ArgumentException("Truncated backpropagation through time needs a target at every step, so it is valid only for many-to-many and one-to-many models.", nameof(options));
             }
+            if (shape.Direction == RnnDirection.Bidirectional)
+            {
+                // Each window's final state seeds the next window; the reverse direction's final state is the one after
+                // reading the window's first step, at the other end from where the next window's reverse pass begins.
+                throw new ArgumentException("Truncated backpropagation through time carries each window's final state into the next window, which only a unidirectional model can do: a bidirectional model's reverse direction ends at the window's first step. Train it on whole sequences (TruncationWindow = null).", nameof(options));
+            }
         }
     }
 

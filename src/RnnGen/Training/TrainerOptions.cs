@@ -20,7 +20,8 @@ public sealed record TrainerOptions
     /// <summary>
     /// Null for full backpropagation through time; k ≥ 1 to split each sequence into windows of k steps (the last
     /// may be shorter), each backpropagated alone, with the previous window's final state as its initial state.
-    /// Valid only for many-to-many models.
+    /// Valid only for unidirectional many-to-many and one-to-many models (a bidirectional model's reverse direction ends
+    /// each window at its first step, so its final state cannot seed the next window).
     /// </summary>
     public int? TruncationWindow { get; init; }
 

@@ -138,6 +138,29 @@ public sealed class OptimizerTests
         Assert.Equal(5.0, Math.Sqrt((gradients[0] * gradients[0]) + (gradients[1] * gradients[1]) + (gradients[3] * gradients[3])), 5);
     }
 
+    /// <summary>
+    /// Squares that overflow their type: float gradients (3e19, 4e19) have the norm 5e19 (their squares pass float's 3.4e38),
+    /// double ones (3e200, 4e200) 5e200; both are scaled to the limit, where the float sum of squares made the norm ∞ and
+    /// every gradient 0. A float norm beyond float.MaxValue still scales its gradients to the limit.
+    /// </summary>
+    [Fact]
+    public void ClipByGlobalNormSurvivesSquaresBeyondTheType()
+    {
+        float[] floats = [3e19f, 4e19f];
+        Assert.Equal(5e19f, GradientClipping.ClipByGlobalNorm<float>(floats, 1f), 1e13f);
+        Assert.Equal(0.6f, floats[0], 6);
+        Assert.Equal(0.8f, floats[1], 6);
+
+        double[] doubles = [3e200, 4e200];
+        Assert.Equal(5e200, GradientClipping.ClipByGlobalNorm<double>(doubles, 1.0), 1e186);
+        Assert.Equal(0.6, doubles[0], 12);
+        Assert.Equal(0.8, doubles[1], 12);
+
+        float[] huge = [3e38f, 3e38f, 3e38f];
+        Assert.Equal(float.PositiveInfinity, GradientClipping.ClipByGlobalNorm<float>(huge, 2f));
+        Assert.All(huge, value => Assert.Equal(2f / MathF.Sqrt(3f), value, 5));
+    }
+
     [Fact]
     public void ClipByGlobalNormLeavesSmallGradientsAlone()
     {

@@ -148,6 +148,17 @@ public sealed class TrainerTests
         Assert.Contains("many-to-many", exception.Message);
     }
 
+    /// <summary>A bidirectional many-to-many model would carry its reverse direction's state to the wrong end of the next window: rejected.</summary>
+    [Fact]
+    public void TruncationOfABidirectionalModelIsRejected()
+    {
+        var model = new BidirectionalLstmTagger();
+        var exception = Assert.Throws<ArgumentException>(() => new RnnTrainer<BidirectionalLstmTagger, double>(
+            model, new AdamOptimizer<double>(model.Parameters.Length), new TrainerOptions { TruncationWindow = 4 }));
+        Assert.Equal("options", exception.ParamName);
+        Assert.Contains("unidirectional", exception.Message);
+    }
+
     [Fact]
     public void BadOptionsAndSequencesAreRejectedBeforeAnyStep()
     {
