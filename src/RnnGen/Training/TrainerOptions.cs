@@ -1,5 +1,3 @@
-using System;
-
 namespace RnnGen;
 
 /// <summary>How <see cref="RnnTrainer{TModel, T}"/> trains; the trainer validates the values when it is created.</summary>
@@ -25,6 +23,10 @@ public sealed record TrainerOptions
     /// </summary>
     public int? TruncationWindow { get; init; }
 
-    /// <summary>The number of workers (model copies, each run on its own thread) that share a batch, ≥ 1.</summary>
-    public int DegreeOfParallelism { get; init; } = Math.Min(2, Environment.ProcessorCount);
+    /// <summary>
+    /// The number of workers (model copies, each run on its own thread) that share a batch, ≥ 1. The default is 2 on every
+    /// machine: the shares, and so the order in which gradients are summed, decide the weights bit for bit, and a default
+    /// taken from the machine's cores would train other weights on a one-core machine (which runs the two shares in turn).
+    /// </summary>
+    public int DegreeOfParallelism { get; init; } = 2;
 }

@@ -139,6 +139,13 @@ public sealed class TrainerTests
         Assert.NotEqual(manualGradients, full.Gradients.ToArray());
     }
 
+    /// <summary>The default worker count is a constant, not the machine's cores: the shares decide the weights bit for bit.</summary>
+    [Fact]
+    public void DefaultWorkerCountIsTheSameOnEveryMachine()
+    {
+        Assert.Equal(2, new TrainerOptions().DegreeOfParallelism);
+    }
+
     [Fact]
     public void TruncationOfAManyToOneModelIsRejected()
     {
