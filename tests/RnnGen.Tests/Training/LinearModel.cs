@@ -16,6 +16,9 @@ internal sealed class LinearModel : IRnnModel<double>
 {
     public const double NaNGradientTarget = 12345;
 
+    /// <summary>A target that makes Backward throw <see cref="InvalidOperationException"/>, as a model's bug would; its Data["thread"] is the thread it was thrown on.</summary>
+    public const double ThrowingTarget = 54321;
+
     private static readonly RnnParameterTensor[] s_tensors =
     [
         new("head.weight", 1, 2, 0, RnnTensorLayout.AsIs),
@@ -110,6 +113,10 @@ internal sealed class LinearModel : IRnnModel<double>
         double stateGradient = 0;
         for (int t = 0; t < Steps; t++)
         {
+            if (targets[t] == ThrowingTarget)
+            {
+                throw new InvalidOperationException("The model failed on its throwing target.") { Data = { ["thread"] = Environment.CurrentManagedThreadId } };
+            }
             double outputGradient = 2 * (_predictions[t] - targets[t]);
             _gradients[0] += outputGradient * _inputs[2 * t];
             _gradients[1] += outputGradient * _inputs[(2 * t) + 1];

@@ -58,6 +58,35 @@ public sealed class TrainerTests
         Assert.Equal(1, trainer.Step);
     }
 
+    /// <summary>
+    /// A model's exception reaches the caller as itself, not wrapped, whether the failing sequence ran on the calling
+    /// thread or on the second worker's thread-pool item: with two workers, the seeds put it on each side (checked by the
+    /// thread it was thrown on). No update is applied.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void WorkerExceptionsSurfaceUnwrappedWithAnyWorkerCount(int workers)
+    {
+        var threads = new HashSet<bool>();
+        for (int seed = 0; seed < 8; seed++)
+        {
+            var model = new LinearModel();
+            model.InitializeParameters(new Random(3));
+            var options = new TrainerOptions { BatchSize = 2, DegreeOfParallelism = workers, Seed = seed };
+            var trainer = new RnnTrainer<LinearModel, double>(model, new SgdOptimizer<double>(3, 0.1), options);
+            TrainingSequence<double>[] data = [new([1.0, 2.0], [0.5]), new([3.0, 4.0], [LinearModel.ThrowingTarget])];
+            double[] before = model.Parameters.ToArray();
+
+            var exception = Assert.Throws<InvalidOperationException>(() => trainer.TrainEpoch(data));
+
+            Assert.Equal("The model failed on its throwing target.", exception.Message);
+            Assert.Equal(before, model.Parameters.ToArray());
+            threads.Add((int)exception.Data["thread"]! == Environment.CurrentManagedThreadId);
+        }
+        Assert.Equal(workers == 1 ? [true] : [false, true], threads.Order());
+    }
+
     [Fact]
     public void NaNGradientThrowsNamingStepAndTensorAndKeepsTheLastGoodWeights()
     {
