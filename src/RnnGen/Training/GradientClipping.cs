@@ -49,16 +49,25 @@ public static class GradientClipping
     private static double Norm<T>(ReadOnlySpan<T> gradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        double sumOfSquares = 0, largest = 0;
+        double sumOfSquares = 0;
         foreach (T gradient in gradients)
         {
             double value = double.CreateTruncating(gradient);
             sumOfSquares += value * value;
-            largest = Math.Max(largest, Math.Abs(value));
         }
-        if (!double.IsPositiveInfinity(sumOfSquares) || !double.IsFinite(largest))
+        if (!double.IsPositiveInfinity(sumOfSquares))
         {
-            return Math.Sqrt(sumOfSquares); // finite, or infinite or NaN because a gradient is
+            return Math.Sqrt(sumOfSquares); // finite, or NaN because a gradient is
+        }
+        // Only past double's range do the squares need the largest gradient (the common step never looks for it).
+        double largest = 0;
+        foreach (T gradient in gradients)
+        {
+            largest = Math.Max(largest, Math.Abs(double.CreateTruncating(gradient)));
+        }
+        if (!double.IsFinite(largest))
+        {
+            return largest; // a gradient is infinite
         }
         double scaledSum = 0;
         foreach (T gradient in gradients)

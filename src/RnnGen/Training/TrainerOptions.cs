@@ -24,9 +24,10 @@ public sealed record TrainerOptions
     public int? TruncationWindow { get; init; }
 
     /// <summary>
-    /// The number of workers (model copies, each run on its own thread) that share a batch, ≥ 1. The default is 2 on every
-    /// machine: the shares, and so the order in which gradients are summed, decide the weights bit for bit, and a default
-    /// taken from the machine's cores would train other weights on a one-core machine (which runs the two shares in turn).
+    /// The number of workers (model instances on the trained model's parameters, each run on its own thread) that share
+    /// a batch, ≥ 1. The default is 2 on every machine: the shares, and so the order in which gradients are summed,
+    /// decide the weights bit for bit, and a default taken from the machine's cores would train other weights on a
+    /// one-core machine (which runs the two shares in turn).
     /// </summary>
     public int DegreeOfParallelism { get; init; } = 2;
 }
