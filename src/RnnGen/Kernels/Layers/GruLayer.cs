@@ -263,16 +263,20 @@ public static class GruLayer
             StepThroughProducts<T, TInput, THidden>(parameters, input, state, workspace);
             return;
         }
-        // One vector of units reads all of h before it writes any: the new state can then replace the old in place.
-        bool inPlace = hidden == Vector<T>.Count;
-        Span<T> next = inPlace ? state : workspace.Slice(0, hidden);
+        if (hidden == Vector<T>.Count)
+        {
+            // One vector of units, straight-line: it reads all of h before it writes any, so h' replaces h in place.
+            ref T h = ref MemoryMarshal.GetReference(state);
+            FusedUnits(0, hidden, inputSize, ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias]), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias]),
+                ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights]), hasPrevious: true, ref h,
+                ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights]), ref h, keeps: false, ref Unsafe.NullRef<T>());
+            return;
+        }
+        Span<T> next = workspace.Slice(0, hidden);
         FusedStep<T, THidden>(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias], parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias],
             input.Slice(0, inputSize), parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights], state, parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights],
             next, default);
-        if (!inPlace)
-        {
-            next.CopyTo(state);
-        }
+        next.CopyTo(state);
     }
 
     /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
@@ -316,54 +320,7 @@ public static class GruLayer
         int j = 0;
         for (; j <= hidden - lanes; j += lanes)
         {
-            nuint at = (nuint)j, z = (nuint)(hidden + j), n = (nuint)((2 * hidden) + j), kept3 = (nuint)((3 * hidden) + j);
-            Vector<T> sumR = Vector.LoadUnsafe(ref start, at), sumZ = Vector.LoadUnsafe(ref start, z), inputN = Vector.LoadUnsafe(ref start, n);
-            Vector<T> oddR = Vector.LoadUnsafe(ref bias, at), oddZ = Vector.LoadUnsafe(ref bias, z), recurrentN = Vector.LoadUnsafe(ref bias, n);
-            Vector<T> oddN = Vector<T>.Zero;
-            ref T row = ref inputRows;
-            for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, width))
-            {
-                Vector<T> value = new(Unsafe.Add(ref x, k));
-                sumR = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, at), sumR);
-                sumZ = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, z), sumZ);
-                inputN = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, n), inputN);
-            }
-            Vector<T> before = Vector<T>.Zero;
-            if (hasPrevious)
-            {
-                row = ref recurrentRows;
-                int k = 0;
-                for (; k <= hidden - 2; k += 2, row = ref Unsafe.Add(ref row, 2 * width))
-                {
-                    Vector<T> even = new(Unsafe.Add(ref h, k)), odd = new(Unsafe.Add(ref h, k + 1));
-                    ref T oddRow = ref Unsafe.Add(ref row, width);
-                    sumR = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumR);
-                    sumZ = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, z), sumZ);
-                    recurrentN = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, n), recurrentN);
-                    oddR = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddR);
-                    oddZ = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, z), oddZ);
-                    oddN = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, n), oddN);
-                }
-                if (k < hidden)
-                {
-                    Vector<T> last = new(Unsafe.Add(ref h, k));
-                    sumR = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumR);
-                    sumZ = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, z), sumZ);
-                    recurrentN = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, n), recurrentN);
-                }
-                before = Vector.LoadUnsafe(ref h, at);
-            }
-            Vector<T> reset = VectorMath.Sigmoid(sumR + oddR), update = VectorMath.Sigmoid(sumZ + oddZ);
-            Vector<T> recurrentCandidate = recurrentN + oddN;
-            Vector<T> candidate = VectorMath.Tanh(VectorMath.MultiplyAdd(reset, recurrentCandidate, inputN));
-            Vector.StoreUnsafe(VectorMath.MultiplyAdd(update, before - candidate, candidate), ref next, at);
-            if (keeps)
-            {
-                Vector.StoreUnsafe(reset, ref kept, at);
-                Vector.StoreUnsafe(update, ref kept, z);
-                Vector.StoreUnsafe(candidate, ref kept, n);
-                Vector.StoreUnsafe(recurrentCandidate, ref kept, kept3);
-            }
+            FusedUnits((nuint)j, hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, ref next, keeps, ref kept);
         }
         // The units left over when the hidden size is not a multiple of the vector width.
         for (; j < hidden; j++)
@@ -399,6 +356,66 @@ public static class GruLayer
                 Unsafe.Add(ref kept, (2 * hidden) + j) = candidate;
                 Unsafe.Add(ref kept, (3 * hidden) + j) = recurrentN;
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: the gates' sums in registers, then the
+    /// activations and the update (the arguments as there, as references).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FusedUnits<T>(nuint at, int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows,
+        ref T next, bool keeps, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = 3 * hidden;
+        nuint z = at + (nuint)hidden, n = at + (nuint)(2 * hidden), kept3 = at + (nuint)(3 * hidden);
+        Vector<T> sumR = Vector.LoadUnsafe(ref start, at), sumZ = Vector.LoadUnsafe(ref start, z), inputN = Vector.LoadUnsafe(ref start, n);
+        Vector<T> oddR = Vector.LoadUnsafe(ref bias, at), oddZ = Vector.LoadUnsafe(ref bias, z), recurrentN = Vector.LoadUnsafe(ref bias, n);
+        Vector<T> oddN = Vector<T>.Zero;
+        ref T row = ref inputRows;
+        for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, width))
+        {
+            Vector<T> value = new(Unsafe.Add(ref x, k));
+            sumR = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, at), sumR);
+            sumZ = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, z), sumZ);
+            inputN = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, n), inputN);
+        }
+        Vector<T> before = Vector<T>.Zero;
+        if (hasPrevious)
+        {
+            row = ref recurrentRows;
+            int k = 0;
+            for (; k <= hidden - 2; k += 2, row = ref Unsafe.Add(ref row, 2 * width))
+            {
+                Vector<T> even = new(Unsafe.Add(ref h, k)), odd = new(Unsafe.Add(ref h, k + 1));
+                ref T oddRow = ref Unsafe.Add(ref row, width);
+                sumR = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumR);
+                sumZ = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, z), sumZ);
+                recurrentN = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, n), recurrentN);
+                oddR = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddR);
+                oddZ = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, z), oddZ);
+                oddN = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, n), oddN);
+            }
+            if (k < hidden)
+            {
+                Vector<T> last = new(Unsafe.Add(ref h, k));
+                sumR = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumR);
+                sumZ = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, z), sumZ);
+                recurrentN = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, n), recurrentN);
+            }
+            before = Vector.LoadUnsafe(ref h, at);
+        }
+        Vector<T> reset = VectorMath.Sigmoid(sumR + oddR), update = VectorMath.Sigmoid(sumZ + oddZ);
+        Vector<T> recurrentCandidate = recurrentN + oddN;
+        Vector<T> candidate = VectorMath.Tanh(VectorMath.MultiplyAdd(reset, recurrentCandidate, inputN));
+        Vector.StoreUnsafe(VectorMath.MultiplyAdd(update, before - candidate, candidate), ref next, at);
+        if (keeps)
+        {
+            Vector.StoreUnsafe(reset, ref kept, at);
+            Vector.StoreUnsafe(update, ref kept, z);
+            Vector.StoreUnsafe(candidate, ref kept, n);
+            Vector.StoreUnsafe(recurrentCandidate, ref kept, kept3);
         }
     }
 

@@ -280,16 +280,20 @@ public static class LstmLayer
             StepThroughProducts<T, TInput, THidden>(parameters, input, state, cell, workspace);
             return;
         }
-        // One vector of units reads all of h before it writes any: the new state can then replace the old in place.
-        bool inPlace = hidden == Vector<T>.Count;
-        Span<T> next = inPlace ? state : workspace.Slice(0, hidden);
+        if (hidden == Vector<T>.Count)
+        {
+            // One vector of units, straight-line: it reads all of h before it writes any, so h' and c' replace h and c in place.
+            ref T h = ref MemoryMarshal.GetReference(state), c = ref MemoryMarshal.GetReference(cell);
+            FusedUnits(0, hidden, inputSize, ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias]), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias]),
+                hasBias: true, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights]), hasPrevious: true, ref h,
+                ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights]), hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
+            return;
+        }
+        Span<T> next = workspace.Slice(0, hidden);
         FusedStep<T, THidden>(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias], parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias],
             input.Slice(0, inputSize), parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights],
             cell, cell, next, default);
-        if (!inPlace)
-        {
-            next.CopyTo(state);
-        }
+        next.CopyTo(state);
     }
 
     /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
@@ -339,64 +343,7 @@ public static class LstmLayer
         int j = 0;
         for (; j <= hidden - lanes; j += lanes)
         {
-            nuint at = (nuint)j, f = (nuint)(hidden + j), g = (nuint)((2 * hidden) + j), o = (nuint)((3 * hidden) + j);
-            Vector<T> sumI = Vector.LoadUnsafe(ref start, at), sumF = Vector.LoadUnsafe(ref start, f);
-            Vector<T> sumG = Vector.LoadUnsafe(ref start, g), sumO = Vector.LoadUnsafe(ref start, o);
-            Vector<T> oddI = Vector<T>.Zero, oddF = Vector<T>.Zero, oddG = Vector<T>.Zero, oddO = Vector<T>.Zero;
-            if (hasBias)
-            {
-                oddI = Vector.LoadUnsafe(ref added, at);
-                oddF = Vector.LoadUnsafe(ref added, f);
-                oddG = Vector.LoadUnsafe(ref added, g);
-                oddO = Vector.LoadUnsafe(ref added, o);
-            }
-            ref T row = ref inputRows;
-            for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, width))
-            {
-                Vector<T> value = new(Unsafe.Add(ref x, k));
-                sumI = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, at), sumI);
-                sumF = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, f), sumF);
-                sumG = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, g), sumG);
-                sumO = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, o), sumO);
-            }
-            if (hasPrevious)
-            {
-                row = ref recurrentRows;
-                int k = 0;
-                for (; k <= hidden - 2; k += 2, row = ref Unsafe.Add(ref row, 2 * width))
-                {
-                    Vector<T> even = new(Unsafe.Add(ref h, k)), odd = new(Unsafe.Add(ref h, k + 1));
-                    ref T oddRow = ref Unsafe.Add(ref row, width);
-                    sumI = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumI);
-                    sumF = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, f), sumF);
-                    sumG = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, g), sumG);
-                    sumO = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, o), sumO);
-                    oddI = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddI);
-                    oddF = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, f), oddF);
-                    oddG = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, g), oddG);
-                    oddO = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, o), oddO);
-                }
-                if (k < hidden)
-                {
-                    Vector<T> last = new(Unsafe.Add(ref h, k));
-                    sumI = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumI);
-                    sumF = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, f), sumF);
-                    sumG = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, g), sumG);
-                    sumO = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, o), sumO);
-                }
-            }
-            Vector<T> inputGate = VectorMath.Sigmoid(sumI + oddI), forgetGate = VectorMath.Sigmoid(sumF + oddF);
-            Vector<T> candidate = VectorMath.Tanh(sumG + oddG), outputGate = VectorMath.Sigmoid(sumO + oddO);
-            Vector<T> newCell = hasCell ? VectorMath.MultiplyAdd(forgetGate, Vector.LoadUnsafe(ref c, at), inputGate * candidate) : inputGate * candidate;
-            Vector.StoreUnsafe(newCell, ref newCells, at);
-            Vector.StoreUnsafe(outputGate * VectorMath.Tanh(newCell), ref newStates, at);
-            if (keeps)
-            {
-                Vector.StoreUnsafe(inputGate, ref kept, at);
-                Vector.StoreUnsafe(forgetGate, ref kept, f);
-                Vector.StoreUnsafe(candidate, ref kept, g);
-                Vector.StoreUnsafe(outputGate, ref kept, o);
-            }
+            FusedUnits((nuint)j, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newCells, ref newStates, keeps, ref kept);
         }
         // The units left over when the hidden size is not a multiple of the vector width.
         for (; j < hidden; j++)
@@ -432,6 +379,76 @@ public static class LstmLayer
                 Unsafe.Add(ref kept, (2 * hidden) + j) = candidate;
                 Unsafe.Add(ref kept, (3 * hidden) + j) = outputGate;
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: the four gates' sums in registers, then
+    /// the activations and the cell update (the arguments as there, as references).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FusedUnits<T>(nuint at, int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h,
+        ref T recurrentRows, bool hasCell, ref T c, ref T newCells, ref T newStates, bool keeps, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = 4 * hidden;
+        nuint f = at + (nuint)hidden, g = at + (nuint)(2 * hidden), o = at + (nuint)(3 * hidden);
+        Vector<T> sumI = Vector.LoadUnsafe(ref start, at), sumF = Vector.LoadUnsafe(ref start, f);
+        Vector<T> sumG = Vector.LoadUnsafe(ref start, g), sumO = Vector.LoadUnsafe(ref start, o);
+        Vector<T> oddI = Vector<T>.Zero, oddF = Vector<T>.Zero, oddG = Vector<T>.Zero, oddO = Vector<T>.Zero;
+        if (hasBias)
+        {
+            oddI = Vector.LoadUnsafe(ref added, at);
+            oddF = Vector.LoadUnsafe(ref added, f);
+            oddG = Vector.LoadUnsafe(ref added, g);
+            oddO = Vector.LoadUnsafe(ref added, o);
+        }
+        ref T row = ref inputRows;
+        for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, width))
+        {
+            Vector<T> value = new(Unsafe.Add(ref x, k));
+            sumI = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, at), sumI);
+            sumF = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, f), sumF);
+            sumG = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, g), sumG);
+            sumO = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, o), sumO);
+        }
+        if (hasPrevious)
+        {
+            row = ref recurrentRows;
+            int k = 0;
+            for (; k <= hidden - 2; k += 2, row = ref Unsafe.Add(ref row, 2 * width))
+            {
+                Vector<T> even = new(Unsafe.Add(ref h, k)), odd = new(Unsafe.Add(ref h, k + 1));
+                ref T oddRow = ref Unsafe.Add(ref row, width);
+                sumI = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumI);
+                sumF = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, f), sumF);
+                sumG = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, g), sumG);
+                sumO = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, o), sumO);
+                oddI = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddI);
+                oddF = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, f), oddF);
+                oddG = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, g), oddG);
+                oddO = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, o), oddO);
+            }
+            if (k < hidden)
+            {
+                Vector<T> last = new(Unsafe.Add(ref h, k));
+                sumI = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumI);
+                sumF = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, f), sumF);
+                sumG = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, g), sumG);
+                sumO = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, o), sumO);
+            }
+        }
+        Vector<T> inputGate = VectorMath.Sigmoid(sumI + oddI), forgetGate = VectorMath.Sigmoid(sumF + oddF);
+        Vector<T> candidate = VectorMath.Tanh(sumG + oddG), outputGate = VectorMath.Sigmoid(sumO + oddO);
+        Vector<T> newCell = hasCell ? VectorMath.MultiplyAdd(forgetGate, Vector.LoadUnsafe(ref c, at), inputGate * candidate) : inputGate * candidate;
+        Vector.StoreUnsafe(newCell, ref newCells, at);
+        Vector.StoreUnsafe(outputGate * VectorMath.Tanh(newCell), ref newStates, at);
+        if (keeps)
+        {
+            Vector.StoreUnsafe(inputGate, ref kept, at);
+            Vector.StoreUnsafe(forgetGate, ref kept, f);
+            Vector.StoreUnsafe(candidate, ref kept, g);
+            Vector.StoreUnsafe(outputGate, ref kept, o);
         }
     }
 
