@@ -59,9 +59,18 @@ public static class GruLayer
         {
             int t = walk.At(step);
             Span<T> state = outputs.Slice(walk.State(t), hidden);
-            if (Fuses<T, THidden>())
+            if (Fuses<T, THidden>() && hidden % Vector<T>.Count == 0)
             {
-                // W_hh h + b_hh and the gate arithmetic in one pass, the sums in registers.
+                // W_hh h + b_hh into every gate's sums first, then the gate arithmetic: 1.10-1.28× as fast as the fused pass at
+                // H = 8 to 32 (blocks of 64 streaming steps, alternating the two in one process).
+                Span<T> inputGates = projections.Slice(t * width, width);
+                SumsInto(hidden, 0, ref MemoryMarshal.GetReference(inputGates), ref MemoryMarshal.GetReference(recurrentBias), ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), !previous.IsEmpty,
+                    ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights), ref MemoryMarshal.GetReference(inputGates), ref MemoryMarshal.GetReference(recurrentGates));
+                Gates.GruForward<T>(inputGates, recurrentGates, previous, state, directionCache.Slice(t * cacheWidth, cacheWidth));
+            }
+            else if (Fuses<T, THidden>())
+            {
+                // W_hh h + b_hh and the gate arithmetic in one pass per vector of units, the sums in registers, the units left over as scalars.
                 FusedStep<T, THidden>(projections.Slice(t * width, width), recurrentBias, default, default, previous, recurrentWeights, state, directionCache.Slice(t * cacheWidth, cacheWidth));
             }
             else
@@ -310,17 +319,7 @@ public static class GruLayer
         ref T inputWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.InputWeights]), recurrentWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>>.RecurrentWeights]);
         ref T x = ref MemoryMarshal.GetReference(input), h = ref MemoryMarshal.GetReference(state);
         ref T gx = ref MemoryMarshal.GetReference(inputGates), gh = ref MemoryMarshal.GetReference(recurrentGates);
-        for (int j = 0; j < hidden; j += Vector<T>.Count)
-        {
-            nuint at = (nuint)j, z = at + (nuint)hidden, n = at + (nuint)(2 * hidden);
-            GateVectors<T> sum = GateSums(at, hidden, TInput.Value, ref inputBias, ref recurrentBias, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
-            Vector.StoreUnsafe(sum.Reset, ref gx, at);
-            Vector.StoreUnsafe(sum.Update, ref gx, z);
-            Vector.StoreUnsafe(sum.InputCandidate, ref gx, n);
-            Vector.StoreUnsafe(Vector<T>.Zero, ref gh, at);
-            Vector.StoreUnsafe(Vector<T>.Zero, ref gh, z);
-            Vector.StoreUnsafe(sum.RecurrentCandidate, ref gh, n);
-        }
+        SumsInto(hidden, TInput.Value, ref inputBias, ref recurrentBias, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights, ref gx, ref gh);
         Gates.GruForward<T>(inputGates, recurrentGates, state, state, cache);
     }
 
@@ -450,6 +449,28 @@ public static class GruLayer
             }
         }
         return new(sumR + oddR, sumZ + oddZ, inputN, recurrentN + oddN);
+    }
+
+    /// <summary>
+    /// Every gate's pre-activations for whole vectors of units, <see cref="GateSums"/> vector by vector, as <see cref="Gates.GruForward"/>
+    /// reads them: r, z and n's input part into <paramref name="inputGates"/> (which may be <paramref name="start"/>), n's recurrent
+    /// part into <paramref name="recurrentGates"/>, whose r and z rows are zero (the sums already hold both parts).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumsInto<T>(int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows, ref T inputGates, ref T recurrentGates)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < hidden; j += Vector<T>.Count)
+        {
+            nuint at = (nuint)j, z = at + (nuint)hidden, n = at + (nuint)(2 * hidden);
+            GateVectors<T> sum = GateSums(at, hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+            Vector.StoreUnsafe(sum.Reset, ref inputGates, at);
+            Vector.StoreUnsafe(sum.Update, ref inputGates, z);
+            Vector.StoreUnsafe(sum.InputCandidate, ref inputGates, n);
+            Vector.StoreUnsafe(Vector<T>.Zero, ref recurrentGates, at);
+            Vector.StoreUnsafe(Vector<T>.Zero, ref recurrentGates, z);
+            Vector.StoreUnsafe(sum.RecurrentCandidate, ref recurrentGates, n);
+        }
     }
 
     /// <summary><see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: <see cref="GateSums"/>, then the activations and the update.</summary>

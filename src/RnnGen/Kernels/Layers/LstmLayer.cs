@@ -64,9 +64,18 @@ public static class LstmLayer
             Span<T> state = outputs.Slice(walk.State(t), hidden), stepCache = directionCache.Slice(t * cacheWidth, cacheWidth);
             Span<T> gates = projections.Slice(t * width, width);
             Span<T> cell = stepCache.Slice(4 * hidden, hidden);
-            if (Fuses<T, THidden>())
+            if (Fuses<T, THidden>() && hidden % Vector<T>.Count == 0)
             {
-                // + W_hh h and the gate arithmetic in one pass, the sums in registers.
+                // + W_hh h into every gate's sums first, then the gate arithmetic a gate at a time: 1.16-1.32× as fast as the
+                // fused pass at H = 8 to 32 (blocks of 64 streaming steps, alternating the two in one process).
+                ref T sums = ref MemoryMarshal.GetReference(gates);
+                SumsInto(hidden, 0, ref sums, ref Unsafe.NullRef<T>(), hasBias: false, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), !previous.IsEmpty,
+                    ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights), ref sums);
+                Gates.LstmForward<T>(gates, previousCell, state, stepCache);
+            }
+            else if (Fuses<T, THidden>())
+            {
+                // + W_hh h and the gate arithmetic in one pass per vector of units, the sums in registers, the units left over as scalars.
                 FusedStep<T, THidden>(gates, default, default, default, previous, recurrentWeights, previousCell, cell, state, stepCache);
             }
             else
@@ -326,15 +335,7 @@ public static class LstmLayer
         ref T inputBias = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias]), recurrentBias = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias]);
         ref T inputWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights]), recurrentWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights]);
         ref T x = ref MemoryMarshal.GetReference(input), h = ref MemoryMarshal.GetReference(state), gates = ref MemoryMarshal.GetReference(sums);
-        for (int j = 0; j < hidden; j += Vector<T>.Count)
-        {
-            nuint at = (nuint)j;
-            GateVectors<T> sum = GateSums(at, hidden, TInput.Value, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
-            Vector.StoreUnsafe(sum.Input, ref gates, at);
-            Vector.StoreUnsafe(sum.Forget, ref gates, at + (nuint)hidden);
-            Vector.StoreUnsafe(sum.Candidate, ref gates, at + (nuint)(2 * hidden));
-            Vector.StoreUnsafe(sum.Output, ref gates, at + (nuint)(3 * hidden));
-        }
+        SumsInto(hidden, TInput.Value, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights, ref gates);
         Gates.LstmForward<T>(sums, cell, state, stepCache);
         stepCache.Slice(4 * hidden, hidden).CopyTo(cell);
     }
@@ -483,6 +484,22 @@ public static class LstmLayer
             }
         }
         return new(sumI + oddI, sumF + oddF, sumG + oddG, sumO + oddO);
+    }
+
+    /// <summary>Every gate's pre-activations for whole vectors of units into <paramref name="sums"/> ([4H], which may be <paramref name="start"/>): <see cref="GateSums"/> vector by vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumsInto<T>(int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows, ref T sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < hidden; j += Vector<T>.Count)
+        {
+            nuint at = (nuint)j;
+            GateVectors<T> sum = GateSums(at, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+            Vector.StoreUnsafe(sum.Input, ref sums, at);
+            Vector.StoreUnsafe(sum.Forget, ref sums, at + (nuint)hidden);
+            Vector.StoreUnsafe(sum.Candidate, ref sums, at + (nuint)(2 * hidden));
+            Vector.StoreUnsafe(sum.Output, ref sums, at + (nuint)(3 * hidden));
+        }
     }
 
     /// <summary><see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: <see cref="GateSums"/>, then the activations and the cell update.</summary>
