@@ -30,7 +30,7 @@ internal static class VectorMath
             : Vector.Exp(x.As<T, double>()).As<double, T>();
 
     /// <summary>
-    /// e^x in float arithmetic, Cephes' expf: e^x = 2^n e^r (<see cref="ExpReduced"/>), with 2^n applied in two halves so
+    /// e^x in float arithmetic, Cephes' expf: e^x = 2^n e^r (<see cref="ExpReducedMinusOne"/>), with 2^n applied in two halves so
     /// that results down to the subnormals come out. About a quarter of the BCL's cost, which works in double for float;
     /// within an ulp (the activation tests measure what tanh and the sigmoid make of it). Large inputs are clamped to where
     /// e^x is still finite.
@@ -39,7 +39,7 @@ internal static class VectorMath
     private static Vector<float> Exp(Vector<float> x)
     {
         // The CPU's own min and max (one instruction each; NaN is restored at the end).
-        Vector<float> power = ExpReduced(Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-175f)), new Vector<float>(88.5f)), out Vector<int> exponent);
+        Vector<float> power = ExpReducedMinusOne(Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-175f)), new Vector<float>(88.5f)), out Vector<int> exponent) + Vector<float>.One;
         Vector<int> half = Vector.ShiftRightArithmetic(exponent, 1); // n within [-253, 128]: each half a normal power of 2
         Vector<float> result = power * Vector.ShiftLeft(half + new Vector<int>(127), 23).As<int, float>()
             * Vector.ShiftLeft(exponent - half + new Vector<int>(127), 23).As<int, float>();
@@ -47,14 +47,15 @@ internal static class VectorMath
     }
 
     /// <summary>
-    /// e^r and n for x = n ln 2 + r, |r| &lt;= ln 2 / 2: n = round(x log2 e), r = x - n ln 2 (ln 2 in two parts, so r is
+    /// e^r - 1 and n for x = n ln 2 + r, |r| &lt;= ln 2 / 2: n = round(x log2 e), r = x - n ln 2 (ln 2 in two parts, so r is
     /// exact), e^r by Cephes' degree-7 minimax polynomial in Estrin's scheme (half the dependent steps of Horner's: the
-    /// recurrent steps wait on this chain). The caller applies 2^n as its range allows.
+    /// recurrent steps wait on this chain). The caller adds the 1 and applies 2^n as its range allows, the two folded into
+    /// one fused multiply-add where it can (2^n e^r = 2^n + 2^n (e^r - 1)).
     /// </summary>
     /// <param name="x">Within [-175, 88.5], or NaN (which gives NaN).</param>
     /// <param name="exponent">Receives n.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> ExpReduced(Vector<float> x, out Vector<int> exponent)
+    private static Vector<float> ExpReducedMinusOne(Vector<float> x, out Vector<int> exponent)
     {
         // Rounds to the nearest integer: adding 1.5 * 2^23 leaves no fraction bits.
         Vector<float> n = Vector.MultiplyAddEstimate(x, new Vector<float>(1.44269504088896341f), new Vector<float>(12582912f)) - new Vector<float>(12582912f);
@@ -66,7 +67,7 @@ internal static class VectorMath
         Vector<float> high = Vector.MultiplyAddEstimate(new Vector<float>(1.9875691500e-4f), r, new Vector<float>(1.3981999507e-3f));
         Vector<float> p = Vector.MultiplyAddEstimate(Vector.MultiplyAddEstimate(high, r2, middle), r2, low);
         exponent = Vector.ConvertToInt32Native(n); // a whole number within [-253, 128]: no saturation to handle
-        return Vector.MultiplyAddEstimate(p, r2, r) + Vector<float>.One;
+        return Vector.MultiplyAddEstimate(p, r2, r);
     }
 
     /// <summary>
@@ -87,23 +88,30 @@ internal static class VectorMath
     public static Vector<T> Sigmoid<T>(Vector<T> x)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        Vector<T> small = typeof(T) == typeof(float)
-            ? ExpOfNonPositive(x.As<T, float>() | new Vector<float>(-0f)).As<float, T>() // -|x|: the sign bit set
-            : Exp(-Vector.Abs(x));
+        if (typeof(T) == typeof(float))
+        {
+            return Sigmoid(x.As<T, float>()).As<float, T>();
+        }
+        Vector<T> small = Exp(-Vector.Abs(x));
         return Vector.ConditionalSelect(Vector.LessThan(x, Vector<T>.Zero), small, Vector<T>.One) / (Vector<T>.One + small);
     }
 
     /// <summary>
-    /// e^x for x &lt;= 0, the sigmoid's: as <see cref="Exp(Vector{float})"/>, with 2^n applied as 2^(n + 64) × 2^-64, both
-    /// normal powers for n &gt;= -190 (x &gt;= -131; e^x already rounds to 0 below -104), so that the subnormal results still
-    /// round once; fewer operations than two halves. NaN passes through.
+    /// The float sigmoid with e^{-|x|} = 2^n (1 + m), m = e^r - 1 (<see cref="ExpReducedMinusOne"/>), scaled by 2^64: with
+    /// s = 2^(n + 64), a normal power for n &gt;= -190 (|x| &lt;= 110 after the clamp; e^{-|x|} already rounds to 0 beyond
+    /// 104), 2^64 e^{-|x|} = s + s m and 2^64 (1 + e^{-|x|}) = (2^64 + s) + s m, one fused multiply-add each. Their quotient
+    /// is the sigmoid whatever the scale, so subnormal results round once, in the division, and nothing waits on a
+    /// rescaling. NaN passes through.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> ExpOfNonPositive(Vector<float> x)
+    private static Vector<float> Sigmoid(Vector<float> x)
     {
-        // The constant first: x86's max returns its second operand when either is NaN.
-        Vector<float> power = ExpReduced(Vector.MaxNative(new Vector<float>(-110f), x), out Vector<int> exponent);
-        return power * Vector.ShiftLeft(exponent + new Vector<int>(127 + 64), 23).As<int, float>() * new Vector<float>(5.421010862427522e-20f);
+        // -|x| (the sign bit set), the constant first: x86's max returns its second operand when either is NaN.
+        Vector<float> excess = ExpReducedMinusOne(Vector.MaxNative(new Vector<float>(-110f), x | new Vector<float>(-0f)), out Vector<int> exponent);
+        Vector<float> scale = Vector.ShiftLeft(exponent + new Vector<int>(127 + 64), 23).As<int, float>();
+        Vector<float> scaledSmall = Vector.MultiplyAddEstimate(scale, excess, scale);
+        Vector<float> scaledDenominator = Vector.MultiplyAddEstimate(scale, excess, scale + new Vector<float>(18446744073709551616f));
+        return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), scaledSmall, new Vector<float>(18446744073709551616f)) / scaledDenominator;
     }
 
     /// <summary>The scalar tanh of the tails, the BCL's correctly rounded-to-an-ulp one.</summary>
@@ -140,8 +148,9 @@ internal static class VectorMath
             return small;
         }
         // e^{2|x|} with 2|x| clamped to 20, where 1 - 2 / (e^20 + 1) already rounds to 1: 2^n then fits one power of 2.
-        Vector<float> power = ExpReduced(Vector.MinNative(magnitude + magnitude, new Vector<float>(20f)), out Vector<int> exponent);
-        Vector<float> large = Vector<float>.One - (new Vector<float>(2f) / Vector.MultiplyAddEstimate(power, Vector.ShiftLeft(exponent + new Vector<int>(127), 23).As<int, float>(), Vector<float>.One));
+        Vector<float> excess = ExpReducedMinusOne(Vector.MinNative(magnitude + magnitude, new Vector<float>(20f)), out Vector<int> exponent);
+        Vector<float> scale = Vector.ShiftLeft(exponent + new Vector<int>(127), 23).As<int, float>();
+        Vector<float> large = Vector<float>.One - (new Vector<float>(2f) / Vector.MultiplyAddEstimate(scale, excess, scale + Vector<float>.One)); // 2^n (1 + m) + 1
         large |= x & new Vector<float>(-0f); // x's sign on the positive quotient
         // NaN fails the comparison and keeps the small branch's NaN.
         return Vector.ConditionalSelect(Vector.GreaterThanOrEqual(magnitude, new Vector<float>(SmallTanhLimit)), large, small);
