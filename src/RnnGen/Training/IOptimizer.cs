@@ -14,6 +14,10 @@ public interface IOptimizer<T>
     /// <summary>The length of the parameter and gradient buffers this optimizer updates.</summary>
     int ParameterCount { get; }
 
+    /// <summary>lr, as a torch.optim parameter group's <c>"lr"</c>: may be changed between steps, e.g. by a schedule.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative or non-finite value.</exception>
+    double LearningRate { get; set; }
+
     /// <summary>The number of steps taken so far (restored by <see cref="LoadState"/>).</summary>
     long StepCount { get; }
 

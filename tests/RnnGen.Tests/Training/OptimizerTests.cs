@@ -123,6 +123,35 @@ public sealed class OptimizerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdamOptimizer<double>(3, learningRate: double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SgdOptimizer<float>(3, learningRate: -0.1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SgdOptimizer<float>(-1, learningRate: 0.1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdamOptimizer<double>(3, weightDecay: -0.1));
+        Assert.Equal("nesterov", Assert.Throws<ArgumentException>(() => new SgdOptimizer<float>(3, learningRate: 0.1, nesterov: true)).ParamName);
+    }
+
+    /// <summary>A schedule sets lr through the interface; a negative or NaN rate is refused and the old one kept.</summary>
+    [Fact]
+    public void LearningRateIsSetThroughTheInterfaceAndValidated()
+    {
+        IOptimizer<double>[] optimizers = [new SgdOptimizer<double>(2, learningRate: 0.1), new AdamOptimizer<double>(2), AdamOptimizer<double>.AdamW(2)];
+        foreach (IOptimizer<double> optimizer in optimizers)
+        {
+            optimizer.LearningRate = 0.25;
+            Assert.Equal(0.25, optimizer.LearningRate);
+            Assert.Equal("LearningRate", Assert.Throws<ArgumentOutOfRangeException>(() => optimizer.LearningRate = -1).ParamName);
+            Assert.Throws<ArgumentOutOfRangeException>(() => optimizer.LearningRate = double.NaN);
+            Assert.Equal(0.25, optimizer.LearningRate);
+        }
+    }
+
+    /// <summary>lr = 0 with AdamW's defaults: θ *= 1 - 0·λ and the step is 0, so nothing moves (a decay applied regardless of lr would).</summary>
+    [Fact]
+    public void AdamWScalesItsDecayByTheLearningRate()
+    {
+        var optimizer = AdamOptimizer<double>.AdamW(2, learningRate: 0);
+        double[] parameters = [0.5, -1.5];
+        optimizer.Step(parameters, s_adamGradients[0]);
+        Assert.Equal([0.5, -1.5], parameters);
+        Assert.True(optimizer.DecoupledWeightDecay);
+        Assert.Equal(0.01, optimizer.WeightDecay);
     }
 
     /// <summary>‖(3, 4, 0, 12)‖ = 13 by hand; clipped to 5 each value is scaled by 5 / (13 + 1e-6), as PyTorch does.</summary>
@@ -194,6 +223,33 @@ public sealed class OptimizerTests
         saved.Step(parameters, s_adamGradients[2]);
         loaded.Step(resumedParameters, s_adamGradients[2]);
         Assert.Equal(parameters, resumedParameters);
+    }
+
+    /// <summary>AMSGrad's running maximum is part of the state: without it a resumed run would divide by v instead of max(v).</summary>
+    [Fact]
+    public void AmsgradStateRoundTripsThroughSafeTensors()
+    {
+        var saved = new AdamOptimizer<double>(2, amsgrad: true);
+        double[] parameters = [0.5, -1.5];
+        saved.Step(parameters, s_adamGradients[1]);
+        saved.Step(parameters, s_adamGradients[2]);
+        Assert.NotEqual(saved.SecondMoment.ToArray(), saved.MaxSecondMoment.ToArray()); // the max is not v after a smaller gradient
+
+        var loaded = new AdamOptimizer<double>(2, amsgrad: true);
+        using (SafeTensorsReader reader = Write(saved.SaveState))
+        {
+            loaded.LoadState(reader);
+        }
+
+        Assert.Equal(saved.MaxSecondMoment.ToArray(), loaded.MaxSecondMoment.ToArray());
+        double[] resumedParameters = (double[])parameters.Clone();
+        saved.Step(parameters, s_adamGradients[0]);
+        loaded.Step(resumedParameters, s_adamGradients[0]);
+        Assert.Equal(parameters, resumedParameters);
+
+        // A state saved without AMSGrad has no maximum to give an AMSGrad optimizer: the missing entry is named.
+        using SafeTensorsReader plain = Write(new AdamOptimizer<double>(2).SaveState);
+        Assert.Contains("optimizer.adam.max_v", Assert.Throws<SafeTensorsException>(() => new AdamOptimizer<double>(2, amsgrad: true).LoadState(plain)).Message);
     }
 
     [Fact]
