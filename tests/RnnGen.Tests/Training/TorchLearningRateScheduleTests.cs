@@ -17,26 +17,26 @@ public sealed class TorchLearningRateScheduleTests
 {
     private const double Tolerance = 1e-12;
 
-    private static readonly JsonElement[] s_cases = LoadCases();
+    private static readonly JsonElement[] s_cases = TorchReference.LoadCases("torch-lr-schedules.json");
 
-    public static IEnumerable<object[]> Cases() => s_cases.Select((entry, index) => new object[] { index, Describe(entry) });
+    public static IEnumerable<object[]> Cases() => s_cases.Select((entry, index) => new object[] { index, TorchReference.Describe(entry, "schedule") });
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void RatesFollowTorch(int index, string description)
     {
         JsonElement entry = s_cases[index];
-        double[] expected = Doubles(entry.GetProperty("rates"));
+        double[] expected = TorchReference.Doubles(entry.GetProperty("rates"));
         var optimizer = new SgdOptimizer<double>(1, entry.GetProperty("base").GetDouble());
         JsonElement options = entry.GetProperty("options");
         var rates = new List<double>();
         if (entry.GetProperty("schedule").GetString() == "plateau")
         {
-            var scheduler = new ReduceOnPlateauScheduler<double>(optimizer, maximize: Text(options, "mode", "min") == "max", Number(options, "factor", 0.1),
-                (int)Number(options, "patience", 10), Number(options, "threshold", 1e-4), Text(options, "threshold_mode", "rel") == "rel",
-                (int)Number(options, "cooldown", 0), Number(options, "min_lr", 0));
+            var scheduler = new ReduceOnPlateauScheduler<double>(optimizer, maximize: Text(options, "mode", "min") == "max", TorchReference.Number(options, "factor", 0.1),
+                (int)TorchReference.Number(options, "patience", 10), TorchReference.Number(options, "threshold", 1e-4), Text(options, "threshold_mode", "rel") == "rel",
+                (int)TorchReference.Number(options, "cooldown", 0), TorchReference.Number(options, "min_lr", 0));
             rates.Add(optimizer.LearningRate);
-            foreach (double loss in Doubles(entry.GetProperty("losses")))
+            foreach (double loss in TorchReference.Doubles(entry.GetProperty("losses")))
             {
                 scheduler.Step(loss);
                 rates.Add(optimizer.LearningRate);
@@ -69,7 +69,7 @@ public sealed class TorchLearningRateScheduleTests
     {
         string[] kinds = [.. s_cases.Select(entry => entry.GetProperty("schedule").GetString()!).Distinct()];
         Assert.Equal(["step", "exponential", "cosine", "linear", "lambda", "plateau"], kinds);
-        Assert.All(s_cases, entry => Assert.True(Doubles(entry.GetProperty("rates")).Distinct().Count() > 2, Describe(entry)));
+        Assert.All(s_cases, entry => Assert.True(TorchReference.Doubles(entry.GetProperty("rates")).Distinct().Count() > 2, TorchReference.Describe(entry, "schedule")));
     }
 
     /// <summary>A schedule that gives a bad rate is refused by the optimizer; the scheduler's epoch and the rate stay.</summary>
@@ -88,25 +88,13 @@ public sealed class TorchLearningRateScheduleTests
 
     private static LearningRateSchedule Schedule(string kind, JsonElement options) => kind switch
     {
-        "step" => new StepSchedule((int)Number(options, "step_size", double.NaN), Number(options, "gamma", 0.1)),
-        "exponential" => new ExponentialSchedule(Number(options, "gamma", double.NaN)),
-        "cosine" => new CosineAnnealingSchedule((int)Number(options, "T_max", double.NaN), Number(options, "eta_min", 0)),
-        "linear" => new LinearSchedule(Number(options, "start_factor", 1.0 / 3), Number(options, "end_factor", 1.0), (int)Number(options, "total_iters", 5)),
+        "step" => new StepSchedule((int)TorchReference.Number(options, "step_size", double.NaN), TorchReference.Number(options, "gamma", 0.1)),
+        "exponential" => new ExponentialSchedule(TorchReference.Number(options, "gamma", double.NaN)),
+        "cosine" => new CosineAnnealingSchedule((int)TorchReference.Number(options, "T_max", double.NaN), TorchReference.Number(options, "eta_min", 0)),
+        "linear" => new LinearSchedule(TorchReference.Number(options, "start_factor", 1.0 / 3), TorchReference.Number(options, "end_factor", 1.0), (int)TorchReference.Number(options, "total_iters", 5)),
         "lambda" when Text(options, "lambda", "") == "0.95 ** epoch" => new LambdaSchedule(epoch => Math.Pow(0.95, epoch)),
         _ => throw new InvalidDataException($"No schedule for '{kind}' {options.GetRawText()} in the test."),
     };
 
-    private static double Number(JsonElement options, string name, double fallback) => options.TryGetProperty(name, out JsonElement value) ? value.GetDouble() : fallback;
-
     private static string Text(JsonElement options, string name, string fallback) => options.TryGetProperty(name, out JsonElement value) ? value.GetString()! : fallback;
-
-    private static string Describe(JsonElement entry) => $"{entry.GetProperty("schedule").GetString()} {JsonSerializer.Serialize(entry.GetProperty("options"))}";
-
-    private static double[] Doubles(JsonElement array) => [.. array.EnumerateArray().Select(value => value.GetDouble())];
-
-    private static JsonElement[] LoadCases()
-    {
-        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "data", "torch-lr-schedules.json")));
-        return [.. document.RootElement.GetProperty("cases").EnumerateArray().Select(entry => entry.Clone())];
-    }
 }

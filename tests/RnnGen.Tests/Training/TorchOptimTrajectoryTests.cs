@@ -17,19 +17,19 @@ public sealed class TorchOptimTrajectoryTests
 {
     private const double Tolerance = 1e-12;
 
-    private static readonly JsonElement[] s_cases = LoadCases();
+    private static readonly JsonElement[] s_cases = TorchReference.LoadCases("torch-optim-trajectories.json");
 
-    public static IEnumerable<object[]> Cases() => s_cases.Select((entry, index) => new object[] { index, Describe(entry) });
+    public static IEnumerable<object[]> Cases() => s_cases.Select((entry, index) => new object[] { index, TorchReference.Describe(entry, "optimizer") });
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void ParametersFollowTorchOptim(int index, string description)
     {
         JsonElement entry = s_cases[index];
-        double[] parameters = Doubles(entry.GetProperty("initial"));
+        double[] parameters = TorchReference.Doubles(entry.GetProperty("initial"));
         IOptimizer<double> optimizer = Create(entry.GetProperty("optimizer").GetString()!, entry.GetProperty("options"), parameters.Length);
-        double[][] gradients = [.. entry.GetProperty("gradients").EnumerateArray().Select(Doubles)];
-        double[][] expected = [.. entry.GetProperty("parameters").EnumerateArray().Select(Doubles)];
+        double[][] gradients = [.. entry.GetProperty("gradients").EnumerateArray().Select(TorchReference.Doubles)];
+        double[][] expected = [.. entry.GetProperty("parameters").EnumerateArray().Select(TorchReference.Doubles)];
         for (int step = 0; step < gradients.Length; step++)
         {
             optimizer.Step(parameters, gradients[step]);
@@ -47,7 +47,7 @@ public sealed class TorchOptimTrajectoryTests
     [Fact]
     public void TheCasesCoverEveryOption()
     {
-        string[] described = [.. s_cases.Select(Describe)];
+        string[] described = [.. s_cases.Select(entry => TorchReference.Describe(entry, "optimizer"))];
         Assert.Contains(described, d => d.StartsWith("adam ", StringComparison.Ordinal) && d.Contains("weight_decay", StringComparison.Ordinal));
         Assert.Contains(described, d => d.StartsWith("adamw ", StringComparison.Ordinal) && d.Contains("weight_decay", StringComparison.Ordinal));
         Assert.Contains(described, d => d.StartsWith("adam ", StringComparison.Ordinal) && d.Contains("amsgrad", StringComparison.Ordinal));
@@ -57,7 +57,6 @@ public sealed class TorchOptimTrajectoryTests
 
     private static IOptimizer<double> Create(string kind, JsonElement options, int count)
     {
-        double Number(string name, double fallback) => options.TryGetProperty(name, out JsonElement value) ? value.GetDouble() : fallback;
         bool Flag(string name) => options.TryGetProperty(name, out JsonElement value) && value.GetBoolean();
         double beta1 = 0.9, beta2 = 0.999;
         if (options.TryGetProperty("betas", out JsonElement betas))
@@ -67,20 +66,10 @@ public sealed class TorchOptimTrajectoryTests
 
         return kind switch
         {
-            "sgd" => new SgdOptimizer<double>(count, Number("lr", double.NaN), Number("momentum", 0), Number("weight_decay", 0), Flag("nesterov")),
-            "adam" => new AdamOptimizer<double>(count, Number("lr", 1e-3), beta1, beta2, Number("eps", 1e-8), Number("weight_decay", 0), Flag("amsgrad")),
-            "adamw" => AdamOptimizer<double>.AdamW(count, Number("lr", 1e-3), beta1, beta2, Number("eps", 1e-8), Number("weight_decay", 1e-2), Flag("amsgrad")),
+            "sgd" => new SgdOptimizer<double>(count, TorchReference.Number(options, "lr", double.NaN), TorchReference.Number(options, "momentum", 0), TorchReference.Number(options, "weight_decay", 0), Flag("nesterov")),
+            "adam" => new AdamOptimizer<double>(count, TorchReference.Number(options, "lr", 1e-3), beta1, beta2, TorchReference.Number(options, "eps", 1e-8), TorchReference.Number(options, "weight_decay", 0), Flag("amsgrad")),
+            "adamw" => AdamOptimizer<double>.AdamW(count, TorchReference.Number(options, "lr", 1e-3), beta1, beta2, TorchReference.Number(options, "eps", 1e-8), TorchReference.Number(options, "weight_decay", 1e-2), Flag("amsgrad")),
             _ => throw new InvalidDataException($"Unknown optimizer '{kind}' in the trajectories."),
         };
-    }
-
-    private static string Describe(JsonElement entry) => $"{entry.GetProperty("optimizer").GetString()} {JsonSerializer.Serialize(entry.GetProperty("options"))}";
-
-    private static double[] Doubles(JsonElement array) => [.. array.EnumerateArray().Select(value => value.GetDouble())];
-
-    private static JsonElement[] LoadCases()
-    {
-        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "data", "torch-optim-trajectories.json")));
-        return [.. document.RootElement.GetProperty("cases").EnumerateArray().Select(entry => entry.Clone())];
     }
 }
