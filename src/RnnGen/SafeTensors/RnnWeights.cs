@@ -41,7 +41,9 @@ public static class RnnWeights
 
     /// <summary>
     /// Loads every tensor the model names from an open file. Each must exist with exactly the PyTorch shape
-    /// [Rows, Columns] (or [Rows] for a vector) and dtype F32 or F64; tensors the model does not name are ignored.
+    /// [Rows, Columns] (or [Rows] for a vector) and dtype F32, F64, F16 or BF16 (half precision as <c>model.half()</c> or
+    /// <c>model.to(torch.bfloat16)</c> saves it, widened exactly as PyTorch's <c>.float()</c> widens it; F64 rounds to nearest
+    /// into a float model); tensors the model does not name are ignored.
     /// </summary>
     /// <remarks>
     /// The values are staged in a new buffer and copied into the model only once every tensor has been read,
@@ -68,9 +70,9 @@ public static class RnnWeights
                 throw reader.CreateException($"Missing tensor '{tensor.Name}': the model needs it with shape {tensor.ShapeText}.");
             }
 
-            if (info.DType is not ("F32" or "F64"))
+            if (info.DType is not ("F32" or "F64" or "F16" or "BF16"))
             {
-                throw reader.CreateException($"Tensor '{tensor.Name}' has dtype {info.DType}, but model weights must be F32 or F64.");
+                throw reader.CreateException($"Tensor '{tensor.Name}' has dtype {info.DType}, but model weights must be F32, F64, F16 or BF16.");
             }
 
             if (!HasShape(info, tensor))

@@ -7,6 +7,7 @@ using System.Collections.ObjectModel;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -191,6 +192,13 @@ public sealed class SafeTensorsReader : IDisposable
 
         int elementSize = GetFloatingPointElementSize(info);
         _stream.Seek(_dataStart + info.DataBegin, SeekOrigin.Begin);
+        if (BitConverter.IsLittleEndian && (typeof(T) == typeof(float) ? info.DType == "F32" : typeof(T) == typeof(double) && info.DType == "F64"))
+        {
+            // The file's own type on a little-endian machine: its bytes are the values, read straight into place.
+            ReadExactly(MemoryMarshal.AsBytes(destination), $"the data of tensor '{name}'");
+            return;
+        }
+
         int elementsPerChunk = ChunkLength / elementSize;
         byte[] chunk = ArrayPool<byte>.Shared.Rent(Math.Min(elementsPerChunk, destination.Length) * elementSize);
         try

@@ -541,11 +541,15 @@ public sealed class RnnWeightsTests
         file.Add<Half>("rnn.bias_hh_l0", BiasHh.Select(value => (Half)value).ToArray(), 3);
         file.Add<float>("head.weight", HeadWeight, 2, 3);
         file.Add<float>("head.bias", HeadBias, 2);
+        // F16 loads; the same two-byte elements declared I16 (the header's one F16, respelled in place) must not.
+        byte[] bytes = TestFiles.AsStream(file).ToArray();
+        int at = Encoding.UTF8.GetString(bytes).IndexOf("\"F16\"", StringComparison.Ordinal);
+        bytes[at + 1] = (byte)'I';
 
-        var exception = Assert.Throws<SafeTensorsException>(() => RnnWeights.Load(model, TestFiles.AsStream(file)));
+        var exception = Assert.Throws<SafeTensorsException>(() => RnnWeights.Load(model, new MemoryStream(bytes)));
 
         Assert.Contains("'rnn.bias_hh_l0'", exception.Message);
-        Assert.Contains("F16", exception.Message);
+        Assert.Contains("I16", exception.Message);
         Assert.Equal(FakeModel.Sentinels(model.ParameterBuffer.Length), model.ParameterBuffer);
     }
 
