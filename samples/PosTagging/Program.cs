@@ -144,7 +144,7 @@ static (double Accuracy, double UnknownAccuracy, double Loss) Evaluate(TaggerMod
             loss[part] += copy.Loss(p, test[i].Targets);
             for (int t = 0; t < steps; t++)
             {
-                int predicted = ArgMax(p.Slice(t * UniversalTags.Count, UniversalTags.Count));
+                int predicted = RnnSampler.ArgMax<float>(p.Slice(t * UniversalTags.Count, UniversalTags.Count));
                 bool right = test[i].Targets[(t * UniversalTags.Count) + predicted] == 1;
                 correct[part] += right ? 1 : 0;
                 if (!encoder.IsKnown(sentences[i][t].Word))
@@ -158,18 +158,4 @@ static (double Accuracy, double UnknownAccuracy, double Loss) Evaluate(TaggerMod
         }
     });
     return ((double)correct.Sum() / tokens.Sum(), (double)unknownCorrect.Sum() / Math.Max(1, unknown.Sum()), loss.Sum() / tokens.Sum());
-}
-
-static int ArgMax(ReadOnlySpan<float> values)
-{
-    int best = 0;
-    for (int i = 1; i < values.Length; i++)
-    {
-        if (values[i] > values[best])
-        {
-            best = i;
-        }
-    }
-
-    return best;
 }

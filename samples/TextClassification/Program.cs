@@ -115,7 +115,7 @@ static Evaluation Evaluate(GenreModel model, List<Passage> test)
     for (int i = 0; i < test.Count; i++)
     {
         ReadOnlySpan<float> p = predictions.AsSpan(i * Genres.Count, Genres.Count);
-        int predicted = ArgMax(p);
+        int predicted = RnnSampler.ArgMax<float>(p);
         confusion[test[i].Class, predicted]++;
         correct += predicted == test[i].Class ? 1 : 0;
         loss -= Math.Log(Math.Max(p[test[i].Class], 1e-30));
@@ -131,22 +131,8 @@ static Evaluation Evaluate(GenreModel model, List<Passage> test)
         }
     }
 
-    int textsCorrect = textScores.Count(kv => ArgMax(kv.Value.Select(v => (float)v).ToArray()) == Genres.Of(kv.Key.Genre));
+    int textsCorrect = textScores.Count(kv => RnnSampler.ArgMax<double>(kv.Value) == Genres.Of(kv.Key.Genre));
     return new Evaluation((double)correct / test.Count, (double)textsCorrect / textScores.Count, loss / test.Count, confusion);
-}
-
-static int ArgMax(ReadOnlySpan<float> values)
-{
-    int best = 0;
-    for (int i = 1; i < values.Length; i++)
-    {
-        if (values[i] > values[best])
-        {
-            best = i;
-        }
-    }
-
-    return best;
 }
 
 internal sealed record Evaluation(double Accuracy, double TextAccuracy, double Loss, int[,] Confusion);
