@@ -4,7 +4,7 @@ using System.IO;
 
 namespace RnnGen;
 
-/// <summary>Prints one line per epoch, e.g. <c>epoch 3/20  loss 0.1234  elapsed 00:12  remaining ~00:40</c>.</summary>
+/// <summary>Prints one line per epoch, e.g. <c>epoch 3/20  loss 0.1234  elapsed 00:12  remaining ~00:40</c>, with <c>validation 0.2</c> and <c>metric 0.9</c> after the loss when a run has them.</summary>
 public sealed class ConsoleProgressReporter : IProgress<TrainingProgress>
 {
     private readonly TextWriter? _writer;
@@ -26,7 +26,9 @@ public sealed class ConsoleProgressReporter : IProgress<TrainingProgress>
     /// <param name="value">The progress after an epoch.</param>
     public void Report(TrainingProgress value) => (_writer ?? Console.Out).WriteLine(string.Create(
         CultureInfo.InvariantCulture,
-        $"epoch {value.Epoch}/{value.Epochs}  loss {value.Loss:G4}  elapsed {FormatDuration(value.Elapsed)}  remaining ~{FormatDuration(value.EstimatedRemaining)}"));
+        $"epoch {value.Epoch}/{value.Epochs}  loss {value.Loss:G4}{Optional("validation", value.ValidationLoss)}{Optional("metric", value.ValidationMetric)}  elapsed {FormatDuration(value.Elapsed)}  remaining ~{FormatDuration(value.EstimatedRemaining)}"));
+
+    private static string Optional(string label, double? value) => value is double number ? string.Create(CultureInfo.InvariantCulture, $"  {label} {number:G4}") : "";
 
     /// <summary>mm:ss, or h:mm:ss from an hour on.</summary>
     private static string FormatDuration(TimeSpan duration) => duration.TotalHours >= 1

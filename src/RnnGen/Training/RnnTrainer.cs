@@ -126,6 +126,89 @@ public sealed class RnnTrainer<TModel, T>
         return loss;
     }
 
+    /// <summary>
+    /// Runs up to <see cref="TrainerOptions.Epochs"/> epochs as Keras' <c>fit</c> does: after each, the validation loss and
+    /// metric of <paramref name="run"/> (the model's own loss, forward passes only), the progress report, the callback,
+    /// and early stopping, which can end the run and put back the best epoch's parameters.
+    /// </summary>
+    /// <param name="sequences">The training data.</param>
+    /// <param name="run">Validation set, metric, early stopping and callback.</param>
+    /// <param name="progress">Receives a report after every epoch, or null.</param>
+    /// <param name="cancellationToken">Checked before every batch.</param>
+    /// <returns>How the run ended.</returns>
+    /// <exception cref="ArgumentException">The data is empty, or a training or validation sequence does not fit the model.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The early stopping's patience is below 1 or its minimum improvement is negative.</exception>
+    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that step's update was not applied.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the steps taken so far remain applied.</exception>
+    public TrainingResult Train(IReadOnlyList<TrainingSequence<T>> sequences, TrainingRun<T> run, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.EarlyStopping is { } rule)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(rule.Patience, 1, nameof(run));
+            OptimizerState.ThrowIfNegativeOrNotFinite(rule.MinimumImprovement, nameof(run));
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        T[]? bestParameters = run.EarlyStopping is { RestoreBestWeights: true } ? new T[Model.Parameters.Length] : null;
+        double bestLoss = double.PositiveInfinity;
+        int bestEpoch = 0, epochsWithoutImprovement = 0, epoch = 0;
+        TrainingProgress report = default;
+        bool stop = false;
+        while (!stop && epoch < Options.Epochs)
+        {
+            epoch++;
+            double loss = TrainEpoch(sequences, cancellationToken);
+            (double? validationLoss, double? metric) = run.Validation is { } validation ? Evaluate(validation, run.Metric) : (null, null);
+            TimeSpan elapsed = stopwatch.Elapsed;
+            report = new TrainingProgress(epoch, Options.Epochs, loss, elapsed, elapsed / epoch * (Options.Epochs - epoch)) { ValidationLoss = validationLoss, ValidationMetric = metric };
+            progress?.Report(report);
+            stop = run.EpochEnded?.Invoke(report) == false;
+            double monitored = validationLoss ?? loss;
+            if (monitored < bestLoss - (run.EarlyStopping?.MinimumImprovement ?? 0))
+            {
+                (bestLoss, bestEpoch, epochsWithoutImprovement) = (monitored, epoch, 0);
+                if (bestParameters is not null)
+                {
+                    Model.Parameters.CopyTo(bestParameters);
+                }
+            }
+            else if (run.EarlyStopping is { } stopping && ++epochsWithoutImprovement >= stopping.Patience)
+            {
+                stop = true;
+                bestParameters?.CopyTo(Model.Parameters);
+            }
+        }
+
+        return new TrainingResult(epoch, report.Loss, report.ValidationLoss, bestEpoch, epoch < Options.Epochs);
+    }
+
+    /// <summary>The mean loss and metric per sequence of <paramref name="validation"/>, from forward passes of the model as it is.</summary>
+    private (double? Loss, double? Metric) Evaluate(IReadOnlyList<TrainingSequence<T>> validation, ValidationMetric<T>? metric)
+    {
+        if (validation.Count == 0)
+        {
+            throw new ArgumentException("The validation set is empty.", nameof(validation));
+        }
+
+        double lossSum = 0, metricSum = 0;
+        T[] predictions = [];
+        foreach (TrainingSequence<T> sequence in validation)
+        {
+            if (predictions.Length < sequence.Targets.Length)
+            {
+                predictions = new T[sequence.Targets.Length];
+            }
+
+            Span<T> predicted = predictions.AsSpan(0, sequence.Targets.Length);
+            Model.Forward(sequence.Inputs, sequence.InitialState, predicted);
+            lossSum += double.CreateChecked(Model.Loss(predicted, sequence.Targets));
+            metricSum += metric?.Invoke(predicted, sequence.Targets) ?? 0;
+        }
+
+        return (lossSum / validation.Count, metric is null ? null : metricSum / validation.Count);
+    }
+
     /// <summary>Shuffles the sequences with the trainer's seeded generator and trains on them once, batch by batch.</summary>
     /// <param name="sequences">The training data.</param>
     /// <param name="cancellationToken">Checked before every batch.</param>

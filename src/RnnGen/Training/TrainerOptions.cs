@@ -6,7 +6,7 @@ public sealed record TrainerOptions
     /// <summary>The number of sequences per optimizer step, ≥ 1 (the last batch of an epoch may be smaller).</summary>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>The number of passes over the data that <see cref="RnnTrainer{TModel, T}.Train"/> makes, ≥ 1.</summary>
+    /// <summary>The number of passes over the data that the trainer's <c>Train</c> makes (at most, with early stopping), ≥ 1.</summary>
     public int Epochs { get; init; } = 10;
 
     /// <summary>Seeds the shuffling of the sequences before each epoch.</summary>

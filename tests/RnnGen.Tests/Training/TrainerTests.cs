@@ -244,6 +244,103 @@ public sealed class TrainerTests
             log.ToString());
     }
 
+    /// <summary>After every epoch the run reports the validation set's mean loss and metric, recomputed here on a copy of the model.</summary>
+    [Fact]
+    public void ValidationLossAndMetricAreThoseOfTheModelAfterEachEpoch()
+    {
+        var model = new LinearModel();
+        var trainer = new RnnTrainer<LinearModel, double>(model, new AdamOptimizer<double>(3, learningRate: 0.05), new TrainerOptions { BatchSize = 4, Epochs = 5, Seed = 1 });
+        TrainingSequence<double>[] validation = LinearData(count: 6, new Random(9));
+        static double LargestError(ReadOnlySpan<double> predictions, ReadOnlySpan<double> targets)
+        {
+            double largest = 0;
+            for (int i = 0; i < predictions.Length; i++)
+            {
+                largest = Math.Max(largest, Math.Abs(predictions[i] - targets[i]));
+            }
+
+            return largest;
+        }
+
+        var reports = new List<TrainingProgress>();
+        var log = new StringWriter();
+        TrainingResult result = trainer.Train(LinearData(count: 16, new Random(6)), new TrainingRun<double>
+        {
+            Validation = validation,
+            Metric = LargestError,
+            EpochEnded = report =>
+            {
+                var copy = new LinearModel();
+                model.Parameters.CopyTo(copy.Parameters);
+                (double loss, double metric) = (0, 0);
+                foreach (TrainingSequence<double> sequence in validation)
+                {
+                    var predictions = new double[sequence.Targets.Length];
+                    copy.Forward(sequence.Inputs, default, predictions);
+                    loss += copy.Loss(predictions, sequence.Targets);
+                    metric += LargestError(predictions, sequence.Targets);
+                }
+
+                Assert.Equal(loss / validation.Length, report.ValidationLoss);
+                Assert.Equal(metric / validation.Length, report.ValidationMetric);
+                reports.Add(report);
+                return true;
+            },
+        }, new ConsoleProgressReporter(log));
+
+        Assert.Equal([1, 2, 3, 4, 5], reports.Select(report => report.Epoch));
+        Assert.True(reports[^1].ValidationLoss < reports[0].ValidationLoss / 2, $"validation loss {reports[0].ValidationLoss} -> {reports[^1].ValidationLoss}");
+        Assert.Equal(new TrainingResult(5, reports[^1].Loss, reports[^1].ValidationLoss, 5, StoppedEarly: false), result);
+        Assert.Matches(@"^epoch 5/5  loss \S+  validation \S+  metric \S+  elapsed \d\d:\d\d  remaining ~00:00$", log.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)[^1]);
+    }
+
+    /// <summary>
+    /// Validation targets of the opposite sign: fitting the training data makes the validation loss rise after epoch 1, so
+    /// with a patience of 2 the run stops after epoch 3 and puts back epoch 1's parameters.
+    /// </summary>
+    [Fact]
+    public void EarlyStoppingEndsTheRunAndRestoresTheBestEpochsParameters()
+    {
+        var model = new LinearModel();
+        var trainer = new RnnTrainer<LinearModel, double>(model, new AdamOptimizer<double>(3, learningRate: 0.05), new TrainerOptions { BatchSize = 4, Epochs = 20, Seed = 1 });
+        TrainingSequence<double>[] opposite = [.. LinearData(count: 6, new Random(9)).Select(sequence => sequence with { Targets = [.. sequence.Targets.Select(target => -target)] })];
+        var parametersAfter = new List<double[]>();
+        var validationLosses = new List<double>();
+        TrainingResult result = trainer.Train(LinearData(count: 16, new Random(6)), new TrainingRun<double>
+        {
+            Validation = opposite,
+            EarlyStopping = new EarlyStopping(Patience: 2),
+            EpochEnded = report =>
+            {
+                parametersAfter.Add(model.Parameters.ToArray());
+                validationLosses.Add(report.ValidationLoss!.Value);
+                return true;
+            },
+        });
+
+        Assert.True(validationLosses[1] > validationLosses[0] && validationLosses[2] > validationLosses[0], string.Join(", ", validationLosses));
+        Assert.Equal(new TrainingResult(3, result.Loss, validationLosses[2], BestEpoch: 1, StoppedEarly: true), result);
+        Assert.Equal(parametersAfter[0], model.Parameters.ToArray());
+        Assert.NotEqual(parametersAfter[2], model.Parameters.ToArray());
+    }
+
+    /// <summary>A callback that returns false ends the run after its epoch; bad early-stopping settings are refused before any step.</summary>
+    [Fact]
+    public void TheEpochCallbackCanEndTheRun()
+    {
+        var model = new LinearModel();
+        var trainer = new RnnTrainer<LinearModel, double>(model, new SgdOptimizer<double>(3, 0.1), new TrainerOptions { BatchSize = 4, Epochs = 10 });
+        TrainingSequence<double>[] data = LinearData(count: 8, new Random(3));
+        TrainingResult result = trainer.Train(data, new TrainingRun<double> { EpochEnded = report => report.Epoch < 2 });
+        Assert.Equal(2, result.Epochs);
+        Assert.True(result.StoppedEarly);
+        Assert.Null(result.ValidationLoss);
+
+        long steps = trainer.Step;
+        Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Train(data, new TrainingRun<double> { EarlyStopping = new EarlyStopping(Patience: 0) }));
+        Assert.Equal(steps, trainer.Step);
+    }
+
     /// <summary>A many-to-one, bidirectional, two-layer softmax model; sequences of 1 to 6 steps with random inputs and one-hot targets.</summary>
     internal static TrainingSequence<double>[] ClassifierData(int count)
     {
