@@ -324,6 +324,21 @@ public sealed class TrainerTests
         Assert.NotEqual(parametersAfter[2], model.Parameters.ToArray());
     }
 
+    /// <summary>RnnTrainer.Create infers both type arguments and trains as the constructor's trainer does, bit for bit.</summary>
+    [Fact]
+    public void CreateInfersTheTypeArgumentsAndTrainsTheSame()
+    {
+        TrainingSequence<double>[] data = LinearData(count: 8, new Random(3));
+        var options = new TrainerOptions { BatchSize = 4, Epochs = 3, Seed = 5 };
+        var inferred = new LinearModel();
+        RnnTrainer<LinearModel, double> trainer = RnnTrainer.Create(inferred, new AdamOptimizer<double>(3), options);
+        trainer.Train(data);
+        var spelled = new LinearModel();
+        new RnnTrainer<LinearModel, double>(spelled, new AdamOptimizer<double>(3), options).Train(data);
+        Assert.Equal(spelled.Parameters.ToArray(), inferred.Parameters.ToArray());
+        Assert.NotEqual(new double[3], inferred.Parameters.ToArray());
+    }
+
     /// <summary>A callback that returns false ends the run after its epoch; bad early-stopping settings are refused before any step.</summary>
     [Fact]
     public void TheEpochCallbackCanEndTheRun()
