@@ -110,8 +110,8 @@ internal static class VectorMath
         Vector<float> excess = ExpReducedMinusOne(Vector.MaxNative(new Vector<float>(-110f), x | new Vector<float>(-0f)), out Vector<int> exponent);
         Vector<float> scale = Vector.ShiftLeft(exponent + new Vector<int>(127 + 64), 23).As<int, float>();
         Vector<float> scaledSmall = Vector.MultiplyAddEstimate(scale, excess, scale);
-        Vector<float> scaledDenominator = Vector.MultiplyAddEstimate(scale, excess, scale + new Vector<float>(18446744073709551616f));
-        return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), scaledSmall, new Vector<float>(18446744073709551616f)) / scaledDenominator;
+        Vector<float> scaledDenominator = Vector.MultiplyAddEstimate(scale, excess, scale + new Vector<float>(TwoToThe64));
+        return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), scaledSmall, new Vector<float>(TwoToThe64)) / scaledDenominator;
     }
 
     /// <summary>The scalar tanh of the tails, the BCL's correctly rounded-to-an-ulp one.</summary>
@@ -129,6 +129,9 @@ internal static class VectorMath
     }
 
     private const float SmallTanhLimit = 0.625f;
+
+    /// <summary>2^64, the scale of the float sigmoid's numerator and denominator.</summary>
+    private const float TwoToThe64 = 18446744073709551616f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Tanh(Vector<float> x)

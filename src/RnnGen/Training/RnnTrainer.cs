@@ -112,19 +112,8 @@ public sealed class RnnTrainer<TModel, T>
     /// <exception cref="ArgumentException">The data is empty or a sequence does not fit the model.</exception>
     /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that step's update was not applied.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the steps taken so far remain applied.</exception>
-    public double Train(IReadOnlyList<TrainingSequence<T>> sequences, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        double loss = 0;
-        for (int epoch = 1; epoch <= Options.Epochs; epoch++)
-        {
-            loss = TrainEpoch(sequences, cancellationToken);
-            TimeSpan elapsed = stopwatch.Elapsed;
-            progress?.Report(new TrainingProgress(epoch, Options.Epochs, loss, elapsed, elapsed / epoch * (Options.Epochs - epoch)));
-        }
-
-        return loss;
-    }
+    public double Train(IReadOnlyList<TrainingSequence<T>> sequences, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(sequences, new TrainingRun<T>(), progress, cancellationToken).Loss;
 
     /// <summary>
     /// Runs up to <see cref="TrainerOptions.Epochs"/> epochs as Keras' <c>fit</c> does: after each, the validation loss and
@@ -136,13 +125,18 @@ public sealed class RnnTrainer<TModel, T>
     /// <param name="progress">Receives a report after every epoch, or null.</param>
     /// <param name="cancellationToken">Checked before every batch.</param>
     /// <returns>How the run ended.</returns>
-    /// <exception cref="ArgumentException">The data is empty, or a training or validation sequence does not fit the model.</exception>
+    /// <exception cref="ArgumentException">The data or the validation set is empty, or a training or validation sequence does not fit the model.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The early stopping's patience is below 1 or its minimum improvement is negative.</exception>
     /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that step's update was not applied.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the steps taken so far remain applied.</exception>
     public TrainingResult Train(IReadOnlyList<TrainingSequence<T>> sequences, TrainingRun<T> run, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
+        if (run.Validation is { Count: 0 })
+        {
+            throw new ArgumentException("The run's validation set is empty.", nameof(run));
+        }
+
         if (run.EarlyStopping is { } rule)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(rule.Patience, 1, nameof(run));
@@ -186,11 +180,6 @@ public sealed class RnnTrainer<TModel, T>
     /// <summary>The mean loss and metric per sequence of <paramref name="validation"/>, from forward passes of the model as it is.</summary>
     private (double? Loss, double? Metric) Evaluate(IReadOnlyList<TrainingSequence<T>> validation, ValidationMetric<T>? metric)
     {
-        if (validation.Count == 0)
-        {
-            throw new ArgumentException("The validation set is empty.", nameof(validation));
-        }
-
         double lossSum = 0, metricSum = 0;
         T[] predictions = [];
         foreach (TrainingSequence<T> sequence in validation)

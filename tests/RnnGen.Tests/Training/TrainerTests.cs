@@ -339,7 +339,7 @@ public sealed class TrainerTests
         Assert.NotEqual(new double[3], inferred.Parameters.ToArray());
     }
 
-    /// <summary>A callback that returns false ends the run after its epoch; bad early-stopping settings are refused before any step.</summary>
+    /// <summary>A callback that returns false ends the run after its epoch; bad early-stopping settings and an empty validation set are refused before any step.</summary>
     [Fact]
     public void TheEpochCallbackCanEndTheRun()
     {
@@ -353,6 +353,7 @@ public sealed class TrainerTests
 
         long steps = trainer.Step;
         Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Train(data, new TrainingRun<double> { EarlyStopping = new EarlyStopping(Patience: 0) }));
+        Assert.Equal("run", Assert.Throws<ArgumentException>(() => trainer.Train(data, new TrainingRun<double> { Validation = [] })).ParamName);
         Assert.Equal(steps, trainer.Step);
     }
 
