@@ -60,6 +60,19 @@ public sealed class EncoderDecoder<TEncoder, TDecoder, T>
     /// <summary>The decoder.</summary>
     public TDecoder Decoder { get; }
 
+    /// <summary>The parameters of both models, the size of an optimizer that trains the pair (<see cref="EncoderDecoderTrainer{TEncoder, TDecoder, T}"/>).</summary>
+    public int ParameterCount => Encoder.Parameters.Length + Decoder.Parameters.Length;
+
+    /// <summary>Encodes <paramref name="source"/> and runs the decoder over <paramref name="decoderInputs"/> from the encoded state (teacher forcing), writing its predictions.</summary>
+    /// <param name="source">x&lt;1..Tx&gt;, [Tx, encoder InputSize].</param>
+    /// <param name="decoderInputs">[start, y&lt;1&gt;, ..., y&lt;Ty-1&gt;], [Ty, decoder InputSize].</param>
+    /// <param name="predictions">Receives [Ty, decoder OutputSize].</param>
+    public void Predict(ReadOnlySpan<T> source, ReadOnlySpan<T> decoderInputs, Span<T> predictions)
+    {
+        Encoder.Forward(source, default, _decoderState);
+        Decoder.Forward(decoderInputs, _decoderState, predictions);
+    }
+
     /// <summary>
     /// One teacher-forced pass: encodes <paramref name="source"/>, decodes <paramref name="decoderInputs"/> from the encoded
     /// state, backpropagates the decoder's loss against <paramref name="targets"/> through both models (adding to both
@@ -74,8 +87,7 @@ public sealed class EncoderDecoder<TEncoder, TDecoder, T>
         {
             _predictions = new T[targets.Length];
         }
-        Encoder.Forward(source, default, _decoderState);
-        Decoder.Forward(decoderInputs, _decoderState, _predictions.AsSpan(0, targets.Length));
+        Predict(source, decoderInputs, _predictions.AsSpan(0, targets.Length));
         T loss = Decoder.Backward(targets, default, _decoderStateGradients);
         Encoder.BackwardFromPredictionGradients(_decoderStateGradients, default, default);
         return loss;

@@ -9,57 +9,119 @@ namespace RnnGen;
 /// <summary>
 /// Saves and restores a training run in one safetensors file: the model's weights under their PyTorch state-dict
 /// names and shapes (as <see cref="RnnWeights"/> writes them, so <see cref="RnnWeights.Load{T}(IRnnModel{T}, string)"/>
-/// and PyTorch can read the weights from it), the optimizer's state (<c>optimizer.*</c> tensors and metadata) and the
-/// training step (metadata <c>checkpoint.step</c>).
+/// and PyTorch can read the weights from it), the optimizer's state (<c>optimizer.*</c> tensors and metadata, its step
+/// count included) and, for a trainer, the epochs completed and the shuffle's seed (metadata <c>checkpoint.epoch</c>,
+/// <c>checkpoint.seed</c>), which is all a resumed run needs to go on exactly as the uninterrupted run.
 /// </summary>
 public static class Checkpoint
 {
-    private const string StepKey = "checkpoint.step";
+    private const string EpochKey = "checkpoint.epoch";
+    private const string SeedKey = "checkpoint.seed";
 
     /// <summary>
-    /// Writes the checkpoint to <paramref name="path"/> atomically: to a temporary file in the same folder, flushed to
-    /// disk, then renamed over <paramref name="path"/>; on failure the temporary file is deleted and an existing
-    /// checkpoint is left untouched.
+    /// Writes the model's weights and the optimizer's state to <paramref name="path"/> atomically: to a temporary file in the
+    /// same folder, flushed to disk, then renamed over <paramref name="path"/>; on failure the temporary file is deleted and
+    /// an existing checkpoint is left untouched.
     /// </summary>
     /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="path">The file to create or replace.</param>
     /// <param name="model">The model whose weights are saved.</param>
     /// <param name="optimizer">The optimizer whose state is saved.</param>
-    /// <param name="step">The training step to record, ≥ 0, e.g. <see cref="RnnTrainer{TModel, T}.Step"/>.</param>
-    /// <exception cref="ArgumentException">The optimizer's size differs from the model's, <paramref name="step"/> is negative, or <paramref name="path"/> names no file.</exception>
+    /// <param name="path">The file to create or replace.</param>
+    /// <exception cref="ArgumentException">The optimizer's size differs from the model's, or <paramref name="path"/> names no file.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
-    public static void Save<T>(string path, IRnnModel<T> model, IOptimizer<T> optimizer, long step)
+    public static void Save<T>(IRnnModel<T> model, IOptimizer<T> optimizer, string path)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Save(path, model, optimizer, step, static file => file);
+        => Save(model, optimizer, path, static _ => { }, static file => file);
 
-    /// <summary>The atomic save, with a seam that lets tests wrap the temporary file's stream (e.g. to fail midway).</summary>
-    internal static void Save<T>(string path, IRnnModel<T> model, IOptimizer<T> optimizer, long step, Func<Stream, Stream> wrapTemporaryFile)
+    /// <summary>
+    /// Writes everything a resumed run needs, atomically as <see cref="Save{T}(IRnnModel{T}, IOptimizer{T}, string)"/> does:
+    /// the trainer's model and optimizer, its completed <see cref="RnnTrainer{TModel, T}.Epoch"/> and its shuffle's seed.
+    /// Save between epochs (e.g. from <see cref="TrainingRun{T}.EpochEnded"/>).
+    /// </summary>
+    /// <typeparam name="TModel">The trained model's type.</typeparam>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="trainer">The trainer whose run is saved.</param>
+    /// <param name="path">The file to create or replace.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> names no file.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void Save<TModel, T>(RnnTrainer<TModel, T> trainer, string path)
+        where TModel : IRnnModel<T>, new()
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        Save(trainer.Model, trainer.Optimizer, path, writer =>
+        {
+            OptimizerState.WriteCount(writer, EpochKey, trainer.Epoch);
+            writer.AddMetadata(SeedKey, trainer.Options.Seed.ToString(CultureInfo.InvariantCulture));
+        }, static file => file);
+    }
+
+    /// <summary>The atomic save, with the trainer's entries and a seam that lets tests wrap the temporary file's stream (e.g. to fail midway).</summary>
+    internal static void Save<T>(IRnnModel<T> model, IOptimizer<T> optimizer, string path, Action<SafeTensorsWriter> addRunState, Func<Stream, Stream> wrapTemporaryFile)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         EnsureMatch(model, optimizer);
-        ArgumentOutOfRangeException.ThrowIfNegative(step);
 
         // Assembled in memory first, so a bad model or optimizer fails before the disk is touched.
-        SafeTensorsWriter writer = CreateWriter(model, optimizer, step);
+        SafeTensorsWriter writer = CreateWriter(model, optimizer);
+        addRunState(writer);
         AtomicFile.Write(path, writer.WriteTo, wrapTemporaryFile);
     }
 
-    /// <summary>Restores the model's weights and the optimizer's state from <paramref name="path"/>, all or nothing.</summary>
+    /// <summary>Restores the model's weights and the optimizer's state (its step count included) from <paramref name="path"/>, all or nothing.</summary>
     /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="path">A file that <see cref="Save{T}(string, IRnnModel{T}, IOptimizer{T}, long)"/> wrote.</param>
     /// <param name="model">Receives the weights.</param>
     /// <param name="optimizer">Receives the optimizer state.</param>
-    /// <returns>The training step the checkpoint recorded.</returns>
+    /// <param name="path">A file that a <c>Checkpoint.Save</c> wrote.</param>
     /// <exception cref="ArgumentException">The optimizer's size differs from the model's.</exception>
     /// <exception cref="SafeTensorsException">The file is malformed, or an entry is missing or of the wrong shape; neither the model nor the optimizer is changed.</exception>
     /// <exception cref="IOException">The file cannot be opened or read; nothing is changed.</exception>
-    public static long Load<T>(string path, IRnnModel<T> model, IOptimizer<T> optimizer)
+    public static void Load<T>(IRnnModel<T> model, IOptimizer<T> optimizer, string path)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         EnsureMatch(model, optimizer);
         using SafeTensorsReader reader = SafeTensorsReader.Open(path);
-        long step = OptimizerState.ReadCount(reader, StepKey);
+        Load(model, optimizer, reader);
+    }
 
+    /// <summary>
+    /// Restores a run that <see cref="Save{TModel, T}(RnnTrainer{TModel, T}, string)"/> wrote into a trainer made with the same
+    /// options: the model's weights, the optimizer's state and the completed epochs, all or nothing. <c>Train</c> then runs the
+    /// epochs left, in the orders the uninterrupted run would have used.
+    /// </summary>
+    /// <typeparam name="TModel">The trained model's type.</typeparam>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="trainer">Receives the run.</param>
+    /// <param name="path">The checkpoint.</param>
+    /// <exception cref="ArgumentException">The checkpoint was written with another seed than the trainer's (its epochs' orders would differ).</exception>
+    /// <exception cref="SafeTensorsException">The file is malformed, or an entry is missing (a checkpoint of a model and optimizer alone has no epoch) or of the wrong shape; nothing is changed.</exception>
+    /// <exception cref="IOException">The file cannot be opened or read; nothing is changed.</exception>
+    public static void Load<TModel, T>(RnnTrainer<TModel, T> trainer, string path)
+        where TModel : IRnnModel<T>, new()
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        using SafeTensorsReader reader = SafeTensorsReader.Open(path);
+        long epoch = OptimizerState.ReadCount(reader, EpochKey);
+        if (epoch > int.MaxValue)
+        {
+            throw reader.CreateException($"Metadata '{EpochKey}' is {epoch}, more epochs than a trainer counts.");
+        }
+
+        string seed = reader.Metadata.TryGetValue(SeedKey, out string? text) ? text : throw reader.CreateException($"Missing metadata '{SeedKey}': the file holds no shuffle seed.");
+        string expected = trainer.Options.Seed.ToString(CultureInfo.InvariantCulture);
+        if (seed != expected)
+        {
+            throw new ArgumentException($"The checkpoint's run shuffled with Seed {seed}, but this trainer's Seed is {expected}: make the trainer with the run's options to resume it.", nameof(trainer));
+        }
+
+        Load(trainer.Model, trainer.Optimizer, reader);
+        trainer.Epoch = (int)epoch;
+    }
+
+    private static void Load<T>(IRnnModel<T> model, IOptimizer<T> optimizer, SafeTensorsReader reader)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         // Each load is all or nothing on its own; undoing the weights when the optimizer's fails makes the pair so.
         T[] previousWeights = model.Parameters.ToArray();
         RnnWeights.Load(model, reader);
@@ -72,11 +134,9 @@ public static class Checkpoint
             previousWeights.CopyTo(model.Parameters);
             throw;
         }
-
-        return step;
     }
 
-    private static SafeTensorsWriter CreateWriter<T>(IRnnModel<T> model, IOptimizer<T> optimizer, long step)
+    private static SafeTensorsWriter CreateWriter<T>(IRnnModel<T> model, IOptimizer<T> optimizer)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         // RnnWeights owns the mapping to PyTorch names and layouts; copying its output keeps one definition of it.
@@ -96,7 +156,6 @@ public static class Checkpoint
             writer.Add<T>(tensor.Name, weights.Read<T>(tensor.Name), tensor.Shape.AsSpan());
         }
 
-        OptimizerState.WriteCount(writer, StepKey, step);
         optimizer.SaveState(writer);
         return writer;
     }

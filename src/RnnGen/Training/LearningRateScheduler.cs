@@ -14,19 +14,26 @@ public sealed class LearningRateScheduler<T>
     private readonly IOptimizer<T> _optimizer;
     private readonly LearningRateSchedule _schedule;
 
-    /// <summary>Attaches <paramref name="schedule"/> to <paramref name="optimizer"/>, whose current rate becomes <see cref="InitialRate"/>.</summary>
+    /// <summary>
+    /// Attaches <paramref name="schedule"/> to <paramref name="optimizer"/>, whose current rate becomes <see cref="InitialRate"/>,
+    /// and sets the rate of epoch <paramref name="epoch"/>: 0 for a new run, the trainer's <see cref="RnnTrainer{TModel, T}.Epoch"/>
+    /// when resuming one (PyTorch's <c>last_epoch</c>), with the optimizer made with the run's initial rate.
+    /// </summary>
     /// <param name="optimizer">The optimizer whose <see cref="IOptimizer{T}.LearningRate"/> this sets.</param>
     /// <param name="schedule">The rate of each epoch.</param>
+    /// <param name="epoch">The epochs already stepped, ≥ 0.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The schedule gives a negative or non-finite rate.</exception>
-    public LearningRateScheduler(IOptimizer<T> optimizer, LearningRateSchedule schedule)
+    /// <exception cref="ArgumentOutOfRangeException">The schedule gives a negative or non-finite rate, or <paramref name="epoch"/> is negative.</exception>
+    public LearningRateScheduler(IOptimizer<T> optimizer, LearningRateSchedule schedule, int epoch = 0)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
         _optimizer = optimizer;
         _schedule = schedule;
         InitialRate = optimizer.LearningRate;
-        optimizer.LearningRate = schedule.RateAt(0, InitialRate);
+        optimizer.LearningRate = schedule.RateAt(epoch, InitialRate);
+        Epoch = epoch;
     }
 
     /// <summary>The optimizer's rate when the scheduler was made (PyTorch's <c>base_lr</c>).</summary>

@@ -1,27 +1,28 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Numerics;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 
 namespace RnnGen;
 
 /// <summary>
 /// Trains a generated model with mini-batches: each batch is shared among worker copies of the model, their
-/// gradients are summed and averaged over the batch's sequences, checked for NaN and infinity, optionally
+/// gradients are summed and averaged over the batch's sequences (or target steps), checked for NaN and infinity, optionally
 /// clipped, and applied by the optimizer.
 /// </summary>
 /// <remarks>
 /// <para>
 /// The averaged gradient is what PyTorch computes for a batch loss that is the mean over the sequences of each
-/// sequence's loss (the model's declared loss, summed over steps and outputs). The reported loss is that mean too.
+/// sequence's loss (the model's declared loss, summed over steps and outputs), or with <see cref="LossReduction.MeanPerStep"/>
+/// the sum of the losses over the number of target steps in the batch. The reported loss is that mean too.
 /// </para>
 /// <para>
 /// Determinism: the batch's sequences are split into fixed contiguous partitions, one per worker, each worker
 /// adds its sequences' gradients in order, and the workers' buffers are summed in worker order, so the same
 /// starting weights and optimizer state, the same data and the same <see cref="TrainerOptions"/> give bit-identical
-/// weights on the same machine and runtime, whatever the thread timing. A different
+/// weights on the same machine and runtime, whatever the thread timing; each epoch's order depends only on the seed and
+/// the epoch's number, so a run resumed from <see cref="Checkpoint.Save{TModel, T}(RnnTrainer{TModel, T}, string)"/> goes on as
+/// the uninterrupted run would have. A different
 /// <see cref="TrainerOptions.DegreeOfParallelism"/> groups the sums differently, so the results may differ in the last bits.
 /// </para>
 /// <para>
@@ -36,44 +37,27 @@ namespace RnnGen;
 /// </remarks>
 /// <typeparam name="TModel">The generated model type; the workers are new instances of it that share the model's parameters.</typeparam>
 /// <typeparam name="T">The element type, <see cref="float"/> or <see cref="double"/>.</typeparam>
-public sealed class RnnTrainer<TModel, T>
+public sealed class RnnTrainer<TModel, T> : ITrainingTask<T>
     where TModel : IRnnModel<T>, new()
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     private readonly RnnShape _shape;
     private readonly int _stateLength;
     private readonly Worker[] _workers;
-    private readonly WorkItem[] _workItems;
-    private readonly CountdownEvent _running = new(0);
-    private ExceptionDispatchInfo? _workerFailure;
-    private readonly Random _shuffler;
-    private int[] _order = [];
-
-    // The batch being trained, read by the workers: _order[_batchStart .. _batchStart + _batchCount) index into _sequences.
-    private IReadOnlyList<TrainingSequence<T>> _sequences = [];
-    private int _batchStart;
-    private int _batchCount;
-    private int _activeWorkers;
+    private readonly TrainingLoop<T> _loop;
+    private T[] _validationPredictions = [];
 
     /// <summary>Creates a trainer that updates <paramref name="model"/> in place.</summary>
     /// <param name="model">The model to train; its current parameters are the starting point.</param>
     /// <param name="optimizer">The optimizer, sized to the model's parameters.</param>
-    /// <param name="options">Batch size, epochs, seed, clipping, truncation and parallelism.</param>
-    /// <exception cref="ArgumentException">An option is out of range, the optimizer's size differs from the model's, or truncation is asked of a many-to-one model.</exception>
+    /// <param name="options">Batch size, epochs, seed, clipping, truncation, loss reduction and parallelism.</param>
+    /// <exception cref="ArgumentException">An option is out of range, the optimizer's size differs from the model's, or truncation is asked of a many-to-one or bidirectional model.</exception>
     public RnnTrainer(TModel model, IOptimizer<T> optimizer, TrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(optimizer);
-        ArgumentNullException.ThrowIfNull(options);
-        Validate(options, model.Shape);
-        if (optimizer.ParameterCount != model.Parameters.Length)
-        {
-            throw new ArgumentException($"The optimizer updates {optimizer.ParameterCount} parameters, but the model has {model.Parameters.Length}.", nameof(optimizer));
-        }
-
+        TrainingLoop<T>.Validate(options, optimizer, model.Parameters.Length);
+        ValidateTruncation(options, model.Shape);
         Model = model;
-        Optimizer = optimizer;
-        Options = options;
         _shape = model.Shape;
         _stateLength = _shape.StateRows * _shape.HiddenSize;
         _workers = new Worker[options.DegreeOfParallelism];
@@ -83,245 +67,125 @@ public sealed class RnnTrainer<TModel, T>
             _workers[i].Model.ShareParameters(model); // read in place: the optimizer's updates need no copy
         }
 
-        _workItems = new WorkItem[options.DegreeOfParallelism];
-        for (int i = 1; i < _workItems.Length; i++)
-        {
-            _workItems[i] = new WorkItem(this, i);
-        }
-
-        _shuffler = new Random(options.Seed);
+        _loop = new TrainingLoop<T>(this, optimizer, options);
     }
 
-    /// <summary>The model being trained; after each step its <see cref="IRnnModel{T}.Gradients"/> hold the batch's averaged (and clipped) gradient.</summary>
+    /// <summary>The model being trained; after each update its <see cref="IRnnModel{T}.Gradients"/> hold the batch's reduced (and clipped) gradient.</summary>
     public TModel Model { get; }
 
-    /// <summary>The optimizer that applies the updates.</summary>
-    public IOptimizer<T> Optimizer { get; }
+    /// <summary>The optimizer that applies the updates; its <see cref="IOptimizer{T}.StepCount"/> counts them.</summary>
+    public IOptimizer<T> Optimizer => _loop.Optimizer;
 
     /// <summary>The options the trainer was created with.</summary>
-    public TrainerOptions Options { get; }
+    public TrainerOptions Options => _loop.Options;
 
-    /// <summary>The number of optimizer steps taken; set it when resuming from a checkpoint so the count continues.</summary>
-    public long Step { get; set; }
+    /// <summary>The epochs completed (by <c>Train</c> or <see cref="TrainEpoch"/>), restored by <see cref="Checkpoint.Load{TModel, T}(RnnTrainer{TModel, T}, string)"/>; the next epoch's order depends only on it and the seed.</summary>
+    public int Epoch
+    {
+        get => _loop.Epoch;
+        internal set => _loop.Epoch = value;
+    }
 
-    /// <summary>Runs <see cref="TrainerOptions.Epochs"/> epochs, reporting after each one.</summary>
+    /// <summary>Runs the epochs left until <see cref="Epoch"/> reaches <see cref="TrainerOptions.Epochs"/>, reporting after each one.</summary>
     /// <param name="sequences">The training data.</param>
     /// <param name="progress">Receives a report after every epoch, or null.</param>
     /// <param name="cancellationToken">Checked before every batch.</param>
-    /// <returns>The last epoch's mean loss per sequence.</returns>
+    /// <returns>The last epoch's mean loss (per sequence or per step, as <see cref="TrainerOptions.LossReduction"/> says); NaN when no epoch was left.</returns>
     /// <exception cref="ArgumentException">The data is empty or a sequence does not fit the model.</exception>
-    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that step's update was not applied.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the steps taken so far remain applied.</exception>
+    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
     public double Train(IReadOnlyList<TrainingSequence<T>> sequences, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Train(sequences, new TrainingRun<T>(), progress, cancellationToken).Loss;
 
     /// <summary>
-    /// Runs up to <see cref="TrainerOptions.Epochs"/> epochs as Keras' <c>fit</c> does: after each, the validation loss and
-    /// metric of <paramref name="run"/> (the model's own loss, forward passes only), the progress report, the callback,
-    /// and early stopping, which can end the run and put back the best epoch's parameters.
+    /// Runs the epochs left until <see cref="Epoch"/> reaches <see cref="TrainerOptions.Epochs"/> (all of them on a new trainer,
+    /// the rest on one restored from a checkpoint) as Keras' <c>fit</c> does: after each, the validation loss and metric of
+    /// <paramref name="run"/> (the model's own loss, forward passes only), the progress report, the learning-rate schedules,
+    /// the callback, and early stopping, which can end the run and put back the best epoch's parameters.
     /// </summary>
     /// <param name="sequences">The training data.</param>
-    /// <param name="run">Validation set, metric, early stopping and callback.</param>
+    /// <param name="run">Validation set, metric, schedules, early stopping and callback.</param>
     /// <param name="progress">Receives a report after every epoch, or null.</param>
     /// <param name="cancellationToken">Checked before every batch.</param>
     /// <returns>How the run ended.</returns>
-    /// <exception cref="ArgumentException">The data or the validation set is empty, or a training or validation sequence does not fit the model.</exception>
+    /// <exception cref="ArgumentException">The data or the validation set is empty, a training or validation sequence does not fit the model, or the run's schedule is at another epoch than the trainer.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The early stopping's patience is below 1 or its minimum improvement is negative.</exception>
-    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that step's update was not applied.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the steps taken so far remain applied.</exception>
+    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
     public TrainingResult Train(IReadOnlyList<TrainingSequence<T>> sequences, TrainingRun<T> run, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        if (run.Validation is { Count: 0 })
+        if (run?.Validation is { } validation)
         {
-            throw new ArgumentException("The run's validation set is empty.", nameof(run));
+            ValidateAll(validation, nameof(run));
         }
 
-        if (run.EarlyStopping is { } rule)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(rule.Patience, 1, nameof(run));
-            OptimizerState.ThrowIfNegativeOrNotFinite(rule.MinimumImprovement, nameof(run));
-        }
-
-        var stopwatch = Stopwatch.StartNew();
-        T[]? bestParameters = run.EarlyStopping is { RestoreBestWeights: true } ? new T[Model.Parameters.Length] : null;
-        double bestLoss = double.PositiveInfinity;
-        int bestEpoch = 0, epochsWithoutImprovement = 0, epoch = 0;
-        TrainingProgress report = default;
-        bool stop = false;
-        while (!stop && epoch < Options.Epochs)
-        {
-            epoch++;
-            double loss = TrainEpoch(sequences, cancellationToken);
-            (double? validationLoss, double? metric) = run.Validation is { } validation ? Evaluate(validation, run.Metric) : (null, null);
-            TimeSpan elapsed = stopwatch.Elapsed;
-            report = new TrainingProgress(epoch, Options.Epochs, loss, elapsed, elapsed / epoch * (Options.Epochs - epoch)) { ValidationLoss = validationLoss, ValidationMetric = metric };
-            progress?.Report(report);
-            stop = run.EpochEnded?.Invoke(report) == false;
-            double monitored = validationLoss ?? loss;
-            if (monitored < bestLoss - (run.EarlyStopping?.MinimumImprovement ?? 0))
-            {
-                (bestLoss, bestEpoch, epochsWithoutImprovement) = (monitored, epoch, 0);
-                if (bestParameters is not null)
-                {
-                    Model.Parameters.CopyTo(bestParameters);
-                }
-            }
-            else if (run.EarlyStopping is { } stopping && ++epochsWithoutImprovement >= stopping.Patience)
-            {
-                stop = true;
-                bestParameters?.CopyTo(Model.Parameters);
-            }
-        }
-
-        return new TrainingResult(epoch, report.Loss, report.ValidationLoss, bestEpoch, epoch < Options.Epochs);
+        return _loop.Train(sequences, run!, progress, cancellationToken);
     }
 
-    /// <summary>The mean loss and metric per sequence of <paramref name="validation"/>, from forward passes of the model as it is.</summary>
-    private (double? Loss, double? Metric) Evaluate(IReadOnlyList<TrainingSequence<T>> validation, ValidationMetric<T>? metric)
-    {
-        double lossSum = 0, metricSum = 0;
-        T[] predictions = [];
-        foreach (TrainingSequence<T> sequence in validation)
-        {
-            if (predictions.Length < sequence.Targets.Length)
-            {
-                predictions = new T[sequence.Targets.Length];
-            }
-
-            Span<T> predicted = predictions.AsSpan(0, sequence.Targets.Length);
-            Model.Forward(sequence.Inputs, sequence.InitialState, predicted);
-            lossSum += double.CreateChecked(Model.Loss(predicted, sequence.Targets));
-            metricSum += metric?.Invoke(predicted, sequence.Targets) ?? 0;
-        }
-
-        return (lossSum / validation.Count, metric is null ? null : metricSum / validation.Count);
-    }
-
-    /// <summary>Shuffles the sequences with the trainer's seeded generator and trains on them once, batch by batch.</summary>
+    /// <summary>Trains on the sequences once, in the order of epoch <see cref="Epoch"/> + 1, batch by batch, and counts the epoch.</summary>
     /// <param name="sequences">The training data.</param>
     /// <param name="cancellationToken">Checked before every batch.</param>
-    /// <returns>The epoch's mean loss per sequence, each loss taken before its batch's update.</returns>
+    /// <returns>The epoch's mean loss (per sequence or per step, as <see cref="TrainerOptions.LossReduction"/> says), each loss taken before its batch's update.</returns>
     /// <exception cref="ArgumentException">The data is empty or a sequence does not fit the model.</exception>
-    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that step's update was not applied.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the steps taken so far remain applied.</exception>
-    public double TrainEpoch(IReadOnlyList<TrainingSequence<T>> sequences, CancellationToken cancellationToken = default)
+    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
+    public double TrainEpoch(IReadOnlyList<TrainingSequence<T>> sequences, CancellationToken cancellationToken = default) =>
+        _loop.TrainEpoch(sequences, cancellationToken);
+
+    int ITrainingTask<T>.OutputSize => _shape.OutputSize;
+
+    Span<T> ITrainingTask<T>.Gradients => Model.Gradients;
+
+    ReadOnlySpan<RnnParameterTensor> ITrainingTask<T>.ParameterTensors => Model.ParameterTensors;
+
+    int ITrainingTask<T>.GradientParts => 1;
+
+    Span<T> ITrainingTask<T>.CollectParameters() => Model.Parameters;
+
+    void ITrainingTask<T>.ParametersChanged()
     {
-        ArgumentNullException.ThrowIfNull(sequences);
-        PrepareBuffers(sequences);
-
-        // A fresh permutation each epoch, as PyTorch's RandomSampler draws one.
-        for (int i = 0; i < _order.Length; i++)
-        {
-            _order[i] = i;
-        }
-
-        _shuffler.Shuffle(_order);
-        _sequences = sequences;
-        double lossSum = 0;
-        for (int start = 0; start < _order.Length; start += Options.BatchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            lossSum += double.CreateChecked(TrainBatch(start, Math.Min(Options.BatchSize, _order.Length - start)));
-        }
-
-        _sequences = [];
-        return lossSum / _order.Length;
+        // The workers read the model's own buffer.
     }
 
-    /// <summary>Runs the batch on the workers, reduces their gradients into the model's and applies one step; returns the batch's summed loss.</summary>
-    private T TrainBatch(int start, int count)
+    ReadOnlySpan<T> ITrainingTask<T>.WorkerGradients(int worker, int part) => _workers[worker].Model.Gradients;
+
+    T ITrainingTask<T>.Evaluate(TrainingSequence<T> sequence, out ReadOnlySpan<T> predictions)
     {
-        _batchStart = start;
-        _batchCount = count;
-        _activeWorkers = Math.Min(_workers.Length, count);
-        RunWorkers();
-
-        // Summed in worker order, never in completion order, so the bits do not depend on thread timing.
-        Span<T> gradients = Model.Gradients;
-        _workers[0].Model.Gradients.CopyTo(gradients);
-        T loss = _workers[0].Loss;
-        for (int w = 1; w < _activeWorkers; w++)
+        if (_validationPredictions.Length < sequence.Targets.Length)
         {
-            ReadOnlySpan<T> workerGradients = _workers[w].Model.Gradients;
-            for (int i = 0; i < gradients.Length; i++)
-            {
-                gradients[i] += workerGradients[i];
-            }
-
-            loss += _workers[w].Loss;
+            _validationPredictions = new T[sequence.Targets.Length];
         }
 
-        T sequenceCount = T.CreateChecked(count);
-        foreach (ref T gradient in gradients)
-        {
-            gradient /= sequenceCount;
-        }
-
-        TrainingDivergedException.ThrowIfNotFinite(Step + 1, loss, gradients, Model.ParameterTensors);
-        if (Options.MaxGradientNorm is double maxNorm)
-        {
-            GradientClipping.ClipByGlobalNorm(gradients, T.CreateChecked(maxNorm));
-        }
-
-        Optimizer.Step(Model.Parameters, gradients);
-        Step++;
-        return loss;
+        Span<T> predicted = _validationPredictions.AsSpan(0, sequence.Targets.Length);
+        Model.Forward(sequence.Inputs, sequence.InitialState, predicted);
+        predictions = predicted;
+        return Model.Loss(predicted, sequence.Targets);
     }
 
-    /// <summary>
-    /// Runs the active workers: worker 0 on this thread, the others as work items of the thread pool, made once, so that a
-    /// batch allocates nothing; returns when all are done, rethrowing the first failure.
-    /// </summary>
-    private void RunWorkers()
+    /// <summary>Worker <paramref name="worker"/>'s share: one batched pass when it can (no truncation, zero initial states), else sequence by sequence.</summary>
+    T ITrainingTask<T>.AccumulateShare(int worker, IReadOnlyList<TrainingSequence<T>> sequences, ReadOnlySpan<int> indices)
     {
-        _workerFailure = null;
-        _running.Reset(_activeWorkers - 1);
-        for (int w = 1; w < _activeWorkers; w++)
+        Worker share = _workers[worker];
+        share.Model.ZeroGradients();
+        if (Options.TruncationWindow is null && StartFromZeroStates(sequences, indices))
         {
-            ThreadPool.UnsafeQueueUserWorkItem(_workItems[w], preferLocal: false);
-        }
-
-        try
-        {
-            RunWorker(0);
-        }
-        finally
-        {
-            _running.Wait();
-        }
-
-        _workerFailure?.Throw();
-    }
-
-    /// <summary>Worker <paramref name="index"/> takes the index-th contiguous share of the batch.</summary>
-    private void RunWorker(int index)
-    {
-        Worker worker = _workers[index];
-        TModel model = worker.Model;
-        model.ZeroGradients();
-        int first = _batchStart + (index * _batchCount / _activeWorkers);
-        int end = _batchStart + ((index + 1) * _batchCount / _activeWorkers);
-        if (Options.TruncationWindow is null && StartFromZeroStates(first, end))
-        {
-            worker.Loss = AccumulateBatch(worker, first, end);
-            return;
+            return AccumulateBatch(share, sequences, indices);
         }
 
         T loss = T.Zero;
-        for (int i = first; i < end; i++)
+        foreach (int index in indices)
         {
-            loss += AccumulateGradients(worker, _sequences[_order[i]]);
+            loss += AccumulateGradients(share, sequences[index]);
         }
 
-        worker.Loss = loss;
+        return loss;
     }
 
-    private bool StartFromZeroStates(int first, int end)
+    private static bool StartFromZeroStates(IReadOnlyList<TrainingSequence<T>> sequences, ReadOnlySpan<int> indices)
     {
-        for (int i = first; i < end; i++)
+        foreach (int index in indices)
         {
-            if (_sequences[_order[i]].InitialState is not null)
+            if (sequences[index].InitialState is not null)
             {
                 return false;
             }
@@ -334,19 +198,19 @@ public sealed class RnnTrainer<TModel, T>
     /// The worker's share as one batched forward and backward pass (<see cref="IRnnModel{T}.AccumulateBatchGradients"/>): its
     /// sequences padded to the longest, batch first, in the worker's buffers; adds into its gradients and returns the summed loss.
     /// </summary>
-    private T AccumulateBatch(Worker worker, int first, int end)
+    private T AccumulateBatch(Worker worker, IReadOnlyList<TrainingSequence<T>> sequences, ReadOnlySpan<int> indices)
     {
-        int count = end - first, longest = 0;
-        for (int i = first; i < end; i++)
+        int count = indices.Length, longest = 0;
+        foreach (int index in indices)
         {
-            longest = Math.Max(longest, _sequences[_order[i]].Inputs.Length / _shape.InputSize);
+            longest = Math.Max(longest, sequences[index].Inputs.Length / _shape.InputSize);
         }
 
         int inputRow = longest * _shape.InputSize;
         int targetRow = HasTargetPerStep(_shape) ? longest * _shape.OutputSize : _shape.OutputSize;
         for (int k = 0; k < count; k++)
         {
-            TrainingSequence<T> sequence = _sequences[_order[first + k]];
+            TrainingSequence<T> sequence = sequences[indices[k]];
             worker.Lengths[k] = sequence.Inputs.Length / _shape.InputSize;
             sequence.Inputs.CopyTo(worker.Inputs.AsSpan(k * inputRow)); // the padding after it is never read
             sequence.Targets.CopyTo(worker.Targets.AsSpan(k * targetRow));
@@ -380,31 +244,12 @@ public sealed class RnnTrainer<TModel, T>
         return loss;
     }
 
-    /// <summary>Checks every sequence before any step is taken, and grows the shuffle order and prediction buffers to fit.</summary>
-    private void PrepareBuffers(IReadOnlyList<TrainingSequence<T>> sequences)
+    /// <summary>Checks every sequence before any step is taken, and grows the workers' buffers to fit.</summary>
+    void ITrainingTask<T>.Prepare(IReadOnlyList<TrainingSequence<T>> sequences, int shareCapacity)
     {
-        if (sequences.Count == 0)
-        {
-            throw new ArgumentException("There are no sequences to train on.", nameof(sequences));
-        }
-
-        int longestWindow = 0, longest = 0;
-        for (int i = 0; i < sequences.Count; i++)
-        {
-            TrainingSequence<T> sequence = sequences[i] ?? throw new ArgumentException($"Sequence {i} is null.", nameof(sequences));
-            int steps = ValidateAndCountSteps(sequence, i);
-            longest = Math.Max(longest, steps);
-            longestWindow = Math.Max(longestWindow, Math.Min(steps, Options.TruncationWindow ?? steps));
-        }
-
-        if (_order.Length != sequences.Count)
-        {
-            _order = new int[sequences.Count];
-        }
-
+        (int longest, int longestWindow) = ValidateAll(sequences, nameof(sequences));
         int predictionLength = HasTargetPerStep(_shape) ? longestWindow * _shape.OutputSize : _shape.OutputSize;
         // A worker's share of a batch is at most the batch, each sequence padded to the longest.
-        int share = Math.Min(Options.BatchSize, sequences.Count);
         int targetLength = HasTargetPerStep(_shape) ? longest * _shape.OutputSize : _shape.OutputSize;
         foreach (Worker worker in _workers)
         {
@@ -413,23 +258,38 @@ public sealed class RnnTrainer<TModel, T>
                 worker.Predictions = new T[predictionLength];
             }
 
-            // Truncated training never takes the batched path (RunWorker), so it needs none of these.
+            // Truncated training never takes the batched path, so it needs none of these.
             if (Options.TruncationWindow is null
-                && (worker.Lengths.Length < share || worker.Inputs.Length < share * longest * _shape.InputSize || worker.Targets.Length < share * targetLength))
+                && (worker.Lengths.Length < shareCapacity || worker.Inputs.Length < shareCapacity * longest * _shape.InputSize || worker.Targets.Length < shareCapacity * targetLength))
             {
-                worker.Lengths = new int[share];
-                worker.Inputs = new T[share * longest * _shape.InputSize];
-                worker.Targets = new T[share * targetLength];
+                worker.Lengths = new int[shareCapacity];
+                worker.Inputs = new T[shareCapacity * longest * _shape.InputSize];
+                worker.Targets = new T[shareCapacity * targetLength];
             }
         }
     }
 
-    private int ValidateAndCountSteps(TrainingSequence<T> sequence, int index)
+    /// <summary>Checks every sequence against the model; returns the longest one's steps and the longest window's.</summary>
+    private (int Longest, int LongestWindow) ValidateAll(IReadOnlyList<TrainingSequence<T>> sequences, string argument)
+    {
+        int longestWindow = 0, longest = 0;
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            TrainingSequence<T> sequence = sequences[i] ?? throw new ArgumentException($"Sequence {i} is null.", argument);
+            int steps = ValidateAndCountSteps(sequence, i, argument);
+            longest = Math.Max(longest, steps);
+            longestWindow = Math.Max(longestWindow, Math.Min(steps, Options.TruncationWindow ?? steps));
+        }
+
+        return (longest, longestWindow);
+    }
+
+    private int ValidateAndCountSteps(TrainingSequence<T> sequence, int index, string argument)
     {
         int inputLength = sequence.Inputs?.Length ?? 0;
         if (inputLength == 0 || inputLength % _shape.InputSize != 0)
         {
-            throw new ArgumentException($"Sequence {index}: the inputs hold {inputLength} values, but they must be a whole number ≥ 1 of steps of InputSize {_shape.InputSize}.", "sequences");
+            throw new ArgumentException($"Sequence {index}: the inputs hold {inputLength} values, but they must be a whole number ≥ 1 of steps of InputSize {_shape.InputSize}.", argument);
         }
 
         int steps = inputLength / _shape.InputSize;
@@ -437,27 +297,19 @@ public sealed class RnnTrainer<TModel, T>
         int targetLength = sequence.Targets?.Length ?? 0;
         if (targetLength != expectedTargets)
         {
-            throw new ArgumentException($"Sequence {index}: the targets hold {targetLength} values, but {steps} steps need {expectedTargets}.", "sequences");
+            throw new ArgumentException($"Sequence {index}: the targets hold {targetLength} values, but {steps} steps need {expectedTargets}.", argument);
         }
 
         if (sequence.InitialState is { Length: int stateLength } && stateLength != _stateLength)
         {
-            throw new ArgumentException($"Sequence {index}: the initial state holds {stateLength} values, but the model's state is {_stateLength} ([StateRows, HiddenSize]).", "sequences");
+            throw new ArgumentException($"Sequence {index}: the initial state holds {stateLength} values, but the model's state is {_stateLength} ([StateRows, HiddenSize]).", argument);
         }
 
         return steps;
     }
 
-    private static void Validate(TrainerOptions options, RnnShape shape)
+    private static void ValidateTruncation(TrainerOptions options, RnnShape shape)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, "options.BatchSize");
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1, "options.Epochs");
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.DegreeOfParallelism, 1, "options.DegreeOfParallelism");
-        if (options.MaxGradientNorm is double maxNorm && !(double.IsFinite(maxNorm) && maxNorm > 0))
-        {
-            throw new ArgumentOutOfRangeException("options.MaxGradientNorm", maxNorm, "The largest gradient norm must be a finite number > 0, or null for no clipping.");
-        }
-
         if (options.TruncationWindow is int window)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(window, 1, "options.TruncationWindow");
@@ -477,26 +329,6 @@ public sealed class RnnTrainer<TModel, T>
     /// <summary>Whether a target comes with every step: many-to-many, and one-to-many trained with teacher forcing.</summary>
     private static bool HasTargetPerStep(RnnShape shape) => shape.Topology is RnnTopology.ManyToMany or RnnTopology.OneToMany;
 
-    /// <summary>A worker other than the first, as the thread pool runs it.</summary>
-    private sealed class WorkItem(RnnTrainer<TModel, T> trainer, int index) : IThreadPoolWorkItem
-    {
-        public void Execute()
-        {
-            try
-            {
-                trainer.RunWorker(index);
-            }
-            catch (Exception failure)
-            {
-                Interlocked.CompareExchange(ref trainer._workerFailure, ExceptionDispatchInfo.Capture(failure), null);
-            }
-            finally
-            {
-                trainer._running.Signal();
-            }
-        }
-    }
-
     /// <summary>One model instance (on the trained model's parameters) and the buffers it reuses from batch to batch.</summary>
     private sealed class Worker(int stateLength)
     {
@@ -512,8 +344,5 @@ public sealed class RnnTrainer<TModel, T>
         public int[] Lengths { get; set; } = [];
 
         public T[] CarriedState { get; } = new T[stateLength];
-
-        /// <summary>The summed loss of the worker's share of the current batch.</summary>
-        public T Loss { get; set; }
     }
 }

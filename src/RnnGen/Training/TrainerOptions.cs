@@ -9,8 +9,11 @@ public sealed record TrainerOptions
     /// <summary>The number of passes over the data that the trainer's <c>Train</c> makes (at most, with early stopping), ≥ 1.</summary>
     public int Epochs { get; init; } = 10;
 
-    /// <summary>Seeds the shuffling of the sequences before each epoch.</summary>
+    /// <summary>Seeds the shuffling of the sequences before each epoch (each epoch's order depends only on it and the epoch's number).</summary>
     public int Seed { get; init; }
+
+    /// <summary>What the batch's summed loss and gradient are divided by: its sequences (the default) or its target steps.</summary>
+    public LossReduction LossReduction { get; init; }
 
     /// <summary>When set, the batch gradient is clipped to this global L2 norm (finite, &gt; 0) before the optimizer step; null for no clipping.</summary>
     public double? MaxGradientNorm { get; init; }
@@ -30,4 +33,18 @@ public sealed record TrainerOptions
     /// one-core machine (which runs the two shares in turn).
     /// </summary>
     public int DegreeOfParallelism { get; init; } = 2;
+}
+
+/// <summary>What a trainer divides a batch's summed loss (and gradient) by.</summary>
+public enum LossReduction
+{
+    /// <summary>The number of sequences in the batch: each sequence weighs the same, whatever its length.</summary>
+    MeanPerSequence = 0,
+
+    /// <summary>
+    /// The number of target steps in the batch (one per many-to-one sequence): each predicted step weighs the same, as a
+    /// language model's per-token loss, PyTorch's <c>CrossEntropyLoss()</c> over the flattened steps. (For squared error,
+    /// PyTorch's <c>MSELoss()</c> also divides by OutputSize; this does not.)
+    /// </summary>
+    MeanPerStep = 1,
 }

@@ -28,23 +28,29 @@ public sealed record EarlyStopping(int Patience, double MinimumImprovement = 0, 
 public sealed class TrainingRun<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    /// <summary>Sequences the model does not train on; after every epoch their mean loss per sequence is reported as <see cref="TrainingProgress.ValidationLoss"/>.</summary>
+    /// <summary>Sequences the model does not train on; after every epoch their mean loss (reduced as the training loss is) is reported as <see cref="TrainingProgress.ValidationLoss"/>.</summary>
     public IReadOnlyList<TrainingSequence<T>>? Validation { get; init; }
 
-    /// <summary>A score averaged over <see cref="Validation"/> after every epoch, reported as <see cref="TrainingProgress.ValidationMetric"/>.</summary>
+    /// <summary>A score averaged over the sequences of <see cref="Validation"/> after every epoch, reported as <see cref="TrainingProgress.ValidationMetric"/>.</summary>
     public ValidationMetric<T>? Metric { get; init; }
+
+    /// <summary>A learning-rate schedule stepped after every epoch (Keras' <c>LearningRateScheduler</c> callback); it must be at the trainer's epoch when the run starts.</summary>
+    public LearningRateScheduler<T>? Schedule { get; init; }
+
+    /// <summary>Lowers the learning rate when the monitored loss (validation if any, else training) stalls, stepped after every epoch (Keras' <c>ReduceLROnPlateau</c>).</summary>
+    public ReduceOnPlateauScheduler<T>? ReduceOnPlateau { get; init; }
 
     /// <summary>When to stop before <see cref="TrainerOptions.Epochs"/>, or null to run them all.</summary>
     public EarlyStopping? EarlyStopping { get; init; }
 
-    /// <summary>Called after every epoch (after the progress report) with the epoch's figures; returning false stops training there.</summary>
+    /// <summary>Called after every epoch (after the progress report and the schedules' steps) with the epoch's figures; returning false stops training there.</summary>
     public Func<TrainingProgress, bool>? EpochEnded { get; init; }
 }
 
 /// <summary>How a run ended.</summary>
-/// <param name="Epochs">The epochs trained.</param>
-/// <param name="Loss">The last epoch's mean training loss per sequence.</param>
+/// <param name="Epochs">The epochs this run trained (fewer than <see cref="TrainerOptions.Epochs"/> when resumed from a checkpoint or stopped early; 0 when none was left).</param>
+/// <param name="Loss">The last epoch's mean training loss (per sequence or per step, as <see cref="TrainerOptions.LossReduction"/> says), or NaN when no epoch ran.</param>
 /// <param name="ValidationLoss">The last epoch's validation loss, or null without a validation set.</param>
-/// <param name="BestEpoch">The epoch with the lowest monitored loss (validation if any, else training), 1-based.</param>
+/// <param name="BestEpoch">The epoch of this run with the lowest monitored loss (validation if any, else training), numbered as <see cref="RnnTrainer{TModel, T}.Epoch"/> counts; 0 when none ran.</param>
 /// <param name="StoppedEarly">Whether early stopping or the callback ended the run before <see cref="TrainerOptions.Epochs"/>.</param>
 public readonly record struct TrainingResult(int Epochs, double Loss, double? ValidationLoss, int BestEpoch, bool StoppedEarly);

@@ -8,7 +8,7 @@ using Xunit;
 
 namespace RnnGen.Tests.Training;
 
-/// <summary>Checkpoint save/load of weights, optimizer state and step, atomically and all or nothing.</summary>
+/// <summary>Checkpoint save/load of weights, optimizer state and a trainer's epoch, atomically and all or nothing.</summary>
 public sealed class CheckpointTests
 {
     [Fact]
@@ -18,11 +18,11 @@ public sealed class CheckpointTests
         string path = Path.Combine(folder.Path, "run.safetensors");
         (SmallTagger model, AdamOptimizer<float> optimizer) = TrainedTagger(seed: 1);
 
-        Checkpoint.Save(path, model, optimizer, step: 42);
+        Checkpoint.Save(model, optimizer, path);
 
         var restoredModel = new SmallTagger();
         var restoredOptimizer = new AdamOptimizer<float>(restoredModel.Parameters.Length);
-        Assert.Equal(42, Checkpoint.Load(path, restoredModel, restoredOptimizer));
+        Checkpoint.Load(restoredModel, restoredOptimizer, path);
         Assert.Equal(model.Parameters.ToArray(), restoredModel.Parameters.ToArray());
         Assert.Equal(2, restoredOptimizer.StepCount);
         Assert.Equal(optimizer.FirstMoment.ToArray(), restoredOptimizer.FirstMoment.ToArray());
@@ -33,7 +33,7 @@ public sealed class CheckpointTests
         RnnWeights.Load(weightsOnly, path);
         Assert.Equal(model.Parameters.ToArray(), weightsOnly.Parameters.ToArray());
         using SafeTensorsReader reader = SafeTensorsReader.Open(path);
-        Assert.Equal(["checkpoint.step", "format", "generator", "optimizer.adam.step"], reader.Metadata.Keys.Order().ToArray());
+        Assert.Equal(["format", "generator", "optimizer.adam.step"], reader.Metadata.Keys.Order().ToArray());
     }
 
     [Fact]
@@ -42,11 +42,11 @@ public sealed class CheckpointTests
         using var folder = new TemporaryDirectory();
         string path = Path.Combine(folder.Path, "run.safetensors");
         (SmallTagger model, AdamOptimizer<float> optimizer) = TrainedTagger(seed: 1);
-        Checkpoint.Save(path, model, optimizer, step: 2);
+        Checkpoint.Save(model, optimizer, path);
         byte[] previous = File.ReadAllBytes(path);
 
         (SmallTagger newerModel, AdamOptimizer<float> newerOptimizer) = TrainedTagger(seed: 2);
-        var exception = Assert.Throws<IOException>(() => Checkpoint.Save(path, newerModel, newerOptimizer, step: 4, file => new FailingStream(file, failAfterBytes: 100)));
+        var exception = Assert.Throws<IOException>(() => Checkpoint.Save(newerModel, newerOptimizer, path, static _ => { }, file => new FailingStream(file, failAfterBytes: 100)));
 
         Assert.Equal(FailingStream.FailureMessage, exception.Message);
         Assert.Equal(previous, File.ReadAllBytes(path));
@@ -59,7 +59,7 @@ public sealed class CheckpointTests
         using var folder = new TemporaryDirectory();
         string path = Path.Combine(folder.Path, "run.safetensors");
         (SmallTagger saved, AdamOptimizer<float> adam) = TrainedTagger(seed: 1);
-        Checkpoint.Save(path, saved, adam, step: 2);
+        Checkpoint.Save(saved, adam, path);
 
         (SmallTagger model, _) = TrainedTagger(seed: 2);
         var sgd = new SgdOptimizer<float>(model.Parameters.Length, 0.1, momentum: 0.9);
@@ -67,7 +67,7 @@ public sealed class CheckpointTests
         float[] weightsBefore = model.Parameters.ToArray();
         float[] momentumBefore = sgd.MomentumBuffer.ToArray();
 
-        var exception = Assert.Throws<SafeTensorsException>(() => Checkpoint.Load(path, model, sgd));
+        var exception = Assert.Throws<SafeTensorsException>(() => Checkpoint.Load(model, sgd, path));
 
         Assert.Contains("optimizer.sgd", exception.Message);
         Assert.Equal(weightsBefore, model.Parameters.ToArray());
@@ -84,8 +84,8 @@ public sealed class CheckpointTests
         RnnWeights.Save(model, path);
         float[] weightsBefore = model.Parameters.ToArray();
 
-        var exception = Assert.Throws<SafeTensorsException>(() => Checkpoint.Load(path, new SmallTagger(), optimizer));
-        Assert.Contains("'checkpoint.step'", exception.Message);
+        var exception = Assert.Throws<SafeTensorsException>(() => Checkpoint.Load(new SmallTagger(), optimizer, path));
+        Assert.Contains("'optimizer.adam.step'", exception.Message);
         Assert.Equal(weightsBefore, model.Parameters.ToArray());
     }
 

@@ -55,7 +55,7 @@ public sealed class TrainerTests
         {
             Assert.True(Math.Abs(gradients[i] - (expected[i] / 2)) <= 1e-13 * largest, $"gradient {i}: {gradients[i]} against {expected[i] / 2}");
         }
-        Assert.Equal(1, trainer.Step);
+        Assert.Equal(1, trainer.Optimizer.StepCount);
     }
 
     /// <summary>
@@ -108,7 +108,7 @@ public sealed class TrainerTests
         Assert.Equal(weightsAfterStep3, model.Parameters.ToArray());
         Assert.Equal(firstMomentAfterStep3, optimizer.FirstMoment.ToArray());
         Assert.Equal(3, optimizer.StepCount);
-        Assert.Equal(3, trainer.Step);
+        Assert.Equal(3, trainer.Optimizer.StepCount);
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed class TrainerTests
         TrainingSequence<double>[] data = [new([1.0, 2.0], [0.5]), new([1.0, 2.0, 3.0], [0.5])];
         var exception = Assert.Throws<ArgumentException>(() => trainer.TrainEpoch(data));
         Assert.Contains("Sequence 1", exception.Message);
-        Assert.Equal(0, trainer.Step);
+        Assert.Equal(0, trainer.Optimizer.StepCount);
         Assert.Throws<ArgumentException>(() => trainer.TrainEpoch([]));
     }
 
@@ -226,8 +226,11 @@ public sealed class TrainerTests
 
         Assert.True(lastLoss < firstLoss / 100, $"loss {firstLoss} -> {lastLoss}");
         Assert.Equal([0.5, -1.5, 0.25], model.Parameters.ToArray().Select(p => Math.Round(p, 2)).ToArray());
+        // Train runs the epochs left after TrainEpoch's, and none once all are done.
         string[] lines = log.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(60, lines.Length);
+        Assert.Equal(59, lines.Length);
+        Assert.Equal(60, trainer.Epoch);
+        Assert.Equal(0, trainer.Train(data, new TrainingRun<double>()).Epochs);
         Assert.Matches(@"^epoch 60/60  loss \S+  elapsed \d\d:\d\d  remaining ~00:00$", lines[^1]);
     }
 
@@ -351,10 +354,10 @@ public sealed class TrainerTests
         Assert.True(result.StoppedEarly);
         Assert.Null(result.ValidationLoss);
 
-        long steps = trainer.Step;
+        long steps = trainer.Optimizer.StepCount;
         Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Train(data, new TrainingRun<double> { EarlyStopping = new EarlyStopping(Patience: 0) }));
         Assert.Equal("run", Assert.Throws<ArgumentException>(() => trainer.Train(data, new TrainingRun<double> { Validation = [] })).ParamName);
-        Assert.Equal(steps, trainer.Step);
+        Assert.Equal(steps, trainer.Optimizer.StepCount);
     }
 
     /// <summary>A many-to-one, bidirectional, two-layer softmax model; sequences of 1 to 6 steps with random inputs and one-hot targets.</summary>

@@ -1,0 +1,174 @@
+using System;
+using System.Linq;
+using RnnGen;
+using RnnGen.Tests.Runtime;
+using Xunit;
+
+namespace RnnGen.Tests.Training;
+
+/// <summary>The encoder-decoder pair trained by the shared loop: one reduction, one clipping norm, one optimizer, one divergence check.</summary>
+public sealed class EncoderDecoderTrainerTests
+{
+    private const int Start = 3;
+
+    /// <summary>
+    /// One batch of three pairs on two workers: the gradient is the sum of the pairs' teacher-forced gradients (computed
+    /// here with decoder inputs built by hand) over the batch's sequences or target steps, and SGD applies it to both models.
+    /// </summary>
+    [Theory]
+    [InlineData(LossReduction.MeanPerSequence)]
+    [InlineData(LossReduction.MeanPerStep)]
+    public void BatchGradientIsTheReducedSumOfThePairsGradients(LossReduction reduction)
+    {
+        TrainingSequence<double>[] data = PairData(count: 3, new Random(1));
+        EncoderDecoder<SourceEncoder, TargetDecoder, double> pair = NewPair();
+        double[] start = [.. pair.Encoder.Parameters.ToArray(), .. pair.Decoder.Parameters.ToArray()];
+
+        var expected = new double[pair.ParameterCount];
+        double expectedLoss = 0;
+        var reference = NewPair();
+        foreach (TrainingSequence<double> sequence in data)
+        {
+            reference.Encoder.ZeroGradients();
+            reference.Decoder.ZeroGradients();
+            expectedLoss += reference.Backpropagate(sequence.Inputs, HandMadeDecoderInputs(sequence.Targets), sequence.Targets);
+            double[] gradients = [.. reference.Encoder.Gradients.ToArray(), .. reference.Decoder.Gradients.ToArray()];
+            for (int i = 0; i < expected.Length; i++)
+            {
+                expected[i] += gradients[i];
+            }
+        }
+
+        int divisor = reduction == LossReduction.MeanPerStep ? data.Sum(sequence => sequence.Targets.Length / TargetDecoder.OutputSize) : data.Length;
+        var trainer = RnnTrainer.Create(pair, OneHot(Start), new SgdOptimizer<double>(pair.ParameterCount, 0.1),
+            new TrainerOptions { BatchSize = 3, DegreeOfParallelism = 2, LossReduction = reduction });
+        double loss = trainer.TrainEpoch(data);
+
+        // The workers' shares are summed in another grouping than one running sum, so the last bits may differ.
+        Assert.Equal(expectedLoss / divisor, loss, 1e-12);
+        double largest = expected.Max(Math.Abs) / divisor;
+        double[] reduced = trainer.Gradients.ToArray();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(reduced[i] - (expected[i] / divisor)) <= 1e-13 * largest, $"gradient {i}: {reduced[i]} against {expected[i] / divisor}");
+        }
+
+        double[] updated = [.. pair.Encoder.Parameters.ToArray(), .. pair.Decoder.Parameters.ToArray()];
+        Assert.Equal(start.Zip(reduced, (p, g) => p - (0.1 * g)), updated);
+        Assert.Equal(1, trainer.Optimizer.StepCount);
+    }
+
+    /// <summary>A target at which the loss is NaN stops the run naming an encoder tensor (the buffer's first), with both models unchanged.</summary>
+    [Fact]
+    public void DivergenceNamesThePairsTensorAndKeepsBothModels()
+    {
+        TrainingSequence<double>[] data = PairData(count: 2, new Random(2));
+        data[1].Targets[0] = double.NaN;
+        EncoderDecoder<SourceEncoder, TargetDecoder, double> pair = NewPair();
+        double[] encoder = pair.Encoder.Parameters.ToArray(), decoder = pair.Decoder.Parameters.ToArray();
+        var trainer = RnnTrainer.Create(pair, OneHot(Start), new AdamOptimizer<double>(pair.ParameterCount), new TrainerOptions { BatchSize = 2 });
+
+        var exception = Assert.Throws<TrainingDivergedException>(() => trainer.TrainEpoch(data));
+
+        Assert.Equal(1, exception.Step);
+        Assert.StartsWith("encoder.rnn.", exception.TensorName);
+        Assert.Equal(encoder, pair.Encoder.Parameters.ToArray());
+        Assert.Equal(decoder, pair.Decoder.Parameters.ToArray());
+    }
+
+    /// <summary>A task the pair can only solve through the encoder (the target sequence spells the sign of the source's first input): the validation loss falls and the early stopping's best weights are the ones kept.</summary>
+    [Fact]
+    public void ThePairLearnsThroughTheSharedLoop()
+    {
+        EncoderDecoder<SourceEncoder, TargetDecoder, double> pair = NewPair();
+        var trainer = RnnTrainer.Create(pair, OneHot(Start), new AdamOptimizer<double>(pair.ParameterCount, learningRate: 0.02),
+            new TrainerOptions { BatchSize = 8, Epochs = 25, Seed = 3, MaxGradientNorm = 1.0, LossReduction = LossReduction.MeanPerStep });
+        TrainingSequence<double>[] validation = SignData(16, new Random(5));
+        double? firstValidation = null;
+        TrainingResult result = trainer.Train(SignData(64, new Random(4)), new TrainingRun<double>
+        {
+            Validation = validation,
+            Metric = (predictions, targets) => RnnSampler.ArgMax(predictions[..5]) == RnnSampler.ArgMax(targets[..5]) ? 1 : 0,
+            EpochEnded = report =>
+            {
+                firstValidation ??= report.ValidationLoss;
+                return true;
+            },
+        });
+
+        Assert.Equal(25, result.Epochs);
+        Assert.True(result.ValidationLoss < firstValidation / 4, $"validation loss per step {firstValidation} -> {result.ValidationLoss}");
+    }
+
+    [Fact]
+    public void SettingsThatCannotWorkAreRefused()
+    {
+        EncoderDecoder<SourceEncoder, TargetDecoder, double> pair = NewPair();
+        var adam = new AdamOptimizer<double>(pair.ParameterCount);
+        Assert.Equal("options", Assert.Throws<ArgumentException>(() => RnnTrainer.Create(pair, OneHot(Start), adam, new TrainerOptions { TruncationWindow = 2 })).ParamName);
+        Assert.Contains("decoder's InputSize is 5", Assert.Throws<ArgumentException>(() => RnnTrainer.Create(pair, new double[4], adam, new TrainerOptions())).Message);
+        Assert.Contains($"model has {pair.ParameterCount}", Assert.Throws<ArgumentException>(() => RnnTrainer.Create(pair, OneHot(Start), new AdamOptimizer<double>(SourceEncoder.ParameterCount), new TrainerOptions())).Message);
+
+        var trainer = RnnTrainer.Create(pair, OneHot(Start), adam, new TrainerOptions());
+        TrainingSequence<double> good = PairData(1, new Random(3))[0];
+        Assert.Contains("Sequence 1 has an initial state", Assert.Throws<ArgumentException>(() => trainer.TrainEpoch([good, good with { InitialState = new double[10] }])).Message);
+        Assert.Contains("Sequence 0: the targets hold 4 values", Assert.Throws<ArgumentException>(() => trainer.TrainEpoch([good with { Targets = new double[4] }])).Message);
+        Assert.Equal(0, adam.StepCount);
+    }
+
+    private static EncoderDecoder<SourceEncoder, TargetDecoder, double> NewPair()
+    {
+        var pair = new EncoderDecoder<SourceEncoder, TargetDecoder, double>(new SourceEncoder(), new TargetDecoder());
+        pair.Encoder.InitializeParameters(new Random(9));
+        pair.Decoder.InitializeParameters(new Random(10));
+        return pair;
+    }
+
+    /// <summary>Sources of 2 to 4 steps and target sequences of 2 to 4 random tokens.</summary>
+    private static TrainingSequence<double>[] PairData(int count, Random random) => [.. Enumerable.Range(0, count).Select(i =>
+    {
+        double[] source = [.. Enumerable.Range(0, (2 + (i % 3)) * SourceEncoder.InputSize).Select(_ => random.NextDouble() - 0.5)];
+        int[] tokens = [.. Enumerable.Range(0, 2 + ((i + 1) % 3)).Select(_ => random.Next(TargetDecoder.OutputSize))];
+        return new TrainingSequence<double>(source, Tokens(tokens));
+    })];
+
+    /// <summary>Sources of 3 steps; the target is tokens 0, 1 when the first input is positive, else 2, 4, 4.</summary>
+    private static TrainingSequence<double>[] SignData(int count, Random random) => [.. Enumerable.Range(0, count).Select(_ =>
+    {
+        double[] source = [.. Enumerable.Range(0, 3 * SourceEncoder.InputSize).Select(_ => random.NextDouble() - 0.5)];
+        return new TrainingSequence<double>(source, Tokens(source[0] > 0 ? [0, 1] : [2, 4, 4]));
+    })];
+
+    private static double[] Tokens(int[] tokens)
+    {
+        double[] rows = new double[tokens.Length * TargetDecoder.OutputSize];
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            rows[(t * TargetDecoder.OutputSize) + tokens[t]] = 1;
+        }
+
+        return rows;
+    }
+
+    /// <summary>[start, y&lt;1&gt;, ..., y&lt;Ty-1&gt;] written out token by token, independently of the trainer's shift.</summary>
+    private static double[] HandMadeDecoderInputs(double[] targets)
+    {
+        int steps = targets.Length / TargetDecoder.OutputSize;
+        double[] inputs = new double[targets.Length];
+        inputs[Start] = 1;
+        for (int t = 1; t < steps; t++)
+        {
+            int previous = RnnSampler.ArgMax(targets.AsSpan((t - 1) * TargetDecoder.OutputSize, TargetDecoder.OutputSize));
+            inputs[(t * TargetDecoder.OutputSize) + previous] = 1;
+        }
+
+        return inputs;
+    }
+
+    private static double[] OneHot(int index)
+    {
+        double[] row = new double[TargetDecoder.OutputSize];
+        row[index] = 1;
+        return row;
+    }
+}
