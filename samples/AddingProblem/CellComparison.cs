@@ -26,21 +26,21 @@ public static class CellComparison
         var random = new Random(2026);
         List<TrainingSequence<float>> training = AddingTask.Generate(trainingCount, steps, random);
         List<TrainingSequence<float>> test = AddingTask.Generate(smoke ? 200 : 1000, steps, random);
-        var options = new TrainerOptions { BatchSize = 32, Epochs = 1, Seed = 7, MaxGradientNorm = 1.0 };
+        var options = new TrainerOptions { BatchSize = 32, Epochs = epochs, Seed = 7, MaxGradientNorm = 1.0 };
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Adding problem, T = {steps}: vanilla RNN, GRU and LSTM with {VanillaAddingModel.HiddenSize} units each; {training.Count} training and {test.Count} test sequences, {epochs} epochs of Adam (lr 3e-3, batch {options.BatchSize}, clipping at {options.MaxGradientNorm}), {options.DegreeOfParallelism} worker(s)."));
         var results = new List<Result>
         {
-            Train<VanillaAddingModel>("vanilla RNN", "#36c", training, test, epochs, options),
-            Train<GruAddingModel>("GRU", "#2a2", training, test, epochs, options),
-            Train<LstmAddingModel>("LSTM", "#c80", training, test, epochs, options),
+            Train<VanillaAddingModel>("vanilla RNN", "#36c", training, test, options),
+            Train<GruAddingModel>("GRU", "#2a2", training, test, options),
+            Train<LstmAddingModel>("LSTM", "#c80", training, test, options),
         };
 
         double baseline = results[0].Final.BaselineMse;
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Adding problem, T = {steps}, {epochs} epochs; accuracy: |prediction - target| <= {AddingTask.Tolerance}."));
-        Console.WriteLine("cell          parameters  test MSE  accuracy  training (wall)  training (CPU)");
+        Console.WriteLine("cell          parameters  test MSE  accuracy  training (wall)  training (CPU), each with the test after every epoch");
         foreach (Result result in results)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -60,34 +60,30 @@ public static class CellComparison
     }
 
     private static Result Train<TModel>(string name, string color, List<TrainingSequence<float>> training,
-        List<TrainingSequence<float>> test, int epochs, TrainerOptions options)
+        List<TrainingSequence<float>> test, TrainerOptions options)
         where TModel : class, IRnnModel<float>, new()
     {
         Console.WriteLine();
         Console.WriteLine($"{name}:");
         var model = new TModel();
         model.InitializeParameters(new Random(1));
-        var optimizer = new AdamOptimizer<float>(model.Parameters.Length, learningRate: 3e-3);
-        var trainer = new RnnTrainer<TModel, float>(model, optimizer, options);
-        var reporter = new ConsoleProgressReporter();
-        var testErrors = new List<double>(epochs);
-        TimeSpan trainingTime = TimeSpan.Zero;
-        TimeSpan cpu = TimeSpan.Zero;
-        Evaluation evaluation = default;
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        var trainer = RnnTrainer.Create(model, new AdamOptimizer<float>(model.Parameters.Length, learningRate: 3e-3), options);
+        var testErrors = new List<double>(options.Epochs);
+        // Wall and process CPU time of the whole run, the test pass after each epoch included (a forward pass over the test set).
+        var clock = Stopwatch.StartNew();
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        trainer.Train(training, new TrainingRun<float>
         {
-            // Only the training epochs are timed (wall and process CPU time); the test evaluation after each is not.
-            var clock = Stopwatch.StartNew();
-            TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            double trainingLoss = trainer.TrainEpoch(training);
-            cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-            trainingTime += clock.Elapsed;
-            evaluation = AddingTask.Evaluate(model, test);
-            testErrors.Add(evaluation.Mse);
-            reporter.Report(new TrainingProgress(epoch, epochs, trainingLoss, trainingTime, trainingTime / epoch * (epochs - epoch)));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  test MSE {evaluation.Mse:0.00000}  accuracy {evaluation.Accuracy:0.0%}"));
-        }
-        return new Result(name, model.Parameters.Length, evaluation, testErrors, trainingTime, cpu, color);
+            Validation = test,
+            Metric = (prediction, target) => Math.Abs(prediction[0] - target[0]) <= AddingTask.Tolerance ? 1 : 0,
+            EpochEnded = report =>
+            {
+                testErrors.Add(report.ValidationLoss!.Value);
+                return true;
+            },
+        }, new ConsoleProgressReporter());
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        return new Result(name, model.Parameters.Length, AddingTask.Evaluate(model, test), testErrors, clock.Elapsed, cpu, color);
     }
 
     /// <summary>The accuracy of always predicting 1.</summary>

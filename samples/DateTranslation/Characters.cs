@@ -29,18 +29,10 @@ public static class Characters
     /// <summary>An ISO date is 10 characters; with the end token, 11 decoder steps.</summary>
     public const int TargetSteps = 11;
 
-    /// <summary>[T, SourceSize], one row per character of <paramref name="text"/>.</summary>
+    /// <summary>[T, SourceSize], one one-hot row per character of <paramref name="text"/>.</summary>
     public static float[] EncodeSource(string text)
     {
         var inputs = new float[text.Length * SourceSize];
-        EncodeSource(text, inputs);
-        return inputs;
-    }
-
-    /// <summary>Writes <paramref name="text"/> one-hot into <paramref name="inputs"/>, [T, SourceSize] (cleared first).</summary>
-    public static void EncodeSource(string text, Span<float> inputs)
-    {
-        inputs.Clear();
         for (int t = 0; t < text.Length; t++)
         {
             int index = SourceAlphabet.IndexOf(char.ToLowerInvariant(text[t]));
@@ -50,6 +42,7 @@ public static class Characters
             }
             inputs[(t * SourceSize) + index] = 1;
         }
+        return inputs;
     }
 
     /// <summary>The index of an ISO character in the target vocabulary.</summary>
@@ -57,35 +50,20 @@ public static class Characters
         ? index
         : throw new ArgumentException($"'{c}' is not an ISO date character.", nameof(c));
 
-    /// <summary>
-    /// The teacher-forced decoder inputs [start, c1, ..., c10] and targets [c1, ..., c10, end] for an ISO date, each
-    /// [TargetSteps, TargetSize].
-    /// </summary>
-    public static (float[] Inputs, float[] Targets) EncodeTarget(string iso)
-    {
-        var inputs = new float[TargetSteps * TargetSize];
-        var targets = new float[TargetSteps * TargetSize];
-        EncodeTarget(iso, inputs, targets);
-        return (inputs, targets);
-    }
-
-    /// <summary>Writes the decoder inputs and targets of <paramref name="iso"/> into the spans, each [TargetSteps, TargetSize] (cleared first).</summary>
-    public static void EncodeTarget(string iso, Span<float> inputs, Span<float> targets)
+    /// <summary>The decoder's targets for <paramref name="iso"/>: its characters then the end token, one-hot, [TargetSteps, TargetSize] (the trainer feeds them back with teacher forcing, after the start token).</summary>
+    public static float[] EncodeTarget(string iso)
     {
         if (iso.Length != TargetSteps - 1)
         {
             throw new ArgumentException($"An ISO date has {TargetSteps - 1} characters, not {iso.Length}: \"{iso}\".", nameof(iso));
         }
-        inputs.Clear();
-        targets.Clear();
-        inputs[Start] = 1;
+        var targets = new float[TargetSteps * TargetSize];
         for (int t = 0; t < iso.Length; t++)
         {
-            int index = TargetIndex(iso[t]);
-            targets[(t * TargetSize) + index] = 1;
-            inputs[((t + 1) * TargetSize) + index] = 1;
+            targets[(t * TargetSize) + TargetIndex(iso[t])] = 1;
         }
         targets[(iso.Length * TargetSize) + End] = 1;
+        return targets;
     }
 
     /// <summary>The text of <paramref name="steps"/> generated one-hot rows, stopping before the end token ('?' for a start token).</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using RnnGen;
 
 namespace DateTranslation;
 
@@ -8,7 +9,11 @@ namespace DateTranslation;
 /// <param name="Text">The written date, e.g. "Mar 3, 1999".</param>
 /// <param name="Iso">The ISO date, e.g. "1999-03-03".</param>
 /// <param name="Format">How <paramref name="Text"/> was written.</param>
-public sealed record DateExample(string Text, string Iso, DateFormat Format);
+public sealed record DateExample(string Text, string Iso, DateFormat Format)
+{
+    /// <summary>The example as the pair's trainer reads it: the written date one-hot, [T, SourceSize], and the ISO date with its end token, [TargetSteps, TargetSize].</summary>
+    public TrainingSequence<float> ForTraining() => new(Characters.EncodeSource(Text), Characters.EncodeTarget(Iso));
+}
 
 /// <summary>Draws the examples: the dates of the range are split once into training and held-out dates, so no held-out date is ever trained on, in any format.</summary>
 public static class DateExamples

@@ -26,16 +26,15 @@ List<DateExample> training = DateExamples.Draw(trainingDates, smoke ? 640 : 20_0
 List<DateExample> heldOut = DateExamples.EachOnce(heldOutDates, smoke ? 200 : 2_000, random);
 List<DateExample> monitor = heldOut.Take(smoke ? 200 : 500).ToList();
 
-var encoder = new DateEncoder();
-var decoder = new DateDecoder();
-encoder.InitializeParameters(new Random(1));
-decoder.InitializeParameters(new Random(2));
-const double learningRate = 1e-3;
-var encoderOptimizer = new AdamOptimizer<float>(DateEncoder.ParameterCount, learningRate);
-var decoderOptimizer = new AdamOptimizer<float>(DateDecoder.ParameterCount, learningRate);
-var trainer = new PairTrainer(encoder, decoder, encoderOptimizer, decoderOptimizer, batchSize: 32, maxGradientNorm: 1f, seed: 7,
-    workers: Math.Min(2, Environment.ProcessorCount));
-var pair = new EncoderDecoder<DateEncoder, DateDecoder, float>(encoder, decoder);
+var pair = new EncoderDecoder<DateEncoder, DateDecoder, float>(new DateEncoder(), new DateDecoder());
+pair.Encoder.InitializeParameters(new Random(1));
+pair.Decoder.InitializeParameters(new Random(2));
+// One Adam over both models' parameters and one clipping norm, as PyTorch trains a sequence-to-sequence module; the
+// decoder reads the targets with teacher forcing, from the start token.
+var start = new float[Characters.TargetSize];
+start[Characters.Start] = 1;
+var optimizer = new AdamOptimizer<float>(pair.ParameterCount, learningRate: 1e-3);
+var trainer = RnnTrainer.Create(pair, start, optimizer, new TrainerOptions { BatchSize = 32, Epochs = epochs, Seed = 7, MaxGradientNorm = 1.0 });
 
 string baselineAnswer = Evaluation.BaselineAnswer(training);
 Score baseline = Evaluation.Score(heldOut, heldOut.Select(_ => baselineAnswer).ToArray());
@@ -43,26 +42,29 @@ Score baseline = Evaluation.Score(heldOut, heldOut.Select(_ => baselineAnswer).T
 Console.WriteLine($"Date translation: {DateFormats.All.Length} formats, dates {DateFormats.Iso(DateFormats.First)} to {DateFormats.Iso(DateFormats.Last)}; "
     + $"{training.Count} training examples from {trainingDates.Length} dates, {heldOut.Count} held-out examples from as many other dates.");
 Console.WriteLine($"Encoder: bidirectional, {DateEncoder.HiddenSize} units per direction, {DateEncoder.ParameterCount} parameters; "
-    + $"decoder: {DateDecoder.HiddenSize} units, {DateDecoder.ParameterCount} parameters; {trainer.Workers} worker(s).");
+    + $"decoder: {DateDecoder.HiddenSize} units, {DateDecoder.ParameterCount} parameters; {trainer.Options.DegreeOfParallelism} worker(s).");
 Console.WriteLine($"For example \"{training[0].Text}\" -> {training[0].Iso}, \"{training[1].Text}\" -> {training[1].Iso}.");
 
-var reporter = new ConsoleProgressReporter();
 var characterErrors = new List<double>();
 var dateErrors = new List<double>();
 var clock = Stopwatch.StartNew();
-for (int epoch = 1; epoch <= epochs; epoch++)
+TimeSpan evaluationTime = TimeSpan.Zero;
+trainer.Train([.. training.Select(example => example.ForTraining())], new TrainingRun<float>
 {
     // A step schedule: the last third of the epochs at a tenth of the rate, to settle.
-    double rate = epoch > epochs * 2 / 3 ? learningRate / 10 : learningRate;
-    encoderOptimizer.LearningRate = decoderOptimizer.LearningRate = rate;
-    double loss = trainer.TrainEpoch(training);
-    reporter.Report(new TrainingProgress(epoch, epochs, loss, clock.Elapsed, clock.Elapsed / epoch * (epochs - epoch)));
-    Score progress = Evaluation.Evaluate(pair, monitor);
-    characterErrors.Add(Math.Max(1 - progress.CharacterAccuracy, 0.5 / (monitor.Count * 10)));
-    Console.WriteLine($"  held-out ({monitor.Count} dates): exact match {progress.ExactMatch:P1}, characters {progress.CharacterAccuracy:P1}");
-    dateErrors.Add(Math.Max(1 - progress.ExactMatch, 0.5 / monitor.Count));
-}
-TimeSpan trainingTime = clock.Elapsed;
+    Schedule = new LearningRateScheduler<float>(optimizer, new LambdaSchedule(epoch => epoch + 1 > epochs * 2 / 3 ? 0.1 : 1)),
+    EpochEnded = report =>
+    {
+        TimeSpan evaluationStart = clock.Elapsed;
+        Score progress = Evaluation.Evaluate(pair, monitor);
+        evaluationTime += clock.Elapsed - evaluationStart;
+        characterErrors.Add(Math.Max(1 - progress.CharacterAccuracy, 0.5 / (monitor.Count * 10)));
+        dateErrors.Add(Math.Max(1 - progress.ExactMatch, 0.5 / monitor.Count));
+        Console.WriteLine($"  held-out ({monitor.Count} dates): exact match {progress.ExactMatch:P1}, characters {progress.CharacterAccuracy:P1}");
+        return true;
+    },
+}, new ConsoleProgressReporter());
+TimeSpan trainingTime = clock.Elapsed - evaluationTime;
 
 Score score = Evaluation.Evaluate(pair, heldOut);
 Console.WriteLine();

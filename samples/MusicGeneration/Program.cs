@@ -41,33 +41,31 @@ foreach (Melody melody in Melodies.All)
 var model = new MelodyModel();
 model.InitializeParameters(new Random(1));
 var optimizer = new AdamOptimizer<float>(MelodyModel.ParameterCount, learningRate: 3e-3);
-var teacher = new TeacherForcing(model, optimizer, batchSize: 8, maxGradientNorm: 1.0, seed: 7);
+// Teacher forcing through the trainer; the loss is averaged per predicted token (melodies differ a lot in length, and
+// every note should weigh alike), as a language model's is.
+var trainer = RnnTrainer.Create(model, optimizer,
+    new TrainerOptions { BatchSize = 8, Epochs = epochs, Seed = 7, MaxGradientNorm = 1.0, LossReduction = LossReduction.MeanPerStep });
 
 Console.WriteLine($"Melodies: {Melodies.All.Count} tunes; {training.Count} training sequences ({training.Sum(s => s.Steps)} tokens, {trainingShifts.Length} keys), " +
     $"{test.Count} test sequences ({test.Sum(s => s.Steps)} tokens, held-out keys {string.Join(" and ", testShifts.Select(s => $"{s:+0;-0}"))}); " +
     $"{MelodyTokens.Count} tokens, {MelodyModel.ParameterCount} parameters.");
 var trainingLosses = new List<double>();
 var testLosses = new List<double>();
-var reporter = new ConsoleProgressReporter();
 var clock = Stopwatch.StartNew();
-TimeSpan evaluationTime = TimeSpan.Zero;
-Scores scores = default;
-for (int epoch = 1; epoch <= epochs; epoch++)
+// The progress line's loss is the epoch's mean cross-entropy per token on the training melodies, its validation loss the held-out keys'.
+trainer.Train([.. training.Select(sequence => sequence.ForTraining())], new TrainingRun<float>
 {
-    if (epoch == (epochs * 3 / 4) + 1)
+    Validation = [.. test.Select(sequence => sequence.ForTraining())],
+    Schedule = new LearningRateScheduler<float>(optimizer, new LambdaSchedule(epoch => epoch >= epochs * 3 / 4 ? 1.0 / 3 : 1)),
+    EpochEnded = report =>
     {
-        optimizer.LearningRate /= 3;
-    }
-    double loss = teacher.TrainEpoch(training);
-    TimeSpan evaluationStart = clock.Elapsed;
-    scores = Evaluation.Score(model, teacher, test, training);
-    trainingLosses.Add(loss);
-    testLosses.Add(scores.ModelCrossEntropy);
-    evaluationTime += clock.Elapsed - evaluationStart;
-    // The reported loss is the epoch's mean cross-entropy per token on the training melodies.
-    reporter.Report(new TrainingProgress(epoch, epochs, loss, clock.Elapsed, clock.Elapsed / epoch * (epochs - epoch)));
-}
-TimeSpan trainingTime = clock.Elapsed - evaluationTime;
+        trainingLosses.Add(report.Loss);
+        testLosses.Add(report.ValidationLoss!.Value);
+        return true;
+    },
+}, new ConsoleProgressReporter());
+TimeSpan trainingTime = clock.Elapsed;
+Scores scores = Evaluation.Score(model, test, training);
 
 // Compose: x<1> = the start token; each sampled token is fed back, until the end token or 240 tokens (120 notes).
 const int maximumTokens = 240;
@@ -111,6 +109,6 @@ Console.WriteLine();
 Console.WriteLine($"Next-token accuracy on the held-out keys ({scores.Tokens} tokens): {scores.ModelAccuracy:P1}, against {scores.MostFrequentAccuracy:P1} for the most frequent token " +
     $"and {scores.RepeatAccuracy:P1} for repeating the previous note.");
 Console.WriteLine($"Cross-entropy {scores.ModelCrossEntropy:0.000} nats per token (perplexity {Math.Exp(scores.ModelCrossEntropy):0.0}), against {scores.UnigramCrossEntropy:0.000} " +
-    $"(perplexity {Math.Exp(scores.UnigramCrossEntropy):0.0}) for the token frequencies; {trainingTime.TotalSeconds:0.0} s of training.");
+    $"(perplexity {Math.Exp(scores.UnigramCrossEntropy):0.0}) for the token frequencies; {trainingTime.TotalSeconds:0.0} s of training (with the held-out pass after each epoch).");
 bool beatsBaselines = scores.ModelAccuracy > Math.Max(scores.MostFrequentAccuracy, scores.RepeatAccuracy) && scores.ModelCrossEntropy < scores.UnigramCrossEntropy;
 return midiMatches && (smoke || beatsBaselines) ? 0 : 1;

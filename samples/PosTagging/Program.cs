@@ -53,35 +53,37 @@ double baseline = (double)baselineCorrect / testTokens;
 var model = new TaggerModel();
 model.InitializeParameters(new Random(1));
 var optimizer = new AdamOptimizer<float>(TaggerModel.ParameterCount, learningRate: 3e-3);
-var options = new TrainerOptions { BatchSize = 32, Epochs = 1, Seed = 7, MaxGradientNorm = 5.0 };
-var trainer = new RnnTrainer<TaggerModel, float>(model, optimizer, options);
 int epochs = smoke ? 1 : 6;
+// The loss and gradient are averaged per token (a sentence of 40 words weighs twice one of 20), as taggers are trained.
+var trainer = RnnTrainer.Create(model, optimizer,
+    new TrainerOptions { BatchSize = 32, Epochs = epochs, Seed = 7, MaxGradientNorm = 5.0, LossReduction = LossReduction.MeanPerStep });
 
 Console.WriteLine($"Brown corpus: training on {trainingTexts.Count} texts ({training.Count:N0} sentences, {trainingTokens:N0} tokens), testing on {testTexts.Count} others ({test.Count:N0} sentences, {testTokens:N0} tokens, {unknownTokens:N0} of them unseen in training).");
 Console.WriteLine($"Tags: {UniversalTags.Count} universal tags mapped from the Brown tags. Lexicon: {encoder.Vocabulary:N0} words.");
-Console.WriteLine($"Model: bidirectional vanilla RNN, {TaggerModel.InputSize} inputs, {TaggerModel.HiddenSize} tanh units per direction, softmax over {TaggerModel.OutputSize} tags; {TaggerModel.ParameterCount:N0} parameters, {options.DegreeOfParallelism} worker(s).");
+Console.WriteLine($"Model: bidirectional vanilla RNN, {TaggerModel.InputSize} inputs, {TaggerModel.HiddenSize} tanh units per direction, softmax over {TaggerModel.OutputSize} tags; {TaggerModel.ParameterCount:N0} parameters, {trainer.Options.DegreeOfParallelism} worker(s).");
 Console.WriteLine($"Data ready after {total.Elapsed.TotalSeconds:0.0} s.");
 
 var trainingLosses = new List<double>();
 var testErrors = new List<double>();
-var reporter = new ConsoleProgressReporter();
 var clock = Stopwatch.StartNew();
-TimeSpan trainingTime = TimeSpan.Zero;
+TimeSpan evaluationTime = TimeSpan.Zero;
 (double Accuracy, double UnknownAccuracy, double Loss) result = default;
-for (int epoch = 1; epoch <= epochs; epoch++)
+trainer.Train(smoke ? training.Take(64).ToList() : training, new TrainingRun<float>
 {
     // Adam at 3e-3, decayed by half an epoch from the third on.
-    optimizer.LearningRate = 3e-3 * Math.Pow(0.5, Math.Max(0, epoch - 2));
-    IReadOnlyList<TrainingSequence<float>> data = smoke ? training.Take(64).ToList() : training;
-    var epochClock = Stopwatch.StartNew();
-    double loss = trainer.TrainEpoch(data) * data.Count / (data.Sum(s => s.Targets.Length) / UniversalTags.Count);
-    trainingTime += epochClock.Elapsed;
-    reporter.Report(new TrainingProgress(epoch, epochs, loss, clock.Elapsed, clock.Elapsed / epoch * (epochs - epoch)));
-    result = Evaluate(model, test, testSentences, encoder);
-    trainingLosses.Add(loss);
-    testErrors.Add(1 - result.Accuracy);
-    Console.WriteLine($"  test accuracy {result.Accuracy:P2}, on unseen words {result.UnknownAccuracy:P1}, test loss per token {result.Loss:0.0000}");
-}
+    Schedule = new LearningRateScheduler<float>(optimizer, new LambdaSchedule(epoch => Math.Pow(0.5, Math.Max(0, epoch - 1)))),
+    EpochEnded = report =>
+    {
+        TimeSpan evaluationStart = clock.Elapsed;
+        result = Evaluate(model, test, testSentences, encoder);
+        evaluationTime += clock.Elapsed - evaluationStart;
+        trainingLosses.Add(report.Loss);
+        testErrors.Add(1 - result.Accuracy);
+        Console.WriteLine($"  test accuracy {result.Accuracy:P2}, on unseen words {result.UnknownAccuracy:P1}, test loss per token {result.Loss:0.0000}");
+        return true;
+    },
+}, new ConsoleProgressReporter());
+TimeSpan trainingTime = clock.Elapsed - evaluationTime;
 
 string curve = Path.Combine(Environment.CurrentDirectory, "pos-tagging-loss.svg");
 LossCurve.WriteSvg(curve,

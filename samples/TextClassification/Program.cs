@@ -43,36 +43,36 @@ double bagOfWords = test.Count(p => Passages.BagOfWords(p, lexicon) == p.Class) 
 var model = new GenreModel();
 model.InitializeParameters(new Random(1));
 var optimizer = new AdamOptimizer<float>(GenreModel.ParameterCount, learningRate: 2e-3);
-var options = new TrainerOptions { BatchSize = 32, Epochs = 1, Seed = 7, MaxGradientNorm = 5.0 };
-var trainer = new RnnTrainer<GenreModel, float>(model, optimizer, options);
 int epochs = smoke ? 1 : 8;
+var trainer = RnnTrainer.Create(model, optimizer, new TrainerOptions { BatchSize = 32, Epochs = epochs, Seed = 7, MaxGradientNorm = 5.0 });
 
 Console.WriteLine($"Brown corpus, {trainingTexts.Count + testTexts.Count} texts in {Genres.Count} classes ({string.Join(", ", Genres.Names)}).");
 Console.WriteLine($"Training on {trainingTexts.Count} texts ({training.Count:N0} passages of {Passages.Length} tokens, overlapping by half), testing on {testTexts.Count} others ({test.Count:N0} passages).");
 Console.WriteLine($"Features per token: {Passages.HashedSize} hashed features of the word and {Genres.Count} genre log-ratios from a lexicon of {lexicon.Vocabulary:N0} words counted in the training texts.");
-Console.WriteLine($"Model: bidirectional vanilla RNN, {GenreModel.InputSize} inputs per token, {GenreModel.HiddenSize} tanh units per direction, softmax over {GenreModel.OutputSize} classes; {GenreModel.ParameterCount:N0} parameters, {options.DegreeOfParallelism} worker(s).");
+Console.WriteLine($"Model: bidirectional vanilla RNN, {GenreModel.InputSize} inputs per token, {GenreModel.HiddenSize} tanh units per direction, softmax over {GenreModel.OutputSize} classes; {GenreModel.ParameterCount:N0} parameters, {trainer.Options.DegreeOfParallelism} worker(s).");
 Console.WriteLine($"Data ready after {total.Elapsed.TotalSeconds:0.0} s.");
 
 var trainingLosses = new List<double>();
 var testErrors = new List<double>();
-var reporter = new ConsoleProgressReporter();
 var clock = Stopwatch.StartNew();
-TimeSpan trainingTime = TimeSpan.Zero;
+TimeSpan evaluationTime = TimeSpan.Zero;
 Evaluation result = default!;
-for (int epoch = 1; epoch <= epochs; epoch++)
+trainer.Train(smoke ? trainingSequences.Take(128).ToList() : trainingSequences, new TrainingRun<float>
 {
     // Adam at 2e-3, decayed by 0.7 an epoch from the third on.
-    optimizer.LearningRate = 2e-3 * Math.Pow(0.7, Math.Max(0, epoch - 2));
-    IReadOnlyList<TrainingSequence<float>> data = smoke ? trainingSequences.Take(128).ToList() : trainingSequences;
-    var epochClock = Stopwatch.StartNew();
-    double loss = trainer.TrainEpoch(data);
-    trainingTime += epochClock.Elapsed;
-    reporter.Report(new TrainingProgress(epoch, epochs, loss, clock.Elapsed, clock.Elapsed / epoch * (epochs - epoch)));
-    result = Evaluate(model, test);
-    trainingLosses.Add(loss);
-    testErrors.Add(1 - result.Accuracy);
-    Console.WriteLine($"  test accuracy {result.Accuracy:P1} per passage, {result.TextAccuracy:P1} per text; test loss {result.Loss:0.000}");
-}
+    Schedule = new LearningRateScheduler<float>(optimizer, new LambdaSchedule(epoch => Math.Pow(0.7, Math.Max(0, epoch - 1)))),
+    EpochEnded = report =>
+    {
+        TimeSpan evaluationStart = clock.Elapsed;
+        result = Evaluate(model, test);
+        evaluationTime += clock.Elapsed - evaluationStart;
+        trainingLosses.Add(report.Loss);
+        testErrors.Add(1 - result.Accuracy);
+        Console.WriteLine($"  test accuracy {result.Accuracy:P1} per passage, {result.TextAccuracy:P1} per text; test loss {result.Loss:0.000}");
+        return true;
+    },
+}, new ConsoleProgressReporter());
+TimeSpan trainingTime = clock.Elapsed - evaluationTime;
 
 string curve = Path.Combine(Environment.CurrentDirectory, "text-classification-loss.svg");
 LossCurve.WriteSvg(curve,

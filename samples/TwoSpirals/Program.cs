@@ -25,33 +25,28 @@ List<TrainingSequence<float>> training = SpiralTask.ToSequences(trainingPoints);
 var model = new SpiralClassifier();
 model.InitializeParameters(new Random(1));
 var optimizer = new AdamOptimizer<float>(SpiralClassifier.ParameterCount, learningRate: 1e-2);
-var options = new TrainerOptions { BatchSize = 32, Epochs = epochs, Seed = 7 };
-var trainer = new RnnTrainer<SpiralClassifier, float>(model, optimizer, options);
+var trainer = RnnTrainer.Create(model, optimizer, new TrainerOptions { BatchSize = 32, Epochs = epochs, Seed = 7 });
 
 Console.WriteLine($"Two spirals: {training.Count} training and {testPoints.Count} test points; {SpiralClassifier.ParameterCount} parameters " +
-    $"(2 relu layers of {SpiralClassifier.HiddenSize}, one-to-one), {options.DegreeOfParallelism} worker(s).");
+    $"(2 relu layers of {SpiralClassifier.HiddenSize}, one-to-one), {trainer.Options.DegreeOfParallelism} worker(s).");
 var trainingLosses = new List<double>();
 var testLosses = new List<double>();
-var reporter = new ConsoleProgressReporter();
 var clock = Stopwatch.StartNew();
-TimeSpan evaluationTime = TimeSpan.Zero;
-for (int epoch = 1; epoch <= epochs; epoch++)
+trainer.Train(training, new TrainingRun<float>
 {
-    if (epoch == (epochs * 2 / 3) + 1)
+    // The test set's cross-entropy per point and accuracy after every epoch.
+    Validation = SpiralTask.ToSequences(testPoints),
+    Metric = (probabilities, target) => RnnSampler.ArgMax(probabilities) == RnnSampler.ArgMax(target) ? 1 : 0,
+    // A fifth of the rate for the last third of the epochs settles the boundary between close arms.
+    Schedule = new LearningRateScheduler<float>(optimizer, new LambdaSchedule(epoch => epoch >= epochs * 2 / 3 ? 0.2 : 1)),
+    EpochEnded = report =>
     {
-        optimizer.LearningRate /= 5;   // a smaller step for the last third settles the boundary between close arms
-    }
-    double trainingLoss = trainer.TrainEpoch(training);
-    TimeSpan evaluationStart = clock.Elapsed;
-    trainingLosses.Add(trainingLoss);
-    testLosses.Add(SpiralTask.Evaluate(model, testPoints, trainingPoints).CrossEntropy);
-    evaluationTime += clock.Elapsed - evaluationStart;
-    if (smoke || epoch % 5 == 0 || epoch == epochs)
-    {
-        reporter.Report(new TrainingProgress(epoch, epochs, trainingLoss, clock.Elapsed, clock.Elapsed / epoch * (epochs - epoch)));
-    }
-}
-TimeSpan trainingTime = clock.Elapsed - evaluationTime;
+        trainingLosses.Add(report.Loss);
+        testLosses.Add(report.ValidationLoss!.Value);
+        return true;
+    },
+}, new ConsoleProgressReporter());
+TimeSpan trainingTime = clock.Elapsed;
 
 (double accuracy, double crossEntropy, double majority) = SpiralTask.Evaluate(model, testPoints, trainingPoints);
 Console.WriteLine();
@@ -68,7 +63,7 @@ SpiralTask.WriteRegionsSvg(regions, model, testPoints, $"Decision regions and te
 
 Console.WriteLine();
 Console.WriteLine($"Test accuracy {accuracy:P1} (cross-entropy {crossEntropy:0.000} per point) against {majority:P1} for always predicting the majority class, " +
-    $"after {trainingTime.TotalSeconds:0.0} s of training.");
+    $"after {trainingTime.TotalSeconds:0.0} s of training (with the test pass after each epoch).");
 Console.WriteLine($"Loss curve: {curve}");
 Console.WriteLine($"Decision regions: {regions}");
 return smoke || accuracy >= majority + 0.3 ? 0 : 1;

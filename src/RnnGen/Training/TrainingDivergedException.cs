@@ -4,7 +4,7 @@ using System.Numerics;
 namespace RnnGen;
 
 /// <summary>
-/// Thrown by <see cref="RnnTrainer{TModel, T}"/> when a batch's loss or gradient is NaN or infinite. The update of
+/// Thrown by <see cref="RnnTrainer{TModel, T}"/> and <see cref="EncoderDecoderTrainer{TEncoder, TDecoder, T}"/> when a batch's loss or gradient is NaN or infinite. The update of
 /// that step is not applied, so the model keeps the last good weights and the optimizer its last good state.
 /// </summary>
 public sealed class TrainingDivergedException : Exception

@@ -34,67 +34,9 @@ public sealed class TokenSequence
     public float[] Inputs { get; }
 
     public float[] Targets { get; }
-}
 
-/// <summary>
-/// Mini-batch teacher-forcing training of the one-to-many model with the generated Forward and Backward: per batch,
-/// the gradients of its sequences are summed and divided by the number of predicted tokens, clipped to a global norm
-/// and applied by the optimizer.
-/// </summary>
-/// <remarks>
-/// RnnTrainer trains one-to-many models too, but averages gradients per sequence; melodies differ a lot in length,
-/// so this loop averages per predicted token instead, which weights every note alike.
-/// </remarks>
-public sealed class TeacherForcing(MelodyModel model, IOptimizer<float> optimizer, int batchSize, double maxGradientNorm, int seed)
-{
-    private readonly Random _shuffler = new(seed);
-    private float[] _predictions = [];
-
-    /// <summary>Trains one epoch in a fresh random order; returns the mean cross-entropy per predicted token (before each batch's update).</summary>
-    public double TrainEpoch(IReadOnlyList<TokenSequence> sequences)
-    {
-        int[] order = new int[sequences.Count];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-        _shuffler.Shuffle(order);
-        double lossSum = 0;
-        long tokens = 0;
-        for (int start = 0; start < order.Length; start += batchSize)
-        {
-            model.ZeroGradients();
-            int batchTokens = 0;
-            for (int i = start; i < Math.Min(start + batchSize, order.Length); i++)
-            {
-                TokenSequence sequence = sequences[order[i]];
-                Span<float> predictions = Predictions(sequence.Steps);
-                model.Forward(sequence.Inputs, predictions);
-                lossSum += model.Backward(sequence.Targets);
-                batchTokens += sequence.Steps;
-            }
-            Span<float> gradients = model.Gradients;
-            float scale = 1f / batchTokens;
-            for (int j = 0; j < gradients.Length; j++)
-            {
-                gradients[j] *= scale;
-            }
-            GradientClipping.ClipByGlobalNorm(gradients, (float)maxGradientNorm);
-            optimizer.Step(model.Parameters, gradients);
-            tokens += batchTokens;
-        }
-        return lossSum / tokens;
-    }
-
-    /// <summary>A buffer for [steps, OutputSize] predictions, grown once to the longest sequence.</summary>
-    public Span<float> Predictions(int steps)
-    {
-        if (_predictions.Length < steps * MelodyModel.OutputSize)
-        {
-            _predictions = new float[steps * MelodyModel.OutputSize];
-        }
-        return _predictions.AsSpan(0, steps * MelodyModel.OutputSize);
-    }
+    /// <summary>The sequence as the trainer reads it.</summary>
+    public TrainingSequence<float> ForTraining() => new(Inputs, Targets);
 }
 
 /// <summary>Next-token accuracy and cross-entropy of the model and of two trivial predictors.</summary>
@@ -108,7 +50,7 @@ public static class Evaluation
     /// cross-entropy, the unigram distribution with add-one smoothing), and 'repeat the previous note' (predict the
     /// token two steps back: the last note's pitch when a pitch is due, its duration when a duration is due).
     /// </summary>
-    public static Scores Score(MelodyModel model, TeacherForcing buffers, IReadOnlyList<TokenSequence> sequences, IReadOnlyList<TokenSequence> training)
+    public static Scores Score(MelodyModel model, IReadOnlyList<TokenSequence> sequences, IReadOnlyList<TokenSequence> training)
     {
         var counts = new double[MelodyTokens.Count];
         double total = MelodyTokens.Count;
@@ -126,12 +68,12 @@ public static class Evaluation
         double modelLoss = 0, unigramLoss = 0;
         foreach (TokenSequence sequence in sequences)
         {
-            Span<float> predictions = buffers.Predictions(sequence.Steps);
+            var predictions = new float[sequence.Steps * MelodyModel.OutputSize];
             model.Forward(sequence.Inputs, predictions);
             for (int t = 0; t < sequence.Steps; t++)
             {
                 int target = sequence.Tokens[t + 1];
-                ReadOnlySpan<float> row = predictions.Slice(t * MelodyTokens.Count, MelodyTokens.Count);
+                ReadOnlySpan<float> row = predictions.AsSpan(t * MelodyTokens.Count, MelodyTokens.Count);
                 modelCorrect += RnnSampler.ArgMax(row) == target ? 1 : 0;
                 modelLoss -= Math.Log(Math.Max(row[target], 1e-30f));
                 frequentCorrect += mostFrequent == target ? 1 : 0;
