@@ -65,8 +65,8 @@ public class GeneratorSpeed
             if (cell != "Vanilla") { args.Append(CultureInfo.InvariantCulture, $", Cell = RnnCell.{cell}"); }
             else if (m % 7 == 3) { args.Append(", Activation = RnnActivation.Relu"); }
             if (topology != "ManyToMany") { args.Append(CultureInfo.InvariantCulture, $", Topology = RnnTopology.{topology}"); }
-            if (m % 6 == 2 && topology != "OneToMany") { args.Append(", OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy"); }
-            else if (m % 6 == 4) { args.Append(", OutputActivation = OutputActivation.Sigmoid"); }
+            if (m % 6 == 2 && topology != "OneToMany") { args.Append(", OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy"); }
+            else if (m % 6 == 4) { args.Append(", OutputActivation = RnnOutputActivation.Sigmoid"); }
             if (streaming) { args.Append(", Streaming = true"); }
             declarations.Add($"    [RnnModel<{type}>({args})]\n    public partial class Model{m:D2} {{ }}\n");
         }

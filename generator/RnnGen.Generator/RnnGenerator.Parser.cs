@@ -58,7 +58,7 @@ public sealed partial class RnnGenerator
             int? layers = arguments.Size("Layers", Limits.MaxLayers, required: false, type.Name);
             Direction? direction = arguments.Enum<Direction>("Direction", "RnnDirection");
             HiddenActivation? activation = arguments.Enum<HiddenActivation>("Activation", "RnnActivation");
-            OutputActivation? outputActivation = arguments.Enum<OutputActivation>("OutputActivation", "OutputActivation");
+            OutputActivation? outputActivation = arguments.Enum<OutputActivation>("OutputActivation", "RnnOutputActivation");
             Topology? topology = arguments.Enum<Topology>("Topology", "RnnTopology");
             Loss? loss = arguments.Enum<Loss>("Loss", "RnnLoss");
 

@@ -22,7 +22,7 @@ public static class DecoderState
 [RnnModel<float>(InputSize = Characters.SourceSize, HiddenSize = 48, OutputSize = DecoderState.Size,
     Direction = RnnDirection.Bidirectional,
     Topology = RnnTopology.ManyToOne,
-    OutputActivation = OutputActivation.Tanh)]
+    OutputActivation = RnnOutputActivation.Tanh)]
 public partial class DateEncoder { }
 
 /// <summary>
@@ -31,6 +31,6 @@ public partial class DateEncoder { }
 /// </summary>
 [RnnModel<float>(InputSize = Characters.TargetSize, HiddenSize = DecoderState.HiddenSize, OutputSize = Characters.TargetSize,
     Topology = RnnTopology.OneToMany,
-    OutputActivation = OutputActivation.Softmax,
+    OutputActivation = RnnOutputActivation.Softmax,
     Loss = RnnLoss.CrossEntropy)]
 public partial class DateDecoder { }

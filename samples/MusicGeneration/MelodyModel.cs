@@ -9,6 +9,6 @@ namespace MusicGeneration;
 /// </summary>
 [RnnModel<float>(InputSize = MelodyTokens.Count, HiddenSize = 128, OutputSize = MelodyTokens.Count,
     Topology = RnnTopology.OneToMany,
-    OutputActivation = OutputActivation.Softmax,
+    OutputActivation = RnnOutputActivation.Softmax,
     Loss = RnnLoss.CrossEntropy)]
 public partial class MelodyModel { }

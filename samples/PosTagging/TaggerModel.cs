@@ -9,7 +9,7 @@ namespace PosTagging;
 [RnnModel<float>(InputSize = TokenEncoder.Size, HiddenSize = 48, OutputSize = UniversalTags.Count,
     Direction = RnnDirection.Bidirectional,
     Activation = RnnActivation.Tanh,
-    OutputActivation = OutputActivation.Softmax,
+    OutputActivation = RnnOutputActivation.Softmax,
     Topology = RnnTopology.ManyToMany,
     Loss = RnnLoss.CrossEntropy)]
 public partial class TaggerModel { }

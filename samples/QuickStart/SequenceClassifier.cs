@@ -9,7 +9,7 @@ namespace QuickStart;
 [RnnModel<float>(InputSize = 10, HiddenSize = 33, OutputSize = 5, Layers = 3,
     Direction = RnnDirection.Bidirectional,
     Activation = RnnActivation.Tanh,
-    OutputActivation = OutputActivation.Softmax,
+    OutputActivation = RnnOutputActivation.Softmax,
     Topology = RnnTopology.ManyToOne,
     Loss = RnnLoss.CrossEntropy)]
 public partial class SequenceClassifier { }

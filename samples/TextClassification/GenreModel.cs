@@ -9,7 +9,7 @@ namespace TextClassification;
 [RnnModel<float>(InputSize = Passages.FeatureSize, HiddenSize = 48, OutputSize = Genres.Count,
     Direction = RnnDirection.Bidirectional,
     Activation = RnnActivation.Tanh,
-    OutputActivation = OutputActivation.Softmax,
+    OutputActivation = RnnOutputActivation.Softmax,
     Topology = RnnTopology.ManyToOne,
     Loss = RnnLoss.CrossEntropy)]
 public partial class GenreModel { }

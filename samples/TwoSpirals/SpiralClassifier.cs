@@ -11,6 +11,6 @@ namespace TwoSpirals;
 [RnnModel<float>(InputSize = 2, HiddenSize = 64, OutputSize = 2, Layers = 2,
     Activation = RnnActivation.Relu,
     Topology = RnnTopology.OneToOne,
-    OutputActivation = OutputActivation.Softmax,
+    OutputActivation = RnnOutputActivation.Softmax,
     Loss = RnnLoss.CrossEntropy)]
 public partial class SpiralClassifier { }

@@ -110,7 +110,7 @@ public readonly record struct RnnShape(
     int Layers,
     RnnDirection Direction,
     RnnActivation Activation,
-    OutputActivation OutputActivation,
+    RnnOutputActivation OutputActivation,
     RnnTopology Topology,
     RnnLoss Loss,
     RnnCell Cell = RnnCell.Vanilla)

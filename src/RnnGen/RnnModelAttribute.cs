@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 
 namespace RnnGen;
@@ -40,8 +41,8 @@ public sealed class RnnModelAttribute<T> : Attribute
     /// <summary>The hidden activation g1 of a vanilla cell (gated cells have PyTorch's fixed activations). Default <see cref="RnnActivation.Tanh"/>.</summary>
     public RnnActivation Activation { get; set; } = RnnActivation.Tanh;
 
-    /// <summary>The output activation g2. Default <see cref="OutputActivation.Identity"/>.</summary>
-    public OutputActivation OutputActivation { get; set; } = OutputActivation.Identity;
+    /// <summary>The output activation g2. Default <see cref="RnnOutputActivation.Identity"/>.</summary>
+    public RnnOutputActivation OutputActivation { get; set; } = RnnOutputActivation.Identity;
 
     /// <summary>Where the output layer is applied. Default <see cref="RnnTopology.ManyToMany"/>.</summary>
     public RnnTopology Topology { get; set; } = RnnTopology.ManyToMany;
@@ -96,7 +97,7 @@ public enum RnnActivation
 }
 
 /// <summary>The output activation g2 in y&lt;t&gt; = g2(W_ya a&lt;t&gt; + b_y).</summary>
-public enum OutputActivation
+public enum RnnOutputActivation
 {
     /// <summary>No activation: y is the affine output.</summary>
     Identity = 0,
@@ -109,6 +110,24 @@ public enum OutputActivation
 
     /// <summary>exp(z_j) / Σ_k exp(z_k) over the outputs of one step.</summary>
     Softmax = 3,
+}
+
+/// <summary>The former name of <see cref="RnnOutputActivation"/>, kept so that declarations written with it still compile (with a warning).</summary>
+[Obsolete("Use RnnOutputActivation, named like the other RnnGen enums.")]
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class OutputActivation
+{
+    /// <summary><see cref="RnnOutputActivation.Identity"/>.</summary>
+    public const RnnOutputActivation Identity = RnnOutputActivation.Identity;
+
+    /// <summary><see cref="RnnOutputActivation.Sigmoid"/>.</summary>
+    public const RnnOutputActivation Sigmoid = RnnOutputActivation.Sigmoid;
+
+    /// <summary><see cref="RnnOutputActivation.Tanh"/>.</summary>
+    public const RnnOutputActivation Tanh = RnnOutputActivation.Tanh;
+
+    /// <summary><see cref="RnnOutputActivation.Softmax"/>.</summary>
+    public const RnnOutputActivation Softmax = RnnOutputActivation.Softmax;
 }
 
 /// <summary>How input and output sequences line up.</summary>
@@ -137,7 +156,7 @@ public enum RnnLoss
     /// <summary>E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>
     SquaredError = 0,
 
-    /// <summary>E = -Σ_t Σ_j target_j log(prediction_j); needs <see cref="OutputActivation.Softmax"/>.</summary>
+    /// <summary>E = -Σ_t Σ_j target_j log(prediction_j); needs <see cref="RnnOutputActivation.Softmax"/>.</summary>
     CrossEntropy = 1,
 }
 

@@ -59,7 +59,7 @@ public sealed record ReferenceCase(
         [global::RnnGen.RnnModel<{{precision}}>(InputSize = {{Input}}, HiddenSize = {{Hidden}}, OutputSize = {{Output}}, Layers = {{Layers}},
             Direction = global::RnnGen.RnnDirection.{{(Direction == "bidirectional" ? "Bidirectional" : "Unidirectional")}},
             Cell = global::RnnGen.RnnCell.{{CellName}},{{(Cell == "rnn" ? $" Activation = global::RnnGen.RnnActivation.{Pascal(Activation)}," : "")}}
-            OutputActivation = global::RnnGen.OutputActivation.{{Pascal(Head)}},
+            OutputActivation = global::RnnGen.RnnOutputActivation.{{Pascal(Head)}},
             Topology = global::RnnGen.RnnTopology.{{Pascal(Topology)}},
             Loss = global::RnnGen.RnnLoss.{{Pascal(Loss)}})]
         public partial class {{ClassName(precision)}} { }

@@ -20,7 +20,7 @@ internal static class ShapeEmitter
         writer.Line("/// <inheritdoc />");
         writer.Line("public global::RnnGen.RnnShape Shape => new(");
         writer.Line($"    InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.{model.Direction},");
-        writer.Line($"    global::RnnGen.RnnActivation.{model.Activation}, global::RnnGen.OutputActivation.{model.OutputActivation},");
+        writer.Line($"    global::RnnGen.RnnActivation.{model.Activation}, global::RnnGen.RnnOutputActivation.{model.OutputActivation},");
         writer.Line($"    global::RnnGen.RnnTopology.{model.Topology}, global::RnnGen.RnnLoss.{model.Loss}, global::RnnGen.RnnCell.{model.Cell});");
     }
 

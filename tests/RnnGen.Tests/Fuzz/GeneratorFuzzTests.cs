@@ -42,7 +42,7 @@ public sealed class GeneratorFuzzTests(ITestOutputHelper output)
             public partial class Outer
             {
                 [RnnModel<double>(InputSize = 7, HiddenSize = 6, OutputSize = 3, Layers = 2, Direction = RnnDirection.Bidirectional,
-                                  Activation = RnnActivation.Relu, OutputActivation = OutputActivation.Softmax,
+                                  Activation = RnnActivation.Relu, OutputActivation = RnnOutputActivation.Softmax,
                                   Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy)]
                 internal sealed partial class Classifier { }
             }
@@ -52,7 +52,7 @@ public sealed class GeneratorFuzzTests(ITestOutputHelper output)
         using RnnGen;
         static class Sizes { public const int Features = 2 * 2; }
         [RnnModel<float>(InputSize = Sizes.Features, HiddenSize = 1 << 3, OutputSize = Sizes.Features - 1, Layers = 3,
-            OutputActivation = OutputActivation.Sigmoid)]
+            OutputActivation = RnnOutputActivation.Sigmoid)]
         partial class Deep { }
         """,
         """
@@ -72,7 +72,7 @@ public sealed class GeneratorFuzzTests(ITestOutputHelper output)
         "\"7\"", "7.5", "7f", "7L", "7u", "-1", "0", "4096", "4097", "int.MaxValue", "null", "default", "true", "'c'",
         "typeof(int)", "nameof(Tagger)", "1 + 2", "2 * 3 + 1", "1 << 12", "(int)3.9", "checked(2 * 2)", "sizeof(int)",
         "(RnnDirection)7", "(RnnDirection)1", "RnnDirection.Bidirectional", "RnnActivation.Relu", "RnnLoss.CrossEntropy",
-        "OutputActivation.Softmax", "RnnTopology.ManyToOne", "RnnDirection", "InputSize", "HiddenSize", "Layers", "Unknown",
+        "RnnOutputActivation.Softmax", "RnnTopology.ManyToOne", "RnnDirection", "InputSize", "HiddenSize", "Layers", "Unknown",
         "float", "double", "int", "decimal", "Half", "object", "string", "T", "float?", "System.Single", "RnnModel", "RnnModel<float>",
         "Tagger", "Outer", "Demo", "global", "using", "namespace", "#if X", "#endif", "/*", "*/", "//", "@class", "\\u0041",
     ];
@@ -89,7 +89,7 @@ public sealed class GeneratorFuzzTests(ITestOutputHelper output)
         ["Layers"] = ["1", "2", "16"],
         ["Direction"] = ["RnnDirection.Unidirectional", "RnnDirection.Bidirectional"],
         ["Activation"] = ["RnnActivation.Tanh", "RnnActivation.Relu"],
-        ["OutputActivation"] = ["OutputActivation.Identity", "OutputActivation.Sigmoid", "OutputActivation.Tanh", "OutputActivation.Softmax"],
+        ["OutputActivation"] = ["RnnOutputActivation.Identity", "RnnOutputActivation.Sigmoid", "RnnOutputActivation.Tanh", "RnnOutputActivation.Softmax"],
         ["Topology"] = ["RnnTopology.ManyToMany", "RnnTopology.ManyToOne"],
         ["Loss"] = ["RnnLoss.SquaredError", "RnnLoss.CrossEntropy"],
         ["Streaming"] = ["false", "true"],

@@ -30,7 +30,7 @@ public sealed class GeneratorSnapshotTests
         using RnnGen;
         namespace Demo;
         [RnnModel<double>(InputSize = 7, HiddenSize = 16, OutputSize = 3, Activation = RnnActivation.Relu,
-                          OutputActivation = OutputActivation.Sigmoid, Topology = RnnTopology.ManyToOne)]
+                          OutputActivation = RnnOutputActivation.Sigmoid, Topology = RnnTopology.ManyToOne)]
         public partial class Detector { }
         """);
 
@@ -40,7 +40,7 @@ public sealed class GeneratorSnapshotTests
         using RnnGen;
         namespace Demo;
         [RnnModel<float>(InputSize = 4, HiddenSize = 8, OutputSize = 4, Direction = RnnDirection.Bidirectional,
-                         OutputActivation = OutputActivation.Tanh)]
+                         OutputActivation = RnnOutputActivation.Tanh)]
         public partial class Smoother { }
         """);
 
@@ -50,7 +50,7 @@ public sealed class GeneratorSnapshotTests
         using RnnGen;
         namespace Demo;
         [RnnModel<double>(InputSize = 10, HiddenSize = 33, OutputSize = 5, Layers = 3, Direction = RnnDirection.Bidirectional,
-                          OutputActivation = OutputActivation.Softmax, Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy)]
+                          OutputActivation = RnnOutputActivation.Softmax, Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy)]
         public partial class Classifier { }
         """);
 
@@ -60,7 +60,7 @@ public sealed class GeneratorSnapshotTests
         using RnnGen;
         namespace Demo;
         [RnnModel<float>(InputSize = 6, HiddenSize = 12, OutputSize = 6, Layers = 2, Activation = RnnActivation.Relu,
-                         OutputActivation = OutputActivation.Softmax)]
+                         OutputActivation = RnnOutputActivation.Softmax)]
         public partial class Tagger { }
         """);
 
@@ -69,7 +69,7 @@ public sealed class GeneratorSnapshotTests
     public void OneToOneFloat() => Snapshot("""
         using RnnGen;
         namespace Demo;
-        [RnnModel<float>(InputSize = 2, HiddenSize = 8, OutputSize = 1, Topology = RnnTopology.OneToOne, OutputActivation = OutputActivation.Sigmoid)]
+        [RnnModel<float>(InputSize = 2, HiddenSize = 8, OutputSize = 1, Topology = RnnTopology.OneToOne, OutputActivation = RnnOutputActivation.Sigmoid)]
         public partial class Xor { }
         """);
 
@@ -88,7 +88,7 @@ public sealed class GeneratorSnapshotTests
         using RnnGen;
         namespace Demo;
         [RnnModel<float>(InputSize = 12, HiddenSize = 32, OutputSize = 12, Topology = RnnTopology.OneToMany,
-                         OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
+                         OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
         public partial class Melody { }
         """);
 
@@ -99,7 +99,7 @@ public sealed class GeneratorSnapshotTests
         namespace Demo;
         [RnnModel<float>(InputSize = 5, HiddenSize = 8, OutputSize = 3, Layers = 2, Cell = RnnCell.Gru,
                          Direction = RnnDirection.Bidirectional, Topology = RnnTopology.ManyToOne,
-                         OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
+                         OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
         public partial class Sentiment { }
         """);
 

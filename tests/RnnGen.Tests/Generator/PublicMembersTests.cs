@@ -16,7 +16,7 @@ public sealed class PublicMembersTests
     [Theory]
     [InlineData("InputSize = 3, HiddenSize = 4, OutputSize = 2")]
     [InlineData("InputSize = 3, HiddenSize = 4, OutputSize = 2, Streaming = true, Cell = RnnCell.Lstm")]
-    [InlineData("InputSize = 3, HiddenSize = 4, OutputSize = 3, Topology = RnnTopology.OneToMany, OutputActivation = OutputActivation.Softmax")]
+    [InlineData("InputSize = 3, HiddenSize = 4, OutputSize = 3, Topology = RnnTopology.OneToMany, OutputActivation = RnnOutputActivation.Softmax")]
     [InlineData("InputSize = 3, HiddenSize = 4, OutputSize = 2, Layers = 2, Direction = RnnDirection.Bidirectional, Cell = RnnCell.Gru, Topology = RnnTopology.ManyToOne")]
     [InlineData("InputSize = 3, HiddenSize = 4, OutputSize = 2, Topology = RnnTopology.OneToOne")]
     public void ListMatchesTheGeneratedCode(string arguments)

@@ -16,7 +16,7 @@ public sealed class RobustnessTests
             public partial class Outer
             {
                 [RnnModel<double>(InputSize = 7, HiddenSize = 16, OutputSize = 3, Layers = 2, Direction = RnnDirection.Bidirectional,
-                                  Activation = RnnActivation.Relu, OutputActivation = OutputActivation.Softmax,
+                                  Activation = RnnActivation.Relu, OutputActivation = RnnOutputActivation.Softmax,
                                   Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy)]
                 public partial class Tagger { }
             }

@@ -94,7 +94,7 @@ public sealed record ModelShape(string Name, int Input, int Hidden, int Output, 
     public string Declaration => $$"""
         [global::RnnGen.RnnModel<double>(InputSize = {{Input}}, HiddenSize = {{Hidden}}, OutputSize = {{Output}}, Layers = {{Layers}},
             Direction = global::RnnGen.RnnDirection.{{(Bidirectional ? "Bidirectional" : "Unidirectional")}}, Cell = global::RnnGen.RnnCell.{{Cell}},{{(Cell == "Vanilla" ? $" Activation = global::RnnGen.RnnActivation.{Activation}," : "")}}
-            OutputActivation = global::RnnGen.OutputActivation.{{Head}}, Topology = global::RnnGen.RnnTopology.{{Topology}},
+            OutputActivation = global::RnnGen.RnnOutputActivation.{{Head}}, Topology = global::RnnGen.RnnTopology.{{Topology}},
             Loss = global::RnnGen.RnnLoss.{{Loss}})]
         public partial class {{Name}} { }
         """;

@@ -7,32 +7,32 @@ namespace RnnGen.Tests.Runtime;
 public partial class SmallTagger { }
 
 [RnnModel<double>(InputSize = 2, HiddenSize = 5, OutputSize = 3, Layers = 2, Direction = RnnDirection.Bidirectional,
-    OutputActivation = OutputActivation.Softmax, Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy)]
+    OutputActivation = RnnOutputActivation.Softmax, Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy)]
 public partial class SmallClassifier { }
 
 [RnnModel<double>(InputSize = 1, HiddenSize = 1, OutputSize = 1)]
 public partial class ScalarCell { }
 
-[RnnModel<double>(InputSize = 1, HiddenSize = 2, OutputSize = 1, Activation = RnnActivation.Relu, OutputActivation = OutputActivation.Sigmoid)]
+[RnnModel<double>(InputSize = 1, HiddenSize = 2, OutputSize = 1, Activation = RnnActivation.Relu, OutputActivation = RnnOutputActivation.Sigmoid)]
 public partial class ReluSigmoidCell { }
 
-[RnnModel<double>(InputSize = 3, HiddenSize = 6, OutputSize = 2, Layers = 2, Streaming = true, OutputActivation = OutputActivation.Tanh)]
+[RnnModel<double>(InputSize = 3, HiddenSize = 6, OutputSize = 2, Layers = 2, Streaming = true, OutputActivation = RnnOutputActivation.Tanh)]
 public partial class StreamingTagger { }
 
 [RnnModel<double>(InputSize = 4, HiddenSize = 8, OutputSize = 4, Topology = RnnTopology.OneToMany,
-    OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
+    OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
 public partial class NoteGenerator { }
 
-[RnnModel<double>(InputSize = 2, HiddenSize = 3, OutputSize = 1, Topology = RnnTopology.OneToOne, OutputActivation = OutputActivation.Sigmoid)]
+[RnnModel<double>(InputSize = 2, HiddenSize = 3, OutputSize = 1, Topology = RnnTopology.OneToOne, OutputActivation = RnnOutputActivation.Sigmoid)]
 public partial class XorNet { }
 
 // An encoder-decoder pair: the encoder's 2 x 5 outputs initialise the decoder's two layers of 5 units.
 [RnnModel<double>(InputSize = 3, HiddenSize = 4, OutputSize = 10, Direction = RnnDirection.Bidirectional,
-    Topology = RnnTopology.ManyToOne, OutputActivation = OutputActivation.Tanh)]
+    Topology = RnnTopology.ManyToOne, OutputActivation = RnnOutputActivation.Tanh)]
 public partial class SourceEncoder { }
 
 [RnnModel<double>(InputSize = 5, HiddenSize = 5, OutputSize = 5, Layers = 2, Topology = RnnTopology.OneToMany,
-    OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
+    OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
 public partial class TargetDecoder { }
 
 [RnnModel<double>(InputSize = 3, HiddenSize = 5, OutputSize = 2, Layers = 2, Cell = RnnCell.Gru, Streaming = true)]
@@ -71,7 +71,7 @@ public partial class StreamingLstmWide { }
 
 // Bidirectional gated cells, for the batched forward pass: each sequence's reverse direction starts at its own last step.
 [RnnModel<double>(InputSize = 3, HiddenSize = 6, OutputSize = 4, Layers = 2, Direction = RnnDirection.Bidirectional, Cell = RnnCell.Gru,
-    Topology = RnnTopology.ManyToOne, OutputActivation = OutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
+    Topology = RnnTopology.ManyToOne, OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
 public partial class BidirectionalGruClassifier { }
 
 [RnnModel<double>(InputSize = 2, HiddenSize = 5, OutputSize = 3, Direction = RnnDirection.Bidirectional, Cell = RnnCell.Lstm)]

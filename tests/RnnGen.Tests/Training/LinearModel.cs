@@ -32,7 +32,7 @@ internal sealed class LinearModel : IRnnModel<double>
     private double[] _inputs = [];
     private double[] _predictions = [];
 
-    public RnnShape Shape => new(2, 1, 1, 1, RnnDirection.Unidirectional, RnnActivation.Tanh, OutputActivation.Identity, RnnTopology.ManyToMany, RnnLoss.SquaredError);
+    public RnnShape Shape => new(2, 1, 1, 1, RnnDirection.Unidirectional, RnnActivation.Tanh, RnnOutputActivation.Identity, RnnTopology.ManyToMany, RnnLoss.SquaredError);
 
     public Span<double> Parameters => _parameters;
 

@@ -24,7 +24,7 @@ namespace Demo
         /// <inheritdoc />
         public global::RnnGen.RnnShape Shape => new(
             InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Bidirectional,
-            global::RnnGen.RnnActivation.Tanh, global::RnnGen.OutputActivation.Softmax,
+            global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Softmax,
             global::RnnGen.RnnTopology.ManyToOne, global::RnnGen.RnnLoss.CrossEntropy, global::RnnGen.RnnCell.Vanilla);
 
         /// <summary>The number of parameters: the length of <see cref="Parameters"/>.</summary>

@@ -24,7 +24,7 @@ namespace Demo
         /// <inheritdoc />
         public global::RnnGen.RnnShape Shape => new(
             InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Bidirectional,
-            global::RnnGen.RnnActivation.Tanh, global::RnnGen.OutputActivation.Tanh,
+            global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Tanh,
             global::RnnGen.RnnTopology.ManyToMany, global::RnnGen.RnnLoss.SquaredError, global::RnnGen.RnnCell.Vanilla);
 
         /// <summary>The number of parameters: the length of <see cref="Parameters"/>.</summary>

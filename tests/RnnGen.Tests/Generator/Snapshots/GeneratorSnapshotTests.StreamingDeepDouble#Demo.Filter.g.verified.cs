@@ -24,7 +24,7 @@ namespace Demo
         /// <inheritdoc />
         public global::RnnGen.RnnShape Shape => new(
             InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Unidirectional,
-            global::RnnGen.RnnActivation.Tanh, global::RnnGen.OutputActivation.Identity,
+            global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Identity,
             global::RnnGen.RnnTopology.ManyToMany, global::RnnGen.RnnLoss.SquaredError, global::RnnGen.RnnCell.Vanilla);
 
         /// <summary>The number of parameters: the length of <see cref="Parameters"/>.</summary>
