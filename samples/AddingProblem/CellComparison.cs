@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using RnnGen;
 using RnnGen.Samples;
 
@@ -68,22 +69,16 @@ public static class CellComparison
         var model = new TModel();
         model.InitializeParameters(new Random(1));
         var trainer = RnnTrainer.Create(model, new AdamOptimizer<float>(model.Parameters.Length, learningRate: 3e-3), options);
-        var testErrors = new List<double>(options.Epochs);
         // Wall and process CPU time of the whole run, the test pass after each epoch included (a forward pass over the test set).
         var clock = Stopwatch.StartNew();
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        trainer.Train(training, new TrainingRun<float>
+        TrainingResult run = trainer.Train(training, new TrainingRun<float>
         {
             Validation = test,
             Metric = (prediction, target) => Math.Abs(prediction[0] - target[0]) <= AddingTask.Tolerance ? 1 : 0,
-            EpochEnded = report =>
-            {
-                testErrors.Add(report.ValidationLoss!.Value);
-                return true;
-            },
         }, new ConsoleProgressReporter());
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        return new Result(name, model.Parameters.Length, AddingTask.Evaluate(model, test), testErrors, clock.Elapsed, cpu, color);
+        return new Result(name, model.Parameters.Length, AddingTask.Evaluate(model, test), [.. run.History.Select(epoch => epoch.ValidationLoss!.Value)], clock.Elapsed, cpu, color);
     }
 
     /// <summary>The accuracy of always predicting 1.</summary>

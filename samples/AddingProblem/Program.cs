@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using AddingProblem;
 using RnnGen;
 using RnnGen.Samples;
@@ -45,23 +46,22 @@ if (resume && File.Exists(checkpoint))
 }
 
 Console.WriteLine($"Adding problem, T = {steps}: {training.Count} training and {test.Count} test sequences; {AddingModel.ParameterCount} parameters, {trainer.Options.DegreeOfParallelism} worker(s).");
-var losses = new List<double>();
 var clock = Stopwatch.StartNew();
 // The progress line's loss is the epoch's mean per-sequence training loss, its validation loss the test MSE (the model's squared error).
-trainer.Train(training, new TrainingRun<float>
+TrainingResult result = trainer.Train(training, new TrainingRun<float>
 {
     Validation = test,
-    EpochEnded = report =>
+    EpochEnded = _ =>
     {
-        losses.Add(report.ValidationLoss!.Value);
         Checkpoint.Save(trainer, checkpoint);   // atomic: an interruption leaves the previous epoch's checkpoint
         return true;
     },
 }, new ConsoleProgressReporter());
+double[] losses = [.. result.History.Select(epoch => epoch.ValidationLoss!.Value)];
 
 (double finalError, double baseline) = AddingTask.Evaluate(model, test);
 string curve = Path.Combine(Environment.CurrentDirectory, "adding-problem-loss.svg");
-if (losses.Count > 0)
+if (losses.Length > 0)
 {
     LossCurve.WriteSvg(curve, losses, baseline, $"Vanilla RNN on the adding problem, T = {steps}: test error per epoch");
 }
@@ -76,5 +76,5 @@ bool reloadedSame = AddingTask.Evaluate(reloaded, test).Model == finalError;
 Console.WriteLine();
 Console.WriteLine($"Test MSE {finalError:0.00000} against {baseline:0.00000} for always predicting 1 ({baseline / finalError:0.0}x lower), after {clock.Elapsed.TotalSeconds:0} s.");
 Console.WriteLine($"Weights saved to {weights} and reloaded: test MSE {(reloadedSame ? "identical" : "DIFFERENT")}. Checkpoint: {checkpoint}.");
-Console.WriteLine(losses.Count > 0 ? $"Loss curve: {curve}" : "No epoch was left to run.");
+Console.WriteLine(losses.Length > 0 ? $"Loss curve: {curve}" : "No epoch was left to run.");
 return reloadedSame && (smoke || finalError < baseline / 10) ? 0 : 1;

@@ -49,20 +49,12 @@ var trainer = RnnTrainer.Create(model, optimizer,
 Console.WriteLine($"Melodies: {Melodies.All.Count} tunes; {training.Count} training sequences ({training.Sum(s => s.Steps)} tokens, {trainingShifts.Length} keys), " +
     $"{test.Count} test sequences ({test.Sum(s => s.Steps)} tokens, held-out keys {string.Join(" and ", testShifts.Select(s => $"{s:+0;-0}"))}); " +
     $"{MelodyTokens.Count} tokens, {MelodyModel.ParameterCount} parameters.");
-var trainingLosses = new List<double>();
-var testLosses = new List<double>();
 var clock = Stopwatch.StartNew();
 // The progress line's loss is the epoch's mean cross-entropy per token on the training melodies, its validation loss the held-out keys'.
-trainer.Train([.. training.Select(sequence => sequence.ForTraining())], new TrainingRun<float>
+TrainingResult result = trainer.Train([.. training.Select(sequence => sequence.ForTraining())], new TrainingRun<float>
 {
     Validation = [.. test.Select(sequence => sequence.ForTraining())],
     Schedule = new LearningRateScheduler<float>(optimizer, new LambdaSchedule(epoch => epoch >= epochs * 3 / 4 ? 1.0 / 3 : 1)),
-    EpochEnded = report =>
-    {
-        trainingLosses.Add(report.Loss);
-        testLosses.Add(report.ValidationLoss!.Value);
-        return true;
-    },
 }, new ConsoleProgressReporter());
 TimeSpan trainingTime = clock.Elapsed;
 Scores scores = Evaluation.Score(model, test, training);
@@ -95,7 +87,8 @@ bool midiMatches = contents.Format == 0 && contents.Tracks == 1 && contents.Note
 
 string curve = Path.Combine(Environment.CurrentDirectory, "music-generation-loss.svg");
 LossCurve.WriteSvg(curve,
-    [new LossSeries("training melodies", trainingLosses, "#36c"), new LossSeries("held-out keys", testLosses, "#e80")],
+    [new LossSeries("training melodies", [.. result.History.Select(epoch => epoch.Loss)], "#36c"),
+        new LossSeries("held-out keys", [.. result.History.Select(epoch => epoch.ValidationLoss!.Value)], "#e80")],
     scores.UnigramCrossEntropy, "One-to-many RNN on 18 melodies: next-token cross-entropy",
     "baseline (token frequencies)", "cross-entropy per token, nats (log scale)");
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using RnnGen;
 using RnnGen.Samples;
 using TwoSpirals;
@@ -29,22 +30,14 @@ var trainer = RnnTrainer.Create(model, optimizer, new TrainerOptions { BatchSize
 
 Console.WriteLine($"Two spirals: {training.Count} training and {testPoints.Count} test points; {SpiralClassifier.ParameterCount} parameters " +
     $"(2 relu layers of {SpiralClassifier.HiddenSize}, one-to-one), {trainer.Options.DegreeOfParallelism} worker(s).");
-var trainingLosses = new List<double>();
-var testLosses = new List<double>();
 var clock = Stopwatch.StartNew();
-trainer.Train(training, new TrainingRun<float>
+TrainingResult result = trainer.Train(training, new TrainingRun<float>
 {
     // The test set's cross-entropy per point and accuracy after every epoch.
     Validation = SpiralTask.ToSequences(testPoints),
     Metric = (probabilities, target) => RnnSampler.ArgMax(probabilities) == RnnSampler.ArgMax(target) ? 1 : 0,
     // A fifth of the rate for the last third of the epochs settles the boundary between close arms.
     Schedule = new LearningRateScheduler<float>(optimizer, new LambdaSchedule(epoch => epoch >= epochs * 2 / 3 ? 0.2 : 1)),
-    EpochEnded = report =>
-    {
-        trainingLosses.Add(report.Loss);
-        testLosses.Add(report.ValidationLoss!.Value);
-        return true;
-    },
 }, new ConsoleProgressReporter());
 TimeSpan trainingTime = clock.Elapsed;
 
@@ -55,7 +48,8 @@ Console.Write(SpiralTask.AsciiRegions(model, testPoints));
 
 string curve = Path.Combine(Environment.CurrentDirectory, "two-spirals-loss.svg");
 LossCurve.WriteSvg(curve,
-    [new LossSeries("training", trainingLosses, "#36c"), new LossSeries("test", testLosses, "#e80")],
+    [new LossSeries("training", [.. result.History.Select(epoch => epoch.Loss)], "#36c"),
+        new LossSeries("test", [.. result.History.Select(epoch => epoch.ValidationLoss!.Value)], "#e80")],
     Math.Log(2), "One-to-one network on two spirals: cross-entropy per point",
     "chance (ln 2)", "cross-entropy per point (log scale)");
 string regions = Path.Combine(Environment.CurrentDirectory, "two-spirals-regions.svg");

@@ -88,15 +88,8 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : ITrainingTask
     public ReadOnlySpan<T> Gradients => _gradients;
 
     /// <inheritdoc cref="RnnTrainer{TModel, T}.Train(IReadOnlyList{TrainingSequence{T}}, TrainingRun{T}, IProgress{TrainingProgress}?, CancellationToken)"/>
-    public TrainingResult Train(IReadOnlyList<TrainingSequence<T>> sequences, TrainingRun<T> run, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        if (run?.Validation is { } validation)
-        {
-            ValidateAll(validation, nameof(run));
-        }
-
-        return _loop.Train(sequences, run!, progress, cancellationToken);
-    }
+    public TrainingResult Train(IReadOnlyList<TrainingSequence<T>> sequences, TrainingRun<T> run, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _loop.Train(sequences, run, progress, cancellationToken);
 
     /// <inheritdoc cref="RnnTrainer{TModel, T}.TrainEpoch(IReadOnlyList{TrainingSequence{T}}, CancellationToken)"/>
     public double TrainEpoch(IReadOnlyList<TrainingSequence<T>> sequences, CancellationToken cancellationToken = default) =>
@@ -126,6 +119,8 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : ITrainingTask
 
     ReadOnlySpan<T> ITrainingTask<T>.WorkerGradients(int worker, int part) =>
         part == 0 ? _workers[worker].Pair.Encoder.Gradients : _workers[worker].Pair.Decoder.Gradients;
+
+    void ITrainingTask<T>.Check(IReadOnlyList<TrainingSequence<T>> sequences, string argument) => ValidateAll(sequences, argument);
 
     void ITrainingTask<T>.Prepare(IReadOnlyList<TrainingSequence<T>> sequences, int shareCapacity)
     {

@@ -112,15 +112,8 @@ public sealed class RnnTrainer<TModel, T> : ITrainingTask<T>
     /// <exception cref="ArgumentOutOfRangeException">The early stopping's patience is below 1 or its minimum improvement is negative.</exception>
     /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
-    public TrainingResult Train(IReadOnlyList<TrainingSequence<T>> sequences, TrainingRun<T> run, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        if (run?.Validation is { } validation)
-        {
-            ValidateAll(validation, nameof(run));
-        }
-
-        return _loop.Train(sequences, run!, progress, cancellationToken);
-    }
+    public TrainingResult Train(IReadOnlyList<TrainingSequence<T>> sequences, TrainingRun<T> run, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _loop.Train(sequences, run, progress, cancellationToken);
 
     /// <summary>Trains on the sequences once, in the order of epoch <see cref="Epoch"/> + 1, batch by batch, and counts the epoch.</summary>
     /// <param name="sequences">The training data.</param>
@@ -245,6 +238,8 @@ public sealed class RnnTrainer<TModel, T> : ITrainingTask<T>
     }
 
     /// <summary>Checks every sequence before any step is taken, and grows the workers' buffers to fit.</summary>
+    void ITrainingTask<T>.Check(IReadOnlyList<TrainingSequence<T>> sequences, string argument) => ValidateAll(sequences, argument);
+
     void ITrainingTask<T>.Prepare(IReadOnlyList<TrainingSequence<T>> sequences, int shareCapacity)
     {
         (int longest, int longestWindow) = ValidateAll(sequences, nameof(sequences));

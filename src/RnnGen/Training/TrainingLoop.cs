@@ -32,6 +32,9 @@ internal interface ITrainingTask<T>
     /// <summary>Makes the models compute with what was written into <see cref="CollectParameters"/>' buffer.</summary>
     void ParametersChanged();
 
+    /// <summary>Checks every sequence against the models, naming the first bad one and <paramref name="argument"/>.</summary>
+    void Check(IReadOnlyList<TrainingSequence<T>> sequences, string argument);
+
     /// <summary>Checks every sequence before any step (naming the first bad one) and grows the workers' buffers for shares of up to <paramref name="shareCapacity"/> sequences.</summary>
     void Prepare(IReadOnlyList<TrainingSequence<T>> sequences, int shareCapacity);
 
@@ -119,6 +122,7 @@ internal sealed class TrainingLoop<T>
         double bestLoss = double.PositiveInfinity;
         int firstEpoch = Epoch + 1, bestEpoch = 0, epochsWithoutImprovement = 0;
         TrainingProgress report = new(Epoch, Options.Epochs, double.NaN, TimeSpan.Zero, TimeSpan.Zero);
+        var history = new List<TrainingProgress>(Math.Max(0, Options.Epochs - Epoch));
         bool stop = false;
         while (!stop && Epoch < Options.Epochs)
         {
@@ -127,6 +131,7 @@ internal sealed class TrainingLoop<T>
             TimeSpan elapsed = stopwatch.Elapsed;
             int epochsRun = Epoch - firstEpoch + 1;
             report = new TrainingProgress(Epoch, Options.Epochs, loss, elapsed, elapsed / epochsRun * (Options.Epochs - Epoch)) { ValidationLoss = validationLoss, ValidationMetric = metric };
+            history.Add(report);
             progress?.Report(report);
             double monitored = validationLoss ?? loss;
             run.Schedule?.Step();
@@ -151,15 +156,20 @@ internal sealed class TrainingLoop<T>
             }
         }
 
-        return new TrainingResult(Epoch - firstEpoch + 1, report.Loss, report.ValidationLoss, bestEpoch, Epoch < Options.Epochs);
+        return new TrainingResult(Epoch - firstEpoch + 1, report.Loss, report.ValidationLoss, bestEpoch, Epoch < Options.Epochs) { History = history };
     }
 
     /// <summary>Refuses a run whose settings cannot work, before any step.</summary>
     private void ValidateRun(TrainingRun<T> run)
     {
-        if (run.Validation is { Count: 0 })
+        if (run.Validation is { } validation)
         {
-            throw new ArgumentException("The run's validation set is empty.", nameof(run));
+            if (validation.Count == 0)
+            {
+                throw new ArgumentException("The run's validation set is empty.", nameof(run));
+            }
+
+            _task.Check(validation, nameof(run));
         }
 
         if (run.EarlyStopping is { } rule)

@@ -53,4 +53,8 @@ public sealed class TrainingRun<T>
 /// <param name="ValidationLoss">The last epoch's validation loss, or null without a validation set.</param>
 /// <param name="BestEpoch">The epoch of this run with the lowest monitored loss (validation if any, else training), numbered as <see cref="RnnTrainer{TModel, T}.Epoch"/> counts; 0 when none ran.</param>
 /// <param name="StoppedEarly">Whether early stopping or the callback ended the run before <see cref="TrainerOptions.Epochs"/>.</param>
-public readonly record struct TrainingResult(int Epochs, double Loss, double? ValidationLoss, int BestEpoch, bool StoppedEarly);
+public readonly record struct TrainingResult(int Epochs, double Loss, double? ValidationLoss, int BestEpoch, bool StoppedEarly)
+{
+    /// <summary>Every epoch's report of this run, in order, as Keras' <c>History</c>: the losses, validation losses and metrics to plot.</summary>
+    public IReadOnlyList<TrainingProgress> History { get; init; } = [];
+}

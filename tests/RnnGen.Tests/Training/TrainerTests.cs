@@ -293,7 +293,8 @@ public sealed class TrainerTests
 
         Assert.Equal([1, 2, 3, 4, 5], reports.Select(report => report.Epoch));
         Assert.True(reports[^1].ValidationLoss < reports[0].ValidationLoss / 2, $"validation loss {reports[0].ValidationLoss} -> {reports[^1].ValidationLoss}");
-        Assert.Equal(new TrainingResult(5, reports[^1].Loss, reports[^1].ValidationLoss, 5, StoppedEarly: false), result);
+        Assert.Equal((5, reports[^1].Loss, reports[^1].ValidationLoss, 5, false), (result.Epochs, result.Loss, result.ValidationLoss, result.BestEpoch, result.StoppedEarly));
+        Assert.Equal(reports, result.History);
         Assert.Matches(@"^epoch 5/5  loss \S+  validation \S+  metric \S+  elapsed \d\d:\d\d  remaining ~00:00$", log.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)[^1]);
     }
 
@@ -322,7 +323,8 @@ public sealed class TrainerTests
         });
 
         Assert.True(validationLosses[1] > validationLosses[0] && validationLosses[2] > validationLosses[0], string.Join(", ", validationLosses));
-        Assert.Equal(new TrainingResult(3, result.Loss, validationLosses[2], BestEpoch: 1, StoppedEarly: true), result);
+        Assert.Equal((3, validationLosses[2], 1, true), (result.Epochs, result.ValidationLoss, result.BestEpoch, result.StoppedEarly));
+        Assert.Equal(validationLosses, result.History.Select(report => report.ValidationLoss!.Value));
         Assert.Equal(parametersAfter[0], model.Parameters.ToArray());
         Assert.NotEqual(parametersAfter[2], model.Parameters.ToArray());
     }
