@@ -1,93 +1,91 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace RnnGen.Generator;
 
-/// <summary>Every diagnostic the generator reports; IDs are listed in AnalyzerReleases.Unshipped.md.</summary>
+/// <summary>Every diagnostic <see cref="RnnModelAnalyzer"/> reports; IDs are listed in AnalyzerReleases.Unshipped.md.</summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "RnnGen";
 
-    public static readonly DiagnosticDescriptor ClassNotPartial = new DiagnosticDescriptor(
+    /// <summary>The package's page, whose README lists every RNNGEN error under "Errors" (the README in the repository is the same text).</summary>
+    public const string HelpLink = "https://www.nuget.org/packages/RnnGen#readme-body-tab";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink);
+
+    public static readonly DiagnosticDescriptor ClassNotPartial = Error(
         "RNNGEN001",
         "Model class must be partial",
-        "The class '{0}' has [RnnModel] and must be declared 'partial' so the generator can add the network to it",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "The class '{0}' has [RnnModel] and must be declared 'partial' so the generator can add the network to it");
 
-    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Error(
         "RNNGEN002",
         "Containing type must be partial",
-        "The type '{0}' contains the model class '{1}' and must be declared 'partial' so the generator can add the network to it",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "The type '{0}' contains the model class '{1}' and must be declared 'partial' so the generator can add the network to it");
 
-    public static readonly DiagnosticDescriptor ValueOutOfRange = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor ValueOutOfRange = Error(
         "RNNGEN003",
         "Size out of range",
-        "{0} is {1}; it must be between 1 and {2}",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "{0} is {1}; it must be between 1 and {2}");
 
-    public static readonly DiagnosticDescriptor UndefinedEnumValue = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor UndefinedEnumValue = Error(
         "RNNGEN004",
         "Undefined enum value",
-        "{0} is {1}, which is not a defined {2} value",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "{0} is {1}, which is not a defined {2} value");
 
-    public static readonly DiagnosticDescriptor UnsupportedElementType = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor UnsupportedElementType = Error(
         "RNNGEN005",
         "Unsupported element type",
-        "RnnModel<{0}> is not supported; use RnnModel<float> or RnnModel<double>",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "RnnModel<{0}> is not supported; use RnnModel<float> or RnnModel<double>");
 
-    public static readonly DiagnosticDescriptor MissingSize = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor MissingSize = Error(
         "RNNGEN006",
         "Required size missing",
-        "[RnnModel] on '{0}' must set {1}",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "[RnnModel] on '{0}' must set {1}");
 
-    public static readonly DiagnosticDescriptor CrossEntropyNeedsSoftmax = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor CrossEntropyNeedsSoftmax = Error(
         "RNNGEN007",
         "Cross-entropy needs a softmax output",
-        "Loss = CrossEntropy needs OutputActivation = Softmax, but OutputActivation is {0}",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "Loss = CrossEntropy needs OutputActivation = Softmax, but OutputActivation is {0}");
 
-    public static readonly DiagnosticDescriptor UnsupportedTypeKind = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor UnsupportedTypeKind = Error(
         "RNNGEN008",
         "Unsupported model type",
-        "'{0}' is {1}; [RnnModel] needs a non-generic, non-static class",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "'{0}' is {1}; [RnnModel] needs a non-generic, non-static class");
 
-    public static readonly DiagnosticDescriptor InvalidArgument = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor InvalidArgument = Error(
         "RNNGEN009",
         "Argument is not a constant of the expected type",
-        "{0} must be a constant {1} that the compiler knows before generating code; the constants the generator itself emits (such as another model's HiddenSize) cannot be used here, so declare a const of your own",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "{0} must be a constant {1} that the compiler knows before generating code; the constants the generator itself emits (such as another model's HiddenSize) cannot be used here, so declare a const of your own");
 
-    public static readonly DiagnosticDescriptor StreamingNeedsUnidirectional = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor StreamingNeedsUnidirectional = Error(
         "RNNGEN010",
         "Only unidirectional models can stream",
-        "{0} needs the whole sequence before the first output of its reverse direction, so it cannot run step by step; use Direction = Unidirectional",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "{0} needs the whole sequence before the first output of its reverse direction, so it cannot run step by step; use Direction = Unidirectional");
 
-    public static readonly DiagnosticDescriptor FeedbackNeedsMatchingSizes = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor FeedbackNeedsMatchingSizes = Error(
         "RNNGEN011",
         "Output cannot become the next input",
-        "Topology = OneToMany feeds each output back as the next input, so InputSize ({0}) must equal OutputSize ({1})",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "Topology = OneToMany feeds each output back as the next input, so InputSize ({0}) must equal OutputSize ({1})");
 
-    public static readonly DiagnosticDescriptor ActivationNeedsVanillaCell = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor ActivationNeedsVanillaCell = Error(
         "RNNGEN012",
         "Gated cells have fixed activations",
-        "Activation = {0} applies to the vanilla cell only; a {1} cell uses PyTorch's sigmoid and tanh gates, so remove Activation",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "Activation = {0} applies to the vanilla cell only; a {1} cell uses PyTorch's sigmoid and tanh gates, so remove Activation");
 
-    public static readonly DiagnosticDescriptor TooManyParameters = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor TooManyParameters = Error(
         "RNNGEN013",
         "Model too large",
-        "{0} has {1} parameters, more than the {2} elements a .NET array can hold (its parameters and their gradients are each one array); reduce Layers, HiddenSize, InputSize or OutputSize",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "{0} has {1} parameters, more than the {2} elements a .NET array can hold (its parameters and their gradients are each one array); reduce Layers, HiddenSize, InputSize or OutputSize");
 
-    public static readonly DiagnosticDescriptor MemberNameTaken = new DiagnosticDescriptor(
+    public static readonly DiagnosticDescriptor MemberNameTaken = Error(
         "RNNGEN014",
         "Member name taken by the generated code",
-        "{0} declares {1}, the name of a public member the generator adds to the model; rename it",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        "{0} declares {1}, the name of a public member the generator adds to the model; rename it");
+
+    /// <summary>Every descriptor, as the analyzer declares them.</summary>
+    public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
+        ClassNotPartial, ContainingTypeNotPartial, ValueOutOfRange, UndefinedEnumValue, UnsupportedElementType, MissingSize, CrossEntropyNeedsSoftmax,
+        UnsupportedTypeKind, InvalidArgument, StreamingNeedsUnidirectional, FeedbackNeedsMatchingSizes, ActivationNeedsVanillaCell, TooManyParameters, MemberNameTaken);
 }

@@ -14,26 +14,35 @@ namespace RnnGen.Generator;
 
 public sealed partial class RnnGenerator
 {
-    /// <summary>Turns one <c>[RnnModel&lt;T&gt;]</c> declaration into a <see cref="ModelSpec"/> and its diagnostics.</summary>
+    /// <summary>
+    /// Turns one <c>[RnnModel&lt;T&gt;]</c> declaration into a <see cref="ModelSpec"/>, or null when something is wrong with it.
+    /// The one validation of declarations: the generator runs it silently, <see cref="RnnModelAnalyzer"/> with reporting.
+    /// </summary>
     internal static class Parser
     {
-        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        /// <summary>The generator's side: the spec to emit, nothing reported (the analyzer reports).</summary>
+        public static ModelSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+            Parse((TypeDeclarationSyntax)context.TargetNode, (INamedTypeSymbol)context.TargetSymbol, context.Attributes[0], report: null, cancellationToken);
+
+        /// <summary>Validates the declaration, passing every problem to <paramref name="report"/> when given; returns the spec when there is none.</summary>
+        public static ModelSpec? Parse(TypeDeclarationSyntax declaration, INamedTypeSymbol type, AttributeData attribute, Action<Diagnostic>? report, CancellationToken cancellationToken)
         {
-            var declaration = (TypeDeclarationSyntax)context.TargetNode;
-            var type = (INamedTypeSymbol)context.TargetSymbol;
-            var diagnostics = new List<DiagnosticInfo>();
-            void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments) =>
-                diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), arguments.ToEquatableArray()));
+            int problems = 0;
+            void Report(DiagnosticDescriptor descriptor, Location? location, string[] arguments, ImmutableDictionary<string, string?>? properties = null, Location? alsoAt = null)
+            {
+                problems++;
+                report?.Invoke(Diagnostic.Create(descriptor, location, alsoAt is null ? null : [alsoAt], properties, arguments));
+            }
 
             Location typeLocation = declaration.Identifier.GetLocation();
             string? unsupportedKind = UnsupportedKind(declaration, type);
             if (unsupportedKind is not null)
             {
-                Report(DiagnosticDescriptors.UnsupportedTypeKind, typeLocation, type.Name, unsupportedKind);
+                Report(DiagnosticDescriptors.UnsupportedTypeKind, typeLocation, [type.Name, unsupportedKind]);
             }
             else if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             {
-                Report(DiagnosticDescriptors.ClassNotPartial, typeLocation, type.Name);
+                Report(DiagnosticDescriptors.ClassNotPartial, typeLocation, [type.Name]);
             }
 
             var containingTypes = new List<ContainingTypeSpec>();
@@ -41,17 +50,17 @@ public sealed partial class RnnGenerator
             {
                 if (!outer.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
-                    Report(DiagnosticDescriptors.ContainingTypeNotPartial, outer.Identifier.GetLocation(), outer.Identifier.ValueText, type.Name);
+                    // At the model class, which the analyzer is looking at (its code fix makes every type around it partial), and also at the type itself.
+                    Report(DiagnosticDescriptors.ContainingTypeNotPartial, typeLocation, [outer.Identifier.ValueText, type.Name], alsoAt: outer.Identifier.GetLocation());
                 }
                 containingTypes.Insert(0, new ContainingTypeSpec(Keyword(outer), outer.Identifier.ValueText + outer.TypeParameterList, MetadataName(outer)));
             }
 
-            AttributeData attribute = context.Attributes[0];
             var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
             Location attributeLocation = attributeSyntax?.GetLocation() ?? typeLocation;
-            var arguments = new ArgumentReader(attribute, attributeSyntax, attributeLocation, Report);
+            var arguments = new ArgumentReader(attribute, attributeSyntax, attributeLocation, (descriptor, location, values, properties) => Report(descriptor, location, values, properties));
 
-            ElementType? elementType = ReadElementType(attribute, attributeLocation, Report);
+            ElementType? elementType = ReadElementType(attribute, attributeLocation, (descriptor, location, arguments) => Report(descriptor, location, arguments));
             int? inputSize = arguments.Size("InputSize", Limits.MaxSize, required: true, type.Name);
             int? hiddenSize = arguments.Size("HiddenSize", Limits.MaxSize, required: true, type.Name);
             int? outputSize = arguments.Size("OutputSize", Limits.MaxSize, required: true, type.Name);
@@ -67,25 +76,25 @@ public sealed partial class RnnGenerator
 
             if (loss == Loss.CrossEntropy && outputActivation is { } head && head != OutputActivation.Softmax)
             {
-                Report(DiagnosticDescriptors.CrossEntropyNeedsSoftmax, arguments.LocationOf("Loss"), head.ToString());
+                Report(DiagnosticDescriptors.CrossEntropyNeedsSoftmax, arguments.LocationOf("Loss"), [head.ToString()]);
             }
             if (direction == Direction.Bidirectional && (streaming == true || topology == Topology.OneToMany))
             {
                 string argument = streaming == true ? "Streaming" : "Topology";
                 Report(DiagnosticDescriptors.StreamingNeedsUnidirectional, arguments.LocationOf(argument),
-                    streaming == true ? "A bidirectional model with Streaming = true" : "A bidirectional one-to-many model");
+                    [streaming == true ? "A bidirectional model with Streaming = true" : "A bidirectional one-to-many model"], FixProperties.For(argument));
             }
             if (cell is Cell.Gru or Cell.Lstm && activation is { } g && g != HiddenActivation.Tanh)
             {
-                Report(DiagnosticDescriptors.ActivationNeedsVanillaCell, arguments.LocationOf("Activation"), g.ToString(), cell == Cell.Gru ? "GRU" : "LSTM");
+                Report(DiagnosticDescriptors.ActivationNeedsVanillaCell, arguments.LocationOf("Activation"), [g.ToString(), cell == Cell.Gru ? "GRU" : "LSTM"]);
             }
             if (topology == Topology.OneToMany && inputSize is { } x && outputSize is { } y && x != y)
             {
-                Report(DiagnosticDescriptors.FeedbackNeedsMatchingSizes, arguments.LocationOf("Topology"), x.ToString(), y.ToString());
+                Report(DiagnosticDescriptors.FeedbackNeedsMatchingSizes, arguments.LocationOf("Topology"), [x.ToString(), y.ToString()]);
             }
 
             ModelSpec? model = null;
-            if (diagnostics.Count == 0 && HasWritableNames(type)
+            if (problems == 0 && HasWritableNames(type)
                 && elementType is { } t && inputSize is { } i && hiddenSize is { } h && outputSize is { } o && layers is { } l
                 && direction is { } d && activation is { } g1 && outputActivation is { } g2 && topology is { } topo && loss is { } e
                 && streaming is { } stream && cell is { } c)
@@ -94,16 +103,16 @@ public sealed partial class RnnGenerator
                 model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c);
                 if (model.ParameterCount > Limits.MaxArrayLength)
                 {
-                    Report(DiagnosticDescriptors.TooManyParameters, attributeLocation, type.Name,
-                        model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture), Limits.MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture));
+                    Report(DiagnosticDescriptors.TooManyParameters, attributeLocation,
+                        [type.Name, model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture), Limits.MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture)]);
                     model = null;
                 }
                 else
                 {
-                    model = RejectTakenNames(model, type, Report);
+                    model = RejectTakenNames(model, type, (descriptor, location, arguments) => Report(descriptor, location, arguments));
                 }
             }
-            return new ParseResult(model, diagnostics.ToEquatableArray());
+            return model;
         }
 
         /// <summary>
@@ -190,7 +199,7 @@ public sealed partial class RnnGenerator
             AttributeData attribute,
             AttributeSyntax? syntax,
             Location attributeLocation,
-            Action<DiagnosticDescriptor, Location?, string[]> report)
+            Action<DiagnosticDescriptor, Location?, string[], ImmutableDictionary<string, string?>?> report)
         {
             public Location LocationOf(string name) =>
                 syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)?.GetLocation()
@@ -216,19 +225,19 @@ public sealed partial class RnnGenerator
                 {
                     if (required)
                     {
-                        report(DiagnosticDescriptors.MissingSize, attributeLocation, [className, name]);
+                        report(DiagnosticDescriptors.MissingSize, attributeLocation, [className, name], FixProperties.For(name));
                         return null;
                     }
                     return 1;
                 }
                 if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not int value)
                 {
-                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "int"]);
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "int"], null);
                     return null;
                 }
                 if (value < 1 || value > max)
                 {
-                    report(DiagnosticDescriptors.ValueOutOfRange, LocationOf(name), [name, value.ToString(), max.ToString()]);
+                    report(DiagnosticDescriptors.ValueOutOfRange, LocationOf(name), [name, value.ToString(), max.ToString()], FixProperties.For(name, value < 1 ? 1 : max));
                     return null;
                 }
                 return value;
@@ -242,7 +251,7 @@ public sealed partial class RnnGenerator
                 }
                 if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not bool value)
                 {
-                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "bool"]);
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "bool"], null);
                     return null;
                 }
                 return value;
@@ -257,12 +266,12 @@ public sealed partial class RnnGenerator
                 }
                 if (constant.Kind != TypedConstantKind.Enum || constant.Value is not int value)
                 {
-                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, enumName]);
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, enumName], null);
                     return null;
                 }
                 if (!System.Enum.IsDefined(typeof(TEnum), value))
                 {
-                    report(DiagnosticDescriptors.UndefinedEnumValue, LocationOf(name), [name, value.ToString(), enumName]);
+                    report(DiagnosticDescriptors.UndefinedEnumValue, LocationOf(name), [name, value.ToString(), enumName], null);
                     return null;
                 }
                 return (TEnum)(object)value;

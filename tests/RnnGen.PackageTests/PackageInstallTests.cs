@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.IO.Compression;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -15,7 +16,8 @@ namespace RnnGen.PackageTests;
 /// <summary>
 /// The README's install section, run as written: pack RnnGen into a folder feed, add the package to an empty console
 /// app in a temporary folder (outside the repository, so none of its build files apply), declare a model, build with
-/// warnings as errors, run it, then publish the same app with NativeAOT and run the native binary.
+/// warnings as errors, run it, meet the analyzer's error on a broken declaration, then publish the same app with NativeAOT
+/// and run the native binary.
 /// </summary>
 public sealed partial class PackageInstallTests(ITestOutputHelper output)
 {
@@ -71,6 +73,12 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
             Assert.InRange(DateTime.ParseExact(version["0.1.0-dev.".Length..], "yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture),
                 packed.AddSeconds(-1).AddTicks(-packed.Ticks % TimeSpan.TicksPerSecond), DateTime.UtcNow);
             Assert.True(File.Exists(Path.ChangeExtension(package, ".snupkg")), "no symbol package");
+            using (ZipArchive contents = ZipFile.OpenRead(package))
+            {
+                string[] analyzers = [.. contents.Entries.Select(entry => entry.FullName).Where(name => name.StartsWith("analyzers/", StringComparison.Ordinal)).Order()];
+                Assert.Equal(["analyzers/dotnet/cs/RnnGen.CodeFixes.dll", "analyzers/dotnet/cs/RnnGen.Generator.dll"], analyzers);
+            }
+
             output.WriteLine($"package: {new FileInfo(package).Length:N0} bytes");
 
             // A new console app whose nuget.config lists the folder feed and the sources NuGet is configured with.
@@ -86,6 +94,13 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
 
             string build = Run(app, "build", "-warnaserror", "-clp:Summary");
             AssertNoWarnings(build);
+
+            // The analyzer as a user meets it: the model class without 'partial' fails the build with RNNGEN001 and its help link.
+            File.WriteAllText(Path.Combine(app, "Program.cs"), AppProgram.Replace("public partial class Tagger", "public class Tagger", StringComparison.Ordinal));
+            (int brokenExit, string broken) = Execute(DotNet(), app, ["build", "-clp:Summary"]);
+            Assert.NotEqual(0, brokenExit);
+            Assert.Matches(@"error RNNGEN001: The class 'Tagger' has \[RnnModel\] and must be declared 'partial' .*\(https://www\.nuget\.org/packages/RnnGen#readme-body-tab\)", broken);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), AppProgram);
             string dll = Path.Combine(app, "bin", "Debug", "net10.0", "PackageUser.dll");
             (int vectorCount, float[] jitPrediction) = ParseOutput(Run(app, dll, weights));
             AssertClose(expected, jitPrediction);
@@ -207,6 +222,14 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
 
     private string RunExecutable(string fileName, string workingDirectory, params string[] arguments)
     {
+        (int exitCode, string all) = Execute(fileName, workingDirectory, arguments);
+        Assert.True(exitCode == 0, $"`{Path.GetFileName(fileName)} {string.Join(' ', arguments)}` exited with {exitCode}:\n{all}");
+        return all;
+    }
+
+    /// <summary>Runs the command to its end and returns its exit code and everything it printed.</summary>
+    private (int ExitCode, string Output) Execute(string fileName, string workingDirectory, string[] arguments)
+    {
         var start = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
@@ -257,8 +280,7 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"$ {Path.GetFileName(fileName)} {string.Join(' ', arguments)}   ({clock.Elapsed.TotalSeconds:F1} s, exit {process.ExitCode})");
-        Assert.True(process.ExitCode == 0, $"`{Path.GetFileName(fileName)} {string.Join(' ', arguments)}` exited with {process.ExitCode}:\n{all}");
-        return all;
+        return (process.ExitCode, all);
     }
 
     private static void Append(StringBuilder text, string? line)

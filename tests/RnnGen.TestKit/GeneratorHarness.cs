@@ -7,6 +7,7 @@ using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 using RnnGen.Generator;
 
 namespace RnnGen.TestKit;
@@ -30,12 +31,13 @@ public static class GeneratorHarness
             s_references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
 
-    /// <summary>Runs the generator once over <paramref name="compilation"/>.</summary>
+    /// <summary>Runs the generator once over <paramref name="compilation"/>, and the analyzer that reports the RNNGEN diagnostics, as a build does.</summary>
     public static GeneratorRun Run(CSharpCompilation compilation, bool trackSteps = false)
     {
         GeneratorDriver driver = CreateDriver(trackSteps);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
-        return new GeneratorRun(driver, driver.GetRunResult(), output, generatorDiagnostics);
+        ImmutableArray<Diagnostic> analyzerDiagnostics = compilation.WithAnalyzers([new RnnModelAnalyzer()]).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        return new GeneratorRun(driver, driver.GetRunResult(), output, generatorDiagnostics.AddRange(analyzerDiagnostics));
     }
 
     /// <summary>Runs the generator once over <paramref name="sources"/>.</summary>
@@ -71,11 +73,12 @@ public static class GeneratorHarness
 /// <param name="Driver">The driver after the run, to run again for caching tests.</param>
 /// <param name="Result">The generated sources and the generator's diagnostics.</param>
 /// <param name="OutputCompilation">The input compilation plus the generated sources.</param>
-/// <param name="GeneratorDiagnostics">Diagnostics the generator reported.</param>
-public sealed record GeneratorRun(GeneratorDriver Driver, GeneratorDriverRunResult Result, Compilation OutputCompilation, ImmutableArray<Diagnostic> GeneratorDiagnostics)
+/// <param name="RnnGenDiagnostics">Diagnostics the generator reported.</param>
+/// <param name="RnnGenDiagnostics">The analyzer's RNNGEN diagnostics, and the generator's own (none, unless it failed: CS8785).</param>
+public sealed record GeneratorRun(GeneratorDriver Driver, GeneratorDriverRunResult Result, Compilation OutputCompilation, ImmutableArray<Diagnostic> RnnGenDiagnostics)
 {
-    /// <summary>The generator's diagnostics and the output compilation's, together.</summary>
-    public IEnumerable<Diagnostic> AllDiagnostics => GeneratorDiagnostics.Concat(OutputCompilation.GetDiagnostics());
+    /// <summary>The RNNGEN diagnostics and the output compilation's, together.</summary>
+    public IEnumerable<Diagnostic> AllDiagnostics => RnnGenDiagnostics.Concat(OutputCompilation.GetDiagnostics());
 
     /// <summary>The generated files, by hint name.</summary>
     public IReadOnlyList<(string HintName, string Source)> GeneratedSources =>

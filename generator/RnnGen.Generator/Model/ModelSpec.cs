@@ -95,24 +95,6 @@ internal sealed record ModelSpec(
 /// <param name="MetadataName">The name as metadata spells it, e.g. <c>Outer`1</c>.</param>
 internal sealed record ContainingTypeSpec(string Keyword, string Name, string MetadataName);
 
-/// <summary>A diagnostic with its location as plain values, so parse results stay value-equatable.</summary>
-internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> MessageArguments)
-{
-    public Diagnostic ToDiagnostic() => Diagnostic.Create(Descriptor, Location?.ToLocation(), MessageArguments.ToArray<object?>());
-}
-
-/// <summary>A source location as plain values.</summary>
-internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
-{
-    public static LocationInfo? From(Location? location) =>
-        location is { SourceTree: not null } ? new(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span) : null;
-
-    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
-}
-
-/// <summary>What the parser found for one attributed class: a spec to emit, diagnostics to report, or both empty.</summary>
-internal sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);
-
 // These mirror the public enums of the RnnGen runtime library value for value; the parser reads the
 // attribute's arguments as numbers, since the generator cannot reference the runtime library.
 internal enum ElementType { Single, Double }

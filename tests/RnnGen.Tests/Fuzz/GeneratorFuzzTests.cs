@@ -200,12 +200,12 @@ public sealed class GeneratorFuzzTests(ITestOutputHelper output)
             return $"the generator threw {exception}";
         }
 
-        if (run.GeneratorDiagnostics.FirstOrDefault(d => d.Id == "CS8785") is { } crash)
+        if (run.RnnGenDiagnostics.FirstOrDefault(d => d.Id == "CS8785") is { } crash)
         {
             return $"the generator threw: {crash}";
         }
 
-        bool reported = run.GeneratorDiagnostics.Any(d => d.Id.StartsWith("RNNGEN", StringComparison.Ordinal));
+        bool reported = run.RnnGenDiagnostics.Any(d => d.Id.StartsWith("RNNGEN", StringComparison.Ordinal));
         var generated = run.GeneratedSources;
         outcome = (reported ? "RNNGEN reported" : "no RNNGEN") + (generated.Count > 0 ? ", generated" : ", nothing generated");
         if (generated.Any(file => file.Source.Contains("System.Reflection", StringComparison.Ordinal) || file.Source.Contains("typeof(", StringComparison.Ordinal)))

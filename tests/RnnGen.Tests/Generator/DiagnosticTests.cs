@@ -40,15 +40,22 @@ public sealed class DiagnosticTests
         AssertSingleDiagnostic(source, id, pointsAt);
     }
 
+    /// <summary>Reported at the model class, where its code fix applies, and also at the containing type.</summary>
     [Fact]
-    public void ContainingTypeMustBePartial() => AssertSingleDiagnostic("""
-        using RnnGen;
-        public class Outer
-        {
-            [RnnModel<float>(InputSize = 1, HiddenSize = 1, OutputSize = 1)]
-            public partial class Net { }
-        }
-        """, "RNNGEN002", "Outer");
+    public void ContainingTypeMustBePartial()
+    {
+        const string Source = """
+            using RnnGen;
+            public class Outer
+            {
+                [RnnModel<float>(InputSize = 1, HiddenSize = 1, OutputSize = 1)]
+                public partial class Net { }
+            }
+            """;
+        AssertSingleDiagnostic(Source, "RNNGEN002", "Net");
+        Location alsoAt = Assert.Single(Assert.Single(GeneratorHarness.Run(Source).RnnGenDiagnostics).AdditionalLocations);
+        Assert.Equal("Outer", alsoAt.SourceTree!.GetText().ToString(alsoAt.SourceSpan));
+    }
 
     [Fact]
     public void ElementTypeMustBeFloatOrDouble() => AssertSingleDiagnostic("""
@@ -93,7 +100,7 @@ public sealed class DiagnosticTests
             [RnnModel<float>(InputSize = 4063, HiddenSize = 4096, OutputSize = 3, Layers = 16, Cell = RnnCell.Lstm)]
             public partial class Net { }
             """);
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.RnnGenDiagnostics);
         Assert.Empty(run.OutputCompilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
         Assert.Contains("public const int ParameterCount = 2147479555;", Assert.Single(run.GeneratedSources, s => s.HintName == "Net.g.cs").Source);
     }
@@ -116,7 +123,7 @@ public sealed class DiagnosticTests
             [RnnModel<float>(InputSize = 2, HiddenSize = 3, OutputSize = 1)]
             public partial class Net { public int Step() => 1; }
             """);
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.RnnGenDiagnostics);
         Assert.DoesNotContain(run.OutputCompilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
     }
 
@@ -130,8 +137,8 @@ public sealed class DiagnosticTests
             public partial class Net { }
             """);
         Assert.Empty(run.GeneratedSources);
-        Assert.Equal("RNNGEN009", Assert.Single(run.GeneratorDiagnostics, d => d.Id.StartsWith("RNNGEN", System.StringComparison.Ordinal)).Id);
-        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id == "CS8785");
+        Assert.Equal("RNNGEN009", Assert.Single(run.RnnGenDiagnostics, d => d.Id.StartsWith("RNNGEN", System.StringComparison.Ordinal)).Id);
+        Assert.DoesNotContain(run.RnnGenDiagnostics, d => d.Id == "CS8785");
     }
 
     /// <summary>The messages users read, pinned as a snapshot.</summary>
@@ -156,7 +163,7 @@ public sealed class DiagnosticTests
     private static Diagnostic AssertSingleDiagnostic(string source, string id, string pointsAt)
     {
         GeneratorRun run = GeneratorHarness.Run(source);
-        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Diagnostic diagnostic = Assert.Single(run.RnnGenDiagnostics);
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
         // Generators report through file locations (path and span), as System.Text.Json's does, so specs hold no syntax trees.

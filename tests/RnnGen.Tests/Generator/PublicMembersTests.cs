@@ -24,7 +24,7 @@ public sealed class PublicMembersTests
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation($"using RnnGen;\n[RnnModel<float>({arguments})]\npublic partial class Net {{ }}");
         GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
-        ModelSpec model = Assert.IsType<ParseResult>(result.TrackedSteps[TrackingNames.Parse].Single().Outputs.Single().Value).Model!;
+        ModelSpec model = Assert.IsType<ModelSpec>(result.TrackedSteps[TrackingNames.Parse].Single().Outputs.Single().Value);
         SyntaxTree generated = result.GeneratedSources.Single(source => source.HintName == "Net.g.cs").SyntaxTree;
         ClassDeclarationSyntax declaration = generated.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Single(c => c.Identifier.ValueText == "Net");
         string[] declared = [.. declaration.Members

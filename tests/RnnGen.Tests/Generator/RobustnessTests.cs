@@ -54,10 +54,10 @@ public sealed class RobustnessTests
     private static void AssertHandled(string source)
     {
         GeneratorRun run = GeneratorHarness.Run(source);
-        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id == "CS8785");
+        Assert.DoesNotContain(run.RnnGenDiagnostics, d => d.Id == "CS8785");
         Assert.All(run.Result.Results, r => Assert.Null(r.Exception));
         bool inputHasErrors = GeneratorHarness.CreateCompilation(source).GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);
-        bool reported = run.GeneratorDiagnostics.Any(d => d.Id.StartsWith("RNNGEN", StringComparison.Ordinal));
+        bool reported = run.RnnGenDiagnostics.Any(d => d.Id.StartsWith("RNNGEN", StringComparison.Ordinal));
         if (!inputHasErrors && !reported && run.GeneratedSources.Count > 0)
         {
             Assert.DoesNotContain(run.OutputCompilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);

@@ -35,7 +35,7 @@ public static class SnapshotVerifier
             string stem = hintName.EndsWith(".cs", StringComparison.Ordinal) ? hintName[..^3] : hintName;
             expectedFiles[$"{prefix}#{stem}.verified.cs"] = $"//HintName: {hintName}\n{source}";
         }
-        expectedFiles[$"{prefix}.verified.txt"] = DescribeDiagnostics(run.GeneratorDiagnostics);
+        expectedFiles[$"{prefix}.verified.txt"] = DescribeDiagnostics(run.RnnGenDiagnostics);
 
         var failures = new List<string>();
         foreach ((string fileName, string actual) in expectedFiles)
