@@ -82,7 +82,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MemberNameTaken = Error(
         "RNNGEN014",
         "Member name taken by the generated code",
-        "{0} declares {1}, the name of a public member the generator adds to the model; rename it");
+        "{0} declares {1}, the name of a member the generator adds to the model; rename it");
 
     /// <summary>Every descriptor, as the analyzer declares them.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(

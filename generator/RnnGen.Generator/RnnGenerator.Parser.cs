@@ -117,15 +117,22 @@ public sealed partial class RnnGenerator
 
         /// <summary>
         /// Null (after an RNNGEN014 at each) when the class declares a member under a name the generated code gives one of its
-        /// public members: the generated file would not compile (CS0102) and the user would not see why.
+        /// members: the generated file would not compile (CS0102) and the user would not see why. The generated names are
+        /// only worked out (by generating the code) for a class that declares members of its own.
         /// </summary>
         private static ModelSpec? RejectTakenNames(ModelSpec model, INamedTypeSymbol type, Action<DiagnosticDescriptor, Location?, string[]> report)
         {
-            var generated = new HashSet<string>(PublicMembers.Of(model), StringComparer.Ordinal);
-            bool taken = false;
-            foreach (ISymbol member in type.GetMembers())
+            ISymbol[] declared = [.. type.GetMembers().Where(static member => !member.IsImplicitlyDeclared)];
+            if (declared.Length == 0)
             {
-                if (!member.IsImplicitlyDeclared && generated.Contains(member.Name))
+                return model;
+            }
+
+            HashSet<string> generated = GeneratedMembers.Of(model);
+            bool taken = false;
+            foreach (ISymbol member in declared)
+            {
+                if (generated.Contains(member.Name))
                 {
                     report(DiagnosticDescriptors.MemberNameTaken, member.Locations.FirstOrDefault(), [type.Name, member.Name]);
                     taken = true;

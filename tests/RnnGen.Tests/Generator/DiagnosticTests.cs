@@ -105,12 +105,14 @@ public sealed class DiagnosticTests
         Assert.Contains("public const int ParameterCount = 2147479555;", Assert.Single(run.GeneratedSources, s => s.HintName == "Net.g.cs").Source);
     }
 
-    /// <summary>A member of the user's own under a name the generated code takes is reported at that member, and nothing is generated.</summary>
+    /// <summary>A member of the user's own under a name the generated code takes, public or private, is reported at that member, and nothing is generated.</summary>
     [Theory]
     [InlineData("public void Forward() { }", "Forward")]
     [InlineData("public double Loss;", "Loss")]
     [InlineData("private int Shape => 1;", "Shape")]
     [InlineData("public class Parameters { }", "Parameters")]
+    [InlineData("private float[] _parameters = [];", "_parameters")]
+    [InlineData("private const int HeadBias = 1;", "HeadBias")]
     public void MemberUnderAGeneratedNameIsReported(string member, string name) => AssertSingleDiagnostic(
         $"using RnnGen;\n[RnnModel<float>(InputSize = 2, HiddenSize = 3, OutputSize = 1)]\npublic partial class Net {{ {member} }}", "RNNGEN014", name);
 

@@ -22,6 +22,7 @@ namespace Demo
         public const int StateRows = 1;
 
         /// <inheritdoc />
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public global::RnnGen.RnnShape Shape => new(
             InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Unidirectional,
             global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Softmax,
@@ -39,6 +40,7 @@ namespace Demo
         private const int HeadBias = 1824; // b_y, [12]
 
         // PyTorch state-dict names and shapes of every tensor, for loading and saving weights.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]
         {
             new("rnn.weight_ih_l0", 32, 12, Layer0ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
@@ -49,14 +51,17 @@ namespace Demo
             new("head.bias", 12, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
         };
 
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
 
         /// <summary>Every weight and bias in one contiguous buffer (see <see cref="ParameterTensors"/> for the layout); zero until initialised or loaded.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public global::System.Span<float> Parameters => _parameters;
 
         /// <summary>Makes this instance compute with <paramref name="source"/>'s parameters, the same buffer and not a copy, so that instances on different threads serve calls in parallel from one set of weights, each with its own buffers, gradients and streaming state. Writing the parameters through either (loading, training) changes both, and must not overlap calls on the other.</summary>
         /// <param name="source">Another instance of this model.</param>
         /// <exception cref="global::System.ArgumentException"><paramref name="source"/> is not a Melody.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void ShareParameters(global::RnnGen.IRnnModel<float> source)
         {
             global::System.ArgumentNullException.ThrowIfNull(source);
@@ -64,10 +69,12 @@ namespace Demo
         }
 
         /// <inheritdoc />
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
 
         /// <summary>Draws every parameter as PyTorch initialises the recurrent module and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
         /// <param name="random">The source of the uniform draws.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void InitializeParameters(global::System.Random random)
         {
             global::System.ArgumentNullException.ThrowIfNull(random);
@@ -81,29 +88,42 @@ namespace Demo
         }
 
         // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private float[] _inputs = global::System.Array.Empty<float>(); // x, [T, InputSize]
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [T, OutputSize]
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private float[] _workspace = global::System.Array.Empty<float>(); // the cell runners' scratch
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private readonly float[] _initialState = new float[StateRows * HiddenSize];
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private readonly float[] _finalState = new float[StateRows * HiddenSize];
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private bool _hasInitialState;
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private int _steps;
 
         /// <inheritdoc />
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public int Steps => _steps;
 
         /// <summary>The top layer's hidden state at every step of the last forward pass, [Steps, LayerWidth], forward half then reverse half.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public global::System.ReadOnlySpan<float> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
 
         /// <summary>Every layer's and direction's final hidden state after the last forward pass, [StateRows, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public global::System.ReadOnlySpan<float> FinalState => _finalState;
 
         /// <summary>Runs the network over a sequence, starting from zero states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => Forward(inputs, default, predictions);
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
@@ -111,6 +131,7 @@ namespace Demo
         /// <param name="initialState">The state before step 1, [StateRows, HiddenSize]: PyTorch's h0 (row layer * Directions + direction); or empty for zeros.</param>
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
@@ -137,6 +158,7 @@ namespace Demo
         }
 
         // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private void ReserveSteps(int steps)
         {
             long needed = (long)Layers * steps * LayerWidth;
@@ -152,7 +174,9 @@ namespace Demo
         }
 
         // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private readonly global::RnnGen.Kernels.BatchBuffers<float> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: true);
 
         /// <summary>Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's products over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
@@ -160,6 +184,7 @@ namespace Demo
         /// <param name="lengths">Each sequence's length, 1 to T.</param>
         /// <param name="predictions">Receives the outputs, [B, T, OutputSize]; the rows past each sequence's length are set to zero.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
         {
             int steps = CheckBatch(inputs.Length, lengths, predictions.Length, nameof(predictions));
@@ -172,6 +197,7 @@ namespace Demo
         /// <param name="lengths">Each sequence's length, 1 to T.</param>
         /// <param name="targets">The wanted outputs, [B, T, OutputSize]; the rows past each sequence's length are not read.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
         {
             int steps = CheckBatch(inputs.Length, lengths, targets.Length, nameof(targets));
@@ -200,6 +226,7 @@ namespace Demo
         }
 
         // Checks a batched call's arguments before anything changes and returns the padded steps T.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private int CheckBatch(int inputLength, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
         {
             int steps = global::RnnGen.RnnArguments.BatchSteps(inputLength, lengths, InputSize, "inputs", nameof(lengths));
@@ -208,6 +235,7 @@ namespace Demo
         }
 
         // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private void RunBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)
         {
             _batch.Arrange(lengths, steps);
@@ -233,18 +261,24 @@ namespace Demo
         }
 
 
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private readonly float[] _gradients = new float[ParameterCount];
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public global::System.Span<float> Gradients => _gradients;
 
         /// <summary>Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void ZeroGradients() => global::System.Array.Clear(_gradients);
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
@@ -253,6 +287,7 @@ namespace Demo
         /// <param name="initialStateGradients">Receives dE/d(initial state) of every layer and direction, [StateRows, HiddenSize], or empty when not wanted.</param>
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
         {
             int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
@@ -274,6 +309,7 @@ namespace Demo
         /// <param name="initialStateGradients">Receives dE/d(initial state) of every layer and direction, [StateRows, HiddenSize], or empty when not wanted.</param>
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
         {
             int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
@@ -286,6 +322,7 @@ namespace Demo
 
         // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
         // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
         {
             int steps = _steps;
@@ -307,6 +344,7 @@ namespace Demo
         }
 
         // With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private void BackpropagateHead(int steps)
         {
             global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
@@ -315,6 +353,7 @@ namespace Demo
         }
 
         // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
@@ -327,19 +366,25 @@ namespace Demo
             global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private readonly float[] _streamState = new float[StateRows * HiddenSize]; // every layer's state between Step calls
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private readonly float[] _stepWorkspace = new float[global::RnnGen.Kernels.VanillaLayer.StepWorkspaceLength(HiddenSize)]; // the cell runner's scratch
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private readonly float[] _stepLogits = new float[OutputSize];
 
         /// <summary>Every layer's current state between <see cref="Step"/> calls, [StateRows, HiddenSize].</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public global::System.ReadOnlySpan<float> StreamState => _streamState;
 
         /// <summary>Sets the kept state to zeros, to start a new stream.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void Reset() => global::System.Array.Clear(_streamState);
 
         /// <summary>Sets the kept state, [StateRows, HiddenSize] (PyTorch's h0, then for an LSTM c0), to start a stream from it.</summary>
         /// <param name="initialState">a&lt;0&gt; of every layer.</param>
         /// <exception cref="global::System.ArgumentException">The state has the wrong length.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void Reset(global::System.ReadOnlySpan<float> initialState)
         {
             global::RnnGen.RnnArguments.RequireLength(initialState.Length, StateRows * HiddenSize, nameof(initialState), "[StateRows = 1, HiddenSize = 32]");
@@ -350,6 +395,7 @@ namespace Demo
         /// <param name="input">x&lt;t&gt;, [InputSize].</param>
         /// <param name="output">Receives y&lt;t&gt;, [OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::RnnGen.RnnArguments.RequireLength(input.Length, InputSize, nameof(input), "[InputSize = 12]");
@@ -367,12 +413,14 @@ namespace Demo
             global::RnnGen.Kernels.Activations.Softmax(output);
         }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private float[] _blockOutputs = global::System.Array.Empty<float>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]
 
         /// <summary>Advances the stream over a block of n steps: the same as n <see cref="Step"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.</summary>
         /// <param name="inputs">x&lt;t..t+n-1&gt;, [n, InputSize], n &gt;= 1.</param>
         /// <param name="outputs">Receives y&lt;t..t+n-1&gt;, [n, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span is not whole steps, or the two differ in steps.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void StepBlock(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
@@ -403,6 +451,7 @@ namespace Demo
         /// <param name="options">How each output becomes the next input, and the end token.</param>
         /// <returns>The number of steps generated (the end token's step included).</returns>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, or sampling lacks a Random.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public int Generate(global::System.ReadOnlySpan<float> firstInput, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::RnnGen.GenerationOptions options)
         {
             global::System.ArgumentNullException.ThrowIfNull(options);
@@ -441,6 +490,7 @@ namespace Demo
         /// <param name="predictions">What <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> wrote.</param>
         /// <param name="targets">The wanted outputs, the same shape as <paramref name="predictions"/>.</param>
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
         {
             int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
@@ -451,10 +501,12 @@ namespace Demo
         /// <summary>Loads every weight from a safetensors file with PyTorch's state-dict names (<c>rnn.weight_ih_l0</c>, ..., <c>head.weight</c>, <c>head.bias</c>); b_a becomes bias_ih + bias_hh.</summary>
         /// <param name="path">The file, e.g. one saved from PyTorch with <c>safetensors.torch.save_file(model.state_dict(), path)</c>.</param>
         /// <exception cref="global::RnnGen.SafeTensorsException">A tensor is missing or has the wrong shape or dtype, or the file is corrupt; the weights are then left as they were.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void LoadWeights(string path) => global::RnnGen.RnnWeights.Load(this, path);
 
         /// <summary>Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.</summary>
         /// <param name="path">The file to write.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
     }
 }
