@@ -84,8 +84,19 @@ internal static class DiagnosticDescriptors
         "Member name taken by the generated code",
         "{0} declares {1}, the name of a member the generator adds to the model; rename it");
 
+    public static readonly DiagnosticDescriptor InvalidModulePath = Error(
+        "RNNGEN015",
+        "Module name is not a state-dict path",
+        "{0} is \"{1}\"; it must name a PyTorch module as a state dict's keys begin: identifiers joined by dots, e.g. \"lstm\" or \"encoder.rnn\"{2}");
+
+    public static readonly DiagnosticDescriptor SameModuleNames = Error(
+        "RNNGEN016",
+        "Recurrent and head modules share a name",
+        "RecurrentModule and HeadModule are both \"{0}\"; the recurrent layers and the output layer are two modules with two names");
+
     /// <summary>Every descriptor, as the analyzer declares them.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         ClassNotPartial, ContainingTypeNotPartial, ValueOutOfRange, UndefinedEnumValue, UnsupportedElementType, MissingSize, CrossEntropyNeedsSoftmax,
-        UnsupportedTypeKind, InvalidArgument, StreamingNeedsUnidirectional, FeedbackNeedsMatchingSizes, ActivationNeedsVanillaCell, TooManyParameters, MemberNameTaken);
+        UnsupportedTypeKind, InvalidArgument, StreamingNeedsUnidirectional, FeedbackNeedsMatchingSizes, ActivationNeedsVanillaCell, TooManyParameters, MemberNameTaken,
+        InvalidModulePath, SameModuleNames);
 }

@@ -42,7 +42,7 @@ public sealed partial class RnnGenerator
                     }
                     LossEmitter.Emit(writer, model);
                     writer.Line();
-                    WeightsIoEmitter.Emit(writer);
+                    WeightsIoEmitter.Emit(writer, model);
                 })));
             return writer.ToString();
         }

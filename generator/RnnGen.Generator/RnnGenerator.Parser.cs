@@ -73,6 +73,12 @@ public sealed partial class RnnGenerator
 
             bool? streaming = arguments.Flag("Streaming");
             Cell? cell = arguments.Enum<Cell>("Cell", "RnnCell");
+            string? recurrentModule = arguments.ModulePath("RecurrentModule", "rnn", allowEmpty: true);
+            string? headModule = arguments.ModulePath("HeadModule", "head", allowEmpty: false);
+            if (recurrentModule is not null && recurrentModule == headModule)
+            {
+                Report(DiagnosticDescriptors.SameModuleNames, arguments.LocationOf("HeadModule"), [headModule]);
+            }
 
             if (loss == Loss.CrossEntropy && outputActivation is { } head && head != OutputActivation.Softmax)
             {
@@ -97,10 +103,10 @@ public sealed partial class RnnGenerator
             if (problems == 0 && HasWritableNames(type)
                 && elementType is { } t && inputSize is { } i && hiddenSize is { } h && outputSize is { } o && layers is { } l
                 && direction is { } d && activation is { } g1 && outputActivation is { } g2 && topology is { } topo && loss is { } e
-                && streaming is { } stream && cell is { } c)
+                && streaming is { } stream && cell is { } c && recurrentModule is not null && headModule is not null)
             {
                 string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c);
+                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c, recurrentModule, headModule);
                 if (model.ParameterCount > Limits.MaxArrayLength)
                 {
                     Report(DiagnosticDescriptors.TooManyParameters, attributeLocation,
@@ -245,6 +251,32 @@ public sealed partial class RnnGenerator
                 if (value < 1 || value > max)
                 {
                     report(DiagnosticDescriptors.ValueOutOfRange, LocationOf(name), [name, value.ToString(), max.ToString()], FixProperties.For(name, value < 1 ? 1 : max));
+                    return null;
+                }
+                return value;
+            }
+
+            /// <summary>
+            /// A PyTorch module path: identifiers (or <c>nn.Sequential</c>'s indices) joined by dots, as a state dict's keys
+            /// begin; <paramref name="fallback"/> when the argument is absent.
+            /// </summary>
+            public string? ModulePath(string name, string fallback, bool allowEmpty)
+            {
+                if (!TryGet(name, out TypedConstant constant))
+                {
+                    return fallback;
+                }
+                if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not string value)
+                {
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "string"], null);
+                    return null;
+                }
+                bool valid = value.Length == 0
+                    ? allowEmpty
+                    : value.Split('.').All(static part => part.Length > 0 && part.All(static ch => ch == '_' || char.IsLetterOrDigit(ch)));
+                if (!valid)
+                {
+                    report(DiagnosticDescriptors.InvalidModulePath, LocationOf(name), [name, value, allowEmpty ? " (or \"\" for a bare module)" : ""], null);
                     return null;
                 }
                 return value;

@@ -55,6 +55,16 @@ public sealed class RnnModelAttribute<T> : Attribute
     /// <c>Reset()</c> clears it. Unidirectional models only; <see cref="RnnTopology.OneToMany"/> models always stream.
     /// </summary>
     public bool Streaming { get; set; }
+
+    /// <summary>
+    /// The PyTorch module that holds the recurrent layers, as the state dict names it: the attribute of your
+    /// <c>nn.Module</c> (<c>self.lstm = nn.LSTM(...)</c> is <c>"lstm"</c>), dotted when nested (<c>"encoder.rnn"</c>), or
+    /// <c>""</c> for a bare <c>nn.LSTM</c>'s own state dict. Default <c>"rnn"</c>. Its tensors are <c>{name}.weight_ih_l0</c>, ...
+    /// </summary>
+    public string RecurrentModule { get; set; } = "rnn";
+
+    /// <summary>The PyTorch <c>nn.Linear</c> module of the output layer, as the state dict names it (<c>self.fc</c> is <c>"fc"</c>; dotted when nested). Default <c>"head"</c>.</summary>
+    public string HeadModule { get; set; } = "head";
 }
 
 /// <summary>The recurrent cell, with PyTorch's semantics and parameter names.</summary>

@@ -37,21 +37,21 @@ internal static class ParametersEmitter
         {
             foreach (DirectionBlock block in layout.Blocks)
             {
-                Tensor(writer, $"rnn.weight_ih{block.PyTorchSuffix}", block.GateWidth, block.InputSize, $"{block.Name}InputWeights", "Transposed");
-                Tensor(writer, $"rnn.weight_hh{block.PyTorchSuffix}", block.GateWidth, block.HiddenSize, $"{block.Name}RecurrentWeights", "Transposed");
+                Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"weight_ih{block.PyTorchSuffix}"), block.GateWidth, block.InputSize, $"{block.Name}InputWeights", "Transposed");
+                Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"weight_hh{block.PyTorchSuffix}"), block.GateWidth, block.HiddenSize, $"{block.Name}RecurrentWeights", "Transposed");
                 if (block.IsGated)
                 {
-                    Tensor(writer, $"rnn.bias_ih{block.PyTorchSuffix}", block.GateWidth, 0, $"{block.Name}InputBias", "AsIs");
-                    Tensor(writer, $"rnn.bias_hh{block.PyTorchSuffix}", block.GateWidth, 0, $"{block.Name}RecurrentBias", "AsIs");
+                    Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"bias_ih{block.PyTorchSuffix}"), block.GateWidth, 0, $"{block.Name}InputBias", "AsIs");
+                    Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"bias_hh{block.PyTorchSuffix}"), block.GateWidth, 0, $"{block.Name}RecurrentBias", "AsIs");
                 }
                 else
                 {
-                    Tensor(writer, $"rnn.bias_ih{block.PyTorchSuffix}", block.HiddenSize, 0, $"{block.Name}Bias", "AsIs");
-                    Tensor(writer, $"rnn.bias_hh{block.PyTorchSuffix}", block.HiddenSize, 0, $"{block.Name}Bias", "AddedBias");
+                    Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"bias_ih{block.PyTorchSuffix}"), block.HiddenSize, 0, $"{block.Name}Bias", "AsIs");
+                    Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"bias_hh{block.PyTorchSuffix}"), block.HiddenSize, 0, $"{block.Name}Bias", "AddedBias");
                 }
             }
-            Tensor(writer, "head.weight", model.OutputSize, model.LayerWidth, "HeadWeights", "Transposed");
-            Tensor(writer, "head.bias", model.OutputSize, 0, "HeadBias", "AsIs");
+            Tensor(writer, ModelSpec.TensorName(model.HeadModule, "weight"), model.OutputSize, model.LayerWidth, "HeadWeights", "Transposed");
+            Tensor(writer, ModelSpec.TensorName(model.HeadModule, "bias"), model.OutputSize, 0, "HeadBias", "AsIs");
         }, "};");
         writer.Line();
         writer.Line($"private {t}[] _parameters = new {t}[ParameterCount]; // replaced only by ShareParameters");

@@ -1,14 +1,19 @@
+using RnnGen.Generator.Model;
+
 namespace RnnGen.Generator.Emitters;
 
 /// <summary>Emits <c>LoadWeights</c> and <c>SaveWeights</c>: safetensors files with PyTorch's state-dict names.</summary>
 internal static class WeightsIoEmitter
 {
-    public static void Emit(SourceWriter writer)
+    public static void Emit(SourceWriter writer, ModelSpec model)
     {
-        writer.Summary("Loads every weight from a safetensors file with PyTorch's state-dict names (<c>rnn.weight_ih_l0</c>, ..., <c>head.weight</c>, <c>head.bias</c>); b_a becomes bias_ih + bias_hh.");
+        string first = ModelSpec.TensorName(model.RecurrentModule, "weight_ih_l0");
+        string headWeight = ModelSpec.TensorName(model.HeadModule, "weight"), headBias = ModelSpec.TensorName(model.HeadModule, "bias");
+        writer.Summary($"Loads every weight from a safetensors file with PyTorch's state-dict names (<c>{first}</c>, ..., <c>{headWeight}</c>, <c>{headBias}</c>){(model.Cell == Cell.Vanilla ? "; b_a becomes bias_ih + bias_hh" : "")}.");
         writer.Line("/// <param name=\"path\">The file, e.g. one saved from PyTorch with <c>safetensors.torch.save_file(model.state_dict(), path)</c>.</param>");
+        writer.Line("/// <param name=\"options\">With <c>FindModules</c>, modules under other names are found by their tensors' shapes.</param>");
         writer.Line("/// <exception cref=\"global::RnnGen.SafeTensorsException\">A tensor is missing or has the wrong shape or dtype, or the file is corrupt; the weights are then left as they were.</exception>");
-        writer.Line("public void LoadWeights(string path) => global::RnnGen.RnnWeights.Load(this, path);");
+        writer.Line("public void LoadWeights(string path, global::RnnGen.WeightLoadOptions? options = null) => global::RnnGen.RnnWeights.Load(this, path, options);");
         writer.Line();
         writer.Summary("Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.");
         writer.Line("/// <param name=\"path\">The file to write.</param>");

@@ -24,8 +24,13 @@ internal sealed record ModelSpec(
     Topology Topology,
     Loss Loss,
     bool Streaming,
-    Cell Cell)
+    Cell Cell,
+    string RecurrentModule,
+    string HeadModule)
 {
+    /// <summary>A tensor's state-dict name: the module's path (none for a bare module), a dot, the parameter's name.</summary>
+    public static string TensorName(string module, string parameter) => module.Length == 0 ? parameter : $"{module}.{parameter}";
+
     /// <summary>How many gate blocks the cell's fused weight matrices hold: 1 (vanilla), 3 (GRU: r, z, n) or 4 (LSTM: i, f, g, o).</summary>
     public int Gates => Cell switch { Cell.Gru => 3, Cell.Lstm => 4, _ => 1 };
 

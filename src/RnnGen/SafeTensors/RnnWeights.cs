@@ -14,29 +14,31 @@ public static class RnnWeights
     /// <typeparam name="T">The model's element type.</typeparam>
     /// <param name="model">The model whose <see cref="IRnnModel{T}.Parameters"/> receive the weights.</param>
     /// <param name="path">The safetensors file.</param>
+    /// <param name="options">How to match the file's names to the model's, or null for exactly the model's.</param>
     /// <exception cref="SafeTensorsException">The file is malformed, or a tensor is missing or has the wrong shape or dtype; the model is left unchanged.</exception>
     /// <exception cref="ArgumentException">The model's <see cref="IRnnModel{T}.ParameterTensors"/> do not fit its parameter buffer.</exception>
     /// <exception cref="IOException">The file cannot be opened or read.</exception>
-    public static void Load<T>(IRnnModel<T> model, string path)
+    public static void Load<T>(IRnnModel<T> model, string path, WeightLoadOptions? options = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
         using SafeTensorsReader reader = SafeTensorsReader.Open(path);
-        Load(model, reader);
+        Load(model, reader, options);
     }
 
     /// <summary>Loads every tensor the model names from the safetensors file that starts at <paramref name="stream"/>'s current position.</summary>
     /// <typeparam name="T">The model's element type.</typeparam>
     /// <param name="model">The model whose <see cref="IRnnModel{T}.Parameters"/> receive the weights.</param>
     /// <param name="stream">A readable, seekable stream; it stays open.</param>
+    /// <param name="options">How to match the file's names to the model's, or null for exactly the model's.</param>
     /// <exception cref="SafeTensorsException">The file is malformed, or a tensor is missing or has the wrong shape or dtype; the model is left unchanged.</exception>
     /// <exception cref="ArgumentException">The model's <see cref="IRnnModel{T}.ParameterTensors"/> do not fit its parameter buffer, or the stream cannot read or seek.</exception>
-    public static void Load<T>(IRnnModel<T> model, Stream stream)
+    public static void Load<T>(IRnnModel<T> model, Stream stream, WeightLoadOptions? options = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
         using var reader = new SafeTensorsReader(stream, leaveOpen: true);
-        Load(model, reader);
+        Load(model, reader, options);
     }
 
     /// <summary>
@@ -52,9 +54,10 @@ public static class RnnWeights
     /// <typeparam name="T">The model's element type.</typeparam>
     /// <param name="model">The model whose <see cref="IRnnModel{T}.Parameters"/> receive the weights.</param>
     /// <param name="reader">The open file; it stays open.</param>
-    /// <exception cref="SafeTensorsException">A tensor is missing or has the wrong shape or dtype; the model is left unchanged.</exception>
+    /// <param name="options">How to match the file's names to the model's, or null for exactly the model's.</param>
+    /// <exception cref="SafeTensorsException">A tensor is missing or has the wrong shape or dtype, or a module to find is in the file no times or several times; the model is left unchanged.</exception>
     /// <exception cref="ArgumentException">The model's <see cref="IRnnModel{T}.ParameterTensors"/> do not fit its parameter buffer.</exception>
-    public static void Load<T>(IRnnModel<T> model, SafeTensorsReader reader)
+    public static void Load<T>(IRnnModel<T> model, SafeTensorsReader reader, WeightLoadOptions? options = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -62,26 +65,30 @@ public static class RnnWeights
 
         // Starting from zero lets an AddedBias entry add bias_hh onto the bias_ih its AsIs partner copied.
         var staged = new T[model.Parameters.Length];
-        foreach (RnnParameterTensor tensor in model.ParameterTensors)
+        RnnParameterTensor[] tensors = model.ParameterTensors.ToArray();
+        string[] names = ModuleNames.InFile(tensors, reader, options?.FindModules == true);
+        for (int i = 0; i < tensors.Length; i++)
         {
+            RnnParameterTensor tensor = tensors[i];
+            string name = names[i];
             EnsureFits(tensor, staged.Length);
-            if (!reader.TryGetTensor(tensor.Name, out SafeTensorInfo? info))
+            if (!reader.TryGetTensor(name, out SafeTensorInfo? info))
             {
-                throw reader.CreateException($"Missing tensor '{tensor.Name}': the model needs it with shape {tensor.ShapeText}.");
+                throw reader.CreateException($"Missing tensor '{name}': the model needs it with shape {tensor.ShapeText}.{ModuleNames.Hint(reader)}");
             }
 
             if (info.DType is not ("F32" or "F64" or "F16" or "BF16"))
             {
-                throw reader.CreateException($"Tensor '{tensor.Name}' has dtype {info.DType}, but model weights must be F32, F64, F16 or BF16.");
+                throw reader.CreateException($"Tensor '{name}' has dtype {info.DType}, but model weights must be F32, F64, F16 or BF16.");
             }
 
             if (!HasShape(info, tensor))
             {
-                throw reader.CreateException($"Tensor '{tensor.Name}' has shape {info.ShapeText} in the file, but the model expects {tensor.ShapeText}.");
+                throw reader.CreateException($"Tensor '{name}' has shape {info.ShapeText} in the file, but the model expects {tensor.ShapeText}.");
             }
 
             var values = new T[tensor.Length];
-            reader.Read(tensor.Name, values.AsSpan());
+            reader.Read(name, values.AsSpan());
             Place(values, tensor, staged.AsSpan(tensor.Offset, tensor.Length));
         }
 
@@ -197,7 +204,7 @@ public static class RnnWeights
         }
     }
 
-    private static bool HasShape(SafeTensorInfo info, RnnParameterTensor tensor) => tensor.Columns == 0
+    internal static bool HasShape(SafeTensorInfo info, RnnParameterTensor tensor) => tensor.Columns == 0
         ? info.Shape.Length == 1 && info.Shape[0] == tensor.Rows
         : info.Shape.Length == 2 && info.Shape[0] == tensor.Rows && info.Shape[1] == tensor.Columns;
 

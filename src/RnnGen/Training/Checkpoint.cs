@@ -8,7 +8,7 @@ namespace RnnGen;
 
 /// <summary>
 /// Saves and restores a training run in one safetensors file: the model's weights under their PyTorch state-dict
-/// names and shapes (as <see cref="RnnWeights"/> writes them, so <see cref="RnnWeights.Load{T}(IRnnModel{T}, string)"/>
+/// names and shapes (as <see cref="RnnWeights"/> writes them, so <see cref="RnnWeights.Load{T}(IRnnModel{T}, string, WeightLoadOptions?)"/>
 /// and PyTorch can read the weights from it), the optimizer's state (<c>optimizer.*</c> tensors and metadata, its step
 /// count included) and, for a trainer, the epochs completed and the shuffle's seed (metadata <c>checkpoint.epoch</c>,
 /// <c>checkpoint.seed</c>), which is all a resumed run needs to go on exactly as the uninterrupted run.

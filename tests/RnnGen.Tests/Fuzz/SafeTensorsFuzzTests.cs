@@ -18,7 +18,7 @@ namespace RnnGen.Tests.Fuzz;
 /// <summary>
 /// Mutated safetensors files (truncations, bit flips, byte edits, edited header JSON, bad offsets, huge sizes, wrong dtypes,
 /// duplicate names, header-length edits) either read completely or fail with <see cref="SafeTensorsException"/> and a message;
-/// a failed <see cref="RnnWeights.Load{T}(IRnnModel{T}, Stream)"/> leaves the generated model's parameters bit-identical.
+/// a failed <see cref="RnnWeights.Load{T}(IRnnModel{T}, Stream, WeightLoadOptions?)"/> leaves the generated model's parameters bit-identical.
 /// <c>RNNGEN_FUZZ_SEED=&lt;n&gt;</c> replays another sequence of mutations.
 /// </summary>
 public sealed class SafeTensorsFuzzTests(Xunit.Abstractions.ITestOutputHelper output)

@@ -76,3 +76,20 @@ public partial class BidirectionalGruClassifier { }
 
 [RnnModel<double>(InputSize = 2, HiddenSize = 5, OutputSize = 3, Direction = RnnDirection.Bidirectional, Cell = RnnCell.Lstm)]
 public partial class BidirectionalLstmTagger { }
+
+// PyTorch modules as people name them (tests/data/pytorch-modules, written by tests/data/pytorch_module_names.py).
+[RnnModel<float>(InputSize = 4, HiddenSize = 6, OutputSize = 3, Layers = 2, Direction = RnnDirection.Bidirectional, Cell = RnnCell.Lstm,
+    RecurrentModule = "lstm", HeadModule = "fc")]
+public partial class NamedLstmTagger { }
+
+[RnnModel<float>(InputSize = 4, HiddenSize = 6, OutputSize = 3, Layers = 2, Direction = RnnDirection.Bidirectional, Cell = RnnCell.Lstm)]
+public partial class DefaultNamedLstmTagger { }
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 5, OutputSize = 2, Cell = RnnCell.Gru, RecurrentModule = "encoder.rnn", HeadModule = "decoder.proj")]
+public partial class NestedModuleGru { }
+
+[RnnModel<float>(InputSize = 4, HiddenSize = 6, OutputSize = 3, Cell = RnnCell.Lstm)]
+public partial class SingleLstm { }
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 4, OutputSize = 2, RecurrentModule = "", HeadModule = "out")]
+public partial class BareModuleRnn { }

@@ -389,9 +389,10 @@ namespace Demo
 
         /// <summary>Loads every weight from a safetensors file with PyTorch's state-dict names (<c>rnn.weight_ih_l0</c>, ..., <c>head.weight</c>, <c>head.bias</c>); b_a becomes bias_ih + bias_hh.</summary>
         /// <param name="path">The file, e.g. one saved from PyTorch with <c>safetensors.torch.save_file(model.state_dict(), path)</c>.</param>
+        /// <param name="options">With <c>FindModules</c>, modules under other names are found by their tensors' shapes.</param>
         /// <exception cref="global::RnnGen.SafeTensorsException">A tensor is missing or has the wrong shape or dtype, or the file is corrupt; the weights are then left as they were.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void LoadWeights(string path) => global::RnnGen.RnnWeights.Load(this, path);
+        public void LoadWeights(string path, global::RnnGen.WeightLoadOptions? options = null) => global::RnnGen.RnnWeights.Load(this, path, options);
 
         /// <summary>Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.</summary>
         /// <param name="path">The file to write.</param>
