@@ -9,46 +9,15 @@ Takes the weights of the reference case pytorch-gated/lstm_uni1_m2m and writes, 
 Run with Debian's PyTorch (apt-get install python3-torch), from the repository root:
     /usr/bin/python3 tests/data/pytorch_half_precision.py
 """
-import json
-import struct
 from pathlib import Path
 
-import numpy as np
 import torch
+
+from safetensors_file import read, write
 
 ROOT = Path("tests/data")
 CASE = "lstm_uni1_m2m"
 WEIGHTS = ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "head.weight", "head.bias"]
-DTYPES = {"F32": np.float32, "F64": np.float64}
-
-
-def read(path):
-    data = path.read_bytes()
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
-    body = data[8 + length:]
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        tensors[name] = torch.from_numpy(np.frombuffer(body[begin:end], dtype=DTYPES[info["dtype"]]).reshape(info["shape"]).copy())
-    return tensors
-
-
-def write(path, tensors):
-    header, chunks, offset = {"__metadata__": {"format": "pt"}}, [], 0
-    for name, tensor in tensors.items():
-        dtype = {torch.float16: "F16", torch.bfloat16: "BF16", torch.float32: "F32", torch.float64: "F64"}[tensor.dtype]
-        raw = tensor.contiguous().view(torch.int16).numpy().tobytes() if tensor.dtype == torch.bfloat16 else tensor.contiguous().numpy().tobytes()
-        header[name] = {"dtype": dtype, "shape": list(tensor.shape), "data_offsets": [offset, offset + len(raw)]}
-        chunks.append(raw)
-        offset += len(raw)
-    encoded = json.dumps(header, separators=(",", ":")).encode()
-    encoded += b" " * (-len(encoded) % 8)
-    path.write_bytes(struct.pack("<Q", len(encoded)) + encoded + b"".join(chunks))
-
-
 def predict(weights, x):
     rnn = torch.nn.LSTM(3, 5).double()
     head = torch.nn.Linear(5, 2).double()

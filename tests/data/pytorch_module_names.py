@@ -14,27 +14,14 @@ it, computed by PyTorch in float64 on the same weights.
 Run with Debian's PyTorch (apt-get install python3-torch), from the repository root:
     /usr/bin/python3 tests/data/pytorch_module_names.py
 """
-import json
-import struct
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from safetensors_file import write
+
 OUT = Path("tests/data/pytorch-modules")
-
-
-def write(path, tensors):
-    header, chunks, offset = {"__metadata__": {"format": "pt"}}, [], 0
-    for name, tensor in tensors.items():
-        dtype = {torch.float32: "F32", torch.float64: "F64"}[tensor.dtype]
-        raw = tensor.detach().contiguous().numpy().tobytes()
-        header[name] = {"dtype": dtype, "shape": list(tensor.shape), "data_offsets": [offset, offset + len(raw)]}
-        chunks.append(raw)
-        offset += len(raw)
-    encoded = json.dumps(header, separators=(",", ":")).encode()
-    encoded += b" " * (-len(encoded) % 8)
-    path.write_bytes(struct.pack("<Q", len(encoded)) + encoded + b"".join(chunks))
 
 
 class Tagger(nn.Module):
