@@ -88,11 +88,17 @@ public sealed class AttributeArgumentCodeFix : CodeFixProvider
             nameColon: null, value);
         AttributeArgumentListSyntax arguments = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
         SeparatedSyntaxList<AttributeArgumentSyntax> list = arguments.Arguments;
-        list = list.Count == 0
-            ? list.Add(added)
-            : SyntaxFactory.SeparatedList(list.Append(added), list.GetSeparators().Append(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space))
-                .Concat(list.SeparatorCount == list.Count ? [] : System.Array.Empty<SyntaxToken>()));
-        return attribute.WithArgumentList(arguments.WithArguments(list));
+        if (list.Count == 0)
+        {
+            return attribute.WithArgumentList(arguments.WithArguments(list.Add(added)));
+        }
+
+        // The last argument's trailing trivia (a comment, a line break) moves after the added one, so ", X = 1" follows the value.
+        AttributeArgumentSyntax last = list[list.Count - 1];
+        list = list.Replace(last, last.WithoutTrailingTrivia());
+        added = added.WithTrailingTrivia(last.GetTrailingTrivia());
+        return attribute.WithArgumentList(arguments.WithArguments(
+            SyntaxFactory.SeparatedList(list.Append(added), list.GetSeparators().Append(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space)))));
     }
 
     /// <summary>The attribute without its <paramref name="name"/> argument.</summary>

@@ -128,7 +128,8 @@ public sealed partial class RnnGenerator
         /// </summary>
         private static ModelSpec? RejectTakenNames(ModelSpec model, INamedTypeSymbol type, Action<DiagnosticDescriptor, Location?, string[]> report)
         {
-            ISymbol[] declared = [.. type.GetMembers().Where(static member => !member.IsImplicitlyDeclared)];
+            // In a build the analyzer sees the generated file too: its members are the generator's, not the user's.
+            ISymbol[] declared = [.. type.GetMembers().Where(member => !member.IsImplicitlyDeclared && !member.Locations.All(location => IsGeneratedFile(location, model)))];
             if (declared.Length == 0)
             {
                 return model;
@@ -146,6 +147,9 @@ public sealed partial class RnnGenerator
             }
             return taken ? null : model;
         }
+
+        private static bool IsGeneratedFile(Location location, ModelSpec model) =>
+            location.SourceTree?.FilePath is { } path && string.Equals(System.IO.Path.GetFileName(path), model.HintName, StringComparison.Ordinal);
 
         /// <summary>
         /// False while the code is being typed and a name around the class is still missing (<c>namespace Demo.</c>,

@@ -37,7 +37,8 @@ var model = new AddingModel();
 model.InitializeParameters(new Random(1));
 var optimizer = new AdamOptimizer<float>(AddingModel.ParameterCount, learningRate: 3e-3);
 var trainer = RnnTrainer.Create(model, optimizer, new TrainerOptions { BatchSize = 32, Epochs = epochs, Seed = 7, MaxGradientNorm = 1.0 });
-string checkpoint = Path.Combine(Environment.CurrentDirectory, "adding-problem.ckpt.safetensors");
+// A smoke run trains other data, so it keeps its own checkpoint: --resume never mixes the two.
+string checkpoint = Path.Combine(Environment.CurrentDirectory, smoke ? "adding-problem.smoke.ckpt.safetensors" : "adding-problem.ckpt.safetensors");
 if (resume && File.Exists(checkpoint))
 {
     // The same data (from the same seeds) and options: the epochs left run as they would have without the interruption.

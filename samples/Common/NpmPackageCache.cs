@@ -4,7 +4,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Net.Http;
 using System.Security.Cryptography;
-using System.Threading.Tasks;
+using System.Threading;
 
 namespace RnnGen.Samples;
 
@@ -95,13 +95,9 @@ public static class NpmPackageCache
             return package;
         }
 
-        if (Directory.Exists(folder))
+        if (Directory.Exists(folder) && MoveAsideDamaged(folder, name, version) is { } complete)
         {
-            // A cache entry without its package folder is not one of ours (or was damaged): moved aside, then deleted, so
-            // a complete entry that another process moves in from now on is never the one deleted.
-            string damaged = Path.Combine(CacheRoot, $".{name}-{version}.{Environment.ProcessId}.damaged");
-            Directory.Move(folder, damaged);
-            Directory.Delete(damaged, recursive: true);
+            return complete;
         }
 
         string temporary = Path.Combine(CacheRoot, $".{name}-{version}.{Environment.ProcessId}.tmp");
@@ -138,6 +134,33 @@ public static class NpmPackageCache
         return package;
     }
 
+    /// <summary>
+    /// Moves a cache entry without its package folder (not one of ours, or damaged) aside and deletes it. Another process
+    /// may complete the entry meanwhile: when what was moved turns out complete, it is put back and its package returned.
+    /// </summary>
+    private static string? MoveAsideDamaged(string folder, string name, string version)
+    {
+        string damaged = Path.Combine(CacheRoot, $".{name}-{version}.{Environment.ProcessId}.damaged");
+        try
+        {
+            Directory.Move(folder, damaged);
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or IOException)
+        {
+            // Another process moved it first (or is replacing it); what is at folder now is its business.
+            return Directory.Exists(Path.Combine(folder, "package")) ? Path.Combine(folder, "package") : null;
+        }
+
+        if (Directory.Exists(Path.Combine(damaged, "package")))
+        {
+            Directory.Move(damaged, folder);
+            return Path.Combine(folder, "package");
+        }
+
+        Directory.Delete(damaged, recursive: true);
+        return null;
+    }
+
     private static byte[] Download(string url, string name, long maximumBytes, Action<string> log)
     {
         log($"Downloading {url} (once; cached under {CacheRoot}) ...");
@@ -147,8 +170,11 @@ public static class NpmPackageCache
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            // One deadline for the headers and the whole body (the client's own timeout ends once the headers arrive):
+            // disposing the body aborts a read that stalls.
+            using var deadline = new CancellationTokenSource(client.Timeout);
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            using HttpResponseMessage response = client.Send(request, HttpCompletionOption.ResponseHeadersRead);
+            using HttpResponseMessage response = client.Send(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
             if (!response.IsSuccessStatusCode)
             {
                 throw new SampleDataException($"The registry answered {(int)response.StatusCode} {response.ReasonPhrase} for {url}. Set NPM_CONFIG_REGISTRY to a registry that serves the npm package '{name}'.");
@@ -159,7 +185,8 @@ public static class NpmPackageCache
                 throw TooLarge(url, $"{announced} bytes announced", maximumBytes);
             }
 
-            using Stream body = response.Content.ReadAsStream();
+            using Stream body = response.Content.ReadAsStream(deadline.Token);
+            using CancellationTokenRegistration abort = deadline.Token.Register(body.Dispose);
             using var bytes = new MemoryStream();
             byte[] buffer = new byte[81920];
             int read;
@@ -176,7 +203,7 @@ public static class NpmPackageCache
             log($"Downloaded {bytes.Length / 1024.0 / 1024.0:0.0} MB in {clock.Elapsed.TotalSeconds:0.0} s");
             return bytes.ToArray();
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException or IOException)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or TimeoutException or IOException or ObjectDisposedException)
         {
             throw new SampleDataException(
                 $"Could not download the training data from {url}: {e.Message}\n" +

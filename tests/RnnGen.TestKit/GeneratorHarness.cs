@@ -36,7 +36,8 @@ public static class GeneratorHarness
     {
         GeneratorDriver driver = CreateDriver(trackSteps);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
-        ImmutableArray<Diagnostic> analyzerDiagnostics = compilation.WithAnalyzers([new RnnModelAnalyzer()]).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        // A build analyzes the compilation with the generated files in it.
+        ImmutableArray<Diagnostic> analyzerDiagnostics = output.WithAnalyzers([new RnnModelAnalyzer()]).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
         return new GeneratorRun(driver, driver.GetRunResult(), output, generatorDiagnostics.AddRange(analyzerDiagnostics));
     }
 
@@ -73,7 +74,6 @@ public static class GeneratorHarness
 /// <param name="Driver">The driver after the run, to run again for caching tests.</param>
 /// <param name="Result">The generated sources and the generator's diagnostics.</param>
 /// <param name="OutputCompilation">The input compilation plus the generated sources.</param>
-/// <param name="RnnGenDiagnostics">Diagnostics the generator reported.</param>
 /// <param name="RnnGenDiagnostics">The analyzer's RNNGEN diagnostics, and the generator's own (none, unless it failed: CS8785).</param>
 public sealed record GeneratorRun(GeneratorDriver Driver, GeneratorDriverRunResult Result, Compilation OutputCompilation, ImmutableArray<Diagnostic> RnnGenDiagnostics)
 {

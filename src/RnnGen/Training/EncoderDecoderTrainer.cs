@@ -87,11 +87,43 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : ITrainingTask
     /// <summary>After each update, the batch's reduced (and clipped) gradient: the encoder's, then the decoder's.</summary>
     public ReadOnlySpan<T> Gradients => _gradients;
 
-    /// <inheritdoc cref="RnnTrainer{TModel, T}.Train(IReadOnlyList{TrainingSequence{T}}, TrainingRun{T}, IProgress{TrainingProgress}?, CancellationToken)"/>
+    /// <summary>Runs the epochs left until <see cref="Epoch"/> reaches <see cref="TrainerOptions.Epochs"/>, reporting after each one.</summary>
+    /// <param name="sequences">The training pairs: sources as inputs, target sequences as targets.</param>
+    /// <param name="progress">Receives a report after every epoch, or null.</param>
+    /// <param name="cancellationToken">Checked before every batch.</param>
+    /// <returns>The last epoch's mean loss (per sequence or per target step); NaN when no epoch was left.</returns>
+    /// <exception cref="ArgumentException">The data is empty or a pair does not fit the models.</exception>
+    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
+    public double Train(IReadOnlyList<TrainingSequence<T>> sequences, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(sequences, new TrainingRun<T>(), progress, cancellationToken).Loss;
+
+    /// <summary>
+    /// Runs the epochs left until <see cref="Epoch"/> reaches <see cref="TrainerOptions.Epochs"/>, as
+    /// <see cref="RnnTrainer{TModel, T}"/>'s <c>Train</c> does: validation, metric, schedules, callback and early stopping after
+    /// each. The validation loss and the metric come from teacher-forced predictions (the decoder reads the true previous
+    /// outputs), as the training loss does, not from generation: score translations with <c>Translate</c>. A pair's run
+    /// cannot be checkpointed (<see cref="Checkpoint"/> takes an <see cref="RnnTrainer{TModel, T}"/>); save each model's weights with <see cref="RnnWeights"/>.
+    /// </summary>
+    /// <param name="sequences">The training pairs: sources as inputs, target sequences as targets.</param>
+    /// <param name="run">Validation pairs, metric, schedules, early stopping and callback.</param>
+    /// <param name="progress">Receives a report after every epoch, or null.</param>
+    /// <param name="cancellationToken">Checked before every batch.</param>
+    /// <returns>How the run ended.</returns>
+    /// <exception cref="ArgumentException">The data or the validation set is empty, a pair does not fit the models, or the run's settings conflict.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The early stopping's patience is below 1 or its minimum improvement is negative.</exception>
+    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
     public TrainingResult Train(IReadOnlyList<TrainingSequence<T>> sequences, TrainingRun<T> run, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
         _loop.Train(sequences, run, progress, cancellationToken);
 
-    /// <inheritdoc cref="RnnTrainer{TModel, T}.TrainEpoch(IReadOnlyList{TrainingSequence{T}}, CancellationToken)"/>
+    /// <summary>Trains on the pairs once, in the order of epoch <see cref="Epoch"/> + 1, batch by batch, and counts the epoch.</summary>
+    /// <param name="sequences">The training pairs.</param>
+    /// <param name="cancellationToken">Checked before every batch.</param>
+    /// <returns>The epoch's mean loss (per sequence or per target step), each loss taken before its batch's update.</returns>
+    /// <exception cref="ArgumentException">The data is empty or a pair does not fit the models.</exception>
+    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
     public double TrainEpoch(IReadOnlyList<TrainingSequence<T>> sequences, CancellationToken cancellationToken = default) =>
         _loop.TrainEpoch(sequences, cancellationToken);
 

@@ -1,6 +1,6 @@
 namespace RnnGen;
 
-/// <summary>How <see cref="RnnTrainer{TModel, T}"/> trains; the trainer validates the values when it is created.</summary>
+/// <summary>How a trainer (<see cref="RnnTrainer{TModel, T}"/>, <see cref="EncoderDecoderTrainer{TEncoder, TDecoder, T}"/>) trains; it validates the values when it is created.</summary>
 public sealed record TrainerOptions
 {
     /// <summary>The number of sequences per optimizer step, ≥ 1 (the last batch of an epoch may be smaller).</summary>

@@ -148,7 +148,7 @@ internal sealed class TrainingLoop<T>
             else if (run.EarlyStopping is { } stopping && ++epochsWithoutImprovement >= stopping.Patience)
             {
                 stop = true;
-                if (bestParameters is not null)
+                if (bestParameters is not null && bestEpoch > 0)
                 {
                     bestParameters.CopyTo(_task.CollectParameters());
                     _task.ParametersChanged();
@@ -176,6 +176,19 @@ internal sealed class TrainingLoop<T>
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(rule.Patience, 1, nameof(run));
             OptimizerState.ThrowIfNegativeOrNotFinite(rule.MinimumImprovement, nameof(run));
+        }
+
+        if (run.ReduceOnPlateau is { } plateau)
+        {
+            if (plateau.Maximize)
+            {
+                throw new ArgumentException("The run steps ReduceOnPlateau with a loss (validation, else training), which must fall: make it with maximize: false.", nameof(run));
+            }
+
+            if (run.Schedule is not null)
+            {
+                throw new ArgumentException("A run takes Schedule or ReduceOnPlateau, not both: the schedule would set the rate back after every reduction.", nameof(run));
+            }
         }
 
         if (run.Schedule is { } schedule && schedule.Epoch != Epoch)

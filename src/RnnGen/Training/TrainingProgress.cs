@@ -2,7 +2,7 @@ using System;
 
 namespace RnnGen;
 
-/// <summary>Where a run of <see cref="RnnTrainer{TModel, T}"/> stands after an epoch.</summary>
+/// <summary>Where a trainer's run (<see cref="RnnTrainer{TModel, T}"/>, <see cref="EncoderDecoderTrainer{TEncoder, TDecoder, T}"/>) stands after an epoch.</summary>
 /// <param name="Epoch">The 1-based epoch just finished, counted from the start of training (a resumed run goes on counting).</param>
 /// <param name="Epochs">The run's <see cref="TrainerOptions.Epochs"/>.</param>
 /// <param name="Loss">The epoch's mean training loss (per sequence or per step, as <see cref="TrainerOptions.LossReduction"/> says).</param>

@@ -23,7 +23,7 @@ public delegate double ValidationMetric<T>(ReadOnlySpan<T> predictions, ReadOnly
 /// <param name="RestoreBestWeights">Whether stopping restores the best epoch's parameters.</param>
 public sealed record EarlyStopping(int Patience, double MinimumImprovement = 0, bool RestoreBestWeights = true);
 
-/// <summary>What <see cref="RnnTrainer{TModel, T}.Train(IReadOnlyList{TrainingSequence{T}}, TrainingRun{T}, IProgress{TrainingProgress}?, System.Threading.CancellationToken)"/> does besides training: Keras' <c>validation_data</c>, metrics and callbacks.</summary>
+/// <summary>What a trainer's <c>Train</c> (<see cref="RnnTrainer{TModel, T}"/>, <see cref="EncoderDecoderTrainer{TEncoder, TDecoder, T}"/>) does besides training: Keras' <c>validation_data</c>, metrics and callbacks.</summary>
 /// <typeparam name="T">The model's element type.</typeparam>
 public sealed class TrainingRun<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -55,6 +55,6 @@ public sealed class TrainingRun<T>
 /// <param name="StoppedEarly">Whether early stopping or the callback ended the run before <see cref="TrainerOptions.Epochs"/>.</param>
 public readonly record struct TrainingResult(int Epochs, double Loss, double? ValidationLoss, int BestEpoch, bool StoppedEarly)
 {
-    /// <summary>Every epoch's report of this run, in order, as Keras' <c>History</c>: the losses, validation losses and metrics to plot.</summary>
+    /// <summary>Every epoch's report of this run, in order, as Keras' <c>History</c>: the losses, validation losses and metrics to plot (compared by reference in the record's equality).</summary>
     public IReadOnlyList<TrainingProgress> History { get; init; } = [];
 }

@@ -118,6 +118,24 @@ public sealed class CodeFixTests
         public partial class Net { }
         """);
 
+    /// <summary>Across lines, the added argument goes right after the last value, before its comment.</summary>
+    [Fact]
+    public Task AnArgumentAddedToAMultiLineAttributeKeepsTheLastComment() => Verify<AttributeArgumentCodeFix>(
+        """
+        using RnnGen;
+        [{|RNNGEN006:RnnModel<float>(InputSize = 3,
+            OutputSize = 2 // three classes and a blank
+        )|}]
+        public partial class Net { }
+        """,
+        """
+        using RnnGen;
+        [RnnModel<float>(InputSize = 3,
+            OutputSize = 2, HiddenSize = 1 // three classes and a blank
+        )]
+        public partial class Net { }
+        """);
+
     [Theory]
     [InlineData("RNNGEN007: Set OutputActivation = RnnOutputActivation.Softmax", "OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy")]
     [InlineData("RNNGEN007: Remove Loss = CrossEntropy (squared error)", "OutputActivation = RnnOutputActivation.Sigmoid")]

@@ -173,7 +173,7 @@ public sealed class DiagnosticTests
         Diagnostic diagnostic = Assert.Single(run.RnnGenDiagnostics);
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
-        // Generators report through file locations (path and span), as System.Text.Json's does, so specs hold no syntax trees.
+        // The analyzer reports at the source: the span it points at is the text the user wrote.
         SyntaxTree tree = Assert.Single(run.OutputCompilation.SyntaxTrees, t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
         Assert.Equal(pointsAt, tree.GetText().ToString(diagnostic.Location.SourceSpan));
         Assert.Empty(run.GeneratedSources);

@@ -329,6 +329,35 @@ public sealed class TrainerTests
         Assert.NotEqual(parametersAfter[2], model.Parameters.ToArray());
     }
 
+    /// <summary>A validation loss that never improves (NaN here) stops the run without putting back parameters no epoch had.</summary>
+    [Fact]
+    public void EarlyStoppingWithoutABestEpochKeepsTheParameters()
+    {
+        var model = new LinearModel();
+        var trainer = new RnnTrainer<LinearModel, double>(model, new AdamOptimizer<double>(3, learningRate: 0.05), new TrainerOptions { BatchSize = 4, Epochs = 5, Seed = 1 });
+        TrainingSequence<double>[] unscorable = [new([0.5, 0.5], [double.NaN])];
+        TrainingResult result = trainer.Train(LinearData(count: 8, new Random(6)), new TrainingRun<double> { Validation = unscorable, EarlyStopping = new EarlyStopping(Patience: 1) });
+        Assert.Equal((1, 0, true), (result.Epochs, result.BestEpoch, result.StoppedEarly));
+        Assert.NotEqual(new double[3], model.Parameters.ToArray());
+    }
+
+    /// <summary>ReduceOnPlateau is stepped with a loss, so a maximizing one is refused, and so is a schedule beside it.</summary>
+    [Fact]
+    public void APlateauSchedulerThatCannotWorkIsRefused()
+    {
+        var model = new LinearModel();
+        var optimizer = new AdamOptimizer<double>(3);
+        var trainer = new RnnTrainer<LinearModel, double>(model, optimizer, new TrainerOptions { BatchSize = 4, Epochs = 2 });
+        TrainingSequence<double>[] data = LinearData(count: 8, new Random(3));
+        Assert.Contains("maximize: false", Assert.Throws<ArgumentException>(() => trainer.Train(data, new TrainingRun<double> { ReduceOnPlateau = new ReduceOnPlateauScheduler<double>(optimizer, maximize: true) })).Message);
+        Assert.Contains("not both", Assert.Throws<ArgumentException>(() => trainer.Train(data, new TrainingRun<double>
+        {
+            ReduceOnPlateau = new ReduceOnPlateauScheduler<double>(optimizer),
+            Schedule = new LearningRateScheduler<double>(optimizer, new ExponentialSchedule(0.9)),
+        })).Message);
+        Assert.Equal(0, trainer.Epoch);
+    }
+
     /// <summary>RnnTrainer.Create infers both type arguments and trains as the constructor's trainer does, bit for bit.</summary>
     [Fact]
     public void CreateInfersTheTypeArgumentsAndTrainsTheSame()
