@@ -11,29 +11,12 @@ Run with Debian's PyTorch (apt-get install python3-torch), from the repository r
     /usr/bin/python3 tests/data/pytorch_float32_errors.py > tests/data/pytorch-float32-errors.json
 """
 import json
-import struct
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
-DTYPES = {"F32": np.float32, "F64": np.float64}
-
-
-def read_safetensors(path):
-    data = path.read_bytes()
-    (header_length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + header_length])
-    body = data[8 + header_length:]
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = info["data_offsets"]
-        array = np.frombuffer(body[start:end], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
-        tensors[name] = torch.from_numpy(array.copy())
-    return tensors
+from safetensors_file import read
 
 
 def run(case, tensors, dtype):
@@ -85,7 +68,7 @@ def main():
     errors = {}
     for folder in ("pytorch", "pytorch-gated"):
         for case in json.loads((root / folder / "cases.json").read_text())["cases"]:
-            tensors = read_safetensors(root / folder / f"{case['name']}.safetensors")
+            tensors = read(root / folder / f"{case['name']}.safetensors")
             forward64, gradients64 = run(case, tensors, torch.float64)
             check = max(max_error(forward64, tensors, "expected."), max_error(gradients64, tensors, "expected.grad."))
             if check > 1e-12:

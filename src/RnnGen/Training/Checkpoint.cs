@@ -35,7 +35,7 @@ public static class Checkpoint
 
     /// <summary>
     /// Writes everything a resumed run needs, atomically as <see cref="Save{T}(IRnnModel{T}, IOptimizer{T}, string)"/> does:
-    /// the trainer's model and optimizer, its completed <see cref="RnnTrainer{TModel, T}.Epoch"/> and its shuffle's seed.
+    /// the trainer's model and optimizer, its completed <see cref="MiniBatchTrainer{T}.Epoch"/> and its shuffle's seed.
     /// Save between epochs (e.g. from <see cref="TrainingRun{T}.EpochEnded"/>): after an epoch that failed midway (cancelled,
     /// diverged) the weights hold part of it while the epoch is not counted, so resume from the previous checkpoint instead.
     /// Not saved: a <see cref="ReduceOnPlateauScheduler{T}"/>'s state and any rate it lowered, and early stopping's count.

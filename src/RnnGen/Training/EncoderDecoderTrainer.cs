@@ -16,12 +16,15 @@ namespace RnnGen;
 /// [Tx, encoder InputSize], <see cref="TrainingSequence{T}.Targets"/> is y&lt;1..Ty&gt; [Ty, decoder OutputSize], and the decoder
 /// reads them with teacher forcing: [start input, y&lt;1&gt;, ..., y&lt;Ty-1&gt;]. The optimizer updates one buffer, the encoder's
 /// parameters then the decoder's (<see cref="EncoderDecoder{TEncoder, TDecoder, T}.ParameterCount"/>), copied into the two models
-/// after each update.
+/// after each update. The validation loss and metric of a run come from teacher-forced predictions (the decoder reads the true
+/// previous outputs), as the training loss does, not from generation: score translations with <c>Translate</c>. A pair's
+/// run cannot be checkpointed (<see cref="Checkpoint"/> takes an <see cref="RnnTrainer{TModel, T}"/>); save each model's
+/// weights with <see cref="RnnWeights"/>.
 /// </remarks>
 /// <typeparam name="TEncoder">The encoder model.</typeparam>
 /// <typeparam name="TDecoder">The decoder model.</typeparam>
 /// <typeparam name="T">The element type.</typeparam>
-public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : ITrainingTask<T>
+public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : MiniBatchTrainer<T>, ITrainingTask<T>
     where TEncoder : IRnnModel<T>, new()
     where TDecoder : IRnnGenerator<T>, new()
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -32,7 +35,6 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : ITrainingTask
     private readonly T[] _gradients;
     private readonly RnnParameterTensor[] _tensors;
     private readonly Worker[] _workers;
-    private readonly TrainingLoop<T> _loop;
     private T[] _validationInputs = [];
     private T[] _validationPredictions = [];
 
@@ -43,9 +45,8 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : ITrainingTask
     /// <param name="options">Batch size, epochs, seed, clipping, loss reduction and parallelism; truncation does not apply to a pair.</param>
     /// <exception cref="ArgumentException">An option is out of range or truncation is set, the optimizer's size differs from the pair's, or the start input's length is not the decoder's InputSize.</exception>
     public EncoderDecoderTrainer(EncoderDecoder<TEncoder, TDecoder, T> pair, ReadOnlySpan<T> startInput, IOptimizer<T> optimizer, TrainerOptions options)
+        : base(optimizer, options, (pair ?? throw new ArgumentNullException(nameof(pair))).ParameterCount)
     {
-        ArgumentNullException.ThrowIfNull(pair);
-        TrainingLoop<T>.Validate(options, optimizer, pair.ParameterCount);
         if (options.TruncationWindow is not null)
         {
             throw new ArgumentException("Truncated backpropagation does not apply to an encoder-decoder pair, whose decoder starts from the whole source's encoding: set TruncationWindow = null.", nameof(options));
@@ -68,64 +69,13 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : ITrainingTask
         {
             _workers[i] = new Worker(pair);
         }
-
-        _loop = new TrainingLoop<T>(this, optimizer, options);
     }
 
     /// <summary>The pair being trained.</summary>
     public EncoderDecoder<TEncoder, TDecoder, T> Pair { get; }
 
-    /// <summary>The optimizer of the encoder's parameters followed by the decoder's; its <see cref="IOptimizer{T}.StepCount"/> counts the updates.</summary>
-    public IOptimizer<T> Optimizer => _loop.Optimizer;
-
-    /// <summary>The options the trainer was created with.</summary>
-    public TrainerOptions Options => _loop.Options;
-
-    /// <summary>The epochs completed; the next epoch's order depends only on it and the seed.</summary>
-    public int Epoch => _loop.Epoch;
-
     /// <summary>After each update, the batch's reduced (and clipped) gradient: the encoder's, then the decoder's.</summary>
     public ReadOnlySpan<T> Gradients => _gradients;
-
-    /// <summary>Runs the epochs left until <see cref="Epoch"/> reaches <see cref="TrainerOptions.Epochs"/>, reporting after each one.</summary>
-    /// <param name="sequences">The training pairs: sources as inputs, target sequences as targets.</param>
-    /// <param name="progress">Receives a report after every epoch, or null.</param>
-    /// <param name="cancellationToken">Checked before every batch.</param>
-    /// <returns>The last epoch's mean loss (per sequence or per target step); NaN when no epoch was left.</returns>
-    /// <exception cref="ArgumentException">The data is empty or a pair does not fit the models.</exception>
-    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
-    public double Train(IReadOnlyList<TrainingSequence<T>> sequences, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Train(sequences, new TrainingRun<T>(), progress, cancellationToken).Loss;
-
-    /// <summary>
-    /// Runs the epochs left until <see cref="Epoch"/> reaches <see cref="TrainerOptions.Epochs"/>, as
-    /// <see cref="RnnTrainer{TModel, T}"/>'s <c>Train</c> does: validation, metric, schedules, callback and early stopping after
-    /// each. The validation loss and the metric come from teacher-forced predictions (the decoder reads the true previous
-    /// outputs), as the training loss does, not from generation: score translations with <c>Translate</c>. A pair's run
-    /// cannot be checkpointed (<see cref="Checkpoint"/> takes an <see cref="RnnTrainer{TModel, T}"/>); save each model's weights with <see cref="RnnWeights"/>.
-    /// </summary>
-    /// <param name="sequences">The training pairs: sources as inputs, target sequences as targets.</param>
-    /// <param name="run">Validation pairs, metric, schedules, early stopping and callback.</param>
-    /// <param name="progress">Receives a report after every epoch, or null.</param>
-    /// <param name="cancellationToken">Checked before every batch.</param>
-    /// <returns>How the run ended.</returns>
-    /// <exception cref="ArgumentException">The data or the validation set is empty, a pair does not fit the models, or the run's settings conflict.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The early stopping's patience is below 1 or its minimum improvement is negative.</exception>
-    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
-    public TrainingResult Train(IReadOnlyList<TrainingSequence<T>> sequences, TrainingRun<T> run, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        _loop.Train(sequences, run, progress, cancellationToken);
-
-    /// <summary>Trains on the pairs once, in the order of epoch <see cref="Epoch"/> + 1, batch by batch, and counts the epoch.</summary>
-    /// <param name="sequences">The training pairs.</param>
-    /// <param name="cancellationToken">Checked before every batch.</param>
-    /// <returns>The epoch's mean loss (per sequence or per target step), each loss taken before its batch's update.</returns>
-    /// <exception cref="ArgumentException">The data is empty or a pair does not fit the models.</exception>
-    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
-    public double TrainEpoch(IReadOnlyList<TrainingSequence<T>> sequences, CancellationToken cancellationToken = default) =>
-        _loop.TrainEpoch(sequences, cancellationToken);
 
     int ITrainingTask<T>.OutputSize => Pair.Decoder.Shape.OutputSize;
 

@@ -16,7 +16,7 @@ public sealed class LearningRateScheduler<T>
 
     /// <summary>
     /// Attaches <paramref name="schedule"/> to <paramref name="optimizer"/>, whose current rate becomes <see cref="InitialRate"/>,
-    /// and sets the rate of epoch <paramref name="epoch"/>: 0 for a new run, the trainer's <see cref="RnnTrainer{TModel, T}.Epoch"/>
+    /// and sets the rate of epoch <paramref name="epoch"/>: 0 for a new run, the trainer's <see cref="MiniBatchTrainer{T}.Epoch"/>
     /// when resuming one (PyTorch's <c>last_epoch</c>), with the optimizer made with the run's initial rate.
     /// </summary>
     /// <param name="optimizer">The optimizer whose <see cref="IOptimizer{T}.LearningRate"/> this sets.</param>

@@ -37,14 +37,13 @@ namespace RnnGen;
 /// </remarks>
 /// <typeparam name="TModel">The generated model type; the workers are new instances of it that share the model's parameters.</typeparam>
 /// <typeparam name="T">The element type, <see cref="float"/> or <see cref="double"/>.</typeparam>
-public sealed class RnnTrainer<TModel, T> : ITrainingTask<T>
+public sealed class RnnTrainer<TModel, T> : MiniBatchTrainer<T>, ITrainingTask<T>
     where TModel : IRnnModel<T>, new()
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     private readonly RnnShape _shape;
     private readonly int _stateLength;
     private readonly Worker[] _workers;
-    private readonly TrainingLoop<T> _loop;
     private T[] _validationPredictions = [];
 
     /// <summary>Creates a trainer that updates <paramref name="model"/> in place.</summary>
@@ -53,9 +52,8 @@ public sealed class RnnTrainer<TModel, T> : ITrainingTask<T>
     /// <param name="options">Batch size, epochs, seed, clipping, truncation, loss reduction and parallelism.</param>
     /// <exception cref="ArgumentException">An option is out of range, the optimizer's size differs from the model's, or truncation is asked of a many-to-one or bidirectional model.</exception>
     public RnnTrainer(TModel model, IOptimizer<T> optimizer, TrainerOptions options)
+        : base(optimizer, options, ParameterCountOf(model))
     {
-        ArgumentNullException.ThrowIfNull(model);
-        TrainingLoop<T>.Validate(options, optimizer, model.Parameters.Length);
         ValidateTruncation(options, model.Shape);
         Model = model;
         _shape = model.Shape;
@@ -66,64 +64,10 @@ public sealed class RnnTrainer<TModel, T> : ITrainingTask<T>
             _workers[i] = new Worker(_stateLength);
             _workers[i].Model.ShareParameters(model); // read in place: the optimizer's updates need no copy
         }
-
-        _loop = new TrainingLoop<T>(this, optimizer, options);
     }
 
     /// <summary>The model being trained; after each update its <see cref="IRnnModel{T}.Gradients"/> hold the batch's reduced (and clipped) gradient.</summary>
     public TModel Model { get; }
-
-    /// <summary>The optimizer that applies the updates; its <see cref="IOptimizer{T}.StepCount"/> counts them.</summary>
-    public IOptimizer<T> Optimizer => _loop.Optimizer;
-
-    /// <summary>The options the trainer was created with.</summary>
-    public TrainerOptions Options => _loop.Options;
-
-    /// <summary>The epochs completed (by <c>Train</c> or <see cref="TrainEpoch"/>), restored by <see cref="Checkpoint.Load{TModel, T}(RnnTrainer{TModel, T}, string)"/>; the next epoch's order depends only on it and the seed.</summary>
-    public int Epoch
-    {
-        get => _loop.Epoch;
-        internal set => _loop.Epoch = value;
-    }
-
-    /// <summary>Runs the epochs left until <see cref="Epoch"/> reaches <see cref="TrainerOptions.Epochs"/>, reporting after each one.</summary>
-    /// <param name="sequences">The training data.</param>
-    /// <param name="progress">Receives a report after every epoch, or null.</param>
-    /// <param name="cancellationToken">Checked before every batch.</param>
-    /// <returns>The last epoch's mean loss (per sequence or per step, as <see cref="TrainerOptions.LossReduction"/> says); NaN when no epoch was left.</returns>
-    /// <exception cref="ArgumentException">The data is empty or a sequence does not fit the model.</exception>
-    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
-    public double Train(IReadOnlyList<TrainingSequence<T>> sequences, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Train(sequences, new TrainingRun<T>(), progress, cancellationToken).Loss;
-
-    /// <summary>
-    /// Runs the epochs left until <see cref="Epoch"/> reaches <see cref="TrainerOptions.Epochs"/> (all of them on a new trainer,
-    /// the rest on one restored from a checkpoint) as Keras' <c>fit</c> does: after each, the validation loss and metric of
-    /// <paramref name="run"/> (the model's own loss, forward passes only), the progress report, the learning-rate schedules,
-    /// the callback, and early stopping, which can end the run and put back the best epoch's parameters.
-    /// </summary>
-    /// <param name="sequences">The training data.</param>
-    /// <param name="run">Validation set, metric, schedules, early stopping and callback.</param>
-    /// <param name="progress">Receives a report after every epoch, or null.</param>
-    /// <param name="cancellationToken">Checked before every batch.</param>
-    /// <returns>How the run ended.</returns>
-    /// <exception cref="ArgumentException">The data or the validation set is empty, a training or validation sequence does not fit the model, or the run's schedule is at another epoch than the trainer.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The early stopping's patience is below 1 or its minimum improvement is negative.</exception>
-    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
-    public TrainingResult Train(IReadOnlyList<TrainingSequence<T>> sequences, TrainingRun<T> run, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        _loop.Train(sequences, run, progress, cancellationToken);
-
-    /// <summary>Trains on the sequences once, in the order of epoch <see cref="Epoch"/> + 1, batch by batch, and counts the epoch.</summary>
-    /// <param name="sequences">The training data.</param>
-    /// <param name="cancellationToken">Checked before every batch.</param>
-    /// <returns>The epoch's mean loss (per sequence or per step, as <see cref="TrainerOptions.LossReduction"/> says), each loss taken before its batch's update.</returns>
-    /// <exception cref="ArgumentException">The data is empty or a sequence does not fit the model.</exception>
-    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; that update was not applied.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the updates made so far remain applied.</exception>
-    public double TrainEpoch(IReadOnlyList<TrainingSequence<T>> sequences, CancellationToken cancellationToken = default) =>
-        _loop.TrainEpoch(sequences, cancellationToken);
 
     int ITrainingTask<T>.OutputSize => _shape.OutputSize;
 
@@ -301,6 +245,12 @@ public sealed class RnnTrainer<TModel, T> : ITrainingTask<T>
         }
 
         return steps;
+    }
+
+    private static int ParameterCountOf(TModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Parameters.Length;
     }
 
     private static void ValidateTruncation(TrainerOptions options, RnnShape shape)

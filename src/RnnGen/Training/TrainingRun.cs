@@ -51,7 +51,7 @@ public sealed class TrainingRun<T>
 /// <param name="Epochs">The epochs this run trained (fewer than <see cref="TrainerOptions.Epochs"/> when resumed from a checkpoint or stopped early; 0 when none was left).</param>
 /// <param name="Loss">The last epoch's mean training loss (per sequence or per step, as <see cref="TrainerOptions.LossReduction"/> says), or NaN when no epoch ran.</param>
 /// <param name="ValidationLoss">The last epoch's validation loss, or null without a validation set.</param>
-/// <param name="BestEpoch">The epoch of this run with the lowest monitored loss (validation if any, else training), numbered as <see cref="RnnTrainer{TModel, T}.Epoch"/> counts; 0 when none ran.</param>
+/// <param name="BestEpoch">The epoch of this run with the lowest monitored loss (validation if any, else training), numbered as <see cref="MiniBatchTrainer{T}.Epoch"/> counts; 0 when none ran.</param>
 /// <param name="StoppedEarly">Whether early stopping or the callback ended the run before <see cref="TrainerOptions.Epochs"/>.</param>
 public readonly record struct TrainingResult(int Epochs, double Loss, double? ValidationLoss, int BestEpoch, bool StoppedEarly)
 {
