@@ -62,10 +62,16 @@ public static class RnnWeights
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(reader);
+        Load(model.ParameterTensors, model.Parameters, reader, options);
+    }
 
+    /// <summary>Reads <paramref name="tensorList"/> from the file into <paramref name="parameters"/>, all or nothing (see the public Load).</summary>
+    internal static void Load<T>(ReadOnlySpan<RnnParameterTensor> tensorList, Span<T> parameters, SafeTensorsReader reader, WeightLoadOptions? options)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         // Starting from zero lets an AddedBias entry add bias_hh onto the bias_ih its AsIs partner copied.
-        var staged = new T[model.Parameters.Length];
-        RnnParameterTensor[] tensors = model.ParameterTensors.ToArray();
+        var staged = new T[parameters.Length];
+        RnnParameterTensor[] tensors = tensorList.ToArray();
         string[] names = ModuleNames.InFile(tensors, reader, options?.FindModules == true);
         for (int i = 0; i < tensors.Length; i++)
         {
@@ -92,7 +98,7 @@ public static class RnnWeights
             Place(values, tensor, staged.AsSpan(tensor.Offset, tensor.Length));
         }
 
-        staged.CopyTo(model.Parameters);
+        staged.CopyTo(parameters);
     }
 
     /// <summary>
@@ -124,7 +130,8 @@ public static class RnnWeights
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(stream);
-        CreateWriter(model).WriteTo(stream);
+        ArgumentNullException.ThrowIfNull(model);
+        CreateWriter(model.ParameterTensors, model.Parameters).WriteTo(stream);
     }
 
     /// <summary>The atomic file save, with a seam that lets tests wrap the temporary file's stream (e.g. to fail midway).</summary>
@@ -132,19 +139,19 @@ public static class RnnWeights
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         // A bad model fails here, before the disk is touched.
-        SafeTensorsWriter writer = CreateWriter(model);
+        ArgumentNullException.ThrowIfNull(model);
+        SafeTensorsWriter writer = CreateWriter(model.ParameterTensors, model.Parameters);
         AtomicFile.Write(path, writer.WriteTo, wrapTemporaryFile);
     }
 
-    private static SafeTensorsWriter CreateWriter<T>(IRnnModel<T> model)
+    /// <summary>A file of <paramref name="tensors"/> under their PyTorch names and shapes, from <paramref name="parameters"/> laid out as they say.</summary>
+    internal static SafeTensorsWriter CreateWriter<T>(ReadOnlySpan<RnnParameterTensor> tensors, ReadOnlySpan<T> parameters)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ReadOnlySpan<T> parameters = model.Parameters;
         var writer = new SafeTensorsWriter();
         writer.AddMetadata("format", "pt");
         writer.AddMetadata("generator", "RnnGen");
-        foreach (RnnParameterTensor tensor in model.ParameterTensors)
+        foreach (RnnParameterTensor tensor in tensors)
         {
             EnsureFits(tensor, parameters.Length);
             var values = new T[tensor.Length];

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Numerics;
@@ -31,41 +30,49 @@ public static class Checkpoint
     /// <exception cref="IOException">The file cannot be written.</exception>
     public static void Save<T>(IRnnModel<T> model, IOptimizer<T> optimizer, string path)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Save(model, optimizer, path, static _ => { }, static file => file);
+        => Save(model, optimizer, path, static file => file);
 
     /// <summary>
     /// Writes everything a resumed run needs, atomically as <see cref="Save{T}(IRnnModel{T}, IOptimizer{T}, string)"/> does:
-    /// the trainer's model and optimizer, its completed <see cref="MiniBatchTrainer{T}.Epoch"/> and its shuffle's seed.
+    /// the trained parameters (an <see cref="RnnTrainer{TModel, T}"/>'s model under its PyTorch names; an
+    /// <see cref="EncoderDecoderTrainer{TEncoder, TDecoder, T}"/>'s two models under <c>encoder.</c> and <c>decoder.</c>), the
+    /// optimizer, the completed <see cref="MiniBatchTrainer{T}.Epoch"/> and the shuffle's seed.
     /// Save between epochs (e.g. from <see cref="TrainingRun{T}.EpochEnded"/>): after an epoch that failed midway (cancelled,
     /// diverged) the weights hold part of it while the epoch is not counted, so resume from the previous checkpoint instead.
     /// Not saved: a <see cref="ReduceOnPlateauScheduler{T}"/>'s state and any rate it lowered, and early stopping's count.
     /// </summary>
-    /// <typeparam name="TModel">The trained model's type.</typeparam>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="trainer">The trainer whose run is saved.</param>
     /// <param name="path">The file to create or replace.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> names no file.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
-    public static void Save<TModel, T>(RnnTrainer<TModel, T> trainer, string path)
-        where TModel : IRnnModel<T>, new()
+    public static void Save<T>(MiniBatchTrainer<T> trainer, string path)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(trainer);
-        Save(trainer.Model, trainer.Optimizer, path, writer =>
+        ITrainingTask<T> trained = trainer.Task;
+        Write(trained.ParameterTensors, trained.CollectParameters(), trainer.Optimizer, path, writer =>
         {
             OptimizerState.WriteCount(writer, EpochKey, trainer.Epoch);
             writer.AddMetadata(SeedKey, trainer.Options.Seed.ToString(CultureInfo.InvariantCulture));
         }, static file => file);
     }
 
-    /// <summary>The atomic save, with the trainer's entries and a seam that lets tests wrap the temporary file's stream (e.g. to fail midway).</summary>
-    internal static void Save<T>(IRnnModel<T> model, IOptimizer<T> optimizer, string path, Action<SafeTensorsWriter> addRunState, Func<Stream, Stream> wrapTemporaryFile)
+    /// <summary>The atomic save of a model and its optimizer, with a seam that lets tests wrap the temporary file's stream (e.g. to fail midway).</summary>
+    internal static void Save<T>(IRnnModel<T> model, IOptimizer<T> optimizer, string path, Func<Stream, Stream> wrapTemporaryFile)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         EnsureMatch(model, optimizer);
+        Write(model.ParameterTensors, model.Parameters, optimizer, path, static _ => { }, wrapTemporaryFile);
+    }
 
-        // Assembled in memory first, so a bad model or optimizer fails before the disk is touched.
-        SafeTensorsWriter writer = CreateWriter(model, optimizer);
+    /// <summary>Assembles the file in memory first, so a bad model or optimizer fails before the disk is touched, then writes it atomically.</summary>
+    private static void Write<T>(ReadOnlySpan<RnnParameterTensor> tensors, ReadOnlySpan<T> parameters, IOptimizer<T> optimizer, string path,
+        Action<SafeTensorsWriter> addRunState, Func<Stream, Stream> wrapTemporaryFile)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        SafeTensorsWriter writer = RnnWeights.CreateWriter(tensors, parameters);
+        optimizer.SaveState(writer);
         addRunState(writer);
         AtomicFile.Write(path, writer.WriteTo, wrapTemporaryFile);
     }
@@ -74,7 +81,7 @@ public static class Checkpoint
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="model">Receives the weights.</param>
     /// <param name="optimizer">Receives the optimizer state.</param>
-    /// <param name="path">A file that a <c>Checkpoint.Save</c> wrote.</param>
+    /// <param name="path">A file that a <c>Checkpoint.Save</c> of a model wrote.</param>
     /// <exception cref="ArgumentException">The optimizer's size differs from the model's.</exception>
     /// <exception cref="SafeTensorsException">The file is malformed, or an entry is missing or of the wrong shape; neither the model nor the optimizer is changed.</exception>
     /// <exception cref="IOException">The file cannot be opened or read; nothing is changed.</exception>
@@ -83,23 +90,21 @@ public static class Checkpoint
     {
         EnsureMatch(model, optimizer);
         using SafeTensorsReader reader = SafeTensorsReader.Open(path);
-        Load(model, optimizer, reader);
+        Restore(model.ParameterTensors, model.Parameters, optimizer, reader);
     }
 
     /// <summary>
-    /// Restores a run that <see cref="Save{TModel, T}(RnnTrainer{TModel, T}, string)"/> wrote into a trainer made with the same
-    /// options: the model's weights, the optimizer's state and the completed epochs, all or nothing. <c>Train</c> then runs the
-    /// epochs left, in the orders the uninterrupted run would have used.
+    /// Restores a run that <see cref="Save{T}(MiniBatchTrainer{T}, string)"/> wrote into a trainer of the same kind made with the
+    /// same options: the trained parameters, the optimizer's state and the completed epochs, all or nothing. <c>Train</c> then
+    /// runs the epochs left, in the orders the uninterrupted run would have used.
     /// </summary>
-    /// <typeparam name="TModel">The trained model's type.</typeparam>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="trainer">Receives the run.</param>
     /// <param name="path">The checkpoint.</param>
     /// <exception cref="ArgumentException">The checkpoint was written with another seed than the trainer's (its epochs' orders would differ).</exception>
     /// <exception cref="SafeTensorsException">The file is malformed, or an entry is missing (a checkpoint of a model and optimizer alone has no epoch) or of the wrong shape; nothing is changed.</exception>
     /// <exception cref="IOException">The file cannot be opened or read; nothing is changed.</exception>
-    public static void Load<TModel, T>(RnnTrainer<TModel, T> trainer, string path)
-        where TModel : IRnnModel<T>, new()
+    public static void Load<T>(MiniBatchTrainer<T> trainer, string path)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(trainer);
@@ -117,49 +122,27 @@ public static class Checkpoint
             throw new ArgumentException($"The checkpoint's run shuffled with Seed {seed}, but this trainer's Seed is {expected}: make the trainer with the run's options to resume it.", nameof(trainer));
         }
 
-        Load(trainer.Model, trainer.Optimizer, reader);
+        ITrainingTask<T> trained = trainer.Task;
+        Restore(trained.ParameterTensors, trained.CollectParameters(), trainer.Optimizer, reader);
+        trained.ParametersChanged();
         trainer.Epoch = (int)epoch;
     }
 
-    private static void Load<T>(IRnnModel<T> model, IOptimizer<T> optimizer, SafeTensorsReader reader)
+    /// <summary>The weights into <paramref name="parameters"/> and the optimizer's state; undoing the weights when the optimizer's load fails makes the pair all or nothing.</summary>
+    private static void Restore<T>(ReadOnlySpan<RnnParameterTensor> tensors, Span<T> parameters, IOptimizer<T> optimizer, SafeTensorsReader reader)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // Each load is all or nothing on its own; undoing the weights when the optimizer's fails makes the pair so.
-        T[] previousWeights = model.Parameters.ToArray();
-        RnnWeights.Load(model, reader);
+        T[] previousWeights = parameters.ToArray();
+        RnnWeights.Load(tensors, parameters, reader, options: null);
         try
         {
             optimizer.LoadState(reader);
         }
         catch
         {
-            previousWeights.CopyTo(model.Parameters);
+            previousWeights.CopyTo(parameters);
             throw;
         }
-    }
-
-    private static SafeTensorsWriter CreateWriter<T>(IRnnModel<T> model, IOptimizer<T> optimizer)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        // RnnWeights owns the mapping to PyTorch names and layouts; copying its output keeps one definition of it.
-        using var weightsFile = new MemoryStream();
-        RnnWeights.Save(model, weightsFile);
-        weightsFile.Position = 0;
-        using var weights = new SafeTensorsReader(weightsFile);
-
-        var writer = new SafeTensorsWriter();
-        foreach (KeyValuePair<string, string> entry in weights.Metadata)
-        {
-            writer.AddMetadata(entry.Key, entry.Value);
-        }
-
-        foreach (SafeTensorInfo tensor in weights.Tensors)
-        {
-            writer.Add<T>(tensor.Name, weights.Read<T>(tensor.Name), tensor.Shape.AsSpan());
-        }
-
-        optimizer.SaveState(writer);
-        return writer;
     }
 
     private static void EnsureMatch<T>(IRnnModel<T> model, IOptimizer<T> optimizer)

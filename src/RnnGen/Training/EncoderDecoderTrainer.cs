@@ -17,9 +17,9 @@ namespace RnnGen;
 /// reads them with teacher forcing: [start input, y&lt;1&gt;, ..., y&lt;Ty-1&gt;]. The optimizer updates one buffer, the encoder's
 /// parameters then the decoder's (<see cref="EncoderDecoder{TEncoder, TDecoder, T}.ParameterCount"/>), copied into the two models
 /// after each update. The validation loss and metric of a run come from teacher-forced predictions (the decoder reads the true
-/// previous outputs), as the training loss does, not from generation: score translations with <c>Translate</c>. A pair's
-/// run cannot be checkpointed (<see cref="Checkpoint"/> takes an <see cref="RnnTrainer{TModel, T}"/>); save each model's
-/// weights with <see cref="RnnWeights"/>.
+/// previous outputs), as the training loss does, not from generation: score translations with <c>Translate</c>. A run resumes
+/// exactly from <see cref="Checkpoint.Save{T}(MiniBatchTrainer{T}, string)"/>, whose file names the tensors <c>encoder.*</c> and
+/// <c>decoder.*</c>, as a PyTorch module with those two attributes names them.
 /// </remarks>
 /// <typeparam name="TEncoder">The encoder model.</typeparam>
 /// <typeparam name="TDecoder">The decoder model.</typeparam>

@@ -24,13 +24,16 @@ public abstract class MiniBatchTrainer<T>
         _loop = new TrainingLoop<T>((ITrainingTask<T>)this, optimizer, options);
     }
 
+    /// <summary>The trainer as the loop (and <see cref="Checkpoint"/>) drive it: its parameters, tensors and workers.</summary>
+    internal ITrainingTask<T> Task => (ITrainingTask<T>)this;
+
     /// <summary>The optimizer that applies the updates; its <see cref="IOptimizer{T}.StepCount"/> counts them.</summary>
     public IOptimizer<T> Optimizer => _loop.Optimizer;
 
     /// <summary>The options the trainer was created with.</summary>
     public TrainerOptions Options => _loop.Options;
 
-    /// <summary>The epochs completed (by <c>Train</c> or <see cref="TrainEpoch"/>; for an <see cref="RnnTrainer{TModel, T}"/> also restored by <see cref="Checkpoint.Load{TModel, T}(RnnTrainer{TModel, T}, string)"/>); the next epoch's order depends only on it and the seed.</summary>
+    /// <summary>The epochs completed (by <c>Train</c> or <see cref="TrainEpoch"/>; restored by <see cref="Checkpoint.Load{T}(MiniBatchTrainer{T}, string)"/>); the next epoch's order depends only on it and the seed.</summary>
     public int Epoch
     {
         get => _loop.Epoch;

@@ -21,7 +21,7 @@ namespace RnnGen;
 /// adds its sequences' gradients in order, and the workers' buffers are summed in worker order, so the same
 /// starting weights and optimizer state, the same data and the same <see cref="TrainerOptions"/> give bit-identical
 /// weights on the same machine and runtime, whatever the thread timing; each epoch's order depends only on the seed and
-/// the epoch's number, so a run resumed from <see cref="Checkpoint.Save{TModel, T}(RnnTrainer{TModel, T}, string)"/> goes on as
+/// the epoch's number, so a run resumed from <see cref="Checkpoint.Save{T}(MiniBatchTrainer{T}, string)"/> goes on as
 /// the uninterrupted run would have. A different
 /// <see cref="TrainerOptions.DegreeOfParallelism"/> groups the sums differently, so the results may differ in the last bits.
 /// </para>

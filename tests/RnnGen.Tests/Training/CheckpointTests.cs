@@ -46,7 +46,7 @@ public sealed class CheckpointTests
         byte[] previous = File.ReadAllBytes(path);
 
         (SmallTagger newerModel, AdamOptimizer<float> newerOptimizer) = TrainedTagger(seed: 2);
-        var exception = Assert.Throws<IOException>(() => Checkpoint.Save(newerModel, newerOptimizer, path, static _ => { }, file => new FailingStream(file, failAfterBytes: 100)));
+        var exception = Assert.Throws<IOException>(() => Checkpoint.Save(newerModel, newerOptimizer, path, file => new FailingStream(file, failAfterBytes: 100)));
 
         Assert.Equal(FailingStream.FailureMessage, exception.Message);
         Assert.Equal(previous, File.ReadAllBytes(path));
