@@ -20,6 +20,9 @@ public sealed partial class RnnGenerator
     /// </summary>
     internal static class Parser
     {
+        /// <summary>Receives one problem of a declaration: what, where (and where else), its message's arguments, and what its code fix needs.</summary>
+        private delegate void ReportProblem(DiagnosticDescriptor descriptor, Location? location, string[] arguments, ImmutableDictionary<string, string?>? properties = null, Location? alsoAt = null);
+
         /// <summary>The generator's side: the spec to emit, nothing reported (the analyzer reports).</summary>
         public static ModelSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
             Parse((TypeDeclarationSyntax)context.TargetNode, (INamedTypeSymbol)context.TargetSymbol, context.Attributes[0], report: null, cancellationToken);
@@ -58,9 +61,9 @@ public sealed partial class RnnGenerator
 
             var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
             Location attributeLocation = attributeSyntax?.GetLocation() ?? typeLocation;
-            var arguments = new ArgumentReader(attribute, attributeSyntax, attributeLocation, (descriptor, location, values, properties) => Report(descriptor, location, values, properties));
+            var arguments = new ArgumentReader(attribute, attributeSyntax, attributeLocation, Report);
 
-            ElementType? elementType = ReadElementType(attribute, attributeLocation, (descriptor, location, arguments) => Report(descriptor, location, arguments));
+            ElementType? elementType = ReadElementType(attribute, attributeLocation, Report);
             int? inputSize = arguments.Size("InputSize", Limits.MaxSize, required: true, type.Name);
             int? hiddenSize = arguments.Size("HiddenSize", Limits.MaxSize, required: true, type.Name);
             int? outputSize = arguments.Size("OutputSize", Limits.MaxSize, required: true, type.Name);
@@ -115,7 +118,7 @@ public sealed partial class RnnGenerator
                 }
                 else
                 {
-                    model = RejectTakenNames(model, type, (descriptor, location, arguments) => Report(descriptor, location, arguments));
+                    model = RejectTakenNames(model, type, Report);
                 }
             }
             return model;
@@ -126,7 +129,7 @@ public sealed partial class RnnGenerator
         /// members: the generated file would not compile (CS0102) and the user would not see why. The generated names are
         /// only worked out (by generating the code) for a class that declares members of its own.
         /// </summary>
-        private static ModelSpec? RejectTakenNames(ModelSpec model, INamedTypeSymbol type, Action<DiagnosticDescriptor, Location?, string[]> report)
+        private static ModelSpec? RejectTakenNames(ModelSpec model, INamedTypeSymbol type, ReportProblem report)
         {
             // In a build the analyzer sees the generated file too: its members are the generator's, not the user's.
             ISymbol[] declared = [.. type.GetMembers().Where(member => !member.IsImplicitlyDeclared && !member.Locations.All(location => IsGeneratedFile(location, model)))];
@@ -184,7 +187,7 @@ public sealed partial class RnnGenerator
             return type.Arity > 0 ? "generic" : null;
         }
 
-        private static ElementType? ReadElementType(AttributeData attribute, Location location, Action<DiagnosticDescriptor, Location?, string[]> report)
+        private static ElementType? ReadElementType(AttributeData attribute, Location location, ReportProblem report)
         {
             ITypeSymbol? elementType = attribute.AttributeClass?.TypeArguments.FirstOrDefault();
             switch (elementType?.SpecialType)
@@ -216,7 +219,7 @@ public sealed partial class RnnGenerator
             AttributeData attribute,
             AttributeSyntax? syntax,
             Location attributeLocation,
-            Action<DiagnosticDescriptor, Location?, string[], ImmutableDictionary<string, string?>?> report)
+            ReportProblem report)
         {
             public Location LocationOf(string name) =>
                 syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)?.GetLocation()
@@ -249,7 +252,7 @@ public sealed partial class RnnGenerator
                 }
                 if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not int value)
                 {
-                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "int"], null);
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "int"]);
                     return null;
                 }
                 if (value < 1 || value > max)
@@ -272,7 +275,7 @@ public sealed partial class RnnGenerator
                 }
                 if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not string value)
                 {
-                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "string"], null);
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "string"]);
                     return null;
                 }
                 bool valid = value.Length == 0
@@ -280,7 +283,7 @@ public sealed partial class RnnGenerator
                     : value.Split('.').All(static part => part.Length > 0 && part.All(static ch => ch == '_' || char.IsLetterOrDigit(ch)));
                 if (!valid)
                 {
-                    report(DiagnosticDescriptors.InvalidModulePath, LocationOf(name), [name, value, allowEmpty ? " (or \"\" for a bare module)" : ""], null);
+                    report(DiagnosticDescriptors.InvalidModulePath, LocationOf(name), [name, value, allowEmpty ? " (or \"\" for a bare module)" : ""]);
                     return null;
                 }
                 return value;
@@ -294,7 +297,7 @@ public sealed partial class RnnGenerator
                 }
                 if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not bool value)
                 {
-                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "bool"], null);
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "bool"]);
                     return null;
                 }
                 return value;
@@ -309,12 +312,12 @@ public sealed partial class RnnGenerator
                 }
                 if (constant.Kind != TypedConstantKind.Enum || constant.Value is not int value)
                 {
-                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, enumName], null);
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, enumName]);
                     return null;
                 }
                 if (!System.Enum.IsDefined(typeof(TEnum), value))
                 {
-                    report(DiagnosticDescriptors.UndefinedEnumValue, LocationOf(name), [name, value.ToString(), enumName], null);
+                    report(DiagnosticDescriptors.UndefinedEnumValue, LocationOf(name), [name, value.ToString(), enumName]);
                     return null;
                 }
                 return (TEnum)(object)value;

@@ -120,8 +120,7 @@ internal sealed class TrainingLoop<T>
         var stopwatch = Stopwatch.StartNew();
         T[]? bestParameters = run.EarlyStopping is { RestoreBestWeights: true } ? new T[_task.Gradients.Length] : null;
         double bestLoss = double.PositiveInfinity;
-        int firstEpoch = Epoch + 1, bestEpoch = 0, epochsWithoutImprovement = 0;
-        TrainingProgress report = new(Epoch, Options.Epochs, double.NaN, TimeSpan.Zero, TimeSpan.Zero);
+        int bestEpoch = 0, epochsWithoutImprovement = 0;
         var history = new List<TrainingProgress>(Math.Max(0, Options.Epochs - Epoch));
         bool stop = false;
         while (!stop && Epoch < Options.Epochs)
@@ -129,8 +128,7 @@ internal sealed class TrainingLoop<T>
             double loss = TrainEpoch(sequences, cancellationToken);
             (double? validationLoss, double? metric) = run.Validation is { } validation ? Evaluate(validation, run.Metric) : (null, null);
             TimeSpan elapsed = stopwatch.Elapsed;
-            int epochsRun = Epoch - firstEpoch + 1;
-            report = new TrainingProgress(Epoch, Options.Epochs, loss, elapsed, elapsed / epochsRun * (Options.Epochs - Epoch)) { ValidationLoss = validationLoss, ValidationMetric = metric };
+            var report = new TrainingProgress(Epoch, Options.Epochs, loss, elapsed, elapsed / (history.Count + 1) * (Options.Epochs - Epoch)) { ValidationLoss = validationLoss, ValidationMetric = metric };
             history.Add(report);
             progress?.Report(report);
             double monitored = validationLoss ?? loss;
@@ -156,7 +154,8 @@ internal sealed class TrainingLoop<T>
             }
         }
 
-        return new TrainingResult(Epoch - firstEpoch + 1, report.Loss, report.ValidationLoss, bestEpoch, Epoch < Options.Epochs) { History = history };
+        TrainingProgress? last = history.Count > 0 ? history[^1] : null;
+        return new TrainingResult(history.Count, last?.Loss ?? double.NaN, last?.ValidationLoss, bestEpoch, Epoch < Options.Epochs) { History = history };
     }
 
     /// <summary>Refuses a run whose settings cannot work, before any step.</summary>
