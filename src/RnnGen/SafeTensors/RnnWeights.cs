@@ -15,7 +15,7 @@ public static class RnnWeights
     /// <param name="model">The model whose <see cref="IRnnModel{T}.Parameters"/> receive the weights.</param>
     /// <param name="path">The safetensors file.</param>
     /// <param name="options">How to match the file's names to the model's, or null for exactly the model's.</param>
-    /// <exception cref="SafeTensorsException">The file is malformed, or a tensor is missing or has the wrong shape or dtype; the model is left unchanged.</exception>
+    /// <exception cref="SafeTensorsException">The file is malformed, or a tensor is missing, has the wrong shape or dtype, or holds NaN or infinity (unless <see cref="WeightLoadOptions.AllowNonFinite"/>); the model is left unchanged.</exception>
     /// <exception cref="ArgumentException">The model's <see cref="IRnnModel{T}.ParameterTensors"/> do not fit its parameter buffer.</exception>
     /// <exception cref="IOException">The file cannot be opened or read.</exception>
     public static void Load<T>(IRnnModel<T> model, string path, WeightLoadOptions? options = null)
@@ -31,7 +31,7 @@ public static class RnnWeights
     /// <param name="model">The model whose <see cref="IRnnModel{T}.Parameters"/> receive the weights.</param>
     /// <param name="stream">A readable, seekable stream; it stays open.</param>
     /// <param name="options">How to match the file's names to the model's, or null for exactly the model's.</param>
-    /// <exception cref="SafeTensorsException">The file is malformed, or a tensor is missing or has the wrong shape or dtype; the model is left unchanged.</exception>
+    /// <exception cref="SafeTensorsException">The file is malformed, or a tensor is missing, has the wrong shape or dtype, or holds NaN or infinity (unless <see cref="WeightLoadOptions.AllowNonFinite"/>); the model is left unchanged.</exception>
     /// <exception cref="ArgumentException">The model's <see cref="IRnnModel{T}.ParameterTensors"/> do not fit its parameter buffer, or the stream cannot read or seek.</exception>
     public static void Load<T>(IRnnModel<T> model, Stream stream, WeightLoadOptions? options = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -55,7 +55,7 @@ public static class RnnWeights
     /// <param name="model">The model whose <see cref="IRnnModel{T}.Parameters"/> receive the weights.</param>
     /// <param name="reader">The open file; it stays open.</param>
     /// <param name="options">How to match the file's names to the model's, or null for exactly the model's.</param>
-    /// <exception cref="SafeTensorsException">A tensor is missing or has the wrong shape or dtype, or a module to find is in the file no times or several times; the model is left unchanged.</exception>
+    /// <exception cref="SafeTensorsException">A tensor is missing, has the wrong shape or dtype or holds NaN or infinity (unless <see cref="WeightLoadOptions.AllowNonFinite"/>), or a module to find is in the file no times or several times; the model is left unchanged.</exception>
     /// <exception cref="ArgumentException">The model's <see cref="IRnnModel{T}.ParameterTensors"/> do not fit its parameter buffer.</exception>
     public static void Load<T>(IRnnModel<T> model, SafeTensorsReader reader, WeightLoadOptions? options = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -95,6 +95,11 @@ public static class RnnWeights
 
             var values = new T[tensor.Length];
             reader.Read(name, values.AsSpan());
+            if (options?.AllowNonFinite != true)
+            {
+                EnsureFinite<T>(values, name, info, reader);
+            }
+
             Place(values, tensor, staged.AsSpan(tensor.Offset, tensor.Length));
         }
 
@@ -209,6 +214,33 @@ public static class RnnWeights
 
                 break;
         }
+    }
+
+    /// <summary>Refuses a tensor with a NaN or infinity, naming its first one by its index in the file's shape.</summary>
+    private static void EnsureFinite<T>(ReadOnlySpan<T> values, string name, SafeTensorInfo info, SafeTensorsReader reader)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int bad = 0;
+        while (bad < values.Length && T.IsFinite(values[bad]))
+        {
+            bad++;
+        }
+
+        if (bad == values.Length)
+        {
+            return;
+        }
+
+        string index = info.Shape.Length == 2 ? $"[{bad / info.Shape[1]}, {bad % info.Shape[1]}]" : $"[{bad}]";
+        string what = T.IsNaN(values[bad]) ? "NaN" : T.IsPositive(values[bad]) ? "+infinity" : "-infinity";
+
+        // A finite F64 value beyond float's range becomes infinity only in a float model.
+        string cause = info.DType == "F64" && typeof(T) == typeof(float) && !T.IsNaN(values[bad])
+            ? " (or a value beyond float's range, which becomes infinity in a float model)"
+            : string.Empty;
+        throw reader.CreateException(
+            $"Tensor '{name}' holds {what}{cause} at index {index}: every output of a model with a non-finite weight is NaN. " +
+            "To load it anyway, pass new WeightLoadOptions { AllowNonFinite = true }.");
     }
 
     internal static bool HasShape(SafeTensorInfo info, RnnParameterTensor tensor) => tensor.Columns == 0

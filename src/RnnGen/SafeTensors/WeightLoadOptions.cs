@@ -1,6 +1,6 @@
 namespace RnnGen;
 
-/// <summary>How <see cref="RnnWeights.Load{T}(IRnnModel{T}, SafeTensorsReader, WeightLoadOptions?)"/> matches a file's tensors to the model's.</summary>
+/// <summary>How <see cref="RnnWeights.Load{T}(IRnnModel{T}, SafeTensorsReader, WeightLoadOptions?)"/> matches a file's tensors to the model's, and what it accepts in them.</summary>
 public sealed record WeightLoadOptions
 {
     /// <summary>
@@ -10,4 +10,11 @@ public sealed record WeightLoadOptions
     /// is an error that lists the candidates with their shapes.
     /// </summary>
     public bool FindModules { get; init; }
+
+    /// <summary>
+    /// Load tensors that hold NaN or infinity (a diverged training run's weights, kept to study it). Off by default: such a
+    /// file is refused with a <see cref="SafeTensorsException"/> naming the tensor and its first non-finite element, since
+    /// every output of a model with one non-finite weight is NaN.
+    /// </summary>
+    public bool AllowNonFinite { get; init; }
 }

@@ -553,6 +553,43 @@ public sealed class RnnWeightsTests
         Assert.Equal(FakeModel.Sentinels(model.ParameterBuffer.Length), model.ParameterBuffer);
     }
 
+    [Theory]
+    [InlineData(double.NaN, false, "NaN")]
+    [InlineData(double.PositiveInfinity, false, "+infinity")]
+    [InlineData(double.NegativeInfinity, true, "-infinity")]
+    [InlineData(1e300, true, "+infinity (or a value beyond float's range")]
+    public void NonFiniteTensorThrowsNamingTensorAndFirstBadIndexAndLeavesParametersUnchanged(double bad, bool storeAsF64, string named)
+    {
+        FakeModel model = FakeModel.WithSentinelParameters();
+        double[] headWeight = [.. HeadWeight.Select(value => (double)value)];
+        headWeight[4] = bad; // row 1, column 1 of [2, 3], in the file's row-major order
+        headWeight[5] = double.NaN; // a later one: only the first is named
+        SafeTensorsWriter file = PyTorchFile(storeAsF64, headWeight: headWeight);
+
+        var exception = Assert.Throws<SafeTensorsException>(() => RnnWeights.Load(model, TestFiles.AsStream(file)));
+
+        Assert.Contains($"Tensor 'head.weight' holds {named}", exception.Message);
+        Assert.Contains("at index [1, 1]:", exception.Message);
+        Assert.Contains("AllowNonFinite", exception.Message);
+        Assert.Equal(FakeModel.Sentinels(model.ParameterBuffer.Length), model.ParameterBuffer);
+    }
+
+    [Fact]
+    public void AllowNonFiniteLoadsNaNWhereTheFilePutsIt()
+    {
+        FakeModel model = FakeModel.WithSentinelParameters();
+        double[] headWeight = [.. HeadWeight.Select(value => (double)value)];
+        headWeight[1] = double.NaN; // row 0, column 1 of PyTorch's [2, 3]: stored transposed, at column 1 * 2 + row 0
+        SafeTensorsWriter file = PyTorchFile(storeAsF64: false, headWeight: headWeight);
+
+        RnnWeights.Load(model, TestFiles.AsStream(file), new WeightLoadOptions { AllowNonFinite = true });
+
+        float[] expected = [.. ExpectedParameters];
+        int headWeightOffset = 6 + 9 + 3;
+        expected[headWeightOffset + 2] = float.NaN;
+        Assert.Equal(expected, model.ParameterBuffer);
+    }
+
     [Fact]
     public void TensorsThatDoNotFitTheBufferAreRejectedAsAModelBug()
     {
@@ -613,26 +650,36 @@ public sealed class RnnWeightsTests
         Assert.Equal([path], Directory.GetFiles(directory.Path));
     }
 
-    private static SafeTensorsWriter PyTorchFile(bool storeAsF64, long[]? headWeightShape = null, long[]? headBiasShape = null)
+    private static SafeTensorsWriter PyTorchFile(bool storeAsF64, long[]? headWeightShape = null, long[]? headBiasShape = null, double[]? headWeight = null)
     {
         var file = new SafeTensorsWriter();
         Add("rnn.weight_ih_l0", WeightIh, [3, 2]);
         Add("rnn.weight_hh_l0", WeightHh, [3, 3]);
         Add("rnn.bias_ih_l0", BiasIh, [3]);
         Add("rnn.bias_hh_l0", BiasHh, [3]);
-        Add("head.weight", HeadWeight, headWeightShape ?? [2, 3]);
+        if (headWeight is not null)
+        {
+            AddValues("head.weight", headWeight, headWeightShape ?? [2, 3]);
+        }
+        else
+        {
+            Add("head.weight", HeadWeight, headWeightShape ?? [2, 3]);
+        }
+
         Add("head.bias", HeadBias, headBiasShape ?? [2]);
         return file;
 
-        void Add(string name, float[] values, long[] shape)
+        void Add(string name, float[] values, long[] shape) => AddValues(name, [.. values.Select(value => (double)value)], shape);
+
+        void AddValues(string name, double[] values, long[] shape)
         {
             if (storeAsF64)
             {
-                file.Add<double>(name, values.Select(value => (double)value).ToArray(), shape);
+                file.Add<double>(name, values, shape);
             }
             else
             {
-                file.Add<float>(name, values, shape);
+                file.Add<float>(name, [.. values.Select(value => (float)value)], shape);
             }
         }
     }
