@@ -78,6 +78,8 @@ public sealed partial class RnnGenerator
             Cell? cell = arguments.Enum<Cell>("Cell", "RnnCell");
             string? recurrentModule = arguments.ModulePath("RecurrentModule", "rnn", allowEmpty: true);
             string? headModule = arguments.ModulePath("HeadModule", "head", allowEmpty: false);
+            bool? recurrentBias = arguments.Flag("RecurrentBias", defaultValue: true);
+            bool? headBias = arguments.Flag("HeadBias", defaultValue: true);
             if (recurrentModule is not null && recurrentModule == headModule)
             {
                 Report(DiagnosticDescriptors.SameModuleNames, arguments.LocationOf("HeadModule"), [headModule]);
@@ -106,10 +108,11 @@ public sealed partial class RnnGenerator
             if (problems == 0 && HasWritableNames(type)
                 && elementType is { } t && inputSize is { } i && hiddenSize is { } h && outputSize is { } o && layers is { } l
                 && direction is { } d && activation is { } g1 && outputActivation is { } g2 && topology is { } topo && loss is { } e
-                && streaming is { } stream && cell is { } c && recurrentModule is not null && headModule is not null)
+                && streaming is { } stream && cell is { } c && recurrentModule is not null && headModule is not null
+                && recurrentBias is { } withRecurrentBias && headBias is { } withHeadBias)
             {
                 string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c, recurrentModule, headModule);
+                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c, recurrentModule, headModule, withRecurrentBias, withHeadBias);
                 if (model.ParameterCount > Limits.MaxArrayLength)
                 {
                     Report(DiagnosticDescriptors.TooManyParameters, attributeLocation,
@@ -289,11 +292,11 @@ public sealed partial class RnnGenerator
                 return value;
             }
 
-            public bool? Flag(string name)
+            public bool? Flag(string name, bool defaultValue = false)
             {
                 if (!TryGet(name, out TypedConstant constant))
                 {
-                    return false;
+                    return defaultValue;
                 }
                 if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not bool value)
                 {

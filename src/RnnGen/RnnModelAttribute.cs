@@ -65,6 +65,15 @@ public sealed class RnnModelAttribute<T> : Attribute
 
     /// <summary>The PyTorch <c>nn.Linear</c> module of the output layer, as the state dict names it (<c>self.fc</c> is <c>"fc"</c>; dotted when nested). Default <c>"head"</c>.</summary>
     public string HeadModule { get; set; } = "head";
+
+    /// <summary>
+    /// Whether the recurrent layers have biases, as PyTorch's <c>bias</c> argument of <c>nn.RNN</c>, <c>nn.GRU</c> and
+    /// <c>nn.LSTM</c>. Default true; with false, no <c>bias_ih</c> or <c>bias_hh</c> tensor is read, written or trained.
+    /// </summary>
+    public bool RecurrentBias { get; set; } = true;
+
+    /// <summary>Whether the output layer has a bias, as <c>nn.Linear</c>'s <c>bias</c> argument. Default true; with false, no <c>{HeadModule}.bias</c> tensor is read, written or trained.</summary>
+    public bool HeadBias { get; set; } = true;
 }
 
 /// <summary>The recurrent cell, with PyTorch's semantics and parameter names.</summary>

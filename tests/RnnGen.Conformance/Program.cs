@@ -16,5 +16,13 @@ if (missing is not null)
     Console.Error.WriteLine($"error: {Path.GetFullPath(missing)} has no cases.json");
     return 2;
 }
-int failed = Conformance.Run(args, Console.Out);
-return failed == 0 ? 0 : 1;
+try
+{
+    int failed = Conformance.Run(args, Console.Out);
+    return failed == 0 ? 0 : 1;
+}
+catch (InvalidDataException exception)
+{
+    Console.Error.WriteLine($"error: {exception.Message}");
+    return 2;
+}

@@ -13,8 +13,8 @@ namespace RnnGen.TestKit;
 /// </summary>
 public static class Conformance
 {
-    /// <summary>Tolerances: a value passes when |got - expected| &lt;= atol + rtol * |expected|.</summary>
-    public static (double Atol, double Rtol) Tolerance(string precision) => precision == "float" ? (1e-5, 1e-4) : (1e-10, 1e-9);
+    /// <summary>Tolerances where a folder gives none: a value passes when |got - expected| &lt;= atol + rtol * |expected|.</summary>
+    public static (double Atol, double Rtol) DefaultTolerance(string precision) => precision == "float" ? (1e-5, 1e-4) : (1e-10, 1e-9);
 
     /// <summary>Runs every case of every folder, writes one line per case and precision and a summary line, and returns the number of failures.</summary>
     public static int Run(IEnumerable<string> directories, TextWriter output)
@@ -50,9 +50,9 @@ public static class Conformance
 
     /// <summary>The outcome of one case in one precision.</summary>
     /// <param name="Passed">Whether every compared value was within tolerance.</param>
-    /// <param name="OutputError">The largest absolute error over every compared forward tensor and the loss.</param>
+    /// <param name="OutputError">The largest absolute error over every compared forward tensor and the loss (as Forward and as Backward report it).</param>
     /// <param name="GradientError">The largest absolute error over every compared gradient.</param>
-    /// <param name="Detail">The first tensor out of tolerance, or why the case could not run.</param>
+    /// <param name="Detail">The first tensor out of tolerance, or why the case could not run, and the expected tensors the case does not have (reported as n/a).</param>
     public sealed record CaseResult(bool Passed, double OutputError, double GradientError, string? Detail);
 
     /// <summary>Creates the case's model class of one precision from an assembly that declares it in the global namespace.</summary>
@@ -60,12 +60,28 @@ public static class Conformance
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
         (IRnnModel<T>)Activator.CreateInstance(models.GetType(referenceCase.ClassName(precision), throwOnError: true)!)!;
 
-    /// <summary>Loads the case's weights into <paramref name="model"/>, runs it forward and backward, and compares every expected tensor.</summary>
+    /// <summary>
+    /// Loads the case's weights into <paramref name="model"/>, runs it forward and backward, and compares every expected
+    /// tensor the case has; a file that cannot be read or does not fit the model fails the case with the reason.
+    /// </summary>
     public static CaseResult Check<T>(ReferenceCase referenceCase, IRnnModel<T> model, string precision)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        try
+        {
+            return Compare(referenceCase, model, precision);
+        }
+        catch (Exception exception) when (exception is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return new CaseResult(false, double.NaN, double.NaN, $"{exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    private static CaseResult Compare<T>(ReferenceCase referenceCase, IRnnModel<T> model, string precision)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         using var file = SafeTensorsReader.Open(referenceCase.TensorFile);
-        RnnWeights.Load(model, referenceCase.TensorFile);
+        RnnWeights.Load(model, file);
         T[] inputs = file.Read<T>("x");
         // A whole state is PyTorch's h rows, then for an LSTM its c rows.
         T[] initialState = !referenceCase.InitialState ? []
@@ -76,29 +92,39 @@ public static class Conformance
         model.Forward(inputs, initialState, predictions);
         T loss = model.Loss(predictions, targets);
 
-        (double atol, double rtol) = Tolerance(precision);
-        var comparison = new Comparison(atol, rtol);
-        comparison.Compare("expected.rnn_output", model.HiddenOutputs, file.Read<double>("expected.rnn_output"));
+        (double atol, double rtol) = referenceCase.Tolerance(precision);
+        var absent = new List<string>();
+        var comparison = new Comparison(file, atol, rtol, absent);
+        comparison.Compare("expected.rnn_output", model.HiddenOutputs);
         int hiddenRows = model.Shape.Layers * model.Shape.Directions * model.Shape.HiddenSize;
-        comparison.Compare("expected.final_state", model.FinalState[..hiddenRows], file.Read<double>("expected.final_state"));
+        comparison.Compare("expected.final_state", model.FinalState[..hiddenRows]);
         if (referenceCase.Cell == "lstm")
         {
-            comparison.Compare("expected.final_cell", model.FinalState[hiddenRows..], file.Read<double>("expected.final_cell"));
+            comparison.Compare("expected.final_cell", model.FinalState[hiddenRows..]);
         }
-        comparison.Compare("expected.prediction", predictions, file.Read<double>("expected.prediction"));
-        comparison.Compare("expected.loss", [loss], file.Read<double>("expected.loss"));
-        double outputError = comparison.MaxError;
+        comparison.Compare("expected.prediction", predictions);
+        comparison.Compare("expected.loss", [loss]);
 
         model.ZeroGradients();
         T backwardLoss = model.Backward(targets, default, default);
-        var gradients = new Comparison(atol, rtol);
-        gradients.Compare("expected.loss (from Backward)", [backwardLoss], file.Read<double>("expected.loss"));
+        // The loss Backward reports is a forward value: judged with the outputs, as PyTorch float32's own errors are.
+        comparison.Compare("expected.loss", [backwardLoss], label: "expected.loss (from Backward)");
+        var gradients = new Comparison(file, atol, rtol, absent);
+        int absentBeforeGradients = absent.Count;
         foreach (RnnParameterTensor tensor in model.ParameterTensors)
         {
-            gradients.Compare("expected.grad." + tensor.Name, InPyTorchLayout(model.Gradients, tensor), file.Read<double>("expected.grad." + tensor.Name));
+            gradients.Compare("expected.grad." + tensor.Name, InPyTorchLayout(model.Gradients, tensor));
+        }
+        if (absent.Count - absentBeforeGradients == model.ParameterTensors.Length)
+        {
+            // A case without gradients says so once, not tensor by tensor.
+            absent.RemoveRange(absentBeforeGradients, model.ParameterTensors.Length);
+            absent.Add("expected.grad.*");
         }
         string? failure = comparison.FirstFailure ?? gradients.FirstFailure;
-        return new CaseResult(failure is null, outputError, gradients.MaxError, failure);
+        string? notApplicable = absent.Count == 0 ? null : "n/a: " + string.Join(", ", absent.Distinct());
+        string? detail = failure is null ? notApplicable : notApplicable is null ? failure : $"{failure}; {notApplicable}";
+        return new CaseResult(failure is null, comparison.MaxError, gradients.MaxError, detail);
     }
 
     /// <summary>A tensor's values from a flat parameter-shaped buffer, in PyTorch's row-major layout.</summary>
@@ -117,16 +143,25 @@ public static class Conformance
 
     private static string Format(double error) => double.IsNaN(error) ? "n/a" : error.ToString("0.00e+00", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Accumulates the largest error and the first value out of tolerance.</summary>
-    private sealed class Comparison(double atol, double rtol)
+    /// <summary>Accumulates the largest error and the first value out of tolerance, over the expected tensors the file has (NaN when it has none); the others go to <paramref name="absent"/>.</summary>
+    private sealed class Comparison(SafeTensorsReader file, double atol, double rtol, List<string> absent)
     {
-        public double MaxError { get; private set; }
+        public double MaxError { get; private set; } = double.NaN;
 
         public string? FirstFailure { get; private set; }
 
-        public void Compare<T>(string name, ReadOnlySpan<T> actual, double[] expected)
+        /// <summary>Compares <paramref name="actual"/> with the file's tensor <paramref name="tensor"/>, naming a failure by <paramref name="label"/> (default the tensor's name).</summary>
+        public void Compare<T>(string tensor, ReadOnlySpan<T> actual, string? label = null)
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
         {
+            if (!file.TryGetTensor(tensor, out _))
+            {
+                absent.Add(tensor);
+                return;
+            }
+            string name = label ?? tensor;
+            double[] expected = file.Read<double>(tensor);
+            MaxError = double.IsNaN(MaxError) ? 0 : MaxError;
             if (actual.Length != expected.Length)
             {
                 FirstFailure ??= $"{name}: {actual.Length} values, expected {expected.Length}";

@@ -23,26 +23,77 @@ public sealed record ReferenceCase(
     bool InitialState,
     string TensorFile)
 {
+    /// <summary>The state-dict path of the recurrent module (<c>recurrent_module</c>; default <c>rnn</c>).</summary>
+    public string RecurrentModule { get; init; } = "rnn";
+
+    /// <summary>The state-dict path of the head (<c>head_module</c>; default <c>head</c>).</summary>
+    public string HeadModule { get; init; } = "head";
+
+    /// <summary>Whether the recurrent layers have biases (<c>bias</c>; default true).</summary>
+    public bool RecurrentBias { get; init; } = true;
+
+    /// <summary>Whether the head has a bias (<c>head_bias</c>; default true).</summary>
+    public bool HeadBias { get; init; } = true;
+
+    /// <summary>The folder's tolerances by precision (<c>tolerance</c> in <c>cases.json</c>), each defaulting to <see cref="Conformance.DefaultTolerance"/>.</summary>
+    public IReadOnlyDictionary<string, (double Atol, double Rtol)> Tolerances { get; init; } = new Dictionary<string, (double, double)>();
+
+    /// <summary>The tolerance this case's values are judged by in one precision.</summary>
+    public (double Atol, double Rtol) Tolerance(string precision) =>
+        Tolerances.TryGetValue(precision, out (double Atol, double Rtol) tolerance) ? tolerance : Conformance.DefaultTolerance(precision);
+
     /// <summary>Reads every case of a folder's <c>cases.json</c>.</summary>
+    /// <exception cref="InvalidDataException">The file is not JSON, or an entry lacks a key or has a value of the wrong kind (the message names the case and the key).</exception>
     public static IReadOnlyList<ReferenceCase> LoadAll(string directory)
     {
         string casesPath = Path.Combine(directory, "cases.json");
-        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(casesPath));
-        return document.RootElement.GetProperty("cases").EnumerateArray().Select(c => new ReferenceCase(
-            c.GetProperty("name").GetString()!,
-            c.TryGetProperty("cell", out JsonElement cell) ? cell.GetString()! : "rnn",
-            c.GetProperty("input").GetInt32(),
-            c.GetProperty("hidden").GetInt32(),
-            c.GetProperty("output").GetInt32(),
-            c.GetProperty("layers").GetInt32(),
-            c.GetProperty("steps").GetInt32(),
-            c.GetProperty("direction").GetString()!,
-            c.TryGetProperty("activation", out JsonElement activation) ? activation.GetString()! : "tanh",
-            c.GetProperty("topology").GetString()!,
-            c.GetProperty("head").GetString()!,
-            c.GetProperty("loss").GetString()!,
-            c.TryGetProperty("initial_state", out JsonElement initial) && initial.GetBoolean(),
-            Path.Combine(directory, c.GetProperty("name").GetString()! + ".safetensors"))).ToList();
+        string entry = "the file";
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllText(casesPath));
+            JsonElement root = document.RootElement;
+            Dictionary<string, (double, double)> tolerances = root.TryGetProperty("tolerance", out JsonElement tolerance)
+                ? tolerance.EnumerateObject().ToDictionary(p => p.Name, p => (Required(p.Value, "atol").GetDouble(), Required(p.Value, "rtol").GetDouble()))
+                : [];
+            var cases = new List<ReferenceCase>();
+            foreach (JsonElement c in Required(root, "cases").EnumerateArray())
+            {
+                string name = Required(c, "name").GetString()!;
+                entry = $"case '{name}'";
+                cases.Add(new ReferenceCase(
+                    name,
+                    Optional(c, "cell")?.GetString() ?? "rnn",
+                    Required(c, "input").GetInt32(),
+                    Required(c, "hidden").GetInt32(),
+                    Required(c, "output").GetInt32(),
+                    Required(c, "layers").GetInt32(),
+                    Required(c, "steps").GetInt32(),
+                    Required(c, "direction").GetString()!,
+                    Optional(c, "activation")?.GetString() ?? "tanh",
+                    Required(c, "topology").GetString()!,
+                    Required(c, "head").GetString()!,
+                    Required(c, "loss").GetString()!,
+                    Optional(c, "initial_state")?.GetBoolean() ?? false,
+                    Path.Combine(directory, name + ".safetensors"))
+                {
+                    RecurrentModule = Optional(c, "recurrent_module")?.GetString() ?? "rnn",
+                    HeadModule = Optional(c, "head_module")?.GetString() ?? "head",
+                    RecurrentBias = Optional(c, "bias")?.GetBoolean() ?? true,
+                    HeadBias = Optional(c, "head_bias")?.GetBoolean() ?? true,
+                    Tolerances = tolerances,
+                });
+            }
+            return cases;
+        }
+        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{casesPath}, {entry}: {exception.Message} (the format: tests/data/README.md)", exception);
+        }
+
+        static JsonElement Required(JsonElement element, string key) =>
+            element.TryGetProperty(key, out JsonElement value) ? value : throw new KeyNotFoundException($"no \"{key}\"");
+
+        static JsonElement? Optional(JsonElement element, string key) => element.TryGetProperty(key, out JsonElement value) ? value : null;
     }
 
     /// <summary>The C# class name of this case's model in one precision.</summary>
@@ -61,9 +112,16 @@ public sealed record ReferenceCase(
             Cell = global::RnnGen.RnnCell.{{CellName}},{{(Cell == "rnn" ? $" Activation = global::RnnGen.RnnActivation.{Pascal(Activation)}," : "")}}
             OutputActivation = global::RnnGen.RnnOutputActivation.{{Pascal(Head)}},
             Topology = global::RnnGen.RnnTopology.{{Pascal(Topology)}},
-            Loss = global::RnnGen.RnnLoss.{{Pascal(Loss)}})]
+            Loss = global::RnnGen.RnnLoss.{{Pascal(Loss)}}{{DeclaredNamesAndBiases}})]
         public partial class {{ClassName(precision)}} { }
         """;
+
+    /// <summary>The attribute arguments for what differs from the defaults: module names and absent biases.</summary>
+    private string DeclaredNamesAndBiases =>
+        (RecurrentModule == "rnn" ? "" : $", RecurrentModule = \"{RecurrentModule}\"")
+        + (HeadModule == "head" ? "" : $", HeadModule = \"{HeadModule}\"")
+        + (RecurrentBias ? "" : ", RecurrentBias = false")
+        + (HeadBias ? "" : ", HeadBias = false");
 
     private static string Pascal(string words) =>
         string.Concat(words.Split('-', '_').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));

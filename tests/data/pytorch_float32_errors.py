@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch float32's own error on every reference case, the yardstick for RnnGen's float models.
 
-For each case of tests/data/pytorch and tests/data/pytorch-gated, runs the case's network in PyTorch in float32 (the
+For each case of tests/data/pytorch, pytorch-gated and pytorch-variants, runs the case's network in PyTorch in float32 (the
 case's F32 weights and inputs as they are) and records the largest absolute error against the case's float64 expected
 values: over the forward tensors and the loss ("output"), and over every weight gradient ("grad"), the same two
 aggregates tests/RnnGen.TestKit/Conformance.cs reports for RnnGen. It also runs each case in float64 and fails unless
@@ -16,46 +16,8 @@ from pathlib import Path
 
 import torch
 
+from reference_network import run
 from safetensors_file import read
-
-
-def run(case, tensors, dtype):
-    cell = case.get("cell", "rnn")
-    directions = 2 if case["direction"] == "bidirectional" else 1
-    kinds = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}
-    options = {"nonlinearity": case["activation"]} if cell == "rnn" else {}
-    rnn = kinds[cell](case["input"], case["hidden"], num_layers=case["layers"], bidirectional=directions == 2, **options)
-    head = torch.nn.Linear(directions * case["hidden"], case["output"])
-    parameters = {f"rnn.{name}": p for name, p in rnn.named_parameters()}
-    parameters.update({f"head.{name}": p for name, p in head.named_parameters()})
-    with torch.no_grad():
-        for name, parameter in parameters.items():
-            parameter.copy_(tensors[name].to(torch.float64))
-    rnn.to(dtype)
-    head.to(dtype)
-    x = tensors["x"].to(dtype).unsqueeze(1)
-    state = None
-    if case.get("initial_state"):
-        h0 = tensors["h0"].to(dtype).unsqueeze(1)
-        state = (h0, tensors["c0"].to(dtype).unsqueeze(1)) if cell == "lstm" else h0
-    output, final = rnn(x, state)
-    h_n, c_n = final if cell == "lstm" else (final, None)
-    output = output.squeeze(1)
-    if case["topology"] == "many-to-one":
-        top = h_n[-directions:].squeeze(1).reshape(1, -1)
-        logits = head(top)
-    else:
-        logits = head(output)
-    activations = {"identity": lambda z: z, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "softmax": lambda z: torch.softmax(z, dim=-1)}
-    prediction = activations[case["head"]](logits)
-    target = tensors["target"].to(dtype)
-    loss = ((target - prediction) ** 2).sum() if case["loss"] == "squared-error" else -(target * torch.log(prediction)).sum()
-    loss.backward()
-    forward = {"rnn_output": output, "final_state": h_n.squeeze(1), "prediction": prediction, "loss": loss.reshape(1)}
-    if c_n is not None:
-        forward["final_cell"] = c_n.squeeze(1)
-    gradients = {name: p.grad for name, p in parameters.items()}
-    return forward, gradients
 
 
 def max_error(computed, tensors, prefix):
@@ -66,7 +28,7 @@ def max_error(computed, tensors, prefix):
 def main():
     root = Path(__file__).resolve().parent
     errors = {}
-    for folder in ("pytorch", "pytorch-gated"):
+    for folder in ("pytorch", "pytorch-gated", "pytorch-variants"):
         for case in json.loads((root / folder / "cases.json").read_text())["cases"]:
             tensors = read(root / folder / f"{case['name']}.safetensors")
             forward64, gradients64 = run(case, tensors, torch.float64)

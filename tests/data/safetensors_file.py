@@ -26,8 +26,8 @@ def read(path):
     return tensors
 
 
-def write(path, tensors):
-    header, chunks, offset = {"__metadata__": {"format": "pt"}}, [], 0
+def write(path, tensors, metadata=None):
+    header, chunks, offset = {"__metadata__": {"format": "pt", **(metadata or {})}}, [], 0
     for name, tensor in tensors.items():
         dtype = {torch.float16: "F16", torch.bfloat16: "BF16", torch.float32: "F32", torch.float64: "F64"}[tensor.dtype]
         raw = tensor.contiguous().view(torch.int16).numpy().tobytes() if tensor.dtype == torch.bfloat16 else tensor.contiguous().numpy().tobytes()

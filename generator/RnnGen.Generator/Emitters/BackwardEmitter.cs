@@ -186,19 +186,19 @@ internal static class BackwardEmitter
     {
         if (model.HeadPerStep)
         {
-            writer.Line("// With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.");
+            writer.Line($"// With dE/dz<t> of every step in _logitGradients: {HeadEmitter.Gradients(model, "Σ a<t> dz<t>", "Σ dz<t>")} as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.");
             writer.Block("private void BackpropagateHead(int steps)", () =>
             {
                 writer.Line($"{readOnlySpan} top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
                 writer.Line($"{span} topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
-                writer.Line($"{TypeRefs.Kernels}.DenseLayer.BackwardSteps<{model.T}, {TypeRefs.Size(model.LayerWidth)}, {TypeRefs.Size(model.OutputSize)}>(new {readOnlySpan}(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new {span}(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new {readOnlySpan}(_logitGradients, 0, steps * OutputSize), topGradients);");
+                writer.Line($"{HeadEmitter.DenseBackward(model)}(new {readOnlySpan}(_parameters, HeadWeights, {HeadEmitter.BlockLength(model)}), new {span}(_gradients, HeadWeights, {HeadEmitter.BlockLength(model)}), top, new {readOnlySpan}(_logitGradients, 0, steps * OutputSize), topGradients);");
             });
             return;
         }
         string where = model.Directions == 2
             ? "its forward half belongs to a<T>, its reverse half to a<1>"
             : "it belongs to a<T>";
-        writer.Line($"// With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states ({where}).");
+        writer.Line($"// With dE/dz in _logitGradients: {HeadEmitter.Gradients(model, "a dz", "dz")} for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states ({where}).");
         writer.Block("private void BackpropagateHead(int steps)", () =>
         {
             writer.Line($"{span} headInputGradients = _headInputGradients;");
@@ -213,13 +213,16 @@ internal static class BackwardEmitter
         });
     }
 
-    /// <summary>Once-applied head: with dE/dz in _logitGradients, dW_ya += a dz, db_y += dz, and <paramref name="headInputGradients"/> += W_ya dz.</summary>
+    /// <summary>Once-applied head: with dE/dz in _logitGradients, dW_ya += a dz, db_y += dz (with a bias), and <paramref name="headInputGradients"/> += W_ya dz.</summary>
     private static void EmitOnceHeadProducts(SourceWriter writer, ModelSpec model, string headInput, string headInputGradients)
     {
         string t = model.T;
         writer.Line($"{TypeRefs.ReadOnlySpan(t)} headInput = {headInput};");
         writer.Line($"{KernelCalls.AddOuterProduct(model, model.LayerWidth, model.OutputSize)}(headInput, _logitGradients, new {TypeRefs.Span(t)}(_gradients, HeadWeights, LayerWidth * OutputSize));");
-        writer.Line($"{TypeRefs.Activations}.AddTo<{t}>(_logitGradients, new {TypeRefs.Span(t)}(_gradients, HeadBias, OutputSize));");
+        if (model.HeadBias)
+        {
+            writer.Line($"{TypeRefs.Activations}.AddTo<{t}>(_logitGradients, new {TypeRefs.Span(t)}(_gradients, HeadBias, OutputSize));");
+        }
         writer.Line($"{KernelCalls.MultiplyTransposedAdd(model, model.LayerWidth, model.OutputSize)}(new {TypeRefs.ReadOnlySpan(t)}(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, {headInputGradients});");
     }
 }

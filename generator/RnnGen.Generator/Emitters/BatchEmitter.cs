@@ -135,7 +135,7 @@ internal static class BatchEmitter
         {
             writer.Line($"// Output layer at every packed row, as one matrix-matrix product: y<t> = {HeadEmitter.Formula(model, "a<t>")}.");
             writer.Line($"{span} logits = new(_batchBuffers.Logits, 0, rows * OutputSize);");
-            writer.Line($"{project}({top}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);");
+            writer.Line($"{project}({top}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), {HeadEmitter.Bias(model)}, logits, OutputSize, 0);");
         }
         else
         {
@@ -144,7 +144,7 @@ internal static class BatchEmitter
             writer.Line($"{span} finals = new(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth);");
             writer.Line($"_batch.GatherFinalOutputs<{model.T}>({top}, HiddenSize, finals);");
             writer.Line($"{span} logits = new(_batchBuffers.Logits, 0, sequences * OutputSize);");
-            writer.Line($"{project}(finals, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);");
+            writer.Line($"{project}(finals, parameters.Slice(HeadWeights, LayerWidth * OutputSize), {HeadEmitter.Bias(model)}, logits, OutputSize, 0);");
         }
         writer.Line($"{span} predictions = new(_batchBuffers.Predictions, 0, logits.Length);");
         writer.Line("logits.CopyTo(predictions);");
@@ -153,16 +153,17 @@ internal static class BatchEmitter
 
     private static void EmitHeadBackward(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
     {
-        string dense = $"{TypeRefs.Kernels}.DenseLayer.BackwardSteps<{model.T}, {TypeRefs.Size(model.LayerWidth)}, {TypeRefs.Size(model.OutputSize)}>";
-        string headBlocks = "parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize)";
+        string dense = HeadEmitter.DenseBackward(model);
+        string length = HeadEmitter.BlockLength(model);
+        string headBlocks = $"parameters.Slice(HeadWeights, {length}), gradients.Slice(HeadWeights, {length})";
         string top = $"layer{model.Layers - 1}";
         if (model.HeadPerStep)
         {
-            writer.Line("// Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.");
+            writer.Line($"// Output layer: {HeadEmitter.Gradients(model, "Σ a dz", "Σ dz")} over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.");
             writer.Line($"{dense}({headBlocks}, {top}, logitGradients, {top}Gradients);");
             return;
         }
-        writer.Line("// Output layer: dW_ya += Σ a dz and db_y += Σ dz over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.");
+        writer.Line($"// Output layer: {HeadEmitter.Gradients(model, "Σ a dz", "Σ dz")} over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.");
         writer.Line($"{span} finalGradients = new(_batchBuffers.FinalGradients, 0, sequences * LayerWidth);");
         writer.Line("finalGradients.Clear();");
         writer.Line($"{dense}({headBlocks}, new {readOnlySpan}(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);");

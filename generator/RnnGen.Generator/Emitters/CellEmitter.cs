@@ -176,7 +176,8 @@ internal sealed class CellEmitter
 
     private string CellName => _model.Cell switch { Cell.Gru => "GRU", Cell.Lstm => "LSTM", _ => "RNN" };
 
-    private string Runner(string method, int inputSize) => $"{_runner}.{method}<{_model.T}, {TypeRefs.Size(inputSize)}, {TypeRefs.Size(_model.HiddenSize)}>";
+    private string Runner(string method, int inputSize) =>
+        $"{_runner}.{method}<{_model.T}, {TypeRefs.Size(inputSize)}, {TypeRefs.Size(_model.HiddenSize)}, {TypeRefs.Bias(_model.RecurrentBias)}>";
 
     private static string Reverse(DirectionBlock block) => block.IsReverse ? "reverse: true" : "reverse: false";
 
@@ -198,11 +199,12 @@ internal sealed class CellEmitter
     {
         string x = block.Layer == 0 ? "x<t>" : $"[layer {block.Layer - 1} output at t]";
         string previous = block.IsReverse ? "<t+1>" : "<t-1>";
+        string Plus(string bias) => block.HasBias ? $" + {bias}" : "";
         return _model.Cell switch
         {
-            Cell.Gru => $"GRU gates from W_ih {x} + b_ih and W_hh h{previous} + b_hh; h<t> = (1 - z) n + z h{previous}.",
-            Cell.Lstm => $"LSTM gates from W_ih {x} + b_ih + W_hh h{previous} + b_hh; c<t> = f c{previous} + i g, h<t> = o tanh(c<t>).",
-            _ => $"a<t> = {(_model.Activation == HiddenActivation.Tanh ? "tanh" : "relu")}(W_aa a{previous} + W_ax {x} + b_a).",
+            Cell.Gru => $"GRU gates from W_ih {x}{Plus("b_ih")} and W_hh h{previous}{Plus("b_hh")}; h<t> = (1 - z) n + z h{previous}.",
+            Cell.Lstm => $"LSTM gates from W_ih {x}{Plus("b_ih")} + W_hh h{previous}{Plus("b_hh")}; c<t> = f c{previous} + i g, h<t> = o tanh(c<t>).",
+            _ => $"a<t> = {(_model.Activation == HiddenActivation.Tanh ? "tanh" : "relu")}(W_aa a{previous} + W_ax {x}{Plus("b_a")}).",
         };
     }
 }

@@ -16,7 +16,7 @@ internal static class ForwardEmitter
         writer.Line("// What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.");
         writer.Line($"private {t}[] _inputs = {TypeRefs.Array}.Empty<{t}>(); // x, [T, InputSize]");
         writer.Line($"private {t}[] _layerOutputs = {TypeRefs.Array}.Empty<{t}>(); // every layer's a<t>, [Layers, T, LayerWidth]");
-        writer.Line($"private {t}[] _logits = {TypeRefs.Array}.Empty<{t}>(); // W_ya a + b_y before g2, {predictionsShape}");
+        writer.Line($"private {t}[] _logits = {TypeRefs.Array}.Empty<{t}>(); // {HeadEmitter.Affine(model, "a")} before g2, {predictionsShape}");
         writer.Line($"private {t}[] _predictions = {TypeRefs.Array}.Empty<{t}>(); // y, like _logits");
         cell.EmitForwardFields(writer);
         writer.Line($"private {t}[] _workspace = {TypeRefs.Array}.Empty<{t}>(); // the cell runners' scratch");
@@ -93,7 +93,7 @@ internal static class ForwardEmitter
         {
             writer.Line($"// Output layer at every step, off the serial path as one matrix-matrix product: y<t> = {HeadEmitter.Formula(model, "a<t>")}.");
             writer.Line($"{span} logits = new(_logits, 0, steps * OutputSize);");
-            writer.Line($"{KernelCalls.ProjectInputs(model, model.LayerWidth, model.OutputSize)}(layer{model.Layers - 1}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);");
+            writer.Line($"{KernelCalls.ProjectInputs(model, model.LayerWidth, model.OutputSize)}(layer{model.Layers - 1}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), {HeadEmitter.Bias(model)}, logits, OutputSize, 0);");
             writer.Line("logits.CopyTo(predictions);");
             HeadEmitter.EmitActivation(writer, model, "predictions", perStep: true);
             writer.Line("predictions.CopyTo(_predictions);");

@@ -5,7 +5,8 @@ namespace RnnGen.Generator.Emitters;
 
 /// <summary>
 /// Where each weight and bias lives in the flat parameter buffer. One block per layer and direction,
-/// [W_ax transposed | W_aa transposed | b_a], then the head, [W_ya transposed | b_y]. Weight matrices are
+/// [W_ax transposed | W_aa transposed | b_a], then the head, [W_ya transposed | b_y] (no biases in a model declared
+/// without them). Weight matrices are
 /// stored transposed (input-major) so a matrix-vector product broadcasts one input against a contiguous
 /// row of outputs and needs no horizontal sums.
 /// </summary>
@@ -21,7 +22,7 @@ internal sealed class ParameterLayout
             {
                 int inputSize = model.LayerInputSize(layer);
                 int stateRow = (layer * model.Directions) + direction;
-                var block = new DirectionBlock(layer, direction, inputSize, offset, model.HiddenSize, model.Gates, stateRow, (model.Layers * model.Directions) + stateRow);
+                var block = new DirectionBlock(layer, direction, inputSize, offset, model.HiddenSize, model.Gates, model.RecurrentBias, stateRow, (model.Layers * model.Directions) + stateRow);
                 blocks.Add(block);
                 offset = block.End;
             }
@@ -29,13 +30,14 @@ internal sealed class ParameterLayout
         Blocks = blocks;
         HeadWeights = offset;
         HeadBias = HeadWeights + (model.LayerWidth * model.OutputSize);
-        ParameterCount = HeadBias + model.OutputSize;
+        ParameterCount = HeadBias + (model.HeadBias ? model.OutputSize : 0);
     }
 
     public IReadOnlyList<DirectionBlock> Blocks { get; }
 
     public int HeadWeights { get; }
 
+    /// <summary>Where b_y starts, or (declared without it) where the buffer ends.</summary>
     public int HeadBias { get; }
 
     public int ParameterCount { get; }
@@ -46,9 +48,10 @@ internal sealed class ParameterLayout
 /// <param name="CellRow">The row of an LSTM block's c, after every h row.</param>
 /// <remarks>
 /// A vanilla block is [W_ax transposed | W_aa transposed | b_a]; a gated block is [W_ih transposed | W_hh transposed | b_ih | b_hh],
-/// each matrix fusing every gate's rows (PyTorch's gate order), so one product computes all gates.
+/// each matrix fusing every gate's rows (PyTorch's gate order), so one product computes all gates. Without
+/// <paramref name="HasBias"/>, either ends after its weights.
 /// </remarks>
-internal sealed record DirectionBlock(int Layer, int Direction, int InputSize, int Start, int HiddenSize, int Gates, int StateRow, int CellRow)
+internal sealed record DirectionBlock(int Layer, int Direction, int InputSize, int Start, int HiddenSize, int Gates, bool HasBias, int StateRow, int CellRow)
 {
     public int GateWidth => Gates * HiddenSize;
 
@@ -75,11 +78,11 @@ internal sealed record DirectionBlock(int Layer, int Direction, int InputSize, i
 
     public int RecurrentWeights => Start + (InputSize * GateWidth);
 
-    /// <summary>b_a of a vanilla cell (bias_ih + bias_hh), or bias_ih of a gated one.</summary>
+    /// <summary>b_a of a vanilla cell (bias_ih + bias_hh), or bias_ih of a gated one; where the block ends without biases.</summary>
     public int Bias => RecurrentWeights + (HiddenSize * GateWidth);
 
     /// <summary>bias_hh of a gated cell.</summary>
     public int RecurrentBias => Bias + GateWidth;
 
-    public int End => IsGated ? RecurrentBias + GateWidth : Bias + HiddenSize;
+    public int End => !HasBias ? Bias : IsGated ? RecurrentBias + GateWidth : Bias + HiddenSize;
 }

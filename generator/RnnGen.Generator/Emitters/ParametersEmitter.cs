@@ -21,16 +21,30 @@ internal static class ParametersEmitter
             {
                 writer.Line($"private const int {block.Name}InputWeights = {block.InputWeights}; // W_ih of {block.Description}, [{block.InputSize}, {gates}]");
                 writer.Line($"private const int {block.Name}RecurrentWeights = {block.RecurrentWeights}; // W_hh of {block.Description}, [{block.HiddenSize}, {gates}]");
-                writer.Line($"private const int {block.Name}InputBias = {block.Bias}; // b_ih of {block.Description}, [{gates}]");
-                writer.Line($"private const int {block.Name}RecurrentBias = {block.RecurrentBias}; // b_hh of {block.Description}, [{gates}]");
+                if (block.HasBias)
+                {
+                    writer.Line($"private const int {block.Name}InputBias = {block.Bias}; // b_ih of {block.Description}, [{gates}]");
+                    writer.Line($"private const int {block.Name}RecurrentBias = {block.RecurrentBias}; // b_hh of {block.Description}, [{gates}]");
+                }
                 continue;
             }
             writer.Line($"private const int {block.Name}InputWeights = {block.InputWeights}; // W_ax of {block.Description}, [{block.InputSize}, {block.HiddenSize}]");
             writer.Line($"private const int {block.Name}RecurrentWeights = {block.RecurrentWeights}; // W_aa of {block.Description}, [{block.HiddenSize}, {block.HiddenSize}]");
-            writer.Line($"private const int {block.Name}Bias = {block.Bias}; // b_a of {block.Description} (PyTorch's bias_ih + bias_hh), [{block.HiddenSize}]");
+            if (block.HasBias)
+            {
+                writer.Line($"private const int {block.Name}Bias = {block.Bias}; // b_a of {block.Description} (PyTorch's bias_ih + bias_hh), [{block.HiddenSize}]");
+            }
         }
         writer.Line($"private const int HeadWeights = {layout.HeadWeights}; // W_ya, [{model.LayerWidth}, {model.OutputSize}]");
-        writer.Line($"private const int HeadBias = {layout.HeadBias}; // b_y, [{model.OutputSize}]");
+        if (model.HeadBias)
+        {
+            writer.Line($"private const int HeadBias = {layout.HeadBias}; // b_y, [{model.OutputSize}]");
+        }
+        if (!model.RecurrentBias || !model.HeadBias)
+        {
+            string without = model.RecurrentBias ? "the head" : model.HeadBias ? "the recurrent layers" : "the recurrent layers and the head";
+            writer.Line($"// No biases in {without}, as PyTorch's bias=False: they add zeros.");
+        }
         writer.Line();
         writer.Line("// PyTorch state-dict names and shapes of every tensor, for loading and saving weights.");
         writer.Block("private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]", () =>
@@ -39,6 +53,10 @@ internal static class ParametersEmitter
             {
                 Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"weight_ih{block.PyTorchSuffix}"), block.GateWidth, block.InputSize, $"{block.Name}InputWeights", "Transposed");
                 Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"weight_hh{block.PyTorchSuffix}"), block.GateWidth, block.HiddenSize, $"{block.Name}RecurrentWeights", "Transposed");
+                if (!block.HasBias)
+                {
+                    continue;
+                }
                 if (block.IsGated)
                 {
                     Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"bias_ih{block.PyTorchSuffix}"), block.GateWidth, 0, $"{block.Name}InputBias", "AsIs");
@@ -51,12 +69,15 @@ internal static class ParametersEmitter
                 }
             }
             Tensor(writer, ModelSpec.TensorName(model.HeadModule, "weight"), model.OutputSize, model.LayerWidth, "HeadWeights", "Transposed");
-            Tensor(writer, ModelSpec.TensorName(model.HeadModule, "bias"), model.OutputSize, 0, "HeadBias", "AsIs");
+            if (model.HeadBias)
+            {
+                Tensor(writer, ModelSpec.TensorName(model.HeadModule, "bias"), model.OutputSize, 0, "HeadBias", "AsIs");
+            }
         }, "};");
         writer.Line();
         writer.Line($"private {t}[] _parameters = new {t}[ParameterCount]; // replaced only by ShareParameters");
         writer.Line();
-        writer.Summary("Every weight and bias in one contiguous buffer (see <see cref=\"ParameterTensors\"/> for the layout); zero until initialised or loaded.");
+        writer.Summary($"{(model.RecurrentBias || model.HeadBias ? "Every weight and bias" : "Every weight")} in one contiguous buffer (see <see cref=\"ParameterTensors\"/> for the layout); zero until initialised or loaded.");
         writer.Line($"public global::System.Span<{t}> Parameters => _parameters;");
         writer.Line();
         writer.Summary("Makes this instance compute with <paramref name=\"source\"/>'s parameters, the same buffer and not a copy, so that instances on different threads serve calls in parallel from one set of weights, each with its own buffers, gradients and streaming state. Writing the parameters through either (loading, training) changes both, and must not overlap calls on the other.");
@@ -87,16 +108,17 @@ internal static class ParametersEmitter
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(random);");
             writer.Line($"global::System.Span<{t}> parameters = _parameters;");
             string module = model.Cell switch { Cell.Gru => "nn.GRU", Cell.Lstm => "nn.LSTM", _ => "nn.RNN" };
-            writer.Line(model.Cell == Cell.Vanilla
-                ? $"// nn.RNN: every weight and bias from U(-1/sqrt({model.HiddenSize}), 1/sqrt({model.HiddenSize})); b_a stands for bias_ih + bias_hh, so it gets a second draw."
-                : $"// {module}: every weight and bias from U(-1/sqrt({model.HiddenSize}), 1/sqrt({model.HiddenSize})).");
+            string what = model.RecurrentBias ? "every weight and bias" : "every weight";
+            writer.Line(model.Cell == Cell.Vanilla && model.RecurrentBias
+                ? $"// nn.RNN: {what} from U(-1/sqrt({model.HiddenSize}), 1/sqrt({model.HiddenSize})); b_a stands for bias_ih + bias_hh, so it gets a second draw."
+                : $"// {module}: {what} from U(-1/sqrt({model.HiddenSize}), 1/sqrt({model.HiddenSize})).");
             writer.Line("double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);");
             writer.Line("global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);");
-            foreach (DirectionBlock block in layout.Blocks.Where(b => !b.IsGated))
+            foreach (DirectionBlock block in layout.Blocks.Where(b => !b.IsGated && b.HasBias))
             {
                 writer.Line($"global::RnnGen.RnnInitializer.AddUniform(parameters.Slice({block.Name}Bias, HiddenSize), recurrentBound, random);");
             }
-            writer.Line($"// nn.Linear (the head): weight and bias from U(-1/sqrt({model.LayerWidth}), 1/sqrt({model.LayerWidth})), {model.LayerWidth} being its input width.");
+            writer.Line($"// nn.Linear (the head): {(model.HeadBias ? "weight and bias" : "weight")} from U(-1/sqrt({model.LayerWidth}), 1/sqrt({model.LayerWidth})), {model.LayerWidth} being its input width.");
             writer.Line("global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights), 1.0 / global::System.Math.Sqrt(LayerWidth), random);");
         });
     }

@@ -107,7 +107,7 @@ internal static class StreamingEmitter
             }
             writer.Line();
             writer.Line($"// Output layer at every step of the block, as one matrix-matrix product: y<t> = {HeadEmitter.Formula(model, "a<t>")}.");
-            writer.Line($"{KernelCalls.ProjectInputs(model, model.LayerWidth, model.OutputSize)}(layer{model.Layers - 1}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);");
+            writer.Line($"{KernelCalls.ProjectInputs(model, model.LayerWidth, model.OutputSize)}(layer{model.Layers - 1}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), {HeadEmitter.Bias(model)}, outputs, OutputSize, 0);");
             HeadEmitter.EmitActivation(writer, model, "outputs", perStep: true);
         });
     }

@@ -30,4 +30,7 @@ internal static class TypeRefs
     public static string Size(int size) => $"global::{SizesNamespace}.{SizeName(size)}";
 
     public static string SizeName(int size) => $"N{size}";
+
+    /// <summary>The kernels' type argument for whether a layer has biases.</summary>
+    public static string Bias(bool present) => present ? $"{Kernels}.WithBias" : $"{Kernels}.NoBias";
 }

@@ -9,7 +9,9 @@ internal static class WeightsIoEmitter
     {
         string first = ModelSpec.TensorName(model.RecurrentModule, "weight_ih_l0");
         string headWeight = ModelSpec.TensorName(model.HeadModule, "weight"), headBias = ModelSpec.TensorName(model.HeadModule, "bias");
-        writer.Summary($"Loads every weight from a safetensors file with PyTorch's state-dict names (<c>{first}</c>, ..., <c>{headWeight}</c>, <c>{headBias}</c>){(model.Cell == Cell.Vanilla ? "; b_a becomes bias_ih + bias_hh" : "")}.");
+        string names = model.HeadBias ? $"<c>{first}</c>, ..., <c>{headWeight}</c>, <c>{headBias}</c>" : $"<c>{first}</c>, ..., <c>{headWeight}</c>";
+        string biases = model.Cell == Cell.Vanilla && model.RecurrentBias ? "; b_a becomes bias_ih + bias_hh" : "";
+        writer.Summary($"Loads every weight from a safetensors file with PyTorch's state-dict names ({names}){biases}.");
         writer.Line("/// <param name=\"path\">The file, e.g. one saved from PyTorch with <c>safetensors.torch.save_file(model.state_dict(), path)</c>.</param>");
         writer.Line("/// <param name=\"options\">With <c>FindModules</c>, modules under other names are found by their tensors' shapes.</param>");
         writer.Line("/// <exception cref=\"global::RnnGen.SafeTensorsException\">A tensor is missing or has the wrong shape or dtype, or the file is corrupt; the weights are then left as they were.</exception>");

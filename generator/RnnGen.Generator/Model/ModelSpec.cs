@@ -26,7 +26,9 @@ internal sealed record ModelSpec(
     bool Streaming,
     Cell Cell,
     string RecurrentModule,
-    string HeadModule)
+    string HeadModule,
+    bool RecurrentBias,
+    bool HeadBias)
 {
     /// <summary>A tensor's state-dict name: the module's path (none for a bare module), a dot, the parameter's name.</summary>
     public static string TensorName(string module, string parameter) => module.Length == 0 ? parameter : $"{module}.{parameter}";
@@ -56,7 +58,7 @@ internal sealed record ModelSpec(
 
     /// <summary>
     /// Every weight and bias, counted in 64 bits: per layer and direction W_ih, W_hh and the biases (b_a, or b_ih and
-    /// b_hh), then the head. Sizes that are each legal can multiply past <see cref="int.MaxValue"/>; the parser rejects a
+    /// b_hh; none without <see cref="RecurrentBias"/>), then the head (its bias only with <see cref="HeadBias"/>). Sizes that are each legal can multiply past <see cref="int.MaxValue"/>; the parser rejects a
     /// model beyond <see cref="Limits.MaxArrayLength"/> (RNNGEN013), so the layout's int offsets cannot overflow.
     /// </summary>
     public long ParameterCount
@@ -66,11 +68,14 @@ internal sealed record ModelSpec(
             long width = (long)Gates * HiddenSize, count = 0;
             for (int layer = 0; layer < Layers; layer++)
             {
-                count += Directions * ((((long)LayerInputSize(layer) + HiddenSize) * width) + ((Gates > 1 ? 2 : 1) * width));
+                count += Directions * ((((long)LayerInputSize(layer) + HiddenSize) * width) + (BiasesPerBlock * width));
             }
-            return count + ((long)LayerWidth * OutputSize) + OutputSize;
+            return count + ((long)LayerWidth * OutputSize) + (HeadBias ? OutputSize : 0);
         }
     }
+
+    /// <summary>How many bias vectors of the gates' width each layer direction stores: b_a (vanilla), b_ih and b_hh (gated), or none.</summary>
+    public int BiasesPerBlock => !RecurrentBias ? 0 : Gates > 1 ? 2 : 1;
 
     /// <summary>The sizes the kernels are instantiated at (their type arguments): input, hidden, layer and head widths.</summary>
     public EquatableArray<int> KernelSizes =>

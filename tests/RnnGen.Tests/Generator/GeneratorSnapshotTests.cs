@@ -112,6 +112,26 @@ public sealed class GeneratorSnapshotTests
         public partial class Amplifier { }
         """);
 
+    /// <summary>Covers: no biases anywhere (PyTorch's bias=False in nn.LSTM and nn.Linear), streaming, many-to-many, float.</summary>
+    [Fact]
+    public void LstmWithoutBiasesStreamingFloat() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<float>(InputSize = 2, HiddenSize = 8, OutputSize = 1, Cell = RnnCell.Lstm, Streaming = true,
+                         RecurrentBias = false, HeadBias = false)]
+        public partial class Exciter { }
+        """);
+
+    /// <summary>Covers: a vanilla cell without b_a but a head with b_y, many-to-one (the once-applied head's bias gradient), double.</summary>
+    [Fact]
+    public void VanillaWithoutRecurrentBiasManyToOneDouble() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<double>(InputSize = 3, HiddenSize = 4, OutputSize = 2, Layers = 2, Topology = RnnTopology.ManyToOne,
+                          RecurrentBias = false)]
+        public partial class Counter { }
+        """);
+
     /// <summary>Covers: the global namespace and partial containing types (class, struct, generic record).</summary>
     [Fact]
     public void NestedInContainingTypes() => Snapshot("""

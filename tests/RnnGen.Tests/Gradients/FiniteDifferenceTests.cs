@@ -11,7 +11,8 @@ namespace RnnGen.Tests.Gradients;
 
 /// <summary>
 /// The generated Backward against finite differences of the generated Forward, in double, over random shapes:
-/// I, H, O in 1..40, 1 to 3 layers, both directions, the four topologies, the three cells, every g1, g2 and loss, T in 1..30.
+/// I, H, O in 1..40, 1 to 3 layers, both directions, the four topologies, the three cells, every g1, g2 and loss, with and
+/// without biases in the recurrent layers and the head, T in 1..30.
 /// </summary>
 public sealed class FiniteDifferenceTests
 {
@@ -61,7 +62,8 @@ public sealed class FiniteDifferenceTests
 }
 
 /// <summary>A model declaration drawn at random.</summary>
-public sealed record ModelShape(string Name, int Input, int Hidden, int Output, int Layers, bool Bidirectional, string Topology, string Activation, string Head, string Loss, string Cell = "Vanilla")
+public sealed record ModelShape(string Name, int Input, int Hidden, int Output, int Layers, bool Bidirectional, string Topology, string Activation, string Head, string Loss, string Cell = "Vanilla",
+    bool RecurrentBias = true, bool HeadBias = true)
 {
     public static ModelShape Random(Random random)
     {
@@ -80,7 +82,9 @@ public sealed record ModelShape(string Name, int Input, int Hidden, int Output, 
             random.Next(2) == 0 ? "Tanh" : "Relu",
             head,
             head == "Softmax" && random.Next(2) == 1 ? "CrossEntropy" : "SquaredError",
-            new[] { "Vanilla", "Gru", "Lstm" }[random.Next(3)]);
+            new[] { "Vanilla", "Gru", "Lstm" }[random.Next(3)],
+            RecurrentBias: random.Next(4) != 0, // PyTorch's bias=False in a quarter of the shapes, each layer kind on its own
+            HeadBias: random.Next(4) != 0);
     }
 
     /// <summary>Whether the head runs once (many-to-one, one-to-one) rather than at every step.</summary>
@@ -95,12 +99,12 @@ public sealed record ModelShape(string Name, int Input, int Hidden, int Output, 
         [global::RnnGen.RnnModel<double>(InputSize = {{Input}}, HiddenSize = {{Hidden}}, OutputSize = {{Output}}, Layers = {{Layers}},
             Direction = global::RnnGen.RnnDirection.{{(Bidirectional ? "Bidirectional" : "Unidirectional")}}, Cell = global::RnnGen.RnnCell.{{Cell}},{{(Cell == "Vanilla" ? $" Activation = global::RnnGen.RnnActivation.{Activation}," : "")}}
             OutputActivation = global::RnnGen.RnnOutputActivation.{{Head}}, Topology = global::RnnGen.RnnTopology.{{Topology}},
-            Loss = global::RnnGen.RnnLoss.{{Loss}})]
+            Loss = global::RnnGen.RnnLoss.{{Loss}}, RecurrentBias = {{(RecurrentBias ? "true" : "false")}}, HeadBias = {{(HeadBias ? "true" : "false")}})]
         public partial class {{Name}} { }
         """;
 
     public override string ToString() =>
-        $"{Cell} I={Input} H={Hidden} O={Output} L={Layers} {(Bidirectional ? "bi" : "uni")} {(Cell == "Vanilla" ? Activation + "/" : "")}{Head}/{Loss} {Topology}";
+        $"{Cell} I={Input} H={Hidden} O={Output} L={Layers} {(Bidirectional ? "bi" : "uni")} {(Cell == "Vanilla" ? Activation + "/" : "")}{Head}/{Loss} {Topology}{(RecurrentBias ? "" : " no-rnn-bias")}{(HeadBias ? "" : " no-head-bias")}";
 }
 
 /// <summary>Compares Backward's gradients with fourth-order central differences of the loss.</summary>

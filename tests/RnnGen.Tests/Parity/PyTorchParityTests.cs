@@ -8,15 +8,18 @@ using Xunit;
 
 namespace RnnGen.Tests.Parity;
 
-/// <summary>The generated models' outputs and gradients against PyTorch's (tests/data/pytorch and pytorch-gated, computed by PyTorch autograd in float64).</summary>
+/// <summary>The generated models' outputs and gradients against PyTorch's (tests/data/pytorch, pytorch-gated and pytorch-variants, computed by PyTorch autograd in float64).</summary>
 public sealed class PyTorchParityTests
 {
     internal static readonly string ReferenceDirectory = Path.Combine(AppContext.BaseDirectory, "data", "pytorch");
 
     internal static readonly string GatedReferenceDirectory = Path.Combine(AppContext.BaseDirectory, "data", "pytorch-gated");
 
+    /// <summary>Modules under their authors' names and bias-free layers (written by tests/data/pytorch_reference_cases.py).</summary>
+    internal static readonly string VariantsReferenceDirectory = Path.Combine(AppContext.BaseDirectory, "data", "pytorch-variants");
+
     private static IEnumerable<ReferenceCase> AllCases() =>
-        ReferenceCase.LoadAll(ReferenceDirectory).Concat(ReferenceCase.LoadAll(GatedReferenceDirectory));
+        new[] { ReferenceDirectory, GatedReferenceDirectory, VariantsReferenceDirectory }.SelectMany(ReferenceCase.LoadAll);
 
     public static TheoryData<string, string> Cases()
     {
@@ -77,6 +80,7 @@ public sealed class PyTorchParityTests
     [Theory]
     [InlineData("pytorch", "12 passed, 0 failed")]
     [InlineData("pytorch-gated", "8 passed, 0 failed")]
+    [InlineData("pytorch-variants", "8 passed, 0 failed")]
     public void ConformanceRunnerPassesEveryCase(string folder, string summary)
     {
         var output = new StringWriter();

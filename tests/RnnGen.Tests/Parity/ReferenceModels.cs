@@ -1,6 +1,6 @@
 using RnnGen;
 
-// The PyTorch reference cases of tests/data/pytorch and tests/data/pytorch-gated, declared as a user would, so the
+// The PyTorch reference cases of tests/data/pytorch, pytorch-gated and pytorch-variants, declared as a user would, so the
 // compiler runs the real generator on them (the conformance runner builds the same declarations in memory).
 
 [RnnModel<float>(InputSize = 3, HiddenSize = 5, OutputSize = 2, Layers = 1, Direction = RnnDirection.Unidirectional,
@@ -82,3 +82,37 @@ public partial class Case_lstm_bi2_m2m_h0_float { }
 [RnnModel<double>(InputSize = 8, HiddenSize = 24, OutputSize = 3, Layers = 2, Direction = RnnDirection.Bidirectional,
     Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Sigmoid, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError)]
 public partial class Case_lstm_bi2_m2m_h0_double { }
+
+// tests/data/pytorch-variants: modules under their authors' names and layers built with bias=False.
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 6, OutputSize = 2, Layers = 2, Direction = RnnDirection.Unidirectional,
+    Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Identity, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, RecurrentModule = "lstm", HeadModule = "fc", RecurrentBias = false, HeadBias = false)]
+public partial class Case_lstm_named_nobias_float { }
+
+[RnnModel<double>(InputSize = 3, HiddenSize = 6, OutputSize = 2, Layers = 2, Direction = RnnDirection.Unidirectional,
+    Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Identity, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, RecurrentModule = "lstm", HeadModule = "fc", RecurrentBias = false, HeadBias = false)]
+public partial class Case_lstm_named_nobias_double { }
+
+[RnnModel<float>(InputSize = 4, HiddenSize = 5, OutputSize = 3, Layers = 1, Direction = RnnDirection.Bidirectional,
+    Cell = RnnCell.Gru, OutputActivation = RnnOutputActivation.Softmax, Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy, RecurrentModule = "gru", HeadModule = "classifier", RecurrentBias = false)]
+public partial class Case_gru_bi_nobias_m2o_softmax_float { }
+
+[RnnModel<double>(InputSize = 4, HiddenSize = 5, OutputSize = 3, Layers = 1, Direction = RnnDirection.Bidirectional,
+    Cell = RnnCell.Gru, OutputActivation = RnnOutputActivation.Softmax, Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy, RecurrentModule = "gru", HeadModule = "classifier", RecurrentBias = false)]
+public partial class Case_gru_bi_nobias_m2o_softmax_double { }
+
+[RnnModel<float>(InputSize = 2, HiddenSize = 4, OutputSize = 3, Layers = 2, Direction = RnnDirection.Unidirectional,
+    Cell = RnnCell.Vanilla, Activation = RnnActivation.Tanh, OutputActivation = RnnOutputActivation.Tanh, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, RecurrentModule = "encoder.rnn", HeadModule = "decoder.proj", HeadBias = false)]
+public partial class Case_rnn_nested_nohead_bias_h0_float { }
+
+[RnnModel<double>(InputSize = 2, HiddenSize = 4, OutputSize = 3, Layers = 2, Direction = RnnDirection.Unidirectional,
+    Cell = RnnCell.Vanilla, Activation = RnnActivation.Tanh, OutputActivation = RnnOutputActivation.Tanh, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, RecurrentModule = "encoder.rnn", HeadModule = "decoder.proj", HeadBias = false)]
+public partial class Case_rnn_nested_nohead_bias_h0_double { }
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 4, OutputSize = 2, Layers = 2, Direction = RnnDirection.Bidirectional,
+    Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Sigmoid, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, RecurrentBias = false)]
+public partial class Case_lstm_bi_nobias_h0_float { }
+
+[RnnModel<double>(InputSize = 3, HiddenSize = 4, OutputSize = 2, Layers = 2, Direction = RnnDirection.Bidirectional,
+    Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Sigmoid, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, RecurrentBias = false)]
+public partial class Case_lstm_bi_nobias_h0_double { }

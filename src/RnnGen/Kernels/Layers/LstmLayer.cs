@@ -40,21 +40,22 @@ public static class LstmLayer
     /// <param name="cellRow">This direction's c row of the states, after every h row.</param>
     /// <param name="cache">Every direction's per-step cache, [h rows, T, <see cref="CacheWidth"/>]: receives what <see cref="Backward"/> needs of every step in the rows of <paramref name="stateRow"/>.</param>
     /// <param name="workspace">Scratch of at least <see cref="WorkspaceLength"/>.</param>
-    public static void Forward<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, ReadOnlySpan<T> initialStates, Span<T> finalStates, int stateRow, int cellRow, Span<T> cache, Span<T> workspace)
+    public static void Forward<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, ReadOnlySpan<T> initialStates, Span<T> finalStates, int stateRow, int cellRow, Span<T> cache, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
         int hidden = THidden.Value, width = Times4<THidden>.Value, cacheWidth = 5 * hidden;
-        ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights];
+        ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights];
         Span<T> projections = workspace.Slice(0, walk.Steps * width); // the gates' pre-activations of every step
         // b_ih + b_hh once: both biases add into the same pre-activations.
         Span<T> bias = workspace.Slice(walk.Steps * width, width);
-        parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias].CopyTo(bias);
-        Activations.AddTo(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias], bias);
+        ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters).CopyTo(bias);
+        Activations.AddTo(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters), bias);
         // Off the serial path: every step's W_ih x<t> + b_ih + b_hh, all gates at once, as one matrix-matrix product.
-        MatrixKernels.ProjectInputs<T, TInput, Times4<THidden>>(inputs, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], bias, projections, width, 0);
+        MatrixKernels.ProjectInputs<T, TInput, Times4<THidden>>(inputs, parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights], bias, projections, width, 0);
         Span<T> directionCache = cache.Slice(stateRow * walk.Steps * cacheWidth, walk.Steps * cacheWidth);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, hidden); // empty stands for the zero state: its product is skipped
         ReadOnlySpan<T> previousCell = LayerWalk.Row(initialStates, cellRow, hidden);
@@ -102,18 +103,19 @@ public static class LstmLayer
     /// <param name="reverse">Whether this is the reverse direction, which reads each sequence from its last step.</param>
     /// <param name="cache">Receives the gates and c of every packed row, [Rows, <see cref="CacheWidth"/>], for <see cref="BackwardBatch"/>; or empty when nothing reads them back.</param>
     /// <param name="workspace">Scratch of at least <see cref="BatchWorkspaceLength"/>.</param>
-    public static void ForwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, PackedBatch batch, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, Span<T> cache, Span<T> workspace)
+    public static void ForwardBatch<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, PackedBatch batch, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, Span<T> cache, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
         int hidden = THidden.Value, width = Times4<THidden>.Value, cacheWidth = 5 * hidden, sequences = batch.Count;
         bool keeps = !cache.IsEmpty;
         KernelGuard.Require(walk.Steps == batch.Rows && workspace.Length >= BatchWorkspaceLength(sequences, TInput.Value, hidden)
             && (!keeps || cache.Length >= walk.Steps * cacheWidth), BatchShape);
-        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights];
-        ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights];
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights];
+        ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights];
         Span<T> gates = workspace.Slice(0, sequences * width); // one step's pre-activations, a row per sequence running
         Span<T> cells = workspace.Slice(gates.Length, 2 * sequences * cacheWidth); // the gates and c of the last two steps, when not kept
         Span<T> bias = workspace.Slice(gates.Length + cells.Length, width);
@@ -122,8 +124,8 @@ public static class LstmLayer
         PanelKernels.Pack<T, TInput, Times4<THidden>>(inputWeights, inputPanels);
         PanelKernels.Pack<T, THidden, Times4<THidden>>(recurrentWeights, recurrentPanels);
         // b_ih + b_hh once: both biases add into the same pre-activations.
-        parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias].CopyTo(bias);
-        Activations.AddTo(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias], bias);
+        ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters).CopyTo(bias);
+        Activations.AddTo(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters), bias);
         for (int step = 0; step < batch.Steps; step++)
         {
             (int first, int rows, int carried, int previousFirst) = batch.StepAt(step, reverse);
@@ -154,10 +156,11 @@ public static class LstmLayer
     /// <param name="cache">What <see cref="ForwardBatch"/> kept.</param>
     /// <param name="inputGradients">dE/d(inputs), shaped like them, added to; or empty when not wanted.</param>
     /// <param name="workspace">Scratch of at least <see cref="BatchBackwardWorkspaceLength"/>.</param>
-    public static void BackwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, Span<T> gradients, PackedBatch batch, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, ReadOnlySpan<T> cache, Span<T> inputGradients, Span<T> workspace)
+    public static void BackwardBatch<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, Span<T> gradients, PackedBatch batch, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, ReadOnlySpan<T> cache, Span<T> inputGradients, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
         int hidden = THidden.Value, inputSize = TInput.Value, width = Times4<THidden>.Value, cacheWidth = 5 * hidden, sequences = batch.Count;
@@ -168,10 +171,10 @@ public static class LstmLayer
         Span<T> carriedCell = workspace.Slice(gateSteps.Length + carried.Length, sequences * hidden); // dE/dc<t> likewise
         Span<T> recurrentPanels = workspace.Slice(gateSteps.Length + (2 * carried.Length), PanelKernels.PackedLength<Times4<THidden>, THidden>());
         Span<T> inputPanels = workspace.Slice(gateSteps.Length + (2 * carried.Length) + recurrentPanels.Length, PanelKernels.PackedLength<Times4<THidden>, TInput>());
-        PanelKernels.PackTransposed<T, Times4<THidden>, THidden>(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights], recurrentPanels);
+        PanelKernels.PackTransposed<T, Times4<THidden>, THidden>(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights], recurrentPanels);
         if (!inputGradients.IsEmpty)
         {
-            PanelKernels.PackTransposed<T, Times4<THidden>, TInput>(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], inputPanels);
+            PanelKernels.PackTransposed<T, Times4<THidden>, TInput>(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights], inputPanels);
         }
         carried.Clear();
         carriedCell.Clear();
@@ -195,10 +198,14 @@ public static class LstmLayer
             PanelKernels.MultiplyAddRows<T, Times4<THidden>, THidden>(stepGates, width, carriedRows, recurrentPanels, carried, hidden);
         }
         // Off the serial path: db_ih = db_hh = Σ dg, dW_ih = Σ x dg and dW_hh = Σ h<t-1> dg<t>.
-        Activations.AddRowsTo<T>(gateSteps, gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias]);
-        Activations.AddRowsTo<T>(gateSteps, gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias]);
+        if (TBias.Present)
+        {
+            Activations.AddRowsTo<T>(gateSteps, gradients[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBias]);
+            Activations.AddRowsTo<T>(gateSteps, gradients[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBias]);
+        }
+
         batch.AddWeightGradients<T, TInput, THidden, Times4<THidden>>(walk, inputs, outputs, gateSteps, gateSteps,
-            gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights]);
+            gradients[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights], gradients[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights]);
     }
 
     /// <summary>
@@ -218,15 +225,16 @@ public static class LstmLayer
     /// <param name="stateRow">As in <see cref="Forward"/>.</param>
     /// <param name="cellRow">As in <see cref="Forward"/>.</param>
     /// <param name="workspace">Scratch of at least <see cref="WorkspaceLength"/>.</param>
-    public static void Backward<T, TInput, THidden>(ReadOnlySpan<T> parameters, Span<T> gradients, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, ReadOnlySpan<T> initialStates, ReadOnlySpan<T> cache, Span<T> inputGradients, Span<T> initialStateGradients, int stateRow, int cellRow, Span<T> workspace)
+    public static void Backward<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, Span<T> gradients, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, ReadOnlySpan<T> initialStates, ReadOnlySpan<T> cache, Span<T> inputGradients, Span<T> initialStateGradients, int stateRow, int cellRow, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
         int hidden = THidden.Value, inputSize = TInput.Value, width = Times4<THidden>.Value, cacheWidth = 5 * hidden;
-        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights];
-        ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights];
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights];
+        ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights];
         // The carried gradients sit after the gate rows, 16 elements apart: with them first, right before the rows, the
         // backward pass measured up to 30% slower (their loads and the rows' stores 4 KB apart).
         Span<T> gateSteps = workspace.Slice(0, walk.Steps * width); // dE/d(the gates' pre-activations) of every step
@@ -252,10 +260,14 @@ public static class LstmLayer
         }
         // Off the serial path, all steps at once: db_ih = db_hh = Σ dg<t>, dW_ih = Σ x<t> dg<t> and dW_hh = Σ h<t-1> dg<t>
         // (W_hh h + b_hh adds into the same pre-activations as the input projection).
-        Activations.AddRowsTo<T>(gateSteps, gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias]);
-        Activations.AddRowsTo<T>(gateSteps, gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias]);
+        if (TBias.Present)
+        {
+            Activations.AddRowsTo<T>(gateSteps, gradients[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBias]);
+            Activations.AddRowsTo<T>(gateSteps, gradients[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBias]);
+        }
+
         walk.AddWeightGradients<T, TInput, THidden, Times4<THidden>>(inputs, outputs, LayerWalk.Row(initialStates, stateRow, hidden), gateSteps, gateSteps,
-            gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], gradients[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights]);
+            gradients[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights], gradients[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights]);
         // What is still carried after the first processed step is dE/d(h0, c0).
         if (!initialStateGradients.IsEmpty)
         {
@@ -276,47 +288,49 @@ public static class LstmLayer
     /// <param name="state">The kept h, [THidden], replaced by the new one.</param>
     /// <param name="cell">The kept c, [THidden], replaced by the new one.</param>
     /// <param name="workspace">Scratch of at least <see cref="StepWorkspaceLength"/>.</param>
-    public static void Step<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell, Span<T> workspace)
+    public static void Step<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         int inputSize = TInput.Value, hidden = THidden.Value, width = Times4<THidden>.Value;
-        KernelGuard.Require(parameters.Length >= (inputSize + hidden + 2) * width && input.Length >= inputSize && state.Length >= hidden
+        KernelGuard.Require(parameters.Length >= ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.GatedLength && input.Length >= inputSize && state.Length >= hidden
             && cell.Length >= hidden && workspace.Length >= StepWorkspaceLength(hidden), StepShape);
         if (!Fuses<T, THidden>())
         {
-            StepThroughProducts<T, TInput, THidden>(parameters, input, state, cell, workspace);
+            StepThroughProducts<T, TInput, THidden, TBias>(parameters, input, state, cell, workspace);
             return;
         }
         if (hidden == Vector<T>.Count)
         {
-            StepOneVector<T, TInput, THidden>(parameters, input, state, cell);
+            StepOneVector<T, TInput, THidden, TBias>(parameters, input, state, cell);
             return;
         }
         if (hidden % Vector<T>.Count == 0)
         {
-            StepSumsFirst<T, TInput, THidden>(parameters, input, state, cell, workspace);
+            StepSumsFirst<T, TInput, THidden, TBias>(parameters, input, state, cell, workspace);
             return;
         }
         Span<T> next = workspace.Slice(0, hidden);
-        FusedStep<T, THidden>(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias], parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias],
-            input.Slice(0, inputSize), parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights],
+        FusedStep<T, THidden>(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters), ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters),
+            input.Slice(0, inputSize), parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights], state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights],
             cell, cell, next, default);
         next.CopyTo(state);
     }
 
     /// <summary>The step when one vector holds every unit, straight-line: it reads all of h before it writes any, so h' and c' replace h and c in place.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StepOneVector<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell)
+    private static void StepOneVector<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         ref T h = ref MemoryMarshal.GetReference(state), c = ref MemoryMarshal.GetReference(cell);
-        FusedUnits(0, THidden.Value, TInput.Value, ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias]), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias]),
-            hasBias: true, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights]), hasPrevious: true, ref h,
-            ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights]), hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
+        FusedUnits(0, THidden.Value, TInput.Value, ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters)), ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters)),
+            hasBias: true, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights]), hasPrevious: true, ref h,
+            ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights]), hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
     }
 
     /// <summary>
@@ -325,15 +339,16 @@ public static class LstmLayer
     /// as <see cref="FusedStep"/>'s pass per vector at H = 16 and 32, measured alternating the two in one process.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StepSumsFirst<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell, Span<T> workspace)
+    private static void StepSumsFirst<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         int hidden = THidden.Value;
         Span<T> sums = workspace.Slice(0, 4 * hidden), stepCache = workspace.Slice(4 * hidden, CacheWidth(hidden));
-        ref T inputBias = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias]), recurrentBias = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias]);
-        ref T inputWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights]), recurrentWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights]);
+        ref T inputBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters)), recurrentBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters));
+        ref T inputWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights]), recurrentWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights]);
         ref T x = ref MemoryMarshal.GetReference(input), h = ref MemoryMarshal.GetReference(state), gates = ref MemoryMarshal.GetReference(sums);
         SumsInto(hidden, TInput.Value, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights, ref gates);
         Gates.LstmForward<T>(sums, cell, state, stepCache);
@@ -525,17 +540,18 @@ public static class LstmLayer
     }
 
     /// <summary>The step as the matrix products of all gates at once and then the gate arithmetic, computed aside.</summary>
-    private static void StepThroughProducts<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell, Span<T> workspace)
+    private static void StepThroughProducts<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         int hidden = THidden.Value, width = Times4<THidden>.Value;
         Span<T> gates = workspace.Slice(0, width), next = workspace.Slice(width, hidden), cache = workspace.Slice(width + hidden, 5 * hidden);
-        parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputBias].CopyTo(gates);
-        MatrixKernels.MultiplyAdd<T, TInput, Times4<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.InputWeights], gates);
-        Activations.AddTo(parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentBias], gates);
-        ThroughProducts<T, THidden>(gates, state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>>.RecurrentWeights], cell, next, cache);
+        ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters).CopyTo(gates);
+        MatrixKernels.MultiplyAdd<T, TInput, Times4<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights], gates);
+        Activations.AddTo(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters), gates);
+        ThroughProducts<T, THidden>(gates, state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights], cell, next, cache);
         cache.Slice(4 * hidden, hidden).CopyTo(cell);
         next.CopyTo(state);
     }

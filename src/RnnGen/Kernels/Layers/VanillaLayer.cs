@@ -33,15 +33,16 @@ public static class VanillaLayer
     /// <param name="initialStates">Every layer's and direction's a&lt;0&gt;, [rows, THidden], or empty for zeros.</param>
     /// <param name="finalStates">Receives in its row <paramref name="stateRow"/> the state after the last step processed.</param>
     /// <param name="stateRow">This direction's row of the states: layer * directions + direction.</param>
-    public static void Forward<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, RnnActivation activation, ReadOnlySpan<T> initialStates, Span<T> finalStates, int stateRow)
+    public static void Forward<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, RnnActivation activation, ReadOnlySpan<T> initialStates, Span<T> finalStates, int stateRow)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
-        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights];
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights];
         // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
-        MatrixKernels.ProjectInputs<T, TInput, THidden>(inputs, inputWeights, parameters[ParameterBlock<TInput, THidden, THidden>.InputBias], outputs, walk.Stride, walk.Column);
+        MatrixKernels.ProjectInputs<T, TInput, THidden>(inputs, inputWeights, ParameterBlock<TInput, THidden, THidden, TBias>.InputBiasOf(parameters), outputs, walk.Stride, walk.Column);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, THidden.Value); // empty stands for the zero state: its product is skipped
         for (int step = 0; step < walk.Steps; step++)
         {
@@ -67,20 +68,21 @@ public static class VanillaLayer
     /// <param name="reverse">Whether this is the reverse direction, which reads each sequence from its last step.</param>
     /// <param name="activation">g1.</param>
     /// <param name="workspace">Scratch of at least <see cref="BatchWorkspaceLength"/>.</param>
-    public static void ForwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, PackedBatch batch, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, RnnActivation activation, Span<T> workspace)
+    public static void ForwardBatch<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, PackedBatch batch, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, RnnActivation activation, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
         KernelGuard.Require(walk.Steps == batch.Rows && workspace.Length >= BatchWorkspaceLength(batch.Count, TInput.Value, THidden.Value), BatchShape);
-        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights];
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights];
         Span<T> inputPanels = workspace.Slice(0, PanelKernels.PackedLength<TInput, THidden>());
         Span<T> recurrentPanels = workspace.Slice(inputPanels.Length, PanelKernels.PackedLength<THidden, THidden>());
         PanelKernels.Pack<T, TInput, THidden>(inputWeights, inputPanels);
         PanelKernels.Pack<T, THidden, THidden>(recurrentWeights, recurrentPanels);
         // Off the serial path: every row's W_ax x + b_a at once, as one matrix-matrix product.
-        PanelKernels.MultiplyRows<T, TInput, THidden>(inputs, TInput.Value, walk.Steps, inputPanels, parameters[ParameterBlock<TInput, THidden, THidden>.InputBias], 0, outputs.Slice(walk.Column), walk.Stride);
+        PanelKernels.MultiplyRows<T, TInput, THidden>(inputs, TInput.Value, walk.Steps, inputPanels, ParameterBlock<TInput, THidden, THidden, TBias>.InputBiasOf(parameters), 0, outputs.Slice(walk.Column), walk.Stride);
         for (int step = 0; step < batch.Steps; step++)
         {
             (int first, int rows, int carried, int previousFirst) = batch.StepAt(step, reverse);
@@ -107,10 +109,11 @@ public static class VanillaLayer
     /// <param name="activation">g1.</param>
     /// <param name="inputGradients">dE/d(inputs), shaped like them, added to; or empty when not wanted.</param>
     /// <param name="workspace">Scratch of at least <see cref="BatchBackwardWorkspaceLength"/>.</param>
-    public static void BackwardBatch<T, TInput, THidden>(ReadOnlySpan<T> parameters, Span<T> gradients, PackedBatch batch, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, RnnActivation activation, Span<T> inputGradients, Span<T> workspace)
+    public static void BackwardBatch<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, Span<T> gradients, PackedBatch batch, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, RnnActivation activation, Span<T> inputGradients, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
         int hidden = THidden.Value, inputSize = TInput.Value, sequences = batch.Count;
@@ -120,10 +123,10 @@ public static class VanillaLayer
         Span<T> carried = workspace.Slice(stepGradients.Length, sequences * hidden); // dE/da<t> through W_aa from the step processed after t, a row per sequence
         Span<T> recurrentPanels = workspace.Slice(stepGradients.Length + carried.Length, PanelKernels.PackedLength<THidden, THidden>());
         Span<T> inputPanels = workspace.Slice(stepGradients.Length + carried.Length + recurrentPanels.Length, PanelKernels.PackedLength<THidden, TInput>());
-        PanelKernels.PackTransposed<T, THidden, THidden>(parameters[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights], recurrentPanels);
+        PanelKernels.PackTransposed<T, THidden, THidden>(parameters[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights], recurrentPanels);
         if (!inputGradients.IsEmpty)
         {
-            PanelKernels.PackTransposed<T, THidden, TInput>(parameters[ParameterBlock<TInput, THidden, THidden>.InputWeights], inputPanels);
+            PanelKernels.PackTransposed<T, THidden, TInput>(parameters[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights], inputPanels);
         }
         carried.Clear();
         for (int step = batch.Steps - 1; step >= 0; step--)
@@ -152,9 +155,13 @@ public static class VanillaLayer
             PanelKernels.MultiplyAddRows<T, THidden, THidden>(preactivations, hidden, carriedRows, recurrentPanels, carried, hidden);
         }
         // Off the serial path: db_a = Σ dz, dW_ax = Σ x dz and dW_aa = Σ a<t-1> dz<t>.
-        Activations.AddRowsTo<T>(stepGradients, gradients[ParameterBlock<TInput, THidden, THidden>.InputBias]);
+        if (TBias.Present)
+        {
+            Activations.AddRowsTo<T>(stepGradients, gradients[ParameterBlock<TInput, THidden, THidden, TBias>.InputBias]);
+        }
+
         batch.AddWeightGradients<T, TInput, THidden, THidden>(walk, inputs, outputs, stepGradients, stepGradients,
-            gradients[ParameterBlock<TInput, THidden, THidden>.InputWeights], gradients[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights]);
+            gradients[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights], gradients[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights]);
     }
 
     /// <summary>
@@ -173,14 +180,15 @@ public static class VanillaLayer
     /// <param name="initialStateGradients">Receives in its row <paramref name="stateRow"/> dE/da&lt;0&gt;; or empty when not wanted.</param>
     /// <param name="stateRow">As in <see cref="Forward"/>.</param>
     /// <param name="workspace">Scratch of at least <see cref="WorkspaceLength"/>.</param>
-    public static void Backward<T, TInput, THidden>(ReadOnlySpan<T> parameters, Span<T> gradients, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, RnnActivation activation, ReadOnlySpan<T> initialStates, Span<T> inputGradients, Span<T> initialStateGradients, int stateRow, Span<T> workspace)
+    public static void Backward<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, Span<T> gradients, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputs, ReadOnlySpan<T> outputGradients, bool reverse, RnnActivation activation, ReadOnlySpan<T> initialStates, Span<T> inputGradients, Span<T> initialStateGradients, int stateRow, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
         var walk = LayerWalk.Of<TInput, THidden>(inputs.Length, outputs.Length, reverse);
         int hidden = THidden.Value, inputSize = TInput.Value;
-        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights];
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights];
         Span<T> carried = workspace.Slice(0, hidden); // dE/da<t> through W_aa from the step processed after t
         Span<T> stepGradients = workspace.Slice(hidden, walk.Steps * hidden); // dE/d(W_aa a + W_ax x + b_a) of every step
         carried.Clear();
@@ -206,8 +214,12 @@ public static class VanillaLayer
             MatrixKernels.MultiplyTransposedAdd<T, THidden, THidden>(recurrentWeights, preactivation, carried);
         }
         // Off the serial path, all steps at once: db_a = Σ dz<t>, dW_ax = Σ x<t> dz<t> and dW_aa = Σ a<t-1> dz<t>.
-        Activations.AddRowsTo<T>(stepGradients, gradients[ParameterBlock<TInput, THidden, THidden>.InputBias]);
-        walk.AddWeightGradients<T, TInput, THidden, THidden>(inputs, outputs, LayerWalk.Row(initialStates, stateRow, hidden), stepGradients, stepGradients, gradients[ParameterBlock<TInput, THidden, THidden>.InputWeights], gradients[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights]);
+        if (TBias.Present)
+        {
+            Activations.AddRowsTo<T>(stepGradients, gradients[ParameterBlock<TInput, THidden, THidden, TBias>.InputBias]);
+        }
+
+        walk.AddWeightGradients<T, TInput, THidden, THidden>(inputs, outputs, LayerWalk.Row(initialStates, stateRow, hidden), stepGradients, stepGradients, gradients[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights], gradients[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights]);
         // What is still carried after the first processed step is dE/da<0>.
         if (!initialStateGradients.IsEmpty)
         {
@@ -221,14 +233,15 @@ public static class VanillaLayer
     /// <param name="state">The kept state, [THidden], replaced by the new one.</param>
     /// <param name="activation">g1.</param>
     /// <param name="workspace">Scratch of at least <see cref="StepWorkspaceLength"/>.</param>
-    public static void Step<T, TInput, THidden>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, RnnActivation activation, Span<T> workspace)
+    public static void Step<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, RnnActivation activation, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
+        where TBias : struct, IBias
     {
-        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden>.RecurrentWeights];
+        ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights];
         Span<T> preactivation = workspace.Slice(0, THidden.Value);
-        parameters[ParameterBlock<TInput, THidden, THidden>.InputBias].CopyTo(preactivation);
+        ParameterBlock<TInput, THidden, THidden, TBias>.InputBiasOf(parameters).CopyTo(preactivation);
         MatrixKernels.MultiplyAdd<T, TInput, THidden>(input, inputWeights, preactivation);
         MatrixKernels.MultiplyAdd<T, THidden, THidden>(state, recurrentWeights, preactivation);
         Activate(activation, preactivation);

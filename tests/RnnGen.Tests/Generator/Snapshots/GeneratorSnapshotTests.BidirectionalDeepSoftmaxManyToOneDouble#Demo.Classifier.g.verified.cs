@@ -189,22 +189,22 @@ namespace Demo
             global::System.Span<double> layer2 = new(_layerOutputs, 2 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
 
             // Layer 0, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ReverseInputWeights), inputs, layer0, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 1);
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), inputs, layer0, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 1);
 
             // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 2);
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 2);
 
             // Layer 1, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax [layer 0 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ReverseInputWeights), layer0, layer1, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 3);
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), layer0, layer1, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 3);
 
             // Layer 2, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 1 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ForwardInputWeights), layer1, layer2, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 4);
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ForwardInputWeights), layer1, layer2, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 4);
 
             // Layer 2, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax [layer 1 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ReverseInputWeights), layer1, layer2, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 5);
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ReverseInputWeights), layer1, layer2, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 5);
 
             // Output layer once, on the top layer's final states [forward state after step T | reverse state after step 1]: y = softmax(W_ya a + b_y).
             global::System.Span<double> logits = _logits;
@@ -281,26 +281,26 @@ namespace Demo
             // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.
             global::System.Span<double> finalGradients = new(_batchBuffers.FinalGradients, 0, sequences * LayerWidth);
             finalGradients.Clear();
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N5>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.ReadOnlySpan<double>(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);
+            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N5, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.ReadOnlySpan<double>(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);
             _batch.AddFinalGradients<double>(finalGradients, HiddenSize, layer2Gradients);
 
             // Layer 2, reverse direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 1's output.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ReverseInputWeights), gradients.Slice(Layer2ReverseInputWeights), _batch, layer1, layer2, layer2Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, layer1Gradients, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ReverseInputWeights), gradients.Slice(Layer2ReverseInputWeights), _batch, layer1, layer2, layer2Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, layer1Gradients, _batchBuffers.Workspace);
 
             // Layer 2, forward direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 1's output.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ForwardInputWeights), gradients.Slice(Layer2ForwardInputWeights), _batch, layer1, layer2, layer2Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, layer1Gradients, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ForwardInputWeights), gradients.Slice(Layer2ForwardInputWeights), _batch, layer1, layer2, layer2Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, layer1Gradients, _batchBuffers.Workspace);
 
             // Layer 1, reverse direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, layer0Gradients, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, layer0Gradients, _batchBuffers.Workspace);
 
             // Layer 1, forward direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, layer0Gradients, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, layer0Gradients, _batchBuffers.Workspace);
 
             // Layer 0, reverse direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
 
             // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
             return (double)loss;
         }
 
@@ -331,22 +331,22 @@ namespace Demo
             global::System.Span<double> layer2 = new(_batchBuffers.LayerOutputs, 2 * rows * LayerWidth, rows * LayerWidth);
 
             // Layer 0, forward direction, every sequence from its first step: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
             // Layer 0, reverse direction, every sequence from its last step back: a<t> = tanh(W_aa a<t+1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ReverseInputWeights), _batch, packedInputs, layer0, reverse: true, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), _batch, packedInputs, layer0, reverse: true, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
             // Layer 1, forward direction, every sequence from its first step: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
             // Layer 1, reverse direction, every sequence from its last step back: a<t> = tanh(W_aa a<t+1> + W_ax [layer 0 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ReverseInputWeights), _batch, layer0, layer1, reverse: true, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), _batch, layer0, layer1, reverse: true, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
             // Layer 2, forward direction, every sequence from its first step: a<t> = tanh(W_aa a<t-1> + W_ax [layer 1 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ForwardInputWeights), _batch, layer1, layer2, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ForwardInputWeights), _batch, layer1, layer2, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
             // Layer 2, reverse direction, every sequence from its last step back: a<t> = tanh(W_aa a<t+1> + W_ax [layer 1 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ReverseInputWeights), _batch, layer1, layer2, reverse: true, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ReverseInputWeights), _batch, layer1, layer2, reverse: true, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
             // Output layer once per sequence, on its top-layer final outputs [forward output at its last step | reverse output at its first]: y = softmax(W_ya a + b_y).
             global::System.Span<double> finals = new(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth);
@@ -469,22 +469,22 @@ namespace Demo
             global::System.Span<double> layer2Gradients = new(_layerGradients, 2 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 2, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 1's output.
-            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ReverseInputWeights), gradients.Slice(Layer2ReverseInputWeights), layer1, layer2, layer2Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, layer1Gradients, initialStateGradients, stateRow: 5, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ReverseInputWeights), gradients.Slice(Layer2ReverseInputWeights), layer1, layer2, layer2Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, layer1Gradients, initialStateGradients, stateRow: 5, _workspace);
 
             // Layer 2, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 1's output.
-            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer2ForwardInputWeights), gradients.Slice(Layer2ForwardInputWeights), layer1, layer2, layer2Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, layer1Gradients, initialStateGradients, stateRow: 4, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ForwardInputWeights), gradients.Slice(Layer2ForwardInputWeights), layer1, layer2, layer2Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, layer1Gradients, initialStateGradients, stateRow: 4, _workspace);
 
             // Layer 1, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), layer0, layer1, layer1Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, layer0Gradients, initialStateGradients, stateRow: 3, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), layer0, layer1, layer1Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, layer0Gradients, initialStateGradients, stateRow: 3, _workspace);
 
             // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, layer0Gradients, initialStateGradients, stateRow: 2, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, layer0Gradients, initialStateGradients, stateRow: 2, _workspace);
 
             // Layer 0, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 1, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 1, _workspace);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the cross-entropy E = -Σ_t Σ_j target_j log(prediction_j).</summary>

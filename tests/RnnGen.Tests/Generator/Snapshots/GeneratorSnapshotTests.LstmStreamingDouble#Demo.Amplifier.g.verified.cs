@@ -149,7 +149,7 @@ namespace Demo
             global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: LSTM gates from W_ih x<t> + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.Forward<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, initialState, finalState, stateRow: 0, cellRow: 1, _cellCache, _workspace);
+            global::RnnGen.Kernels.LstmLayer.Forward<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, initialState, finalState, stateRow: 0, cellRow: 1, _cellCache, _workspace);
 
             // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
             global::System.Span<double> logits = new(_logits, 0, steps * OutputSize);
@@ -217,10 +217,10 @@ namespace Demo
             global::System.Span<double> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
             new global::System.Span<double>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
             // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer0, logitGradients, layer0Gradients);
+            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer0, logitGradients, layer0Gradients);
 
             // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.LstmLayer.BackwardBatch<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<double>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.LstmLayer.BackwardBatch<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<double>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
             return (double)loss;
         }
 
@@ -249,7 +249,7 @@ namespace Demo
             global::System.Span<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
 
             // Layer 0, forward direction, every sequence from its first step: LSTM gates from W_ih x<t> + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.ForwardBatch<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<double>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.LstmLayer.ForwardBatch<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<double>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
 
             // Output layer at every packed row, as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
             global::System.Span<double> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
@@ -343,7 +343,7 @@ namespace Demo
         {
             global::System.ReadOnlySpan<double> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<double>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<double>(_logitGradients, 0, steps * OutputSize), topGradients);
+            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<double>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<double>(_logitGradients, 0, steps * OutputSize), topGradients);
         }
 
         // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
@@ -357,7 +357,7 @@ namespace Demo
             global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.LstmLayer.Backward<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 0, cellRow: 1, _workspace);
+            global::RnnGen.Kernels.LstmLayer.Backward<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 0, cellRow: 1, _workspace);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
@@ -397,7 +397,7 @@ namespace Demo
             // Layer 0: one LSTM step from x<t> and the kept state.
             global::System.Span<double> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);
             global::System.Span<double> cell0 = new(_streamState, (Layers + 0) * HiddenSize, HiddenSize);
-            global::RnnGen.Kernels.LstmLayer.Step<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), layerInput, state0, cell0, _stepWorkspace);
+            global::RnnGen.Kernels.LstmLayer.Step<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), layerInput, state0, cell0, _stepWorkspace);
             layerInput = state0;
             // Output layer: y<t> = W_ya a<t> + b_y.
             global::RnnGen.Kernels.MatrixKernels.Affine<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), output);
@@ -433,7 +433,7 @@ namespace Demo
             // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.
 
             // Layer 0, forward direction, t = 1..T: LSTM gates from W_ih x<t> + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.Forward<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, streamState, streamState, stateRow: 0, cellRow: 1, _blockCache, _blockWorkspace);
+            global::RnnGen.Kernels.LstmLayer.Forward<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, streamState, streamState, stateRow: 0, cellRow: 1, _blockCache, _blockWorkspace);
 
             // Output layer at every step of the block, as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
             global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N2>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);

@@ -151,7 +151,7 @@ partial class Outer
                     global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
                     // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-                    global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
+                    global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
 
                     // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
                     global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);
@@ -218,10 +218,10 @@ partial class Outer
                     global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
                     new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
                     // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
-                    global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer0, logitGradients, layer0Gradients);
+                    global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer0, logitGradients, layer0Gradients);
 
                     // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-                    global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
+                    global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
                     return (float)loss;
                 }
 
@@ -250,7 +250,7 @@ partial class Outer
                     global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
 
                     // Layer 0, forward direction, every sequence from its first step: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-                    global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
+                    global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
                     // Output layer at every packed row, as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
                     global::System.Span<float> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
@@ -344,7 +344,7 @@ partial class Outer
                 {
                     global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
                     global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-                    global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
+                    global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
                 }
 
                 // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
@@ -358,7 +358,7 @@ partial class Outer
                     global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
 
                     // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-                    global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
+                    global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
                 }
 
                 /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>

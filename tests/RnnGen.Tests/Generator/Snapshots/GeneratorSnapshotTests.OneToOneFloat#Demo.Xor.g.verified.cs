@@ -148,7 +148,7 @@ namespace Demo
             global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
+            global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
 
             // Output layer once, on the top layer's final states a<T>: y = sigmoid(W_ya a + b_y).
             global::System.Span<float> logits = _logits;
@@ -219,11 +219,11 @@ namespace Demo
             // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.
             global::System.Span<float> finalGradients = new(_batchBuffers.FinalGradients, 0, sequences * LayerWidth);
             finalGradients.Clear();
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N1>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.ReadOnlySpan<float>(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);
+            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N1, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.ReadOnlySpan<float>(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);
             _batch.AddFinalGradients<float>(finalGradients, HiddenSize, layer0Gradients);
 
             // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
             return (float)loss;
         }
 
@@ -253,7 +253,7 @@ namespace Demo
             global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
 
             // Layer 0, forward direction, every sequence from its first step: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
             // Output layer once per sequence, on its top-layer final outputs a<T>: y = sigmoid(W_ya a + b_y).
             global::System.Span<float> finals = new(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth);
@@ -372,7 +372,7 @@ namespace Demo
             global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>

@@ -156,10 +156,10 @@ namespace Demo
             global::System.Span<double> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
 
             // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 1);
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 1);
 
             // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
             global::System.Span<double> logits = new(_logits, 0, steps * OutputSize);
@@ -228,13 +228,13 @@ namespace Demo
             global::System.Span<double> layer1Gradients = new(_batchBuffers.LayerGradients, 1 * rows * LayerWidth, rows * LayerWidth);
             new global::System.Span<double>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
             // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer1, logitGradients, layer1Gradients);
+            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer1, logitGradients, layer1Gradients);
 
             // Layer 1, forward direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, layer0Gradients, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, layer0Gradients, _batchBuffers.Workspace);
 
             // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
             return (double)loss;
         }
 
@@ -264,10 +264,10 @@ namespace Demo
             global::System.Span<double> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
 
             // Layer 0, forward direction, every sequence from its first step: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
             // Layer 1, forward direction, every sequence from its first step: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
 
             // Output layer at every packed row, as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
             global::System.Span<double> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
@@ -361,7 +361,7 @@ namespace Demo
         {
             global::System.ReadOnlySpan<double> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<double>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<double>(_logitGradients, 0, steps * OutputSize), topGradients);
+            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<double>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<double>(_logitGradients, 0, steps * OutputSize), topGradients);
         }
 
         // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
@@ -377,10 +377,10 @@ namespace Demo
             global::System.Span<double> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, layer0Gradients, initialStateGradients, stateRow: 1, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, layer0Gradients, initialStateGradients, stateRow: 1, _workspace);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
@@ -419,11 +419,11 @@ namespace Demo
             global::System.ReadOnlySpan<double> layerInput = input;
             // Layer 0: one RNN step from x<t> and the kept state.
             global::System.Span<double> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);
-            global::RnnGen.Kernels.VanillaLayer.Step<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), layerInput, state0, global::RnnGen.RnnActivation.Tanh, _stepWorkspace);
+            global::RnnGen.Kernels.VanillaLayer.Step<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), layerInput, state0, global::RnnGen.RnnActivation.Tanh, _stepWorkspace);
             layerInput = state0;
             // Layer 1: one RNN step from layer 0's new state and the kept state.
             global::System.Span<double> state1 = new(_streamState, 1 * HiddenSize, HiddenSize);
-            global::RnnGen.Kernels.VanillaLayer.Step<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), layerInput, state1, global::RnnGen.RnnActivation.Tanh, _stepWorkspace);
+            global::RnnGen.Kernels.VanillaLayer.Step<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layerInput, state1, global::RnnGen.RnnActivation.Tanh, _stepWorkspace);
             layerInput = state1;
             // Output layer: y<t> = W_ya a<t> + b_y.
             global::RnnGen.Kernels.MatrixKernels.Affine<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), output);
@@ -454,10 +454,10 @@ namespace Demo
             // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.
 
             // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 0);
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 0);
 
             // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 1);
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 1);
 
             // Output layer at every step of the block, as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
             global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(layer1, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);

@@ -156,10 +156,10 @@ namespace Demo
             global::System.Span<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 0);
+            global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 0);
 
             // Layer 1, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 1);
+            global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 1);
 
             // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
             global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);
@@ -230,13 +230,13 @@ namespace Demo
             global::System.Span<float> layer1Gradients = new(_batchBuffers.LayerGradients, 1 * rows * LayerWidth, rows * LayerWidth);
             new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
             // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer1, logitGradients, layer1Gradients);
+            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer1, logitGradients, layer1Gradients);
 
             // Layer 1, forward direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, layer0Gradients, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, layer0Gradients, _batchBuffers.Workspace);
 
             // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, default, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, default, _batchBuffers.Workspace);
             return (float)loss;
         }
 
@@ -266,10 +266,10 @@ namespace Demo
             global::System.Span<float> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
 
             // Layer 0, forward direction, every sequence from its first step: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, _batchBuffers.Workspace);
 
             // Layer 1, forward direction, every sequence from its first step: a<t> = relu(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Relu, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Relu, _batchBuffers.Workspace);
 
             // Output layer at every packed row, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
             global::System.Span<float> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
@@ -366,7 +366,7 @@ namespace Demo
         {
             global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
             global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
+            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
         }
 
         // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
@@ -382,10 +382,10 @@ namespace Demo
             global::System.Span<float> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, layer0Gradients, initialStateGradients, stateRow: 1, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer0, layer1, layer1Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, layer0Gradients, initialStateGradients, stateRow: 1, _workspace);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>

@@ -147,7 +147,7 @@ namespace Demo
             global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 0);
+            global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 0);
 
             // Output layer once, on the top layer's final states a<T>: y = sigmoid(W_ya a + b_y).
             global::System.Span<double> logits = _logits;
@@ -218,11 +218,11 @@ namespace Demo
             // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.
             global::System.Span<double> finalGradients = new(_batchBuffers.FinalGradients, 0, sequences * LayerWidth);
             finalGradients.Clear();
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.ReadOnlySpan<double>(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);
+            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.ReadOnlySpan<double>(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);
             _batch.AddFinalGradients<double>(finalGradients, HiddenSize, layer0Gradients);
 
             // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, default, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, default, _batchBuffers.Workspace);
             return (double)loss;
         }
 
@@ -251,7 +251,7 @@ namespace Demo
             global::System.Span<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
 
             // Layer 0, forward direction, every sequence from its first step: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, _batchBuffers.Workspace);
+            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, _batchBuffers.Workspace);
 
             // Output layer once per sequence, on its top-layer final outputs a<T>: y = sigmoid(W_ya a + b_y).
             global::System.Span<double> finals = new(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth);
@@ -370,7 +370,7 @@ namespace Demo
             global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
 
             // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
+            global::RnnGen.Kernels.VanillaLayer.Backward<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
         }
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>
