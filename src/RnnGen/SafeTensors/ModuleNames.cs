@@ -47,6 +47,38 @@ internal static class ModuleNames
         return names;
     }
 
+    /// <summary>
+    /// Refuses a file whose modules that the model reads hold a parameter the model does not have (a <c>bias_ih_l0</c> of a
+    /// layer declared without biases, a third layer of a two-layer declaration, a <c>_reverse</c> direction of a
+    /// unidirectional one): loading would silently drop it and compute another network. PyTorch's
+    /// <c>load_state_dict(strict=True)</c> refuses such a key too, as unexpected.
+    /// </summary>
+    /// <param name="names">The file's names of the model's tensors (<see cref="InFile"/>).</param>
+    /// <param name="reader">The file.</param>
+    /// <exception cref="SafeTensorsException">The file has such a parameter.</exception>
+    public static void EnsureNoneLeftOut(string[] names, SafeTensorsReader reader)
+    {
+        var read = new HashSet<string>(names, StringComparer.Ordinal);
+        var modules = new HashSet<string>(names.Select(static name => Split(name).Module), StringComparer.Ordinal);
+        foreach (SafeTensorInfo info in reader.Tensors)
+        {
+            (string module, string parameter) = Split(info.Name);
+            if (!read.Contains(info.Name) && modules.Contains(module) && IsLayerParameter(parameter))
+            {
+                string own = string.Join(", ", names.Where(name => Split(name).Module == module).Select(static name => Split(name).Parameter));
+                throw reader.CreateException(
+                    $"Tensor '{info.Name}' {info.ShapeText} is a parameter of the file's module '{module}', which the model reads, but the model has no such parameter "
+                    + $"(its parameters there: {own}): the declaration differs from the module that saved the file (Layers, Direction, RecurrentBias or HeadBias?), "
+                    + "and loading would drop the tensor and compute another network. To load the rest anyway, pass new WeightLoadOptions { AllowUnexpectedTensors = true }.");
+            }
+        }
+    }
+
+    /// <summary>Whether a name after a module's path is a parameter of <c>nn.RNN</c>, <c>nn.GRU</c>, <c>nn.LSTM</c> (<c>weight_hr</c>: its projections) or <c>nn.Linear</c>.</summary>
+    private static bool IsLayerParameter(string parameter) =>
+        parameter is "weight" or "bias"
+        || ((parameter.StartsWith("weight_", StringComparison.Ordinal) || parameter.StartsWith("bias_", StringComparison.Ordinal)) && parameter.Contains("_l", StringComparison.Ordinal));
+
     /// <summary>A hint for a missing tensor: the modules the file does hold.</summary>
     public static string Hint(SafeTensorsReader reader)
     {

@@ -73,6 +73,11 @@ public static class RnnWeights
         var staged = new T[parameters.Length];
         RnnParameterTensor[] tensors = tensorList.ToArray();
         string[] names = ModuleNames.InFile(tensors, reader, options?.FindModules == true);
+        if (options?.AllowUnexpectedTensors != true)
+        {
+            ModuleNames.EnsureNoneLeftOut(names, reader);
+        }
+
         for (int i = 0; i < tensors.Length; i++)
         {
             RnnParameterTensor tensor = tensors[i];

@@ -17,4 +17,12 @@ public sealed record WeightLoadOptions
     /// every output of a model with one non-finite weight is NaN.
     /// </summary>
     public bool AllowNonFinite { get; init; }
+
+    /// <summary>
+    /// Load a file whose modules that the model reads hold parameters the model does not have (a third layer where the
+    /// model declares two, biases where it declares none), ignoring them, as PyTorch's <c>load_state_dict(strict=False)</c>
+    /// does. Off by default: such a file is refused with a <see cref="SafeTensorsException"/> naming the tensor, since the
+    /// model would compute another network than the one saved. Tensors of modules the model does not read are always ignored.
+    /// </summary>
+    public bool AllowUnexpectedTensors { get; init; }
 }

@@ -590,6 +590,51 @@ public sealed class RnnWeightsTests
         Assert.Equal(expected, model.ParameterBuffer);
     }
 
+    [Theory]
+    [InlineData("rnn.weight_ih_l1", "[3, 3]")] // a second layer where the model declares one
+    [InlineData("rnn.bias_ih_l0_reverse", "[3]")] // a reverse direction of a unidirectional model
+    [InlineData("rnn.weight_hr_l0", "[3, 3]")] // an LSTM's projection (proj_size), which the model does not have
+    public void AParameterOfAModuleTheModelReadsThatTheModelLacksIsRefused(string extra, string shape)
+    {
+        FakeModel model = FakeModel.WithSentinelParameters();
+        SafeTensorsWriter file = PyTorchFile(storeAsF64: false);
+        file.Add<float>(extra, new float[shape == "[3]" ? 3 : 9], shape == "[3]" ? [3] : [3, 3]);
+
+        var exception = Assert.Throws<SafeTensorsException>(() => RnnWeights.Load(model, TestFiles.AsStream(file)));
+
+        Assert.Contains($"Tensor '{extra}' {shape} is a parameter of the file's module 'rnn'", exception.Message);
+        Assert.Contains("weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0", exception.Message);
+        Assert.Contains("AllowUnexpectedTensors", exception.Message);
+        Assert.Equal(FakeModel.Sentinels(model.ParameterBuffer.Length), model.ParameterBuffer);
+    }
+
+    [Fact]
+    public void AHeadBiasInTheFileOfAModelDeclaredWithoutOneIsRefusedUnlessAllowed()
+    {
+        FakeModel full = FakeModel.VanillaRnn(2, 3, 2);
+        RnnParameterTensor[] withoutHeadBias = [.. full.ParameterTensors[..^1]];
+        var model = new FakeModel(withoutHeadBias, withoutHeadBias[^1].Offset + withoutHeadBias[^1].Length);
+
+        var exception = Assert.Throws<SafeTensorsException>(() => RnnWeights.Load(model, TestFiles.AsStream(PyTorchFile(storeAsF64: false))));
+        Assert.Contains("Tensor 'head.bias' [2] is a parameter of the file's module 'head'", exception.Message);
+
+        RnnWeights.Load(model, TestFiles.AsStream(PyTorchFile(storeAsF64: false)), new WeightLoadOptions { AllowUnexpectedTensors = true });
+        Assert.Equal(ExpectedParameters[..^2], model.ParameterBuffer);
+    }
+
+    [Fact]
+    public void ParametersOfModulesTheModelDoesNotReadAreIgnored()
+    {
+        FakeModel model = FakeModel.VanillaRnn(2, 3, 2);
+        SafeTensorsWriter file = PyTorchFile(storeAsF64: false);
+        file.Add<float>("decoder.rnn.weight_ih_l1", new float[9], 3, 3);
+        file.Add<float>("classifier.bias", new float[2], 2);
+
+        RnnWeights.Load(model, TestFiles.AsStream(file));
+
+        Assert.Equal(ExpectedParameters, model.ParameterBuffer);
+    }
+
     [Fact]
     public void TensorsThatDoNotFitTheBufferAreRejectedAsAModelBug()
     {
