@@ -67,7 +67,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor FeedbackNeedsMatchingSizes = Error(
         "RNNGEN011",
         "Output cannot become the next input",
-        "Topology = OneToMany feeds each output back as the next input, so InputSize ({0}) must equal OutputSize ({1})");
+        "Topology = OneToMany feeds each output back as the next input, so {0} ({1}) must equal OutputSize ({2})");
 
     public static readonly DiagnosticDescriptor ActivationNeedsVanillaCell = Error(
         "RNNGEN012",
@@ -91,12 +91,17 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SameModuleNames = Error(
         "RNNGEN016",
-        "Recurrent and head modules share a name",
-        "RecurrentModule and HeadModule are both \"{0}\"; the recurrent layers and the output layer are two modules with two names");
+        "Two modules share a name",
+        "{0} and {1} are both \"{2}\"; they are two modules of the state dict, with two names");
+
+    public static readonly DiagnosticDescriptor InvalidPaddingIndex = Error(
+        "RNNGEN017",
+        "Padding index out of range",
+        "PaddingIndex is {0}; {1}");
 
     /// <summary>Every descriptor, as the analyzer declares them.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         ClassNotPartial, ContainingTypeNotPartial, ValueOutOfRange, UndefinedEnumValue, UnsupportedElementType, MissingSize, CrossEntropyNeedsSoftmax,
         UnsupportedTypeKind, InvalidArgument, StreamingNeedsUnidirectional, FeedbackNeedsMatchingSizes, ActivationNeedsVanillaCell, TooManyParameters, MemberNameTaken,
-        InvalidModulePath, SameModuleNames);
+        InvalidModulePath, SameModuleNames, InvalidPaddingIndex);
 }

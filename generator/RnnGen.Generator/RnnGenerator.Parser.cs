@@ -80,9 +80,24 @@ public sealed partial class RnnGenerator
             string? headModule = arguments.ModulePath("HeadModule", "head", allowEmpty: false);
             bool? recurrentBias = arguments.Flag("RecurrentBias", defaultValue: true);
             bool? headBias = arguments.Flag("HeadBias", defaultValue: true);
+            int? vocabularySize = arguments.Size("VocabularySize", Limits.MaxVocabularySize, required: false, type.Name, whenAbsent: 0);
+            int? paddingIndex = arguments.Integer("PaddingIndex", -1);
+            string? embeddingModule = arguments.ModulePath("EmbeddingModule", "embedding", allowEmpty: false);
             if (recurrentModule is not null && recurrentModule == headModule)
             {
-                Report(DiagnosticDescriptors.SameModuleNames, arguments.LocationOf("HeadModule"), [headModule]);
+                Report(DiagnosticDescriptors.SameModuleNames, arguments.LocationOf("HeadModule"), ["RecurrentModule", "HeadModule", headModule]);
+            }
+            if (vocabularySize > 0 && embeddingModule is not null && (embeddingModule == recurrentModule || embeddingModule == headModule))
+            {
+                Report(DiagnosticDescriptors.SameModuleNames, arguments.LocationOf("EmbeddingModule"),
+                    [embeddingModule == recurrentModule ? "RecurrentModule" : "HeadModule", "EmbeddingModule", embeddingModule]);
+            }
+            if (paddingIndex is { } padding && vocabularySize is { } vocabulary && padding != -1 && (vocabulary == 0 || padding < 0 || padding >= vocabulary))
+            {
+                Report(DiagnosticDescriptors.InvalidPaddingIndex, arguments.LocationOf("PaddingIndex"),
+                    [padding.ToString(CultureInfo.InvariantCulture), vocabulary == 0
+                        ? "a padding index needs an embedding: set VocabularySize, or remove PaddingIndex"
+                        : $"it must be a token id of the vocabulary (0 to {vocabulary - 1}), or -1 for none"]);
             }
 
             if (loss == Loss.CrossEntropy && outputActivation is { } head && head != OutputActivation.Softmax)
@@ -99,9 +114,14 @@ public sealed partial class RnnGenerator
             {
                 Report(DiagnosticDescriptors.ActivationNeedsVanillaCell, arguments.LocationOf("Activation"), [g.ToString(), cell == Cell.Gru ? "GRU" : "LSTM"]);
             }
-            if (topology == Topology.OneToMany && inputSize is { } x && outputSize is { } y && x != y)
+            if (topology == Topology.OneToMany && inputSize is { } x && outputSize is { } y && vocabularySize is { } v)
             {
-                Report(DiagnosticDescriptors.FeedbackNeedsMatchingSizes, arguments.LocationOf("Topology"), [x.ToString(), y.ToString()]);
+                // With an embedding, the chosen output token is what goes back, through the embedding.
+                (string fed, int width) = v > 0 ? ("VocabularySize (the chosen output token goes back through the embedding)", v) : ("InputSize", x);
+                if (width != y)
+                {
+                    Report(DiagnosticDescriptors.FeedbackNeedsMatchingSizes, arguments.LocationOf("Topology"), [fed, width.ToString(CultureInfo.InvariantCulture), y.ToString(CultureInfo.InvariantCulture)]);
+                }
             }
 
             ModelSpec? model = null;
@@ -109,10 +129,12 @@ public sealed partial class RnnGenerator
                 && elementType is { } t && inputSize is { } i && hiddenSize is { } h && outputSize is { } o && layers is { } l
                 && direction is { } d && activation is { } g1 && outputActivation is { } g2 && topology is { } topo && loss is { } e
                 && streaming is { } stream && cell is { } c && recurrentModule is not null && headModule is not null
-                && recurrentBias is { } withRecurrentBias && headBias is { } withHeadBias)
+                && recurrentBias is { } withRecurrentBias && headBias is { } withHeadBias
+                && vocabularySize is { } vocabularyCount && paddingIndex is { } paddingToken && embeddingModule is not null)
             {
                 string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c, recurrentModule, headModule, withRecurrentBias, withHeadBias);
+                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c, recurrentModule, headModule, withRecurrentBias, withHeadBias,
+                    vocabularyCount, paddingToken, embeddingModule);
                 if (model.ParameterCount > Limits.MaxArrayLength)
                 {
                     Report(DiagnosticDescriptors.TooManyParameters, attributeLocation,
@@ -242,7 +264,7 @@ public sealed partial class RnnGenerator
                 return false;
             }
 
-            public int? Size(string name, int max, bool required, string className)
+            public int? Size(string name, int max, bool required, string className, int whenAbsent = 1)
             {
                 if (!TryGet(name, out TypedConstant constant))
                 {
@@ -251,7 +273,7 @@ public sealed partial class RnnGenerator
                         report(DiagnosticDescriptors.MissingSize, attributeLocation, [className, name], FixProperties.For(name));
                         return null;
                     }
-                    return 1;
+                    return whenAbsent;
                 }
                 if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not int value)
                 {
@@ -287,6 +309,21 @@ public sealed partial class RnnGenerator
                 if (!valid)
                 {
                     report(DiagnosticDescriptors.InvalidModulePath, LocationOf(name), [name, value, allowEmpty ? " (or \"\" for a bare module)" : ""]);
+                    return null;
+                }
+                return value;
+            }
+
+            /// <summary>An int argument, <paramref name="fallback"/> when absent; its range is the caller's to check.</summary>
+            public int? Integer(string name, int fallback)
+            {
+                if (!TryGet(name, out TypedConstant constant))
+                {
+                    return fallback;
+                }
+                if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not int value)
+                {
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "int"]);
                     return null;
                 }
                 return value;

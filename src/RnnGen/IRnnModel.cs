@@ -103,6 +103,7 @@ public interface IRnnModel<T>
 /// <param name="Topology">Where the output layer runs.</param>
 /// <param name="Loss">The loss function.</param>
 /// <param name="Cell">The recurrent cell.</param>
+/// <param name="VocabularySize">The number of token ids an embedding layer maps to input vectors, or 0 for a model that reads vectors.</param>
 public readonly record struct RnnShape(
     int InputSize,
     int HiddenSize,
@@ -113,8 +114,15 @@ public readonly record struct RnnShape(
     RnnOutputActivation OutputActivation,
     RnnTopology Topology,
     RnnLoss Loss,
-    RnnCell Cell = RnnCell.Vanilla)
+    RnnCell Cell = RnnCell.Vanilla,
+    int VocabularySize = 0)
 {
+    /// <summary>
+    /// The values one step of the inputs holds in the model's <see cref="IRnnModel{T}"/> calls: InputSize for a model that
+    /// reads vectors; 1 for a model with an embedding, whose inputs are token ids (as integer values of the element type).
+    /// </summary>
+    public int StepInputSize => VocabularySize > 0 ? 1 : InputSize;
+
     /// <summary>1 for a unidirectional network, 2 for a bidirectional one.</summary>
     public int Directions => Direction == RnnDirection.Bidirectional ? 2 : 1;
 

@@ -14,7 +14,7 @@ public static class PromptedGeneration
     /// </summary>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="model">The one-to-many model; its stream state is replaced.</param>
-    /// <param name="prompt">x&lt;1..n&gt;, [n, InputSize], n ≥ 1 (e.g. the one-hot tokens of a melody's opening).</param>
+    /// <param name="prompt">x&lt;1..n&gt;, [n, InputSize], n ≥ 1 (e.g. the one-hot tokens of a melody's opening), or for a model with an embedding its n token ids.</param>
     /// <param name="initialState">The state before the prompt, [StateRows, HiddenSize], or empty for zeros.</param>
     /// <param name="outputs">Receives the generated y&lt;n..&gt;, [maximum length, OutputSize].</param>
     /// <param name="options">How each output becomes the next input, and when to stop.</param>
@@ -25,8 +25,8 @@ public static class PromptedGeneration
     {
         ArgumentNullException.ThrowIfNull(model);
         RnnShape shape = model.Shape;
-        int steps = RnnArguments.StepCount(prompt.Length, shape.InputSize, nameof(prompt));
-        ReadOnlySpan<T> last = prompt[((steps - 1) * shape.InputSize)..];
+        int steps = RnnArguments.StepCount(prompt.Length, shape.StepInputSize, nameof(prompt));
+        ReadOnlySpan<T> last = prompt[((steps - 1) * shape.StepInputSize)..];
         if (steps == 1)
         {
             return model.Generate(last, initialState, outputs, options);
@@ -46,7 +46,7 @@ public static class PromptedGeneration
                 model.Reset(initialState);
             }
 
-            model.StepBlock(prompt[..^shape.InputSize], scratch.AsSpan(0, primed));
+            model.StepBlock(prompt[..^shape.StepInputSize], scratch.AsSpan(0, primed));
             Span<T> state = scratch.AsSpan(primed, stateLength);
             model.StreamState.CopyTo(state);
             return model.Generate(last, state, outputs, options);

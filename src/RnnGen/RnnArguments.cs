@@ -27,6 +27,12 @@ public static class RnnArguments
         return length / inputSize;
     }
 
+    /// <summary>The number of steps T of a sequence of token ids, one per step, of <paramref name="length"/> elements.</summary>
+    /// <exception cref="ArgumentException">The length is 0.</exception>
+    public static int TokenCount(int length, string parameterName) => length > 0
+        ? length
+        : throw new ArgumentException($"{parameterName} is empty; a sequence needs at least one token id ([T] with T >= 1).", parameterName);
+
     /// <summary>Checks that a span has the fixed length a call needs.</summary>
     /// <param name="actual">The span's length.</param>
     /// <param name="expected">The length the call needs.</param>
@@ -104,6 +110,7 @@ public static class RnnArguments
     /// <paramref name="lengths"/>, after checking that every length is between 1 and that.
     /// </summary>
     /// <exception cref="ArgumentException">There are no lengths, the inputs are not B whole padded sequences, or a length is out of range.</exception>
+    /// <remarks>For a model with an embedding, whose steps are one token id each, <paramref name="inputSize"/> is 1.</remarks>
     public static int BatchSteps(int length, ReadOnlySpan<int> lengths, int inputSize, string inputsName, string lengthsName)
     {
         int sequences = lengths.Length;

@@ -72,6 +72,20 @@ public sealed class RnnModelAttribute<T> : Attribute
     /// </summary>
     public bool RecurrentBias { get; set; } = true;
 
+    /// <summary>
+    /// An embedding layer before the recurrent layers, PyTorch's <c>nn.Embedding(VocabularySize, InputSize)</c>: the model then
+    /// reads token ids (0 to VocabularySize - 1) instead of vectors, in <c>Forward</c>, <c>Step</c> and the batches (as
+    /// <c>ReadOnlySpan&lt;int&gt;</c>, or as integer values in the <see cref="IRnnModel{T}"/> calls), and trains the table with
+    /// the rest. Default 0: no embedding. 1 to <see cref="RnnLimits.MaxVocabularySize"/>.
+    /// </summary>
+    public int VocabularySize { get; set; }
+
+    /// <summary>As <c>nn.Embedding(padding_idx=...)</c>: the token whose embedding row stays zero and receives no gradient. Default -1: none.</summary>
+    public int PaddingIndex { get; set; } = -1;
+
+    /// <summary>The PyTorch <c>nn.Embedding</c> module, as the state dict names it (<c>self.embedding</c> is <c>"embedding"</c>, the default; dotted when nested).</summary>
+    public string EmbeddingModule { get; set; } = "embedding";
+
     /// <summary>Whether the output layer has a bias, as <c>nn.Linear</c>'s <c>bias</c> argument. Default true; with false, no <c>{HeadModule}.bias</c> tensor is read, written or trained.</summary>
     public bool HeadBias { get; set; } = true;
 }
@@ -187,4 +201,7 @@ public static class RnnLimits
 
     /// <summary>The largest number of stacked layers.</summary>
     public const int MaxLayers = 16;
+
+    /// <summary>The largest vocabulary of an embedding: 2^24, so that every token id is exact as a float.</summary>
+    public const int MaxVocabularySize = 1 << 24;
 }

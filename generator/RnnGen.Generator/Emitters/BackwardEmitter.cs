@@ -17,6 +17,10 @@ internal static class BackwardEmitter
 
         writer.Line($"private readonly {t}[] _gradients = new {t}[ParameterCount];");
         writer.Line($"private {t}[] _layerGradients = {TypeRefs.Array}.Empty<{t}>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]");
+        if (model.HasEmbedding)
+        {
+            writer.Line($"private {t}[] _embeddedGradients = {TypeRefs.Array}.Empty<{t}>(); // dE/dx<t>, the embedding rows the steps read, [T, InputSize]");
+        }
         if (headPerStep)
         {
             writer.Line($"private {t}[] _logitGradients = {TypeRefs.Array}.Empty<{t}>(); // dE/dz<t> of every step, [T, OutputSize]");
@@ -39,7 +43,7 @@ internal static class BackwardEmitter
         writer.Line();
         writer.Summary("Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref=\"Gradients\"/> and returns the loss E.");
         writer.Line("/// <param name=\"targets\">The wanted outputs, shaped like the last forward pass's predictions.</param>");
-        EmitGradientParameterDocs(writer);
+        EmitGradientParameterDocs(writer, model);
         writer.Block($"public {t} Backward({readOnlySpan} targets, {span} inputGradients, {span} initialStateGradients)", () =>
         {
             writer.Line("int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);");
@@ -52,7 +56,7 @@ internal static class BackwardEmitter
         writer.Line();
         writer.Summary("Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref=\"Gradients\"/>.");
         writer.Line("/// <param name=\"predictionGradients\">dE/dy, shaped like the last forward pass's predictions.</param>");
-        EmitGradientParameterDocs(writer);
+        EmitGradientParameterDocs(writer, model);
         writer.Block($"public void BackwardFromPredictionGradients({readOnlySpan} predictionGradients, {span} inputGradients, {span} initialStateGradients)", () =>
         {
             writer.Line("int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);");
@@ -78,21 +82,35 @@ internal static class BackwardEmitter
                 writer.Line($"{readOnlySpan} layer{layer} = new(_layerOutputs, {layer} * steps * LayerWidth, steps * LayerWidth);");
                 writer.Line($"{span} layer{layer}Gradients = new(_layerGradients, {layer} * steps * LayerWidth, steps * LayerWidth);");
             }
+            if (model.HasEmbedding)
+            {
+                writer.Line($"{span} embeddedGradients = new(_embeddedGradients, 0, steps * InputSize);");
+                writer.Line("embeddedGradients.Clear();");
+            }
             for (int index = layout.Blocks.Count - 1; index >= 0; index--)
             {
                 DirectionBlock block = layout.Blocks[index];
                 string input = block.Layer == 0 ? $"new {readOnlySpan}(_inputs, 0, steps * InputSize)" : $"layer{block.Layer - 1}";
-                string inputGradients = block.Layer == 0 ? "inputGradients" : $"layer{block.Layer - 1}Gradients";
+                string inputGradients = block.Layer == 0 ? (model.HasEmbedding ? "embeddedGradients" : "inputGradients") : $"layer{block.Layer - 1}Gradients";
                 writer.Line();
                 writer.Line($"// {block.Title}, back from {(block.IsReverse ? "t = 1 to t = T" : "t = T to t = 1")}: the gradients of its weights and biases, and dE/d(its input){(block.Layer > 0 ? $", which is layer {block.Layer - 1}'s output" : "")}.");
                 cell.EmitBackwardCall(writer, block, input, inputGradients);
             }
+            if (model.HasEmbedding)
+            {
+                writer.Line();
+                writer.Line("// Embedding: each step's dE/dx<t> into its token's row of the table's gradient (none into the padding token's).");
+                EmbeddingEmitter.EmitAddGradients(writer, model, $"new {readOnlySpan}(_tokens, 0, steps)", "embeddedGradients");
+                writer.Block("if (!inputGradients.IsEmpty)", () => writer.Line("embeddedGradients.CopyTo(inputGradients);"));
+            }
         });
     }
 
-    private static void EmitGradientParameterDocs(SourceWriter writer)
+    private static void EmitGradientParameterDocs(SourceWriter writer, ModelSpec model)
     {
-        writer.Line("/// <param name=\"inputGradients\">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>");
+        writer.Line(model.HasEmbedding
+            ? "/// <param name=\"inputGradients\">Receives dE/dx&lt;t&gt; (x&lt;t&gt; being the embedding row of step t's token), [T, InputSize], or empty when not wanted.</param>"
+            : "/// <param name=\"inputGradients\">Receives dE/dx&lt;t&gt;, [T, InputSize], or empty when not wanted.</param>");
         writer.Line("/// <param name=\"initialStateGradients\">Receives dE/d(initial state) of every layer and direction, [StateRows, HiddenSize], or empty when not wanted.</param>");
         writer.Line("/// <exception cref=\"global::System.InvalidOperationException\">No forward pass has run yet.</exception>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; the message gives the expected and actual sizes.</exception>");
@@ -122,6 +140,10 @@ internal static class BackwardEmitter
             writer.Block("if (_layerGradients.Length < Layers * steps * LayerWidth)", () =>
             {
                 writer.Line($"_layerGradients = new {t}[Layers * steps * LayerWidth];");
+                if (model.HasEmbedding)
+                {
+                    writer.Line($"_embeddedGradients = new {t}[steps * InputSize];");
+                }
                 if (model.HeadPerStep)
                 {
                     writer.Line($"_logitGradients = new {t}[steps * OutputSize];");

@@ -21,6 +21,11 @@ internal static class BatchEmitter
         writer.Line("// The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.");
         writer.Line($"private readonly {TypeRefs.Kernels}.PackedBatch _batch = new();");
         writer.Line($"private readonly {TypeRefs.Kernels}.BatchBuffers<{t}> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: {(headPerStep ? "true" : "false")});");
+        if (model.HasEmbedding)
+        {
+            writer.Line($"private {t}[] _batchTokens = {TypeRefs.Array}.Empty<{t}>(); // the batch's token ids, packed like its rows");
+            writer.Line($"private {t}[] _batchEmbeddedGradients = {TypeRefs.Array}.Empty<{t}>(); // dE/d(each packed row's embedding row), [rows, InputSize]");
+        }
         writer.Line();
 
         writer.Summary("Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's products over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.");
@@ -32,6 +37,10 @@ internal static class BatchEmitter
         writer.Block($"public void ForwardBatch({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, {span} predictions)", () =>
         {
             writer.Line("int steps = CheckBatch(inputs.Length, lengths, predictions.Length, nameof(predictions));");
+            if (model.HasEmbedding)
+            {
+                EmbeddingEmitter.EmitRequireBatchTokens(writer);
+            }
             writer.Line("RunBatch(inputs, lengths, steps, keepForBackward: false);");
             writer.Line(headPerStep
                 ? $"_batch.Unpack<{t}>(new {readOnlySpan}(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);"
@@ -48,6 +57,10 @@ internal static class BatchEmitter
         writer.Block($"public {t} AccumulateBatchGradients({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, {readOnlySpan} targets)", () =>
         {
             writer.Line("int steps = CheckBatch(inputs.Length, lengths, targets.Length, nameof(targets));");
+            if (model.HasEmbedding)
+            {
+                EmbeddingEmitter.EmitRequireBatchTokens(writer);
+            }
             writer.Line("RunBatch(inputs, lengths, steps, keepForBackward: true);");
             writer.Line("int rows = _batch.Rows, sequences = lengths.Length;");
             writer.Line($"{span} targetRows = new(_batchBuffers.Targets, 0, {predictionRows} * OutputSize);");
@@ -64,13 +77,24 @@ internal static class BatchEmitter
             }
             writer.Line($"new {span}(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();");
             EmitHeadBackward(writer, model, span, readOnlySpan);
+            if (model.HasEmbedding)
+            {
+                writer.Line($"{span} embeddedGradients = new(_batchEmbeddedGradients, 0, rows * InputSize);");
+                writer.Line("embeddedGradients.Clear();");
+            }
             for (int index = layout.Blocks.Count - 1; index >= 0; index--)
             {
                 DirectionBlock block = layout.Blocks[index];
                 writer.Line();
-                writer.Line($"// {block.Title}, back through every sequence: the gradients of its weights and biases{(block.Layer > 0 ? $", and dE/d(its input), layer {block.Layer - 1}'s output" : "")}.");
+                writer.Line($"// {block.Title}, back through every sequence: the gradients of its weights and biases{(block.Layer > 0 ? $", and dE/d(its input), layer {block.Layer - 1}'s output" : model.HasEmbedding ? ", and dE/d(its input), the embedding rows" : "")}.");
                 cell.EmitBackwardBatchCall(writer, block, block.Layer == 0 ? $"new {readOnlySpan}(_batchBuffers.Inputs, 0, rows * InputSize)" : $"layer{block.Layer - 1}",
-                    block.Layer == 0 ? "default" : $"layer{block.Layer - 1}Gradients");
+                    block.Layer == 0 ? (model.HasEmbedding ? "embeddedGradients" : "default") : $"layer{block.Layer - 1}Gradients");
+            }
+            if (model.HasEmbedding)
+            {
+                writer.Line();
+                writer.Line("// Embedding: each packed row's dE/dx into its token's row of the table's gradient (none into the padding token's).");
+                EmbeddingEmitter.EmitAddGradients(writer, model, $"new {readOnlySpan}(_batchTokens, 0, rows)", "embeddedGradients");
             }
             writer.Line($"return ({t})loss;");
         });
@@ -79,10 +103,11 @@ internal static class BatchEmitter
         writer.Line("// Checks a batched call's arguments before anything changes and returns the padded steps T.");
         writer.Block("private int CheckBatch(int inputLength, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)", () =>
         {
-            writer.Line($"int steps = {TypeRefs.Arguments}.BatchSteps(inputLength, lengths, InputSize, \"inputs\", nameof(lengths));");
+            string stepInput = model.HasEmbedding ? "1" : "InputSize";
+            writer.Line($"int steps = {TypeRefs.Arguments}.BatchSteps(inputLength, lengths, {stepInput}, \"inputs\", nameof(lengths));");
             if (model.Topology == Topology.OneToOne)
             {
-                writer.Line($"{TypeRefs.Arguments}.RequireBatch(inputLength, lengths.Length, 1, InputSize, nameof(InputSize), \"inputs\");");
+                writer.Line($"{TypeRefs.Arguments}.RequireBatch(inputLength, lengths.Length, 1, {stepInput}, {(model.HasEmbedding ? "\"token ids\"" : "nameof(InputSize)")}, \"inputs\");");
             }
             writer.Line($"{TypeRefs.Arguments}.RequireBatch(outputLength, lengths.Length, {(headPerStep ? "steps" : "1")}, OutputSize, nameof(OutputSize), outputName);");
             writer.Line("return steps;");
@@ -99,8 +124,24 @@ internal static class BatchEmitter
             writer.Line($"_batchBuffers.Reserve(padded, sequences, workspaceLength: {cell.BatchWorkspaceLength}, keepForBackward,");
             writer.Line($"    backwardWorkspaceLength: keepForBackward ? {cell.BatchBackwardWorkspaceLength("padded")} : 0, cacheLength: {cell.BatchCacheLength("padded")});");
             writer.Line($"{span} packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);");
-            writer.Line("_batch.Pack(inputs, InputSize, packedInputs);");
-            writer.Line($"{readOnlySpan} parameters = _parameters;");
+            if (model.HasEmbedding)
+            {
+                writer.Block("if (_batchTokens.Length < padded)", () =>
+                {
+                    writer.Line($"_batchTokens = new {t}[padded];");
+                    writer.Line($"_batchEmbeddedGradients = new {t}[padded * InputSize];");
+                });
+                writer.Line($"{span} packedTokens = new(_batchTokens, 0, rows);");
+                writer.Line("_batch.Pack(inputs, 1, packedTokens);");
+                writer.Line($"{readOnlySpan} parameters = _parameters;");
+                writer.Line("// Embedding: each packed row's input is its token's row of the table.");
+                EmbeddingEmitter.EmitGather(writer, model, "packedTokens", "packedInputs");
+            }
+            else
+            {
+                writer.Line("_batch.Pack(inputs, InputSize, packedInputs);");
+                writer.Line($"{readOnlySpan} parameters = _parameters;");
+            }
             for (int layer = 0; layer < model.Layers; layer++)
             {
                 writer.Line($"{span} layer{layer} = new(_batchBuffers.LayerOutputs, {layer} * rows * LayerWidth, rows * LayerWidth);");
@@ -120,8 +161,10 @@ internal static class BatchEmitter
     private static void EmitBatchParameterDocs(SourceWriter writer, ModelSpec model)
     {
         writer.Line(model.Topology == Topology.OneToOne
-            ? "/// <param name=\"inputs\">The inputs, [B, InputSize]: one step for each sequence.</param>"
-            : "/// <param name=\"inputs\">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>");
+            ? (model.HasEmbedding ? "/// <param name=\"inputs\">The token ids, [B]: one for each sequence.</param>" : "/// <param name=\"inputs\">The inputs, [B, InputSize]: one step for each sequence.</param>")
+            : model.HasEmbedding
+                ? "/// <param name=\"inputs\">The sequences' token ids, [B, T] batch first as integer values, each padded to T steps (the longest length or more; the padding is never read); B is the number of lengths.</param>"
+                : "/// <param name=\"inputs\">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>");
         writer.Line(model.Topology == Topology.OneToOne
             ? "/// <param name=\"lengths\">Each sequence's length: 1.</param>"
             : "/// <param name=\"lengths\">Each sequence's length, 1 to T.</param>");

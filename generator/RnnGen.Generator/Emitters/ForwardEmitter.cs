@@ -14,7 +14,15 @@ internal static class ForwardEmitter
         string predictionsShape = headPerStep ? "[T, OutputSize]" : "[OutputSize]";
 
         writer.Line("// What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.");
-        writer.Line($"private {t}[] _inputs = {TypeRefs.Array}.Empty<{t}>(); // x, [T, InputSize]");
+        if (model.HasEmbedding)
+        {
+            writer.Line($"private {t}[] _tokens = {TypeRefs.Array}.Empty<{t}>(); // the token ids, [T]");
+            writer.Line($"private {t}[] _inputs = {TypeRefs.Array}.Empty<{t}>(); // x: their rows of the embedding, [T, InputSize]");
+        }
+        else
+        {
+            writer.Line($"private {t}[] _inputs = {TypeRefs.Array}.Empty<{t}>(); // x, [T, InputSize]");
+        }
         writer.Line($"private {t}[] _layerOutputs = {TypeRefs.Array}.Empty<{t}>(); // every layer's a<t>, [Layers, T, LayerWidth]");
         writer.Line($"private {t}[] _logits = {TypeRefs.Array}.Empty<{t}>(); // {HeadEmitter.Affine(model, "a")} before g2, {predictionsShape}");
         writer.Line($"private {t}[] _predictions = {TypeRefs.Array}.Empty<{t}>(); // y, like _logits");
@@ -37,25 +45,38 @@ internal static class ForwardEmitter
         writer.Line($"public {readOnlySpan} FinalState => _finalState;");
         writer.Line();
 
+        string inputsDoc = model.HasEmbedding
+            ? "/// <param name=\"inputs\">The token ids of the sequence, [T], as integer values from 0 to VocabularySize - 1; T &gt;= 1 is the length.</param>"
+            : "/// <param name=\"inputs\">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>";
+        string exceptions = model.HasEmbedding
+            ? "/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or (<see cref=\"global::System.ArgumentOutOfRangeException\"/>) an input is not a token id; the message says which and why.</exception>"
+            : "/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; the message gives the expected and actual sizes.</exception>";
         writer.Summary("Runs the network over a sequence, starting from zero states.");
-        writer.Line("/// <param name=\"inputs\">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>");
+        writer.Line(inputsDoc);
         writer.Line($"/// <param name=\"predictions\">Receives the outputs, {predictionsShape}.</param>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; the message gives the expected and actual sizes.</exception>");
+        writer.Line(exceptions);
         writer.Line($"public void Forward({readOnlySpan} inputs, {span} predictions) => Forward(inputs, default, predictions);");
         writer.Line();
         writer.Summary("Runs the network over a sequence, starting from the given states.");
-        writer.Line("/// <param name=\"inputs\">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>");
+        writer.Line(inputsDoc);
         writer.Line($"/// <param name=\"initialState\">The state before step 1, [StateRows, HiddenSize]: PyTorch's h0 (row layer * Directions + direction){(model.Cell == Cell.Lstm ? ", then its c0" : "")}; or empty for zeros.</param>");
         writer.Line($"/// <param name=\"predictions\">Receives the outputs, {predictionsShape}.</param>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; the message gives the expected and actual sizes.</exception>");
+        writer.Line(exceptions);
         writer.Block($"public void Forward({readOnlySpan} inputs, {readOnlySpan} initialState, {span} predictions)", () =>
         {
             if (model.Topology == Topology.OneToOne)
             {
-                ArgumentCheck.Length(writer, "inputs", "InputSize", $"[InputSize = {model.InputSize}], one step: a one-to-one model reads one input");
+                ArgumentCheck.Length(writer, "inputs", model.HasEmbedding ? "1" : "InputSize",
+                    model.HasEmbedding ? "[1], one token: a one-to-one model reads one input" : $"[InputSize = {model.InputSize}], one step: a one-to-one model reads one input");
             }
-            writer.Line($"int steps = {TypeRefs.Arguments}.StepCount(inputs.Length, InputSize, nameof(inputs));");
+            writer.Line(model.HasEmbedding
+                ? $"int steps = {TypeRefs.Arguments}.TokenCount(inputs.Length, nameof(inputs));"
+                : $"int steps = {TypeRefs.Arguments}.StepCount(inputs.Length, InputSize, nameof(inputs));");
             writer.Line($"{TypeRefs.Arguments}.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));");
+            if (model.HasEmbedding)
+            {
+                EmbeddingEmitter.EmitRequireTokens(writer, "inputs");
+            }
             if (headPerStep)
             {
                 ArgumentCheck.Steps(writer, "predictions.Length", "OutputSize", "nameof(predictions)");
@@ -66,10 +87,16 @@ internal static class ForwardEmitter
             }
             writer.Line("ReserveSteps(steps);");
             writer.Line("_steps = steps;");
-            writer.Line("inputs.CopyTo(_inputs);");
+            writer.Line(model.HasEmbedding ? "inputs.CopyTo(_tokens);" : "inputs.CopyTo(_inputs);");
             writer.Line("_hasInitialState = !initialState.IsEmpty;");
             writer.Line("initialState.CopyTo(_initialState);");
             writer.Line($"{readOnlySpan} parameters = _parameters;");
+            if (model.HasEmbedding)
+            {
+                writer.Line("// Embedding: x<t> = row token<t> of the table.");
+                writer.Line($"{span} embedded = new(_inputs, 0, steps * InputSize);");
+                EmbeddingEmitter.EmitGather(writer, model, "inputs", "embedded");
+            }
             writer.Line($"{span} finalState = _finalState;");
             for (int layer = 0; layer < model.Layers; layer++)
             {
@@ -78,13 +105,38 @@ internal static class ForwardEmitter
             foreach (DirectionBlock block in layout.Blocks)
             {
                 writer.Line();
-                cell.EmitForwardCall(writer, block, block.Layer == 0 ? "inputs" : $"layer{block.Layer - 1}");
+                cell.EmitForwardCall(writer, block, block.Layer == 0 ? (model.HasEmbedding ? "embedded" : "inputs") : $"layer{block.Layer - 1}");
             }
             writer.Line();
             EmitHead(writer, model, span);
         });
         writer.Line();
+        if (model.HasEmbedding)
+        {
+            EmitTokenOverloads(writer, model, predictionsShape);
+        }
         EmitReserveSteps(writer, model, headPerStep, cell);
+    }
+
+    /// <summary>Forward over <c>ReadOnlySpan&lt;int&gt;</c> token ids, through the element-type overloads.</summary>
+    private static void EmitTokenOverloads(SourceWriter writer, ModelSpec model, string predictionsShape)
+    {
+        string span = TypeRefs.Span(model.T), readOnlySpan = TypeRefs.ReadOnlySpan(model.T);
+        writer.Summary("Runs the network over a sequence of token ids, starting from zero states.");
+        writer.Line("/// <param name=\"tokens\">The token ids, [T], 0 to VocabularySize - 1; T &gt;= 1.</param>");
+        writer.Line($"/// <param name=\"predictions\">Receives the outputs, {predictionsShape}.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or (<see cref=\"global::System.ArgumentOutOfRangeException\"/>) an id is out of range; the message says which and why.</exception>");
+        writer.Line($"public void Forward(global::System.ReadOnlySpan<int> tokens, {span} predictions) => Forward(TokenValues(tokens, nameof(tokens)), default, predictions);");
+        writer.Line();
+        writer.Summary("Runs the network over a sequence of token ids, starting from the given states.");
+        writer.Line("/// <param name=\"tokens\">The token ids, [T], 0 to VocabularySize - 1; T &gt;= 1.</param>");
+        writer.Line($"/// <param name=\"initialState\">The state before step 1, [StateRows, HiddenSize], or empty for zeros.</param>");
+        writer.Line($"/// <param name=\"predictions\">Receives the outputs, {predictionsShape}.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or (<see cref=\"global::System.ArgumentOutOfRangeException\"/>) an id is out of range; the message says which and why.</exception>");
+        writer.Line($"public void Forward(global::System.ReadOnlySpan<int> tokens, {readOnlySpan} initialState, {span} predictions) => Forward(TokenValues(tokens, nameof(tokens)), initialState, predictions);");
+        writer.Line();
+        EmbeddingEmitter.EmitTokenValues(writer, model);
+        writer.Line();
     }
 
     private static void EmitHead(SourceWriter writer, ModelSpec model, string span)
@@ -124,6 +176,10 @@ internal static class ForwardEmitter
                 cell.EmitReserveSteps(writer);
                 writer.Line($"_workspace = new {t}[{cell.WorkspaceLength}];");
                 writer.Line($"_inputs = new {t}[steps * InputSize];");
+                if (model.HasEmbedding)
+                {
+                    writer.Line($"_tokens = new {t}[steps];");
+                }
                 writer.Line(headPerStep ? $"_logits = new {t}[steps * OutputSize];" : $"_logits = new {t}[OutputSize];");
                 writer.Line(headPerStep ? $"_predictions = new {t}[steps * OutputSize];" : $"_predictions = new {t}[OutputSize];");
             });

@@ -6,7 +6,7 @@ namespace RnnGen.Generator.Emitters;
 /// <summary>
 /// Where each weight and bias lives in the flat parameter buffer. One block per layer and direction,
 /// [W_ax transposed | W_aa transposed | b_a], then the head, [W_ya transposed | b_y] (no biases in a model declared
-/// without them). Weight matrices are
+/// without them), then an embedding's table, [VocabularySize, InputSize] as PyTorch stores it. Weight matrices are
 /// stored transposed (input-major) so a matrix-vector product broadcasts one input against a contiguous
 /// row of outputs and needs no horizontal sums.
 /// </summary>
@@ -30,7 +30,8 @@ internal sealed class ParameterLayout
         Blocks = blocks;
         HeadWeights = offset;
         HeadBias = HeadWeights + (model.LayerWidth * model.OutputSize);
-        ParameterCount = HeadBias + (model.HeadBias ? model.OutputSize : 0);
+        EmbeddingWeights = HeadBias + (model.HeadBias ? model.OutputSize : 0);
+        ParameterCount = EmbeddingWeights + (model.VocabularySize * model.InputSize);
     }
 
     public IReadOnlyList<DirectionBlock> Blocks { get; }
@@ -39,6 +40,9 @@ internal sealed class ParameterLayout
 
     /// <summary>Where b_y starts, or (declared without it) where the buffer ends.</summary>
     public int HeadBias { get; }
+
+    /// <summary>Where an embedding's table starts, [VocabularySize, InputSize] (or, without one, where the buffer ends).</summary>
+    public int EmbeddingWeights { get; }
 
     public int ParameterCount { get; }
 }

@@ -40,6 +40,10 @@ internal static class ParametersEmitter
         {
             writer.Line($"private const int HeadBias = {layout.HeadBias}; // b_y, [{model.OutputSize}]");
         }
+        if (model.HasEmbedding)
+        {
+            writer.Line($"private const int EmbeddingWeights = {layout.EmbeddingWeights}; // the embedding's table, [{model.VocabularySize}, {model.InputSize}], row id = the input vector of token id");
+        }
         if (!model.RecurrentBias || !model.HeadBias)
         {
             string without = model.RecurrentBias ? "the head" : model.HeadBias ? "the recurrent layers" : "the recurrent layers and the head";
@@ -72,6 +76,10 @@ internal static class ParametersEmitter
             if (model.HeadBias)
             {
                 Tensor(writer, ModelSpec.TensorName(model.HeadModule, "bias"), model.OutputSize, 0, "HeadBias", "AsIs");
+            }
+            if (model.HasEmbedding)
+            {
+                Tensor(writer, ModelSpec.TensorName(model.EmbeddingModule, "weight"), model.VocabularySize, model.InputSize, "EmbeddingWeights", "AsIs");
             }
         }, "};");
         writer.Line();
@@ -119,7 +127,17 @@ internal static class ParametersEmitter
                 writer.Line($"global::RnnGen.RnnInitializer.AddUniform(parameters.Slice({block.Name}Bias, HiddenSize), recurrentBound, random);");
             }
             writer.Line($"// nn.Linear (the head): {(model.HeadBias ? "weight and bias" : "weight")} from U(-1/sqrt({model.LayerWidth}), 1/sqrt({model.LayerWidth})), {model.LayerWidth} being its input width.");
-            writer.Line("global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights), 1.0 / global::System.Math.Sqrt(LayerWidth), random);");
+            string head = model.HasEmbedding ? $"parameters.Slice(HeadWeights, {HeadEmitter.BlockLength(model)})" : "parameters.Slice(HeadWeights)";
+            writer.Line($"global::RnnGen.RnnInitializer.Uniform({head}, 1.0 / global::System.Math.Sqrt(LayerWidth), random);");
+            if (model.HasEmbedding)
+            {
+                writer.Line($"// nn.Embedding: every entry from N(0, 1){(model.PaddingIndex >= 0 ? ", and the padding token's row zero" : "")}.");
+                writer.Line("global::RnnGen.RnnInitializer.StandardNormal(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), random);");
+                if (model.PaddingIndex >= 0)
+                {
+                    writer.Line("parameters.Slice(EmbeddingWeights + (PaddingIndex * InputSize), InputSize).Clear();");
+                }
+            }
         });
     }
 }

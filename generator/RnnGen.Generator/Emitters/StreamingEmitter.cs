@@ -21,6 +21,10 @@ internal static class StreamingEmitter
         {
             writer.Line($"private readonly {t}[] _stepLogits = new {t}[OutputSize];");
         }
+        if (model.HasEmbedding)
+        {
+            writer.Line($"private readonly {t}[] _stepInput = new {t}[InputSize]; // x<t>: the embedding row of the step's token");
+        }
         writer.Line();
         writer.Summary("Every layer's current state between <see cref=\"Step\"/> calls, [StateRows, HiddenSize].");
         writer.Line($"public {readOnlySpan} StreamState => _streamState;");
@@ -38,15 +42,35 @@ internal static class StreamingEmitter
         });
         writer.Line();
         writer.Summary("Advances the stream one time step: reads x&lt;t&gt;, updates every layer's kept state and writes y&lt;t&gt;. Allocates nothing.");
-        writer.Line("/// <param name=\"input\">x&lt;t&gt;, [InputSize].</param>");
+        writer.Line(model.HasEmbedding
+            ? "/// <param name=\"input\">The step's token id, [1], as an integer value.</param>"
+            : "/// <param name=\"input\">x&lt;t&gt;, [InputSize].</param>");
         writer.Line("/// <param name=\"output\">Receives y&lt;t&gt;, [OutputSize].</param>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length.</exception>");
+        writer.Line(model.HasEmbedding
+            ? "/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or (<see cref=\"global::System.ArgumentOutOfRangeException\"/>) the input is not a token id.</exception>"
+            : "/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length.</exception>");
         writer.Block($"public void Step({readOnlySpan} input, {span} output)", () =>
         {
-            ArgumentCheck.Length(writer, "input", "InputSize", $"[InputSize = {model.InputSize}]");
+            if (model.HasEmbedding)
+            {
+                ArgumentCheck.Length(writer, "input", "1", "[1], one token id");
+            }
+            else
+            {
+                ArgumentCheck.Length(writer, "input", "InputSize", $"[InputSize = {model.InputSize}]");
+            }
             ArgumentCheck.Length(writer, "output", "OutputSize", $"[OutputSize = {model.OutputSize}]");
+            if (model.HasEmbedding)
+            {
+                EmbeddingEmitter.EmitRequireTokens(writer, "input");
+            }
             writer.Line($"{readOnlySpan} parameters = _parameters;");
-            writer.Line($"{readOnlySpan} layerInput = input;");
+            if (model.HasEmbedding)
+            {
+                writer.Line("// Embedding: x<t> = row token<t> of the table.");
+                EmbeddingEmitter.EmitGather(writer, model, "input", "_stepInput");
+            }
+            writer.Line($"{readOnlySpan} layerInput = {(model.HasEmbedding ? "_stepInput" : "input")};");
             for (int layer = 0; layer < model.Layers; layer++)
             {
                 cell.EmitStreamLayer(writer, layer);
@@ -59,6 +83,15 @@ internal static class StreamingEmitter
             HeadEmitter.EmitAffine(writer, model, "layerInput", keepsLogits ? "logits" : null, "output");
         });
         writer.Line();
+        if (model.HasEmbedding)
+        {
+            writer.Summary("Advances the stream one time step from a token id, as the other <c>Step</c> does from the id as a value.");
+            writer.Line("/// <param name=\"token\">The step's token id, 0 to VocabularySize - 1.</param>");
+            writer.Line("/// <param name=\"output\">Receives y&lt;t&gt;, [OutputSize].</param>");
+            writer.Line("/// <exception cref=\"global::System.ArgumentException\">The output has the wrong length, or (<see cref=\"global::System.ArgumentOutOfRangeException\"/>) the id is out of range.</exception>");
+            writer.Line($"public void Step(int token, {span} output) => Step(TokenValues([token], nameof(token)), output);");
+            writer.Line();
+        }
         EmitStepBlock(writer, model, layout, cell, span, readOnlySpan);
         if (model.Topology == Topology.OneToMany)
         {
@@ -75,24 +108,48 @@ internal static class StreamingEmitter
     {
         string t = model.T;
         writer.Line($"private {t}[] _blockOutputs = {TypeRefs.Array}.Empty<{t}>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]");
+        if (model.HasEmbedding)
+        {
+            writer.Line($"private {t}[] _blockInputs = {TypeRefs.Array}.Empty<{t}>(); // the embedding rows of the block's tokens, [n, InputSize]");
+        }
         cell.EmitBlockFields(writer);
         writer.Line();
         writer.Summary("Advances the stream over a block of n steps: the same as n <see cref=\"Step\"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.");
-        writer.Line("/// <param name=\"inputs\">x&lt;t..t+n-1&gt;, [n, InputSize], n &gt;= 1.</param>");
+        writer.Line(model.HasEmbedding
+            ? "/// <param name=\"inputs\">The block's token ids, [n], n &gt;= 1, as integer values.</param>"
+            : "/// <param name=\"inputs\">x&lt;t..t+n-1&gt;, [n, InputSize], n &gt;= 1.</param>");
         writer.Line("/// <param name=\"outputs\">Receives y&lt;t..t+n-1&gt;, [n, OutputSize].</param>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span is not whole steps, or the two differ in steps.</exception>");
+        writer.Line(model.HasEmbedding
+            ? "/// <exception cref=\"global::System.ArgumentException\">The inputs are empty, the outputs are not as many steps, or (<see cref=\"global::System.ArgumentOutOfRangeException\"/>) an input is not a token id.</exception>"
+            : "/// <exception cref=\"global::System.ArgumentException\">A span is not whole steps, or the two differ in steps.</exception>");
         writer.Block($"public void StepBlock({readOnlySpan} inputs, {span} outputs)", () =>
         {
-            writer.Line($"int steps = {TypeRefs.Arguments}.StepCount(inputs.Length, InputSize, nameof(inputs));");
+            writer.Line(model.HasEmbedding
+                ? $"int steps = {TypeRefs.Arguments}.TokenCount(inputs.Length, nameof(inputs));"
+                : $"int steps = {TypeRefs.Arguments}.StepCount(inputs.Length, InputSize, nameof(inputs));");
             ArgumentCheck.Steps(writer, "outputs.Length", "OutputSize", "nameof(outputs)");
+            if (model.HasEmbedding)
+            {
+                EmbeddingEmitter.EmitRequireTokens(writer, "inputs");
+            }
             writer.Line("long needed = (long)Layers * steps * HiddenSize;");
             writer.Line($"{TypeRefs.Arguments}.RequireArrayLength(needed, steps, \"inputs\");");
             writer.Block("if (_blockOutputs.Length < needed)", () =>
             {
                 writer.Line($"_blockOutputs = new {t}[needed];");
+                if (model.HasEmbedding)
+                {
+                    writer.Line($"_blockInputs = new {t}[steps * InputSize];");
+                }
                 cell.EmitReserveBlock(writer);
             });
             writer.Line($"{readOnlySpan} parameters = _parameters;");
+            if (model.HasEmbedding)
+            {
+                writer.Line("// Embedding: x<t> = row token<t> of the table, for every step of the block.");
+                writer.Line($"{span} embedded = new(_blockInputs, 0, steps * InputSize);");
+                EmbeddingEmitter.EmitGather(writer, model, "inputs", "embedded");
+            }
             writer.Line($"{span} streamState = _streamState;");
             for (int layer = 0; layer < model.Layers; layer++)
             {
@@ -102,7 +159,7 @@ internal static class StreamingEmitter
             foreach (DirectionBlock block in layout.Blocks)
             {
                 writer.Line();
-                cell.EmitForwardCall(writer, block, block.Layer == 0 ? "inputs" : $"layer{block.Layer - 1}",
+                cell.EmitForwardCall(writer, block, block.Layer == 0 ? (model.HasEmbedding ? "embedded" : "inputs") : $"layer{block.Layer - 1}",
                     new RunnerBuffers($"layer{block.Layer}", "streamState", "streamState", "_blockCache", "_blockWorkspace"));
             }
             writer.Line();
@@ -114,17 +171,39 @@ internal static class StreamingEmitter
 
     private static void EmitGenerate(SourceWriter writer, ModelSpec model, string span, string readOnlySpan, string logits)
     {
-        writer.Summary("Generates a sequence: x&lt;1&gt; = <paramref name=\"firstInput\"/>, then each output, as <paramref name=\"options\"/> chooses it, becomes the next input, until <paramref name=\"outputs\"/> is full or the end token is produced. Allocates nothing.");
-        writer.Line("/// <param name=\"firstInput\">x&lt;1&gt;, [InputSize] (e.g. a start token).</param>");
+        if (model.HasEmbedding)
+        {
+            writer.Line($"private readonly {model.T}[] _chosenToken = new {model.T}[1]; // the token generation feeds back");
+            writer.Line();
+            writer.Summary("Generates a sequence: the first input is the token <paramref name=\"firstInput\"/>, then the output token <paramref name=\"options\"/> chooses (greedy or sampled) at each step goes back through the embedding as the next input, until <paramref name=\"outputs\"/> is full or the end token is produced. Allocates nothing.");
+            writer.Line("/// <param name=\"firstInput\">The first token id, [1], as an integer value (e.g. a start token).</param>");
+        }
+        else
+        {
+            writer.Summary("Generates a sequence: x&lt;1&gt; = <paramref name=\"firstInput\"/>, then each output, as <paramref name=\"options\"/> chooses it, becomes the next input, until <paramref name=\"outputs\"/> is full or the end token is produced. Allocates nothing.");
+            writer.Line("/// <param name=\"firstInput\">x&lt;1&gt;, [InputSize] (e.g. a start token).</param>");
+        }
         writer.Line("/// <param name=\"initialState\">The initial state, [StateRows, HiddenSize] (e.g. an encoder's output), or empty for zeros.</param>");
         writer.Line("/// <param name=\"outputs\">Receives y&lt;1..&gt;, [maximum length, OutputSize]; with greedy or sampled feedback each row is the chosen one-hot vector.</param>");
         writer.Line("/// <param name=\"options\">How each output becomes the next input, and the end token.</param>");
         writer.Line("/// <returns>The number of steps generated (the end token's step included).</returns>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or sampling lacks a Random.</exception>");
+        writer.Line(model.HasEmbedding
+            ? "/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, the first input is not a token id, sampling lacks a Random, or the feedback is the prediction itself (a token model feeds back a chosen token).</exception>"
+            : "/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or sampling lacks a Random.</exception>");
         writer.Block($"public int Generate({readOnlySpan} firstInput, {readOnlySpan} initialState, {span} outputs, global::RnnGen.GenerationOptions options)", () =>
         {
             writer.Line($"{TypeRefs.ArgumentNullException}.ThrowIfNull(options);");
-            ArgumentCheck.Length(writer, "firstInput", "InputSize", $"[InputSize = {model.InputSize}]");
+            if (model.HasEmbedding)
+            {
+                ArgumentCheck.Length(writer, "firstInput", "1", "[1], one token id");
+                EmbeddingEmitter.EmitRequireTokens(writer, "firstInput");
+                writer.Block("if (options.Feedback == global::RnnGen.RnnFeedback.Prediction)", () =>
+                    writer.Line($"throw new {TypeRefs.ArgumentException}(\"A model with an embedding feeds back the token it chooses: use RnnFeedback.Greedy or RnnFeedback.Sample.\", nameof(options));"));
+            }
+            else
+            {
+                ArgumentCheck.Length(writer, "firstInput", "InputSize", $"[InputSize = {model.InputSize}]");
+            }
             writer.Line($"int maximumSteps = {TypeRefs.Arguments}.StepCount(outputs.Length, OutputSize, nameof(outputs));");
             writer.Block("if (initialState.IsEmpty)", () => writer.Line("Reset();"));
             writer.Block("else", () => writer.Line("Reset(initialState);"));
@@ -134,14 +213,31 @@ internal static class StreamingEmitter
                 writer.Line($"{span} output = outputs.Slice(step * OutputSize, OutputSize);");
                 writer.Line("Step(input, output);");
                 writer.Line($"int chosen = {TypeRefs.Sampler}.Choose<{model.T}>({logits}, output, options);");
-                writer.Block("if (options.Feedback != global::RnnGen.RnnFeedback.Prediction)", () =>
+                if (model.HasEmbedding)
                 {
-                    writer.Line("// The chosen output, as a one-hot vector, is both this step's output and the next input.");
+                    writer.Line("// The chosen token's one-hot vector is this step's output; the token is the next input.");
                     writer.Line("output.Clear();");
                     writer.Line("output[chosen] = 1;");
-                });
+                }
+                else
+                {
+                    writer.Block("if (options.Feedback != global::RnnGen.RnnFeedback.Prediction)", () =>
+                    {
+                        writer.Line("// The chosen output, as a one-hot vector, is both this step's output and the next input.");
+                        writer.Line("output.Clear();");
+                        writer.Line("output[chosen] = 1;");
+                    });
+                }
                 writer.Block("if (chosen == options.EndToken)", () => writer.Line("return step + 1;"));
-                writer.Line("input = output;");
+                if (model.HasEmbedding)
+                {
+                    writer.Line("_chosenToken[0] = chosen;");
+                    writer.Line("input = _chosenToken;");
+                }
+                else
+                {
+                    writer.Line("input = output;");
+                }
             });
             writer.Line("return maximumSteps;");
         });

@@ -10,6 +10,10 @@ internal static class WeightsIoEmitter
         string first = ModelSpec.TensorName(model.RecurrentModule, "weight_ih_l0");
         string headWeight = ModelSpec.TensorName(model.HeadModule, "weight"), headBias = ModelSpec.TensorName(model.HeadModule, "bias");
         string names = model.HeadBias ? $"<c>{first}</c>, ..., <c>{headWeight}</c>, <c>{headBias}</c>" : $"<c>{first}</c>, ..., <c>{headWeight}</c>";
+        if (model.HasEmbedding)
+        {
+            names += $", <c>{ModelSpec.TensorName(model.EmbeddingModule, "weight")}</c>";
+        }
         string biases = model.Cell == Cell.Vanilla && model.RecurrentBias ? "; b_a becomes bias_ih + bias_hh" : "";
         writer.Summary($"Loads every weight from a safetensors file with PyTorch's state-dict names ({names}){biases}.");
         writer.Line("/// <param name=\"path\">The file, e.g. one saved from PyTorch with <c>safetensors.torch.save_file(model.state_dict(), path)</c>.</param>");

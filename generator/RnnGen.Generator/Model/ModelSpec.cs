@@ -28,8 +28,17 @@ internal sealed record ModelSpec(
     string RecurrentModule,
     string HeadModule,
     bool RecurrentBias,
-    bool HeadBias)
+    bool HeadBias,
+    int VocabularySize,
+    int PaddingIndex,
+    string EmbeddingModule)
 {
+    /// <summary>Whether an embedding maps token ids to the inputs (<c>VocabularySize</c> is set).</summary>
+    public bool HasEmbedding => VocabularySize > 0;
+
+    /// <summary>The values one input step holds in the calls: a token id with an embedding, else InputSize.</summary>
+    public int StepInputSize => HasEmbedding ? 1 : InputSize;
+
     /// <summary>A tensor's state-dict name: the module's path (none for a bare module), a dot, the parameter's name.</summary>
     public static string TensorName(string module, string parameter) => module.Length == 0 ? parameter : $"{module}.{parameter}";
 
@@ -58,7 +67,8 @@ internal sealed record ModelSpec(
 
     /// <summary>
     /// Every weight and bias, counted in 64 bits: per layer and direction W_ih, W_hh and the biases (b_a, or b_ih and
-    /// b_hh; none without <see cref="RecurrentBias"/>), then the head (its bias only with <see cref="HeadBias"/>). Sizes that are each legal can multiply past <see cref="int.MaxValue"/>; the parser rejects a
+    /// b_hh; none without <see cref="RecurrentBias"/>), then the head (its bias only with <see cref="HeadBias"/>), then an
+    /// embedding's table. Sizes that are each legal can multiply past <see cref="int.MaxValue"/>; the parser rejects a
     /// model beyond <see cref="Limits.MaxArrayLength"/> (RNNGEN013), so the layout's int offsets cannot overflow.
     /// </summary>
     public long ParameterCount
@@ -70,7 +80,7 @@ internal sealed record ModelSpec(
             {
                 count += Directions * ((((long)LayerInputSize(layer) + HiddenSize) * width) + (BiasesPerBlock * width));
             }
-            return count + ((long)LayerWidth * OutputSize) + (HeadBias ? OutputSize : 0);
+            return count + ((long)LayerWidth * OutputSize) + (HeadBias ? OutputSize : 0) + ((long)VocabularySize * InputSize);
         }
     }
 
@@ -126,6 +136,7 @@ internal static class Limits
     // Equal to RnnGen.RnnLimits (a test keeps them equal).
     public const int MaxSize = 4096;
     public const int MaxLayers = 16;
+    public const int MaxVocabularySize = 1 << 24;
 
     /// <summary>The most elements a .NET array holds (Array.MaxLength, which netstandard2.0 does not have).</summary>
     public const long MaxArrayLength = 0x7FFFFFC7;

@@ -157,14 +157,14 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : MiniBatchTrai
     /// <summary>Checks every pair of sequences against the models; returns the longest target sequence's steps.</summary>
     private int ValidateAll(IReadOnlyList<TrainingSequence<T>> sequences, string argument)
     {
-        int sourceSize = Pair.Encoder.Shape.InputSize, targetSize = Pair.Decoder.Shape.OutputSize, longest = 0;
+        int sourceSize = Pair.Encoder.Shape.StepInputSize, targetSize = Pair.Decoder.Shape.OutputSize, longest = 0;
         for (int i = 0; i < sequences.Count; i++)
         {
             TrainingSequence<T> sequence = sequences[i] ?? throw new ArgumentException($"Sequence {i} is null.", argument);
             int sourceLength = sequence.Inputs?.Length ?? 0, targetLength = sequence.Targets?.Length ?? 0;
             if (sourceLength == 0 || sourceLength % sourceSize != 0)
             {
-                throw new ArgumentException($"Sequence {i}: the source holds {sourceLength} values, but it must be a whole number ≥ 1 of steps of the encoder's InputSize {sourceSize}.", argument);
+                throw new ArgumentException($"Sequence {i}: the source holds {sourceLength} values, but it must be a whole number ≥ 1 of steps of the encoder's input step, {sourceSize} values.", argument);
             }
 
             if (targetLength == 0 || targetLength % targetSize != 0)

@@ -140,15 +140,15 @@ public sealed class RnnTrainer<TModel, T> : MiniBatchTrainer<T>, ITrainingTask<T
         int count = indices.Length, longest = 0;
         foreach (int index in indices)
         {
-            longest = Math.Max(longest, sequences[index].Inputs.Length / _shape.InputSize);
+            longest = Math.Max(longest, sequences[index].Inputs.Length / _shape.StepInputSize);
         }
 
-        int inputRow = longest * _shape.InputSize;
+        int inputRow = longest * _shape.StepInputSize;
         int targetRow = HasTargetPerStep(_shape) ? longest * _shape.OutputSize : _shape.OutputSize;
         for (int k = 0; k < count; k++)
         {
             TrainingSequence<T> sequence = sequences[indices[k]];
-            worker.Lengths[k] = sequence.Inputs.Length / _shape.InputSize;
+            worker.Lengths[k] = sequence.Inputs.Length / _shape.StepInputSize;
             sequence.Inputs.CopyTo(worker.Inputs.AsSpan(k * inputRow)); // the padding after it is never read
             sequence.Targets.CopyTo(worker.Targets.AsSpan(k * targetRow));
         }
@@ -160,7 +160,7 @@ public sealed class RnnTrainer<TModel, T> : MiniBatchTrainer<T>, ITrainingTask<T
     private T AccumulateGradients(Worker worker, TrainingSequence<T> sequence)
     {
         TModel model = worker.Model;
-        int steps = sequence.Inputs.Length / _shape.InputSize;
+        int steps = sequence.Inputs.Length / _shape.StepInputSize;
         int window = Options.TruncationWindow ?? steps;
         bool targetPerStep = HasTargetPerStep(_shape);
         ReadOnlySpan<T> state = sequence.InitialState;
@@ -170,7 +170,7 @@ public sealed class RnnTrainer<TModel, T> : MiniBatchTrainer<T>, ITrainingTask<T
             int length = Math.Min(window, steps - first);
             Span<T> predictions = worker.Predictions.AsSpan(0, targetPerStep ? length * _shape.OutputSize : _shape.OutputSize);
             ReadOnlySpan<T> targets = targetPerStep ? sequence.Targets.AsSpan(first * _shape.OutputSize, length * _shape.OutputSize) : sequence.Targets;
-            model.Forward(sequence.Inputs.AsSpan(first * _shape.InputSize, length * _shape.InputSize), state, predictions);
+            model.Forward(sequence.Inputs.AsSpan(first * _shape.StepInputSize, length * _shape.StepInputSize), state, predictions);
             loss += model.Backward(targets, default, default);
 
             // The next Forward overwrites FinalState, so the carried state needs its own copy.
@@ -199,10 +199,10 @@ public sealed class RnnTrainer<TModel, T> : MiniBatchTrainer<T>, ITrainingTask<T
 
             // Truncated training never takes the batched path, so it needs none of these.
             if (Options.TruncationWindow is null
-                && (worker.Lengths.Length < shareCapacity || worker.Inputs.Length < shareCapacity * longest * _shape.InputSize || worker.Targets.Length < shareCapacity * targetLength))
+                && (worker.Lengths.Length < shareCapacity || worker.Inputs.Length < shareCapacity * longest * _shape.StepInputSize || worker.Targets.Length < shareCapacity * targetLength))
             {
                 worker.Lengths = new int[shareCapacity];
-                worker.Inputs = new T[shareCapacity * longest * _shape.InputSize];
+                worker.Inputs = new T[shareCapacity * longest * _shape.StepInputSize];
                 worker.Targets = new T[shareCapacity * targetLength];
             }
         }
@@ -226,12 +226,12 @@ public sealed class RnnTrainer<TModel, T> : MiniBatchTrainer<T>, ITrainingTask<T
     private int ValidateAndCountSteps(TrainingSequence<T> sequence, int index, string argument)
     {
         int inputLength = sequence.Inputs?.Length ?? 0;
-        if (inputLength == 0 || inputLength % _shape.InputSize != 0)
+        if (inputLength == 0 || inputLength % _shape.StepInputSize != 0)
         {
-            throw new ArgumentException($"Sequence {index}: the inputs hold {inputLength} values, but they must be a whole number ≥ 1 of steps of InputSize {_shape.InputSize}.", argument);
+            throw new ArgumentException($"Sequence {index}: the inputs hold {inputLength} values, but they must be a whole number ≥ 1 of steps of {(_shape.VocabularySize > 0 ? "1 (the model's embedding reads a token id per step)" : $"InputSize {_shape.InputSize}")}.", argument);
         }
 
-        int steps = inputLength / _shape.InputSize;
+        int steps = inputLength / _shape.StepInputSize;
         int expectedTargets = HasTargetPerStep(_shape) ? steps * _shape.OutputSize : _shape.OutputSize;
         int targetLength = sequence.Targets?.Length ?? 0;
         if (targetLength != expectedTargets)

@@ -132,6 +132,27 @@ public sealed class GeneratorSnapshotTests
         public partial class Counter { }
         """);
 
+    /// <summary>Covers: an embedding (token ids in, a padding token, its own module name), one-to-many generation feeding the chosen token back, GRU, float.</summary>
+    [Fact]
+    public void GruEmbeddingOneToManyFloat() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<float>(InputSize = 6, HiddenSize = 8, OutputSize = 12, Cell = RnnCell.Gru, Topology = RnnTopology.OneToMany,
+                         OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy,
+                         VocabularySize = 12, PaddingIndex = 0, EmbeddingModule = "embed")]
+        public partial class Speller { }
+        """);
+
+    /// <summary>Covers: an embedding before a bidirectional LSTM read many-to-one (both directions add into dE/dx before the scatter), double.</summary>
+    [Fact]
+    public void LstmEmbeddingBidirectionalManyToOneDouble() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<double>(InputSize = 4, HiddenSize = 5, OutputSize = 2, Cell = RnnCell.Lstm, Direction = RnnDirection.Bidirectional,
+                          Topology = RnnTopology.ManyToOne, VocabularySize = 30)]
+        public partial class Sentiment { }
+        """);
+
     /// <summary>Covers: the global namespace and partial containing types (class, struct, generic record).</summary>
     [Fact]
     public void NestedInContainingTypes() => Snapshot("""

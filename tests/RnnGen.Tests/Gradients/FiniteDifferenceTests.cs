@@ -12,7 +12,7 @@ namespace RnnGen.Tests.Gradients;
 /// <summary>
 /// The generated Backward against finite differences of the generated Forward, in double, over random shapes:
 /// I, H, O in 1..40, 1 to 3 layers, both directions, the four topologies, the three cells, every g1, g2 and loss, with and
-/// without biases in the recurrent layers and the head, T in 1..30.
+/// without biases in the recurrent layers and the head, with and without an embedding (token inputs, a padding token), T in 1..30.
 /// </summary>
 public sealed class FiniteDifferenceTests
 {
@@ -63,7 +63,7 @@ public sealed class FiniteDifferenceTests
 
 /// <summary>A model declaration drawn at random.</summary>
 public sealed record ModelShape(string Name, int Input, int Hidden, int Output, int Layers, bool Bidirectional, string Topology, string Activation, string Head, string Loss, string Cell = "Vanilla",
-    bool RecurrentBias = true, bool HeadBias = true)
+    bool RecurrentBias = true, bool HeadBias = true, int Vocabulary = 0, int Padding = -1)
 {
     public static ModelShape Random(Random random)
     {
@@ -71,11 +71,12 @@ public sealed record ModelShape(string Name, int Input, int Hidden, int Output, 
         string topology = new[] { "ManyToMany", "ManyToOne", "OneToOne", "OneToMany" }[random.Next(4)];
         int input = random.Next(1, 41);
         bool generates = topology == "OneToMany";
+        int vocabulary = random.Next(4) == 0 ? random.Next(2, 31) : 0; // an embedding in a quarter of the shapes
         return new ModelShape(
             "",
             input,
             random.Next(1, 41),
-            generates ? input : random.Next(1, 41), // one-to-many feeds outputs back as inputs
+            generates ? (vocabulary > 0 ? vocabulary : input) : random.Next(1, 41), // one-to-many feeds outputs back as inputs (or tokens)
             random.Next(1, 4),
             !generates && random.Next(2) == 1,
             topology,
@@ -84,13 +85,15 @@ public sealed record ModelShape(string Name, int Input, int Hidden, int Output, 
             head == "Softmax" && random.Next(2) == 1 ? "CrossEntropy" : "SquaredError",
             new[] { "Vanilla", "Gru", "Lstm" }[random.Next(3)],
             RecurrentBias: random.Next(4) != 0, // PyTorch's bias=False in a quarter of the shapes, each layer kind on its own
-            HeadBias: random.Next(4) != 0);
+            HeadBias: random.Next(4) != 0,
+            Vocabulary: vocabulary,
+            Padding: vocabulary > 0 && random.Next(2) == 0 ? random.Next(vocabulary) : -1);
     }
 
     /// <summary>Whether the head runs once (many-to-one, one-to-one) rather than at every step.</summary>
     public bool HeadOnce => Topology is "ManyToOne" or "OneToOne";
 
-    public int Size => Layers * (Bidirectional ? 2 : 1) * Hidden * (Input + Hidden + Output) * (Cell == "Vanilla" ? 1 : 4);
+    public int Size => (Layers * (Bidirectional ? 2 : 1) * Hidden * (Input + Hidden + Output) * (Cell == "Vanilla" ? 1 : 4)) + (Vocabulary * Input);
 
     /// <summary>The rows of a whole state: h rows, then for an LSTM c rows.</summary>
     public int StateRows => (Cell == "Lstm" ? 2 : 1) * Layers * (Bidirectional ? 2 : 1);
@@ -99,12 +102,12 @@ public sealed record ModelShape(string Name, int Input, int Hidden, int Output, 
         [global::RnnGen.RnnModel<double>(InputSize = {{Input}}, HiddenSize = {{Hidden}}, OutputSize = {{Output}}, Layers = {{Layers}},
             Direction = global::RnnGen.RnnDirection.{{(Bidirectional ? "Bidirectional" : "Unidirectional")}}, Cell = global::RnnGen.RnnCell.{{Cell}},{{(Cell == "Vanilla" ? $" Activation = global::RnnGen.RnnActivation.{Activation}," : "")}}
             OutputActivation = global::RnnGen.RnnOutputActivation.{{Head}}, Topology = global::RnnGen.RnnTopology.{{Topology}},
-            Loss = global::RnnGen.RnnLoss.{{Loss}}, RecurrentBias = {{(RecurrentBias ? "true" : "false")}}, HeadBias = {{(HeadBias ? "true" : "false")}})]
+            Loss = global::RnnGen.RnnLoss.{{Loss}}, RecurrentBias = {{(RecurrentBias ? "true" : "false")}}, HeadBias = {{(HeadBias ? "true" : "false")}}{{(Vocabulary > 0 ? $", VocabularySize = {Vocabulary}, PaddingIndex = {Padding}" : "")}})]
         public partial class {{Name}} { }
         """;
 
     public override string ToString() =>
-        $"{Cell} I={Input} H={Hidden} O={Output} L={Layers} {(Bidirectional ? "bi" : "uni")} {(Cell == "Vanilla" ? Activation + "/" : "")}{Head}/{Loss} {Topology}{(RecurrentBias ? "" : " no-rnn-bias")}{(HeadBias ? "" : " no-head-bias")}";
+        $"{Cell} I={Input} H={Hidden} O={Output} L={Layers} {(Bidirectional ? "bi" : "uni")} {(Cell == "Vanilla" ? Activation + "/" : "")}{Head}/{Loss} {Topology}{(RecurrentBias ? "" : " no-rnn-bias")}{(HeadBias ? "" : " no-head-bias")}{(Vocabulary > 0 ? $" vocabulary {Vocabulary} padding {Padding}" : "")}";
 }
 
 /// <summary>Compares Backward's gradients with fourth-order central differences of the loss.</summary>
@@ -134,7 +137,10 @@ internal static class GradientCheck
         var random = new Random(seed);
         model.InitializeParameters(random);
         steps = shape.Topology == "OneToOne" ? 1 : steps;
-        double[] inputs = Values(random, steps * shape.Input, 1.0);
+        // Token ids for a model with an embedding (the padding token among them), else vectors.
+        double[] inputs = shape.Vocabulary > 0
+            ? [.. Enumerable.Range(0, steps).Select(t => (double)(t == 0 && shape.Padding >= 0 ? shape.Padding : random.Next(shape.Vocabulary)))]
+            : Values(random, steps * shape.Input, 1.0);
         double[] initialState = Values(random, shape.StateRows * shape.Hidden, 0.5);
         int outputSteps = shape.HeadOnce ? 1 : steps;
         double[] targets = Targets(random, shape, outputSteps);
@@ -142,7 +148,7 @@ internal static class GradientCheck
 
         model.ZeroGradients();
         model.Forward(inputs, initialState, predictions);
-        var inputGradients = new double[inputs.Length];
+        var inputGradients = new double[steps * shape.Input];
         var stateGradients = new double[initialState.Length];
         double loss = model.Backward(targets, inputGradients, stateGradients);
         double[] parameterGradients = model.Gradients.ToArray();
@@ -155,12 +161,18 @@ internal static class GradientCheck
         }
 
         double[] parameters = model.Parameters.ToArray();
-        foreach (int index in Sample(random, parameters.Length, 8))
+        // The padding token's row reaches the loss but gets no gradient, by design: CheckEmbedding checks it is zero.
+        int paddingRow = shape.Padding >= 0 ? model.ParameterTensors[^1].Offset + (shape.Padding * shape.Input) : -1;
+        foreach (int index in Sample(random, parameters.Length, 8).Where(index => paddingRow < 0 || index < paddingRow || index >= paddingRow + shape.Input))
         {
             Compare($"parameter {Describe(model, index)}", parameterGradients[index], Numeric(v => { model.Parameters[index] = v; return Loss(); }, parameters[index], loss), loss, counts);
             model.Parameters[index] = parameters[index];
         }
-        foreach (int index in Sample(random, inputs.Length, 3))
+        if (shape.Vocabulary > 0)
+        {
+            CheckEmbedding(model, shape, inputs, parameterGradients, Loss, loss, random, counts);
+        }
+        foreach (int index in shape.Vocabulary > 0 ? [] : Sample(random, inputs.Length, 3))
         {
             double original = inputs[index];
             Compare($"input {index}", inputGradients[index], Numeric(v => { inputs[index] = v; return Loss(); }, original, loss), loss, counts);
@@ -171,6 +183,36 @@ internal static class GradientCheck
             double original = initialState[index];
             Compare($"initial state {index}", stateGradients[index], Numeric(v => { initialState[index] = v; return Loss(); }, original, loss), loss, counts);
             initialState[index] = original;
+        }
+    }
+
+    /// <summary>
+    /// The table's gradient: entries of the rows the tokens read against finite differences, the padding token's row exactly
+    /// zero (as <c>nn.Embedding(padding_idx=...)</c>, though its values do reach the loss), every other row zero.
+    /// </summary>
+    private static void CheckEmbedding(IRnnModel<double> model, ModelShape shape, double[] tokens, double[] parameterGradients, Func<double> lossAt, double loss, Random random, Counts counts)
+    {
+        RnnParameterTensor table = model.ParameterTensors[^1];
+        Assert.Equal("embedding.weight", table.Name);
+        for (int id = 0; id < shape.Vocabulary; id++)
+        {
+            bool read = tokens.Contains(id) && id != shape.Padding;
+            for (int j = 0; j < shape.Input; j++)
+            {
+                int index = table.Offset + (id * shape.Input) + j;
+                if (!read)
+                {
+                    Assert.True(parameterGradients[index] == 0, $"embedding row {id} (not read, or the padding token): gradient {parameterGradients[index]:R}, not 0");
+                }
+            }
+        }
+        int[] readRows = [.. tokens.Select(static token => (int)token).Where(id => id != shape.Padding).Distinct()];
+        for (int k = 0; k < Math.Min(3, readRows.Length * shape.Input); k++)
+        {
+            int index = table.Offset + (readRows[random.Next(readRows.Length)] * shape.Input) + random.Next(shape.Input);
+            double original = model.Parameters[index];
+            Compare($"parameter {Describe(model, index)}", parameterGradients[index], Numeric(v => { model.Parameters[index] = v; return lossAt(); }, original, loss), loss, counts);
+            model.Parameters[index] = original;
         }
     }
 

@@ -150,12 +150,15 @@ public sealed class BatchTests
         bool perStep = shape.Topology is RnnTopology.ManyToMany or RnnTopology.OneToMany;
         int rowsPerSequence = perStep ? steps : 1;
         var random = new Random(11);
-        var inputs = new T[sequences * steps * shape.InputSize];
+        // Token ids for a model with an embedding, else vectors; NaN in the padding, which must not be read.
+        int width = shape.StepInputSize;
+        var inputs = new T[sequences * steps * width];
         for (int b = 0; b < sequences; b++)
         {
-            for (int i = 0; i < steps * shape.InputSize; i++)
+            for (int i = 0; i < steps * width; i++)
             {
-                inputs[(b * steps * shape.InputSize) + i] = i < lengths[b] * shape.InputSize ? T.CreateChecked(random.NextDouble() - 0.5) : T.NaN;
+                inputs[(b * steps * width) + i] = i >= lengths[b] * width ? T.NaN
+                    : shape.VocabularySize > 0 ? T.CreateChecked(random.Next(shape.VocabularySize)) : T.CreateChecked(random.NextDouble() - 0.5);
             }
         }
         var batch = new T[sequences * rowsPerSequence * shape.OutputSize];
@@ -165,7 +168,7 @@ public sealed class BatchTests
         for (int b = 0; b < sequences; b++)
         {
             var single = new T[(perStep ? lengths[b] : 1) * shape.OutputSize];
-            model.Forward(inputs.AsSpan(b * steps * shape.InputSize, lengths[b] * shape.InputSize), default, single);
+            model.Forward(inputs.AsSpan(b * steps * width, lengths[b] * width), default, single);
             ReadOnlySpan<T> row = batch.AsSpan(b * rowsPerSequence * shape.OutputSize, rowsPerSequence * shape.OutputSize);
             for (int i = 0; i < single.Length; i++)
             {
@@ -194,7 +197,7 @@ public sealed class BatchTests
         for (int b = 0; b < sequences; b++)
         {
             int outputs = (perStep ? lengths[b] : 1) * shape.OutputSize;
-            model.Forward(inputs.AsSpan(b * steps * shape.InputSize, lengths[b] * shape.InputSize), default, new T[outputs]);
+            model.Forward(inputs.AsSpan(b * steps * width, lengths[b] * width), default, new T[outputs]);
             expectedLoss += model.Backward(targets.AsSpan(b * rowsPerSequence * shape.OutputSize, outputs), default, default);
         }
         T[] expected = model.Gradients.ToArray();
