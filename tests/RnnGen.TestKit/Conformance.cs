@@ -82,7 +82,8 @@ public static class Conformance
     {
         using var file = SafeTensorsReader.Open(referenceCase.TensorFile);
         RnnWeights.Load(model, file);
-        T[] inputs = file.Read<T>("x");
+        // Token ids (I64) for a case with an embedding, which the model reads as integer values; else the input vectors.
+        T[] inputs = referenceCase.VocabularySize > 0 ? [.. file.ReadInt64("x").Select(static id => T.CreateChecked(id))] : file.Read<T>("x");
         // A whole state is PyTorch's h rows, then for an LSTM its c rows.
         T[] initialState = !referenceCase.InitialState ? []
             : referenceCase.Cell == "lstm" ? [.. file.Read<T>("h0"), .. file.Read<T>("c0")]

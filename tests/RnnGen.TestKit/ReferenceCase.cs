@@ -35,6 +35,15 @@ public sealed record ReferenceCase(
     /// <summary>Whether the head has a bias (<c>head_bias</c>; default true).</summary>
     public bool HeadBias { get; init; } = true;
 
+    /// <summary>The vocabulary of an embedding before the recurrent layers (<c>vocabulary</c>; 0, the default, for none): the case's <c>x</c> is then I64 token ids, [T].</summary>
+    public int VocabularySize { get; init; }
+
+    /// <summary>The embedding's padding token (<c>padding_index</c>; default -1, none).</summary>
+    public int PaddingIndex { get; init; } = -1;
+
+    /// <summary>The state-dict path of the embedding (<c>embedding_module</c>; default <c>embedding</c>).</summary>
+    public string EmbeddingModule { get; init; } = "embedding";
+
     /// <summary>The folder's tolerances by precision (<c>tolerance</c> in <c>cases.json</c>), each defaulting to <see cref="Conformance.DefaultTolerance"/>.</summary>
     public IReadOnlyDictionary<string, (double Atol, double Rtol)> Tolerances { get; init; } = new Dictionary<string, (double, double)>();
 
@@ -80,6 +89,9 @@ public sealed record ReferenceCase(
                     HeadModule = Optional(c, "head_module")?.GetString() ?? "head",
                     RecurrentBias = Optional(c, "bias")?.GetBoolean() ?? true,
                     HeadBias = Optional(c, "head_bias")?.GetBoolean() ?? true,
+                    VocabularySize = Optional(c, "vocabulary")?.GetInt32() ?? 0,
+                    PaddingIndex = Optional(c, "padding_index")?.GetInt32() ?? -1,
+                    EmbeddingModule = Optional(c, "embedding_module")?.GetString() ?? "embedding",
                     Tolerances = tolerances,
                 });
             }
@@ -116,12 +128,14 @@ public sealed record ReferenceCase(
         public partial class {{ClassName(precision)}} { }
         """;
 
-    /// <summary>The attribute arguments for what differs from the defaults: module names and absent biases.</summary>
+    /// <summary>The attribute arguments for what differs from the defaults: module names, absent biases, an embedding.</summary>
     private string DeclaredNamesAndBiases =>
         (RecurrentModule == "rnn" ? "" : $", RecurrentModule = \"{RecurrentModule}\"")
         + (HeadModule == "head" ? "" : $", HeadModule = \"{HeadModule}\"")
         + (RecurrentBias ? "" : ", RecurrentBias = false")
-        + (HeadBias ? "" : ", HeadBias = false");
+        + (HeadBias ? "" : ", HeadBias = false")
+        + (VocabularySize == 0 ? "" : $", VocabularySize = {VocabularySize}, PaddingIndex = {PaddingIndex}")
+        + (EmbeddingModule == "embedding" ? "" : $", EmbeddingModule = \"{EmbeddingModule}\"");
 
     private static string Pascal(string words) =>
         string.Concat(words.Split('-', '_').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));

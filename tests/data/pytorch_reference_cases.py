@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes tests/data/pytorch-variants: reference cases of the networks PyTorch users declare beyond the defaults.
 
-Modules under their authors' names (self.lstm and self.fc; nested encoder.rnn and decoder.proj) and layers built with
-bias=False (recurrent, head, or both), in the format of tests/data/README.md: F32 weights, inputs and targets drawn
+Modules under their authors' names (self.lstm and self.fc; nested encoder.rnn and decoder.proj), layers built with
+bias=False (recurrent, head, or both) and embeddings (token ids as I64, a padding_idx), in the format of tests/data/README.md: F32 weights, inputs and targets drawn
 here, and everything expected.* computed by PyTorch autograd in float64 on those float32 values.
 
 Run with Debian's PyTorch (apt-get install python3-torch), from the repository root:
@@ -31,16 +31,28 @@ CASES = [
     {"name": "lstm_bi_nobias_h0", "cell": "lstm", "input": 3, "hidden": 4, "output": 2, "layers": 2, "steps": 3,
      "direction": "bidirectional", "topology": "many-to-many", "head": "sigmoid", "loss": "squared-error",
      "bias": False, "initial_state": True},
+    {"name": "lstm_embedding_padding_m2o", "cell": "lstm", "input": 4, "hidden": 5, "output": 3, "layers": 2, "steps": 7,
+     "direction": "bidirectional", "topology": "many-to-one", "head": "softmax", "loss": "cross-entropy",
+     "recurrent_module": "lstm", "head_module": "fc", "vocabulary": 11, "padding_index": 0},
+    {"name": "gru_embedding_m2m", "cell": "gru", "input": 3, "hidden": 4, "output": 2, "layers": 1, "steps": 6,
+     "direction": "unidirectional", "topology": "many-to-many", "head": "identity", "loss": "squared-error",
+     "vocabulary": 7, "embedding_module": "embed.tokens"},
 ]
 
 
 def draw(case, seed):
     """F32 weights from U(-0.5, 0.5), the input, the targets (one-hot rows for cross-entropy) and initial states."""
     generator = torch.Generator().manual_seed(seed)
-    _, _, parameters = build(case)
+    _, parameters = build(case)
     tensors = {name: torch.rand(p.shape, generator=generator) - 0.5 for name, p in parameters.items()}
     steps, rows = case["steps"], 1 if case["topology"] == "many-to-one" else case["steps"]
-    tensors["x"] = torch.rand(steps, case["input"], generator=generator) * 2 - 1
+    if case.get("vocabulary"):
+        # Token ids, the padding token among them; its row keeps drawn values, which reach the outputs but get no gradient.
+        tensors["x"] = torch.randint(case["vocabulary"], (steps,), generator=generator)
+        if "padding_index" in case:
+            tensors["x"][::3] = case["padding_index"]
+    else:
+        tensors["x"] = torch.rand(steps, case["input"], generator=generator) * 2 - 1
     if case["loss"] == "cross-entropy":
         classes = torch.randint(case["output"], (rows,), generator=generator)
         tensors["target"] = torch.nn.functional.one_hot(classes, case["output"]).float()

@@ -20,10 +20,10 @@ from reference_network import build, run  # noqa: E402
 from safetensors_file import read  # noqa: E402
 
 
-def module_tree(case, rnn, head):
-    """An nn.Module holding rnn and head at the case's dotted paths, so its state dict has the case's names."""
+def module_tree(case, modules):
+    """An nn.Module holding the case's modules at their dotted paths, so its state dict has the case's names."""
     root = torch.nn.Module()
-    for path, module in ((case.get("recurrent_module", "rnn"), rnn), (case.get("head_module", "head"), head)):
+    for path, module in modules.items():
         if not path:
             sys.exit(f"{case['name']}: a bare module's state dict beside a head has no one nn.Module to load into")
         parent = root
@@ -40,8 +40,8 @@ def main():
     cases_folder, saved_folder = Path(sys.argv[1]), Path(sys.argv[2])
     for case in json.loads((cases_folder / "cases.json").read_text())["cases"]:
         saved = read(saved_folder / f"{case['name']}.safetensors")
-        rnn, head, _ = build(case)
-        module_tree(case, rnn, head).load_state_dict(saved, strict=True)
+        modules, _ = build(case)
+        module_tree(case, modules).load_state_dict(saved, strict=True)
         reference = read(cases_folder / f"{case['name']}.safetensors")
         forward, _ = run(case, {**reference, **saved}, torch.float64)
         error = float((forward["prediction"].detach() - reference["expected.prediction"]).abs().max())

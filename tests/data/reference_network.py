@@ -14,7 +14,7 @@ def module_name(module, parameter):
 
 
 def build(case):
-    """The case's recurrent module and head, and their parameters under the case's state-dict names."""
+    """The case's modules by state-dict path (an embedding, the recurrent module, the head), and their parameters under the case's names."""
     cell = case.get("cell", "rnn")
     directions = 2 if case["direction"] == "bidirectional" else 1
     kinds = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}
@@ -22,23 +22,27 @@ def build(case):
     rnn = kinds[cell](case["input"], case["hidden"], num_layers=case["layers"], bidirectional=directions == 2,
                       bias=case.get("bias", True), **options)
     head = torch.nn.Linear(directions * case["hidden"], case["output"], bias=case.get("head_bias", True))
-    recurrent, output = case.get("recurrent_module", "rnn"), case.get("head_module", "head")
-    parameters = {module_name(recurrent, name): p for name, p in rnn.named_parameters()}
-    parameters.update({module_name(output, name): p for name, p in head.named_parameters()})
-    return rnn, head, parameters
+    modules = {case.get("recurrent_module", "rnn"): rnn, case.get("head_module", "head"): head}
+    if case.get("vocabulary"):
+        modules[case.get("embedding_module", "embedding")] = torch.nn.Embedding(case["vocabulary"], case["input"], padding_idx=case.get("padding_index"))
+    parameters = {module_name(path, name): p for path, module in modules.items() for name, p in module.named_parameters()}
+    return modules, parameters
 
 
 def run(case, tensors, dtype):
     """Runs the case on its tensors (weights, x, target, h0, c0) in dtype: the forward tensors and every parameter's gradient."""
     cell = case.get("cell", "rnn")
     directions = 2 if case["direction"] == "bidirectional" else 1
-    rnn, head, parameters = build(case)
+    modules, parameters = build(case)
+    rnn, head = modules[case.get("recurrent_module", "rnn")], modules[case.get("head_module", "head")]
     with torch.no_grad():
         for name, parameter in parameters.items():
             parameter.copy_(tensors[name].to(torch.float64))
-    rnn.to(dtype)
-    head.to(dtype)
-    x = tensors["x"].to(dtype).unsqueeze(1)
+    for module in modules.values():
+        module.to(dtype)
+    # Token ids (I64, [T]) through the embedding, or the input vectors [T, I].
+    inputs = modules[case.get("embedding_module", "embedding")](tensors["x"]) if case.get("vocabulary") else tensors["x"].to(dtype)
+    x = inputs.unsqueeze(1)
     state = None
     if case.get("initial_state"):
         h0 = tensors["h0"].to(dtype).unsqueeze(1)

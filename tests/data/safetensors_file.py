@@ -9,7 +9,7 @@ import struct
 import numpy as np
 import torch
 
-NUMPY_DTYPES = {"F32": np.float32, "F64": np.float64}
+NUMPY_DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
 
 
 def read(path):
@@ -29,7 +29,7 @@ def read(path):
 def write(path, tensors, metadata=None):
     header, chunks, offset = {"__metadata__": {"format": "pt", **(metadata or {})}}, [], 0
     for name, tensor in tensors.items():
-        dtype = {torch.float16: "F16", torch.bfloat16: "BF16", torch.float32: "F32", torch.float64: "F64"}[tensor.dtype]
+        dtype = {torch.float16: "F16", torch.bfloat16: "BF16", torch.float32: "F32", torch.float64: "F64", torch.int64: "I64"}[tensor.dtype]
         raw = tensor.contiguous().view(torch.int16).numpy().tobytes() if tensor.dtype == torch.bfloat16 else tensor.contiguous().numpy().tobytes()
         header[name] = {"dtype": dtype, "shape": list(tensor.shape), "data_offsets": [offset, offset + len(raw)]}
         chunks.append(raw)

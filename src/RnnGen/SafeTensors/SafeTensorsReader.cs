@@ -218,6 +218,39 @@ public sealed class SafeTensorsReader : IDisposable
         }
     }
 
+    /// <summary>Reads an integer tensor (I64, as PyTorch stores token ids, or I32), e.g. the token ids of a text batch.</summary>
+    /// <param name="name">The tensor's name.</param>
+    /// <returns>The elements in row-major order.</returns>
+    /// <exception cref="SafeTensorsException">The tensor is missing, has a dtype other than I64 or I32, or the file ends early.</exception>
+    /// <exception cref="NotSupportedException">The tensor has more elements than an array can hold.</exception>
+    /// <exception cref="ObjectDisposedException">The reader has been disposed.</exception>
+    public long[] ReadInt64(string name)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        SafeTensorInfo info = GetTensor(name);
+        int elementSize = info.DType switch
+        {
+            "I64" => 8,
+            "I32" => 4,
+            _ => throw CreateException($"Tensor '{name}' has dtype {info.DType}; only I64 and I32 tensors can be read as integers."),
+        };
+        if (info.ElementCount > Array.MaxLength / elementSize)
+        {
+            throw new NotSupportedException($"Tensor '{name}' has {info.ElementCount} elements, more than an array can hold.");
+        }
+
+        var bytes = new byte[info.ElementCount * elementSize];
+        _stream.Seek(_dataStart + info.DataBegin, SeekOrigin.Begin);
+        ReadExactly(bytes, $"the data of tensor '{name}'");
+        var values = new long[info.ElementCount];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = elementSize == 8 ? BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(i * 8)) : BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(i * 4));
+        }
+
+        return values;
+    }
+
     /// <summary>Closes the stream, unless the reader was created with <c>leaveOpen</c>.</summary>
     public void Dispose()
     {

@@ -83,7 +83,7 @@ public partial class Case_lstm_bi2_m2m_h0_float { }
     Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Sigmoid, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError)]
 public partial class Case_lstm_bi2_m2m_h0_double { }
 
-// tests/data/pytorch-variants: modules under their authors' names and layers built with bias=False.
+// tests/data/pytorch-variants: modules under their authors' names, layers built with bias=False, embeddings.
 
 [RnnModel<float>(InputSize = 3, HiddenSize = 6, OutputSize = 2, Layers = 2, Direction = RnnDirection.Unidirectional,
     Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Identity, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, RecurrentModule = "lstm", HeadModule = "fc", RecurrentBias = false, HeadBias = false)]
@@ -116,3 +116,19 @@ public partial class Case_lstm_bi_nobias_h0_float { }
 [RnnModel<double>(InputSize = 3, HiddenSize = 4, OutputSize = 2, Layers = 2, Direction = RnnDirection.Bidirectional,
     Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Sigmoid, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, RecurrentBias = false)]
 public partial class Case_lstm_bi_nobias_h0_double { }
+
+[RnnModel<float>(InputSize = 4, HiddenSize = 5, OutputSize = 3, Layers = 2, Direction = RnnDirection.Bidirectional,
+    Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Softmax, Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy, RecurrentModule = "lstm", HeadModule = "fc", VocabularySize = 11, PaddingIndex = 0)]
+public partial class Case_lstm_embedding_padding_m2o_float { }
+
+[RnnModel<double>(InputSize = 4, HiddenSize = 5, OutputSize = 3, Layers = 2, Direction = RnnDirection.Bidirectional,
+    Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Softmax, Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy, RecurrentModule = "lstm", HeadModule = "fc", VocabularySize = 11, PaddingIndex = 0)]
+public partial class Case_lstm_embedding_padding_m2o_double { }
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 4, OutputSize = 2, Layers = 1, Direction = RnnDirection.Unidirectional,
+    Cell = RnnCell.Gru, OutputActivation = RnnOutputActivation.Identity, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, VocabularySize = 7, EmbeddingModule = "embed.tokens")]
+public partial class Case_gru_embedding_m2m_float { }
+
+[RnnModel<double>(InputSize = 3, HiddenSize = 4, OutputSize = 2, Layers = 1, Direction = RnnDirection.Unidirectional,
+    Cell = RnnCell.Gru, OutputActivation = RnnOutputActivation.Identity, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, VocabularySize = 7, EmbeddingModule = "embed.tokens")]
+public partial class Case_gru_embedding_m2m_double { }
