@@ -67,7 +67,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor FeedbackNeedsMatchingSizes = Error(
         "RNNGEN011",
         "Output cannot become the next input",
-        "Topology = OneToMany feeds each output back as the next input, so {0} ({1}) must equal OutputSize ({2})");
+        "Topology = OneToMany feeds each output back as the next input{0}, so {1} ({2}) must equal OutputSize ({3})");
 
     public static readonly DiagnosticDescriptor ActivationNeedsVanillaCell = Error(
         "RNNGEN012",

@@ -117,10 +117,10 @@ public sealed partial class RnnGenerator
             if (topology == Topology.OneToMany && inputSize is { } x && outputSize is { } y && vocabularySize is { } v)
             {
                 // With an embedding, the chosen output token is what goes back, through the embedding.
-                (string fed, int width) = v > 0 ? ("VocabularySize (the chosen output token goes back through the embedding)", v) : ("InputSize", x);
+                (string how, string fed, int width) = v > 0 ? (" (the chosen token, through the embedding)", "VocabularySize", v) : ("", "InputSize", x);
                 if (width != y)
                 {
-                    Report(DiagnosticDescriptors.FeedbackNeedsMatchingSizes, arguments.LocationOf("Topology"), [fed, width.ToString(CultureInfo.InvariantCulture), y.ToString(CultureInfo.InvariantCulture)]);
+                    Report(DiagnosticDescriptors.FeedbackNeedsMatchingSizes, arguments.LocationOf("Topology"), [how, fed, width.ToString(CultureInfo.InvariantCulture), y.ToString(CultureInfo.InvariantCulture)]);
                 }
             }
 

@@ -31,6 +31,14 @@ public sealed class DiagnosticTests
     [InlineData("RNNGEN015", "public partial class Net { }", "HeadModule = \"\"", "HeadModule = \"\"")]
     [InlineData("RNNGEN016", "public partial class Net { }", "RecurrentModule = \"layers\", HeadModule = \"layers\"", "HeadModule = \"layers\"")]
     [InlineData("RNNGEN009", "public partial class Net { }", "HeadModule = null!", "HeadModule = null!")]
+    [InlineData("RNNGEN003", "public partial class Net { }", "VocabularySize = 0", "VocabularySize = 0")]
+    [InlineData("RNNGEN003", "public partial class Net { }", "VocabularySize = 16777217", "VocabularySize = 16777217")]
+    [InlineData("RNNGEN017", "public partial class Net { }", "VocabularySize = 10, PaddingIndex = 10", "PaddingIndex = 10")]
+    [InlineData("RNNGEN017", "public partial class Net { }", "VocabularySize = 10, PaddingIndex = -2", "PaddingIndex = -2")]
+    [InlineData("RNNGEN017", "public partial class Net { }", "PaddingIndex = 0", "PaddingIndex = 0")]
+    [InlineData("RNNGEN015", "public partial class Net { }", "VocabularySize = 10, EmbeddingModule = \"embed.\"", "EmbeddingModule = \"embed.\"")]
+    [InlineData("RNNGEN016", "public partial class Net { }", "VocabularySize = 10, EmbeddingModule = \"head\"", "EmbeddingModule = \"head\"")]
+    [InlineData("RNNGEN011", "public partial class Net { }", "VocabularySize = 10, Topology = RnnTopology.OneToMany", "Topology = RnnTopology.OneToMany")]
     [InlineData("RNNGEN008", "public partial record Net { }", "", "Net")]
     [InlineData("RNNGEN008", "public static partial class Net { }", "", "Net")]
     [InlineData("RNNGEN008", "public partial class Net<TItem> { }", "", "Net")]
@@ -162,6 +170,8 @@ public sealed class DiagnosticTests
             public partial class BadEnumAndLoss { }
             [RnnModel<float>(HiddenSize = 1)]
             public partial class MissingSizes { }
+            [RnnModel<float>(InputSize = 4, HiddenSize = 2, OutputSize = 3, VocabularySize = 5, PaddingIndex = 5, EmbeddingModule = "rnn", Topology = RnnTopology.OneToMany)]
+            public partial class BadEmbedding { }
             """);
         Assert.Empty(run.GeneratedSources);
         SnapshotVerifier.Verify(run);

@@ -51,5 +51,6 @@ public sealed class EnumMirrorTests
     {
         Assert.Equal(RnnLimits.MaxSize, Model.Limits.MaxSize);
         Assert.Equal(RnnLimits.MaxLayers, Model.Limits.MaxLayers);
+        Assert.Equal(RnnLimits.MaxVocabularySize, Model.Limits.MaxVocabularySize);
     }
 }
