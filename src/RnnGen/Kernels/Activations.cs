@@ -241,6 +241,23 @@ public static class Activations
         }
     }
 
+    /// <summary>values[i] /= divisor (a division per element, as the scalar one rounds, not a multiplication by the reciprocal).</summary>
+    internal static void DivideBy<T>(Span<T> values, T divisor)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T value = ref MemoryMarshal.GetReference(values);
+        var divisors = new Vector<T>(divisor);
+        int j = 0;
+        for (; j <= values.Length - Vector<T>.Count; j += Vector<T>.Count)
+        {
+            Vector.StoreUnsafe(Vector.LoadUnsafe(ref value, (nuint)j) / divisors, ref value, (nuint)j);
+        }
+        for (; j < values.Length; j++)
+        {
+            Unsafe.Add(ref value, j) /= divisor;
+        }
+    }
+
     private const string LengthsDiffer = "A span passed to an activation kernel is shorter than the others.";
 
     /// <summary>The largest of one step's values, subtracted before exponentiating so large values do not overflow.</summary>

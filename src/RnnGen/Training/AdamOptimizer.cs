@@ -135,30 +135,76 @@ public sealed class AdamOptimizer<T> : IOptimizer<T>
         T stepSize = T.CreateChecked(LearningRate / (1 - Math.Pow(Beta1, step)));
         T secondBiasCorrectionSqrt = T.CreateChecked(Math.Sqrt(1 - Math.Pow(Beta2, step)));
         bool penalises = WeightDecay != 0 && !DecoupledWeightDecay, shrinks = WeightDecay != 0 && DecoupledWeightDecay;
-        T weightDecay = T.CreateChecked(WeightDecay);
-        T shrink = T.CreateChecked(1 - (LearningRate * WeightDecay)); // in double, as PyTorch's Python float
-        for (int i = 0; i < parameters.Length; i++)
+        var update = new Update(beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon, stepSize, secondBiasCorrectionSqrt,
+            T.CreateChecked(WeightDecay), T.CreateChecked(1 - (LearningRate * WeightDecay)), penalises, shrinks, Amsgrad); // shrink in double, as PyTorch's Python float
+        int lanes = Vector<T>.Count, body = parameters.Length - (parameters.Length % lanes);
+        Span<T> maxSecondMoments = Amsgrad ? _maxSecondMoment : _secondMoment; // unread without AMSGrad
+        for (int i = 0; i < body; i += lanes)
         {
-            T gradient = penalises ? gradients[i] + (weightDecay * parameters[i]) : gradients[i];
-            if (shrinks)
-            {
-                parameters[i] *= shrink;
-            }
+            update.Apply(parameters.Slice(i, lanes), gradients.Slice(i, lanes), _firstMoment.AsSpan(i, lanes), _secondMoment.AsSpan(i, lanes), maxSecondMoments.Slice(i, lanes));
+        }
 
-            T firstMoment = (beta1 * _firstMoment[i]) + (oneMinusBeta1 * gradient);
-            T secondMoment = (beta2 * _secondMoment[i]) + (oneMinusBeta2 * gradient * gradient);
-            _firstMoment[i] = firstMoment;
-            _secondMoment[i] = secondMoment;
+        // The last elements through the same vector arithmetic, in copies padded to a whole vector.
+        int rest = parameters.Length - body;
+        if (rest > 0)
+        {
+            Span<T> padded = stackalloc T[5 * lanes];
+            padded.Clear();
+            Span<T> parameterRest = padded[..lanes], gradientRest = padded.Slice(lanes, lanes), firstRest = padded.Slice(2 * lanes, lanes),
+                secondRest = padded.Slice(3 * lanes, lanes), maxRest = padded.Slice(4 * lanes, lanes);
+            parameters[body..].CopyTo(parameterRest);
+            gradients[body..].CopyTo(gradientRest);
+            _firstMoment.AsSpan(body).CopyTo(firstRest);
+            _secondMoment.AsSpan(body).CopyTo(secondRest);
+            maxSecondMoments[body..].CopyTo(maxRest);
+            update.Apply(parameterRest, gradientRest, firstRest, secondRest, maxRest);
+            parameterRest[..rest].CopyTo(parameters[body..]);
+            firstRest[..rest].CopyTo(_firstMoment.AsSpan(body));
+            secondRest[..rest].CopyTo(_secondMoment.AsSpan(body));
             if (Amsgrad)
             {
-                secondMoment = T.Max(_maxSecondMoment[i], secondMoment);
-                _maxSecondMoment[i] = secondMoment;
+                maxRest[..rest].CopyTo(maxSecondMoments[body..]);
             }
-
-            parameters[i] -= stepSize * (firstMoment / ((T.Sqrt(secondMoment) / secondBiasCorrectionSqrt) + epsilon));
         }
 
         StepCount = step;
+    }
+
+    /// <summary>
+    /// One step's arithmetic on a vector of parameters, PyTorch's (its order of operations, no fused multiply-adds, so each
+    /// lane rounds as the scalar formula does): g (+ λ θ), θ ×= 1 - lr λ (decoupled), m = β1 m + (1 - β1) g,
+    /// v = β2 v + (1 - β2) g g, v̂ = max(v̂, v) (AMSGrad), θ -= step (m / (√v / √(1 - β2^t) + ε)).
+    /// </summary>
+    private readonly record struct Update(T Beta1, T Beta2, T OneMinusBeta1, T OneMinusBeta2, T Epsilon, T StepSize, T SecondBiasCorrectionSqrt,
+        T WeightDecay, T Shrink, bool Penalises, bool Shrinks, bool Amsgrad)
+    {
+        public void Apply(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> firstMoments, Span<T> secondMoments, Span<T> maxSecondMoments)
+        {
+            var parameter = new Vector<T>(parameters);
+            Vector<T> gradient = new(gradients);
+            if (Penalises)
+            {
+                gradient += WeightDecay * parameter;
+            }
+
+            if (Shrinks)
+            {
+                parameter *= Shrink;
+            }
+
+            Vector<T> firstMoment = (Beta1 * new Vector<T>(firstMoments)) + (OneMinusBeta1 * gradient);
+            Vector<T> secondMoment = (Beta2 * new Vector<T>(secondMoments)) + (OneMinusBeta2 * gradient * gradient);
+            firstMoment.CopyTo(firstMoments);
+            secondMoment.CopyTo(secondMoments);
+            if (Amsgrad)
+            {
+                secondMoment = Vector.Max(new Vector<T>(maxSecondMoments), secondMoment);
+                secondMoment.CopyTo(maxSecondMoments);
+            }
+
+            parameter -= StepSize * (firstMoment / ((Vector.SquareRoot(secondMoment) / SecondBiasCorrectionSqrt) + new Vector<T>(Epsilon)));
+            parameter.CopyTo(parameters);
+        }
     }
 
     /// <inheritdoc/>

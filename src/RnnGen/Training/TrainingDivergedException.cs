@@ -30,7 +30,7 @@ public sealed class TrainingDivergedException : Exception
     internal static void ThrowIfNotFinite<T>(long step, T loss, ReadOnlySpan<T> gradients, ReadOnlySpan<RnnParameterTensor> tensors)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        for (int index = 0; index < gradients.Length; index++)
+        for (int index = AllFinite(gradients) ? gradients.Length : 0; index < gradients.Length; index++)
         {
             if (!T.IsFinite(gradients[index]))
             {
@@ -50,6 +50,24 @@ public sealed class TrainingDivergedException : Exception
                 tensorName: null,
                 $"Training diverged at step {step}: the loss is {loss}. The update was not applied; the model keeps the weights of step {step - 1}.");
         }
+    }
+
+    /// <summary>Whether every value is finite, a vector at a time: x × 0 is 0 for finite x and NaN for NaN or ±∞.</summary>
+    private static bool AllFinite<T>(ReadOnlySpan<T> values)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Vector<T> zeros = Vector<T>.Zero, products = Vector<T>.Zero;
+        int j = 0;
+        for (; j <= values.Length - Vector<T>.Count; j += Vector<T>.Count)
+        {
+            products += new Vector<T>(values.Slice(j, Vector<T>.Count)) * zeros;
+        }
+        T rest = T.Zero;
+        for (; j < values.Length; j++)
+        {
+            rest += values[j] * T.Zero;
+        }
+        return Vector.EqualsAll(products, zeros) && rest == T.Zero;
     }
 
     /// <summary>An AddedBias entry shares its elements with the tensor that really holds them, so that tensor names the index.</summary>

@@ -270,11 +270,7 @@ internal sealed class TrainingLoop<T>
             first.CopyTo(destination);
             for (int w = 1; w < _activeWorkers; w++)
             {
-                ReadOnlySpan<T> other = _task.WorkerGradients(w, part);
-                for (int i = 0; i < destination.Length; i++)
-                {
-                    destination[i] += other[i];
-                }
+                Kernels.Activations.AddTo(_task.WorkerGradients(w, part), destination);
             }
 
             offset += first.Length;
@@ -292,11 +288,7 @@ internal sealed class TrainingLoop<T>
             weight += ReductionWeight(_sequences[_order[i]]);
         }
 
-        T divisor = T.CreateChecked(weight);
-        foreach (ref T gradient in gradients)
-        {
-            gradient /= divisor;
-        }
+        Kernels.Activations.DivideBy(gradients, T.CreateChecked(weight));
 
         TrainingDivergedException.ThrowIfNotFinite(Optimizer.StepCount + 1, loss, gradients, _task.ParameterTensors);
         if (Options.MaxGradientNorm is double maxNorm)
