@@ -3,8 +3,9 @@ using System;
 namespace DateTranslation;
 
 /// <summary>
-/// The two character vocabularies. Source: the written date, lower-cased, one-hot over 42 characters. Target: the
-/// ISO date, one-hot over the digits, '-', an end token and a start token (the decoder's first input, never a target).
+/// The two character vocabularies, read by the models' embeddings as token ids. Source: the written date, lower-cased,
+/// 42 characters. Target: the ISO date's digits and '-', an end token and a start token (the decoder's first input,
+/// never a target); the decoder's outputs and targets are one-hot over them.
 /// </summary>
 public static class Characters
 {
@@ -14,10 +15,10 @@ public static class Characters
     /// <summary>The characters of an ISO date; the end and start tokens follow them.</summary>
     public const string TargetAlphabet = "0123456789-";
 
-    /// <summary>The size of a source one-hot vector.</summary>
+    /// <summary>The source vocabulary's size.</summary>
     public const int SourceSize = 42;
 
-    /// <summary>The size of a target one-hot vector: 11 characters, end, start.</summary>
+    /// <summary>The target vocabulary's size: 11 characters, end, start.</summary>
     public const int TargetSize = 13;
 
     /// <summary>The index of the end token.</summary>
@@ -29,10 +30,10 @@ public static class Characters
     /// <summary>An ISO date is 10 characters; with the end token, 11 decoder steps.</summary>
     public const int TargetSteps = 11;
 
-    /// <summary>[T, SourceSize], one one-hot row per character of <paramref name="text"/>.</summary>
+    /// <summary>[T], the token id of each character of <paramref name="text"/>.</summary>
     public static float[] EncodeSource(string text)
     {
-        var inputs = new float[text.Length * SourceSize];
+        var inputs = new float[text.Length];
         for (int t = 0; t < text.Length; t++)
         {
             int index = SourceAlphabet.IndexOf(char.ToLowerInvariant(text[t]));
@@ -40,7 +41,7 @@ public static class Characters
             {
                 throw new ArgumentException($"'{text[t]}' in \"{text}\" is not in the source alphabet.", nameof(text));
             }
-            inputs[(t * SourceSize) + index] = 1;
+            inputs[t] = index;
         }
         return inputs;
     }

@@ -11,7 +11,7 @@ namespace DateTranslation;
 /// <param name="Format">How <paramref name="Text"/> was written.</param>
 public sealed record DateExample(string Text, string Iso, DateFormat Format)
 {
-    /// <summary>The example as the pair's trainer reads it: the written date one-hot, [T, SourceSize], and the ISO date with its end token, [TargetSteps, TargetSize].</summary>
+    /// <summary>The example as the pair's trainer reads it: the written date's character ids, [T], and the ISO date one-hot with its end token, [TargetSteps, TargetSize].</summary>
     public TrainingSequence<float> ForTraining() => new(Characters.EncodeSource(Text), Characters.EncodeTarget(Iso));
 }
 

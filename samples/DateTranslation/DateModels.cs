@@ -16,10 +16,11 @@ public static class DecoderState
 }
 
 /// <summary>
-/// The encoder: reads the written date one character at a time in both directions; its tanh head maps the final
-/// states [forward after the last character | reverse after the first] to the decoder's initial state.
+/// The encoder: reads the written date one character at a time in both directions, each through a learned 16-value
+/// embedding; its tanh head maps the final states [forward after the last character | reverse after the first] to the
+/// decoder's initial state.
 /// </summary>
-[RnnModel<float>(InputSize = Characters.SourceSize, HiddenSize = 48, OutputSize = DecoderState.Size,
+[RnnModel<float>(VocabularySize = Characters.SourceSize, InputSize = 32, HiddenSize = 48, OutputSize = DecoderState.Size,
     Direction = RnnDirection.Bidirectional,
     Topology = RnnTopology.ManyToOne,
     OutputActivation = RnnOutputActivation.Tanh)]
@@ -27,9 +28,9 @@ public partial class DateEncoder { }
 
 /// <summary>
 /// The decoder: starts from the encoder's state and writes the ISO date one character at a time, each chosen
-/// character fed back as the next input (teacher-forced in training), until the end token.
+/// character fed back through a learned 16-value embedding as the next input (teacher-forced in training), until the end token.
 /// </summary>
-[RnnModel<float>(InputSize = Characters.TargetSize, HiddenSize = DecoderState.HiddenSize, OutputSize = Characters.TargetSize,
+[RnnModel<float>(VocabularySize = Characters.TargetSize, InputSize = 32, HiddenSize = DecoderState.HiddenSize, OutputSize = Characters.TargetSize,
     Topology = RnnTopology.OneToMany,
     OutputActivation = RnnOutputActivation.Softmax,
     Loss = RnnLoss.CrossEntropy)]

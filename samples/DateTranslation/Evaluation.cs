@@ -23,8 +23,7 @@ public static class Evaluation
     /// <summary>Translates one written date by greedy decoding until the end token.</summary>
     public static string Translate(EncoderDecoder<DateEncoder, DateDecoder, float> pair, string text, float[] outputs)
     {
-        Span<float> start = stackalloc float[Characters.TargetSize];
-        start[Characters.Start] = 1;
+        ReadOnlySpan<float> start = [Characters.Start];
         int steps = pair.Translate(Characters.EncodeSource(text), start, outputs, Greedy);
         return Characters.DecodeTarget(outputs, steps);
     }

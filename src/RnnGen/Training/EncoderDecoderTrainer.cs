@@ -36,11 +36,12 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : MiniBatchTrai
     private readonly RnnParameterTensor[] _tensors;
     private readonly Worker[] _workers;
     private T[] _validationInputs = [];
+    private readonly bool _decoderReadsTokens;
     private T[] _validationPredictions = [];
 
     /// <summary>Creates a trainer that updates both models of <paramref name="pair"/> in place.</summary>
     /// <param name="pair">The encoder and decoder to train; their current parameters are the starting point.</param>
-    /// <param name="startInput">The decoder's first input in teacher forcing, x&lt;1&gt; [decoder InputSize] (e.g. a start token), as given to <c>Translate</c>.</param>
+    /// <param name="startInput">The decoder's first input in teacher forcing, x&lt;1&gt; [decoder InputSize] (e.g. a start token), as given to <c>Translate</c>; for a decoder with an embedding, the start token's id, [1].</param>
     /// <param name="optimizer">The optimizer, sized to <see cref="EncoderDecoder{TEncoder, TDecoder, T}.ParameterCount"/>.</param>
     /// <param name="options">Batch size, epochs, seed, clipping, loss reduction and parallelism; truncation does not apply to a pair.</param>
     /// <exception cref="ArgumentException">An option is out of range or truncation is set, the optimizer's size differs from the pair's, or the start input's length is not the decoder's InputSize.</exception>
@@ -53,12 +54,15 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : MiniBatchTrai
         }
 
         RnnShape decoder = pair.Decoder.Shape;
-        if (startInput.Length != decoder.InputSize)
+        if (startInput.Length != decoder.StepInputSize)
         {
-            throw new ArgumentException($"The start input holds {startInput.Length} values, but the decoder's InputSize is {decoder.InputSize}.", nameof(startInput));
+            throw new ArgumentException(decoder.VocabularySize > 0
+                ? $"The start input holds {startInput.Length} values, but the decoder reads token ids: one value, the start token's id."
+                : $"The start input holds {startInput.Length} values, but the decoder's InputSize is {decoder.InputSize}.", nameof(startInput));
         }
 
         Pair = pair;
+        _decoderReadsTokens = decoder.VocabularySize > 0;
         _startInput = startInput.ToArray();
         _encoderCount = pair.Encoder.Parameters.Length;
         _parameters = new T[pair.ParameterCount];
@@ -145,13 +149,29 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : MiniBatchTrai
         return Pair.Decoder.Loss(predicted, sequence.Targets);
     }
 
-    /// <summary>The decoder's inputs under teacher forcing, [start, y&lt;1&gt;, ..., y&lt;Ty-1&gt;], written into <paramref name="buffer"/>.</summary>
+    /// <summary>
+    /// The decoder's inputs under teacher forcing, [start, y&lt;1&gt;, ..., y&lt;Ty-1&gt;], written into <paramref name="buffer"/>:
+    /// the target rows themselves, or for a decoder with an embedding their tokens (the index of each one-hot row).
+    /// </summary>
     private ReadOnlySpan<T> TeacherForced(ReadOnlySpan<T> targets, Span<T> buffer)
     {
-        Span<T> inputs = buffer[..targets.Length];
-        _startInput.CopyTo(inputs);
-        targets[..^_startInput.Length].CopyTo(inputs[_startInput.Length..]);
-        return inputs;
+        if (!_decoderReadsTokens)
+        {
+            Span<T> rows = buffer[..targets.Length];
+            _startInput.CopyTo(rows);
+            targets[..^_startInput.Length].CopyTo(rows[_startInput.Length..]);
+            return rows;
+        }
+
+        int width = Pair.Decoder.Shape.OutputSize, steps = targets.Length / width;
+        Span<T> tokens = buffer[..steps];
+        tokens[0] = _startInput[0];
+        for (int t = 1; t < steps; t++)
+        {
+            tokens[t] = T.CreateChecked(RnnSampler.ArgMax(targets.Slice((t - 1) * width, width)));
+        }
+
+        return tokens;
     }
 
     /// <summary>Checks every pair of sequences against the models; returns the longest target sequence's steps.</summary>

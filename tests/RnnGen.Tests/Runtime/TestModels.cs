@@ -35,6 +35,11 @@ public partial class SourceEncoder { }
     OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
 public partial class TargetDecoder { }
 
+/// <summary>TargetDecoder reading token ids through an embedding: teacher forcing feeds it the targets' tokens.</summary>
+[RnnModel<double>(VocabularySize = 5, InputSize = 3, HiddenSize = 5, OutputSize = 5, Layers = 2, Topology = RnnTopology.OneToMany,
+    OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]
+public partial class TokenTargetDecoder { }
+
 [RnnModel<double>(InputSize = 3, HiddenSize = 5, OutputSize = 2, Layers = 2, Cell = RnnCell.Gru, Streaming = true)]
 public partial class StreamingGru { }
 

@@ -59,6 +59,47 @@ public sealed class EncoderDecoderTrainerTests
         Assert.Equal(1, trainer.Optimizer.StepCount);
     }
 
+    /// <summary>A decoder with an embedding is teacher-forced with the targets' tokens: [start, the index of each target row but the last].</summary>
+    [Fact]
+    public void ADecoderWithAnEmbeddingIsFedTheTargetsTokens()
+    {
+        TrainingSequence<double>[] data = PairData(count: 3, new Random(3));
+        EncoderDecoder<SourceEncoder, TokenTargetDecoder, double> NewTokenPair()
+        {
+            var made = new EncoderDecoder<SourceEncoder, TokenTargetDecoder, double>(new SourceEncoder(), new TokenTargetDecoder());
+            made.Encoder.InitializeParameters(new Random(9));
+            made.Decoder.InitializeParameters(new Random(10));
+            return made;
+        }
+
+        var reference = NewTokenPair();
+        reference.Encoder.ZeroGradients();
+        reference.Decoder.ZeroGradients();
+        double expectedLoss = 0;
+        foreach (TrainingSequence<double> sequence in data)
+        {
+            int steps = sequence.Targets.Length / TokenTargetDecoder.OutputSize;
+            double[] tokens = [Start, .. Enumerable.Range(0, steps - 1).Select(t => (double)Array.IndexOf(sequence.Targets, 1.0, t * TokenTargetDecoder.OutputSize, TokenTargetDecoder.OutputSize) - (t * TokenTargetDecoder.OutputSize))];
+            expectedLoss += reference.Backpropagate(sequence.Inputs, tokens, sequence.Targets);
+        }
+        double[] expected = [.. reference.Encoder.Gradients.ToArray(), .. reference.Decoder.Gradients.ToArray()];
+
+        var pair = NewTokenPair();
+        var trainer = RnnTrainer.Create(pair, [(double)Start], new SgdOptimizer<double>(pair.ParameterCount, 0.1), new TrainerOptions { BatchSize = 3, DegreeOfParallelism = 2 });
+        double loss = trainer.TrainEpoch(data);
+
+        Assert.Equal(expectedLoss / 3, loss, 1e-12);
+        double[] reduced = trainer.Gradients.ToArray();
+        double largest = expected.Max(Math.Abs) / 3;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(reduced[i] - (expected[i] / 3)) <= 1e-13 * largest, $"gradient {i}: {reduced[i]} against {expected[i] / 3}");
+        }
+
+        var error = Assert.Throws<ArgumentException>(() => RnnTrainer.Create(NewTokenPair(), OneHot(Start), new SgdOptimizer<double>(pair.ParameterCount, 0.1), new TrainerOptions()));
+        Assert.Contains("the decoder reads token ids", error.Message);
+    }
+
     /// <summary>A target at which the loss is NaN stops the run naming an encoder tensor (the buffer's first), with both models unchanged.</summary>
     [Fact]
     public void DivergenceNamesThePairsTensorAndKeepsBothModels()
