@@ -139,6 +139,26 @@ public sealed class EmbeddingTests
     }
 
     [Fact]
+    public void GenerationFromAPromptOfTokensReadsThePromptThenGoesOn()
+    {
+        var model = new TokenSpeller();
+        model.InitializeParameters(new Random(6));
+        var options = new GenerationOptions(RnnFeedback.Greedy);
+        var generated = new float[4 * 5];
+        int steps = model.GenerateFromPrompt([0f, 3f, 1f], default, generated, options);
+
+        // By hand: the prompt's first two tokens step the stream, and generation starts from its last one in that state.
+        var output = new float[5];
+        model.Reset();
+        model.Step(0, output);
+        model.Step(3, output);
+        float[] state = model.StreamState.ToArray();
+        var expected = new float[generated.Length];
+        Assert.Equal(model.Generate([1f], state, expected, options), steps);
+        Assert.Equal(expected, generated);
+    }
+
+    [Fact]
     public void TheTrainerLearnsFromTokensAndLeavesThePaddingRowAlone()
     {
         // Next-token prediction on a cycle 0 1 2 3 0 ...; the padding token 4 is read but never trained.
