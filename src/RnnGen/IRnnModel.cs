@@ -38,7 +38,7 @@ public interface IRnnModel<T>
     ReadOnlySpan<T> FinalState { get; }
 
     /// <summary>Runs the network over a sequence.</summary>
-    /// <param name="inputs">The sequence, [T, InputSize] row by row; T ≥ 1 is inferred from the length.</param>
+    /// <param name="inputs">The sequence, [T, InputSize] row by row (a model with an embedding: its T token ids, [T], as integer values); T ≥ 1 is inferred from the length.</param>
     /// <param name="initialState">[StateRows, HiddenSize]: PyTorch's h0, then for an LSTM c0; or empty for zeros.</param>
     /// <param name="predictions">Receives [T, OutputSize] for many-to-many, [OutputSize] for many-to-one.</param>
     void Forward(ReadOnlySpan<T> inputs, ReadOnlySpan<T> initialState, Span<T> predictions);
@@ -47,7 +47,7 @@ public interface IRnnModel<T>
     /// Runs the network over B independent sequences of possibly different lengths at once, each from zero states, the same as
     /// B <see cref="Forward"/> calls up to rounding. Allocates nothing once a batch of as many sequences and padded steps has run.
     /// </summary>
-    /// <param name="inputs">[B, T, InputSize] batch first, each sequence padded to T steps; B is the number of lengths.</param>
+    /// <param name="inputs">[B, T, InputSize] batch first (a model with an embedding: [B, T] token ids), each sequence padded to T steps; B is the number of lengths.</param>
     /// <param name="lengths">Each sequence's length, 1 to T.</param>
     /// <param name="predictions">Receives [B, T, OutputSize] for many-to-many (zero past each length), [B, OutputSize] for many-to-one.</param>
     void ForwardBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> lengths, Span<T> predictions);
@@ -56,7 +56,7 @@ public interface IRnnModel<T>
     /// Runs <see cref="ForwardBatch"/> and backpropagates the declared loss of every sequence: adds the sum of their dE/dθ to
     /// <see cref="Gradients"/> and returns the sum of their losses, the same as a Forward and a Backward call per sequence up to rounding.
     /// </summary>
-    /// <param name="inputs">[B, T, InputSize] batch first, each sequence padded to T steps; B is the number of lengths.</param>
+    /// <param name="inputs">[B, T, InputSize] batch first (a model with an embedding: [B, T] token ids), each sequence padded to T steps; B is the number of lengths.</param>
     /// <param name="lengths">Each sequence's length, 1 to T.</param>
     /// <param name="targets">[B, T, OutputSize] for many-to-many (the padding rows are not read), [B, OutputSize] for many-to-one.</param>
     T AccumulateBatchGradients(ReadOnlySpan<T> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<T> targets);

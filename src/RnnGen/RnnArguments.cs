@@ -110,8 +110,13 @@ public static class RnnArguments
     /// <paramref name="lengths"/>, after checking that every length is between 1 and that.
     /// </summary>
     /// <exception cref="ArgumentException">There are no lengths, the inputs are not B whole padded sequences, or a length is out of range.</exception>
-    /// <remarks>For a model with an embedding, whose steps are one token id each, <paramref name="inputSize"/> is 1.</remarks>
-    public static int BatchSteps(int length, ReadOnlySpan<int> lengths, int inputSize, string inputsName, string lengthsName)
+    /// <param name="length">The inputs' length.</param>
+    /// <param name="lengths">Each sequence's length.</param>
+    /// <param name="inputSize">The values of one step: InputSize, or 1 for a model with an embedding (<paramref name="tokenIds"/>).</param>
+    /// <param name="inputsName">The inputs' argument name.</param>
+    /// <param name="lengthsName">The lengths' argument name.</param>
+    /// <param name="tokenIds">Whether each step is one token id, which the message then says instead of a step of InputSize.</param>
+    public static int BatchSteps(int length, ReadOnlySpan<int> lengths, int inputSize, string inputsName, string lengthsName, bool tokenIds = false)
     {
         int sequences = lengths.Length;
         if (sequences == 0)
@@ -121,8 +126,9 @@ public static class RnnArguments
         long perSequence = (long)length / sequences;
         if (length == 0 || length % sequences != 0 || perSequence % inputSize != 0)
         {
-            throw new ArgumentException(
-                $"{inputsName} has {length} values, which is not {sequences} sequences (one per length) of whole steps of InputSize = {inputSize} (expected [B = {sequences}, T, {inputSize}], padded to the longest T).",
+            throw new ArgumentException(tokenIds
+                ? $"{inputsName} has {length} values, which is not {sequences} sequences (one per length) of token ids (expected [B = {sequences}, T], padded to the longest T)."
+                : $"{inputsName} has {length} values, which is not {sequences} sequences (one per length) of whole steps of InputSize = {inputSize} (expected [B = {sequences}, T, {inputSize}], padded to the longest T).",
                 inputsName);
         }
         int steps = (int)(perSequence / inputSize);

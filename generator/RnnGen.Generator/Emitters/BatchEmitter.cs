@@ -104,7 +104,7 @@ internal static class BatchEmitter
         writer.Block("private int CheckBatch(int inputLength, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)", () =>
         {
             string stepInput = model.HasEmbedding ? "1" : "InputSize";
-            writer.Line($"int steps = {TypeRefs.Arguments}.BatchSteps(inputLength, lengths, {stepInput}, \"inputs\", nameof(lengths));");
+            writer.Line($"int steps = {TypeRefs.Arguments}.BatchSteps(inputLength, lengths, {stepInput}, \"inputs\", nameof(lengths){(model.HasEmbedding ? ", tokenIds: true" : "")});");
             if (model.Topology == Topology.OneToOne)
             {
                 writer.Line($"{TypeRefs.Arguments}.RequireBatch(inputLength, lengths.Length, 1, {stepInput}, {(model.HasEmbedding ? "\"token ids\"" : "nameof(InputSize)")}, \"inputs\");");

@@ -108,6 +108,8 @@ public sealed class EmbeddingTests
         Assert.Contains("token[0] is -1", error.Message);
         error = Assert.Throws<ArgumentOutOfRangeException>(() => model.ForwardBatch([1, 2, 9, double.NaN], [2, 1], new double[8]));
         Assert.Contains("inputs[1, 0] is 9", error.Message);
+        var length = Assert.Throws<ArgumentException>(() => model.ForwardBatch([1, 2, 3], [2, 1], new double[8]));
+        Assert.Contains("inputs has 3 values, which is not 2 sequences (one per length) of token ids (expected [B = 2, T]", length.Message);
 
         Assert.Equal(3, model.Steps);
         Assert.Equal(before, model.HiddenOutputs.ToArray());

@@ -293,7 +293,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private int CheckBatch(int inputLength, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
         {
-            int steps = global::RnnGen.RnnArguments.BatchSteps(inputLength, lengths, 1, "inputs", nameof(lengths));
+            int steps = global::RnnGen.RnnArguments.BatchSteps(inputLength, lengths, 1, "inputs", nameof(lengths), tokenIds: true);
             global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, steps, OutputSize, nameof(OutputSize), outputName);
             return steps;
         }
