@@ -100,6 +100,11 @@ internal static class BatchEmitter
         });
         writer.Line();
 
+        if (model.HasEmbedding)
+        {
+            EmitTokenOverloads(writer, model, span, readOnlySpan);
+        }
+
         writer.Line("// Checks a batched call's arguments before anything changes and returns the padded steps T.");
         writer.Block("private int CheckBatch(int inputLength, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)", () =>
         {
@@ -157,6 +162,31 @@ internal static class BatchEmitter
         writer.Line();
 
     }
+
+    /// <summary>The batched calls over <c>ReadOnlySpan&lt;int&gt;</c> token ids, through the element-type ones.</summary>
+    private static void EmitTokenOverloads(SourceWriter writer, ModelSpec model, string span, string readOnlySpan)
+    {
+        const string Tokens = "/// <param name=\"tokens\">The sequences' token ids, [B, T] batch first, each padded to T steps with any token id (e.g. PaddingIndex); B is the number of lengths.</param>";
+        const string Lengths = "/// <param name=\"lengths\">Each sequence's length, 1 to T.</param>";
+        const string Errors = "/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, a length is out of range, or (<see cref=\"global::System.ArgumentOutOfRangeException\"/>) an id is not a token id.</exception>";
+        writer.Summary("<see cref=\"ForwardBatch(" + Cref(readOnlySpan) + ", global::System.ReadOnlySpan{int}, " + Cref(span) + ")\"/> over token ids.");
+        writer.Line(Tokens);
+        writer.Line(Lengths);
+        writer.Line("/// <param name=\"predictions\">Receives the outputs, as the other overload.</param>");
+        writer.Line(Errors);
+        writer.Line($"public void ForwardBatch(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> lengths, {span} predictions) => ForwardBatch(TokenValues(tokens, nameof(tokens)), lengths, predictions);");
+        writer.Line();
+        writer.Summary("<see cref=\"AccumulateBatchGradients(" + Cref(readOnlySpan) + ", global::System.ReadOnlySpan{int}, " + Cref(readOnlySpan) + ")\"/> over token ids.");
+        writer.Line(Tokens);
+        writer.Line(Lengths);
+        writer.Line("/// <param name=\"targets\">The wanted outputs, as the other overload.</param>");
+        writer.Line(Errors);
+        writer.Line($"public {model.T} AccumulateBatchGradients(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> lengths, {readOnlySpan} targets) => AccumulateBatchGradients(TokenValues(tokens, nameof(tokens)), lengths, targets);");
+        writer.Line();
+    }
+
+    /// <summary>A generic type as a cref spells it: <c>Span{float}</c>.</summary>
+    private static string Cref(string type) => type.Replace('<', '{').Replace('>', '}');
 
     private static void EmitBatchParameterDocs(SourceWriter writer, ModelSpec model)
     {

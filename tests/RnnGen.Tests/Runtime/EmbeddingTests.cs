@@ -78,6 +78,20 @@ public sealed class EmbeddingTests
         model.Forward(values, fromValues);
         Assert.Equal(fromValues, fromInts);
 
+        int[] batch = [.. s_tokens, 1, 2, 3, 0, 0, 0, 0];
+        var fromIntBatch = new double[2 * s_tokens.Length * 2];
+        var fromValueBatch = new double[fromIntBatch.Length];
+        model.ForwardBatch(batch, [s_tokens.Length, 3], fromIntBatch);
+        model.ForwardBatch([.. batch.Select(static id => (double)id)], [s_tokens.Length, 3], fromValueBatch);
+        Assert.Equal(fromValueBatch, fromIntBatch);
+        double[] targets = [.. Enumerable.Range(0, fromIntBatch.Length).Select(static i => Math.Cos(i))];
+        model.ZeroGradients();
+        double intLoss = model.AccumulateBatchGradients(batch, [s_tokens.Length, 3], targets);
+        double[] intGradients = model.Gradients.ToArray();
+        model.ZeroGradients();
+        Assert.Equal(model.AccumulateBatchGradients([.. batch.Select(static id => (double)id)], [s_tokens.Length, 3], targets), intLoss);
+        Assert.Equal(model.Gradients.ToArray(), intGradients);
+
         var stepped = new double[fromInts.Length];
         model.Reset();
         for (int t = 0; t < s_tokens.Length; t++)

@@ -289,6 +289,22 @@ namespace Demo
             return (float)loss;
         }
 
+        /// <summary><see cref="ForwardBatch(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float})"/> over token ids.</summary>
+        /// <param name="tokens">The sequences' token ids, [B, T] batch first, each padded to T steps with any token id (e.g. PaddingIndex); B is the number of lengths.</param>
+        /// <param name="lengths">Each sequence's length, 1 to T.</param>
+        /// <param name="predictions">Receives the outputs, as the other overload.</param>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length, a length is out of range, or (<see cref="global::System.ArgumentOutOfRangeException"/>) an id is not a token id.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        public void ForwardBatch(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions) => ForwardBatch(TokenValues(tokens, nameof(tokens)), lengths, predictions);
+
+        /// <summary><see cref="AccumulateBatchGradients(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{float})"/> over token ids.</summary>
+        /// <param name="tokens">The sequences' token ids, [B, T] batch first, each padded to T steps with any token id (e.g. PaddingIndex); B is the number of lengths.</param>
+        /// <param name="lengths">Each sequence's length, 1 to T.</param>
+        /// <param name="targets">The wanted outputs, as the other overload.</param>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length, a length is out of range, or (<see cref="global::System.ArgumentOutOfRangeException"/>) an id is not a token id.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets) => AccumulateBatchGradients(TokenValues(tokens, nameof(tokens)), lengths, targets);
+
         // Checks a batched call's arguments before anything changes and returns the padded steps T.
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private int CheckBatch(int inputLength, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
