@@ -36,11 +36,7 @@ internal static class BatchEmitter
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>");
         writer.Block($"public void ForwardBatch({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, {span} predictions)", () =>
         {
-            writer.Line("int steps = CheckBatch(inputs.Length, lengths, predictions.Length, nameof(predictions));");
-            if (model.HasEmbedding)
-            {
-                EmbeddingEmitter.EmitRequireBatchTokens(writer);
-            }
+            writer.Line("int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));");
             writer.Line("RunBatch(inputs, lengths, steps, keepForBackward: false);");
             writer.Line(headPerStep
                 ? $"_batch.Unpack<{t}>(new {readOnlySpan}(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);"
@@ -56,11 +52,7 @@ internal static class BatchEmitter
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>");
         writer.Block($"public {t} AccumulateBatchGradients({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, {readOnlySpan} targets)", () =>
         {
-            writer.Line("int steps = CheckBatch(inputs.Length, lengths, targets.Length, nameof(targets));");
-            if (model.HasEmbedding)
-            {
-                EmbeddingEmitter.EmitRequireBatchTokens(writer);
-            }
+            writer.Line("int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));");
             writer.Line("RunBatch(inputs, lengths, steps, keepForBackward: true);");
             writer.Line("int rows = _batch.Rows, sequences = lengths.Length;");
             writer.Line($"{span} targetRows = new(_batchBuffers.Targets, 0, {predictionRows} * OutputSize);");
@@ -106,15 +98,19 @@ internal static class BatchEmitter
         }
 
         writer.Line("// Checks a batched call's arguments before anything changes and returns the padded steps T.");
-        writer.Block("private int CheckBatch(int inputLength, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)", () =>
+        writer.Block($"private int CheckBatch({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)", () =>
         {
             string stepInput = model.HasEmbedding ? "1" : "InputSize";
-            writer.Line($"int steps = {TypeRefs.Arguments}.BatchSteps(inputLength, lengths, {stepInput}, \"inputs\", nameof(lengths){(model.HasEmbedding ? ", tokenIds: true" : "")});");
+            writer.Line($"int steps = {TypeRefs.Arguments}.BatchSteps(inputs.Length, lengths, {stepInput}, \"inputs\", nameof(lengths){(model.HasEmbedding ? ", tokenIds: true" : "")});");
             if (model.Topology == Topology.OneToOne)
             {
-                writer.Line($"{TypeRefs.Arguments}.RequireBatch(inputLength, lengths.Length, 1, {stepInput}, {(model.HasEmbedding ? "\"token ids\"" : "nameof(InputSize)")}, \"inputs\");");
+                writer.Line($"{TypeRefs.Arguments}.RequireBatch(inputs.Length, lengths.Length, 1, {stepInput}, {(model.HasEmbedding ? "\"token ids\"" : "nameof(InputSize)")}, \"inputs\");");
             }
             writer.Line($"{TypeRefs.Arguments}.RequireBatch(outputLength, lengths.Length, {(headPerStep ? "steps" : "1")}, OutputSize, nameof(OutputSize), outputName);");
+            if (model.HasEmbedding)
+            {
+                EmbeddingEmitter.EmitRequireBatchTokens(writer);
+            }
             writer.Line("return steps;");
         });
         writer.Line();
@@ -131,11 +127,8 @@ internal static class BatchEmitter
             writer.Line($"{span} packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);");
             if (model.HasEmbedding)
             {
-                writer.Block("if (_batchTokens.Length < padded)", () =>
-                {
-                    writer.Line($"_batchTokens = new {t}[padded];");
-                    writer.Line($"_batchEmbeddedGradients = new {t}[padded * InputSize];");
-                });
+                writer.Block("if (_batchTokens.Length < padded)", () => writer.Line($"_batchTokens = new {t}[padded];"));
+                writer.Block("if (keepForBackward && _batchEmbeddedGradients.Length < padded * InputSize)", () => writer.Line($"_batchEmbeddedGradients = new {t}[padded * InputSize];"));
                 writer.Line($"{span} packedTokens = new(_batchTokens, 0, rows);");
                 writer.Line("_batch.Pack(inputs, 1, packedTokens);");
                 writer.Line($"{readOnlySpan} parameters = _parameters;");

@@ -47,13 +47,7 @@ internal static class EmbeddingEmitter
         string t = model.T;
         writer.Line($"private {t}[] _tokenValues = {TypeRefs.Array}.Empty<{t}>(); // the ids of an int overload's call, as {t}");
         writer.Line();
-        writer.Line("// Checks int token ids and writes them as the element type, which the other calls take (exact up to VocabularySize).");
-        writer.Block($"private {TypeRefs.ReadOnlySpan(t)} TokenValues(global::System.ReadOnlySpan<int> tokens, string argument)", () =>
-        {
-            writer.Line($"{Layer}.RequireTokens(tokens, VocabularySize, argument);");
-            writer.Block("if (_tokenValues.Length < tokens.Length)", () => writer.Line($"_tokenValues = new {t}[tokens.Length];"));
-            writer.Block("for (int t = 0; t < tokens.Length; t++)", () => writer.Line($"_tokenValues[t] = tokens[t];"));
-            writer.Line($"return new {TypeRefs.ReadOnlySpan(t)}(_tokenValues, 0, tokens.Length);");
-        });
+        writer.Line("// Checks int token ids and writes them as the element type, which the other calls take.");
+        writer.Line($"private {TypeRefs.ReadOnlySpan(t)} TokenValues(global::System.ReadOnlySpan<int> tokens, string argument) => {Layer}.AsValues(tokens, VocabularySize, argument, ref _tokenValues);");
     }
 }

@@ -127,8 +127,7 @@ internal static class ParametersEmitter
                 writer.Line($"global::RnnGen.RnnInitializer.AddUniform(parameters.Slice({block.Name}Bias, HiddenSize), recurrentBound, random);");
             }
             writer.Line($"// nn.Linear (the head): {(model.HeadBias ? "weight and bias" : "weight")} from U(-1/sqrt({model.LayerWidth}), 1/sqrt({model.LayerWidth})), {model.LayerWidth} being its input width.");
-            string head = model.HasEmbedding ? $"parameters.Slice(HeadWeights, {HeadEmitter.BlockLength(model)})" : "parameters.Slice(HeadWeights)";
-            writer.Line($"global::RnnGen.RnnInitializer.Uniform({head}, 1.0 / global::System.Math.Sqrt(LayerWidth), random);");
+            writer.Line($"global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, {HeadEmitter.BlockLength(model)}), 1.0 / global::System.Math.Sqrt(LayerWidth), random);");
             if (model.HasEmbedding)
             {
                 writer.Line($"// nn.Embedding: every entry from N(0, 1){(model.PaddingIndex >= 0 ? ", and the padding token's row zero" : "")}.");

@@ -39,6 +39,29 @@ public static class EmbeddingLayer
         }
     }
 
+    /// <summary>
+    /// Checks <paramref name="tokens"/> (as <see cref="RequireTokens(ReadOnlySpan{int}, int, string)"/>) and writes them as
+    /// integer values of <typeparamref name="T"/>, exact up to 2^24 in float, into <paramref name="buffer"/>, grown when shorter.
+    /// </summary>
+    /// <returns>The values, the first <paramref name="tokens"/>.Length of <paramref name="buffer"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An id is out of range; the message names its position and value.</exception>
+    public static ReadOnlySpan<T> AsValues<T>(ReadOnlySpan<int> tokens, int vocabulary, string argument, ref T[] buffer)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        RequireTokens(tokens, vocabulary, argument);
+        if (buffer.Length < tokens.Length)
+        {
+            buffer = new T[tokens.Length];
+        }
+
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            buffer[t] = T.CreateTruncating(tokens[t]);
+        }
+
+        return buffer.AsSpan(0, tokens.Length);
+    }
+
     /// <summary>Checks the ids a batch reads: [B, T] padded, sequence b's first <paramref name="lengths"/>[b] (the padding is never read).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value read is not a token id; the message names its sequence, step and value.</exception>
     public static void RequireBatchTokens<T>(ReadOnlySpan<T> tokens, ReadOnlySpan<int> lengths, int steps, int vocabulary, string argument)

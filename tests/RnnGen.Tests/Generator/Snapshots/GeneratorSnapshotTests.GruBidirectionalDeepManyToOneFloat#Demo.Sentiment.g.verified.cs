@@ -108,7 +108,7 @@ namespace Demo
             double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
             global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
             // nn.Linear (the head): weight and bias from U(-1/sqrt(16), 1/sqrt(16)), 16 being its input width.
-            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
+            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
         }
 
         // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
@@ -224,7 +224,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
         {
-            int steps = CheckBatch(inputs.Length, lengths, predictions.Length, nameof(predictions));
+            int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
             RunBatch(inputs, lengths, steps, keepForBackward: false);
             _batch.Unsort<float>(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, lengths.Length * OutputSize), OutputSize, predictions);
         }
@@ -237,7 +237,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
         {
-            int steps = CheckBatch(inputs.Length, lengths, targets.Length, nameof(targets));
+            int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
             RunBatch(inputs, lengths, steps, keepForBackward: true);
             int rows = _batch.Rows, sequences = lengths.Length;
             global::System.Span<float> targetRows = new(_batchBuffers.Targets, 0, sequences * OutputSize);
@@ -278,9 +278,9 @@ namespace Demo
 
         // Checks a batched call's arguments before anything changes and returns the padded steps T.
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int CheckBatch(int inputLength, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
+        private int CheckBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
         {
-            int steps = global::RnnGen.RnnArguments.BatchSteps(inputLength, lengths, InputSize, "inputs", nameof(lengths));
+            int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, InputSize, "inputs", nameof(lengths));
             global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, 1, OutputSize, nameof(OutputSize), outputName);
             return steps;
         }

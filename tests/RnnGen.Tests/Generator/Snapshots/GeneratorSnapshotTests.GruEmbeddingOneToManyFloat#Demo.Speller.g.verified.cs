@@ -192,21 +192,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private float[] _tokenValues = global::System.Array.Empty<float>(); // the ids of an int overload's call, as float
 
-        // Checks int token ids and writes them as the element type, which the other calls take (exact up to VocabularySize).
+        // Checks int token ids and writes them as the element type, which the other calls take.
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private global::System.ReadOnlySpan<float> TokenValues(global::System.ReadOnlySpan<int> tokens, string argument)
-        {
-            global::RnnGen.Kernels.EmbeddingLayer.RequireTokens(tokens, VocabularySize, argument);
-            if (_tokenValues.Length < tokens.Length)
-            {
-                _tokenValues = new float[tokens.Length];
-            }
-            for (int t = 0; t < tokens.Length; t++)
-            {
-                _tokenValues[t] = tokens[t];
-            }
-            return new global::System.ReadOnlySpan<float>(_tokenValues, 0, tokens.Length);
-        }
+        private global::System.ReadOnlySpan<float> TokenValues(global::System.ReadOnlySpan<int> tokens, string argument) => global::RnnGen.Kernels.EmbeddingLayer.AsValues(tokens, VocabularySize, argument, ref _tokenValues);
 
         // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
@@ -244,8 +232,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
         {
-            int steps = CheckBatch(inputs.Length, lengths, predictions.Length, nameof(predictions));
-            global::RnnGen.Kernels.EmbeddingLayer.RequireBatchTokens(inputs, lengths, steps, VocabularySize, nameof(inputs));
+            int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
             RunBatch(inputs, lengths, steps, keepForBackward: false);
             _batch.Unpack<float>(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);
         }
@@ -258,8 +245,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
         {
-            int steps = CheckBatch(inputs.Length, lengths, targets.Length, nameof(targets));
-            global::RnnGen.Kernels.EmbeddingLayer.RequireBatchTokens(inputs, lengths, steps, VocabularySize, nameof(inputs));
+            int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
             RunBatch(inputs, lengths, steps, keepForBackward: true);
             int rows = _batch.Rows, sequences = lengths.Length;
             global::System.Span<float> targetRows = new(_batchBuffers.Targets, 0, rows * OutputSize);
@@ -307,10 +293,11 @@ namespace Demo
 
         // Checks a batched call's arguments before anything changes and returns the padded steps T.
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int CheckBatch(int inputLength, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
+        private int CheckBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
         {
-            int steps = global::RnnGen.RnnArguments.BatchSteps(inputLength, lengths, 1, "inputs", nameof(lengths), tokenIds: true);
+            int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, 1, "inputs", nameof(lengths), tokenIds: true);
             global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, steps, OutputSize, nameof(OutputSize), outputName);
+            global::RnnGen.Kernels.EmbeddingLayer.RequireBatchTokens(inputs, lengths, steps, VocabularySize, nameof(inputs));
             return steps;
         }
 
@@ -328,6 +315,9 @@ namespace Demo
             if (_batchTokens.Length < padded)
             {
                 _batchTokens = new float[padded];
+            }
+            if (keepForBackward && _batchEmbeddedGradients.Length < padded * InputSize)
+            {
                 _batchEmbeddedGradients = new float[padded * InputSize];
             }
             global::System.Span<float> packedTokens = new(_batchTokens, 0, rows);

@@ -201,21 +201,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         private double[] _tokenValues = global::System.Array.Empty<double>(); // the ids of an int overload's call, as double
 
-        // Checks int token ids and writes them as the element type, which the other calls take (exact up to VocabularySize).
+        // Checks int token ids and writes them as the element type, which the other calls take.
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private global::System.ReadOnlySpan<double> TokenValues(global::System.ReadOnlySpan<int> tokens, string argument)
-        {
-            global::RnnGen.Kernels.EmbeddingLayer.RequireTokens(tokens, VocabularySize, argument);
-            if (_tokenValues.Length < tokens.Length)
-            {
-                _tokenValues = new double[tokens.Length];
-            }
-            for (int t = 0; t < tokens.Length; t++)
-            {
-                _tokenValues[t] = tokens[t];
-            }
-            return new global::System.ReadOnlySpan<double>(_tokenValues, 0, tokens.Length);
-        }
+        private global::System.ReadOnlySpan<double> TokenValues(global::System.ReadOnlySpan<int> tokens, string argument) => global::RnnGen.Kernels.EmbeddingLayer.AsValues(tokens, VocabularySize, argument, ref _tokenValues);
 
         // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
@@ -253,8 +241,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void ForwardBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<double> predictions)
         {
-            int steps = CheckBatch(inputs.Length, lengths, predictions.Length, nameof(predictions));
-            global::RnnGen.Kernels.EmbeddingLayer.RequireBatchTokens(inputs, lengths, steps, VocabularySize, nameof(inputs));
+            int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
             RunBatch(inputs, lengths, steps, keepForBackward: false);
             _batch.Unsort<double>(new global::System.ReadOnlySpan<double>(_batchBuffers.Predictions, 0, lengths.Length * OutputSize), OutputSize, predictions);
         }
@@ -267,8 +254,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public double AccumulateBatchGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<double> targets)
         {
-            int steps = CheckBatch(inputs.Length, lengths, targets.Length, nameof(targets));
-            global::RnnGen.Kernels.EmbeddingLayer.RequireBatchTokens(inputs, lengths, steps, VocabularySize, nameof(inputs));
+            int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
             RunBatch(inputs, lengths, steps, keepForBackward: true);
             int rows = _batch.Rows, sequences = lengths.Length;
             global::System.Span<double> targetRows = new(_batchBuffers.Targets, 0, sequences * OutputSize);
@@ -319,10 +305,11 @@ namespace Demo
 
         // Checks a batched call's arguments before anything changes and returns the padded steps T.
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int CheckBatch(int inputLength, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
+        private int CheckBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
         {
-            int steps = global::RnnGen.RnnArguments.BatchSteps(inputLength, lengths, 1, "inputs", nameof(lengths), tokenIds: true);
+            int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, 1, "inputs", nameof(lengths), tokenIds: true);
             global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, 1, OutputSize, nameof(OutputSize), outputName);
+            global::RnnGen.Kernels.EmbeddingLayer.RequireBatchTokens(inputs, lengths, steps, VocabularySize, nameof(inputs));
             return steps;
         }
 
@@ -340,6 +327,9 @@ namespace Demo
             if (_batchTokens.Length < padded)
             {
                 _batchTokens = new double[padded];
+            }
+            if (keepForBackward && _batchEmbeddedGradients.Length < padded * InputSize)
+            {
                 _batchEmbeddedGradients = new double[padded * InputSize];
             }
             global::System.Span<double> packedTokens = new(_batchTokens, 0, rows);
