@@ -14,6 +14,9 @@ internal static class DiagnosticDescriptors
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink);
 
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink);
+
     public static readonly DiagnosticDescriptor ClassNotPartial = Error(
         "RNNGEN001",
         "Model class must be partial",
@@ -99,9 +102,19 @@ internal static class DiagnosticDescriptors
         "Padding index out of range",
         "PaddingIndex is {0}; {1}");
 
+    public static readonly DiagnosticDescriptor InvalidDropout = Error(
+        "RNNGEN018",
+        "Dropout probability out of range",
+        "{0} is {1}; a dropout probability must be at least 0 and below 1");
+
+    public static readonly DiagnosticDescriptor DropoutWithoutNextLayer = Warning(
+        "RNNGEN019",
+        "Dropout between layers of a one-layer model",
+        "Dropout applies between stacked layers, after every layer but the last, and {0} has one layer, so it drops nothing (PyTorch warns the same); set Layers above 1, or use HeadDropout to drop the head's input");
+
     /// <summary>Every descriptor, as the analyzer declares them.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         ClassNotPartial, ContainingTypeNotPartial, ValueOutOfRange, UndefinedEnumValue, UnsupportedElementType, MissingSize, CrossEntropyNeedsSoftmax,
         UnsupportedTypeKind, InvalidArgument, StreamingNeedsUnidirectional, FeedbackNeedsMatchingSizes, ActivationNeedsVanillaCell, TooManyParameters, MemberNameTaken,
-        InvalidModulePath, SameModuleNames, InvalidPaddingIndex);
+        InvalidModulePath, SameModuleNames, InvalidPaddingIndex, InvalidDropout, DropoutWithoutNextLayer);
 }

@@ -29,6 +29,11 @@ public sealed partial class RnnGenerator
                     writer.Line();
                     ParametersEmitter.Emit(writer, model, layout);
                     writer.Line();
+                    if (model.HasDropout)
+                    {
+                        DropoutEmitter.EmitMembers(writer, model);
+                        writer.Line();
+                    }
                     ForwardEmitter.Emit(writer, model, layout, cell);
                     writer.Line();
                     BatchEmitter.Emit(writer, model, layout, cell);
@@ -52,7 +57,7 @@ public sealed partial class RnnGenerator
             { Topology: Topology.OneToMany } => $"global::RnnGen.IRnnGenerator<{model.T}>",
             { Streaming: true } => $"global::RnnGen.IRnnModel<{model.T}>, global::RnnGen.IRnnStreaming<{model.T}>",
             _ => $"global::RnnGen.IRnnModel<{model.T}>",
-        };
+        } + (model.HasDropout ? ", global::RnnGen.IRnnDropout" : "");
 
         private static void WithNamespace(SourceWriter writer, ModelSpec model, Action body)
         {

@@ -33,7 +33,10 @@ public sealed partial class RnnGenerator
             int problems = 0;
             void Report(DiagnosticDescriptor descriptor, Location? location, string[] arguments, ImmutableDictionary<string, string?>? properties = null, Location? alsoAt = null)
             {
-                problems++;
+                if (descriptor.DefaultSeverity == DiagnosticSeverity.Error)
+                {
+                    problems++;
+                }
                 report?.Invoke(Diagnostic.Create(descriptor, location, alsoAt is null ? null : [alsoAt], properties, arguments));
             }
 
@@ -83,6 +86,12 @@ public sealed partial class RnnGenerator
             int? vocabularySize = arguments.Size("VocabularySize", Limits.MaxVocabularySize, required: false, type.Name, whenAbsent: 0);
             int? paddingIndex = arguments.Integer("PaddingIndex", -1);
             string? embeddingModule = arguments.ModulePath("EmbeddingModule", "embedding", allowEmpty: false);
+            double? dropout = arguments.Probability("Dropout");
+            double? headDropout = arguments.Probability("HeadDropout");
+            if (dropout > 0 && layers == 1)
+            {
+                Report(DiagnosticDescriptors.DropoutWithoutNextLayer, arguments.LocationOf("Dropout"), [type.Name]);
+            }
             if (recurrentModule is not null && recurrentModule == headModule)
             {
                 Report(DiagnosticDescriptors.SameModuleNames, arguments.LocationOf("HeadModule"), ["RecurrentModule", "HeadModule", headModule]);
@@ -130,11 +139,12 @@ public sealed partial class RnnGenerator
                 && direction is { } d && activation is { } g1 && outputActivation is { } g2 && topology is { } topo && loss is { } e
                 && streaming is { } stream && cell is { } c && recurrentModule is not null && headModule is not null
                 && recurrentBias is { } withRecurrentBias && headBias is { } withHeadBias
-                && vocabularySize is { } vocabularyCount && paddingIndex is { } paddingToken && embeddingModule is not null)
+                && vocabularySize is { } vocabularyCount && paddingIndex is { } paddingToken && embeddingModule is not null
+                && dropout is { } layerDropout && headDropout is { } headInputDropout)
             {
                 string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
                 model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c, recurrentModule, headModule, withRecurrentBias, withHeadBias,
-                    vocabularyCount, paddingToken, embeddingModule);
+                    vocabularyCount, paddingToken, embeddingModule, layerDropout, headInputDropout);
                 if (model.ParameterCount > Limits.MaxArrayLength)
                 {
                     Report(DiagnosticDescriptors.TooManyParameters, attributeLocation,
@@ -324,6 +334,26 @@ public sealed partial class RnnGenerator
                 if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not int value)
                 {
                     report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "int"]);
+                    return null;
+                }
+                return value;
+            }
+
+            /// <summary>A dropout probability, 0 when absent: at least 0 and below 1.</summary>
+            public double? Probability(string name)
+            {
+                if (!TryGet(name, out TypedConstant constant))
+                {
+                    return 0;
+                }
+                if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not double value)
+                {
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "double"]);
+                    return null;
+                }
+                if (!(value >= 0 && value < 1))
+                {
+                    report(DiagnosticDescriptors.InvalidDropout, LocationOf(name), [name, value.ToString("R", CultureInfo.InvariantCulture)]);
                     return null;
                 }
                 return value;

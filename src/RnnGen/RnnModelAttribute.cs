@@ -88,6 +88,21 @@ public sealed class RnnModelAttribute<T> : Attribute
 
     /// <summary>Whether the output layer has a bias, as <c>nn.Linear</c>'s <c>bias</c> argument. Default true; with false, no <c>{HeadModule}.bias</c> tensor is read, written or trained.</summary>
     public bool HeadBias { get; set; } = true;
+
+    /// <summary>
+    /// Dropout between the recurrent layers, as <c>nn.LSTM(dropout=p)</c> (and <c>nn.GRU</c>, <c>nn.RNN</c>): in training mode
+    /// (<see cref="IRnnDropout.Training"/>) each unit of every layer's output but the last's is zeroed with probability
+    /// <c>p</c> before the next layer reads it, and the others are scaled by 1 / (1 - p); off in inference. 0 (the default,
+    /// no dropout) to below 1. A one-layer model has no layer to drop between (RNNGEN019, as PyTorch warns).
+    /// </summary>
+    public double Dropout { get; set; }
+
+    /// <summary>
+    /// Dropout on the head's input, as an <c>nn.Dropout(p)</c> applied to the recurrent output before the <c>nn.Linear</c>
+    /// head: in training mode each unit is zeroed with probability <c>p</c> and the others scaled by 1 / (1 - p); off in
+    /// inference. 0 (the default, no dropout) to below 1.
+    /// </summary>
+    public double HeadDropout { get; set; }
 }
 
 /// <summary>The recurrent cell, with PyTorch's semantics and parameter names.</summary>

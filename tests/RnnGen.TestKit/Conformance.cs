@@ -90,6 +90,13 @@ public static class Conformance
             : file.Read<T>("h0");
         T[] targets = file.Read<T>("target");
         var predictions = new T[targets.Length];
+        if (referenceCase.HasDropout)
+        {
+            // Training mode at the case's masks; Backward goes back through the masks of this Forward.
+            var dropout = model as IRnnDropout ?? throw new ArgumentException($"The case has dropout, and {model.GetType().Name} was generated without it.", nameof(model));
+            dropout.Training = true;
+            dropout.DropoutKey = referenceCase.DropoutKey;
+        }
         model.Forward(inputs, initialState, predictions);
         T loss = model.Loss(predictions, targets);
 

@@ -44,6 +44,15 @@ public sealed record ReferenceCase(
     /// <summary>The state-dict path of the embedding (<c>embedding_module</c>; default <c>embedding</c>).</summary>
     public string EmbeddingModule { get; init; } = "embedding";
 
+    /// <summary>The dropout between layers (<c>dropout</c>; default 0, none), applied in training mode at the masks of <see cref="DropoutKey"/>.</summary>
+    public double Dropout { get; init; }
+
+    /// <summary>The dropout of the head's input (<c>head_dropout</c>; default 0, none).</summary>
+    public double HeadDropout { get; init; }
+
+    /// <summary>The key of the masks the case was computed with (<c>dropout_key</c>), for a case with dropout: the model runs in training mode with it.</summary>
+    public ulong DropoutKey { get; init; }
+
     /// <summary>The folder's tolerances by precision (<c>tolerance</c> in <c>cases.json</c>), each defaulting to <see cref="Conformance.DefaultTolerance"/>.</summary>
     public IReadOnlyDictionary<string, (double Atol, double Rtol)> Tolerances { get; init; } = new Dictionary<string, (double, double)>();
 
@@ -92,6 +101,9 @@ public sealed record ReferenceCase(
                     VocabularySize = Optional(c, "vocabulary")?.GetInt32() ?? 0,
                     PaddingIndex = Optional(c, "padding_index")?.GetInt32() ?? -1,
                     EmbeddingModule = Optional(c, "embedding_module")?.GetString() ?? "embedding",
+                    Dropout = Optional(c, "dropout")?.GetDouble() ?? 0,
+                    HeadDropout = Optional(c, "head_dropout")?.GetDouble() ?? 0,
+                    DropoutKey = Optional(c, "dropout_key")?.GetUInt64() ?? 0,
                     Tolerances = tolerances,
                 });
             }
@@ -128,14 +140,19 @@ public sealed record ReferenceCase(
         public partial class {{ClassName(precision)}} { }
         """;
 
-    /// <summary>The attribute arguments for what differs from the defaults: module names, absent biases, an embedding.</summary>
+    /// <summary>Whether the case runs in training mode, with dropout.</summary>
+    public bool HasDropout => Dropout > 0 || HeadDropout > 0;
+
+    /// <summary>The attribute arguments for what differs from the defaults: module names, absent biases, an embedding, dropout.</summary>
     private string DeclaredNamesAndBiases =>
         (RecurrentModule == "rnn" ? "" : $", RecurrentModule = \"{RecurrentModule}\"")
         + (HeadModule == "head" ? "" : $", HeadModule = \"{HeadModule}\"")
         + (RecurrentBias ? "" : ", RecurrentBias = false")
         + (HeadBias ? "" : ", HeadBias = false")
         + (VocabularySize == 0 ? "" : $", VocabularySize = {VocabularySize}, PaddingIndex = {PaddingIndex}")
-        + (EmbeddingModule == "embedding" ? "" : $", EmbeddingModule = \"{EmbeddingModule}\"");
+        + (EmbeddingModule == "embedding" ? "" : $", EmbeddingModule = \"{EmbeddingModule}\"")
+        + (Dropout == 0 ? "" : $", Dropout = {Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")
+        + (HeadDropout == 0 ? "" : $", HeadDropout = {HeadDropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
 
     private static string Pascal(string words) =>
         string.Concat(words.Split('-', '_').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));

@@ -2,7 +2,8 @@
 """Writes tests/data/pytorch-variants: reference cases of the networks PyTorch users declare beyond the defaults.
 
 Modules under their authors' names (self.lstm and self.fc; nested encoder.rnn and decoder.proj), layers built with
-bias=False (recurrent, head, or both) and embeddings (token ids as I64, a padding_idx), in the format of tests/data/README.md: F32 weights, inputs and targets drawn
+bias=False (recurrent, head, or both), embeddings (token ids as I64, a padding_idx) and dropout in training mode (at
+RnnGen's masks of a key, which reference_network.py draws again from their definition), in the format of tests/data/README.md: F32 weights, inputs and targets drawn
 here, and everything expected.* computed by PyTorch autograd in float64 on those float32 values.
 
 Run with Debian's PyTorch (apt-get install python3-torch), from the repository root:
@@ -37,6 +38,12 @@ CASES = [
     {"name": "gru_embedding_m2m", "cell": "gru", "input": 3, "hidden": 4, "output": 2, "layers": 1, "steps": 6,
      "direction": "unidirectional", "topology": "many-to-many", "head": "identity", "loss": "squared-error",
      "vocabulary": 7, "embedding_module": "embed.tokens"},
+    {"name": "lstm_bi_dropout_m2m", "cell": "lstm", "input": 3, "hidden": 5, "output": 2, "layers": 3, "steps": 6,
+     "direction": "bidirectional", "topology": "many-to-many", "head": "identity", "loss": "squared-error",
+     "recurrent_module": "lstm", "head_module": "fc", "dropout": 0.3, "head_dropout": 0.25, "dropout_key": 20261202, "initial_state": True},
+    {"name": "gru_dropout_m2o_softmax", "cell": "gru", "input": 4, "hidden": 6, "output": 3, "layers": 2, "steps": 7,
+     "direction": "unidirectional", "topology": "many-to-one", "head": "softmax", "loss": "cross-entropy",
+     "dropout": 0.5, "head_dropout": 0.2, "dropout_key": 7},
 ]
 
 

@@ -87,10 +87,18 @@ internal static class BackwardEmitter
                 writer.Line($"{span} embeddedGradients = new(_embeddedGradients, 0, steps * InputSize);");
                 writer.Line("embeddedGradients.Clear();");
             }
+            for (int layer = 1; layer < model.Layers; layer++)
+            {
+                DropoutEmitter.EmitLayerInput(writer, model, DropoutPass.Sequence, layer, forward: false);
+            }
             for (int index = layout.Blocks.Count - 1; index >= 0; index--)
             {
                 DirectionBlock block = layout.Blocks[index];
-                string input = block.Layer == 0 ? $"new {readOnlySpan}(_inputs, 0, steps * InputSize)" : $"layer{block.Layer - 1}";
+                if (index < layout.Blocks.Count - 1 && layout.Blocks[index + 1].Layer != block.Layer)
+                {
+                    DropoutEmitter.EmitLayerGradients(writer, model, DropoutPass.Sequence, block.Layer);
+                }
+                string input = block.Layer == 0 ? $"new {readOnlySpan}(_inputs, 0, steps * InputSize)" : DropoutEmitter.LayerInput(model, block.Layer);
                 string inputGradients = block.Layer == 0 ? (model.HasEmbedding ? "embeddedGradients" : "inputGradients") : $"layer{block.Layer - 1}Gradients";
                 writer.Line();
                 writer.Line($"// {block.Title}, back from {(block.IsReverse ? "t = 1 to t = T" : "t = T to t = 1")}: the gradients of its weights and biases, and dE/d(its input){(block.Layer > 0 ? $", which is layer {block.Layer - 1}'s output" : "")}.");
@@ -213,7 +221,9 @@ internal static class BackwardEmitter
             {
                 writer.Line($"{readOnlySpan} top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
                 writer.Line($"{span} topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
-                writer.Line($"{HeadEmitter.DenseBackward(model)}(new {readOnlySpan}(_parameters, HeadWeights, {HeadEmitter.BlockLength(model)}), new {span}(_gradients, HeadWeights, {HeadEmitter.BlockLength(model)}), top, new {readOnlySpan}(_logitGradients, 0, steps * OutputSize), topGradients);");
+                string headInput = DropoutEmitter.EmitStepHeadInput(writer, model, DropoutPass.Sequence, "top", forward: false);
+                writer.Line($"{HeadEmitter.DenseBackward(model)}(new {readOnlySpan}(_parameters, HeadWeights, {HeadEmitter.BlockLength(model)}), new {span}(_gradients, HeadWeights, {HeadEmitter.BlockLength(model)}), {headInput}, new {readOnlySpan}(_logitGradients, 0, steps * OutputSize), topGradients);");
+                DropoutEmitter.EmitHeadGradients(writer, model, DropoutPass.Sequence, "topGradients");
             });
             return;
         }
@@ -225,7 +235,10 @@ internal static class BackwardEmitter
         {
             writer.Line($"{span} headInputGradients = _headInputGradients;");
             writer.Line("headInputGradients.Clear();");
-            EmitOnceHeadProducts(writer, model, "new(_finalState, (Layers - 1) * LayerWidth, LayerWidth)", "headInputGradients");
+            EmitOnceHeadProducts(writer, model, model.HasHeadDropout
+                ? $"{DropoutPass.Sequence.Flag} ? _droppedHeadInput : new {readOnlySpan}(_finalState, (Layers - 1) * LayerWidth, LayerWidth)"
+                : "new(_finalState, (Layers - 1) * LayerWidth, LayerWidth)", "headInputGradients");
+            DropoutEmitter.EmitHeadGradients(writer, model, DropoutPass.Sequence, "headInputGradients");
             writer.Line($"{span} topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
             writer.Line("headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));");
             if (model.Directions == 2)

@@ -37,7 +37,8 @@ internal static class BatchEmitter
         writer.Block($"public void ForwardBatch({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, {span} predictions)", () =>
         {
             writer.Line("int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));");
-            writer.Line("RunBatch(inputs, lengths, steps, keepForBackward: false);");
+            EmitTakeDropoutKeys(writer, model);
+            writer.Line($"RunBatch(inputs, lengths, steps, keepForBackward: false{DropoutArguments(model)});");
             writer.Line(headPerStep
                 ? $"_batch.Unpack<{t}>(new {readOnlySpan}(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);"
                 : $"_batch.Unsort<{t}>(new {readOnlySpan}(_batchBuffers.Predictions, 0, lengths.Length * OutputSize), OutputSize, predictions);");
@@ -53,7 +54,8 @@ internal static class BatchEmitter
         writer.Block($"public {t} AccumulateBatchGradients({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, {readOnlySpan} targets)", () =>
         {
             writer.Line("int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));");
-            writer.Line("RunBatch(inputs, lengths, steps, keepForBackward: true);");
+            EmitTakeDropoutKeys(writer, model);
+            writer.Line($"RunBatch(inputs, lengths, steps, keepForBackward: true{DropoutArguments(model)});");
             writer.Line("int rows = _batch.Rows, sequences = lengths.Length;");
             writer.Line($"{span} targetRows = new(_batchBuffers.Targets, 0, {predictionRows} * OutputSize);");
             writer.Line(headPerStep ? "_batch.Pack(targets, OutputSize, targetRows);" : "_batch.Sort(targets, OutputSize, targetRows);");
@@ -74,12 +76,20 @@ internal static class BatchEmitter
                 writer.Line($"{span} embeddedGradients = new(_batchEmbeddedGradients, 0, rows * InputSize);");
                 writer.Line("embeddedGradients.Clear();");
             }
+            for (int layer = 1; layer < model.Layers; layer++)
+            {
+                DropoutEmitter.EmitLayerInput(writer, model, DropoutPass.Batch, layer, forward: false);
+            }
             for (int index = layout.Blocks.Count - 1; index >= 0; index--)
             {
                 DirectionBlock block = layout.Blocks[index];
+                if (index < layout.Blocks.Count - 1 && layout.Blocks[index + 1].Layer != block.Layer)
+                {
+                    DropoutEmitter.EmitLayerGradients(writer, model, DropoutPass.Batch, block.Layer);
+                }
                 writer.Line();
                 writer.Line($"// {block.Title}, back through every sequence: the gradients of its weights and biases{(block.Layer > 0 ? $", and dE/d(its input), layer {block.Layer - 1}'s output" : model.HasEmbedding ? ", and dE/d(its input), the embedding rows" : "")}.");
-                cell.EmitBackwardBatchCall(writer, block, block.Layer == 0 ? $"new {readOnlySpan}(_batchBuffers.Inputs, 0, rows * InputSize)" : $"layer{block.Layer - 1}",
+                cell.EmitBackwardBatchCall(writer, block, block.Layer == 0 ? $"new {readOnlySpan}(_batchBuffers.Inputs, 0, rows * InputSize)" : DropoutEmitter.LayerInput(model, block.Layer),
                     block.Layer == 0 ? (model.HasEmbedding ? "embeddedGradients" : "default") : $"layer{block.Layer - 1}Gradients");
             }
             if (model.HasEmbedding)
@@ -116,7 +126,7 @@ internal static class BatchEmitter
         writer.Line();
 
         writer.Line("// The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.");
-        writer.Block($"private void RunBatch({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)", () =>
+        writer.Block($"private void RunBatch({readOnlySpan} inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward{(model.HasDropout ? ", bool dropping, ulong dropoutKey" : "")})", () =>
         {
             writer.Line("_batch.Arrange(lengths, steps);");
             writer.Line("int rows = _batch.Rows, sequences = lengths.Length;");
@@ -124,6 +134,10 @@ internal static class BatchEmitter
             writer.Line("int padded = sequences * steps;");
             writer.Line($"_batchBuffers.Reserve(padded, sequences, workspaceLength: {cell.BatchWorkspaceLength}, keepForBackward,");
             writer.Line($"    backwardWorkspaceLength: keepForBackward ? {cell.BatchBackwardWorkspaceLength("padded")} : 0, cacheLength: {cell.BatchCacheLength("padded")});");
+            if (model.DroppedSlots > 0)
+            {
+                writer.Block($"if (dropping && _batchDropped.Length < {model.DroppedSlots} * padded * LayerWidth)", () => writer.Line($"_batchDropped = new {t}[{model.DroppedSlots} * padded * LayerWidth];"));
+            }
             writer.Line($"{span} packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);");
             if (model.HasEmbedding)
             {
@@ -147,7 +161,11 @@ internal static class BatchEmitter
             foreach (DirectionBlock block in layout.Blocks)
             {
                 writer.Line();
-                cell.EmitForwardBatchCall(writer, block, block.Layer == 0 ? "packedInputs" : $"layer{block.Layer - 1}");
+                if (block.Layer > 0 && !block.IsReverse)
+                {
+                    DropoutEmitter.EmitLayerInput(writer, model, DropoutPass.Batch, block.Layer, forward: true);
+                }
+                cell.EmitForwardBatchCall(writer, block, block.Layer == 0 ? "packedInputs" : DropoutEmitter.LayerInput(model, block.Layer));
             }
             writer.Line();
             EmitHead(writer, model, span);
@@ -178,6 +196,18 @@ internal static class BatchEmitter
         writer.Line();
     }
 
+    /// <summary>In training mode, the batch's sequence b is dropped by the masks of DropoutKey + b.</summary>
+    private static void EmitTakeDropoutKeys(SourceWriter writer, ModelSpec model)
+    {
+        if (model.HasDropout)
+        {
+            writer.Line("// In training mode, sequence b's masks are those of DropoutKey + b, and DropoutKey moves past the batch.");
+            writer.Line("bool dropping = TakeDropoutKeys(lengths.Length, out ulong dropoutKey);");
+        }
+    }
+
+    private static string DropoutArguments(ModelSpec model) => model.HasDropout ? ", dropping, dropoutKey" : "";
+
     /// <summary>A generic type as a cref spells it: <c>Span{float}</c>.</summary>
     private static string Cref(string type) => type.Replace('<', '{').Replace('>', '}');
 
@@ -199,9 +229,10 @@ internal static class BatchEmitter
         string project = KernelCalls.ProjectInputs(model, model.LayerWidth, model.OutputSize);
         if (model.HeadPerStep)
         {
+            string headInput = DropoutEmitter.EmitStepHeadInput(writer, model, DropoutPass.Batch, top, forward: true);
             writer.Line($"// Output layer at every packed row, as one matrix-matrix product: y<t> = {HeadEmitter.Formula(model, "a<t>")}.");
             writer.Line($"{span} logits = new(_batchBuffers.Logits, 0, rows * OutputSize);");
-            writer.Line($"{project}({top}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), {HeadEmitter.Bias(model)}, logits, OutputSize, 0);");
+            writer.Line($"{project}({headInput}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), {HeadEmitter.Bias(model)}, logits, OutputSize, 0);");
         }
         else
         {
@@ -209,6 +240,7 @@ internal static class BatchEmitter
             writer.Line($"// Output layer once per sequence, on its top-layer final outputs {states}: y = {HeadEmitter.Formula(model, "a")}.");
             writer.Line($"{span} finals = new(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth);");
             writer.Line($"_batch.GatherFinalOutputs<{model.T}>({top}, HiddenSize, finals);");
+            DropoutEmitter.EmitSortedHeadInput(writer, model, "finals");
             writer.Line($"{span} logits = new(_batchBuffers.Logits, 0, sequences * OutputSize);");
             writer.Line($"{project}(finals, parameters.Slice(HeadWeights, LayerWidth * OutputSize), {HeadEmitter.Bias(model)}, logits, OutputSize, 0);");
         }
@@ -225,14 +257,17 @@ internal static class BatchEmitter
         string top = $"layer{model.Layers - 1}";
         if (model.HeadPerStep)
         {
+            string headInput = DropoutEmitter.EmitStepHeadInput(writer, model, DropoutPass.Batch, top, forward: false);
             writer.Line($"// Output layer: {HeadEmitter.Gradients(model, "Σ a dz", "Σ dz")} over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.");
-            writer.Line($"{dense}({headBlocks}, {top}, logitGradients, {top}Gradients);");
+            writer.Line($"{dense}({headBlocks}, {headInput}, logitGradients, {top}Gradients);");
+            DropoutEmitter.EmitHeadGradients(writer, model, DropoutPass.Batch, $"{top}Gradients");
             return;
         }
         writer.Line($"// Output layer: {HeadEmitter.Gradients(model, "Σ a dz", "Σ dz")} over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.");
         writer.Line($"{span} finalGradients = new(_batchBuffers.FinalGradients, 0, sequences * LayerWidth);");
         writer.Line("finalGradients.Clear();");
         writer.Line($"{dense}({headBlocks}, new {readOnlySpan}(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);");
+        DropoutEmitter.EmitHeadGradients(writer, model, DropoutPass.Batch, "finalGradients");
         writer.Line($"_batch.AddFinalGradients<{model.T}>(finalGradients, HiddenSize, {top}Gradients);");
     }
 }

@@ -90,6 +90,11 @@ internal static class ForwardEmitter
             writer.Line(model.HasEmbedding ? "inputs.CopyTo(_tokens);" : "inputs.CopyTo(_inputs);");
             writer.Line("_hasInitialState = !initialState.IsEmpty;");
             writer.Line("initialState.CopyTo(_initialState);");
+            if (model.HasDropout)
+            {
+                writer.Line("// In training mode, this sequence's masks are those of DropoutKey, which moves on to the next sequence's.");
+                writer.Line("_forwardDropped = TakeDropoutKeys(1, out _forwardDropoutKey);");
+            }
             writer.Line($"{readOnlySpan} parameters = _parameters;");
             if (model.HasEmbedding)
             {
@@ -105,7 +110,11 @@ internal static class ForwardEmitter
             foreach (DirectionBlock block in layout.Blocks)
             {
                 writer.Line();
-                cell.EmitForwardCall(writer, block, block.Layer == 0 ? (model.HasEmbedding ? "embedded" : "inputs") : $"layer{block.Layer - 1}");
+                if (block.Layer > 0 && !block.IsReverse)
+                {
+                    DropoutEmitter.EmitLayerInput(writer, model, DropoutPass.Sequence, block.Layer, forward: true);
+                }
+                cell.EmitForwardCall(writer, block, block.Layer == 0 ? (model.HasEmbedding ? "embedded" : "inputs") : DropoutEmitter.LayerInput(model, block.Layer));
             }
             writer.Line();
             EmitHead(writer, model, span);
@@ -143,9 +152,10 @@ internal static class ForwardEmitter
     {
         if (model.HeadPerStep)
         {
+            string headInput = DropoutEmitter.EmitStepHeadInput(writer, model, DropoutPass.Sequence, $"layer{model.Layers - 1}", forward: true);
             writer.Line($"// Output layer at every step, off the serial path as one matrix-matrix product: y<t> = {HeadEmitter.Formula(model, "a<t>")}.");
             writer.Line($"{span} logits = new(_logits, 0, steps * OutputSize);");
-            writer.Line($"{KernelCalls.ProjectInputs(model, model.LayerWidth, model.OutputSize)}(layer{model.Layers - 1}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), {HeadEmitter.Bias(model)}, logits, OutputSize, 0);");
+            writer.Line($"{KernelCalls.ProjectInputs(model, model.LayerWidth, model.OutputSize)}({headInput}, parameters.Slice(HeadWeights, LayerWidth * OutputSize), {HeadEmitter.Bias(model)}, logits, OutputSize, 0);");
             writer.Line("logits.CopyTo(predictions);");
             HeadEmitter.EmitActivation(writer, model, "predictions", perStep: true);
             writer.Line("predictions.CopyTo(_predictions);");
@@ -155,9 +165,10 @@ internal static class ForwardEmitter
             string states = model.Directions == 2
                 ? "[forward state after step T | reverse state after step 1]"
                 : "a<T>";
+            string headInput = DropoutEmitter.EmitOnceHeadInput(writer, model, "finalState.Slice((Layers - 1) * LayerWidth, LayerWidth)");
             writer.Line($"// Output layer once, on the top layer's final states {states}: y = {HeadEmitter.Formula(model, "a")}.");
             writer.Line($"{span} logits = _logits;");
-            HeadEmitter.EmitAffine(writer, model, "finalState.Slice((Layers - 1) * LayerWidth, LayerWidth)", "logits", "predictions");
+            HeadEmitter.EmitAffine(writer, model, headInput, "logits", "predictions");
             writer.Line("predictions.CopyTo(_predictions);");
         }
     }
@@ -176,6 +187,10 @@ internal static class ForwardEmitter
                 cell.EmitReserveSteps(writer);
                 writer.Line($"_workspace = new {t}[{cell.WorkspaceLength}];");
                 writer.Line($"_inputs = new {t}[steps * InputSize];");
+                if (model.DroppedSlots > 0)
+                {
+                    writer.Line($"_droppedOutputs = new {t}[{model.DroppedSlots} * steps * LayerWidth];");
+                }
                 if (model.HasEmbedding)
                 {
                     writer.Line($"_tokens = new {t}[steps];");

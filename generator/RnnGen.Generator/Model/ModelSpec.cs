@@ -31,8 +31,28 @@ internal sealed record ModelSpec(
     bool HeadBias,
     int VocabularySize,
     int PaddingIndex,
-    string EmbeddingModule)
+    string EmbeddingModule,
+    double Dropout,
+    double HeadDropout)
 {
+    /// <summary>Whether training drops units between layers: <c>Dropout</c> is set and there is a next layer to read them.</summary>
+    public bool HasLayerDropout => Dropout > 0 && Layers > 1;
+
+    /// <summary>Whether training drops units of the head's input.</summary>
+    public bool HasHeadDropout => HeadDropout > 0;
+
+    /// <summary>Whether the model has a training mode (<c>IRnnDropout</c>).</summary>
+    public bool HasDropout => HasLayerDropout || HasHeadDropout;
+
+    /// <summary>
+    /// How many dropped copies of a layer's rows a pass keeps: one for each layer below the top (with layer dropout), then
+    /// one of the top layer's rows for a head applied at every step (a once-applied head's one input vector has its own).
+    /// </summary>
+    public int DroppedSlots => (HasLayerDropout ? Layers - 1 : 0) + (HasHeadDropout && HeadPerStep ? 1 : 0);
+
+    /// <summary>The slot of the top layer's dropped rows, which a head applied at every step reads.</summary>
+    public int HeadSlot => HasLayerDropout ? Layers - 1 : 0;
+
     /// <summary>Whether an embedding maps token ids to the inputs (<c>VocabularySize</c> is set).</summary>
     public bool HasEmbedding => VocabularySize > 0;
 

@@ -186,6 +186,9 @@ public sealed class PackedBatch
         }
     }
 
+    /// <summary>The batch index of the sequence at sorted position <paramref name="position"/>.</summary>
+    internal int SequenceAt(int position) => _order[position];
+
     /// <summary>The packed row of step <paramref name="t"/> of the sequence at sorted position <paramref name="position"/> (which runs at that step).</summary>
     private int PackedRow(int t, int position) => _stepStarts[t] + position;
 

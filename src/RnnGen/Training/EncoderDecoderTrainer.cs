@@ -120,15 +120,18 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : MiniBatchTrai
         }
     }
 
-    T ITrainingTask<T>.AccumulateShare(int worker, IReadOnlyList<TrainingSequence<T>> sequences, ReadOnlySpan<int> indices)
+    T ITrainingTask<T>.AccumulateShare(int worker, IReadOnlyList<TrainingSequence<T>> sequences, ReadOnlySpan<int> indices, ulong dropoutKey)
     {
         Worker share = _workers[worker];
         share.Pair.Encoder.ZeroGradients();
         share.Pair.Decoder.ZeroGradients();
         T loss = T.Zero;
-        foreach (int index in indices)
+        for (int k = 0; k < indices.Length; k++)
         {
-            TrainingSequence<T> sequence = sequences[index];
+            TrainingSequence<T> sequence = sequences[indices[k]];
+            // The decoder's masks are keyed apart from the encoder's, so that same-shaped models do not drop alike.
+            DropoutKeys.Set(share.Pair.Encoder, dropoutKey + (ulong)k);
+            DropoutKeys.Set(share.Pair.Decoder, ~(dropoutKey + (ulong)k));
             loss += share.Pair.Backpropagate(sequence.Inputs, TeacherForced(sequence.Targets, share.DecoderInputs), sequence.Targets);
         }
 
@@ -144,7 +147,12 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : MiniBatchTrai
         }
 
         Span<T> predicted = _validationPredictions.AsSpan(0, sequence.Targets.Length);
-        Pair.Predict(sequence.Inputs, TeacherForced(sequence.Targets, _validationInputs), predicted);
+        using (DropoutKeys.Inferring(Pair.Encoder))
+        using (DropoutKeys.Inferring(Pair.Decoder))
+        {
+            Pair.Predict(sequence.Inputs, TeacherForced(sequence.Targets, _validationInputs), predicted);
+        }
+
         predictions = predicted;
         return Pair.Decoder.Loss(predicted, sequence.Targets);
     }
@@ -222,6 +230,8 @@ public sealed class EncoderDecoderTrainer<TEncoder, TDecoder, T> : MiniBatchTrai
             Pair = new EncoderDecoder<TEncoder, TDecoder, T>(new TEncoder(), new TDecoder());
             Pair.Encoder.ShareParameters(trained.Encoder); // read in place: each update is copied into the trained models' buffers
             Pair.Decoder.ShareParameters(trained.Decoder);
+            DropoutKeys.Train(Pair.Encoder);
+            DropoutKeys.Train(Pair.Decoder);
         }
 
         public EncoderDecoder<TEncoder, TDecoder, T> Pair { get; }

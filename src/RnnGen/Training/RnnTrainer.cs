@@ -63,6 +63,7 @@ public sealed class RnnTrainer<TModel, T> : MiniBatchTrainer<T>, ITrainingTask<T
         {
             _workers[i] = new Worker(_stateLength);
             _workers[i].Model.ShareParameters(model); // read in place: the optimizer's updates need no copy
+            DropoutKeys.Train(_workers[i].Model);
         }
     }
 
@@ -94,25 +95,30 @@ public sealed class RnnTrainer<TModel, T> : MiniBatchTrainer<T>, ITrainingTask<T
         }
 
         Span<T> predicted = _validationPredictions.AsSpan(0, sequence.Targets.Length);
-        Model.Forward(sequence.Inputs, sequence.InitialState, predicted);
+        using (DropoutKeys.Inferring(Model))
+        {
+            Model.Forward(sequence.Inputs, sequence.InitialState, predicted);
+        }
+
         predictions = predicted;
         return Model.Loss(predicted, sequence.Targets);
     }
 
     /// <summary>Worker <paramref name="worker"/>'s share: one batched pass when it can (no truncation, zero initial states), else sequence by sequence.</summary>
-    T ITrainingTask<T>.AccumulateShare(int worker, IReadOnlyList<TrainingSequence<T>> sequences, ReadOnlySpan<int> indices)
+    T ITrainingTask<T>.AccumulateShare(int worker, IReadOnlyList<TrainingSequence<T>> sequences, ReadOnlySpan<int> indices, ulong dropoutKey)
     {
         Worker share = _workers[worker];
         share.Model.ZeroGradients();
         if (Options.TruncationWindow is null && StartFromZeroStates(sequences, indices))
         {
+            DropoutKeys.Set(share.Model, dropoutKey);
             return AccumulateBatch(share, sequences, indices);
         }
 
         T loss = T.Zero;
-        foreach (int index in indices)
+        for (int k = 0; k < indices.Length; k++)
         {
-            loss += AccumulateGradients(share, sequences[index]);
+            loss += AccumulateGradients(share, sequences[indices[k]], dropoutKey + (ulong)k);
         }
 
         return loss;
@@ -156,8 +162,8 @@ public sealed class RnnTrainer<TModel, T> : MiniBatchTrainer<T>, ITrainingTask<T
         return worker.Model.AccumulateBatchGradients(worker.Inputs.AsSpan(0, count * inputRow), worker.Lengths.AsSpan(0, count), worker.Targets.AsSpan(0, count * targetRow));
     }
 
-    /// <summary>Forward and backward over one sequence, window by window when truncated; adds into the worker's gradients and returns the loss.</summary>
-    private T AccumulateGradients(Worker worker, TrainingSequence<T> sequence)
+    /// <summary>Forward and backward over one sequence, window by window when truncated (each with its own dropout key); adds into the worker's gradients and returns the loss.</summary>
+    private T AccumulateGradients(Worker worker, TrainingSequence<T> sequence, ulong dropoutKey)
     {
         TModel model = worker.Model;
         int steps = sequence.Inputs.Length / _shape.StepInputSize;
@@ -167,6 +173,7 @@ public sealed class RnnTrainer<TModel, T> : MiniBatchTrainer<T>, ITrainingTask<T
         T loss = T.Zero;
         for (int first = 0; first < steps; first += window)
         {
+            DropoutKeys.Set(model, DropoutKeys.Window(dropoutKey, first / window));
             int length = Math.Min(window, steps - first);
             Span<T> predictions = worker.Predictions.AsSpan(0, targetPerStep ? length * _shape.OutputSize : _shape.OutputSize);
             ReadOnlySpan<T> targets = targetPerStep ? sequence.Targets.AsSpan(first * _shape.OutputSize, length * _shape.OutputSize) : sequence.Targets;

@@ -38,8 +38,12 @@ internal interface ITrainingTask<T>
     /// <summary>Checks every sequence before any step (naming the first bad one) and grows the workers' buffers for shares of up to <paramref name="shareCapacity"/> sequences.</summary>
     void Prepare(IReadOnlyList<TrainingSequence<T>> sequences, int shareCapacity);
 
-    /// <summary>Zeroes worker <paramref name="worker"/>'s gradients, adds those of <paramref name="sequences"/>[<paramref name="indices"/>] and returns their summed loss.</summary>
-    T AccumulateShare(int worker, IReadOnlyList<TrainingSequence<T>> sequences, ReadOnlySpan<int> indices);
+    /// <summary>
+    /// Zeroes worker <paramref name="worker"/>'s gradients, adds those of <paramref name="sequences"/>[<paramref name="indices"/>]
+    /// and returns their summed loss; the k-th of them is dropped (if the model has dropout) by the masks of
+    /// <paramref name="dropoutKey"/> + k.
+    /// </summary>
+    T AccumulateShare(int worker, IReadOnlyList<TrainingSequence<T>> sequences, ReadOnlySpan<int> indices, ulong dropoutKey);
 
     /// <summary>Part <paramref name="part"/> of worker <paramref name="worker"/>'s gradients.</summary>
     ReadOnlySpan<T> WorkerGradients(int worker, int part);
@@ -66,6 +70,7 @@ internal sealed class TrainingLoop<T>
     // The batch being trained, read by the workers: _order[_batchStart .. _batchStart + _batchCount) index into _sequences.
     private IReadOnlyList<TrainingSequence<T>> _sequences = [];
     private int _batchStart;
+    private ulong _epochDropoutKey; // the dropout key of the epoch's first position (DropoutKeys)
     private int _batchCount;
     private int _activeWorkers;
 
@@ -231,6 +236,7 @@ internal sealed class TrainingLoop<T>
 
         // A fresh permutation each epoch, as PyTorch's RandomSampler draws one.
         EpochShuffle.Permute(_order, Options.Seed, Epoch + 1);
+        _epochDropoutKey = DropoutKeys.Epoch(Options.Seed, Epoch + 1);
         _sequences = sequences;
         double lossSum = 0, weightSum = 0;
         try
@@ -331,7 +337,7 @@ internal sealed class TrainingLoop<T>
     {
         int first = _batchStart + (index * _batchCount / _activeWorkers);
         int end = _batchStart + ((index + 1) * _batchCount / _activeWorkers);
-        _workerLosses[index] = _task.AccumulateShare(index, _sequences, _order.AsSpan(first, end - first));
+        _workerLosses[index] = _task.AccumulateShare(index, _sequences, _order.AsSpan(first, end - first), _epochDropoutKey + (ulong)first);
     }
 
     /// <summary>A worker other than the first, as the thread pool runs it.</summary>

@@ -39,6 +39,9 @@ public sealed class DiagnosticTests
     [InlineData("RNNGEN015", "public partial class Net { }", "VocabularySize = 10, EmbeddingModule = \"embed.\"", "EmbeddingModule = \"embed.\"")]
     [InlineData("RNNGEN016", "public partial class Net { }", "VocabularySize = 10, EmbeddingModule = \"head\"", "EmbeddingModule = \"head\"")]
     [InlineData("RNNGEN011", "public partial class Net { }", "VocabularySize = 10, Topology = RnnTopology.OneToMany", "Topology = RnnTopology.OneToMany")]
+    [InlineData("RNNGEN018", "public partial class Net { }", "Layers = 2, Dropout = 1.0", "Dropout = 1.0")]
+    [InlineData("RNNGEN018", "public partial class Net { }", "Layers = 2, Dropout = -0.1", "Dropout = -0.1")]
+    [InlineData("RNNGEN018", "public partial class Net { }", "HeadDropout = double.NaN", "HeadDropout = double.NaN")]
     [InlineData("RNNGEN008", "public partial record Net { }", "", "Net")]
     [InlineData("RNNGEN008", "public static partial class Net { }", "", "Net")]
     [InlineData("RNNGEN008", "public partial class Net<TItem> { }", "", "Net")]
@@ -142,6 +145,24 @@ public sealed class DiagnosticTests
         Assert.DoesNotContain(run.OutputCompilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
     }
 
+    /// <summary>As PyTorch warns for nn.LSTM(num_layers=1, dropout=p): a warning, and the model is generated without dropout.</summary>
+    [Fact]
+    public void DropoutOfAOneLayerModelIsAWarning()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using RnnGen;
+            [RnnModel<float>(InputSize = 2, HiddenSize = 3, OutputSize = 1, Dropout = 0.2)]
+            public partial class Net { }
+            """);
+        Diagnostic warning = Assert.Single(run.RnnGenDiagnostics);
+        Assert.Equal(("RNNGEN019", DiagnosticSeverity.Warning), (warning.Id, warning.Severity));
+        Assert.Equal("Dropout = 0.2", warning.Location.SourceTree!.GetText().ToString(warning.Location.SourceSpan));
+        Assert.StartsWith("Dropout applies between stacked layers, after every layer but the last, and Net has one layer", warning.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        string generated = Assert.Single(run.GeneratedSources, s => s.HintName == "Net.g.cs").Source;
+        Assert.DoesNotContain("IRnnDropout", generated);
+        Assert.DoesNotContain(run.OutputCompilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+    }
+
     [Fact]
     public void NonConstantArgumentIsReported()
     {
@@ -172,6 +193,8 @@ public sealed class DiagnosticTests
             public partial class MissingSizes { }
             [RnnModel<float>(InputSize = 4, HiddenSize = 2, OutputSize = 3, VocabularySize = 5, PaddingIndex = 5, EmbeddingModule = "rnn", Topology = RnnTopology.OneToMany)]
             public partial class BadEmbedding { }
+            [RnnModel<float>(InputSize = 1, HiddenSize = 1, OutputSize = 1, Layers = 2, Dropout = 1, HeadDropout = -0.5)]
+            public partial class BadDropout { }
             """);
         Assert.Empty(run.GeneratedSources);
         SnapshotVerifier.Verify(run);

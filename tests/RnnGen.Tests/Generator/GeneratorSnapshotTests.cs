@@ -153,6 +153,26 @@ public sealed class GeneratorSnapshotTests
         public partial class Sentiment { }
         """);
 
+    /// <summary>Covers: dropout between two bidirectional LSTM layers and before a head at every step, single and batched passes, float.</summary>
+    [Fact]
+    public void LstmDropoutBidirectionalManyToManyFloat() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<float>(InputSize = 4, HiddenSize = 6, OutputSize = 3, Layers = 2, Cell = RnnCell.Lstm, Direction = RnnDirection.Bidirectional,
+                         Dropout = 0.3, HeadDropout = 0.25)]
+        public partial class Tagger { }
+        """);
+
+    /// <summary>Covers: head dropout alone on a once-applied head (its one input vector per sequence), GRU, double.</summary>
+    [Fact]
+    public void GruHeadDropoutManyToOneDouble() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<double>(InputSize = 3, HiddenSize = 4, OutputSize = 2, Cell = RnnCell.Gru, Topology = RnnTopology.ManyToOne,
+                          OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy, HeadDropout = 0.5)]
+        public partial class Classifier { }
+        """);
+
     /// <summary>Covers: the global namespace and partial containing types (class, struct, generic record).</summary>
     [Fact]
     public void NestedInContainingTypes() => Snapshot("""

@@ -12,7 +12,8 @@ namespace RnnGen.Tests.Gradients;
 /// <summary>
 /// The generated Backward against finite differences of the generated Forward, in double, over random shapes:
 /// I, H, O in 1..40, 1 to 3 layers, both directions, the four topologies, the three cells, every g1, g2 and loss, with and
-/// without biases in the recurrent layers and the head, with and without an embedding (token inputs, a padding token), T in 1..30.
+/// without biases in the recurrent layers and the head, with and without an embedding (token inputs, a padding token), with
+/// and without dropout (in training mode, at the fixed masks of one key), T in 1..30.
 /// </summary>
 public sealed class FiniteDifferenceTests
 {
@@ -63,7 +64,7 @@ public sealed class FiniteDifferenceTests
 
 /// <summary>A model declaration drawn at random.</summary>
 public sealed record ModelShape(string Name, int Input, int Hidden, int Output, int Layers, bool Bidirectional, string Topology, string Activation, string Head, string Loss, string Cell = "Vanilla",
-    bool RecurrentBias = true, bool HeadBias = true, int Vocabulary = 0, int Padding = -1)
+    bool RecurrentBias = true, bool HeadBias = true, int Vocabulary = 0, int Padding = -1, double Dropout = 0, double HeadDropout = 0)
 {
     public static ModelShape Random(Random random)
     {
@@ -72,12 +73,13 @@ public sealed record ModelShape(string Name, int Input, int Hidden, int Output, 
         int input = random.Next(1, 41);
         bool generates = topology == "OneToMany";
         int vocabulary = random.Next(4) == 0 ? random.Next(2, 31) : 0; // an embedding in a quarter of the shapes
+        int layers = random.Next(1, 4);
         return new ModelShape(
             "",
             input,
             random.Next(1, 41),
             generates ? (vocabulary > 0 ? vocabulary : input) : random.Next(1, 41), // one-to-many feeds outputs back as inputs (or tokens)
-            random.Next(1, 4),
+            layers,
             !generates && random.Next(2) == 1,
             topology,
             random.Next(2) == 0 ? "Tanh" : "Relu",
@@ -87,7 +89,9 @@ public sealed record ModelShape(string Name, int Input, int Hidden, int Output, 
             RecurrentBias: random.Next(4) != 0, // PyTorch's bias=False in a quarter of the shapes, each layer kind on its own
             HeadBias: random.Next(4) != 0,
             Vocabulary: vocabulary,
-            Padding: vocabulary > 0 && random.Next(2) == 0 ? random.Next(vocabulary) : -1);
+            Padding: vocabulary > 0 && random.Next(2) == 0 ? random.Next(vocabulary) : -1,
+            Dropout: layers > 1 && random.Next(3) == 0 ? 0.4 : 0, // dropout between layers in a third of the deep shapes
+            HeadDropout: random.Next(5) == 0 ? 0.3 : 0);
     }
 
     /// <summary>Whether the head runs once (many-to-one, one-to-one) rather than at every step.</summary>
@@ -102,12 +106,12 @@ public sealed record ModelShape(string Name, int Input, int Hidden, int Output, 
         [global::RnnGen.RnnModel<double>(InputSize = {{Input}}, HiddenSize = {{Hidden}}, OutputSize = {{Output}}, Layers = {{Layers}},
             Direction = global::RnnGen.RnnDirection.{{(Bidirectional ? "Bidirectional" : "Unidirectional")}}, Cell = global::RnnGen.RnnCell.{{Cell}},{{(Cell == "Vanilla" ? $" Activation = global::RnnGen.RnnActivation.{Activation}," : "")}}
             OutputActivation = global::RnnGen.RnnOutputActivation.{{Head}}, Topology = global::RnnGen.RnnTopology.{{Topology}},
-            Loss = global::RnnGen.RnnLoss.{{Loss}}, RecurrentBias = {{(RecurrentBias ? "true" : "false")}}, HeadBias = {{(HeadBias ? "true" : "false")}}{{(Vocabulary > 0 ? $", VocabularySize = {Vocabulary}, PaddingIndex = {Padding}" : "")}})]
+            Loss = global::RnnGen.RnnLoss.{{Loss}}, RecurrentBias = {{(RecurrentBias ? "true" : "false")}}, HeadBias = {{(HeadBias ? "true" : "false")}}{{(Vocabulary > 0 ? $", VocabularySize = {Vocabulary}, PaddingIndex = {Padding}" : "")}}{{(Dropout > 0 ? $", Dropout = {Dropout}" : "")}}{{(HeadDropout > 0 ? $", HeadDropout = {HeadDropout}" : "")}})]
         public partial class {{Name}} { }
         """;
 
     public override string ToString() =>
-        $"{Cell} I={Input} H={Hidden} O={Output} L={Layers} {(Bidirectional ? "bi" : "uni")} {(Cell == "Vanilla" ? Activation + "/" : "")}{Head}/{Loss} {Topology}{(RecurrentBias ? "" : " no-rnn-bias")}{(HeadBias ? "" : " no-head-bias")}{(Vocabulary > 0 ? $" vocabulary {Vocabulary} padding {Padding}" : "")}";
+        $"{Cell} I={Input} H={Hidden} O={Output} L={Layers} {(Bidirectional ? "bi" : "uni")} {(Cell == "Vanilla" ? Activation + "/" : "")}{Head}/{Loss} {Topology}{(RecurrentBias ? "" : " no-rnn-bias")}{(HeadBias ? "" : " no-head-bias")}{(Vocabulary > 0 ? $" vocabulary {Vocabulary} padding {Padding}" : "")}{(Dropout > 0 ? $" dropout {Dropout}" : "")}{(HeadDropout > 0 ? $" head dropout {HeadDropout}" : "")}";
 }
 
 /// <summary>Compares Backward's gradients with fourth-order central differences of the loss.</summary>
@@ -146,7 +150,13 @@ internal static class GradientCheck
         double[] targets = Targets(random, shape, outputSteps);
         var predictions = new double[outputSteps * shape.Output];
 
+        // With dropout, in training mode at fixed masks: every forward pass reads the same key.
+        var dropout = model as IRnnDropout;
+        dropout?.Training = true;
+        void FixMasks() => dropout?.DropoutKey = (ulong)seed;
+
         model.ZeroGradients();
+        FixMasks();
         model.Forward(inputs, initialState, predictions);
         var inputGradients = new double[steps * shape.Input];
         var stateGradients = new double[initialState.Length];
@@ -156,6 +166,7 @@ internal static class GradientCheck
 
         double Loss()
         {
+            FixMasks();
             model.Forward(inputs, initialState, predictions);
             return model.Loss(predictions, targets);
         }

@@ -132,3 +132,19 @@ public partial class Case_gru_embedding_m2m_float { }
 [RnnModel<double>(InputSize = 3, HiddenSize = 4, OutputSize = 2, Layers = 1, Direction = RnnDirection.Unidirectional,
     Cell = RnnCell.Gru, OutputActivation = RnnOutputActivation.Identity, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, VocabularySize = 7, EmbeddingModule = "embed.tokens")]
 public partial class Case_gru_embedding_m2m_double { }
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 5, OutputSize = 2, Layers = 3, Direction = RnnDirection.Bidirectional,
+    Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Identity, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, RecurrentModule = "lstm", HeadModule = "fc", Dropout = 0.3, HeadDropout = 0.25)]
+public partial class Case_lstm_bi_dropout_m2m_float { }
+
+[RnnModel<double>(InputSize = 3, HiddenSize = 5, OutputSize = 2, Layers = 3, Direction = RnnDirection.Bidirectional,
+    Cell = RnnCell.Lstm, OutputActivation = RnnOutputActivation.Identity, Topology = RnnTopology.ManyToMany, Loss = RnnLoss.SquaredError, RecurrentModule = "lstm", HeadModule = "fc", Dropout = 0.3, HeadDropout = 0.25)]
+public partial class Case_lstm_bi_dropout_m2m_double { }
+
+[RnnModel<float>(InputSize = 4, HiddenSize = 6, OutputSize = 3, Layers = 2, Direction = RnnDirection.Unidirectional,
+    Cell = RnnCell.Gru, OutputActivation = RnnOutputActivation.Softmax, Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy, Dropout = 0.5, HeadDropout = 0.2)]
+public partial class Case_gru_dropout_m2o_softmax_float { }
+
+[RnnModel<double>(InputSize = 4, HiddenSize = 6, OutputSize = 3, Layers = 2, Direction = RnnDirection.Unidirectional,
+    Cell = RnnCell.Gru, OutputActivation = RnnOutputActivation.Softmax, Topology = RnnTopology.ManyToOne, Loss = RnnLoss.CrossEntropy, Dropout = 0.5, HeadDropout = 0.2)]
+public partial class Case_gru_dropout_m2o_softmax_double { }

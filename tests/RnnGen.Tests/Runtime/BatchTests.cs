@@ -161,9 +161,18 @@ public sealed class BatchTests
                     : shape.VocabularySize > 0 ? T.CreateChecked(random.Next(shape.VocabularySize)) : T.CreateChecked(random.NextDouble() - 0.5);
             }
         }
+        // A model with dropout runs in training mode: sequence b of the batch must be dropped as the b-th single call is.
+        var dropout = model as IRnnDropout;
+        dropout?.Training = true;
+        const ulong FirstKey = 1234567;
+        void FirstMasks() => dropout?.DropoutKey = FirstKey;
+
         var batch = new T[sequences * rowsPerSequence * shape.OutputSize];
         batch.AsSpan().Fill(T.NaN);
+        FirstMasks();
         model.ForwardBatch(inputs, lengths, batch);
+        Assert.Equal(dropout is null ? 0 : FirstKey + (ulong)sequences, dropout?.DropoutKey ?? 0);
+        FirstMasks();
 
         for (int b = 0; b < sequences; b++)
         {
@@ -194,6 +203,7 @@ public sealed class BatchTests
         }
         model.ZeroGradients();
         T expectedLoss = T.Zero;
+        FirstMasks();
         for (int b = 0; b < sequences; b++)
         {
             int outputs = (perStep ? lengths[b] : 1) * shape.OutputSize;
@@ -202,6 +212,7 @@ public sealed class BatchTests
         }
         T[] expected = model.Gradients.ToArray();
         model.ZeroGradients();
+        FirstMasks();
         T loss = model.AccumulateBatchGradients(inputs, lengths, targets);
         Assert.True(T.Abs(loss - expectedLoss) <= gradientTolerance * T.Max(T.One, T.Abs(expectedLoss)), $"loss: batch {loss}, single calls {expectedLoss}");
         // All zero is possible (a softmax over one output has none); the batch must then give zeros too.
