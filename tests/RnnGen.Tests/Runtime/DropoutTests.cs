@@ -248,14 +248,7 @@ public sealed class DropoutTests
     [Fact]
     public void TheTrainerDropsTheSameWayWithAnyNumberOfWorkers()
     {
-        var random = new Random(10);
-        TrainingSequence<double>[] data = [.. Enumerable.Range(0, 12).Select(_ =>
-        {
-            int steps = random.Next(3, 9);
-            var target = new double[3];
-            target[random.Next(3)] = 1;
-            return new TrainingSequence<double>([.. Enumerable.Range(0, steps * 2).Select(_ => random.NextDouble() - 0.5)], target);
-        })];
+        TrainingSequence<double>[] data = ClassifierData(12, seed: 10);
         double[] Train(int workers, double learningRate, out TrainingResult result, out DroppingGru model)
         {
             model = new DroppingGru();
@@ -276,6 +269,44 @@ public sealed class DropoutTests
             return trained.Loss(predictions, sequence.Targets);
         });
         Assert.Equal(validation, result.ValidationLoss!.Value, 1e-12);
+    }
+
+    /// <summary>The masks depend on the seed, the epoch and the place in its order only: a run resumed from a checkpoint drops as the uninterrupted one, and ends at its weights bit for bit.</summary>
+    [Fact]
+    public void AResumedRunDropsAsTheUninterruptedOne()
+    {
+        TrainingSequence<double>[] data = ClassifierData(10, seed: 13);
+        using var folder = new SafeTensors.TemporaryDirectory();
+        string path = System.IO.Path.Combine(folder.Path, "run.safetensors");
+        RnnTrainer<DroppingGru, double> NewTrainer()
+        {
+            var model = new DroppingGru();
+            model.InitializeParameters(new Random(14));
+            return RnnTrainer.Create(model, new AdamOptimizer<double>(DroppingGru.ParameterCount, 0.01), new TrainerOptions { BatchSize = 3, Epochs = 3, Seed = 15 });
+        }
+
+        RnnTrainer<DroppingGru, double> whole = NewTrainer();
+        whole.Train(data);
+        RnnTrainer<DroppingGru, double> first = NewTrainer();
+        first.TrainEpoch(data);
+        Checkpoint.Save(first, path);
+        RnnTrainer<DroppingGru, double> resumed = NewTrainer();
+        Checkpoint.Load(resumed, path);
+        resumed.Train(data);
+
+        Assert.Equal(whole.Model.Parameters.ToArray(), resumed.Model.Parameters.ToArray());
+    }
+
+    private static TrainingSequence<double>[] ClassifierData(int count, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, count).Select(_ =>
+        {
+            int steps = random.Next(3, 9);
+            var target = new double[3];
+            target[random.Next(3)] = 1;
+            return new TrainingSequence<double>([.. Enumerable.Range(0, steps * 2).Select(_ => random.NextDouble() - 0.5)], target);
+        })];
     }
 
     private static double[] Values(int length, int seed)
