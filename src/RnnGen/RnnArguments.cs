@@ -8,23 +8,27 @@ namespace RnnGen;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class RnnArguments
 {
-    /// <summary>The number of steps T of a [T, <paramref name="inputSize"/>] sequence of <paramref name="length"/> elements.</summary>
-    /// <exception cref="ArgumentException">The length is 0 or not a multiple of <paramref name="inputSize"/>.</exception>
-    public static int StepCount(int length, int inputSize, string parameterName)
+    /// <summary>The number of steps T of a [T, <paramref name="stepSize"/>] sequence of <paramref name="length"/> elements.</summary>
+    /// <param name="length">The span's length.</param>
+    /// <param name="stepSize">The values of one step.</param>
+    /// <param name="parameterName">The argument's name.</param>
+    /// <param name="sizeName">What the step size is called in the message: InputSize, or OutputSize for outputs.</param>
+    /// <exception cref="ArgumentException">The length is 0 or not a multiple of <paramref name="stepSize"/>.</exception>
+    public static int StepCount(int length, int stepSize, string parameterName, string sizeName = "InputSize")
     {
         if (length == 0)
         {
             throw new ArgumentException(
-                $"{parameterName} is empty; a sequence needs at least one step of InputSize = {inputSize} values ([T, {inputSize}] with T >= 1).",
+                $"{parameterName} is empty; a sequence needs at least one step of {sizeName} = {stepSize} values ([T, {stepSize}] with T >= 1).",
                 parameterName);
         }
-        if (length % inputSize != 0)
+        if (length % stepSize != 0)
         {
             throw new ArgumentException(
-                $"{parameterName} has {length} values, which is not a whole number of steps of InputSize = {inputSize} (expected [T, {inputSize}], e.g. {length / inputSize * inputSize} or {(length / inputSize + 1) * inputSize} values).",
+                $"{parameterName} has {length} values, which is not a whole number of steps of {sizeName} = {stepSize} (expected [T, {stepSize}], e.g. {length / stepSize * stepSize} or {(length / stepSize + 1) * stepSize} values).",
                 parameterName);
         }
-        return length / inputSize;
+        return length / stepSize;
     }
 
     /// <summary>The number of steps T of a sequence of token ids, one per step, of <paramref name="length"/> elements.</summary>

@@ -17,7 +17,7 @@ internal static class LossEmitter
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">The shapes differ or are not whole output steps.</exception>");
         writer.Block($"public {t} Loss(global::System.ReadOnlySpan<{t}> predictions, global::System.ReadOnlySpan<{t}> targets)", () =>
         {
-            writer.Line($"int steps = {TypeRefs.Arguments}.StepCount(predictions.Length, OutputSize, nameof(predictions));");
+            writer.Line($"int steps = {TypeRefs.Arguments}.StepCount(predictions.Length, OutputSize, nameof(predictions), nameof(OutputSize));");
             ArgumentCheck.Steps(writer, "targets.Length", "OutputSize", "nameof(targets)", ", like predictions");
             writer.Line($"return {TypeRefs.LossFunctions}.{model.Loss}(predictions, targets);");
         });

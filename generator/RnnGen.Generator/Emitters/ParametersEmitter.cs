@@ -94,7 +94,7 @@ internal static class ParametersEmitter
         writer.Block($"public void ShareParameters(global::RnnGen.IRnnModel<{t}> source)", () =>
         {
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(source);");
-            writer.Line($"_parameters = source is {model.ClassName} model ? model._parameters : throw new global::System.ArgumentException($\"ShareParameters takes another {model.ClassName}, whose parameters have this layout; a {{source.GetType().Name}} was given.\", nameof(source));");
+            writer.Line($"_parameters = source is {model.ClassName} model ? model.{SurfaceEmitter.Field}._parameters : throw new global::System.ArgumentException($\"ShareParameters takes another {model.ClassName}, whose parameters have this layout; a {{source.GetType().Name}} was given.\", nameof(source));");
         });
         writer.Line();
         writer.Line("/// <inheritdoc />");

@@ -204,7 +204,7 @@ internal static class StreamingEmitter
             {
                 ArgumentCheck.Length(writer, "firstInput", "InputSize", $"[InputSize = {model.InputSize}]");
             }
-            writer.Line($"int maximumSteps = {TypeRefs.Arguments}.StepCount(outputs.Length, OutputSize, nameof(outputs));");
+            writer.Line($"int maximumSteps = {TypeRefs.Arguments}.StepCount(outputs.Length, OutputSize, nameof(outputs), nameof(OutputSize));");
             writer.Block("if (initialState.IsEmpty)", () => writer.Line("Reset();"));
             writer.Block("else", () => writer.Line("Reset(initialState);"));
             writer.Line($"{readOnlySpan} input = firstInput;");

@@ -127,10 +127,35 @@ public sealed class DiagnosticTests
     [InlineData("public double Loss;", "Loss")]
     [InlineData("private int Shape => 1;", "Shape")]
     [InlineData("public class Parameters { }", "Parameters")]
-    [InlineData("private float[] _parameters = [];", "_parameters")]
-    [InlineData("private const int HeadBias = 1;", "HeadBias")]
+    [InlineData("private object _network = new();", "_network")]
+    [InlineData("private sealed class NetNetwork { }", "NetNetwork")]
     public void MemberUnderAGeneratedNameIsReported(string member, string name) => AssertSingleDiagnostic(
         $"using RnnGen;\n[RnnModel<float>(InputSize = 2, HiddenSize = 3, OutputSize = 1)]\npublic partial class Net {{ {member} }}", "RNNGEN014", name);
+
+    /// <summary>
+    /// The implementation's own names (its buffers, tensor offsets and helpers) live in the nested network type, where no
+    /// member of the class can collide with them: a class may declare members under all of them.
+    /// </summary>
+    [Fact]
+    public void TheImplementationsNamesAreFree()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using RnnGen;
+            [RnnModel<float>(InputSize = 2, HiddenSize = 3, OutputSize = 1, Layers = 2, Cell = RnnCell.Lstm, Dropout = 0.1)]
+            public partial class Net
+            {
+                private float[] _parameters = [];
+                private const int HeadBias = 1;
+                private int _steps;
+                private void RunBatch() { }
+                private int ReserveSteps(int steps) => steps;
+                private bool _forwardDropped;
+                public static int Layer0ForwardInputWeights => 5;
+            }
+            """);
+        Assert.Empty(run.RnnGenDiagnostics);
+        Assert.DoesNotContain(run.OutputCompilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+    }
 
     /// <summary>A name that only other shapes take stays the user's: Step belongs to streaming models.</summary>
     [Fact]

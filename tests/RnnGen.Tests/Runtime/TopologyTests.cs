@@ -370,4 +370,17 @@ public sealed class TopologyTests
         Assert.InRange(generated, 1, 8);
         Assert.All(Enumerable.Range(0, generated), t => Assert.Equal(1.0, outputs.AsSpan(t * 5, 5).ToArray().Sum()));
     }
+
+    /// <summary>A wrong-length output buffer is measured in steps of OutputSize, the size its steps have.</summary>
+    [Fact]
+    public void OutputBuffersOfTheWrongLengthAreReportedInStepsOfOutputSize()
+    {
+        var model = new NoteGenerator();
+        model.InitializeParameters(new Random(1));
+        var error = Assert.Throws<ArgumentException>(() => model.Generate(new double[4], default, new double[7], new GenerationOptions(RnnFeedback.Greedy)));
+        Assert.Equal("outputs", error.ParamName);
+        Assert.StartsWith("outputs has 7 values, which is not a whole number of steps of OutputSize = 4", error.Message);
+        error = Assert.Throws<ArgumentException>(() => model.Loss(new double[6], new double[6]));
+        Assert.StartsWith("predictions has 6 values, which is not a whole number of steps of OutputSize = 4", error.Message);
+    }
 }

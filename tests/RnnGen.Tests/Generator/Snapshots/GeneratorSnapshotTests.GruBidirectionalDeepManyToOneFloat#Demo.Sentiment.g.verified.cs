@@ -23,134 +23,48 @@ namespace Demo
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::RnnGen.RnnShape Shape => new(
-            InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Bidirectional,
-            global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Softmax,
-            global::RnnGen.RnnTopology.ManyToOne, global::RnnGen.RnnLoss.CrossEntropy, global::RnnGen.RnnCell.Gru);
+        public global::RnnGen.RnnShape Shape => _network.Shape;
 
         /// <summary>The number of parameters: the length of <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 2019;
 
-        // Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],
-        // so a matrix-vector product broadcasts one input against a contiguous row of outputs.
-        private const int Layer0ForwardInputWeights = 0; // W_ih of layer 0, forward direction, [5, r | z | n]
-        private const int Layer0ForwardRecurrentWeights = 120; // W_hh of layer 0, forward direction, [8, r | z | n]
-        private const int Layer0ForwardInputBias = 312; // b_ih of layer 0, forward direction, [r | z | n]
-        private const int Layer0ForwardRecurrentBias = 336; // b_hh of layer 0, forward direction, [r | z | n]
-        private const int Layer0ReverseInputWeights = 360; // W_ih of layer 0, reverse direction, [5, r | z | n]
-        private const int Layer0ReverseRecurrentWeights = 480; // W_hh of layer 0, reverse direction, [8, r | z | n]
-        private const int Layer0ReverseInputBias = 672; // b_ih of layer 0, reverse direction, [r | z | n]
-        private const int Layer0ReverseRecurrentBias = 696; // b_hh of layer 0, reverse direction, [r | z | n]
-        private const int Layer1ForwardInputWeights = 720; // W_ih of layer 1, forward direction, [16, r | z | n]
-        private const int Layer1ForwardRecurrentWeights = 1104; // W_hh of layer 1, forward direction, [8, r | z | n]
-        private const int Layer1ForwardInputBias = 1296; // b_ih of layer 1, forward direction, [r | z | n]
-        private const int Layer1ForwardRecurrentBias = 1320; // b_hh of layer 1, forward direction, [r | z | n]
-        private const int Layer1ReverseInputWeights = 1344; // W_ih of layer 1, reverse direction, [16, r | z | n]
-        private const int Layer1ReverseRecurrentWeights = 1728; // W_hh of layer 1, reverse direction, [8, r | z | n]
-        private const int Layer1ReverseInputBias = 1920; // b_ih of layer 1, reverse direction, [r | z | n]
-        private const int Layer1ReverseRecurrentBias = 1944; // b_hh of layer 1, reverse direction, [r | z | n]
-        private const int HeadWeights = 1968; // W_ya, [16, 3]
-        private const int HeadBias = 2016; // b_y, [3]
-
-        // PyTorch state-dict names and shapes of every tensor, for loading and saving weights.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]
-        {
-            new("rnn.weight_ih_l0", 24, 5, Layer0ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.weight_hh_l0", 24, 8, Layer0ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.bias_ih_l0", 24, 0, Layer0ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.bias_hh_l0", 24, 0, Layer0ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.weight_ih_l0_reverse", 24, 5, Layer0ReverseInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.weight_hh_l0_reverse", 24, 8, Layer0ReverseRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.bias_ih_l0_reverse", 24, 0, Layer0ReverseInputBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.bias_hh_l0_reverse", 24, 0, Layer0ReverseRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.weight_ih_l1", 24, 16, Layer1ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.weight_hh_l1", 24, 8, Layer1ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.bias_ih_l1", 24, 0, Layer1ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.bias_hh_l1", 24, 0, Layer1ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.weight_ih_l1_reverse", 24, 16, Layer1ReverseInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.weight_hh_l1_reverse", 24, 8, Layer1ReverseRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.bias_ih_l1_reverse", 24, 0, Layer1ReverseInputBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.bias_hh_l1_reverse", 24, 0, Layer1ReverseRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("head.weight", 3, 16, HeadWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("head.bias", 3, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
-        };
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
-
         /// <summary>Every weight and bias in one contiguous buffer (see <see cref="ParameterTensors"/> for the layout); zero until initialised or loaded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => _network.Parameters;
 
         /// <summary>Makes this instance compute with <paramref name="source"/>'s parameters, the same buffer and not a copy, so that instances on different threads serve calls in parallel from one set of weights, each with its own buffers, gradients and streaming state. Writing the parameters through either (loading, training) changes both, and must not overlap calls on the other.</summary>
         /// <param name="source">Another instance of this model.</param>
         /// <exception cref="global::System.ArgumentException"><paramref name="source"/> is not a Sentiment.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ShareParameters(global::RnnGen.IRnnModel<float> source)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(source);
-            _parameters = source is Sentiment model ? model._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Sentiment, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
-        }
+        public void ShareParameters(global::RnnGen.IRnnModel<float> source) => _network.ShareParameters(source);
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
+        public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => _network.ParameterTensors;
 
         /// <summary>Draws every parameter as PyTorch initialises the recurrent module and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
         /// <param name="random">The source of the uniform draws.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void InitializeParameters(global::System.Random random)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(random);
-            global::System.Span<float> parameters = _parameters;
-            // nn.GRU: every weight and bias from U(-1/sqrt(8), 1/sqrt(8)).
-            double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
-            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
-            // nn.Linear (the head): weight and bias from U(-1/sqrt(16), 1/sqrt(16)), 16 being its input width.
-            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
-        }
-
-        // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _inputs = global::System.Array.Empty<float>(); // x, [T, InputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [OutputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _cellCache = global::System.Array.Empty<float>(); // r, z, n and W_hn h + b_hn of every step, [Layers * Directions, T, 32]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _workspace = global::System.Array.Empty<float>(); // the cell runners' scratch
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _initialState = new float[StateRows * HiddenSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _finalState = new float[StateRows * HiddenSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private bool _hasInitialState;
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int _steps;
+        public void InitializeParameters(global::System.Random random) => _network.InitializeParameters(random);
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public int Steps => _steps;
+        public int Steps => _network.Steps;
 
         /// <summary>The top layer's hidden state at every step of the last forward pass, [Steps, LayerWidth], forward half then reverse half.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<float> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
+        public global::System.ReadOnlySpan<float> HiddenOutputs => _network.HiddenOutputs;
 
         /// <summary>Every layer's and direction's final hidden state after the last forward pass, [StateRows, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<float> FinalState => _finalState;
+        public global::System.ReadOnlySpan<float> FinalState => _network.FinalState;
 
         /// <summary>Runs the network over a sequence, starting from zero states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
         /// <param name="predictions">Receives the outputs, [OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => Forward(inputs, default, predictions);
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => _network.Forward(inputs, predictions);
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
@@ -158,63 +72,7 @@ namespace Demo
         /// <param name="predictions">Receives the outputs, [OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
-        {
-            int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-            global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), "[OutputSize = 3]");
-            ReserveSteps(steps);
-            _steps = steps;
-            inputs.CopyTo(_inputs);
-            _hasInitialState = !initialState.IsEmpty;
-            initialState.CopyTo(_initialState);
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> finalState = _finalState;
-            global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
-
-            // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
-            global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, initialState, finalState, stateRow: 0, _cellCache, _workspace);
-
-            // Layer 0, reverse direction, t = T..1: GRU gates from W_ih x<t> + b_ih and W_hh h<t+1> + b_hh; h<t> = (1 - z) n + z h<t+1>.
-            global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), inputs, layer0, reverse: true, initialState, finalState, stateRow: 1, _cellCache, _workspace);
-
-            // Layer 1, forward direction, t = 1..T: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
-            global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, initialState, finalState, stateRow: 2, _cellCache, _workspace);
-
-            // Layer 1, reverse direction, t = T..1: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h<t+1> + b_hh; h<t> = (1 - z) n + z h<t+1>.
-            global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), layer0, layer1, reverse: true, initialState, finalState, stateRow: 3, _cellCache, _workspace);
-
-            // Output layer once, on the top layer's final states [forward state after step T | reverse state after step 1]: y = softmax(W_ya a + b_y).
-            global::System.Span<float> logits = _logits;
-            global::RnnGen.Kernels.MatrixKernels.Affine<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits);
-            logits.CopyTo(predictions);
-            global::RnnGen.Kernels.Activations.Softmax(predictions);
-            predictions.CopyTo(_predictions);
-        }
-
-        // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void ReserveSteps(int steps)
-        {
-            long needed = (long)Layers * steps * LayerWidth;
-            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
-            if (_layerOutputs.Length < needed)
-            {
-                _layerOutputs = new float[needed];
-                _cellCache = new float[Layers * Directions * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
-                _workspace = new float[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
-                _inputs = new float[steps * InputSize];
-                _logits = new float[OutputSize];
-                _predictions = new float[OutputSize];
-            }
-        }
-
-        // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly global::RnnGen.Kernels.BatchBuffers<float> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: false);
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions) => _network.Forward(inputs, initialState, predictions);
 
         /// <summary>Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's products over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
@@ -222,12 +80,7 @@ namespace Demo
         /// <param name="predictions">Receives each sequence's output, [B, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
-        {
-            int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
-            RunBatch(inputs, lengths, steps, keepForBackward: false);
-            _batch.Unsort<float>(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, lengths.Length * OutputSize), OutputSize, predictions);
-        }
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions) => _network.ForwardBatch(inputs, lengths, predictions);
 
         /// <summary>Runs the network over a batch as <see cref="ForwardBatch"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
@@ -235,116 +88,20 @@ namespace Demo
         /// <param name="targets">Each sequence's wanted output, [B, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
-            RunBatch(inputs, lengths, steps, keepForBackward: true);
-            int rows = _batch.Rows, sequences = lengths.Length;
-            global::System.Span<float> targetRows = new(_batchBuffers.Targets, 0, sequences * OutputSize);
-            _batch.Sort(targets, OutputSize, targetRows);
-            double loss = 0; // summed in double, rounded once
-            // dE/dz of every sequence through the loss and g2.
-            global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, sequences * OutputSize);
-            for (int row = 0; row < sequences; row++)
-            {
-                loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_batchBuffers.Logits, row * OutputSize, OutputSize), new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));
-            }
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> gradients = _gradients;
-            global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-            global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
-            global::System.ReadOnlySpan<float> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
-            global::System.Span<float> layer1Gradients = new(_batchBuffers.LayerGradients, 1 * rows * LayerWidth, rows * LayerWidth);
-            new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
-            // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.
-            global::System.Span<float> finalGradients = new(_batchBuffers.FinalGradients, 0, sequences * LayerWidth);
-            finalGradients.Clear();
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.ReadOnlySpan<float>(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);
-            _batch.AddFinalGradients<float>(finalGradients, HiddenSize, layer1Gradients);
-
-            // Layer 1, reverse direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
-            global::RnnGen.Kernels.GruLayer.BackwardBatch<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: true, new global::System.Span<float>(_batchBuffers.Cache, 3 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), layer0Gradients, _batchBuffers.Workspace);
-
-            // Layer 1, forward direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
-            global::RnnGen.Kernels.GruLayer.BackwardBatch<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: false, new global::System.Span<float>(_batchBuffers.Cache, 2 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), layer0Gradients, _batchBuffers.Workspace);
-
-            // Layer 0, reverse direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.GruLayer.BackwardBatch<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: true, new global::System.Span<float>(_batchBuffers.Cache, 1 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
-
-            // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.GruLayer.BackwardBatch<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
-            return (float)loss;
-        }
-
-        // Checks a batched call's arguments before anything changes and returns the padded steps T.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int CheckBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
-        {
-            int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, InputSize, "inputs", nameof(lengths));
-            global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, 1, OutputSize, nameof(OutputSize), outputName);
-            return steps;
-        }
-
-        // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void RunBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)
-        {
-            _batch.Arrange(lengths, steps);
-            int rows = _batch.Rows, sequences = lengths.Length;
-            // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
-            int padded = sequences * steps;
-            _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.GruLayer.BatchWorkspaceLength(sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize), keepForBackward,
-                backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.GruLayer.BatchBackwardWorkspaceLength(padded, sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize) : 0, cacheLength: (long)Layers * Directions * padded * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize));
-            global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
-            _batch.Pack(inputs, InputSize, packedInputs);
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-            global::System.Span<float> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
-
-            // Layer 0, forward direction, every sequence from its first step: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
-            global::RnnGen.Kernels.GruLayer.ForwardBatch<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
-
-            // Layer 0, reverse direction, every sequence from its last step back: GRU gates from W_ih x<t> + b_ih and W_hh h<t+1> + b_hh; h<t> = (1 - z) n + z h<t+1>.
-            global::RnnGen.Kernels.GruLayer.ForwardBatch<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), _batch, packedInputs, layer0, reverse: true, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 1 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
-
-            // Layer 1, forward direction, every sequence from its first step: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
-            global::RnnGen.Kernels.GruLayer.ForwardBatch<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, reverse: false, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 2 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
-
-            // Layer 1, reverse direction, every sequence from its last step back: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h<t+1> + b_hh; h<t> = (1 - z) n + z h<t+1>.
-            global::RnnGen.Kernels.GruLayer.ForwardBatch<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), _batch, layer0, layer1, reverse: true, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 3 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
-
-            // Output layer once per sequence, on its top-layer final outputs [forward output at its last step | reverse output at its first]: y = softmax(W_ya a + b_y).
-            global::System.Span<float> finals = new(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth);
-            _batch.GatherFinalOutputs<float>(layer1, HiddenSize, finals);
-            global::System.Span<float> logits = new(_batchBuffers.Logits, 0, sequences * OutputSize);
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(finals, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
-            global::System.Span<float> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
-            logits.CopyTo(predictions);
-            global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
-        }
-
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _gradients = new float[ParameterCount];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _logitGradients = new float[OutputSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _headInputGradients = new float[LayerWidth];
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets) => _network.AccumulateBatchGradients(inputs, lengths, targets);
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => _network.Gradients;
 
         /// <summary>Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _network.ZeroGradients();
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
+        public float Backward(global::System.ReadOnlySpan<float> targets) => _network.Backward(targets);
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
@@ -353,17 +110,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
-            double loss = 0; // summed in double, rounded once
-            // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
-            global::System.Span<float> logitGradients = new(_logitGradients, 0, OutputSize);
-            loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_logits, 0, OutputSize), new global::System.ReadOnlySpan<float>(_predictions, 0, OutputSize), targets, logitGradients.Slice(0, OutputSize));
-            BackpropagateHead(steps);
-            BackpropagateLayers(steps, inputGradients, initialStateGradients);
-            return (float)loss;
-        }
+        public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) => _network.Backward(targets, inputGradients, initialStateGradients);
 
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
         /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
@@ -372,89 +119,14 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
-            // Output layer, once: dE/dz through g2, then back through W_ya.
-            predictionGradients.CopyTo(_logitGradients);
-            global::RnnGen.Kernels.Activations.SoftmaxBackwardRows(new global::System.ReadOnlySpan<float>(_predictions, 0, predictionGradients.Length), new global::System.Span<float>(_logitGradients, 0, predictionGradients.Length), OutputSize);
-            BackpropagateHead(steps);
-            BackpropagateLayers(steps, inputGradients, initialStateGradients);
-        }
-
-        // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
-        // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = _steps;
-            if (steps == 0)
-            {
-                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-            }
-            global::RnnGen.RnnArguments.RequireLength(outputLength, OutputSize, outputName, "[OutputSize = 3]");
-            global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-            inputGradients.Clear();
-            if (_layerGradients.Length < Layers * steps * LayerWidth)
-            {
-                _layerGradients = new float[Layers * steps * LayerWidth];
-            }
-            new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
-            return steps;
-        }
-
-        // With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (its forward half belongs to a<T>, its reverse half to a<1>).
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void BackpropagateHead(int steps)
-        {
-            global::System.Span<float> headInputGradients = _headInputGradients;
-            headInputGradients.Clear();
-            global::System.ReadOnlySpan<float> headInput = new(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
-            global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(headInput, _logitGradients, new global::System.Span<float>(_gradients, HeadWeights, LayerWidth * OutputSize));
-            global::RnnGen.Kernels.Activations.AddTo<float>(_logitGradients, new global::System.Span<float>(_gradients, HeadBias, OutputSize));
-            global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
-            global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
-            headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));
-        }
-
-        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> gradients = _gradients;
-            global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
-            global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
-            global::System.ReadOnlySpan<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
-
-            // Layer 1, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), layer0, layer1, layer1Gradients, reverse: true, initialState, _cellCache, layer0Gradients, initialStateGradients, stateRow: 3, _workspace);
-
-            // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer0, layer1, layer1Gradients, reverse: false, initialState, _cellCache, layer0Gradients, initialStateGradients, stateRow: 2, _workspace);
-
-            // Layer 0, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: true, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 1, _workspace);
-
-            // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 0, _workspace);
-        }
+        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) => _network.BackwardFromPredictionGradients(predictionGradients, inputGradients, initialStateGradients);
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the cross-entropy E = -Σ_t Σ_j target_j log(prediction_j).</summary>
         /// <param name="predictions">What <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> wrote.</param>
         /// <param name="targets">The wanted outputs, the same shape as <paramref name="predictions"/>.</param>
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
-            return global::RnnGen.RnnLossFunctions.CrossEntropy(predictions, targets);
-        }
+        public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets) => _network.Loss(predictions, targets);
 
         /// <summary>Loads every weight from a safetensors file with PyTorch's state-dict names (<c>rnn.weight_ih_l0</c>, ..., <c>head.weight</c>, <c>head.bias</c>).</summary>
         /// <param name="path">The file, e.g. one saved from PyTorch with <c>safetensors.torch.save_file(model.state_dict(), path)</c>.</param>
@@ -467,5 +139,352 @@ namespace Demo
         /// <param name="path">The file to write.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
+
+        // The network's state and code, in a type of its own so that no member of Sentiment's own can collide with them; the public members above call it.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        private readonly SentimentNetwork _network = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        private sealed class SentimentNetwork
+        {
+            public global::RnnGen.RnnShape Shape => new(
+                InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Bidirectional,
+                global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Softmax,
+                global::RnnGen.RnnTopology.ManyToOne, global::RnnGen.RnnLoss.CrossEntropy, global::RnnGen.RnnCell.Gru);
+
+            // Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],
+            // so a matrix-vector product broadcasts one input against a contiguous row of outputs.
+            private const int Layer0ForwardInputWeights = 0; // W_ih of layer 0, forward direction, [5, r | z | n]
+            private const int Layer0ForwardRecurrentWeights = 120; // W_hh of layer 0, forward direction, [8, r | z | n]
+            private const int Layer0ForwardInputBias = 312; // b_ih of layer 0, forward direction, [r | z | n]
+            private const int Layer0ForwardRecurrentBias = 336; // b_hh of layer 0, forward direction, [r | z | n]
+            private const int Layer0ReverseInputWeights = 360; // W_ih of layer 0, reverse direction, [5, r | z | n]
+            private const int Layer0ReverseRecurrentWeights = 480; // W_hh of layer 0, reverse direction, [8, r | z | n]
+            private const int Layer0ReverseInputBias = 672; // b_ih of layer 0, reverse direction, [r | z | n]
+            private const int Layer0ReverseRecurrentBias = 696; // b_hh of layer 0, reverse direction, [r | z | n]
+            private const int Layer1ForwardInputWeights = 720; // W_ih of layer 1, forward direction, [16, r | z | n]
+            private const int Layer1ForwardRecurrentWeights = 1104; // W_hh of layer 1, forward direction, [8, r | z | n]
+            private const int Layer1ForwardInputBias = 1296; // b_ih of layer 1, forward direction, [r | z | n]
+            private const int Layer1ForwardRecurrentBias = 1320; // b_hh of layer 1, forward direction, [r | z | n]
+            private const int Layer1ReverseInputWeights = 1344; // W_ih of layer 1, reverse direction, [16, r | z | n]
+            private const int Layer1ReverseRecurrentWeights = 1728; // W_hh of layer 1, reverse direction, [8, r | z | n]
+            private const int Layer1ReverseInputBias = 1920; // b_ih of layer 1, reverse direction, [r | z | n]
+            private const int Layer1ReverseRecurrentBias = 1944; // b_hh of layer 1, reverse direction, [r | z | n]
+            private const int HeadWeights = 1968; // W_ya, [16, 3]
+            private const int HeadBias = 2016; // b_y, [3]
+
+            // PyTorch state-dict names and shapes of every tensor, for loading and saving weights.
+            private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]
+            {
+                new("rnn.weight_ih_l0", 24, 5, Layer0ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.weight_hh_l0", 24, 8, Layer0ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.bias_ih_l0", 24, 0, Layer0ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.bias_hh_l0", 24, 0, Layer0ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.weight_ih_l0_reverse", 24, 5, Layer0ReverseInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.weight_hh_l0_reverse", 24, 8, Layer0ReverseRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.bias_ih_l0_reverse", 24, 0, Layer0ReverseInputBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.bias_hh_l0_reverse", 24, 0, Layer0ReverseRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.weight_ih_l1", 24, 16, Layer1ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.weight_hh_l1", 24, 8, Layer1ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.bias_ih_l1", 24, 0, Layer1ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.bias_hh_l1", 24, 0, Layer1ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.weight_ih_l1_reverse", 24, 16, Layer1ReverseInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.weight_hh_l1_reverse", 24, 8, Layer1ReverseRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.bias_ih_l1_reverse", 24, 0, Layer1ReverseInputBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.bias_hh_l1_reverse", 24, 0, Layer1ReverseRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("head.weight", 3, 16, HeadWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("head.bias", 3, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
+            };
+
+            private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
+
+            public global::System.Span<float> Parameters => _parameters;
+
+            public void ShareParameters(global::RnnGen.IRnnModel<float> source)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(source);
+                _parameters = source is Sentiment model ? model._network._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Sentiment, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
+            }
+
+            public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
+
+            public void InitializeParameters(global::System.Random random)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(random);
+                global::System.Span<float> parameters = _parameters;
+                // nn.GRU: every weight and bias from U(-1/sqrt(8), 1/sqrt(8)).
+                double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
+                global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
+                // nn.Linear (the head): weight and bias from U(-1/sqrt(16), 1/sqrt(16)), 16 being its input width.
+                global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
+            }
+
+            // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
+            private float[] _inputs = global::System.Array.Empty<float>(); // x, [T, InputSize]
+            private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
+            private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [OutputSize]
+            private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
+            private float[] _cellCache = global::System.Array.Empty<float>(); // r, z, n and W_hn h + b_hn of every step, [Layers * Directions, T, 32]
+            private float[] _workspace = global::System.Array.Empty<float>(); // the cell runners' scratch
+            private readonly float[] _initialState = new float[StateRows * HiddenSize];
+            private readonly float[] _finalState = new float[StateRows * HiddenSize];
+            private bool _hasInitialState;
+            private int _steps;
+
+            public int Steps => _steps;
+
+            public global::System.ReadOnlySpan<float> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
+
+            public global::System.ReadOnlySpan<float> FinalState => _finalState;
+
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => Forward(inputs, default, predictions);
+
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
+            {
+                int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
+                global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
+                global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), "[OutputSize = 3]");
+                ReserveSteps(steps);
+                _steps = steps;
+                inputs.CopyTo(_inputs);
+                _hasInitialState = !initialState.IsEmpty;
+                initialState.CopyTo(_initialState);
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> finalState = _finalState;
+                global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
+
+                // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
+                global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, initialState, finalState, stateRow: 0, _cellCache, _workspace);
+
+                // Layer 0, reverse direction, t = T..1: GRU gates from W_ih x<t> + b_ih and W_hh h<t+1> + b_hh; h<t> = (1 - z) n + z h<t+1>.
+                global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), inputs, layer0, reverse: true, initialState, finalState, stateRow: 1, _cellCache, _workspace);
+
+                // Layer 1, forward direction, t = 1..T: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
+                global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, initialState, finalState, stateRow: 2, _cellCache, _workspace);
+
+                // Layer 1, reverse direction, t = T..1: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h<t+1> + b_hh; h<t> = (1 - z) n + z h<t+1>.
+                global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), layer0, layer1, reverse: true, initialState, finalState, stateRow: 3, _cellCache, _workspace);
+
+                // Output layer once, on the top layer's final states [forward state after step T | reverse state after step 1]: y = softmax(W_ya a + b_y).
+                global::System.Span<float> logits = _logits;
+                global::RnnGen.Kernels.MatrixKernels.Affine<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(finalState.Slice((Layers - 1) * LayerWidth, LayerWidth), parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits);
+                logits.CopyTo(predictions);
+                global::RnnGen.Kernels.Activations.Softmax(predictions);
+                predictions.CopyTo(_predictions);
+            }
+
+            // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
+            private void ReserveSteps(int steps)
+            {
+                long needed = (long)Layers * steps * LayerWidth;
+                global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
+                if (_layerOutputs.Length < needed)
+                {
+                    _layerOutputs = new float[needed];
+                    _cellCache = new float[Layers * Directions * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
+                    _workspace = new float[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
+                    _inputs = new float[steps * InputSize];
+                    _logits = new float[OutputSize];
+                    _predictions = new float[OutputSize];
+                }
+            }
+
+            // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
+            private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
+            private readonly global::RnnGen.Kernels.BatchBuffers<float> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: false);
+
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
+            {
+                int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
+                RunBatch(inputs, lengths, steps, keepForBackward: false);
+                _batch.Unsort<float>(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, lengths.Length * OutputSize), OutputSize, predictions);
+            }
+
+            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
+            {
+                int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
+                RunBatch(inputs, lengths, steps, keepForBackward: true);
+                int rows = _batch.Rows, sequences = lengths.Length;
+                global::System.Span<float> targetRows = new(_batchBuffers.Targets, 0, sequences * OutputSize);
+                _batch.Sort(targets, OutputSize, targetRows);
+                double loss = 0; // summed in double, rounded once
+                // dE/dz of every sequence through the loss and g2.
+                global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, sequences * OutputSize);
+                for (int row = 0; row < sequences; row++)
+                {
+                    loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_batchBuffers.Logits, row * OutputSize, OutputSize), new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));
+                }
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+                global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
+                global::System.ReadOnlySpan<float> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
+                global::System.Span<float> layer1Gradients = new(_batchBuffers.LayerGradients, 1 * rows * LayerWidth, rows * LayerWidth);
+                new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
+                // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.
+                global::System.Span<float> finalGradients = new(_batchBuffers.FinalGradients, 0, sequences * LayerWidth);
+                finalGradients.Clear();
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.ReadOnlySpan<float>(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);
+                _batch.AddFinalGradients<float>(finalGradients, HiddenSize, layer1Gradients);
+
+                // Layer 1, reverse direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
+                global::RnnGen.Kernels.GruLayer.BackwardBatch<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: true, new global::System.Span<float>(_batchBuffers.Cache, 3 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), layer0Gradients, _batchBuffers.Workspace);
+
+                // Layer 1, forward direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
+                global::RnnGen.Kernels.GruLayer.BackwardBatch<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, layer1Gradients, reverse: false, new global::System.Span<float>(_batchBuffers.Cache, 2 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), layer0Gradients, _batchBuffers.Workspace);
+
+                // Layer 0, reverse direction, back through every sequence: the gradients of its weights and biases.
+                global::RnnGen.Kernels.GruLayer.BackwardBatch<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: true, new global::System.Span<float>(_batchBuffers.Cache, 1 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
+
+                // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
+                global::RnnGen.Kernels.GruLayer.BackwardBatch<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
+                return (float)loss;
+            }
+
+            // Checks a batched call's arguments before anything changes and returns the padded steps T.
+            private int CheckBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
+            {
+                int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, InputSize, "inputs", nameof(lengths));
+                global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, 1, OutputSize, nameof(OutputSize), outputName);
+                return steps;
+            }
+
+            // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
+            private void RunBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)
+            {
+                _batch.Arrange(lengths, steps);
+                int rows = _batch.Rows, sequences = lengths.Length;
+                // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
+                int padded = sequences * steps;
+                _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.GruLayer.BatchWorkspaceLength(sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize), keepForBackward,
+                    backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.GruLayer.BatchBackwardWorkspaceLength(padded, sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize) : 0, cacheLength: (long)Layers * Directions * padded * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize));
+                global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
+                _batch.Pack(inputs, InputSize, packedInputs);
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+                global::System.Span<float> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
+
+                // Layer 0, forward direction, every sequence from its first step: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
+                global::RnnGen.Kernels.GruLayer.ForwardBatch<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
+
+                // Layer 0, reverse direction, every sequence from its last step back: GRU gates from W_ih x<t> + b_ih and W_hh h<t+1> + b_hh; h<t> = (1 - z) n + z h<t+1>.
+                global::RnnGen.Kernels.GruLayer.ForwardBatch<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), _batch, packedInputs, layer0, reverse: true, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 1 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
+
+                // Layer 1, forward direction, every sequence from its first step: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
+                global::RnnGen.Kernels.GruLayer.ForwardBatch<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), _batch, layer0, layer1, reverse: false, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 2 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
+
+                // Layer 1, reverse direction, every sequence from its last step back: GRU gates from W_ih [layer 0 output at t] + b_ih and W_hh h<t+1> + b_hh; h<t> = (1 - z) n + z h<t+1>.
+                global::RnnGen.Kernels.GruLayer.ForwardBatch<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), _batch, layer0, layer1, reverse: true, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 3 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
+
+                // Output layer once per sequence, on its top-layer final outputs [forward output at its last step | reverse output at its first]: y = softmax(W_ya a + b_y).
+                global::System.Span<float> finals = new(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth);
+                _batch.GatherFinalOutputs<float>(layer1, HiddenSize, finals);
+                global::System.Span<float> logits = new(_batchBuffers.Logits, 0, sequences * OutputSize);
+                global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(finals, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+                global::System.Span<float> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
+                logits.CopyTo(predictions);
+                global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
+            }
+
+            private readonly float[] _gradients = new float[ParameterCount];
+            private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
+            private readonly float[] _logitGradients = new float[OutputSize];
+            private readonly float[] _headInputGradients = new float[LayerWidth];
+
+            public global::System.Span<float> Gradients => _gradients;
+
+            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+
+            public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
+
+            public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+                double loss = 0; // summed in double, rounded once
+                // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
+                global::System.Span<float> logitGradients = new(_logitGradients, 0, OutputSize);
+                loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_logits, 0, OutputSize), new global::System.ReadOnlySpan<float>(_predictions, 0, OutputSize), targets, logitGradients.Slice(0, OutputSize));
+                BackpropagateHead(steps);
+                BackpropagateLayers(steps, inputGradients, initialStateGradients);
+                return (float)loss;
+            }
+
+            public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+                // Output layer, once: dE/dz through g2, then back through W_ya.
+                predictionGradients.CopyTo(_logitGradients);
+                global::RnnGen.Kernels.Activations.SoftmaxBackwardRows(new global::System.ReadOnlySpan<float>(_predictions, 0, predictionGradients.Length), new global::System.Span<float>(_logitGradients, 0, predictionGradients.Length), OutputSize);
+                BackpropagateHead(steps);
+                BackpropagateLayers(steps, inputGradients, initialStateGradients);
+            }
+
+            // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+            // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+            private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = _steps;
+                if (steps == 0)
+                {
+                    throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+                }
+                global::RnnGen.RnnArguments.RequireLength(outputLength, OutputSize, outputName, "[OutputSize = 3]");
+                global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
+                global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
+                inputGradients.Clear();
+                if (_layerGradients.Length < Layers * steps * LayerWidth)
+                {
+                    _layerGradients = new float[Layers * steps * LayerWidth];
+                }
+                new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+                return steps;
+            }
+
+            // With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (its forward half belongs to a<T>, its reverse half to a<1>).
+            private void BackpropagateHead(int steps)
+            {
+                global::System.Span<float> headInputGradients = _headInputGradients;
+                headInputGradients.Clear();
+                global::System.ReadOnlySpan<float> headInput = new(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(headInput, _logitGradients, new global::System.Span<float>(_gradients, HeadWeights, LayerWidth * OutputSize));
+                global::RnnGen.Kernels.Activations.AddTo<float>(_logitGradients, new global::System.Span<float>(_gradients, HeadBias, OutputSize));
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N3>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
+                global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+                headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
+                headInputGradients.Slice(HiddenSize, HiddenSize).CopyTo(topGradients.Slice(HiddenSize, HiddenSize));
+            }
+
+            // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
+            private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
+                global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
+                global::System.ReadOnlySpan<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
+
+                // Layer 1, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
+                global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), layer0, layer1, layer1Gradients, reverse: true, initialState, _cellCache, layer0Gradients, initialStateGradients, stateRow: 3, _workspace);
+
+                // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
+                global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N16, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer0, layer1, layer1Gradients, reverse: false, initialState, _cellCache, layer0Gradients, initialStateGradients, stateRow: 2, _workspace);
+
+                // Layer 0, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input).
+                global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: true, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 1, _workspace);
+
+                // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
+                global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 0, _workspace);
+            }
+
+            public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
+            {
+                int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions), nameof(OutputSize));
+                global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
+                return global::RnnGen.RnnLossFunctions.CrossEntropy(predictions, targets);
+            }
+        }
     }
 }

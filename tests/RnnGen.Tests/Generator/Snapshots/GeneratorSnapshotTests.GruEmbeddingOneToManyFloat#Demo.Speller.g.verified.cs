@@ -27,117 +27,48 @@ namespace Demo
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::RnnGen.RnnShape Shape => new(
-            InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Unidirectional,
-            global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Softmax,
-            global::RnnGen.RnnTopology.OneToMany, global::RnnGen.RnnLoss.CrossEntropy, global::RnnGen.RnnCell.Gru, VocabularySize);
+        public global::RnnGen.RnnShape Shape => _network.Shape;
 
         /// <summary>The number of parameters: the length of <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 564;
 
-        // Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],
-        // so a matrix-vector product broadcasts one input against a contiguous row of outputs.
-        private const int Layer0ForwardInputWeights = 0; // W_ih of layer 0, forward direction, [6, r | z | n]
-        private const int Layer0ForwardRecurrentWeights = 144; // W_hh of layer 0, forward direction, [8, r | z | n]
-        private const int Layer0ForwardInputBias = 336; // b_ih of layer 0, forward direction, [r | z | n]
-        private const int Layer0ForwardRecurrentBias = 360; // b_hh of layer 0, forward direction, [r | z | n]
-        private const int HeadWeights = 384; // W_ya, [8, 12]
-        private const int HeadBias = 480; // b_y, [12]
-        private const int EmbeddingWeights = 492; // the embedding's table, [12, 6], row id = the input vector of token id
-
-        // PyTorch state-dict names and shapes of every tensor, for loading and saving weights.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]
-        {
-            new("rnn.weight_ih_l0", 24, 6, Layer0ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.weight_hh_l0", 24, 8, Layer0ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.bias_ih_l0", 24, 0, Layer0ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.bias_hh_l0", 24, 0, Layer0ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("head.weight", 12, 8, HeadWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("head.bias", 12, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("embed.weight", 12, 6, EmbeddingWeights, global::RnnGen.RnnTensorLayout.AsIs),
-        };
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
-
         /// <summary>Every weight and bias in one contiguous buffer (see <see cref="ParameterTensors"/> for the layout); zero until initialised or loaded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => _network.Parameters;
 
         /// <summary>Makes this instance compute with <paramref name="source"/>'s parameters, the same buffer and not a copy, so that instances on different threads serve calls in parallel from one set of weights, each with its own buffers, gradients and streaming state. Writing the parameters through either (loading, training) changes both, and must not overlap calls on the other.</summary>
         /// <param name="source">Another instance of this model.</param>
         /// <exception cref="global::System.ArgumentException"><paramref name="source"/> is not a Speller.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ShareParameters(global::RnnGen.IRnnModel<float> source)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(source);
-            _parameters = source is Speller model ? model._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Speller, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
-        }
+        public void ShareParameters(global::RnnGen.IRnnModel<float> source) => _network.ShareParameters(source);
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
+        public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => _network.ParameterTensors;
 
         /// <summary>Draws every parameter as PyTorch initialises the recurrent module and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
         /// <param name="random">The source of the uniform draws.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void InitializeParameters(global::System.Random random)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(random);
-            global::System.Span<float> parameters = _parameters;
-            // nn.GRU: every weight and bias from U(-1/sqrt(8), 1/sqrt(8)).
-            double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
-            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
-            // nn.Linear (the head): weight and bias from U(-1/sqrt(8), 1/sqrt(8)), 8 being its input width.
-            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
-            // nn.Embedding: every entry from N(0, 1), and the padding token's row zero.
-            global::RnnGen.RnnInitializer.StandardNormal(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), random);
-            parameters.Slice(EmbeddingWeights + (PaddingIndex * InputSize), InputSize).Clear();
-        }
-
-        // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _tokens = global::System.Array.Empty<float>(); // the token ids, [T]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _inputs = global::System.Array.Empty<float>(); // x: their rows of the embedding, [T, InputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [T, OutputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _cellCache = global::System.Array.Empty<float>(); // r, z, n and W_hn h + b_hn of every step, [Layers * Directions, T, 32]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _workspace = global::System.Array.Empty<float>(); // the cell runners' scratch
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _initialState = new float[StateRows * HiddenSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _finalState = new float[StateRows * HiddenSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private bool _hasInitialState;
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int _steps;
+        public void InitializeParameters(global::System.Random random) => _network.InitializeParameters(random);
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public int Steps => _steps;
+        public int Steps => _network.Steps;
 
         /// <summary>The top layer's hidden state at every step of the last forward pass, [Steps, LayerWidth], forward half then reverse half.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<float> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
+        public global::System.ReadOnlySpan<float> HiddenOutputs => _network.HiddenOutputs;
 
         /// <summary>Every layer's and direction's final hidden state after the last forward pass, [StateRows, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<float> FinalState => _finalState;
+        public global::System.ReadOnlySpan<float> FinalState => _network.FinalState;
 
         /// <summary>Runs the network over a sequence, starting from zero states.</summary>
         /// <param name="inputs">The token ids of the sequence, [T], as integer values from 0 to VocabularySize - 1; T &gt;= 1 is the length.</param>
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, or (<see cref="global::System.ArgumentOutOfRangeException"/>) an input is not a token id; the message says which and why.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => Forward(inputs, default, predictions);
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => _network.Forward(inputs, predictions);
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
         /// <param name="inputs">The token ids of the sequence, [T], as integer values from 0 to VocabularySize - 1; T &gt;= 1 is the length.</param>
@@ -145,41 +76,14 @@ namespace Demo
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, or (<see cref="global::System.ArgumentOutOfRangeException"/>) an input is not a token id; the message says which and why.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
-        {
-            int steps = global::RnnGen.RnnArguments.TokenCount(inputs.Length, nameof(inputs));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-            global::RnnGen.Kernels.EmbeddingLayer.RequireTokens(inputs, VocabularySize, nameof(inputs));
-            global::RnnGen.RnnArguments.RequireSteps(predictions.Length, steps, OutputSize, nameof(OutputSize), nameof(predictions));
-            ReserveSteps(steps);
-            _steps = steps;
-            inputs.CopyTo(_tokens);
-            _hasInitialState = !initialState.IsEmpty;
-            initialState.CopyTo(_initialState);
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            // Embedding: x<t> = row token<t> of the table.
-            global::System.Span<float> embedded = new(_inputs, 0, steps * InputSize);
-            global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), inputs, embedded);
-            global::System.Span<float> finalState = _finalState;
-            global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
-
-            // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
-            global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), embedded, layer0, reverse: false, initialState, finalState, stateRow: 0, _cellCache, _workspace);
-
-            // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
-            global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
-            logits.CopyTo(predictions);
-            global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
-            predictions.CopyTo(_predictions);
-        }
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions) => _network.Forward(inputs, initialState, predictions);
 
         /// <summary>Runs the network over a sequence of token ids, starting from zero states.</summary>
         /// <param name="tokens">The token ids, [T], 0 to VocabularySize - 1; T &gt;= 1.</param>
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, or (<see cref="global::System.ArgumentOutOfRangeException"/>) an id is out of range; the message says which and why.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> predictions) => Forward(TokenValues(tokens, nameof(tokens)), default, predictions);
+        public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> predictions) => _network.Forward(tokens, predictions);
 
         /// <summary>Runs the network over a sequence of token ids, starting from the given states.</summary>
         /// <param name="tokens">The token ids, [T], 0 to VocabularySize - 1; T &gt;= 1.</param>
@@ -187,42 +91,7 @@ namespace Demo
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, or (<see cref="global::System.ArgumentOutOfRangeException"/>) an id is out of range; the message says which and why.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions) => Forward(TokenValues(tokens, nameof(tokens)), initialState, predictions);
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _tokenValues = global::System.Array.Empty<float>(); // the ids of an int overload's call, as float
-
-        // Checks int token ids and writes them as the element type, which the other calls take.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private global::System.ReadOnlySpan<float> TokenValues(global::System.ReadOnlySpan<int> tokens, string argument) => global::RnnGen.Kernels.EmbeddingLayer.AsValues(tokens, VocabularySize, argument, ref _tokenValues);
-
-        // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void ReserveSteps(int steps)
-        {
-            long needed = (long)Layers * steps * LayerWidth;
-            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
-            if (_layerOutputs.Length < needed)
-            {
-                _layerOutputs = new float[needed];
-                _cellCache = new float[Layers * Directions * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
-                _workspace = new float[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
-                _inputs = new float[steps * InputSize];
-                _tokens = new float[steps];
-                _logits = new float[steps * OutputSize];
-                _predictions = new float[steps * OutputSize];
-            }
-        }
-
-        // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly global::RnnGen.Kernels.BatchBuffers<float> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: true);
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _batchTokens = global::System.Array.Empty<float>(); // the batch's token ids, packed like its rows
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _batchEmbeddedGradients = global::System.Array.Empty<float>(); // dE/d(each packed row's embedding row), [rows, InputSize]
+        public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions) => _network.Forward(tokens, initialState, predictions);
 
         /// <summary>Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's products over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences' token ids, [B, T] batch first as integer values, each padded to T steps (the longest length or more; the padding is never read); B is the number of lengths.</param>
@@ -230,12 +99,7 @@ namespace Demo
         /// <param name="predictions">Receives the outputs, [B, T, OutputSize]; the rows past each sequence's length are set to zero.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
-        {
-            int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
-            RunBatch(inputs, lengths, steps, keepForBackward: false);
-            _batch.Unpack<float>(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);
-        }
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions) => _network.ForwardBatch(inputs, lengths, predictions);
 
         /// <summary>Runs the network over a batch as <see cref="ForwardBatch"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences' token ids, [B, T] batch first as integer values, each padded to T steps (the longest length or more; the padding is never read); B is the number of lengths.</param>
@@ -243,37 +107,7 @@ namespace Demo
         /// <param name="targets">The wanted outputs, [B, T, OutputSize]; the rows past each sequence's length are not read.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
-            RunBatch(inputs, lengths, steps, keepForBackward: true);
-            int rows = _batch.Rows, sequences = lengths.Length;
-            global::System.Span<float> targetRows = new(_batchBuffers.Targets, 0, rows * OutputSize);
-            _batch.Pack(targets, OutputSize, targetRows);
-            double loss = 0; // summed in double, rounded once
-            // dE/dz of every packed row through the loss and g2.
-            global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
-            for (int row = 0; row < rows; row++)
-            {
-                loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_batchBuffers.Logits, row * OutputSize, OutputSize), new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));
-            }
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> gradients = _gradients;
-            global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-            global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
-            new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
-            // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer0, logitGradients, layer0Gradients);
-            global::System.Span<float> embeddedGradients = new(_batchEmbeddedGradients, 0, rows * InputSize);
-            embeddedGradients.Clear();
-
-            // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), the embedding rows.
-            global::RnnGen.Kernels.GruLayer.BackwardBatch<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), embeddedGradients, _batchBuffers.Workspace);
-
-            // Embedding: each packed row's dE/dx into its token's row of the table's gradient (none into the padding token's).
-            global::RnnGen.Kernels.EmbeddingLayer.AddGradients<float, global::RnnGen.Sizes.N6>(new global::System.ReadOnlySpan<float>(_batchTokens, 0, rows), embeddedGradients, gradients.Slice(EmbeddingWeights, VocabularySize * InputSize), PaddingIndex);
-            return (float)loss;
-        }
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets) => _network.AccumulateBatchGradients(inputs, lengths, targets);
 
         /// <summary><see cref="ForwardBatch(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float})"/> over token ids.</summary>
         /// <param name="tokens">The sequences' token ids, [B, T] batch first, each padded to T steps with any token id (e.g. PaddingIndex); B is the number of lengths.</param>
@@ -281,7 +115,7 @@ namespace Demo
         /// <param name="predictions">Receives the outputs, as the other overload.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, a length is out of range, or (<see cref="global::System.ArgumentOutOfRangeException"/>) an id is not a token id.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ForwardBatch(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions) => ForwardBatch(TokenValues(tokens, nameof(tokens)), lengths, predictions);
+        public void ForwardBatch(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions) => _network.ForwardBatch(tokens, lengths, predictions);
 
         /// <summary><see cref="AccumulateBatchGradients(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{float})"/> over token ids.</summary>
         /// <param name="tokens">The sequences' token ids, [B, T] batch first, each padded to T steps with any token id (e.g. PaddingIndex); B is the number of lengths.</param>
@@ -289,77 +123,20 @@ namespace Demo
         /// <param name="targets">The wanted outputs, as the other overload.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, a length is out of range, or (<see cref="global::System.ArgumentOutOfRangeException"/>) an id is not a token id.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float AccumulateBatchGradients(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets) => AccumulateBatchGradients(TokenValues(tokens, nameof(tokens)), lengths, targets);
-
-        // Checks a batched call's arguments before anything changes and returns the padded steps T.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int CheckBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
-        {
-            int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, 1, "inputs", nameof(lengths), tokenIds: true);
-            global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, steps, OutputSize, nameof(OutputSize), outputName);
-            global::RnnGen.Kernels.EmbeddingLayer.RequireBatchTokens(inputs, lengths, steps, VocabularySize, nameof(inputs));
-            return steps;
-        }
-
-        // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void RunBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)
-        {
-            _batch.Arrange(lengths, steps);
-            int rows = _batch.Rows, sequences = lengths.Length;
-            // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
-            int padded = sequences * steps;
-            _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.GruLayer.BatchWorkspaceLength(sequences, InputSize, HiddenSize), keepForBackward,
-                backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.GruLayer.BatchBackwardWorkspaceLength(padded, sequences, InputSize, HiddenSize) : 0, cacheLength: (long)Layers * Directions * padded * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize));
-            global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
-            if (_batchTokens.Length < padded)
-            {
-                _batchTokens = new float[padded];
-            }
-            if (keepForBackward && _batchEmbeddedGradients.Length < padded * InputSize)
-            {
-                _batchEmbeddedGradients = new float[padded * InputSize];
-            }
-            global::System.Span<float> packedTokens = new(_batchTokens, 0, rows);
-            _batch.Pack(inputs, 1, packedTokens);
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            // Embedding: each packed row's input is its token's row of the table.
-            global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), packedTokens, packedInputs);
-            global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-
-            // Layer 0, forward direction, every sequence from its first step: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
-            global::RnnGen.Kernels.GruLayer.ForwardBatch<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
-
-            // Output layer at every packed row, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
-            global::System.Span<float> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
-            global::System.Span<float> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
-            logits.CopyTo(predictions);
-            global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
-        }
-
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _gradients = new float[ParameterCount];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _embeddedGradients = global::System.Array.Empty<float>(); // dE/dx<t>, the embedding rows the steps read, [T, InputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets) => _network.AccumulateBatchGradients(tokens, lengths, targets);
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => _network.Gradients;
 
         /// <summary>Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _network.ZeroGradients();
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
+        public float Backward(global::System.ReadOnlySpan<float> targets) => _network.Backward(targets);
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
@@ -368,20 +145,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
-            double loss = 0; // summed in double, rounded once
-            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya for all steps at once.
-            global::System.Span<float> logitGradients = new(_logitGradients, 0, steps * OutputSize);
-            for (int t = 0; t < steps; t++)
-            {
-                loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_logits, t * OutputSize, OutputSize), new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), logitGradients.Slice(t * OutputSize, OutputSize));
-            }
-            BackpropagateHead(steps);
-            BackpropagateLayers(steps, inputGradients, initialStateGradients);
-            return (float)loss;
-        }
+        public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) => _network.Backward(targets, inputGradients, initialStateGradients);
 
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
         /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
@@ -390,177 +154,42 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
-            // Output layer at every step: dE/dz through g2, then back through W_ya.
-            predictionGradients.CopyTo(_logitGradients);
-            global::RnnGen.Kernels.Activations.SoftmaxBackwardRows(new global::System.ReadOnlySpan<float>(_predictions, 0, predictionGradients.Length), new global::System.Span<float>(_logitGradients, 0, predictionGradients.Length), OutputSize);
-            BackpropagateHead(steps);
-            BackpropagateLayers(steps, inputGradients, initialStateGradients);
-        }
-
-        // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
-        // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = _steps;
-            if (steps == 0)
-            {
-                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-            }
-            global::RnnGen.RnnArguments.RequireSteps(outputLength, steps, OutputSize, nameof(OutputSize), outputName, ", like the last predictions");
-            global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-            inputGradients.Clear();
-            if (_layerGradients.Length < Layers * steps * LayerWidth)
-            {
-                _layerGradients = new float[Layers * steps * LayerWidth];
-                _embeddedGradients = new float[steps * InputSize];
-                _logitGradients = new float[steps * OutputSize];
-            }
-            new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
-            return steps;
-        }
-
-        // With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void BackpropagateHead(int steps)
-        {
-            global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
-        }
-
-        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> gradients = _gradients;
-            global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
-            global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> embeddedGradients = new(_embeddedGradients, 0, steps * InputSize);
-            embeddedGradients.Clear();
-
-            // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, embeddedGradients, initialStateGradients, stateRow: 0, _workspace);
-
-            // Embedding: each step's dE/dx<t> into its token's row of the table's gradient (none into the padding token's).
-            global::RnnGen.Kernels.EmbeddingLayer.AddGradients<float, global::RnnGen.Sizes.N6>(new global::System.ReadOnlySpan<float>(_tokens, 0, steps), embeddedGradients, gradients.Slice(EmbeddingWeights, VocabularySize * InputSize), PaddingIndex);
-            if (!inputGradients.IsEmpty)
-            {
-                embeddedGradients.CopyTo(inputGradients);
-            }
-        }
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _streamState = new float[StateRows * HiddenSize]; // every layer's state between Step calls
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _stepWorkspace = new float[global::RnnGen.Kernels.GruLayer.StepWorkspaceLength(HiddenSize)]; // the cell runner's scratch
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _stepLogits = new float[OutputSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _stepInput = new float[InputSize]; // x<t>: the embedding row of the step's token
+        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) => _network.BackwardFromPredictionGradients(predictionGradients, inputGradients, initialStateGradients);
 
         /// <summary>Every layer's current state between <see cref="Step"/> calls, [StateRows, HiddenSize].</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<float> StreamState => _streamState;
+        public global::System.ReadOnlySpan<float> StreamState => _network.StreamState;
 
         /// <summary>Sets the kept state to zeros, to start a new stream.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Reset() => global::System.Array.Clear(_streamState);
+        public void Reset() => _network.Reset();
 
         /// <summary>Sets the kept state, [StateRows, HiddenSize] (PyTorch's h0, then for an LSTM c0), to start a stream from it.</summary>
         /// <param name="initialState">a&lt;0&gt; of every layer.</param>
         /// <exception cref="global::System.ArgumentException">The state has the wrong length.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Reset(global::System.ReadOnlySpan<float> initialState)
-        {
-            global::RnnGen.RnnArguments.RequireLength(initialState.Length, StateRows * HiddenSize, nameof(initialState), "[StateRows = 1, HiddenSize = 8]");
-            initialState.CopyTo(_streamState);
-        }
+        public void Reset(global::System.ReadOnlySpan<float> initialState) => _network.Reset(initialState);
 
         /// <summary>Advances the stream one time step: reads x&lt;t&gt;, updates every layer's kept state and writes y&lt;t&gt;. Allocates nothing.</summary>
         /// <param name="input">The step's token id, [1], as an integer value.</param>
         /// <param name="output">Receives y&lt;t&gt;, [OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, or (<see cref="global::System.ArgumentOutOfRangeException"/>) the input is not a token id.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-        {
-            global::RnnGen.RnnArguments.RequireLength(input.Length, 1, nameof(input), "[1], one token id");
-            global::RnnGen.RnnArguments.RequireLength(output.Length, OutputSize, nameof(output), "[OutputSize = 12]");
-            global::RnnGen.Kernels.EmbeddingLayer.RequireTokens(input, VocabularySize, nameof(input));
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            // Embedding: x<t> = row token<t> of the table.
-            global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), input, _stepInput);
-            global::System.ReadOnlySpan<float> layerInput = _stepInput;
-            // Layer 0: one GRU step from x<t> and the kept state.
-            global::System.Span<float> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);
-            global::RnnGen.Kernels.GruLayer.Step<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), layerInput, state0, _stepWorkspace);
-            layerInput = state0;
-            // Output layer: y<t> = softmax(W_ya a<t> + b_y); the logits are kept for sampling.
-            global::System.Span<float> logits = _stepLogits;
-            global::RnnGen.Kernels.MatrixKernels.Affine<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits);
-            logits.CopyTo(output);
-            global::RnnGen.Kernels.Activations.Softmax(output);
-        }
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => _network.Step(input, output);
 
         /// <summary>Advances the stream one time step from a token id, as the other <c>Step</c> does from the id as a value.</summary>
         /// <param name="token">The step's token id, 0 to VocabularySize - 1.</param>
         /// <param name="output">Receives y&lt;t&gt;, [OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">The output has the wrong length, or (<see cref="global::System.ArgumentOutOfRangeException"/>) the id is out of range.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Step(int token, global::System.Span<float> output) => Step(TokenValues([token], nameof(token)), output);
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _blockOutputs = global::System.Array.Empty<float>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _blockInputs = global::System.Array.Empty<float>(); // the embedding rows of the block's tokens, [n, InputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _blockCache = global::System.Array.Empty<float>(); // the gates of every step of the block, which nothing reads back
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _blockWorkspace = global::System.Array.Empty<float>(); // the cell runners' scratch
+        public void Step(int token, global::System.Span<float> output) => _network.Step(token, output);
 
         /// <summary>Advances the stream over a block of n steps: the same as n <see cref="Step"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.</summary>
         /// <param name="inputs">The block's token ids, [n], n &gt;= 1, as integer values.</param>
         /// <param name="outputs">Receives y&lt;t..t+n-1&gt;, [n, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">The inputs are empty, the outputs are not as many steps, or (<see cref="global::System.ArgumentOutOfRangeException"/>) an input is not a token id.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void StepBlock(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
-        {
-            int steps = global::RnnGen.RnnArguments.TokenCount(inputs.Length, nameof(inputs));
-            global::RnnGen.RnnArguments.RequireSteps(outputs.Length, steps, OutputSize, nameof(OutputSize), nameof(outputs));
-            global::RnnGen.Kernels.EmbeddingLayer.RequireTokens(inputs, VocabularySize, nameof(inputs));
-            long needed = (long)Layers * steps * HiddenSize;
-            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
-            if (_blockOutputs.Length < needed)
-            {
-                _blockOutputs = new float[needed];
-                _blockInputs = new float[steps * InputSize];
-                _blockCache = new float[Layers * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
-                _blockWorkspace = new float[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
-            }
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            // Embedding: x<t> = row token<t> of the table, for every step of the block.
-            global::System.Span<float> embedded = new(_blockInputs, 0, steps * InputSize);
-            global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), inputs, embedded);
-            global::System.Span<float> streamState = _streamState;
-            global::System.Span<float> layer0 = new(_blockOutputs, 0 * steps * HiddenSize, steps * HiddenSize);
-            // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.
-
-            // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
-            global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), embedded, layer0, reverse: false, streamState, streamState, stateRow: 0, _blockCache, _blockWorkspace);
-
-            // Output layer at every step of the block, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);
-            global::RnnGen.Kernels.Activations.SoftmaxRows(outputs, OutputSize);
-        }
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _chosenToken = new float[1]; // the token generation feeds back
+        public void StepBlock(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => _network.StepBlock(inputs, outputs);
 
         /// <summary>Generates a sequence: the first input is the token <paramref name="firstInput"/>, then the output token <paramref name="options"/> chooses (greedy or sampled) at each step goes back through the embedding as the next input, until <paramref name="outputs"/> is full or the end token is produced. Allocates nothing.</summary>
         /// <param name="firstInput">The first token id, [1], as an integer value (e.g. a start token).</param>
@@ -570,54 +199,14 @@ namespace Demo
         /// <returns>The number of steps generated (the end token's step included).</returns>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, the first input is not a token id, sampling lacks a Random, or the feedback is the prediction itself (a token model feeds back a chosen token).</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public int Generate(global::System.ReadOnlySpan<float> firstInput, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::RnnGen.GenerationOptions options)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(options);
-            global::RnnGen.RnnArguments.RequireLength(firstInput.Length, 1, nameof(firstInput), "[1], one token id");
-            global::RnnGen.Kernels.EmbeddingLayer.RequireTokens(firstInput, VocabularySize, nameof(firstInput));
-            if (options.Feedback == global::RnnGen.RnnFeedback.Prediction)
-            {
-                throw new global::System.ArgumentException("A model with an embedding feeds back the token it chooses: use RnnFeedback.Greedy or RnnFeedback.Sample.", nameof(options));
-            }
-            int maximumSteps = global::RnnGen.RnnArguments.StepCount(outputs.Length, OutputSize, nameof(outputs));
-            if (initialState.IsEmpty)
-            {
-                Reset();
-            }
-            else
-            {
-                Reset(initialState);
-            }
-            global::System.ReadOnlySpan<float> input = firstInput;
-            for (int step = 0; step < maximumSteps; step++)
-            {
-                global::System.Span<float> output = outputs.Slice(step * OutputSize, OutputSize);
-                Step(input, output);
-                int chosen = global::RnnGen.RnnSampler.Choose<float>(_stepLogits, output, options);
-                // The chosen token's one-hot vector is this step's output; the token is the next input.
-                output.Clear();
-                output[chosen] = 1;
-                if (chosen == options.EndToken)
-                {
-                    return step + 1;
-                }
-                _chosenToken[0] = chosen;
-                input = _chosenToken;
-            }
-            return maximumSteps;
-        }
+        public int Generate(global::System.ReadOnlySpan<float> firstInput, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::RnnGen.GenerationOptions options) => _network.Generate(firstInput, initialState, outputs, options);
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the cross-entropy E = -Σ_t Σ_j target_j log(prediction_j).</summary>
         /// <param name="predictions">What <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> wrote.</param>
         /// <param name="targets">The wanted outputs, the same shape as <paramref name="predictions"/>.</param>
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
-            return global::RnnGen.RnnLossFunctions.CrossEntropy(predictions, targets);
-        }
+        public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets) => _network.Loss(predictions, targets);
 
         /// <summary>Loads every weight from a safetensors file with PyTorch's state-dict names (<c>rnn.weight_ih_l0</c>, ..., <c>head.weight</c>, <c>head.bias</c>, <c>embed.weight</c>).</summary>
         /// <param name="path">The file, e.g. one saved from PyTorch with <c>safetensors.torch.save_file(model.state_dict(), path)</c>.</param>
@@ -630,5 +219,443 @@ namespace Demo
         /// <param name="path">The file to write.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
+
+        // The network's state and code, in a type of its own so that no member of Speller's own can collide with them; the public members above call it.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        private readonly SpellerNetwork _network = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        private sealed class SpellerNetwork
+        {
+            public global::RnnGen.RnnShape Shape => new(
+                InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Unidirectional,
+                global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Softmax,
+                global::RnnGen.RnnTopology.OneToMany, global::RnnGen.RnnLoss.CrossEntropy, global::RnnGen.RnnCell.Gru, VocabularySize);
+
+            // Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],
+            // so a matrix-vector product broadcasts one input against a contiguous row of outputs.
+            private const int Layer0ForwardInputWeights = 0; // W_ih of layer 0, forward direction, [6, r | z | n]
+            private const int Layer0ForwardRecurrentWeights = 144; // W_hh of layer 0, forward direction, [8, r | z | n]
+            private const int Layer0ForwardInputBias = 336; // b_ih of layer 0, forward direction, [r | z | n]
+            private const int Layer0ForwardRecurrentBias = 360; // b_hh of layer 0, forward direction, [r | z | n]
+            private const int HeadWeights = 384; // W_ya, [8, 12]
+            private const int HeadBias = 480; // b_y, [12]
+            private const int EmbeddingWeights = 492; // the embedding's table, [12, 6], row id = the input vector of token id
+
+            // PyTorch state-dict names and shapes of every tensor, for loading and saving weights.
+            private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]
+            {
+                new("rnn.weight_ih_l0", 24, 6, Layer0ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.weight_hh_l0", 24, 8, Layer0ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.bias_ih_l0", 24, 0, Layer0ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.bias_hh_l0", 24, 0, Layer0ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("head.weight", 12, 8, HeadWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("head.bias", 12, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("embed.weight", 12, 6, EmbeddingWeights, global::RnnGen.RnnTensorLayout.AsIs),
+            };
+
+            private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
+
+            public global::System.Span<float> Parameters => _parameters;
+
+            public void ShareParameters(global::RnnGen.IRnnModel<float> source)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(source);
+                _parameters = source is Speller model ? model._network._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Speller, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
+            }
+
+            public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
+
+            public void InitializeParameters(global::System.Random random)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(random);
+                global::System.Span<float> parameters = _parameters;
+                // nn.GRU: every weight and bias from U(-1/sqrt(8), 1/sqrt(8)).
+                double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
+                global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
+                // nn.Linear (the head): weight and bias from U(-1/sqrt(8), 1/sqrt(8)), 8 being its input width.
+                global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
+                // nn.Embedding: every entry from N(0, 1), and the padding token's row zero.
+                global::RnnGen.RnnInitializer.StandardNormal(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), random);
+                parameters.Slice(EmbeddingWeights + (PaddingIndex * InputSize), InputSize).Clear();
+            }
+
+            // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
+            private float[] _tokens = global::System.Array.Empty<float>(); // the token ids, [T]
+            private float[] _inputs = global::System.Array.Empty<float>(); // x: their rows of the embedding, [T, InputSize]
+            private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
+            private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [T, OutputSize]
+            private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
+            private float[] _cellCache = global::System.Array.Empty<float>(); // r, z, n and W_hn h + b_hn of every step, [Layers * Directions, T, 32]
+            private float[] _workspace = global::System.Array.Empty<float>(); // the cell runners' scratch
+            private readonly float[] _initialState = new float[StateRows * HiddenSize];
+            private readonly float[] _finalState = new float[StateRows * HiddenSize];
+            private bool _hasInitialState;
+            private int _steps;
+
+            public int Steps => _steps;
+
+            public global::System.ReadOnlySpan<float> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
+
+            public global::System.ReadOnlySpan<float> FinalState => _finalState;
+
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => Forward(inputs, default, predictions);
+
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
+            {
+                int steps = global::RnnGen.RnnArguments.TokenCount(inputs.Length, nameof(inputs));
+                global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
+                global::RnnGen.Kernels.EmbeddingLayer.RequireTokens(inputs, VocabularySize, nameof(inputs));
+                global::RnnGen.RnnArguments.RequireSteps(predictions.Length, steps, OutputSize, nameof(OutputSize), nameof(predictions));
+                ReserveSteps(steps);
+                _steps = steps;
+                inputs.CopyTo(_tokens);
+                _hasInitialState = !initialState.IsEmpty;
+                initialState.CopyTo(_initialState);
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                // Embedding: x<t> = row token<t> of the table.
+                global::System.Span<float> embedded = new(_inputs, 0, steps * InputSize);
+                global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), inputs, embedded);
+                global::System.Span<float> finalState = _finalState;
+                global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+
+                // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
+                global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), embedded, layer0, reverse: false, initialState, finalState, stateRow: 0, _cellCache, _workspace);
+
+                // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
+                global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);
+                global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+                logits.CopyTo(predictions);
+                global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
+                predictions.CopyTo(_predictions);
+            }
+
+            public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> predictions) => Forward(TokenValues(tokens, nameof(tokens)), default, predictions);
+
+            public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions) => Forward(TokenValues(tokens, nameof(tokens)), initialState, predictions);
+
+            private float[] _tokenValues = global::System.Array.Empty<float>(); // the ids of an int overload's call, as float
+
+            // Checks int token ids and writes them as the element type, which the other calls take.
+            private global::System.ReadOnlySpan<float> TokenValues(global::System.ReadOnlySpan<int> tokens, string argument) => global::RnnGen.Kernels.EmbeddingLayer.AsValues(tokens, VocabularySize, argument, ref _tokenValues);
+
+            // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
+            private void ReserveSteps(int steps)
+            {
+                long needed = (long)Layers * steps * LayerWidth;
+                global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
+                if (_layerOutputs.Length < needed)
+                {
+                    _layerOutputs = new float[needed];
+                    _cellCache = new float[Layers * Directions * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
+                    _workspace = new float[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
+                    _inputs = new float[steps * InputSize];
+                    _tokens = new float[steps];
+                    _logits = new float[steps * OutputSize];
+                    _predictions = new float[steps * OutputSize];
+                }
+            }
+
+            // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
+            private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
+            private readonly global::RnnGen.Kernels.BatchBuffers<float> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: true);
+            private float[] _batchTokens = global::System.Array.Empty<float>(); // the batch's token ids, packed like its rows
+            private float[] _batchEmbeddedGradients = global::System.Array.Empty<float>(); // dE/d(each packed row's embedding row), [rows, InputSize]
+
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
+            {
+                int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
+                RunBatch(inputs, lengths, steps, keepForBackward: false);
+                _batch.Unpack<float>(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);
+            }
+
+            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
+            {
+                int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
+                RunBatch(inputs, lengths, steps, keepForBackward: true);
+                int rows = _batch.Rows, sequences = lengths.Length;
+                global::System.Span<float> targetRows = new(_batchBuffers.Targets, 0, rows * OutputSize);
+                _batch.Pack(targets, OutputSize, targetRows);
+                double loss = 0; // summed in double, rounded once
+                // dE/dz of every packed row through the loss and g2.
+                global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
+                for (int row = 0; row < rows; row++)
+                {
+                    loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_batchBuffers.Logits, row * OutputSize, OutputSize), new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));
+                }
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+                global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
+                new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
+                // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer0, logitGradients, layer0Gradients);
+                global::System.Span<float> embeddedGradients = new(_batchEmbeddedGradients, 0, rows * InputSize);
+                embeddedGradients.Clear();
+
+                // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), the embedding rows.
+                global::RnnGen.Kernels.GruLayer.BackwardBatch<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), embeddedGradients, _batchBuffers.Workspace);
+
+                // Embedding: each packed row's dE/dx into its token's row of the table's gradient (none into the padding token's).
+                global::RnnGen.Kernels.EmbeddingLayer.AddGradients<float, global::RnnGen.Sizes.N6>(new global::System.ReadOnlySpan<float>(_batchTokens, 0, rows), embeddedGradients, gradients.Slice(EmbeddingWeights, VocabularySize * InputSize), PaddingIndex);
+                return (float)loss;
+            }
+
+            public void ForwardBatch(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions) => ForwardBatch(TokenValues(tokens, nameof(tokens)), lengths, predictions);
+
+            public float AccumulateBatchGradients(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets) => AccumulateBatchGradients(TokenValues(tokens, nameof(tokens)), lengths, targets);
+
+            // Checks a batched call's arguments before anything changes and returns the padded steps T.
+            private int CheckBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
+            {
+                int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, 1, "inputs", nameof(lengths), tokenIds: true);
+                global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, steps, OutputSize, nameof(OutputSize), outputName);
+                global::RnnGen.Kernels.EmbeddingLayer.RequireBatchTokens(inputs, lengths, steps, VocabularySize, nameof(inputs));
+                return steps;
+            }
+
+            // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
+            private void RunBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)
+            {
+                _batch.Arrange(lengths, steps);
+                int rows = _batch.Rows, sequences = lengths.Length;
+                // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
+                int padded = sequences * steps;
+                _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.GruLayer.BatchWorkspaceLength(sequences, InputSize, HiddenSize), keepForBackward,
+                    backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.GruLayer.BatchBackwardWorkspaceLength(padded, sequences, InputSize, HiddenSize) : 0, cacheLength: (long)Layers * Directions * padded * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize));
+                global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
+                if (_batchTokens.Length < padded)
+                {
+                    _batchTokens = new float[padded];
+                }
+                if (keepForBackward && _batchEmbeddedGradients.Length < padded * InputSize)
+                {
+                    _batchEmbeddedGradients = new float[padded * InputSize];
+                }
+                global::System.Span<float> packedTokens = new(_batchTokens, 0, rows);
+                _batch.Pack(inputs, 1, packedTokens);
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                // Embedding: each packed row's input is its token's row of the table.
+                global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), packedTokens, packedInputs);
+                global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+
+                // Layer 0, forward direction, every sequence from its first step: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
+                global::RnnGen.Kernels.GruLayer.ForwardBatch<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
+
+                // Output layer at every packed row, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
+                global::System.Span<float> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
+                global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+                global::System.Span<float> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
+                logits.CopyTo(predictions);
+                global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
+            }
+
+            private readonly float[] _gradients = new float[ParameterCount];
+            private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
+            private float[] _embeddedGradients = global::System.Array.Empty<float>(); // dE/dx<t>, the embedding rows the steps read, [T, InputSize]
+            private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
+
+            public global::System.Span<float> Gradients => _gradients;
+
+            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+
+            public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
+
+            public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+                double loss = 0; // summed in double, rounded once
+                // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya for all steps at once.
+                global::System.Span<float> logitGradients = new(_logitGradients, 0, steps * OutputSize);
+                for (int t = 0; t < steps; t++)
+                {
+                    loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_logits, t * OutputSize, OutputSize), new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), logitGradients.Slice(t * OutputSize, OutputSize));
+                }
+                BackpropagateHead(steps);
+                BackpropagateLayers(steps, inputGradients, initialStateGradients);
+                return (float)loss;
+            }
+
+            public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+                // Output layer at every step: dE/dz through g2, then back through W_ya.
+                predictionGradients.CopyTo(_logitGradients);
+                global::RnnGen.Kernels.Activations.SoftmaxBackwardRows(new global::System.ReadOnlySpan<float>(_predictions, 0, predictionGradients.Length), new global::System.Span<float>(_logitGradients, 0, predictionGradients.Length), OutputSize);
+                BackpropagateHead(steps);
+                BackpropagateLayers(steps, inputGradients, initialStateGradients);
+            }
+
+            // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+            // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+            private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = _steps;
+                if (steps == 0)
+                {
+                    throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+                }
+                global::RnnGen.RnnArguments.RequireSteps(outputLength, steps, OutputSize, nameof(OutputSize), outputName, ", like the last predictions");
+                global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
+                global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
+                inputGradients.Clear();
+                if (_layerGradients.Length < Layers * steps * LayerWidth)
+                {
+                    _layerGradients = new float[Layers * steps * LayerWidth];
+                    _embeddedGradients = new float[steps * InputSize];
+                    _logitGradients = new float[steps * OutputSize];
+                }
+                new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+                return steps;
+            }
+
+            // With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.
+            private void BackpropagateHead(int steps)
+            {
+                global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
+            }
+
+            // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
+            private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
+                global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> embeddedGradients = new(_embeddedGradients, 0, steps * InputSize);
+                embeddedGradients.Clear();
+
+                // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
+                global::RnnGen.Kernels.GruLayer.Backward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, embeddedGradients, initialStateGradients, stateRow: 0, _workspace);
+
+                // Embedding: each step's dE/dx<t> into its token's row of the table's gradient (none into the padding token's).
+                global::RnnGen.Kernels.EmbeddingLayer.AddGradients<float, global::RnnGen.Sizes.N6>(new global::System.ReadOnlySpan<float>(_tokens, 0, steps), embeddedGradients, gradients.Slice(EmbeddingWeights, VocabularySize * InputSize), PaddingIndex);
+                if (!inputGradients.IsEmpty)
+                {
+                    embeddedGradients.CopyTo(inputGradients);
+                }
+            }
+
+            private readonly float[] _streamState = new float[StateRows * HiddenSize]; // every layer's state between Step calls
+            private readonly float[] _stepWorkspace = new float[global::RnnGen.Kernels.GruLayer.StepWorkspaceLength(HiddenSize)]; // the cell runner's scratch
+            private readonly float[] _stepLogits = new float[OutputSize];
+            private readonly float[] _stepInput = new float[InputSize]; // x<t>: the embedding row of the step's token
+
+            public global::System.ReadOnlySpan<float> StreamState => _streamState;
+
+            public void Reset() => global::System.Array.Clear(_streamState);
+
+            public void Reset(global::System.ReadOnlySpan<float> initialState)
+            {
+                global::RnnGen.RnnArguments.RequireLength(initialState.Length, StateRows * HiddenSize, nameof(initialState), "[StateRows = 1, HiddenSize = 8]");
+                initialState.CopyTo(_streamState);
+            }
+
+            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                global::RnnGen.RnnArguments.RequireLength(input.Length, 1, nameof(input), "[1], one token id");
+                global::RnnGen.RnnArguments.RequireLength(output.Length, OutputSize, nameof(output), "[OutputSize = 12]");
+                global::RnnGen.Kernels.EmbeddingLayer.RequireTokens(input, VocabularySize, nameof(input));
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                // Embedding: x<t> = row token<t> of the table.
+                global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), input, _stepInput);
+                global::System.ReadOnlySpan<float> layerInput = _stepInput;
+                // Layer 0: one GRU step from x<t> and the kept state.
+                global::System.Span<float> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);
+                global::RnnGen.Kernels.GruLayer.Step<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), layerInput, state0, _stepWorkspace);
+                layerInput = state0;
+                // Output layer: y<t> = softmax(W_ya a<t> + b_y); the logits are kept for sampling.
+                global::System.Span<float> logits = _stepLogits;
+                global::RnnGen.Kernels.MatrixKernels.Affine<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits);
+                logits.CopyTo(output);
+                global::RnnGen.Kernels.Activations.Softmax(output);
+            }
+
+            public void Step(int token, global::System.Span<float> output) => Step(TokenValues([token], nameof(token)), output);
+
+            private float[] _blockOutputs = global::System.Array.Empty<float>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]
+            private float[] _blockInputs = global::System.Array.Empty<float>(); // the embedding rows of the block's tokens, [n, InputSize]
+            private float[] _blockCache = global::System.Array.Empty<float>(); // the gates of every step of the block, which nothing reads back
+            private float[] _blockWorkspace = global::System.Array.Empty<float>(); // the cell runners' scratch
+
+            public void StepBlock(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+            {
+                int steps = global::RnnGen.RnnArguments.TokenCount(inputs.Length, nameof(inputs));
+                global::RnnGen.RnnArguments.RequireSteps(outputs.Length, steps, OutputSize, nameof(OutputSize), nameof(outputs));
+                global::RnnGen.Kernels.EmbeddingLayer.RequireTokens(inputs, VocabularySize, nameof(inputs));
+                long needed = (long)Layers * steps * HiddenSize;
+                global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
+                if (_blockOutputs.Length < needed)
+                {
+                    _blockOutputs = new float[needed];
+                    _blockInputs = new float[steps * InputSize];
+                    _blockCache = new float[Layers * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
+                    _blockWorkspace = new float[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
+                }
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                // Embedding: x<t> = row token<t> of the table, for every step of the block.
+                global::System.Span<float> embedded = new(_blockInputs, 0, steps * InputSize);
+                global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), inputs, embedded);
+                global::System.Span<float> streamState = _streamState;
+                global::System.Span<float> layer0 = new(_blockOutputs, 0 * steps * HiddenSize, steps * HiddenSize);
+                // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.
+
+                // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
+                global::RnnGen.Kernels.GruLayer.Forward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), embedded, layer0, reverse: false, streamState, streamState, stateRow: 0, _blockCache, _blockWorkspace);
+
+                // Output layer at every step of the block, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
+                global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);
+                global::RnnGen.Kernels.Activations.SoftmaxRows(outputs, OutputSize);
+            }
+
+            private readonly float[] _chosenToken = new float[1]; // the token generation feeds back
+
+            public int Generate(global::System.ReadOnlySpan<float> firstInput, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::RnnGen.GenerationOptions options)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(options);
+                global::RnnGen.RnnArguments.RequireLength(firstInput.Length, 1, nameof(firstInput), "[1], one token id");
+                global::RnnGen.Kernels.EmbeddingLayer.RequireTokens(firstInput, VocabularySize, nameof(firstInput));
+                if (options.Feedback == global::RnnGen.RnnFeedback.Prediction)
+                {
+                    throw new global::System.ArgumentException("A model with an embedding feeds back the token it chooses: use RnnFeedback.Greedy or RnnFeedback.Sample.", nameof(options));
+                }
+                int maximumSteps = global::RnnGen.RnnArguments.StepCount(outputs.Length, OutputSize, nameof(outputs), nameof(OutputSize));
+                if (initialState.IsEmpty)
+                {
+                    Reset();
+                }
+                else
+                {
+                    Reset(initialState);
+                }
+                global::System.ReadOnlySpan<float> input = firstInput;
+                for (int step = 0; step < maximumSteps; step++)
+                {
+                    global::System.Span<float> output = outputs.Slice(step * OutputSize, OutputSize);
+                    Step(input, output);
+                    int chosen = global::RnnGen.RnnSampler.Choose<float>(_stepLogits, output, options);
+                    // The chosen token's one-hot vector is this step's output; the token is the next input.
+                    output.Clear();
+                    output[chosen] = 1;
+                    if (chosen == options.EndToken)
+                    {
+                        return step + 1;
+                    }
+                    _chosenToken[0] = chosen;
+                    input = _chosenToken;
+                }
+                return maximumSteps;
+            }
+
+            public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
+            {
+                int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions), nameof(OutputSize));
+                global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
+                return global::RnnGen.RnnLossFunctions.CrossEntropy(predictions, targets);
+            }
+        }
     }
 }

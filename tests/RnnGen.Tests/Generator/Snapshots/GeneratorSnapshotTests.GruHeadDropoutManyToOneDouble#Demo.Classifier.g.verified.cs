@@ -23,142 +23,59 @@ namespace Demo
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::RnnGen.RnnShape Shape => new(
-            InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Unidirectional,
-            global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Softmax,
-            global::RnnGen.RnnTopology.ManyToOne, global::RnnGen.RnnLoss.CrossEntropy, global::RnnGen.RnnCell.Gru);
+        public global::RnnGen.RnnShape Shape => _network.Shape;
 
         /// <summary>The number of parameters: the length of <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 118;
 
-        // Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],
-        // so a matrix-vector product broadcasts one input against a contiguous row of outputs.
-        private const int Layer0ForwardInputWeights = 0; // W_ih of layer 0, forward direction, [3, r | z | n]
-        private const int Layer0ForwardRecurrentWeights = 36; // W_hh of layer 0, forward direction, [4, r | z | n]
-        private const int Layer0ForwardInputBias = 84; // b_ih of layer 0, forward direction, [r | z | n]
-        private const int Layer0ForwardRecurrentBias = 96; // b_hh of layer 0, forward direction, [r | z | n]
-        private const int HeadWeights = 108; // W_ya, [4, 2]
-        private const int HeadBias = 116; // b_y, [2]
-
-        // PyTorch state-dict names and shapes of every tensor, for loading and saving weights.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]
-        {
-            new("rnn.weight_ih_l0", 12, 3, Layer0ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.weight_hh_l0", 12, 4, Layer0ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.bias_ih_l0", 12, 0, Layer0ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.bias_hh_l0", 12, 0, Layer0ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("head.weight", 2, 4, HeadWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("head.bias", 2, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
-        };
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private double[] _parameters = new double[ParameterCount]; // replaced only by ShareParameters
-
         /// <summary>Every weight and bias in one contiguous buffer (see <see cref="ParameterTensors"/> for the layout); zero until initialised or loaded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.Span<double> Parameters => _parameters;
+        public global::System.Span<double> Parameters => _network.Parameters;
 
         /// <summary>Makes this instance compute with <paramref name="source"/>'s parameters, the same buffer and not a copy, so that instances on different threads serve calls in parallel from one set of weights, each with its own buffers, gradients and streaming state. Writing the parameters through either (loading, training) changes both, and must not overlap calls on the other.</summary>
         /// <param name="source">Another instance of this model.</param>
         /// <exception cref="global::System.ArgumentException"><paramref name="source"/> is not a Classifier.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ShareParameters(global::RnnGen.IRnnModel<double> source)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(source);
-            _parameters = source is Classifier model ? model._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Classifier, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
-        }
+        public void ShareParameters(global::RnnGen.IRnnModel<double> source) => _network.ShareParameters(source);
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
+        public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => _network.ParameterTensors;
 
         /// <summary>Draws every parameter as PyTorch initialises the recurrent module and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
         /// <param name="random">The source of the uniform draws.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void InitializeParameters(global::System.Random random)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(random);
-            global::System.Span<double> parameters = _parameters;
-            // nn.GRU: every weight and bias from U(-1/sqrt(4), 1/sqrt(4)).
-            double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
-            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
-            // nn.Linear (the head): weight and bias from U(-1/sqrt(4), 1/sqrt(4)), 4 being its input width.
-            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
-        }
+        public void InitializeParameters(global::System.Random random) => _network.InitializeParameters(random);
 
         /// <summary>In training mode, the probability that a unit of the head's input is zeroed, as <c>nn.Dropout(0.5)</c> before the head.</summary>
         public const double HeadDropout = 0.5;
 
         /// <summary>Whether Forward, ForwardBatch and AccumulateBatchGradients drop units (PyTorch's <c>model.train()</c>); false for a new model, which infers (<c>model.eval()</c>). Step, StepBlock and generation never drop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public bool Training { get; set; }
+        public bool Training { get => _network.Training; set => _network.Training = value; }
 
         /// <summary>The key of the masks of the next sequence a training-mode pass reads: sequence b of a call is dropped by the masks of DropoutKey + b, and the call advances DropoutKey by its number of sequences.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public ulong DropoutKey { get; set; }
-
-        // Whether the last Forward dropped units, and the key of its masks, for Backward to go back through them.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private bool _forwardDropped;
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private ulong _forwardDropoutKey;
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly double[] _droppedHeadInput = new double[LayerWidth]; // the head's dropped input in the last Forward
-
-        // In training mode, true with the key of the first of these sequences' masks, moving DropoutKey past them; else false.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private bool TakeDropoutKeys(int sequences, out ulong firstKey)
-        {
-            firstKey = DropoutKey;
-            if (!Training)
-            {
-                return false;
-            }
-            DropoutKey += (ulong)sequences;
-            return true;
-        }
-
-        // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private double[] _inputs = global::System.Array.Empty<double>(); // x, [T, InputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private double[] _layerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, [Layers, T, LayerWidth]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private double[] _logits = global::System.Array.Empty<double>(); // W_ya a + b_y before g2, [OutputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private double[] _predictions = global::System.Array.Empty<double>(); // y, like _logits
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private double[] _cellCache = global::System.Array.Empty<double>(); // r, z, n and W_hn h + b_hn of every step, [Layers * Directions, T, 16]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private double[] _workspace = global::System.Array.Empty<double>(); // the cell runners' scratch
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly double[] _initialState = new double[StateRows * HiddenSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly double[] _finalState = new double[StateRows * HiddenSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private bool _hasInitialState;
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int _steps;
+        public ulong DropoutKey { get => _network.DropoutKey; set => _network.DropoutKey = value; }
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public int Steps => _steps;
+        public int Steps => _network.Steps;
 
         /// <summary>The top layer's hidden state at every step of the last forward pass, [Steps, LayerWidth], forward half then reverse half.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<double> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
+        public global::System.ReadOnlySpan<double> HiddenOutputs => _network.HiddenOutputs;
 
         /// <summary>Every layer's and direction's final hidden state after the last forward pass, [StateRows, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<double> FinalState => _finalState;
+        public global::System.ReadOnlySpan<double> FinalState => _network.FinalState;
 
         /// <summary>Runs the network over a sequence, starting from zero states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
         /// <param name="predictions">Receives the outputs, [OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> predictions) => Forward(inputs, default, predictions);
+        public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> predictions) => _network.Forward(inputs, predictions);
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
@@ -166,61 +83,7 @@ namespace Demo
         /// <param name="predictions">Receives the outputs, [OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> predictions)
-        {
-            int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-            global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), "[OutputSize = 2]");
-            ReserveSteps(steps);
-            _steps = steps;
-            inputs.CopyTo(_inputs);
-            _hasInitialState = !initialState.IsEmpty;
-            initialState.CopyTo(_initialState);
-            // In training mode, this sequence's masks are those of DropoutKey, which moves on to the next sequence's.
-            _forwardDropped = TakeDropoutKeys(1, out _forwardDropoutKey);
-            global::System.ReadOnlySpan<double> parameters = _parameters;
-            global::System.Span<double> finalState = _finalState;
-            global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
-
-            // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
-            global::RnnGen.Kernels.GruLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, initialState, finalState, stateRow: 0, _cellCache, _workspace);
-
-            // Dropout on the head's input, in training mode: each unit zeroed with probability HeadDropout, the others scaled by 1 / (1 - HeadDropout).
-            global::System.ReadOnlySpan<double> headInput = finalState.Slice((Layers - 1) * LayerWidth, LayerWidth);
-            if (_forwardDropped)
-            {
-                headInput = global::RnnGen.Kernels.Dropout.Apply(headInput, _droppedHeadInput, LayerWidth, _forwardDropoutKey, site: 0, HeadDropout);
-            }
-            // Output layer once, on the top layer's final states a<T>: y = softmax(W_ya a + b_y).
-            global::System.Span<double> logits = _logits;
-            global::RnnGen.Kernels.MatrixKernels.Affine<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(headInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits);
-            logits.CopyTo(predictions);
-            global::RnnGen.Kernels.Activations.Softmax(predictions);
-            predictions.CopyTo(_predictions);
-        }
-
-        // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void ReserveSteps(int steps)
-        {
-            long needed = (long)Layers * steps * LayerWidth;
-            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
-            if (_layerOutputs.Length < needed)
-            {
-                _layerOutputs = new double[needed];
-                _cellCache = new double[Layers * Directions * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
-                _workspace = new double[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
-                _inputs = new double[steps * InputSize];
-                _logits = new double[OutputSize];
-                _predictions = new double[OutputSize];
-            }
-        }
-
-        // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly global::RnnGen.Kernels.BatchBuffers<double> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: false);
+        public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> predictions) => _network.Forward(inputs, initialState, predictions);
 
         /// <summary>Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's products over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
@@ -228,14 +91,7 @@ namespace Demo
         /// <param name="predictions">Receives each sequence's output, [B, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ForwardBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<double> predictions)
-        {
-            int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
-            // In training mode, sequence b's masks are those of DropoutKey + b, and DropoutKey moves past the batch.
-            bool dropping = TakeDropoutKeys(lengths.Length, out ulong dropoutKey);
-            RunBatch(inputs, lengths, steps, keepForBackward: false, dropping, dropoutKey);
-            _batch.Unsort<double>(new global::System.ReadOnlySpan<double>(_batchBuffers.Predictions, 0, lengths.Length * OutputSize), OutputSize, predictions);
-        }
+        public void ForwardBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<double> predictions) => _network.ForwardBatch(inputs, lengths, predictions);
 
         /// <summary>Runs the network over a batch as <see cref="ForwardBatch"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
@@ -243,107 +99,20 @@ namespace Demo
         /// <param name="targets">Each sequence's wanted output, [B, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public double AccumulateBatchGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<double> targets)
-        {
-            int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
-            // In training mode, sequence b's masks are those of DropoutKey + b, and DropoutKey moves past the batch.
-            bool dropping = TakeDropoutKeys(lengths.Length, out ulong dropoutKey);
-            RunBatch(inputs, lengths, steps, keepForBackward: true, dropping, dropoutKey);
-            int rows = _batch.Rows, sequences = lengths.Length;
-            global::System.Span<double> targetRows = new(_batchBuffers.Targets, 0, sequences * OutputSize);
-            _batch.Sort(targets, OutputSize, targetRows);
-            double loss = 0; // summed in double, rounded once
-            // dE/dz of every sequence through the loss and g2.
-            global::System.Span<double> logitGradients = new(_batchBuffers.LogitGradients, 0, sequences * OutputSize);
-            for (int row = 0; row < sequences; row++)
-            {
-                loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<double>(_batchBuffers.Logits, row * OutputSize, OutputSize), new global::System.ReadOnlySpan<double>(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));
-            }
-            global::System.ReadOnlySpan<double> parameters = _parameters;
-            global::System.Span<double> gradients = _gradients;
-            global::System.ReadOnlySpan<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-            global::System.Span<double> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
-            new global::System.Span<double>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
-            // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.
-            global::System.Span<double> finalGradients = new(_batchBuffers.FinalGradients, 0, sequences * LayerWidth);
-            finalGradients.Clear();
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.ReadOnlySpan<double>(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);
-            // Back through the head's dropout: dE/d(its undropped input) = mask ⊙ dE/d(its input) / (1 - HeadDropout).
-            if (dropping)
-            {
-                global::RnnGen.Kernels.Dropout.ApplySorted(_batch, finalGradients, finalGradients, LayerWidth, dropoutKey, site: 0, HeadDropout);
-            }
-            _batch.AddFinalGradients<double>(finalGradients, HiddenSize, layer0Gradients);
-
-            // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.GruLayer.BackwardBatch<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<double>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
-            return (double)loss;
-        }
-
-        // Checks a batched call's arguments before anything changes and returns the padded steps T.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int CheckBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
-        {
-            int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, InputSize, "inputs", nameof(lengths));
-            global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, 1, OutputSize, nameof(OutputSize), outputName);
-            return steps;
-        }
-
-        // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void RunBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward, bool dropping, ulong dropoutKey)
-        {
-            _batch.Arrange(lengths, steps);
-            int rows = _batch.Rows, sequences = lengths.Length;
-            // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
-            int padded = sequences * steps;
-            _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.GruLayer.BatchWorkspaceLength(sequences, InputSize, HiddenSize), keepForBackward,
-                backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.GruLayer.BatchBackwardWorkspaceLength(padded, sequences, InputSize, HiddenSize) : 0, cacheLength: (long)Layers * Directions * padded * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize));
-            global::System.Span<double> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
-            _batch.Pack(inputs, InputSize, packedInputs);
-            global::System.ReadOnlySpan<double> parameters = _parameters;
-            global::System.Span<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-
-            // Layer 0, forward direction, every sequence from its first step: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
-            global::RnnGen.Kernels.GruLayer.ForwardBatch<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<double>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
-
-            // Output layer once per sequence, on its top-layer final outputs a<T>: y = softmax(W_ya a + b_y).
-            global::System.Span<double> finals = new(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth);
-            _batch.GatherFinalOutputs<double>(layer0, HiddenSize, finals);
-            // Dropout on the head's input, in training mode: each unit zeroed with probability HeadDropout, the others scaled by 1 / (1 - HeadDropout).
-            if (dropping)
-            {
-                global::RnnGen.Kernels.Dropout.ApplySorted(_batch, finals, finals, LayerWidth, dropoutKey, site: 0, HeadDropout);
-            }
-            global::System.Span<double> logits = new(_batchBuffers.Logits, 0, sequences * OutputSize);
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(finals, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
-            global::System.Span<double> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
-            logits.CopyTo(predictions);
-            global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
-        }
-
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly double[] _gradients = new double[ParameterCount];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly double[] _logitGradients = new double[OutputSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly double[] _headInputGradients = new double[LayerWidth];
+        public double AccumulateBatchGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<double> targets) => _network.AccumulateBatchGradients(inputs, lengths, targets);
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{double})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.Span<double> Gradients => _gradients;
+        public global::System.Span<double> Gradients => _network.Gradients;
 
         /// <summary>Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _network.ZeroGradients();
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public double Backward(global::System.ReadOnlySpan<double> targets) => Backward(targets, default, default);
+        public double Backward(global::System.ReadOnlySpan<double> targets) => _network.Backward(targets);
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
@@ -352,17 +121,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public double Backward(global::System.ReadOnlySpan<double> targets, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
-        {
-            int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
-            double loss = 0; // summed in double, rounded once
-            // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
-            global::System.Span<double> logitGradients = new(_logitGradients, 0, OutputSize);
-            loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<double>(_logits, 0, OutputSize), new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), targets, logitGradients.Slice(0, OutputSize));
-            BackpropagateHead(steps);
-            BackpropagateLayers(steps, inputGradients, initialStateGradients);
-            return (double)loss;
-        }
+        public double Backward(global::System.ReadOnlySpan<double> targets, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients) => _network.Backward(targets, inputGradients, initialStateGradients);
 
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
         /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
@@ -371,82 +130,14 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<double> predictionGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
-        {
-            int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
-            // Output layer, once: dE/dz through g2, then back through W_ya.
-            predictionGradients.CopyTo(_logitGradients);
-            global::RnnGen.Kernels.Activations.SoftmaxBackwardRows(new global::System.ReadOnlySpan<double>(_predictions, 0, predictionGradients.Length), new global::System.Span<double>(_logitGradients, 0, predictionGradients.Length), OutputSize);
-            BackpropagateHead(steps);
-            BackpropagateLayers(steps, inputGradients, initialStateGradients);
-        }
-
-        // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
-        // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int StartBackward(int outputLength, string outputName, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
-        {
-            int steps = _steps;
-            if (steps == 0)
-            {
-                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-            }
-            global::RnnGen.RnnArguments.RequireLength(outputLength, OutputSize, outputName, "[OutputSize = 2]");
-            global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-            inputGradients.Clear();
-            if (_layerGradients.Length < Layers * steps * LayerWidth)
-            {
-                _layerGradients = new double[Layers * steps * LayerWidth];
-            }
-            new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
-            return steps;
-        }
-
-        // With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (it belongs to a<T>).
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void BackpropagateHead(int steps)
-        {
-            global::System.Span<double> headInputGradients = _headInputGradients;
-            headInputGradients.Clear();
-            global::System.ReadOnlySpan<double> headInput = _forwardDropped ? _droppedHeadInput : new global::System.ReadOnlySpan<double>(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
-            global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(headInput, _logitGradients, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
-            global::RnnGen.Kernels.Activations.AddTo<double>(_logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
-            global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
-            // Back through the head's dropout: dE/d(its undropped input) = mask ⊙ dE/d(its input) / (1 - HeadDropout).
-            if (_forwardDropped)
-            {
-                global::RnnGen.Kernels.Dropout.Apply(headInputGradients, headInputGradients, LayerWidth, _forwardDropoutKey, site: 0, HeadDropout);
-            }
-            global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
-        }
-
-        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void BackpropagateLayers(int steps, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
-        {
-            global::System.ReadOnlySpan<double> parameters = _parameters;
-            global::System.Span<double> gradients = _gradients;
-            global::System.ReadOnlySpan<double> initialState = _hasInitialState ? _initialState : default;
-            global::System.ReadOnlySpan<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
-
-            // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.GruLayer.Backward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 0, _workspace);
-        }
+        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<double> predictionGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients) => _network.BackwardFromPredictionGradients(predictionGradients, inputGradients, initialStateGradients);
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the cross-entropy E = -Σ_t Σ_j target_j log(prediction_j).</summary>
         /// <param name="predictions">What <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> wrote.</param>
         /// <param name="targets">The wanted outputs, the same shape as <paramref name="predictions"/>.</param>
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public double Loss(global::System.ReadOnlySpan<double> predictions, global::System.ReadOnlySpan<double> targets)
-        {
-            int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
-            return global::RnnGen.RnnLossFunctions.CrossEntropy(predictions, targets);
-        }
+        public double Loss(global::System.ReadOnlySpan<double> predictions, global::System.ReadOnlySpan<double> targets) => _network.Loss(predictions, targets);
 
         /// <summary>Loads every weight from a safetensors file with PyTorch's state-dict names (<c>rnn.weight_ih_l0</c>, ..., <c>head.weight</c>, <c>head.bias</c>).</summary>
         /// <param name="path">The file, e.g. one saved from PyTorch with <c>safetensors.torch.save_file(model.state_dict(), path)</c>.</param>
@@ -459,5 +150,333 @@ namespace Demo
         /// <param name="path">The file to write.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
+
+        // The network's state and code, in a type of its own so that no member of Classifier's own can collide with them; the public members above call it.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        private readonly ClassifierNetwork _network = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        private sealed class ClassifierNetwork
+        {
+            public global::RnnGen.RnnShape Shape => new(
+                InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Unidirectional,
+                global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Softmax,
+                global::RnnGen.RnnTopology.ManyToOne, global::RnnGen.RnnLoss.CrossEntropy, global::RnnGen.RnnCell.Gru);
+
+            // Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],
+            // so a matrix-vector product broadcasts one input against a contiguous row of outputs.
+            private const int Layer0ForwardInputWeights = 0; // W_ih of layer 0, forward direction, [3, r | z | n]
+            private const int Layer0ForwardRecurrentWeights = 36; // W_hh of layer 0, forward direction, [4, r | z | n]
+            private const int Layer0ForwardInputBias = 84; // b_ih of layer 0, forward direction, [r | z | n]
+            private const int Layer0ForwardRecurrentBias = 96; // b_hh of layer 0, forward direction, [r | z | n]
+            private const int HeadWeights = 108; // W_ya, [4, 2]
+            private const int HeadBias = 116; // b_y, [2]
+
+            // PyTorch state-dict names and shapes of every tensor, for loading and saving weights.
+            private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]
+            {
+                new("rnn.weight_ih_l0", 12, 3, Layer0ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.weight_hh_l0", 12, 4, Layer0ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.bias_ih_l0", 12, 0, Layer0ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.bias_hh_l0", 12, 0, Layer0ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("head.weight", 2, 4, HeadWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("head.bias", 2, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
+            };
+
+            private double[] _parameters = new double[ParameterCount]; // replaced only by ShareParameters
+
+            public global::System.Span<double> Parameters => _parameters;
+
+            public void ShareParameters(global::RnnGen.IRnnModel<double> source)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(source);
+                _parameters = source is Classifier model ? model._network._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Classifier, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
+            }
+
+            public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
+
+            public void InitializeParameters(global::System.Random random)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(random);
+                global::System.Span<double> parameters = _parameters;
+                // nn.GRU: every weight and bias from U(-1/sqrt(4), 1/sqrt(4)).
+                double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
+                global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
+                // nn.Linear (the head): weight and bias from U(-1/sqrt(4), 1/sqrt(4)), 4 being its input width.
+                global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
+            }
+
+            public bool Training { get; set; }
+
+            public ulong DropoutKey { get; set; }
+
+            // Whether the last Forward dropped units, and the key of its masks, for Backward to go back through them.
+            private bool _forwardDropped;
+            private ulong _forwardDropoutKey;
+            private readonly double[] _droppedHeadInput = new double[LayerWidth]; // the head's dropped input in the last Forward
+
+            // In training mode, true with the key of the first of these sequences' masks, moving DropoutKey past them; else false.
+            private bool TakeDropoutKeys(int sequences, out ulong firstKey)
+            {
+                firstKey = DropoutKey;
+                if (!Training)
+                {
+                    return false;
+                }
+                DropoutKey += (ulong)sequences;
+                return true;
+            }
+
+            // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
+            private double[] _inputs = global::System.Array.Empty<double>(); // x, [T, InputSize]
+            private double[] _layerOutputs = global::System.Array.Empty<double>(); // every layer's a<t>, [Layers, T, LayerWidth]
+            private double[] _logits = global::System.Array.Empty<double>(); // W_ya a + b_y before g2, [OutputSize]
+            private double[] _predictions = global::System.Array.Empty<double>(); // y, like _logits
+            private double[] _cellCache = global::System.Array.Empty<double>(); // r, z, n and W_hn h + b_hn of every step, [Layers * Directions, T, 16]
+            private double[] _workspace = global::System.Array.Empty<double>(); // the cell runners' scratch
+            private readonly double[] _initialState = new double[StateRows * HiddenSize];
+            private readonly double[] _finalState = new double[StateRows * HiddenSize];
+            private bool _hasInitialState;
+            private int _steps;
+
+            public int Steps => _steps;
+
+            public global::System.ReadOnlySpan<double> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
+
+            public global::System.ReadOnlySpan<double> FinalState => _finalState;
+
+            public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> predictions) => Forward(inputs, default, predictions);
+
+            public void Forward(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> initialState, global::System.Span<double> predictions)
+            {
+                int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
+                global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
+                global::RnnGen.RnnArguments.RequireLength(predictions.Length, OutputSize, nameof(predictions), "[OutputSize = 2]");
+                ReserveSteps(steps);
+                _steps = steps;
+                inputs.CopyTo(_inputs);
+                _hasInitialState = !initialState.IsEmpty;
+                initialState.CopyTo(_initialState);
+                // In training mode, this sequence's masks are those of DropoutKey, which moves on to the next sequence's.
+                _forwardDropped = TakeDropoutKeys(1, out _forwardDropoutKey);
+                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.Span<double> finalState = _finalState;
+                global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+
+                // Layer 0, forward direction, t = 1..T: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
+                global::RnnGen.Kernels.GruLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, initialState, finalState, stateRow: 0, _cellCache, _workspace);
+
+                // Dropout on the head's input, in training mode: each unit zeroed with probability HeadDropout, the others scaled by 1 / (1 - HeadDropout).
+                global::System.ReadOnlySpan<double> headInput = finalState.Slice((Layers - 1) * LayerWidth, LayerWidth);
+                if (_forwardDropped)
+                {
+                    headInput = global::RnnGen.Kernels.Dropout.Apply(headInput, _droppedHeadInput, LayerWidth, _forwardDropoutKey, site: 0, HeadDropout);
+                }
+                // Output layer once, on the top layer's final states a<T>: y = softmax(W_ya a + b_y).
+                global::System.Span<double> logits = _logits;
+                global::RnnGen.Kernels.MatrixKernels.Affine<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(headInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits);
+                logits.CopyTo(predictions);
+                global::RnnGen.Kernels.Activations.Softmax(predictions);
+                predictions.CopyTo(_predictions);
+            }
+
+            // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
+            private void ReserveSteps(int steps)
+            {
+                long needed = (long)Layers * steps * LayerWidth;
+                global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
+                if (_layerOutputs.Length < needed)
+                {
+                    _layerOutputs = new double[needed];
+                    _cellCache = new double[Layers * Directions * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
+                    _workspace = new double[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
+                    _inputs = new double[steps * InputSize];
+                    _logits = new double[OutputSize];
+                    _predictions = new double[OutputSize];
+                }
+            }
+
+            // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
+            private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
+            private readonly global::RnnGen.Kernels.BatchBuffers<double> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: false);
+
+            public void ForwardBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<double> predictions)
+            {
+                int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
+                // In training mode, sequence b's masks are those of DropoutKey + b, and DropoutKey moves past the batch.
+                bool dropping = TakeDropoutKeys(lengths.Length, out ulong dropoutKey);
+                RunBatch(inputs, lengths, steps, keepForBackward: false, dropping, dropoutKey);
+                _batch.Unsort<double>(new global::System.ReadOnlySpan<double>(_batchBuffers.Predictions, 0, lengths.Length * OutputSize), OutputSize, predictions);
+            }
+
+            public double AccumulateBatchGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<double> targets)
+            {
+                int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
+                // In training mode, sequence b's masks are those of DropoutKey + b, and DropoutKey moves past the batch.
+                bool dropping = TakeDropoutKeys(lengths.Length, out ulong dropoutKey);
+                RunBatch(inputs, lengths, steps, keepForBackward: true, dropping, dropoutKey);
+                int rows = _batch.Rows, sequences = lengths.Length;
+                global::System.Span<double> targetRows = new(_batchBuffers.Targets, 0, sequences * OutputSize);
+                _batch.Sort(targets, OutputSize, targetRows);
+                double loss = 0; // summed in double, rounded once
+                // dE/dz of every sequence through the loss and g2.
+                global::System.Span<double> logitGradients = new(_batchBuffers.LogitGradients, 0, sequences * OutputSize);
+                for (int row = 0; row < sequences; row++)
+                {
+                    loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<double>(_batchBuffers.Logits, row * OutputSize, OutputSize), new global::System.ReadOnlySpan<double>(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));
+                }
+                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.Span<double> gradients = _gradients;
+                global::System.ReadOnlySpan<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+                global::System.Span<double> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
+                new global::System.Span<double>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
+                // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every sequence's final outputs, and dE/d(those outputs) = W_ya dz, added where they were taken from.
+                global::System.Span<double> finalGradients = new(_batchBuffers.FinalGradients, 0, sequences * LayerWidth);
+                finalGradients.Clear();
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.ReadOnlySpan<double>(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth), logitGradients, finalGradients);
+                // Back through the head's dropout: dE/d(its undropped input) = mask ⊙ dE/d(its input) / (1 - HeadDropout).
+                if (dropping)
+                {
+                    global::RnnGen.Kernels.Dropout.ApplySorted(_batch, finalGradients, finalGradients, LayerWidth, dropoutKey, site: 0, HeadDropout);
+                }
+                _batch.AddFinalGradients<double>(finalGradients, HiddenSize, layer0Gradients);
+
+                // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
+                global::RnnGen.Kernels.GruLayer.BackwardBatch<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<double>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<double>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
+                return (double)loss;
+            }
+
+            // Checks a batched call's arguments before anything changes and returns the padded steps T.
+            private int CheckBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
+            {
+                int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, InputSize, "inputs", nameof(lengths));
+                global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, 1, OutputSize, nameof(OutputSize), outputName);
+                return steps;
+            }
+
+            // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
+            private void RunBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward, bool dropping, ulong dropoutKey)
+            {
+                _batch.Arrange(lengths, steps);
+                int rows = _batch.Rows, sequences = lengths.Length;
+                // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
+                int padded = sequences * steps;
+                _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.GruLayer.BatchWorkspaceLength(sequences, InputSize, HiddenSize), keepForBackward,
+                    backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.GruLayer.BatchBackwardWorkspaceLength(padded, sequences, InputSize, HiddenSize) : 0, cacheLength: (long)Layers * Directions * padded * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize));
+                global::System.Span<double> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
+                _batch.Pack(inputs, InputSize, packedInputs);
+                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.Span<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+
+                // Layer 0, forward direction, every sequence from its first step: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
+                global::RnnGen.Kernels.GruLayer.ForwardBatch<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<double>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
+
+                // Output layer once per sequence, on its top-layer final outputs a<T>: y = softmax(W_ya a + b_y).
+                global::System.Span<double> finals = new(_batchBuffers.FinalOutputs, 0, sequences * LayerWidth);
+                _batch.GatherFinalOutputs<double>(layer0, HiddenSize, finals);
+                // Dropout on the head's input, in training mode: each unit zeroed with probability HeadDropout, the others scaled by 1 / (1 - HeadDropout).
+                if (dropping)
+                {
+                    global::RnnGen.Kernels.Dropout.ApplySorted(_batch, finals, finals, LayerWidth, dropoutKey, site: 0, HeadDropout);
+                }
+                global::System.Span<double> logits = new(_batchBuffers.Logits, 0, sequences * OutputSize);
+                global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(finals, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+                global::System.Span<double> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
+                logits.CopyTo(predictions);
+                global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
+            }
+
+            private readonly double[] _gradients = new double[ParameterCount];
+            private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
+            private readonly double[] _logitGradients = new double[OutputSize];
+            private readonly double[] _headInputGradients = new double[LayerWidth];
+
+            public global::System.Span<double> Gradients => _gradients;
+
+            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+
+            public double Backward(global::System.ReadOnlySpan<double> targets) => Backward(targets, default, default);
+
+            public double Backward(global::System.ReadOnlySpan<double> targets, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+            {
+                int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+                double loss = 0; // summed in double, rounded once
+                // Output layer, once: dE/dz through the loss and g2, then back through W_ya.
+                global::System.Span<double> logitGradients = new(_logitGradients, 0, OutputSize);
+                loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<double>(_logits, 0, OutputSize), new global::System.ReadOnlySpan<double>(_predictions, 0, OutputSize), targets, logitGradients.Slice(0, OutputSize));
+                BackpropagateHead(steps);
+                BackpropagateLayers(steps, inputGradients, initialStateGradients);
+                return (double)loss;
+            }
+
+            public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<double> predictionGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+            {
+                int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+                // Output layer, once: dE/dz through g2, then back through W_ya.
+                predictionGradients.CopyTo(_logitGradients);
+                global::RnnGen.Kernels.Activations.SoftmaxBackwardRows(new global::System.ReadOnlySpan<double>(_predictions, 0, predictionGradients.Length), new global::System.Span<double>(_logitGradients, 0, predictionGradients.Length), OutputSize);
+                BackpropagateHead(steps);
+                BackpropagateLayers(steps, inputGradients, initialStateGradients);
+            }
+
+            // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+            // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+            private int StartBackward(int outputLength, string outputName, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+            {
+                int steps = _steps;
+                if (steps == 0)
+                {
+                    throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+                }
+                global::RnnGen.RnnArguments.RequireLength(outputLength, OutputSize, outputName, "[OutputSize = 2]");
+                global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
+                global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
+                inputGradients.Clear();
+                if (_layerGradients.Length < Layers * steps * LayerWidth)
+                {
+                    _layerGradients = new double[Layers * steps * LayerWidth];
+                }
+                new global::System.Span<double>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+                return steps;
+            }
+
+            // With dE/dz in _logitGradients: dW_ya += a dz and db_y += dz for the top layer's final states a, and dE/da = W_ya dz goes to the top layer's states (it belongs to a<T>).
+            private void BackpropagateHead(int steps)
+            {
+                global::System.Span<double> headInputGradients = _headInputGradients;
+                headInputGradients.Clear();
+                global::System.ReadOnlySpan<double> headInput = _forwardDropped ? _droppedHeadInput : new global::System.ReadOnlySpan<double>(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(headInput, _logitGradients, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
+                global::RnnGen.Kernels.Activations.AddTo<double>(_logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
+                // Back through the head's dropout: dE/d(its undropped input) = mask ⊙ dE/d(its input) / (1 - HeadDropout).
+                if (_forwardDropped)
+                {
+                    global::RnnGen.Kernels.Dropout.Apply(headInputGradients, headInputGradients, LayerWidth, _forwardDropoutKey, site: 0, HeadDropout);
+                }
+                global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+                headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
+            }
+
+            // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
+            private void BackpropagateLayers(int steps, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
+            {
+                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.Span<double> gradients = _gradients;
+                global::System.ReadOnlySpan<double> initialState = _hasInitialState ? _initialState : default;
+                global::System.ReadOnlySpan<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
+
+                // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
+                global::RnnGen.Kernels.GruLayer.Backward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<double>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 0, _workspace);
+            }
+
+            public double Loss(global::System.ReadOnlySpan<double> predictions, global::System.ReadOnlySpan<double> targets)
+            {
+                int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions), nameof(OutputSize));
+                global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
+                return global::RnnGen.RnnLossFunctions.CrossEntropy(predictions, targets);
+            }
+        }
     }
 }

@@ -23,93 +23,29 @@ namespace Demo
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::RnnGen.RnnShape Shape => new(
-            InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Bidirectional,
-            global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Identity,
-            global::RnnGen.RnnTopology.ManyToMany, global::RnnGen.RnnLoss.SquaredError, global::RnnGen.RnnCell.Lstm);
+        public global::RnnGen.RnnShape Shape => _network.Shape;
 
         /// <summary>The number of parameters: the length of <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 1575;
 
-        // Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],
-        // so a matrix-vector product broadcasts one input against a contiguous row of outputs.
-        private const int Layer0ForwardInputWeights = 0; // W_ih of layer 0, forward direction, [4, i | f | g | o]
-        private const int Layer0ForwardRecurrentWeights = 96; // W_hh of layer 0, forward direction, [6, i | f | g | o]
-        private const int Layer0ForwardInputBias = 240; // b_ih of layer 0, forward direction, [i | f | g | o]
-        private const int Layer0ForwardRecurrentBias = 264; // b_hh of layer 0, forward direction, [i | f | g | o]
-        private const int Layer0ReverseInputWeights = 288; // W_ih of layer 0, reverse direction, [4, i | f | g | o]
-        private const int Layer0ReverseRecurrentWeights = 384; // W_hh of layer 0, reverse direction, [6, i | f | g | o]
-        private const int Layer0ReverseInputBias = 528; // b_ih of layer 0, reverse direction, [i | f | g | o]
-        private const int Layer0ReverseRecurrentBias = 552; // b_hh of layer 0, reverse direction, [i | f | g | o]
-        private const int Layer1ForwardInputWeights = 576; // W_ih of layer 1, forward direction, [12, i | f | g | o]
-        private const int Layer1ForwardRecurrentWeights = 864; // W_hh of layer 1, forward direction, [6, i | f | g | o]
-        private const int Layer1ForwardInputBias = 1008; // b_ih of layer 1, forward direction, [i | f | g | o]
-        private const int Layer1ForwardRecurrentBias = 1032; // b_hh of layer 1, forward direction, [i | f | g | o]
-        private const int Layer1ReverseInputWeights = 1056; // W_ih of layer 1, reverse direction, [12, i | f | g | o]
-        private const int Layer1ReverseRecurrentWeights = 1344; // W_hh of layer 1, reverse direction, [6, i | f | g | o]
-        private const int Layer1ReverseInputBias = 1488; // b_ih of layer 1, reverse direction, [i | f | g | o]
-        private const int Layer1ReverseRecurrentBias = 1512; // b_hh of layer 1, reverse direction, [i | f | g | o]
-        private const int HeadWeights = 1536; // W_ya, [12, 3]
-        private const int HeadBias = 1572; // b_y, [3]
-
-        // PyTorch state-dict names and shapes of every tensor, for loading and saving weights.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]
-        {
-            new("rnn.weight_ih_l0", 24, 4, Layer0ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.weight_hh_l0", 24, 6, Layer0ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.bias_ih_l0", 24, 0, Layer0ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.bias_hh_l0", 24, 0, Layer0ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.weight_ih_l0_reverse", 24, 4, Layer0ReverseInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.weight_hh_l0_reverse", 24, 6, Layer0ReverseRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.bias_ih_l0_reverse", 24, 0, Layer0ReverseInputBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.bias_hh_l0_reverse", 24, 0, Layer0ReverseRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.weight_ih_l1", 24, 12, Layer1ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.weight_hh_l1", 24, 6, Layer1ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.bias_ih_l1", 24, 0, Layer1ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.bias_hh_l1", 24, 0, Layer1ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.weight_ih_l1_reverse", 24, 12, Layer1ReverseInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.weight_hh_l1_reverse", 24, 6, Layer1ReverseRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.bias_ih_l1_reverse", 24, 0, Layer1ReverseInputBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.bias_hh_l1_reverse", 24, 0, Layer1ReverseRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("head.weight", 3, 12, HeadWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("head.bias", 3, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
-        };
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
-
         /// <summary>Every weight and bias in one contiguous buffer (see <see cref="ParameterTensors"/> for the layout); zero until initialised or loaded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => _network.Parameters;
 
         /// <summary>Makes this instance compute with <paramref name="source"/>'s parameters, the same buffer and not a copy, so that instances on different threads serve calls in parallel from one set of weights, each with its own buffers, gradients and streaming state. Writing the parameters through either (loading, training) changes both, and must not overlap calls on the other.</summary>
         /// <param name="source">Another instance of this model.</param>
         /// <exception cref="global::System.ArgumentException"><paramref name="source"/> is not a Tagger.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ShareParameters(global::RnnGen.IRnnModel<float> source)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(source);
-            _parameters = source is Tagger model ? model._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Tagger, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
-        }
+        public void ShareParameters(global::RnnGen.IRnnModel<float> source) => _network.ShareParameters(source);
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
+        public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => _network.ParameterTensors;
 
         /// <summary>Draws every parameter as PyTorch initialises the recurrent module and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
         /// <param name="random">The source of the uniform draws.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void InitializeParameters(global::System.Random random)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(random);
-            global::System.Span<float> parameters = _parameters;
-            // nn.LSTM: every weight and bias from U(-1/sqrt(6), 1/sqrt(6)).
-            double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
-            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
-            // nn.Linear (the head): weight and bias from U(-1/sqrt(12), 1/sqrt(12)), 12 being its input width.
-            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
-        }
+        public void InitializeParameters(global::System.Random random) => _network.InitializeParameters(random);
 
         /// <summary>In training mode, the probability that a unit of a layer's output is zeroed before the next layer reads it, as <c>nn.LSTM(dropout=0.3)</c>.</summary>
         public const double Dropout = 0.3;
@@ -118,75 +54,30 @@ namespace Demo
 
         /// <summary>Whether Forward, ForwardBatch and AccumulateBatchGradients drop units (PyTorch's <c>model.train()</c>); false for a new model, which infers (<c>model.eval()</c>). Step, StepBlock and generation never drop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public bool Training { get; set; }
+        public bool Training { get => _network.Training; set => _network.Training = value; }
 
         /// <summary>The key of the masks of the next sequence a training-mode pass reads: sequence b of a call is dropped by the masks of DropoutKey + b, and the call advances DropoutKey by its number of sequences.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public ulong DropoutKey { get; set; }
-
-        // Whether the last Forward dropped units, and the key of its masks, for Backward to go back through them.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private bool _forwardDropped;
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private ulong _forwardDropoutKey;
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _droppedOutputs = global::System.Array.Empty<float>(); // the dropped rows the next layer or the head read, [2, T, LayerWidth]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _batchDropped = global::System.Array.Empty<float>(); // the same for the packed rows of the last batched call, [2, rows, LayerWidth]
-
-        // In training mode, true with the key of the first of these sequences' masks, moving DropoutKey past them; else false.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private bool TakeDropoutKeys(int sequences, out ulong firstKey)
-        {
-            firstKey = DropoutKey;
-            if (!Training)
-            {
-                return false;
-            }
-            DropoutKey += (ulong)sequences;
-            return true;
-        }
-
-        // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _inputs = global::System.Array.Empty<float>(); // x, [T, InputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [T, OutputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _cellCache = global::System.Array.Empty<float>(); // i, f, g, o and c of every step, [Layers * Directions, T, 30]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _workspace = global::System.Array.Empty<float>(); // the cell runners' scratch
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _initialState = new float[StateRows * HiddenSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _finalState = new float[StateRows * HiddenSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private bool _hasInitialState;
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int _steps;
+        public ulong DropoutKey { get => _network.DropoutKey; set => _network.DropoutKey = value; }
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public int Steps => _steps;
+        public int Steps => _network.Steps;
 
         /// <summary>The top layer's hidden state at every step of the last forward pass, [Steps, LayerWidth], forward half then reverse half.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<float> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
+        public global::System.ReadOnlySpan<float> HiddenOutputs => _network.HiddenOutputs;
 
         /// <summary>Every layer's and direction's final state after the last forward pass, [StateRows, HiddenSize]: PyTorch's h_n rows, then its c_n rows (a reverse direction's final state is its state after reading step 1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<float> FinalState => _finalState;
+        public global::System.ReadOnlySpan<float> FinalState => _network.FinalState;
 
         /// <summary>Runs the network over a sequence, starting from zero states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => Forward(inputs, default, predictions);
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => _network.Forward(inputs, predictions);
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
@@ -194,69 +85,7 @@ namespace Demo
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
-        {
-            int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-            global::RnnGen.RnnArguments.RequireSteps(predictions.Length, steps, OutputSize, nameof(OutputSize), nameof(predictions));
-            ReserveSteps(steps);
-            _steps = steps;
-            inputs.CopyTo(_inputs);
-            _hasInitialState = !initialState.IsEmpty;
-            initialState.CopyTo(_initialState);
-            // In training mode, this sequence's masks are those of DropoutKey, which moves on to the next sequence's.
-            _forwardDropped = TakeDropoutKeys(1, out _forwardDropoutKey);
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> finalState = _finalState;
-            global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
-
-            // Layer 0, forward direction, t = 1..T: LSTM gates from W_ih x<t> + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.Forward<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, initialState, finalState, stateRow: 0, cellRow: 4, _cellCache, _workspace);
-
-            // Layer 0, reverse direction, t = T..1: LSTM gates from W_ih x<t> + b_ih + W_hh h<t+1> + b_hh; c<t> = f c<t+1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.Forward<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), inputs, layer0, reverse: true, initialState, finalState, stateRow: 1, cellRow: 5, _cellCache, _workspace);
-
-            // Dropout between layers 0 and 1, in training mode: layer 1 reads layer 0's output with each unit zeroed with probability Dropout, the others scaled by 1 / (1 - Dropout).
-            global::System.ReadOnlySpan<float> layer1Input = _forwardDropped ? global::RnnGen.Kernels.Dropout.Apply(layer0, new global::System.Span<float>(_droppedOutputs, 0 * steps * LayerWidth, steps * LayerWidth), LayerWidth, _forwardDropoutKey, site: 0, Dropout) : layer0;
-            // Layer 1, forward direction, t = 1..T: LSTM gates from W_ih [layer 0 output at t] + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer1Input, layer1, reverse: false, initialState, finalState, stateRow: 2, cellRow: 6, _cellCache, _workspace);
-
-            // Layer 1, reverse direction, t = T..1: LSTM gates from W_ih [layer 0 output at t] + b_ih + W_hh h<t+1> + b_hh; c<t> = f c<t+1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), layer1Input, layer1, reverse: true, initialState, finalState, stateRow: 3, cellRow: 7, _cellCache, _workspace);
-
-            // Dropout on the head's input, in training mode: each unit zeroed with probability HeadDropout, the others scaled by 1 / (1 - HeadDropout).
-            global::System.ReadOnlySpan<float> headInput = _forwardDropped ? global::RnnGen.Kernels.Dropout.Apply(layer1, new global::System.Span<float>(_droppedOutputs, 1 * steps * LayerWidth, steps * LayerWidth), LayerWidth, _forwardDropoutKey, site: 1, HeadDropout) : layer1;
-            // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
-            global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N3>(headInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
-            logits.CopyTo(predictions);
-            predictions.CopyTo(_predictions);
-        }
-
-        // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void ReserveSteps(int steps)
-        {
-            long needed = (long)Layers * steps * LayerWidth;
-            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
-            if (_layerOutputs.Length < needed)
-            {
-                _layerOutputs = new float[needed];
-                _cellCache = new float[Layers * Directions * steps * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)];
-                _workspace = new float[global::RnnGen.Kernels.LstmLayer.WorkspaceLength(steps, HiddenSize)];
-                _inputs = new float[steps * InputSize];
-                _droppedOutputs = new float[2 * steps * LayerWidth];
-                _logits = new float[steps * OutputSize];
-                _predictions = new float[steps * OutputSize];
-            }
-        }
-
-        // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly global::RnnGen.Kernels.BatchBuffers<float> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: true);
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions) => _network.Forward(inputs, initialState, predictions);
 
         /// <summary>Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's products over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
@@ -264,14 +93,7 @@ namespace Demo
         /// <param name="predictions">Receives the outputs, [B, T, OutputSize]; the rows past each sequence's length are set to zero.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
-        {
-            int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
-            // In training mode, sequence b's masks are those of DropoutKey + b, and DropoutKey moves past the batch.
-            bool dropping = TakeDropoutKeys(lengths.Length, out ulong dropoutKey);
-            RunBatch(inputs, lengths, steps, keepForBackward: false, dropping, dropoutKey);
-            _batch.Unpack<float>(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);
-        }
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions) => _network.ForwardBatch(inputs, lengths, predictions);
 
         /// <summary>Runs the network over a batch as <see cref="ForwardBatch"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
@@ -279,128 +101,20 @@ namespace Demo
         /// <param name="targets">The wanted outputs, [B, T, OutputSize]; the rows past each sequence's length are not read.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
-            // In training mode, sequence b's masks are those of DropoutKey + b, and DropoutKey moves past the batch.
-            bool dropping = TakeDropoutKeys(lengths.Length, out ulong dropoutKey);
-            RunBatch(inputs, lengths, steps, keepForBackward: true, dropping, dropoutKey);
-            int rows = _batch.Rows, sequences = lengths.Length;
-            global::System.Span<float> targetRows = new(_batchBuffers.Targets, 0, rows * OutputSize);
-            _batch.Pack(targets, OutputSize, targetRows);
-            double loss = 0; // summed in double, rounded once
-            // dE/dz of every packed row through the loss and g2.
-            global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
-            loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, rows * OutputSize), targetRows, logitGradients);
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> gradients = _gradients;
-            global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-            global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
-            global::System.ReadOnlySpan<float> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
-            global::System.Span<float> layer1Gradients = new(_batchBuffers.LayerGradients, 1 * rows * LayerWidth, rows * LayerWidth);
-            new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
-            global::System.ReadOnlySpan<float> headInput = dropping ? new global::System.ReadOnlySpan<float>(_batchDropped, 1 * rows * LayerWidth, rows * LayerWidth) : layer1;
-            // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N3, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), headInput, logitGradients, layer1Gradients);
-            // Back through the head's dropout: dE/d(its undropped input) = mask ⊙ dE/d(its input) / (1 - HeadDropout).
-            if (dropping)
-            {
-                global::RnnGen.Kernels.Dropout.ApplyPacked(_batch, layer1Gradients, layer1Gradients, LayerWidth, dropoutKey, site: 1, HeadDropout);
-            }
-            global::System.ReadOnlySpan<float> layer1Input = dropping ? new global::System.ReadOnlySpan<float>(_batchDropped, 0 * rows * LayerWidth, rows * LayerWidth) : layer0;
-
-            // Layer 1, reverse direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
-            global::RnnGen.Kernels.LstmLayer.BackwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), _batch, layer1Input, layer1, layer1Gradients, reverse: true, new global::System.Span<float>(_batchBuffers.Cache, 3 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), layer0Gradients, _batchBuffers.Workspace);
-
-            // Layer 1, forward direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
-            global::RnnGen.Kernels.LstmLayer.BackwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), _batch, layer1Input, layer1, layer1Gradients, reverse: false, new global::System.Span<float>(_batchBuffers.Cache, 2 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), layer0Gradients, _batchBuffers.Workspace);
-
-            // Back through the dropout between layers 0 and 1: dE/d(layer 0's output) = mask ⊙ dE/d(layer 1's input) / (1 - Dropout).
-            if (dropping)
-            {
-                global::RnnGen.Kernels.Dropout.ApplyPacked(_batch, layer0Gradients, layer0Gradients, LayerWidth, dropoutKey, site: 0, Dropout);
-            }
-
-            // Layer 0, reverse direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.LstmLayer.BackwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: true, new global::System.Span<float>(_batchBuffers.Cache, 1 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
-
-            // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.LstmLayer.BackwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
-            return (float)loss;
-        }
-
-        // Checks a batched call's arguments before anything changes and returns the padded steps T.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int CheckBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
-        {
-            int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, InputSize, "inputs", nameof(lengths));
-            global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, steps, OutputSize, nameof(OutputSize), outputName);
-            return steps;
-        }
-
-        // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void RunBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward, bool dropping, ulong dropoutKey)
-        {
-            _batch.Arrange(lengths, steps);
-            int rows = _batch.Rows, sequences = lengths.Length;
-            // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
-            int padded = sequences * steps;
-            _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.LstmLayer.BatchWorkspaceLength(sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize), keepForBackward,
-                backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.LstmLayer.BatchBackwardWorkspaceLength(padded, sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize) : 0, cacheLength: (long)Layers * Directions * padded * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize));
-            if (dropping && _batchDropped.Length < 2 * padded * LayerWidth)
-            {
-                _batchDropped = new float[2 * padded * LayerWidth];
-            }
-            global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
-            _batch.Pack(inputs, InputSize, packedInputs);
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-            global::System.Span<float> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
-
-            // Layer 0, forward direction, every sequence from its first step: LSTM gates from W_ih x<t> + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.ForwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
-
-            // Layer 0, reverse direction, every sequence from its last step back: LSTM gates from W_ih x<t> + b_ih + W_hh h<t+1> + b_hh; c<t> = f c<t+1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.ForwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), _batch, packedInputs, layer0, reverse: true, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 1 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
-
-            // Dropout between layers 0 and 1, in training mode: layer 1 reads layer 0's output with each unit zeroed with probability Dropout, the others scaled by 1 / (1 - Dropout).
-            global::System.ReadOnlySpan<float> layer1Input = dropping ? global::RnnGen.Kernels.Dropout.ApplyPacked(_batch, layer0, new global::System.Span<float>(_batchDropped, 0 * rows * LayerWidth, rows * LayerWidth), LayerWidth, dropoutKey, site: 0, Dropout) : layer0;
-            // Layer 1, forward direction, every sequence from its first step: LSTM gates from W_ih [layer 0 output at t] + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.ForwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), _batch, layer1Input, layer1, reverse: false, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 2 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
-
-            // Layer 1, reverse direction, every sequence from its last step back: LSTM gates from W_ih [layer 0 output at t] + b_ih + W_hh h<t+1> + b_hh; c<t> = f c<t+1> + i g, h<t> = o tanh(c<t>).
-            global::RnnGen.Kernels.LstmLayer.ForwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), _batch, layer1Input, layer1, reverse: true, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 3 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
-
-            // Dropout on the head's input, in training mode: each unit zeroed with probability HeadDropout, the others scaled by 1 / (1 - HeadDropout).
-            global::System.ReadOnlySpan<float> headInput = dropping ? global::RnnGen.Kernels.Dropout.ApplyPacked(_batch, layer1, new global::System.Span<float>(_batchDropped, 1 * rows * LayerWidth, rows * LayerWidth), LayerWidth, dropoutKey, site: 1, HeadDropout) : layer1;
-            // Output layer at every packed row, as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
-            global::System.Span<float> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N3>(headInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
-            global::System.Span<float> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
-            logits.CopyTo(predictions);
-        }
-
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _gradients = new float[ParameterCount];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets) => _network.AccumulateBatchGradients(inputs, lengths, targets);
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => _network.Gradients;
 
         /// <summary>Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _network.ZeroGradients();
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
+        public float Backward(global::System.ReadOnlySpan<float> targets) => _network.Backward(targets);
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
@@ -409,17 +123,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
-            double loss = 0; // summed in double, rounded once
-            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya for all steps at once.
-            global::System.Span<float> logitGradients = new(_logitGradients, 0, steps * OutputSize);
-            loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_predictions, 0, steps * OutputSize), targets, logitGradients);
-            BackpropagateHead(steps);
-            BackpropagateLayers(steps, inputGradients, initialStateGradients);
-            return (float)loss;
-        }
+        public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) => _network.Backward(targets, inputGradients, initialStateGradients);
 
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
         /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
@@ -428,96 +132,14 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
-            // Output layer at every step: dE/dz through g2, then back through W_ya.
-            predictionGradients.CopyTo(_logitGradients);
-            BackpropagateHead(steps);
-            BackpropagateLayers(steps, inputGradients, initialStateGradients);
-        }
-
-        // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
-        // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = _steps;
-            if (steps == 0)
-            {
-                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-            }
-            global::RnnGen.RnnArguments.RequireSteps(outputLength, steps, OutputSize, nameof(OutputSize), outputName, ", like the last predictions");
-            global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-            inputGradients.Clear();
-            if (_layerGradients.Length < Layers * steps * LayerWidth)
-            {
-                _layerGradients = new float[Layers * steps * LayerWidth];
-                _logitGradients = new float[steps * OutputSize];
-            }
-            new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
-            return steps;
-        }
-
-        // With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void BackpropagateHead(int steps)
-        {
-            global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            global::System.ReadOnlySpan<float> headInput = _forwardDropped ? new global::System.ReadOnlySpan<float>(_droppedOutputs, 1 * steps * LayerWidth, steps * LayerWidth) : top;
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N3, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), headInput, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
-            // Back through the head's dropout: dE/d(its undropped input) = mask ⊙ dE/d(its input) / (1 - HeadDropout).
-            if (_forwardDropped)
-            {
-                global::RnnGen.Kernels.Dropout.Apply(topGradients, topGradients, LayerWidth, _forwardDropoutKey, site: 1, HeadDropout);
-            }
-        }
-
-        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> gradients = _gradients;
-            global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
-            global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
-            global::System.ReadOnlySpan<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
-            global::System.ReadOnlySpan<float> layer1Input = _forwardDropped ? new global::System.ReadOnlySpan<float>(_droppedOutputs, 0 * steps * LayerWidth, steps * LayerWidth) : layer0;
-
-            // Layer 1, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            global::RnnGen.Kernels.LstmLayer.Backward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), layer1Input, layer1, layer1Gradients, reverse: true, initialState, _cellCache, layer0Gradients, initialStateGradients, stateRow: 3, cellRow: 7, _workspace);
-
-            // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
-            global::RnnGen.Kernels.LstmLayer.Backward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer1Input, layer1, layer1Gradients, reverse: false, initialState, _cellCache, layer0Gradients, initialStateGradients, stateRow: 2, cellRow: 6, _workspace);
-
-            // Back through the dropout between layers 0 and 1: dE/d(layer 0's output) = mask ⊙ dE/d(layer 1's input) / (1 - Dropout).
-            if (_forwardDropped)
-            {
-                global::RnnGen.Kernels.Dropout.Apply(layer0Gradients, layer0Gradients, LayerWidth, _forwardDropoutKey, site: 0, Dropout);
-            }
-
-            // Layer 0, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.LstmLayer.Backward<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: true, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 1, cellRow: 5, _workspace);
-
-            // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.LstmLayer.Backward<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 0, cellRow: 4, _workspace);
-        }
+        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) => _network.BackwardFromPredictionGradients(predictionGradients, inputGradients, initialStateGradients);
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the squared error E = Σ_t Σ_j (target_j - prediction_j)², with no 1/2 and no mean.</summary>
         /// <param name="predictions">What <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> wrote.</param>
         /// <param name="targets">The wanted outputs, the same shape as <paramref name="predictions"/>.</param>
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
-            return global::RnnGen.RnnLossFunctions.SquaredError(predictions, targets);
-        }
+        public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets) => _network.Loss(predictions, targets);
 
         /// <summary>Loads every weight from a safetensors file with PyTorch's state-dict names (<c>rnn.weight_ih_l0</c>, ..., <c>head.weight</c>, <c>head.bias</c>).</summary>
         /// <param name="path">The file, e.g. one saved from PyTorch with <c>safetensors.torch.save_file(model.state_dict(), path)</c>.</param>
@@ -530,5 +152,402 @@ namespace Demo
         /// <param name="path">The file to write.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
+
+        // The network's state and code, in a type of its own so that no member of Tagger's own can collide with them; the public members above call it.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        private readonly TaggerNetwork _network = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        private sealed class TaggerNetwork
+        {
+            public global::RnnGen.RnnShape Shape => new(
+                InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Bidirectional,
+                global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Identity,
+                global::RnnGen.RnnTopology.ManyToMany, global::RnnGen.RnnLoss.SquaredError, global::RnnGen.RnnCell.Lstm);
+
+            // Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],
+            // so a matrix-vector product broadcasts one input against a contiguous row of outputs.
+            private const int Layer0ForwardInputWeights = 0; // W_ih of layer 0, forward direction, [4, i | f | g | o]
+            private const int Layer0ForwardRecurrentWeights = 96; // W_hh of layer 0, forward direction, [6, i | f | g | o]
+            private const int Layer0ForwardInputBias = 240; // b_ih of layer 0, forward direction, [i | f | g | o]
+            private const int Layer0ForwardRecurrentBias = 264; // b_hh of layer 0, forward direction, [i | f | g | o]
+            private const int Layer0ReverseInputWeights = 288; // W_ih of layer 0, reverse direction, [4, i | f | g | o]
+            private const int Layer0ReverseRecurrentWeights = 384; // W_hh of layer 0, reverse direction, [6, i | f | g | o]
+            private const int Layer0ReverseInputBias = 528; // b_ih of layer 0, reverse direction, [i | f | g | o]
+            private const int Layer0ReverseRecurrentBias = 552; // b_hh of layer 0, reverse direction, [i | f | g | o]
+            private const int Layer1ForwardInputWeights = 576; // W_ih of layer 1, forward direction, [12, i | f | g | o]
+            private const int Layer1ForwardRecurrentWeights = 864; // W_hh of layer 1, forward direction, [6, i | f | g | o]
+            private const int Layer1ForwardInputBias = 1008; // b_ih of layer 1, forward direction, [i | f | g | o]
+            private const int Layer1ForwardRecurrentBias = 1032; // b_hh of layer 1, forward direction, [i | f | g | o]
+            private const int Layer1ReverseInputWeights = 1056; // W_ih of layer 1, reverse direction, [12, i | f | g | o]
+            private const int Layer1ReverseRecurrentWeights = 1344; // W_hh of layer 1, reverse direction, [6, i | f | g | o]
+            private const int Layer1ReverseInputBias = 1488; // b_ih of layer 1, reverse direction, [i | f | g | o]
+            private const int Layer1ReverseRecurrentBias = 1512; // b_hh of layer 1, reverse direction, [i | f | g | o]
+            private const int HeadWeights = 1536; // W_ya, [12, 3]
+            private const int HeadBias = 1572; // b_y, [3]
+
+            // PyTorch state-dict names and shapes of every tensor, for loading and saving weights.
+            private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]
+            {
+                new("rnn.weight_ih_l0", 24, 4, Layer0ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.weight_hh_l0", 24, 6, Layer0ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.bias_ih_l0", 24, 0, Layer0ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.bias_hh_l0", 24, 0, Layer0ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.weight_ih_l0_reverse", 24, 4, Layer0ReverseInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.weight_hh_l0_reverse", 24, 6, Layer0ReverseRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.bias_ih_l0_reverse", 24, 0, Layer0ReverseInputBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.bias_hh_l0_reverse", 24, 0, Layer0ReverseRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.weight_ih_l1", 24, 12, Layer1ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.weight_hh_l1", 24, 6, Layer1ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.bias_ih_l1", 24, 0, Layer1ForwardInputBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.bias_hh_l1", 24, 0, Layer1ForwardRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.weight_ih_l1_reverse", 24, 12, Layer1ReverseInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.weight_hh_l1_reverse", 24, 6, Layer1ReverseRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.bias_ih_l1_reverse", 24, 0, Layer1ReverseInputBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.bias_hh_l1_reverse", 24, 0, Layer1ReverseRecurrentBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("head.weight", 3, 12, HeadWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("head.bias", 3, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
+            };
+
+            private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
+
+            public global::System.Span<float> Parameters => _parameters;
+
+            public void ShareParameters(global::RnnGen.IRnnModel<float> source)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(source);
+                _parameters = source is Tagger model ? model._network._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Tagger, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
+            }
+
+            public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
+
+            public void InitializeParameters(global::System.Random random)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(random);
+                global::System.Span<float> parameters = _parameters;
+                // nn.LSTM: every weight and bias from U(-1/sqrt(6), 1/sqrt(6)).
+                double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
+                global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
+                // nn.Linear (the head): weight and bias from U(-1/sqrt(12), 1/sqrt(12)), 12 being its input width.
+                global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
+            }
+
+            public bool Training { get; set; }
+
+            public ulong DropoutKey { get; set; }
+
+            // Whether the last Forward dropped units, and the key of its masks, for Backward to go back through them.
+            private bool _forwardDropped;
+            private ulong _forwardDropoutKey;
+            private float[] _droppedOutputs = global::System.Array.Empty<float>(); // the dropped rows the next layer or the head read, [2, T, LayerWidth]
+            private float[] _batchDropped = global::System.Array.Empty<float>(); // the same for the packed rows of the last batched call, [2, rows, LayerWidth]
+
+            // In training mode, true with the key of the first of these sequences' masks, moving DropoutKey past them; else false.
+            private bool TakeDropoutKeys(int sequences, out ulong firstKey)
+            {
+                firstKey = DropoutKey;
+                if (!Training)
+                {
+                    return false;
+                }
+                DropoutKey += (ulong)sequences;
+                return true;
+            }
+
+            // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
+            private float[] _inputs = global::System.Array.Empty<float>(); // x, [T, InputSize]
+            private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
+            private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [T, OutputSize]
+            private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
+            private float[] _cellCache = global::System.Array.Empty<float>(); // i, f, g, o and c of every step, [Layers * Directions, T, 30]
+            private float[] _workspace = global::System.Array.Empty<float>(); // the cell runners' scratch
+            private readonly float[] _initialState = new float[StateRows * HiddenSize];
+            private readonly float[] _finalState = new float[StateRows * HiddenSize];
+            private bool _hasInitialState;
+            private int _steps;
+
+            public int Steps => _steps;
+
+            public global::System.ReadOnlySpan<float> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
+
+            public global::System.ReadOnlySpan<float> FinalState => _finalState;
+
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => Forward(inputs, default, predictions);
+
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
+            {
+                int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
+                global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
+                global::RnnGen.RnnArguments.RequireSteps(predictions.Length, steps, OutputSize, nameof(OutputSize), nameof(predictions));
+                ReserveSteps(steps);
+                _steps = steps;
+                inputs.CopyTo(_inputs);
+                _hasInitialState = !initialState.IsEmpty;
+                initialState.CopyTo(_initialState);
+                // In training mode, this sequence's masks are those of DropoutKey, which moves on to the next sequence's.
+                _forwardDropped = TakeDropoutKeys(1, out _forwardDropoutKey);
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> finalState = _finalState;
+                global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
+
+                // Layer 0, forward direction, t = 1..T: LSTM gates from W_ih x<t> + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
+                global::RnnGen.Kernels.LstmLayer.Forward<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, initialState, finalState, stateRow: 0, cellRow: 4, _cellCache, _workspace);
+
+                // Layer 0, reverse direction, t = T..1: LSTM gates from W_ih x<t> + b_ih + W_hh h<t+1> + b_hh; c<t> = f c<t+1> + i g, h<t> = o tanh(c<t>).
+                global::RnnGen.Kernels.LstmLayer.Forward<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), inputs, layer0, reverse: true, initialState, finalState, stateRow: 1, cellRow: 5, _cellCache, _workspace);
+
+                // Dropout between layers 0 and 1, in training mode: layer 1 reads layer 0's output with each unit zeroed with probability Dropout, the others scaled by 1 / (1 - Dropout).
+                global::System.ReadOnlySpan<float> layer1Input = _forwardDropped ? global::RnnGen.Kernels.Dropout.Apply(layer0, new global::System.Span<float>(_droppedOutputs, 0 * steps * LayerWidth, steps * LayerWidth), LayerWidth, _forwardDropoutKey, site: 0, Dropout) : layer0;
+                // Layer 1, forward direction, t = 1..T: LSTM gates from W_ih [layer 0 output at t] + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
+                global::RnnGen.Kernels.LstmLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer1Input, layer1, reverse: false, initialState, finalState, stateRow: 2, cellRow: 6, _cellCache, _workspace);
+
+                // Layer 1, reverse direction, t = T..1: LSTM gates from W_ih [layer 0 output at t] + b_ih + W_hh h<t+1> + b_hh; c<t> = f c<t+1> + i g, h<t> = o tanh(c<t>).
+                global::RnnGen.Kernels.LstmLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), layer1Input, layer1, reverse: true, initialState, finalState, stateRow: 3, cellRow: 7, _cellCache, _workspace);
+
+                // Dropout on the head's input, in training mode: each unit zeroed with probability HeadDropout, the others scaled by 1 / (1 - HeadDropout).
+                global::System.ReadOnlySpan<float> headInput = _forwardDropped ? global::RnnGen.Kernels.Dropout.Apply(layer1, new global::System.Span<float>(_droppedOutputs, 1 * steps * LayerWidth, steps * LayerWidth), LayerWidth, _forwardDropoutKey, site: 1, HeadDropout) : layer1;
+                // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
+                global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);
+                global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N3>(headInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+                logits.CopyTo(predictions);
+                predictions.CopyTo(_predictions);
+            }
+
+            // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
+            private void ReserveSteps(int steps)
+            {
+                long needed = (long)Layers * steps * LayerWidth;
+                global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
+                if (_layerOutputs.Length < needed)
+                {
+                    _layerOutputs = new float[needed];
+                    _cellCache = new float[Layers * Directions * steps * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)];
+                    _workspace = new float[global::RnnGen.Kernels.LstmLayer.WorkspaceLength(steps, HiddenSize)];
+                    _inputs = new float[steps * InputSize];
+                    _droppedOutputs = new float[2 * steps * LayerWidth];
+                    _logits = new float[steps * OutputSize];
+                    _predictions = new float[steps * OutputSize];
+                }
+            }
+
+            // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
+            private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
+            private readonly global::RnnGen.Kernels.BatchBuffers<float> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: true);
+
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
+            {
+                int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
+                // In training mode, sequence b's masks are those of DropoutKey + b, and DropoutKey moves past the batch.
+                bool dropping = TakeDropoutKeys(lengths.Length, out ulong dropoutKey);
+                RunBatch(inputs, lengths, steps, keepForBackward: false, dropping, dropoutKey);
+                _batch.Unpack<float>(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);
+            }
+
+            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
+            {
+                int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
+                // In training mode, sequence b's masks are those of DropoutKey + b, and DropoutKey moves past the batch.
+                bool dropping = TakeDropoutKeys(lengths.Length, out ulong dropoutKey);
+                RunBatch(inputs, lengths, steps, keepForBackward: true, dropping, dropoutKey);
+                int rows = _batch.Rows, sequences = lengths.Length;
+                global::System.Span<float> targetRows = new(_batchBuffers.Targets, 0, rows * OutputSize);
+                _batch.Pack(targets, OutputSize, targetRows);
+                double loss = 0; // summed in double, rounded once
+                // dE/dz of every packed row through the loss and g2.
+                global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
+                loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, rows * OutputSize), targetRows, logitGradients);
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+                global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
+                global::System.ReadOnlySpan<float> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
+                global::System.Span<float> layer1Gradients = new(_batchBuffers.LayerGradients, 1 * rows * LayerWidth, rows * LayerWidth);
+                new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
+                global::System.ReadOnlySpan<float> headInput = dropping ? new global::System.ReadOnlySpan<float>(_batchDropped, 1 * rows * LayerWidth, rows * LayerWidth) : layer1;
+                // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N3, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), headInput, logitGradients, layer1Gradients);
+                // Back through the head's dropout: dE/d(its undropped input) = mask ⊙ dE/d(its input) / (1 - HeadDropout).
+                if (dropping)
+                {
+                    global::RnnGen.Kernels.Dropout.ApplyPacked(_batch, layer1Gradients, layer1Gradients, LayerWidth, dropoutKey, site: 1, HeadDropout);
+                }
+                global::System.ReadOnlySpan<float> layer1Input = dropping ? new global::System.ReadOnlySpan<float>(_batchDropped, 0 * rows * LayerWidth, rows * LayerWidth) : layer0;
+
+                // Layer 1, reverse direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
+                global::RnnGen.Kernels.LstmLayer.BackwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), _batch, layer1Input, layer1, layer1Gradients, reverse: true, new global::System.Span<float>(_batchBuffers.Cache, 3 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), layer0Gradients, _batchBuffers.Workspace);
+
+                // Layer 1, forward direction, back through every sequence: the gradients of its weights and biases, and dE/d(its input), layer 0's output.
+                global::RnnGen.Kernels.LstmLayer.BackwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), _batch, layer1Input, layer1, layer1Gradients, reverse: false, new global::System.Span<float>(_batchBuffers.Cache, 2 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), layer0Gradients, _batchBuffers.Workspace);
+
+                // Back through the dropout between layers 0 and 1: dE/d(layer 0's output) = mask ⊙ dE/d(layer 1's input) / (1 - Dropout).
+                if (dropping)
+                {
+                    global::RnnGen.Kernels.Dropout.ApplyPacked(_batch, layer0Gradients, layer0Gradients, LayerWidth, dropoutKey, site: 0, Dropout);
+                }
+
+                // Layer 0, reverse direction, back through every sequence: the gradients of its weights and biases.
+                global::RnnGen.Kernels.LstmLayer.BackwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: true, new global::System.Span<float>(_batchBuffers.Cache, 1 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
+
+                // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
+                global::RnnGen.Kernels.LstmLayer.BackwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)), default, _batchBuffers.Workspace);
+                return (float)loss;
+            }
+
+            // Checks a batched call's arguments before anything changes and returns the padded steps T.
+            private int CheckBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
+            {
+                int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, InputSize, "inputs", nameof(lengths));
+                global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, steps, OutputSize, nameof(OutputSize), outputName);
+                return steps;
+            }
+
+            // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
+            private void RunBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward, bool dropping, ulong dropoutKey)
+            {
+                _batch.Arrange(lengths, steps);
+                int rows = _batch.Rows, sequences = lengths.Length;
+                // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
+                int padded = sequences * steps;
+                _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.LstmLayer.BatchWorkspaceLength(sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize), keepForBackward,
+                    backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.LstmLayer.BatchBackwardWorkspaceLength(padded, sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize) : 0, cacheLength: (long)Layers * Directions * padded * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize));
+                if (dropping && _batchDropped.Length < 2 * padded * LayerWidth)
+                {
+                    _batchDropped = new float[2 * padded * LayerWidth];
+                }
+                global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
+                _batch.Pack(inputs, InputSize, packedInputs);
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+                global::System.Span<float> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
+
+                // Layer 0, forward direction, every sequence from its first step: LSTM gates from W_ih x<t> + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
+                global::RnnGen.Kernels.LstmLayer.ForwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 0 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
+
+                // Layer 0, reverse direction, every sequence from its last step back: LSTM gates from W_ih x<t> + b_ih + W_hh h<t+1> + b_hh; c<t> = f c<t+1> + i g, h<t> = o tanh(c<t>).
+                global::RnnGen.Kernels.LstmLayer.ForwardBatch<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), _batch, packedInputs, layer0, reverse: true, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 1 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
+
+                // Dropout between layers 0 and 1, in training mode: layer 1 reads layer 0's output with each unit zeroed with probability Dropout, the others scaled by 1 / (1 - Dropout).
+                global::System.ReadOnlySpan<float> layer1Input = dropping ? global::RnnGen.Kernels.Dropout.ApplyPacked(_batch, layer0, new global::System.Span<float>(_batchDropped, 0 * rows * LayerWidth, rows * LayerWidth), LayerWidth, dropoutKey, site: 0, Dropout) : layer0;
+                // Layer 1, forward direction, every sequence from its first step: LSTM gates from W_ih [layer 0 output at t] + b_ih + W_hh h<t-1> + b_hh; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
+                global::RnnGen.Kernels.LstmLayer.ForwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), _batch, layer1Input, layer1, reverse: false, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 2 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
+
+                // Layer 1, reverse direction, every sequence from its last step back: LSTM gates from W_ih [layer 0 output at t] + b_ih + W_hh h<t+1> + b_hh; c<t> = f c<t+1> + i g, h<t> = o tanh(c<t>).
+                global::RnnGen.Kernels.LstmLayer.ForwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), _batch, layer1Input, layer1, reverse: true, keepForBackward ? new global::System.Span<float>(_batchBuffers.Cache, 3 * rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize), rows * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)) : default, _batchBuffers.Workspace);
+
+                // Dropout on the head's input, in training mode: each unit zeroed with probability HeadDropout, the others scaled by 1 / (1 - HeadDropout).
+                global::System.ReadOnlySpan<float> headInput = dropping ? global::RnnGen.Kernels.Dropout.ApplyPacked(_batch, layer1, new global::System.Span<float>(_batchDropped, 1 * rows * LayerWidth, rows * LayerWidth), LayerWidth, dropoutKey, site: 1, HeadDropout) : layer1;
+                // Output layer at every packed row, as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
+                global::System.Span<float> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
+                global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N3>(headInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+                global::System.Span<float> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
+                logits.CopyTo(predictions);
+            }
+
+            private readonly float[] _gradients = new float[ParameterCount];
+            private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
+            private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
+
+            public global::System.Span<float> Gradients => _gradients;
+
+            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+
+            public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
+
+            public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+                double loss = 0; // summed in double, rounded once
+                // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya for all steps at once.
+                global::System.Span<float> logitGradients = new(_logitGradients, 0, steps * OutputSize);
+                loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_predictions, 0, steps * OutputSize), targets, logitGradients);
+                BackpropagateHead(steps);
+                BackpropagateLayers(steps, inputGradients, initialStateGradients);
+                return (float)loss;
+            }
+
+            public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+                // Output layer at every step: dE/dz through g2, then back through W_ya.
+                predictionGradients.CopyTo(_logitGradients);
+                BackpropagateHead(steps);
+                BackpropagateLayers(steps, inputGradients, initialStateGradients);
+            }
+
+            // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+            // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+            private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = _steps;
+                if (steps == 0)
+                {
+                    throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+                }
+                global::RnnGen.RnnArguments.RequireSteps(outputLength, steps, OutputSize, nameof(OutputSize), outputName, ", like the last predictions");
+                global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
+                global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
+                inputGradients.Clear();
+                if (_layerGradients.Length < Layers * steps * LayerWidth)
+                {
+                    _layerGradients = new float[Layers * steps * LayerWidth];
+                    _logitGradients = new float[steps * OutputSize];
+                }
+                new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+                return steps;
+            }
+
+            // With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.
+            private void BackpropagateHead(int steps)
+            {
+                global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+                global::System.ReadOnlySpan<float> headInput = _forwardDropped ? new global::System.ReadOnlySpan<float>(_droppedOutputs, 1 * steps * LayerWidth, steps * LayerWidth) : top;
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N3, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), headInput, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
+                // Back through the head's dropout: dE/d(its undropped input) = mask ⊙ dE/d(its input) / (1 - HeadDropout).
+                if (_forwardDropped)
+                {
+                    global::RnnGen.Kernels.Dropout.Apply(topGradients, topGradients, LayerWidth, _forwardDropoutKey, site: 1, HeadDropout);
+                }
+            }
+
+            // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
+            private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
+                global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
+                global::System.ReadOnlySpan<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> layer1Gradients = new(_layerGradients, 1 * steps * LayerWidth, steps * LayerWidth);
+                global::System.ReadOnlySpan<float> layer1Input = _forwardDropped ? new global::System.ReadOnlySpan<float>(_droppedOutputs, 0 * steps * LayerWidth, steps * LayerWidth) : layer0;
+
+                // Layer 1, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
+                global::RnnGen.Kernels.LstmLayer.Backward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), gradients.Slice(Layer1ReverseInputWeights), layer1Input, layer1, layer1Gradients, reverse: true, initialState, _cellCache, layer0Gradients, initialStateGradients, stateRow: 3, cellRow: 7, _workspace);
+
+                // Layer 1, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input), which is layer 0's output.
+                global::RnnGen.Kernels.LstmLayer.Backward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), gradients.Slice(Layer1ForwardInputWeights), layer1Input, layer1, layer1Gradients, reverse: false, initialState, _cellCache, layer0Gradients, initialStateGradients, stateRow: 2, cellRow: 6, _workspace);
+
+                // Back through the dropout between layers 0 and 1: dE/d(layer 0's output) = mask ⊙ dE/d(layer 1's input) / (1 - Dropout).
+                if (_forwardDropped)
+                {
+                    global::RnnGen.Kernels.Dropout.Apply(layer0Gradients, layer0Gradients, LayerWidth, _forwardDropoutKey, site: 0, Dropout);
+                }
+
+                // Layer 0, reverse direction, back from t = 1 to t = T: the gradients of its weights and biases, and dE/d(its input).
+                global::RnnGen.Kernels.LstmLayer.Backward<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), gradients.Slice(Layer0ReverseInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: true, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 1, cellRow: 5, _workspace);
+
+                // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
+                global::RnnGen.Kernels.LstmLayer.Backward<float, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, initialState, _cellCache, inputGradients, initialStateGradients, stateRow: 0, cellRow: 4, _workspace);
+            }
+
+            public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
+            {
+                int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions), nameof(OutputSize));
+                global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
+                return global::RnnGen.RnnLossFunctions.SquaredError(predictions, targets);
+            }
+        }
     }
 }

@@ -23,108 +23,48 @@ namespace Demo
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::RnnGen.RnnShape Shape => new(
-            InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Unidirectional,
-            global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Softmax,
-            global::RnnGen.RnnTopology.OneToMany, global::RnnGen.RnnLoss.CrossEntropy, global::RnnGen.RnnCell.Vanilla);
+        public global::RnnGen.RnnShape Shape => _network.Shape;
 
         /// <summary>The number of parameters: the length of <see cref="Parameters"/>.</summary>
         public const int ParameterCount = 1836;
 
-        // Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],
-        // so a matrix-vector product broadcasts one input against a contiguous row of outputs.
-        private const int Layer0ForwardInputWeights = 0; // W_ax of layer 0, forward direction, [12, 32]
-        private const int Layer0ForwardRecurrentWeights = 384; // W_aa of layer 0, forward direction, [32, 32]
-        private const int Layer0ForwardBias = 1408; // b_a of layer 0, forward direction (PyTorch's bias_ih + bias_hh), [32]
-        private const int HeadWeights = 1440; // W_ya, [32, 12]
-        private const int HeadBias = 1824; // b_y, [12]
-
-        // PyTorch state-dict names and shapes of every tensor, for loading and saving weights.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]
-        {
-            new("rnn.weight_ih_l0", 32, 12, Layer0ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.weight_hh_l0", 32, 32, Layer0ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("rnn.bias_ih_l0", 32, 0, Layer0ForwardBias, global::RnnGen.RnnTensorLayout.AsIs),
-            new("rnn.bias_hh_l0", 32, 0, Layer0ForwardBias, global::RnnGen.RnnTensorLayout.AddedBias),
-            new("head.weight", 12, 32, HeadWeights, global::RnnGen.RnnTensorLayout.Transposed),
-            new("head.bias", 12, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
-        };
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
-
         /// <summary>Every weight and bias in one contiguous buffer (see <see cref="ParameterTensors"/> for the layout); zero until initialised or loaded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters => _network.Parameters;
 
         /// <summary>Makes this instance compute with <paramref name="source"/>'s parameters, the same buffer and not a copy, so that instances on different threads serve calls in parallel from one set of weights, each with its own buffers, gradients and streaming state. Writing the parameters through either (loading, training) changes both, and must not overlap calls on the other.</summary>
         /// <param name="source">Another instance of this model.</param>
         /// <exception cref="global::System.ArgumentException"><paramref name="source"/> is not a Melody.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ShareParameters(global::RnnGen.IRnnModel<float> source)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(source);
-            _parameters = source is Melody model ? model._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Melody, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
-        }
+        public void ShareParameters(global::RnnGen.IRnnModel<float> source) => _network.ShareParameters(source);
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
+        public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => _network.ParameterTensors;
 
         /// <summary>Draws every parameter as PyTorch initialises the recurrent module and <c>nn.Linear</c>, from <paramref name="random"/> (seed it for reproducible weights).</summary>
         /// <param name="random">The source of the uniform draws.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void InitializeParameters(global::System.Random random)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(random);
-            global::System.Span<float> parameters = _parameters;
-            // nn.RNN: every weight and bias from U(-1/sqrt(32), 1/sqrt(32)); b_a stands for bias_ih + bias_hh, so it gets a second draw.
-            double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
-            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
-            global::RnnGen.RnnInitializer.AddUniform(parameters.Slice(Layer0ForwardBias, HiddenSize), recurrentBound, random);
-            // nn.Linear (the head): weight and bias from U(-1/sqrt(32), 1/sqrt(32)), 32 being its input width.
-            global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
-        }
-
-        // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _inputs = global::System.Array.Empty<float>(); // x, [T, InputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [T, OutputSize]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _workspace = global::System.Array.Empty<float>(); // the cell runners' scratch
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _initialState = new float[StateRows * HiddenSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _finalState = new float[StateRows * HiddenSize];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private bool _hasInitialState;
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int _steps;
+        public void InitializeParameters(global::System.Random random) => _network.InitializeParameters(random);
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public int Steps => _steps;
+        public int Steps => _network.Steps;
 
         /// <summary>The top layer's hidden state at every step of the last forward pass, [Steps, LayerWidth], forward half then reverse half.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<float> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
+        public global::System.ReadOnlySpan<float> HiddenOutputs => _network.HiddenOutputs;
 
         /// <summary>Every layer's and direction's final hidden state after the last forward pass, [StateRows, HiddenSize], PyTorch's h_n (a reverse direction's final state is its state after reading step 1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<float> FinalState => _finalState;
+        public global::System.ReadOnlySpan<float> FinalState => _network.FinalState;
 
         /// <summary>Runs the network over a sequence, starting from zero states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => Forward(inputs, default, predictions);
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => _network.Forward(inputs, predictions);
 
         /// <summary>Runs the network over a sequence, starting from the given states.</summary>
         /// <param name="inputs">The sequence x&lt;1..T&gt;, [T, InputSize] row by row; T &gt;= 1 is the length divided by InputSize.</param>
@@ -132,52 +72,7 @@ namespace Demo
         /// <param name="predictions">Receives the outputs, [T, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
-        {
-            int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
-            global::RnnGen.RnnArguments.RequireSteps(predictions.Length, steps, OutputSize, nameof(OutputSize), nameof(predictions));
-            ReserveSteps(steps);
-            _steps = steps;
-            inputs.CopyTo(_inputs);
-            _hasInitialState = !initialState.IsEmpty;
-            initialState.CopyTo(_initialState);
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> finalState = _finalState;
-            global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
-
-            // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
-
-            // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
-            global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
-            logits.CopyTo(predictions);
-            global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
-            predictions.CopyTo(_predictions);
-        }
-
-        // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void ReserveSteps(int steps)
-        {
-            long needed = (long)Layers * steps * LayerWidth;
-            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
-            if (_layerOutputs.Length < needed)
-            {
-                _layerOutputs = new float[needed];
-                _workspace = new float[global::RnnGen.Kernels.VanillaLayer.WorkspaceLength(steps, HiddenSize)];
-                _inputs = new float[steps * InputSize];
-                _logits = new float[steps * OutputSize];
-                _predictions = new float[steps * OutputSize];
-            }
-        }
-
-        // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly global::RnnGen.Kernels.BatchBuffers<float> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: true);
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions) => _network.Forward(inputs, initialState, predictions);
 
         /// <summary>Runs the network over a batch of B independent sequences of possibly different lengths, each from zero states: the same as B Forward calls (up to rounding), with every step's products over the sequences still running, so each weight is read once per step for the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
@@ -185,12 +80,7 @@ namespace Demo
         /// <param name="predictions">Receives the outputs, [B, T, OutputSize]; the rows past each sequence's length are set to zero.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
-        {
-            int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
-            RunBatch(inputs, lengths, steps, keepForBackward: false);
-            _batch.Unpack<float>(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);
-        }
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions) => _network.ForwardBatch(inputs, lengths, predictions);
 
         /// <summary>Runs the network over a batch as <see cref="ForwardBatch"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
@@ -198,88 +88,20 @@ namespace Demo
         /// <param name="targets">The wanted outputs, [B, T, OutputSize]; the rows past each sequence's length are not read.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length or a length is out of range; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
-            RunBatch(inputs, lengths, steps, keepForBackward: true);
-            int rows = _batch.Rows, sequences = lengths.Length;
-            global::System.Span<float> targetRows = new(_batchBuffers.Targets, 0, rows * OutputSize);
-            _batch.Pack(targets, OutputSize, targetRows);
-            double loss = 0; // summed in double, rounded once
-            // dE/dz of every packed row through the loss and g2.
-            global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
-            for (int row = 0; row < rows; row++)
-            {
-                loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_batchBuffers.Logits, row * OutputSize, OutputSize), new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));
-            }
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> gradients = _gradients;
-            global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-            global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
-            new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
-            // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer0, logitGradients, layer0Gradients);
-
-            // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
-            global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
-            return (float)loss;
-        }
-
-        // Checks a batched call's arguments before anything changes and returns the padded steps T.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int CheckBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
-        {
-            int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, InputSize, "inputs", nameof(lengths));
-            global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, steps, OutputSize, nameof(OutputSize), outputName);
-            return steps;
-        }
-
-        // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void RunBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)
-        {
-            _batch.Arrange(lengths, steps);
-            int rows = _batch.Rows, sequences = lengths.Length;
-            // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
-            int padded = sequences * steps;
-            _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.VanillaLayer.BatchWorkspaceLength(sequences, InputSize, HiddenSize), keepForBackward,
-                backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.VanillaLayer.BatchBackwardWorkspaceLength(padded, sequences, InputSize, HiddenSize) : 0, cacheLength: 0);
-            global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
-            _batch.Pack(inputs, InputSize, packedInputs);
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
-
-            // Layer 0, forward direction, every sequence from its first step: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
-
-            // Output layer at every packed row, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
-            global::System.Span<float> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
-            global::System.Span<float> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
-            logits.CopyTo(predictions);
-            global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
-        }
-
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _gradients = new float[ParameterCount];
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets) => _network.AccumulateBatchGradients(inputs, lengths, targets);
 
         /// <summary>dE/dθ accumulated by <see cref="Backward(global::System.ReadOnlySpan{float})"/>, laid out exactly like <see cref="Parameters"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => _network.Gradients;
 
         /// <summary>Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void ZeroGradients() => global::System.Array.Clear(_gradients);
+        public void ZeroGradients() => _network.ZeroGradients();
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
+        public float Backward(global::System.ReadOnlySpan<float> targets) => _network.Backward(targets);
 
         /// <summary>Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref="Gradients"/> and returns the loss E.</summary>
         /// <param name="targets">The wanted outputs, shaped like the last forward pass's predictions.</param>
@@ -288,20 +110,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
-            double loss = 0; // summed in double, rounded once
-            // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya for all steps at once.
-            global::System.Span<float> logitGradients = new(_logitGradients, 0, steps * OutputSize);
-            for (int t = 0; t < steps; t++)
-            {
-                loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_logits, t * OutputSize, OutputSize), new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), logitGradients.Slice(t * OutputSize, OutputSize));
-            }
-            BackpropagateHead(steps);
-            BackpropagateLayers(steps, inputGradients, initialStateGradients);
-            return (float)loss;
-        }
+        public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) => _network.Backward(targets, inputGradients, initialStateGradients);
 
         /// <summary>Backpropagates dE/d(predictions) of the last forward pass, given from outside (e.g. by the decoder this model's output initialises), and adds dE/dθ to <see cref="Gradients"/>.</summary>
         /// <param name="predictionGradients">dE/dy, shaped like the last forward pass's predictions.</param>
@@ -310,139 +119,35 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">No forward pass has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; the message gives the expected and actual sizes.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
-            // Output layer at every step: dE/dz through g2, then back through W_ya.
-            predictionGradients.CopyTo(_logitGradients);
-            global::RnnGen.Kernels.Activations.SoftmaxBackwardRows(new global::System.ReadOnlySpan<float>(_predictions, 0, predictionGradients.Length), new global::System.Span<float>(_logitGradients, 0, predictionGradients.Length), OutputSize);
-            BackpropagateHead(steps);
-            BackpropagateLayers(steps, inputGradients, initialStateGradients);
-        }
-
-        // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
-        // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            int steps = _steps;
-            if (steps == 0)
-            {
-                throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
-            }
-            global::RnnGen.RnnArguments.RequireSteps(outputLength, steps, OutputSize, nameof(OutputSize), outputName, ", like the last predictions");
-            global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
-            global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
-            inputGradients.Clear();
-            if (_layerGradients.Length < Layers * steps * LayerWidth)
-            {
-                _layerGradients = new float[Layers * steps * LayerWidth];
-                _logitGradients = new float[steps * OutputSize];
-            }
-            new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
-            return steps;
-        }
-
-        // With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void BackpropagateHead(int steps)
-        {
-            global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-            global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
-        }
-
-        // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
-        {
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> gradients = _gradients;
-            global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
-            global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
-            global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
-
-            // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
-            global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
-        }
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _streamState = new float[StateRows * HiddenSize]; // every layer's state between Step calls
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _stepWorkspace = new float[global::RnnGen.Kernels.VanillaLayer.StepWorkspaceLength(HiddenSize)]; // the cell runner's scratch
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private readonly float[] _stepLogits = new float[OutputSize];
+        public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) => _network.BackwardFromPredictionGradients(predictionGradients, inputGradients, initialStateGradients);
 
         /// <summary>Every layer's current state between <see cref="Step"/> calls, [StateRows, HiddenSize].</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public global::System.ReadOnlySpan<float> StreamState => _streamState;
+        public global::System.ReadOnlySpan<float> StreamState => _network.StreamState;
 
         /// <summary>Sets the kept state to zeros, to start a new stream.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Reset() => global::System.Array.Clear(_streamState);
+        public void Reset() => _network.Reset();
 
         /// <summary>Sets the kept state, [StateRows, HiddenSize] (PyTorch's h0, then for an LSTM c0), to start a stream from it.</summary>
         /// <param name="initialState">a&lt;0&gt; of every layer.</param>
         /// <exception cref="global::System.ArgumentException">The state has the wrong length.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Reset(global::System.ReadOnlySpan<float> initialState)
-        {
-            global::RnnGen.RnnArguments.RequireLength(initialState.Length, StateRows * HiddenSize, nameof(initialState), "[StateRows = 1, HiddenSize = 32]");
-            initialState.CopyTo(_streamState);
-        }
+        public void Reset(global::System.ReadOnlySpan<float> initialState) => _network.Reset(initialState);
 
         /// <summary>Advances the stream one time step: reads x&lt;t&gt;, updates every layer's kept state and writes y&lt;t&gt;. Allocates nothing.</summary>
         /// <param name="input">x&lt;t&gt;, [InputSize].</param>
         /// <param name="output">Receives y&lt;t&gt;, [OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-        {
-            global::RnnGen.RnnArguments.RequireLength(input.Length, InputSize, nameof(input), "[InputSize = 12]");
-            global::RnnGen.RnnArguments.RequireLength(output.Length, OutputSize, nameof(output), "[OutputSize = 12]");
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.ReadOnlySpan<float> layerInput = input;
-            // Layer 0: one RNN step from x<t> and the kept state.
-            global::System.Span<float> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);
-            global::RnnGen.Kernels.VanillaLayer.Step<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), layerInput, state0, global::RnnGen.RnnActivation.Tanh, _stepWorkspace);
-            layerInput = state0;
-            // Output layer: y<t> = softmax(W_ya a<t> + b_y); the logits are kept for sampling.
-            global::System.Span<float> logits = _stepLogits;
-            global::RnnGen.Kernels.MatrixKernels.Affine<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits);
-            logits.CopyTo(output);
-            global::RnnGen.Kernels.Activations.Softmax(output);
-        }
-
-        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        private float[] _blockOutputs = global::System.Array.Empty<float>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => _network.Step(input, output);
 
         /// <summary>Advances the stream over a block of n steps: the same as n <see cref="Step"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.</summary>
         /// <param name="inputs">x&lt;t..t+n-1&gt;, [n, InputSize], n &gt;= 1.</param>
         /// <param name="outputs">Receives y&lt;t..t+n-1&gt;, [n, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span is not whole steps, or the two differ in steps.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void StepBlock(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
-        {
-            int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
-            global::RnnGen.RnnArguments.RequireSteps(outputs.Length, steps, OutputSize, nameof(OutputSize), nameof(outputs));
-            long needed = (long)Layers * steps * HiddenSize;
-            global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
-            if (_blockOutputs.Length < needed)
-            {
-                _blockOutputs = new float[needed];
-            }
-            global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> streamState = _streamState;
-            global::System.Span<float> layer0 = new(_blockOutputs, 0 * steps * HiddenSize, steps * HiddenSize);
-            // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.
-
-            // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-            global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 0);
-
-            // Output layer at every step of the block, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
-            global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);
-            global::RnnGen.Kernels.Activations.SoftmaxRows(outputs, OutputSize);
-        }
+        public void StepBlock(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => _network.StepBlock(inputs, outputs);
 
         /// <summary>Generates a sequence: x&lt;1&gt; = <paramref name="firstInput"/>, then each output, as <paramref name="options"/> chooses it, becomes the next input, until <paramref name="outputs"/> is full or the end token is produced. Allocates nothing.</summary>
         /// <param name="firstInput">x&lt;1&gt;, [InputSize] (e.g. a start token).</param>
@@ -452,51 +157,14 @@ namespace Demo
         /// <returns>The number of steps generated (the end token's step included).</returns>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, or sampling lacks a Random.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public int Generate(global::System.ReadOnlySpan<float> firstInput, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::RnnGen.GenerationOptions options)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(options);
-            global::RnnGen.RnnArguments.RequireLength(firstInput.Length, InputSize, nameof(firstInput), "[InputSize = 12]");
-            int maximumSteps = global::RnnGen.RnnArguments.StepCount(outputs.Length, OutputSize, nameof(outputs));
-            if (initialState.IsEmpty)
-            {
-                Reset();
-            }
-            else
-            {
-                Reset(initialState);
-            }
-            global::System.ReadOnlySpan<float> input = firstInput;
-            for (int step = 0; step < maximumSteps; step++)
-            {
-                global::System.Span<float> output = outputs.Slice(step * OutputSize, OutputSize);
-                Step(input, output);
-                int chosen = global::RnnGen.RnnSampler.Choose<float>(_stepLogits, output, options);
-                if (options.Feedback != global::RnnGen.RnnFeedback.Prediction)
-                {
-                    // The chosen output, as a one-hot vector, is both this step's output and the next input.
-                    output.Clear();
-                    output[chosen] = 1;
-                }
-                if (chosen == options.EndToken)
-                {
-                    return step + 1;
-                }
-                input = output;
-            }
-            return maximumSteps;
-        }
+        public int Generate(global::System.ReadOnlySpan<float> firstInput, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::RnnGen.GenerationOptions options) => _network.Generate(firstInput, initialState, outputs, options);
 
         /// <summary>The loss of <paramref name="predictions"/> against <paramref name="targets"/>: the cross-entropy E = -Σ_t Σ_j target_j log(prediction_j).</summary>
         /// <param name="predictions">What <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> wrote.</param>
         /// <param name="targets">The wanted outputs, the same shape as <paramref name="predictions"/>.</param>
         /// <exception cref="global::System.ArgumentException">The shapes differ or are not whole output steps.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
-        {
-            int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions));
-            global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
-            return global::RnnGen.RnnLossFunctions.CrossEntropy(predictions, targets);
-        }
+        public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets) => _network.Loss(predictions, targets);
 
         /// <summary>Loads every weight from a safetensors file with PyTorch's state-dict names (<c>rnn.weight_ih_l0</c>, ..., <c>head.weight</c>, <c>head.bias</c>); b_a becomes bias_ih + bias_hh.</summary>
         /// <param name="path">The file, e.g. one saved from PyTorch with <c>safetensors.torch.save_file(model.state_dict(), path)</c>.</param>
@@ -509,5 +177,366 @@ namespace Demo
         /// <param name="path">The file to write.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);
+
+        // The network's state and code, in a type of its own so that no member of Melody's own can collide with them; the public members above call it.
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        private readonly MelodyNetwork _network = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
+        private sealed class MelodyNetwork
+        {
+            public global::RnnGen.RnnShape Shape => new(
+                InputSize, HiddenSize, OutputSize, Layers, global::RnnGen.RnnDirection.Unidirectional,
+                global::RnnGen.RnnActivation.Tanh, global::RnnGen.RnnOutputActivation.Softmax,
+                global::RnnGen.RnnTopology.OneToMany, global::RnnGen.RnnLoss.CrossEntropy, global::RnnGen.RnnCell.Vanilla);
+
+            // Where each tensor starts in the parameter buffer. Weight matrices are stored transposed, [inputs, outputs],
+            // so a matrix-vector product broadcasts one input against a contiguous row of outputs.
+            private const int Layer0ForwardInputWeights = 0; // W_ax of layer 0, forward direction, [12, 32]
+            private const int Layer0ForwardRecurrentWeights = 384; // W_aa of layer 0, forward direction, [32, 32]
+            private const int Layer0ForwardBias = 1408; // b_a of layer 0, forward direction (PyTorch's bias_ih + bias_hh), [32]
+            private const int HeadWeights = 1440; // W_ya, [32, 12]
+            private const int HeadBias = 1824; // b_y, [12]
+
+            // PyTorch state-dict names and shapes of every tensor, for loading and saving weights.
+            private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]
+            {
+                new("rnn.weight_ih_l0", 32, 12, Layer0ForwardInputWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.weight_hh_l0", 32, 32, Layer0ForwardRecurrentWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("rnn.bias_ih_l0", 32, 0, Layer0ForwardBias, global::RnnGen.RnnTensorLayout.AsIs),
+                new("rnn.bias_hh_l0", 32, 0, Layer0ForwardBias, global::RnnGen.RnnTensorLayout.AddedBias),
+                new("head.weight", 12, 32, HeadWeights, global::RnnGen.RnnTensorLayout.Transposed),
+                new("head.bias", 12, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
+            };
+
+            private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
+
+            public global::System.Span<float> Parameters => _parameters;
+
+            public void ShareParameters(global::RnnGen.IRnnModel<float> source)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(source);
+                _parameters = source is Melody model ? model._network._parameters : throw new global::System.ArgumentException($"ShareParameters takes another Melody, whose parameters have this layout; a {source.GetType().Name} was given.", nameof(source));
+            }
+
+            public global::System.ReadOnlySpan<global::RnnGen.RnnParameterTensor> ParameterTensors => s_parameterTensors;
+
+            public void InitializeParameters(global::System.Random random)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(random);
+                global::System.Span<float> parameters = _parameters;
+                // nn.RNN: every weight and bias from U(-1/sqrt(32), 1/sqrt(32)); b_a stands for bias_ih + bias_hh, so it gets a second draw.
+                double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
+                global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
+                global::RnnGen.RnnInitializer.AddUniform(parameters.Slice(Layer0ForwardBias, HiddenSize), recurrentBound, random);
+                // nn.Linear (the head): weight and bias from U(-1/sqrt(32), 1/sqrt(32)), 32 being its input width.
+                global::RnnGen.RnnInitializer.Uniform(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), 1.0 / global::System.Math.Sqrt(LayerWidth), random);
+            }
+
+            // What the last forward pass saw and computed, kept for Backward. The per-step buffers grow to the longest sequence seen and are then reused.
+            private float[] _inputs = global::System.Array.Empty<float>(); // x, [T, InputSize]
+            private float[] _layerOutputs = global::System.Array.Empty<float>(); // every layer's a<t>, [Layers, T, LayerWidth]
+            private float[] _logits = global::System.Array.Empty<float>(); // W_ya a + b_y before g2, [T, OutputSize]
+            private float[] _predictions = global::System.Array.Empty<float>(); // y, like _logits
+            private float[] _workspace = global::System.Array.Empty<float>(); // the cell runners' scratch
+            private readonly float[] _initialState = new float[StateRows * HiddenSize];
+            private readonly float[] _finalState = new float[StateRows * HiddenSize];
+            private bool _hasInitialState;
+            private int _steps;
+
+            public int Steps => _steps;
+
+            public global::System.ReadOnlySpan<float> HiddenOutputs => new(_layerOutputs, (Layers - 1) * _steps * LayerWidth, _steps * LayerWidth);
+
+            public global::System.ReadOnlySpan<float> FinalState => _finalState;
+
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions) => Forward(inputs, default, predictions);
+
+            public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> predictions)
+            {
+                int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
+                global::RnnGen.RnnArguments.RequireOptionalState(initialState.Length, StateRows, HiddenSize, nameof(initialState));
+                global::RnnGen.RnnArguments.RequireSteps(predictions.Length, steps, OutputSize, nameof(OutputSize), nameof(predictions));
+                ReserveSteps(steps);
+                _steps = steps;
+                inputs.CopyTo(_inputs);
+                _hasInitialState = !initialState.IsEmpty;
+                initialState.CopyTo(_initialState);
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> finalState = _finalState;
+                global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+
+                // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
+                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
+
+                // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
+                global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);
+                global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+                logits.CopyTo(predictions);
+                global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
+                predictions.CopyTo(_predictions);
+            }
+
+            // Grows the per-step buffers when a sequence is longer than any before; shorter ones reuse them, so steady-state calls allocate nothing.
+            private void ReserveSteps(int steps)
+            {
+                long needed = (long)Layers * steps * LayerWidth;
+                global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
+                if (_layerOutputs.Length < needed)
+                {
+                    _layerOutputs = new float[needed];
+                    _workspace = new float[global::RnnGen.Kernels.VanillaLayer.WorkspaceLength(steps, HiddenSize)];
+                    _inputs = new float[steps * InputSize];
+                    _logits = new float[steps * OutputSize];
+                    _predictions = new float[steps * OutputSize];
+                }
+            }
+
+            // The batch of the last batched call, packed by step (the sequences still running at each step in one block, longest first), and its buffers.
+            private readonly global::RnnGen.Kernels.PackedBatch _batch = new();
+            private readonly global::RnnGen.Kernels.BatchBuffers<float> _batchBuffers = new(Layers, InputSize, LayerWidth, OutputSize, headPerStep: true);
+
+            public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions)
+            {
+                int steps = CheckBatch(inputs, lengths, predictions.Length, nameof(predictions));
+                RunBatch(inputs, lengths, steps, keepForBackward: false);
+                _batch.Unpack<float>(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, _batch.Rows * OutputSize), OutputSize, predictions);
+            }
+
+            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
+            {
+                int steps = CheckBatch(inputs, lengths, targets.Length, nameof(targets));
+                RunBatch(inputs, lengths, steps, keepForBackward: true);
+                int rows = _batch.Rows, sequences = lengths.Length;
+                global::System.Span<float> targetRows = new(_batchBuffers.Targets, 0, rows * OutputSize);
+                _batch.Pack(targets, OutputSize, targetRows);
+                double loss = 0; // summed in double, rounded once
+                // dE/dz of every packed row through the loss and g2.
+                global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
+                for (int row = 0; row < rows; row++)
+                {
+                    loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_batchBuffers.Logits, row * OutputSize, OutputSize), new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));
+                }
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+                global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
+                new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
+                // Output layer: dW_ya += Σ a dz and db_y += Σ dz over every packed row as matrix-matrix products, and dE/da of the top layer = W_ya dz.
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), gradients.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), layer0, logitGradients, layer0Gradients);
+
+                // Layer 0, forward direction, back through every sequence: the gradients of its weights and biases.
+                global::RnnGen.Kernels.VanillaLayer.BackwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), _batch, new global::System.ReadOnlySpan<float>(_batchBuffers.Inputs, 0, rows * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, default, _batchBuffers.Workspace);
+                return (float)loss;
+            }
+
+            // Checks a batched call's arguments before anything changes and returns the padded steps T.
+            private int CheckBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int outputLength, string outputName)
+            {
+                int steps = global::RnnGen.RnnArguments.BatchSteps(inputs.Length, lengths, InputSize, "inputs", nameof(lengths));
+                global::RnnGen.RnnArguments.RequireBatch(outputLength, lengths.Length, steps, OutputSize, nameof(OutputSize), outputName);
+                return steps;
+            }
+
+            // The batched forward pass into _batchBuffers.LayerOutputs, _batchBuffers.Logits and _batchBuffers.Predictions; with keepForBackward, also what the backward pass reads.
+            private void RunBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, int steps, bool keepForBackward)
+            {
+                _batch.Arrange(lengths, steps);
+                int rows = _batch.Rows, sequences = lengths.Length;
+                // The buffers hold the padded batch, B * T rows, so that batches of that size never grow them, whatever their lengths.
+                int padded = sequences * steps;
+                _batchBuffers.Reserve(padded, sequences, workspaceLength: global::RnnGen.Kernels.VanillaLayer.BatchWorkspaceLength(sequences, InputSize, HiddenSize), keepForBackward,
+                    backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.VanillaLayer.BatchBackwardWorkspaceLength(padded, sequences, InputSize, HiddenSize) : 0, cacheLength: 0);
+                global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
+                _batch.Pack(inputs, InputSize, packedInputs);
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
+
+                // Layer 0, forward direction, every sequence from its first step: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
+                global::RnnGen.Kernels.VanillaLayer.ForwardBatch<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), _batch, packedInputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, _batchBuffers.Workspace);
+
+                // Output layer at every packed row, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
+                global::System.Span<float> logits = new(_batchBuffers.Logits, 0, rows * OutputSize);
+                global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits, OutputSize, 0);
+                global::System.Span<float> predictions = new(_batchBuffers.Predictions, 0, logits.Length);
+                logits.CopyTo(predictions);
+                global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
+            }
+
+            private readonly float[] _gradients = new float[ParameterCount];
+            private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
+            private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
+
+            public global::System.Span<float> Gradients => _gradients;
+
+            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+
+            public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
+
+            public float Backward(global::System.ReadOnlySpan<float> targets, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = StartBackward(targets.Length, nameof(targets), inputGradients, initialStateGradients);
+                double loss = 0; // summed in double, rounded once
+                // Output layer at every step: dE/dz<t> through the loss and g2, then back through W_ya for all steps at once.
+                global::System.Span<float> logitGradients = new(_logitGradients, 0, steps * OutputSize);
+                for (int t = 0; t < steps; t++)
+                {
+                    loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_logits, t * OutputSize, OutputSize), new global::System.ReadOnlySpan<float>(_predictions, t * OutputSize, OutputSize), targets.Slice(t * OutputSize, OutputSize), logitGradients.Slice(t * OutputSize, OutputSize));
+                }
+                BackpropagateHead(steps);
+                BackpropagateLayers(steps, inputGradients, initialStateGradients);
+                return (float)loss;
+            }
+
+            public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = StartBackward(predictionGradients.Length, nameof(predictionGradients), inputGradients, initialStateGradients);
+                // Output layer at every step: dE/dz through g2, then back through W_ya.
+                predictionGradients.CopyTo(_logitGradients);
+                global::RnnGen.Kernels.Activations.SoftmaxBackwardRows(new global::System.ReadOnlySpan<float>(_predictions, 0, predictionGradients.Length), new global::System.Span<float>(_logitGradients, 0, predictionGradients.Length), OutputSize);
+                BackpropagateHead(steps);
+                BackpropagateLayers(steps, inputGradients, initialStateGradients);
+            }
+
+            // Checks every argument of a backward call before anything changes; then grows the gradient buffers with the forward
+            // buffers (so steady-state calls allocate nothing), clears dE/d(layer outputs) and returns T of the last forward pass.
+            private int StartBackward(int outputLength, string outputName, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                int steps = _steps;
+                if (steps == 0)
+                {
+                    throw new global::System.InvalidOperationException("Backward backpropagates the last forward pass, and no Forward call has run yet.");
+                }
+                global::RnnGen.RnnArguments.RequireSteps(outputLength, steps, OutputSize, nameof(OutputSize), outputName, ", like the last predictions");
+                global::RnnGen.RnnArguments.RequireOptionalSteps(inputGradients.Length, steps, InputSize, nameof(InputSize), nameof(inputGradients));
+                global::RnnGen.RnnArguments.RequireOptionalState(initialStateGradients.Length, StateRows, HiddenSize, nameof(initialStateGradients));
+                inputGradients.Clear();
+                if (_layerGradients.Length < Layers * steps * LayerWidth)
+                {
+                    _layerGradients = new float[Layers * steps * LayerWidth];
+                    _logitGradients = new float[steps * OutputSize];
+                }
+                new global::System.Span<float>(_layerGradients, 0, Layers * steps * LayerWidth).Clear();
+                return steps;
+            }
+
+            // With dE/dz<t> of every step in _logitGradients: dW_ya += Σ a<t> dz<t> and db_y += Σ dz<t> as matrix-matrix products, and dE/da<t> of the top layer = W_ya dz<t>.
+            private void BackpropagateHead(int steps)
+            {
+                global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
+            }
+
+            // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
+            private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
+            {
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
+                global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
+                global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
+
+                // Layer 0, forward direction, back from t = T to t = 1: the gradients of its weights and biases, and dE/d(its input).
+                global::RnnGen.Kernels.VanillaLayer.Backward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), gradients.Slice(Layer0ForwardInputWeights), new global::System.ReadOnlySpan<float>(_inputs, 0, steps * InputSize), layer0, layer0Gradients, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, inputGradients, initialStateGradients, stateRow: 0, _workspace);
+            }
+
+            private readonly float[] _streamState = new float[StateRows * HiddenSize]; // every layer's state between Step calls
+            private readonly float[] _stepWorkspace = new float[global::RnnGen.Kernels.VanillaLayer.StepWorkspaceLength(HiddenSize)]; // the cell runner's scratch
+            private readonly float[] _stepLogits = new float[OutputSize];
+
+            public global::System.ReadOnlySpan<float> StreamState => _streamState;
+
+            public void Reset() => global::System.Array.Clear(_streamState);
+
+            public void Reset(global::System.ReadOnlySpan<float> initialState)
+            {
+                global::RnnGen.RnnArguments.RequireLength(initialState.Length, StateRows * HiddenSize, nameof(initialState), "[StateRows = 1, HiddenSize = 32]");
+                initialState.CopyTo(_streamState);
+            }
+
+            public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                global::RnnGen.RnnArguments.RequireLength(input.Length, InputSize, nameof(input), "[InputSize = 12]");
+                global::RnnGen.RnnArguments.RequireLength(output.Length, OutputSize, nameof(output), "[OutputSize = 12]");
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> layerInput = input;
+                // Layer 0: one RNN step from x<t> and the kept state.
+                global::System.Span<float> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);
+                global::RnnGen.Kernels.VanillaLayer.Step<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), layerInput, state0, global::RnnGen.RnnActivation.Tanh, _stepWorkspace);
+                layerInput = state0;
+                // Output layer: y<t> = softmax(W_ya a<t> + b_y); the logits are kept for sampling.
+                global::System.Span<float> logits = _stepLogits;
+                global::RnnGen.Kernels.MatrixKernels.Affine<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layerInput, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), logits);
+                logits.CopyTo(output);
+                global::RnnGen.Kernels.Activations.Softmax(output);
+            }
+
+            private float[] _blockOutputs = global::System.Array.Empty<float>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]
+
+            public void StepBlock(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+            {
+                int steps = global::RnnGen.RnnArguments.StepCount(inputs.Length, InputSize, nameof(inputs));
+                global::RnnGen.RnnArguments.RequireSteps(outputs.Length, steps, OutputSize, nameof(OutputSize), nameof(outputs));
+                long needed = (long)Layers * steps * HiddenSize;
+                global::RnnGen.RnnArguments.RequireArrayLength(needed, steps, "inputs");
+                if (_blockOutputs.Length < needed)
+                {
+                    _blockOutputs = new float[needed];
+                }
+                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.Span<float> streamState = _streamState;
+                global::System.Span<float> layer0 = new(_blockOutputs, 0 * steps * HiddenSize, steps * HiddenSize);
+                // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.
+
+                // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
+                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 0);
+
+                // Output layer at every step of the block, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
+                global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);
+                global::RnnGen.Kernels.Activations.SoftmaxRows(outputs, OutputSize);
+            }
+
+            public int Generate(global::System.ReadOnlySpan<float> firstInput, global::System.ReadOnlySpan<float> initialState, global::System.Span<float> outputs, global::RnnGen.GenerationOptions options)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(options);
+                global::RnnGen.RnnArguments.RequireLength(firstInput.Length, InputSize, nameof(firstInput), "[InputSize = 12]");
+                int maximumSteps = global::RnnGen.RnnArguments.StepCount(outputs.Length, OutputSize, nameof(outputs), nameof(OutputSize));
+                if (initialState.IsEmpty)
+                {
+                    Reset();
+                }
+                else
+                {
+                    Reset(initialState);
+                }
+                global::System.ReadOnlySpan<float> input = firstInput;
+                for (int step = 0; step < maximumSteps; step++)
+                {
+                    global::System.Span<float> output = outputs.Slice(step * OutputSize, OutputSize);
+                    Step(input, output);
+                    int chosen = global::RnnGen.RnnSampler.Choose<float>(_stepLogits, output, options);
+                    if (options.Feedback != global::RnnGen.RnnFeedback.Prediction)
+                    {
+                        // The chosen output, as a one-hot vector, is both this step's output and the next input.
+                        output.Clear();
+                        output[chosen] = 1;
+                    }
+                    if (chosen == options.EndToken)
+                    {
+                        return step + 1;
+                    }
+                    input = output;
+                }
+                return maximumSteps;
+            }
+
+            public float Loss(global::System.ReadOnlySpan<float> predictions, global::System.ReadOnlySpan<float> targets)
+            {
+                int steps = global::RnnGen.RnnArguments.StepCount(predictions.Length, OutputSize, nameof(predictions), nameof(OutputSize));
+                global::RnnGen.RnnArguments.RequireSteps(targets.Length, steps, OutputSize, nameof(OutputSize), nameof(targets), ", like predictions");
+                return global::RnnGen.RnnLossFunctions.CrossEntropy(predictions, targets);
+            }
+        }
     }
 }
