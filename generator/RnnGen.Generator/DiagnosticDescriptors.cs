@@ -112,9 +112,40 @@ internal static class DiagnosticDescriptors
         "Dropout between layers of a one-layer model",
         "Dropout applies between stacked layers, after every layer but the last, and {0} has one layer, so it drops nothing (PyTorch warns the same); set Layers above 1, or use HeadDropout to drop the head's input");
 
+    public static readonly DiagnosticDescriptor WeightsFileNotListed = Error(
+        "RNNGEN020",
+        "Weights file not listed in the project",
+        "Weights is \"{0}\", which the project does not list: add <RnnGenWeights Include=\"{0}\" /> to the project, so the build reads its header for the compiler");
+
+    public static readonly DiagnosticDescriptor WeightsFileUnreadable = Error(
+        "RNNGEN021",
+        "Weights file cannot be read",
+        "The weights file \"{0}\" cannot be read: {1}");
+
+    public static readonly DiagnosticDescriptor WeightsTensorMissing = Error(
+        "RNNGEN022",
+        "Tensor missing from the weights file",
+        "\"{0}\" has no tensor '{1}' {2}, which {3} reads; {4}");
+
+    public static readonly DiagnosticDescriptor WeightsTensorShape = Error(
+        "RNNGEN023",
+        "Tensor of the wrong shape in the weights file",
+        "Tensor '{1}' of \"{0}\" is {2}, and {3} reads it as {4}");
+
+    public static readonly DiagnosticDescriptor WeightsTensorDType = Error(
+        "RNNGEN024",
+        "Tensor of an unsupported dtype in the weights file",
+        "Tensor '{1}' of \"{0}\" is {2}; RnnGen reads F32, F64, F16 and BF16");
+
+    public static readonly DiagnosticDescriptor WeightsTensorUnexpected = Warning(
+        "RNNGEN025",
+        "Tensor the model does not have in the weights file",
+        "Tensor '{1}' {2} of \"{0}\" is a parameter of module '{3}', which {4} reads but has no such parameter (a layer, direction or bias more than declared?), so LoadWeights refuses the file unless told to allow it");
+
     /// <summary>Every descriptor, as the analyzer declares them.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         ClassNotPartial, ContainingTypeNotPartial, ValueOutOfRange, UndefinedEnumValue, UnsupportedElementType, MissingSize, CrossEntropyNeedsSoftmax,
         UnsupportedTypeKind, InvalidArgument, StreamingNeedsUnidirectional, FeedbackNeedsMatchingSizes, ActivationNeedsVanillaCell, TooManyParameters, MemberNameTaken,
-        InvalidModulePath, SameModuleNames, InvalidPaddingIndex, InvalidDropout, DropoutWithoutNextLayer);
+        InvalidModulePath, SameModuleNames, InvalidPaddingIndex, InvalidDropout, DropoutWithoutNextLayer,
+        WeightsFileNotListed, WeightsFileUnreadable, WeightsTensorMissing, WeightsTensorShape, WeightsTensorDType, WeightsTensorUnexpected);
 }

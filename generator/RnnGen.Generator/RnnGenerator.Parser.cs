@@ -25,10 +25,13 @@ public sealed partial class RnnGenerator
 
         /// <summary>The generator's side: the spec to emit, nothing reported (the analyzer reports).</summary>
         public static ModelSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
-            Parse((TypeDeclarationSyntax)context.TargetNode, (INamedTypeSymbol)context.TargetSymbol, context.Attributes[0], report: null, cancellationToken);
+            Parse((TypeDeclarationSyntax)context.TargetNode, (INamedTypeSymbol)context.TargetSymbol, context.Attributes[0], report: null, additionalFiles: default, cancellationToken);
 
-        /// <summary>Validates the declaration, passing every problem to <paramref name="report"/> when given; returns the spec when there is none.</summary>
-        public static ModelSpec? Parse(TypeDeclarationSyntax declaration, INamedTypeSymbol type, AttributeData attribute, Action<Diagnostic>? report, CancellationToken cancellationToken)
+        /// <summary>
+        /// Validates the declaration, passing every problem to <paramref name="report"/> when given; returns the spec when there
+        /// is none. With <paramref name="additionalFiles"/> (the analyzer's), a declared weights file is checked against its header.
+        /// </summary>
+        public static ModelSpec? Parse(TypeDeclarationSyntax declaration, INamedTypeSymbol type, AttributeData attribute, Action<Diagnostic>? report, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken)
         {
             int problems = 0;
             void Report(DiagnosticDescriptor descriptor, Location? location, string[] arguments, ImmutableDictionary<string, string?>? properties = null, Location? alsoAt = null)
@@ -86,6 +89,7 @@ public sealed partial class RnnGenerator
             int? vocabularySize = arguments.Size("VocabularySize", Limits.MaxVocabularySize, required: false, type.Name, whenAbsent: 0);
             int? paddingIndex = arguments.Integer("PaddingIndex", -1);
             string? embeddingModule = arguments.ModulePath("EmbeddingModule", "embedding", allowEmpty: false);
+            string? weights = arguments.Text("Weights");
             double? dropout = arguments.Probability("Dropout");
             double? headDropout = arguments.Probability("HeadDropout");
             if (dropout > 0 && layers == 1)
@@ -154,6 +158,11 @@ public sealed partial class RnnGenerator
                 else
                 {
                     model = RejectTakenNames(model, type, Report);
+                }
+                if (model is not null && weights is { Length: > 0 } file && !additionalFiles.IsDefault)
+                {
+                    Location weightsLocation = arguments.LocationOf("Weights");
+                    WeightsCheck.Check(model, file, additionalFiles, (descriptor, messageArguments) => Report(descriptor, weightsLocation, messageArguments), cancellationToken);
                 }
             }
             return model;
@@ -319,6 +328,21 @@ public sealed partial class RnnGenerator
                 if (!valid)
                 {
                     report(DiagnosticDescriptors.InvalidModulePath, LocationOf(name), [name, value, allowEmpty ? " (or \"\" for a bare module)" : ""]);
+                    return null;
+                }
+                return value;
+            }
+
+            /// <summary>A string argument, empty when absent or null.</summary>
+            public string? Text(string name)
+            {
+                if (!TryGet(name, out TypedConstant constant) || constant.IsNull)
+                {
+                    return "";
+                }
+                if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not string value)
+                {
+                    report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "string"]);
                     return null;
                 }
                 return value;

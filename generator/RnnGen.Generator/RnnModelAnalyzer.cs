@@ -39,7 +39,7 @@ public sealed class RnnModelAnalyzer : DiagnosticAnalyzer
             if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass?.OriginalDefinition, attributeType)
                 && attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is AttributeSyntax { Parent.Parent: TypeDeclarationSyntax declaration })
             {
-                RnnGenerator.Parser.Parse(declaration, type, attribute, context.ReportDiagnostic, context.CancellationToken);
+                RnnGenerator.Parser.Parse(declaration, type, attribute, context.ReportDiagnostic, context.Options.AdditionalFiles, context.CancellationToken);
             }
         }
     }

@@ -103,6 +103,14 @@ public sealed class RnnModelAttribute<T> : Attribute
     /// inference. 0 (the default, no dropout) to below 1.
     /// </summary>
     public double HeadDropout { get; set; }
+
+    /// <summary>
+    /// A safetensors file of the project holding the model's weights (e.g. <c>"models/amp.safetensors"</c>), whose header the
+    /// compiler checks against this declaration: a missing tensor, a wrong shape or an unsupported dtype is a compile error
+    /// at this argument (RNNGEN020-RNNGEN025). The project lists the file once, <c>&lt;RnnGenWeights Include="models/amp.safetensors" /&gt;</c>;
+    /// the build reads its header, never its tensor data. Default: none.
+    /// </summary>
+    public string? Weights { get; set; }
 }
 
 /// <summary>The recurrent cell, with PyTorch's semantics and parameter names.</summary>

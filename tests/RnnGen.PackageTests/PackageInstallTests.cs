@@ -16,8 +16,9 @@ namespace RnnGen.PackageTests;
 /// <summary>
 /// The README's install section, run as written: pack RnnGen into a folder feed, add the package to an empty console
 /// app in a temporary folder (outside the repository, so none of its build files apply), declare a model, build with
-/// warnings as errors, run it, meet the analyzer's error on a broken declaration, then publish the same app with NativeAOT
-/// and run the native binary.
+/// warnings as errors, run it, meet the analyzer's error on a broken declaration, declare the weights file so that the
+/// build checks the declaration against its header (and reports a mismatch), then publish the same app with NativeAOT and
+/// run the native binary.
 /// </summary>
 public sealed partial class PackageInstallTests(ITestOutputHelper output)
 {
@@ -100,7 +101,20 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
             (int brokenExit, string broken) = Execute(DotNet(), app, ["build", "-clp:Summary"]);
             Assert.NotEqual(0, brokenExit);
             Assert.Matches(@"error RNNGEN001: The class 'Tagger' has \[RnnModel\] and must be declared 'partial' .*\(https://www\.nuget\.org/packages/RnnGen#readme-body-tab\)", broken);
-            File.WriteAllText(Path.Combine(app, "Program.cs"), AppProgram);
+            // Weights known at compile time: the project lists the file once and the declaration names it; the build reads the
+            // file's header for the analyzer, which passes the matching declaration and reports a mismatched one at the argument.
+            File.Copy(weights, Path.Combine(app, "tagger.safetensors"));
+            string projectFile = Path.Combine(app, "PackageUser.csproj");
+            File.WriteAllText(projectFile, File.ReadAllText(projectFile).Replace(
+                "</Project>", "  <ItemGroup>\n    <RnnGenWeights Include=\"tagger.safetensors\" />\n  </ItemGroup>\n</Project>", StringComparison.Ordinal));
+            string declaredWithWeights = AppProgram.Replace("Direction = RnnDirection.Bidirectional)]", "Direction = RnnDirection.Bidirectional, Weights = \"tagger.safetensors\")]", StringComparison.Ordinal);
+            Assert.NotEqual(AppProgram, declaredWithWeights);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), declaredWithWeights.Replace("HiddenSize = 8", "HiddenSize = 9", StringComparison.Ordinal));
+            (int mismatchExit, string mismatch) = Execute(DotNet(), app, ["build", "-clp:Summary"]);
+            Assert.NotEqual(0, mismatchExit);
+            Assert.Matches(@"error RNNGEN023: Tensor 'rnn\.weight_ih_l0' of ""tagger\.safetensors"" is \[8, 4\], and Tagger reads it as \[9, 4\]", mismatch);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), declaredWithWeights);
+            AssertNoWarnings(Run(app, "build", "-warnaserror", "-clp:Summary"));
             string dll = Path.Combine(app, "bin", "Debug", "net10.0", "PackageUser.dll");
             (int vectorCount, float[] jitPrediction) = ParseOutput(Run(app, dll, weights));
             AssertClose(expected, jitPrediction);

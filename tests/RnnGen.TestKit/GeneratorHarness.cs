@@ -31,13 +31,17 @@ public static class GeneratorHarness
             s_references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
 
-    /// <summary>Runs the generator once over <paramref name="compilation"/>, and the analyzer that reports the RNNGEN diagnostics, as a build does.</summary>
-    public static GeneratorRun Run(CSharpCompilation compilation, bool trackSteps = false)
+    /// <summary>
+    /// Runs the generator once over <paramref name="compilation"/>, and the analyzer that reports the RNNGEN diagnostics, as a
+    /// build does; the analyzer sees <paramref name="additionalFiles"/> (path, text) as the project's additional files.
+    /// </summary>
+    public static GeneratorRun Run(CSharpCompilation compilation, bool trackSteps = false, IEnumerable<(string Path, string Text)>? additionalFiles = null)
     {
         GeneratorDriver driver = CreateDriver(trackSteps);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
         // A build analyzes the compilation with the generated files in it.
-        ImmutableArray<Diagnostic> analyzerDiagnostics = output.WithAnalyzers([new RnnModelAnalyzer()]).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        var options = new AnalyzerOptions([.. (additionalFiles ?? []).Select(static file => (AdditionalText)new InMemoryAdditionalText(file.Path, file.Text))]);
+        ImmutableArray<Diagnostic> analyzerDiagnostics = output.WithAnalyzers([new RnnModelAnalyzer()], options).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
         return new GeneratorRun(driver, driver.GetRunResult(), output, generatorDiagnostics.AddRange(analyzerDiagnostics));
     }
 
@@ -68,6 +72,18 @@ public static class GeneratorHarness
         // Loaded beside the default context, so the models share this process's RnnGen runtime types.
         return AssemblyLoadContext.Default.LoadFromStream(image);
     }
+}
+
+/// <summary>An additional file of a project, in memory.</summary>
+public sealed class InMemoryAdditionalText(string path, string text) : AdditionalText
+{
+    private readonly Microsoft.CodeAnalysis.Text.SourceText _text = Microsoft.CodeAnalysis.Text.SourceText.From(text);
+
+    /// <inheritdoc />
+    public override string Path => path;
+
+    /// <inheritdoc />
+    public override Microsoft.CodeAnalysis.Text.SourceText GetText(System.Threading.CancellationToken cancellationToken = default) => _text;
 }
 
 /// <summary>The outcome of one generator run.</summary>

@@ -53,33 +53,9 @@ internal static class ParametersEmitter
         writer.Line("// PyTorch state-dict names and shapes of every tensor, for loading and saving weights.");
         writer.Block("private static readonly global::RnnGen.RnnParameterTensor[] s_parameterTensors = new global::RnnGen.RnnParameterTensor[]", () =>
         {
-            foreach (DirectionBlock block in layout.Blocks)
+            foreach (StateDictTensor tensor in StateDict.Of(model, layout))
             {
-                Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"weight_ih{block.PyTorchSuffix}"), block.GateWidth, block.InputSize, $"{block.Name}InputWeights", "Transposed");
-                Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"weight_hh{block.PyTorchSuffix}"), block.GateWidth, block.HiddenSize, $"{block.Name}RecurrentWeights", "Transposed");
-                if (!block.HasBias)
-                {
-                    continue;
-                }
-                if (block.IsGated)
-                {
-                    Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"bias_ih{block.PyTorchSuffix}"), block.GateWidth, 0, $"{block.Name}InputBias", "AsIs");
-                    Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"bias_hh{block.PyTorchSuffix}"), block.GateWidth, 0, $"{block.Name}RecurrentBias", "AsIs");
-                }
-                else
-                {
-                    Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"bias_ih{block.PyTorchSuffix}"), block.HiddenSize, 0, $"{block.Name}Bias", "AsIs");
-                    Tensor(writer, ModelSpec.TensorName(model.RecurrentModule, $"bias_hh{block.PyTorchSuffix}"), block.HiddenSize, 0, $"{block.Name}Bias", "AddedBias");
-                }
-            }
-            Tensor(writer, ModelSpec.TensorName(model.HeadModule, "weight"), model.OutputSize, model.LayerWidth, "HeadWeights", "Transposed");
-            if (model.HeadBias)
-            {
-                Tensor(writer, ModelSpec.TensorName(model.HeadModule, "bias"), model.OutputSize, 0, "HeadBias", "AsIs");
-            }
-            if (model.HasEmbedding)
-            {
-                Tensor(writer, ModelSpec.TensorName(model.EmbeddingModule, "weight"), model.VocabularySize, model.InputSize, "EmbeddingWeights", "AsIs");
+                writer.Line($"new(\"{tensor.Name}\", {tensor.Rows}, {tensor.Columns}, {tensor.Offset}, global::RnnGen.RnnTensorLayout.{tensor.Layout}),");
             }
         }, "};");
         writer.Line();
@@ -102,9 +78,6 @@ internal static class ParametersEmitter
         writer.Line();
         EmitInitializer(writer, model, layout);
     }
-
-    private static void Tensor(SourceWriter writer, string name, int rows, int columns, string offset, string layout) =>
-        writer.Line($"new(\"{name}\", {rows}, {columns}, {offset}, global::RnnGen.RnnTensorLayout.{layout}),");
 
     private static void EmitInitializer(SourceWriter writer, ModelSpec model, ParameterLayout layout)
     {
