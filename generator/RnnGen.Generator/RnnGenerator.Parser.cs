@@ -144,11 +144,11 @@ public sealed partial class RnnGenerator
                 && streaming is { } stream && cell is { } c && recurrentModule is not null && headModule is not null
                 && recurrentBias is { } withRecurrentBias && headBias is { } withHeadBias
                 && vocabularySize is { } vocabularyCount && paddingIndex is { } paddingToken && embeddingModule is not null
-                && dropout is { } layerDropout && headDropout is { } headInputDropout)
+                && dropout is { } layerDropout && headDropout is { } headInputDropout && weights is not null)
             {
                 string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
                 model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c, recurrentModule, headModule, withRecurrentBias, withHeadBias,
-                    vocabularyCount, paddingToken, embeddingModule, layerDropout, headInputDropout);
+                    vocabularyCount, paddingToken, embeddingModule, layerDropout, headInputDropout, WeightsHeader.Normalize(weights));
                 if (model.ParameterCount > Limits.MaxArrayLength)
                 {
                     Report(DiagnosticDescriptors.TooManyParameters, attributeLocation,

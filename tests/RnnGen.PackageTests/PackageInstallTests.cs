@@ -17,8 +17,8 @@ namespace RnnGen.PackageTests;
 /// The README's install section, run as written: pack RnnGen into a folder feed, add the package to an empty console
 /// app in a temporary folder (outside the repository, so none of its build files apply), declare a model, build with
 /// warnings as errors, run it, meet the analyzer's error on a broken declaration, declare the weights file so that the
-/// build checks the declaration against its header (and reports a mismatch), then publish the same app with NativeAOT and
-/// run the native binary.
+/// build checks the declaration against its header (and reports a mismatch) and embeds it, run with the embedded weights,
+/// then publish the same app with NativeAOT and run the native binary, which holds the weights.
 /// </summary>
 public sealed partial class PackageInstallTests(ITestOutputHelper output)
 {
@@ -107,7 +107,10 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
             string projectFile = Path.Combine(app, "PackageUser.csproj");
             File.WriteAllText(projectFile, File.ReadAllText(projectFile).Replace(
                 "</Project>", "  <ItemGroup>\n    <RnnGenWeights Include=\"tagger.safetensors\" />\n  </ItemGroup>\n</Project>", StringComparison.Ordinal));
-            string declaredWithWeights = AppProgram.Replace("Direction = RnnDirection.Bidirectional)]", "Direction = RnnDirection.Bidirectional, Weights = \"tagger.safetensors\")]", StringComparison.Ordinal);
+            // From here on the model reads the copy the build embedded (in the NativeAOT binary too); args[0] gives only the input.
+            string declaredWithWeights = AppProgram
+                .Replace("Direction = RnnDirection.Bidirectional)]", "Direction = RnnDirection.Bidirectional, Weights = \"tagger.safetensors\")]", StringComparison.Ordinal)
+                .Replace("model.LoadWeights(args[0]);", "model.LoadEmbeddedWeights();", StringComparison.Ordinal);
             Assert.NotEqual(AppProgram, declaredWithWeights);
             File.WriteAllText(Path.Combine(app, "Program.cs"), declaredWithWeights.Replace("HiddenSize = 8", "HiddenSize = 9", StringComparison.Ordinal));
             (int mismatchExit, string mismatch) = Execute(DotNet(), app, ["build", "-clp:Summary"]);

@@ -24,5 +24,14 @@ internal static class WeightsIoEmitter
         writer.Summary("Saves every weight to a safetensors file with PyTorch's state-dict names, through a temporary file so an existing file is replaced whole or not at all.");
         writer.Line("/// <param name=\"path\">The file to write.</param>");
         writer.Line("public void SaveWeights(string path) => global::RnnGen.RnnWeights.Save(this, path);");
+        if (model.WeightsFile.Length > 0)
+        {
+            writer.Line();
+            writer.Summary($"Loads the trained weights of <c>{model.WeightsFile}</c> from the copy the build embeds in this assembly (the project's <c>RnnGenWeights</c> item, checked against this declaration when compiling): no file is read at run time, in NativeAOT and trimmed apps too.");
+            writer.Line("/// <param name=\"options\">With <c>FindModules</c>, modules under other names are found by their tensors' shapes.</param>");
+            writer.Line("/// <exception cref=\"global::System.InvalidOperationException\">The assembly holds no copy: its project does not list the file as an <c>RnnGenWeights</c> item.</exception>");
+            writer.Line("/// <exception cref=\"global::RnnGen.SafeTensorsException\">The file does not fit the model after all (it changed after the build); the weights are then left as they were.</exception>");
+            writer.Line($"public void LoadEmbeddedWeights(global::RnnGen.WeightLoadOptions? options = null) => global::RnnGen.RnnWeights.LoadEmbedded(this, typeof({model.ClassName}).Assembly, \"{model.WeightsResource}\", options);");
+        }
     }
 }

@@ -33,8 +33,12 @@ internal sealed record ModelSpec(
     int PaddingIndex,
     string EmbeddingModule,
     double Dropout,
-    double HeadDropout)
+    double HeadDropout,
+    string WeightsFile)
 {
+    /// <summary>The resource the build embeds the declared weights file as (build/RnnGen.targets): <c>RnnGen.Weights/</c> and its file name.</summary>
+    public string WeightsResource => "RnnGen.Weights/" + WeightsFile.Substring(WeightsFile.LastIndexOf('/') + 1);
+
     /// <summary>Whether training drops units between layers: <c>Dropout</c> is set and there is a next layer to read them.</summary>
     public bool HasLayerDropout => Dropout > 0 && Layers > 1;
 
