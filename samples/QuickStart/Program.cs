@@ -4,16 +4,16 @@ using System.Linq;
 using QuickStart;
 using RnnGen;
 
-// The bundled file holds weights of a PyTorch nn.RNN + nn.Linear (saved with
-// PyTorch's state-dict names), with an example sequence and PyTorch's own prediction for it.
-string weightsPath = Path.Combine(AppContext.BaseDirectory, "weights", "classifier.safetensors");
-
+// weights/classifier.safetensors holds the weights of a PyTorch nn.RNN + nn.Linear (saved with PyTorch's state-dict
+// names), with an example sequence and PyTorch's own prediction for it. The build embeds it in this binary: nothing is
+// read from disk (model.LoadWeights(path) would read another file into the same model).
 var model = new SequenceClassifier();
-model.LoadWeights(weightsPath);
+model.LoadEmbeddedWeights();
 
 float[] sequence;
 double[] pytorchPrediction;
-using (var file = SafeTensorsReader.Open(weightsPath))
+using (Stream embedded = typeof(SequenceClassifier).Assembly.GetManifestResourceStream("RnnGen.Weights/classifier.safetensors")!)
+using (var file = new SafeTensorsReader(embedded))
 {
     sequence = file.Read<float>("x");
     pytorchPrediction = file.Read<double>("expected.prediction");
@@ -24,7 +24,7 @@ var prediction = new float[SequenceClassifier.OutputSize];
 model.Forward(sequence, prediction);
 
 Console.WriteLine($"SequenceClassifier: {SequenceClassifier.Layers} bidirectional layers of {SequenceClassifier.HiddenSize} tanh units, {SequenceClassifier.ParameterCount} parameters.");
-Console.WriteLine($"Loaded PyTorch weights from {Path.GetFileName(weightsPath)}; ran one sequence of {steps} steps.");
+Console.WriteLine($"Loaded the PyTorch weights embedded in the binary (weights/classifier.safetensors, checked against the declaration when compiling); ran one sequence of {steps} steps.");
 Console.WriteLine();
 Console.WriteLine("class  RnnGen     PyTorch");
 for (int c = 0; c < prediction.Length; c++)
