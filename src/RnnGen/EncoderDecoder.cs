@@ -100,4 +100,24 @@ public sealed class EncoderDecoder<TEncoder, TDecoder, T>
         Encoder.Forward(source, default, _decoderState);
         return Decoder.Generate(startInput, _decoderState, outputs, options);
     }
+
+    /// <summary>
+    /// Encodes <paramref name="source"/> and generates the output sequence from the token <paramref name="startToken"/>, for
+    /// a decoder with an embedding (declared with <c>VocabularySize</c>), whose generation feeds each chosen token back.
+    /// </summary>
+    /// <returns>The number of output steps generated.</returns>
+    /// <exception cref="InvalidOperationException">The decoder reads vectors, not token ids: give its start input as a vector.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="startToken"/> is not a token id of the decoder's vocabulary.</exception>
+    public int Translate(ReadOnlySpan<T> source, int startToken, Span<T> outputs, GenerationOptions options)
+    {
+        int vocabulary = Decoder.Shape.VocabularySize;
+        if (vocabulary == 0)
+        {
+            throw new InvalidOperationException($"The decoder {Decoder.GetType().Name} reads vectors of InputSize = {Decoder.Shape.InputSize}, not token ids: give its start input as a vector.");
+        }
+        ArgumentOutOfRangeException.ThrowIfNegative(startToken);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(startToken, vocabulary);
+        ReadOnlySpan<T> start = [T.CreateChecked(startToken)];
+        return Translate(source, start, outputs, options);
+    }
 }

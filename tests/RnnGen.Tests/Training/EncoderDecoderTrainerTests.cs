@@ -100,6 +100,26 @@ public sealed class EncoderDecoderTrainerTests
         Assert.Contains("the decoder reads token ids", error.Message);
     }
 
+    /// <summary>Translating from a start token is translating from the same id as a value; a vector decoder and an id outside the vocabulary are refused.</summary>
+    [Fact]
+    public void ATokenDecoderTranslatesFromAStartToken()
+    {
+        var pair = new EncoderDecoder<SourceEncoder, TokenTargetDecoder, double>(new SourceEncoder(), new TokenTargetDecoder());
+        pair.Encoder.InitializeParameters(new Random(11));
+        pair.Decoder.InitializeParameters(new Random(12));
+        double[] source = PairData(count: 1, new Random(13))[0].Inputs;
+        var fromToken = new double[6 * TokenTargetDecoder.OutputSize];
+        var fromValue = new double[fromToken.Length];
+        var options = new GenerationOptions(RnnFeedback.Greedy);
+
+        int generated = pair.Translate(source, Start, fromToken, options);
+        Assert.Equal(generated, pair.Translate(source, [(double)Start], fromValue, options));
+        Assert.Equal(fromValue, fromToken);
+        Assert.Throws<ArgumentOutOfRangeException>(() => pair.Translate(source, TokenTargetDecoder.VocabularySize, fromToken, options));
+        var vectors = new EncoderDecoder<SourceEncoder, TargetDecoder, double>(new SourceEncoder(), new TargetDecoder());
+        Assert.Contains("not token ids", Assert.Throws<InvalidOperationException>(() => vectors.Translate(source, 0, new double[6 * TargetDecoder.OutputSize], options)).Message);
+    }
+
     /// <summary>A target at which the loss is NaN stops the run naming an encoder tensor (the buffer's first), with both models unchanged.</summary>
     [Fact]
     public void DivergenceNamesThePairsTensorAndKeepsBothModels()
