@@ -104,9 +104,10 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
             // Weights known at compile time: the project lists the file once and the declaration names it; the build reads the
             // file's header for the analyzer, which passes the matching declaration and reports a mismatched one at the argument.
             File.Copy(weights, Path.Combine(app, "tagger.safetensors"));
+            File.WriteAllBytes(Path.Combine(app, "broken.safetensors"), [1, 2, 3, 4, 5]); // shorter than a header's length
             string projectFile = Path.Combine(app, "PackageUser.csproj");
             File.WriteAllText(projectFile, File.ReadAllText(projectFile).Replace(
-                "</Project>", "  <ItemGroup>\n    <RnnGenWeights Include=\"tagger.safetensors\" />\n  </ItemGroup>\n</Project>", StringComparison.Ordinal));
+                "</Project>", "  <ItemGroup>\n    <RnnGenWeights Include=\"tagger.safetensors\" />\n    <RnnGenWeights Include=\"broken.safetensors\" />\n  </ItemGroup>\n</Project>", StringComparison.Ordinal));
             // From here on the model reads the copy the build embedded (in the NativeAOT binary too); args[0] gives only the input.
             string declaredWithWeights = AppProgram
                 .Replace("Direction = RnnDirection.Bidirectional)]", "Direction = RnnDirection.Bidirectional, Weights = \"tagger.safetensors\")]", StringComparison.Ordinal)
@@ -116,6 +117,10 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
             (int mismatchExit, string mismatch) = Execute(DotNet(), app, ["build", "-clp:Summary"]);
             Assert.NotEqual(0, mismatchExit);
             Assert.Matches(@"error RNNGEN023: Tensor 'rnn\.weight_ih_l0' of ""tagger\.safetensors"" is \[8, 4\], and Tagger reads it as \[9, 4\]", mismatch);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), declaredWithWeights.Replace("\"tagger.safetensors\"", "\"broken.safetensors\"", StringComparison.Ordinal));
+            (int brokenFileExit, string brokenFile) = Execute(DotNet(), app, ["build", "-clp:Summary"]);
+            Assert.NotEqual(0, brokenFileExit);
+            Assert.Contains("error RNNGEN021: The weights file \"broken.safetensors\" cannot be read: it is shorter than the 8 bytes of a safetensors header's length", brokenFile);
             File.WriteAllText(Path.Combine(app, "Program.cs"), declaredWithWeights);
             AssertNoWarnings(Run(app, "build", "-warnaserror", "-clp:Summary"));
             string dll = Path.Combine(app, "bin", "Debug", "net10.0", "PackageUser.dll");
