@@ -87,17 +87,11 @@ internal static class BackwardEmitter
                 writer.Line($"{span} embeddedGradients = new(_embeddedGradients, 0, steps * InputSize);");
                 writer.Line("embeddedGradients.Clear();");
             }
-            for (int layer = 1; layer < model.Layers; layer++)
-            {
-                DropoutEmitter.EmitLayerInput(writer, model, DropoutPass.Sequence, layer, forward: false);
-            }
+            DropoutEmitter.EmitBackwardLayerInputs(writer, model, DropoutPass.Sequence);
             for (int index = layout.Blocks.Count - 1; index >= 0; index--)
             {
                 DirectionBlock block = layout.Blocks[index];
-                if (index < layout.Blocks.Count - 1 && layout.Blocks[index + 1].Layer != block.Layer)
-                {
-                    DropoutEmitter.EmitLayerGradients(writer, model, DropoutPass.Sequence, block.Layer);
-                }
+                DropoutEmitter.EmitBeforeBackward(writer, model, DropoutPass.Sequence, layout.Blocks, index);
                 string input = block.Layer == 0 ? $"new {readOnlySpan}(_inputs, 0, steps * InputSize)" : DropoutEmitter.LayerInput(model, block.Layer);
                 string inputGradients = block.Layer == 0 ? (model.HasEmbedding ? "embeddedGradients" : "inputGradients") : $"layer{block.Layer - 1}Gradients";
                 writer.Line();

@@ -76,17 +76,11 @@ internal static class BatchEmitter
                 writer.Line($"{span} embeddedGradients = new(_batchEmbeddedGradients, 0, rows * InputSize);");
                 writer.Line("embeddedGradients.Clear();");
             }
-            for (int layer = 1; layer < model.Layers; layer++)
-            {
-                DropoutEmitter.EmitLayerInput(writer, model, DropoutPass.Batch, layer, forward: false);
-            }
+            DropoutEmitter.EmitBackwardLayerInputs(writer, model, DropoutPass.Batch);
             for (int index = layout.Blocks.Count - 1; index >= 0; index--)
             {
                 DirectionBlock block = layout.Blocks[index];
-                if (index < layout.Blocks.Count - 1 && layout.Blocks[index + 1].Layer != block.Layer)
-                {
-                    DropoutEmitter.EmitLayerGradients(writer, model, DropoutPass.Batch, block.Layer);
-                }
+                DropoutEmitter.EmitBeforeBackward(writer, model, DropoutPass.Batch, layout.Blocks, index);
                 writer.Line();
                 writer.Line($"// {block.Title}, back through every sequence: the gradients of its weights and biases{(block.Layer > 0 ? $", and dE/d(its input), layer {block.Layer - 1}'s output" : model.HasEmbedding ? ", and dE/d(its input), the embedding rows" : "")}.");
                 cell.EmitBackwardBatchCall(writer, block, block.Layer == 0 ? $"new {readOnlySpan}(_batchBuffers.Inputs, 0, rows * InputSize)" : DropoutEmitter.LayerInput(model, block.Layer),
@@ -161,10 +155,7 @@ internal static class BatchEmitter
             foreach (DirectionBlock block in layout.Blocks)
             {
                 writer.Line();
-                if (block.Layer > 0 && !block.IsReverse)
-                {
-                    DropoutEmitter.EmitLayerInput(writer, model, DropoutPass.Batch, block.Layer, forward: true);
-                }
+                DropoutEmitter.EmitBeforeForward(writer, model, DropoutPass.Batch, block);
                 cell.EmitForwardBatchCall(writer, block, block.Layer == 0 ? "packedInputs" : DropoutEmitter.LayerInput(model, block.Layer));
             }
             writer.Line();

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Globalization;
 using RnnGen.Generator.Model;
 
@@ -60,31 +61,39 @@ internal static class DropoutEmitter
     public static string LayerInput(ModelSpec model, int layer) => model.HasLayerDropout ? $"layer{layer}Input" : $"layer{layer - 1}";
 
     /// <summary>
-    /// Before layer <paramref name="layer"/> &gt; 0 runs (forward) or is backpropagated: <see cref="LayerInput"/>, in training
-    /// mode the dropped copy of the layer below's output (computed by a forward pass, read back by a backward one).
+    /// Before <paramref name="block"/> runs forward: when it is the first block of a layer above the bottom one,
+    /// <see cref="LayerInput"/>, in training mode the dropped copy of the layer below's output.
     /// </summary>
-    public static void EmitLayerInput(SourceWriter writer, ModelSpec model, DropoutPass pass, int layer, bool forward)
+    public static void EmitBeforeForward(SourceWriter writer, ModelSpec model, DropoutPass pass, DirectionBlock block)
     {
-        if (!model.HasLayerDropout)
+        if (!model.HasLayerDropout || block.Layer == 0 || block.IsReverse)
         {
             return;
         }
+        int layer = block.Layer;
         string below = $"layer{layer - 1}";
-        if (forward)
+        writer.Line($"// Dropout between layers {layer - 1} and {layer}, in training mode: layer {layer} reads layer {layer - 1}'s output with each unit zeroed with probability Dropout, the others scaled by 1 / (1 - Dropout).");
+        writer.Line($"{TypeRefs.ReadOnlySpan(model.T)} {LayerInput(model, layer)} = {pass.Flag} ? {pass.Apply(below, pass.Slot(model, layer - 1), layer - 1, "Dropout")} : {below};");
+    }
+
+    /// <summary>Before a backward pass's blocks: every layer's <see cref="LayerInput"/> above the bottom one, as its forward pass left it.</summary>
+    public static void EmitBackwardLayerInputs(SourceWriter writer, ModelSpec model, DropoutPass pass)
+    {
+        for (int layer = 1; model.HasLayerDropout && layer < model.Layers; layer++)
         {
-            writer.Line($"// Dropout between layers {layer - 1} and {layer}, in training mode: layer {layer} reads layer {layer - 1}'s output with each unit zeroed with probability Dropout, the others scaled by 1 / (1 - Dropout).");
-            writer.Line($"{TypeRefs.ReadOnlySpan(model.T)} {LayerInput(model, layer)} = {pass.Flag} ? {pass.Apply(below, pass.Slot(model, layer - 1), layer - 1, "Dropout")} : {below};");
-        }
-        else
-        {
-            writer.Line($"{TypeRefs.ReadOnlySpan(model.T)} {LayerInput(model, layer)} = {pass.Flag} ? {pass.Slot(model, layer - 1, readOnly: true)} : {below};");
+            writer.Line($"{TypeRefs.ReadOnlySpan(model.T)} {LayerInput(model, layer)} = {pass.Flag} ? {pass.Slot(model, layer - 1, readOnly: true)} : layer{layer - 1};");
         }
     }
 
-    /// <summary>After layer <paramref name="layer"/> + 1 is backpropagated: dE/d(layer's output) through the dropout's mask, in place.</summary>
-    public static void EmitLayerGradients(SourceWriter writer, ModelSpec model, DropoutPass pass, int layer)
+    /// <summary>
+    /// Before <paramref name="blocks"/>[<paramref name="index"/>] is backpropagated (the blocks run top layer first): when it is
+    /// the first of its layer's, every block above it has added into dE/d(its layer's output), which now goes back through the
+    /// mask of the dropout between it and the layer above, in place.
+    /// </summary>
+    public static void EmitBeforeBackward(SourceWriter writer, ModelSpec model, DropoutPass pass, IReadOnlyList<DirectionBlock> blocks, int index)
     {
-        if (!model.HasLayerDropout)
+        int layer = blocks[index].Layer;
+        if (!model.HasLayerDropout || index == blocks.Count - 1 || blocks[index + 1].Layer == layer)
         {
             return;
         }

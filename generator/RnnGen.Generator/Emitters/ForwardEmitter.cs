@@ -110,10 +110,7 @@ internal static class ForwardEmitter
             foreach (DirectionBlock block in layout.Blocks)
             {
                 writer.Line();
-                if (block.Layer > 0 && !block.IsReverse)
-                {
-                    DropoutEmitter.EmitLayerInput(writer, model, DropoutPass.Sequence, block.Layer, forward: true);
-                }
+                DropoutEmitter.EmitBeforeForward(writer, model, DropoutPass.Sequence, block);
                 cell.EmitForwardCall(writer, block, block.Layer == 0 ? (model.HasEmbedding ? "embedded" : "inputs") : DropoutEmitter.LayerInput(model, block.Layer));
             }
             writer.Line();
