@@ -45,7 +45,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MissingSize = Error(
         "RNNGEN006",
         "Required size missing",
-        "[RnnModel] on '{0}' must set {1}");
+        "[RnnModel] on '{0}' must set {1}, or name a weights file (Weights) that gives it");
 
     public static readonly DiagnosticDescriptor CrossEntropyNeedsSoftmax = Error(
         "RNNGEN007",
@@ -142,10 +142,21 @@ internal static class DiagnosticDescriptors
         "Tensor the model does not have in the weights file",
         "Tensor '{1}' {2} of \"{0}\" is a parameter of module '{3}', which {4} reads but has no such parameter (a layer, direction or bias more than declared?), so LoadWeights refuses the file unless told to allow it");
 
+    public static readonly DiagnosticDescriptor WeightsArgumentUnknown = Error(
+        "RNNGEN026",
+        "Argument cannot be read from the weights file",
+        "\"{0}\" does not give {1}, which the attribute leaves out: {2}");
+
+    public static readonly DiagnosticDescriptor WeightsContradicted = Error(
+        "RNNGEN027",
+        "Argument contradicts the weights file",
+        "{0} states {1} = {2}, and \"{3}\" holds {4}: {5}; remove the argument to take the file's value");
+
     /// <summary>Every descriptor, as the analyzer declares them.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         ClassNotPartial, ContainingTypeNotPartial, ValueOutOfRange, UndefinedEnumValue, UnsupportedElementType, MissingSize, CrossEntropyNeedsSoftmax,
         UnsupportedTypeKind, InvalidArgument, StreamingNeedsUnidirectional, FeedbackNeedsMatchingSizes, ActivationNeedsVanillaCell, TooManyParameters, MemberNameTaken,
         InvalidModulePath, SameModuleNames, InvalidPaddingIndex, InvalidDropout, DropoutWithoutNextLayer,
-        WeightsFileNotListed, WeightsFileUnreadable, WeightsTensorMissing, WeightsTensorShape, WeightsTensorDType, WeightsTensorUnexpected);
+        WeightsFileNotListed, WeightsFileUnreadable, WeightsTensorMissing, WeightsTensorShape, WeightsTensorDType, WeightsTensorUnexpected,
+        WeightsArgumentUnknown, WeightsContradicted);
 }

@@ -21,6 +21,8 @@ public sealed partial class RnnGenerator
             writer.Line("#nullable enable");
             writer.Line();
             WithNamespace(writer, model, () => WithContainingTypes(writer, model, 0, () =>
+            {
+                WriteInferred(writer, model);
                 writer.Block($"partial class {model.ClassName} : {Interfaces(model)}", () =>
                 {
                     writer.MarkMembers(GeneratedCodeAttribute);
@@ -43,8 +45,23 @@ public sealed partial class RnnGenerator
                             previous = line;
                         }
                     });
-                })));
+                });
+            }));
             return writer.ToString();
+        }
+
+        /// <summary>What the declaration takes from its weights file, argument by argument, and which tensors say so.</summary>
+        private static void WriteInferred(SourceWriter writer, ModelSpec model)
+        {
+            if (model.Inferred.Count == 0)
+            {
+                return;
+            }
+            writer.Line($"// Read from \"{model.WeightsFile}\" when compiling (the attribute leaves these out):");
+            foreach (string line in model.Inferred)
+            {
+                writer.Line("//   " + line);
+            }
         }
 
         /// <summary>The members of the nested type, written at indent 0: each concern in its own emitter.</summary>

@@ -23,23 +23,23 @@ public sealed partial class RnnGenerator
         /// <summary>Receives one problem of a declaration: what, where (and where else), its message's arguments, and what its code fix needs.</summary>
         private delegate void ReportProblem(DiagnosticDescriptor descriptor, Location? location, string[] arguments, ImmutableDictionary<string, string?>? properties = null, Location? alsoAt = null);
 
-        /// <summary>The generator's side: the spec to emit, nothing reported (the analyzer reports).</summary>
-        public static ModelSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
-            Parse((TypeDeclarationSyntax)context.TargetNode, (INamedTypeSymbol)context.TargetSymbol, context.Attributes[0], report: null, additionalFiles: default, cancellationToken);
+        /// <summary>The generator's first step: the declaration as plain values, or null when its class cannot hold a model (the analyzer says why).</summary>
+        public static ModelDeclaration? Read(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+            Read((TypeDeclarationSyntax)context.TargetNode, (INamedTypeSymbol)context.TargetSymbol, context.Attributes[0], report: null, out bool valid, cancellationToken) is { } declaration && valid
+                ? declaration
+                : null;
 
         /// <summary>
-        /// Validates the declaration, passing every problem to <paramref name="report"/> when given; returns the spec when there
-        /// is none. With <paramref name="additionalFiles"/> (the analyzer's), a declared weights file is checked against its header.
+        /// Reads the class and the attribute's arguments as written, passing every problem of the class itself (kind, partial,
+        /// element type) to <paramref name="report"/> when given; <paramref name="valid"/> is false when there is one, or when
+        /// a name around the class is still being typed.
         /// </summary>
-        public static ModelSpec? Parse(TypeDeclarationSyntax declaration, INamedTypeSymbol type, AttributeData attribute, Action<Diagnostic>? report, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken)
+        public static ModelDeclaration Read(TypeDeclarationSyntax declaration, INamedTypeSymbol type, AttributeData attribute, Action<Diagnostic>? report, out bool valid, CancellationToken cancellationToken)
         {
-            int problems = 0;
+            bool problems = false;
             void Report(DiagnosticDescriptor descriptor, Location? location, string[] arguments, ImmutableDictionary<string, string?>? properties = null, Location? alsoAt = null)
             {
-                if (descriptor.DefaultSeverity == DiagnosticSeverity.Error)
-                {
-                    problems++;
-                }
+                problems = true;
                 report?.Invoke(Diagnostic.Create(descriptor, location, alsoAt is null ? null : [alsoAt], properties, arguments));
             }
 
@@ -65,15 +65,63 @@ public sealed partial class RnnGenerator
                 containingTypes.Insert(0, new ContainingTypeSpec(Keyword(outer), outer.Identifier.ValueText + outer.TypeParameterList, MetadataName(outer)));
             }
 
-            var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
-            Location attributeLocation = attributeSyntax?.GetLocation() ?? typeLocation;
-            var arguments = new ArgumentReader(attribute, attributeSyntax, attributeLocation, Report);
-
+            Location attributeLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? typeLocation;
             ElementType? elementType = ReadElementType(attribute, attributeLocation, Report);
-            int? inputSize = arguments.Size("InputSize", Limits.MaxSize, required: true, type.Name);
-            int? hiddenSize = arguments.Size("HiddenSize", Limits.MaxSize, required: true, type.Name);
-            int? outputSize = arguments.Size("OutputSize", Limits.MaxSize, required: true, type.Name);
-            int? layers = arguments.Size("Layers", Limits.MaxLayers, required: false, type.Name);
+            string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+            EquatableArray<ContainingTypeSpec> containing = containingTypes.ToEquatableArray();
+            string hintName = ModelSpec.HintNameOf(ns, containing, type.Name);
+            valid = !problems && HasWritableNames(type);
+            return new ModelDeclaration(
+                ns,
+                containing,
+                type.Name,
+                elementType ?? ElementType.Single,
+                attribute.NamedArguments.Select(static argument => DeclaredArgument.From(argument.Key, argument.Value)).ToEquatableArray(),
+                UserMembers(type, hintName).Select(static member => member.Name).Distinct().ToEquatableArray());
+        }
+
+        /// <summary>
+        /// The second step: validates the declaration's arguments, with what the declared weights file says (among the
+        /// project's <paramref name="headers"/>) for those it leaves out, passing every problem to <paramref name="report"/> at
+        /// <paramref name="locations"/> when given; returns the spec when there is none.
+        /// </summary>
+        public static ModelSpec? Build(ModelDeclaration declaration, EquatableArray<WeightsHeader> headers, DeclarationLocations? locations, Action<Diagnostic>? report, CancellationToken cancellationToken)
+        {
+            int problems = 0;
+            void Report(DiagnosticDescriptor descriptor, Location? location, string[] arguments, ImmutableDictionary<string, string?>? properties = null, Location? alsoAt = null)
+            {
+                if (descriptor.DefaultSeverity == DiagnosticSeverity.Error)
+                {
+                    problems++;
+                }
+                report?.Invoke(Diagnostic.Create(descriptor, location, alsoAt is null ? null : [alsoAt], properties, arguments));
+            }
+
+            string className = declaration.ClassName;
+            var arguments = new ArgumentReader(declaration, locations, Report);
+            string? weights = arguments.Text("Weights");
+            WeightsHeader? header = null;
+            if (weights is { Length: > 0 })
+            {
+                Location? weightsLocation = arguments.LocationOf("Weights");
+                header = headers.FirstOrDefault(header => string.Equals(header.File, WeightsHeader.Normalize(weights), StringComparison.Ordinal));
+                if (header is null)
+                {
+                    Report(DiagnosticDescriptors.WeightsFileNotListed, weightsLocation, [weights]);
+                }
+                else if (header.Error is { } error)
+                {
+                    Report(DiagnosticDescriptors.WeightsFileUnreadable, weightsLocation, [weights, error]);
+                }
+                arguments.UseFile(weights, header is { Error: null }
+                    ? WeightsInference.Read(header, arguments.Written("RecurrentModule"), arguments.Written("HeadModule"), arguments.Written("EmbeddingModule"))
+                    : FileFacts.Unavailable);
+            }
+
+            int? inputSize = arguments.Size("InputSize", Limits.MaxSize, required: true, className);
+            int? hiddenSize = arguments.Size("HiddenSize", Limits.MaxSize, required: true, className);
+            int? outputSize = arguments.Size("OutputSize", Limits.MaxSize, required: true, className);
+            int? layers = arguments.Size("Layers", Limits.MaxLayers, required: false, className);
             Direction? direction = arguments.Enum<Direction>("Direction", "RnnDirection");
             HiddenActivation? activation = arguments.Enum<HiddenActivation>("Activation", "RnnActivation");
             OutputActivation? outputActivation = arguments.Enum<OutputActivation>("OutputActivation", "RnnOutputActivation");
@@ -86,15 +134,14 @@ public sealed partial class RnnGenerator
             string? headModule = arguments.ModulePath("HeadModule", "head", allowEmpty: false);
             bool? recurrentBias = arguments.Flag("RecurrentBias", defaultValue: true);
             bool? headBias = arguments.Flag("HeadBias", defaultValue: true);
-            int? vocabularySize = arguments.Size("VocabularySize", Limits.MaxVocabularySize, required: false, type.Name, whenAbsent: 0);
+            int? vocabularySize = arguments.Size("VocabularySize", Limits.MaxVocabularySize, required: false, className, whenAbsent: 0);
             int? paddingIndex = arguments.Integer("PaddingIndex", -1);
             string? embeddingModule = arguments.ModulePath("EmbeddingModule", "embedding", allowEmpty: false);
-            string? weights = arguments.Text("Weights");
             double? dropout = arguments.Probability("Dropout");
             double? headDropout = arguments.Probability("HeadDropout");
             if (dropout > 0 && layers == 1)
             {
-                Report(DiagnosticDescriptors.DropoutWithoutNextLayer, arguments.LocationOf("Dropout"), [type.Name]);
+                Report(DiagnosticDescriptors.DropoutWithoutNextLayer, arguments.LocationOf("Dropout"), [className]);
             }
             if (recurrentModule is not null && recurrentModule == headModule)
             {
@@ -138,31 +185,32 @@ public sealed partial class RnnGenerator
             }
 
             ModelSpec? model = null;
-            if (problems == 0 && HasWritableNames(type)
-                && elementType is { } t && inputSize is { } i && hiddenSize is { } h && outputSize is { } o && layers is { } l
+            if (problems == 0
+                && inputSize is { } i && hiddenSize is { } h && outputSize is { } o && layers is { } l
                 && direction is { } d && activation is { } g1 && outputActivation is { } g2 && topology is { } topo && loss is { } e
                 && streaming is { } stream && cell is { } c && recurrentModule is not null && headModule is not null
                 && recurrentBias is { } withRecurrentBias && headBias is { } withHeadBias
                 && vocabularySize is { } vocabularyCount && paddingIndex is { } paddingToken && embeddingModule is not null
                 && dropout is { } layerDropout && headDropout is { } headInputDropout && weights is not null)
             {
-                string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-                model = new ModelSpec(ns, containingTypes.ToEquatableArray(), type.Name, t, i, h, o, l, d, g1, g2, topo, e, stream, c, recurrentModule, headModule, withRecurrentBias, withHeadBias,
-                    vocabularyCount, paddingToken, embeddingModule, layerDropout, headInputDropout, WeightsHeader.Normalize(weights));
+                model = new ModelSpec(declaration.Namespace, declaration.ContainingTypes, className, declaration.ElementType, i, h, o, l, d, g1, g2, topo, e, stream, c,
+                    recurrentModule, headModule, withRecurrentBias, withHeadBias, vocabularyCount, paddingToken, embeddingModule, layerDropout, headInputDropout,
+                    WeightsHeader.Normalize(weights), arguments.Inferred.ToEquatableArray());
                 if (model.ParameterCount > Limits.MaxArrayLength)
                 {
-                    Report(DiagnosticDescriptors.TooManyParameters, attributeLocation,
-                        [type.Name, model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture), Limits.MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture)]);
+                    Report(DiagnosticDescriptors.TooManyParameters, arguments.AttributeLocation,
+                        [className, model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture), Limits.MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture)]);
                     model = null;
                 }
                 else
                 {
-                    model = RejectTakenNames(model, type, Report);
+                    model = RejectTakenNames(model, declaration, locations, Report);
                 }
-                if (model is not null && weights is { Length: > 0 } file && !additionalFiles.IsDefault)
+                if (model is not null && header is { Error: null })
                 {
-                    Location weightsLocation = arguments.LocationOf("Weights");
-                    WeightsCheck.Check(model, file, additionalFiles, (descriptor, messageArguments) => Report(descriptor, weightsLocation, messageArguments), cancellationToken);
+                    Location? weightsLocation = arguments.LocationOf("Weights");
+                    WeightsCheck.Check(model, header, (descriptor, messageArguments) => Report(descriptor, weightsLocation, messageArguments));
+                    model = problems == 0 ? model : null;
                 }
             }
             return model;
@@ -173,30 +221,29 @@ public sealed partial class RnnGenerator
         /// members: the generated file would not compile (CS0102) and the user would not see why. The generated names are
         /// only worked out (by generating the code) for a class that declares members of its own.
         /// </summary>
-        private static ModelSpec? RejectTakenNames(ModelSpec model, INamedTypeSymbol type, ReportProblem report)
+        private static ModelSpec? RejectTakenNames(ModelSpec model, ModelDeclaration declaration, DeclarationLocations? locations, ReportProblem report)
         {
-            // In a build the analyzer sees the generated file too: its members are the generator's, not the user's.
-            ISymbol[] declared = [.. type.GetMembers().Where(member => !member.IsImplicitlyDeclared && !member.Locations.All(location => IsGeneratedFile(location, model)))];
-            if (declared.Length == 0)
+            if (declaration.MemberNames.Count == 0)
             {
                 return model;
             }
 
             HashSet<string> generated = GeneratedMembers.Of(model);
             bool taken = false;
-            foreach (ISymbol member in declared)
+            foreach (string member in declaration.MemberNames.Where(generated.Contains))
             {
-                if (generated.Contains(member.Name))
-                {
-                    report(DiagnosticDescriptors.MemberNameTaken, member.Locations.FirstOrDefault(), [type.Name, member.Name]);
-                    taken = true;
-                }
+                report(DiagnosticDescriptors.MemberNameTaken, locations?.Member(member), [model.ClassName, member]);
+                taken = true;
             }
             return taken ? null : model;
         }
 
-        private static bool IsGeneratedFile(Location location, ModelSpec model) =>
-            location.SourceTree?.FilePath is { } path && string.Equals(System.IO.Path.GetFileName(path), model.HintName, StringComparison.Ordinal);
+        /// <summary>The members the user declares in <paramref name="type"/>: in a build the analyzer sees the generated file (<paramref name="hintName"/>) too, and its members are the generator's.</summary>
+        internal static IEnumerable<ISymbol> UserMembers(INamedTypeSymbol type, string hintName) =>
+            type.GetMembers().Where(member => !member.IsImplicitlyDeclared && !member.Locations.All(location => IsGeneratedFile(location, hintName)));
+
+        private static bool IsGeneratedFile(Location location, string hintName) =>
+            location.SourceTree?.FilePath is { } path && string.Equals(System.IO.Path.GetFileName(path), hintName, StringComparison.Ordinal);
 
         /// <summary>
         /// False while the code is being typed and a name around the class is still missing (<c>namespace Demo.</c>,
@@ -258,38 +305,88 @@ public sealed partial class RnnGenerator
                 ? $"{type.Identifier.ValueText}`{parameters.Parameters.Count}"
                 : type.Identifier.ValueText;
 
-        /// <summary>Reads the attribute's named arguments, reporting each bad value at that argument.</summary>
-        private sealed class ArgumentReader(
-            AttributeData attribute,
-            AttributeSyntax? syntax,
-            Location attributeLocation,
-            ReportProblem report)
+        /// <summary>
+        /// Reads the attribute's named arguments, reporting each bad value at that argument. Once told of a weights file
+        /// (<see cref="UseFile"/>), an argument the attribute leaves out takes the file's value (listed in
+        /// <see cref="Inferred"/>), and one it states must agree with the file.
+        /// </summary>
+        private sealed class ArgumentReader(ModelDeclaration declaration, DeclarationLocations? locations, ReportProblem report)
         {
-            public Location LocationOf(string name) =>
-                syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)?.GetLocation()
-                ?? attributeLocation;
+            private readonly HashSet<string> _reasonsGiven = new(StringComparer.Ordinal);
+            private string _file = "";
+            private FileFacts? _facts;
 
-            private bool TryGet(string name, out TypedConstant value)
+            /// <summary>What the arguments left out were read as, and from which tensors, for the generated code's comment.</summary>
+            public List<string> Inferred { get; } = [];
+
+            public Location? AttributeLocation => locations?.Attribute;
+
+            public Location? LocationOf(string name) => locations?.Of(name);
+
+            public void UseFile(string file, FileFacts facts) => (_file, _facts) = (file, facts);
+
+            /// <summary>The string the attribute gives <paramref name="name"/>, unchecked, or null.</summary>
+            public string? Written(string name) => TryGet(name, out DeclaredArgument argument) ? argument.Value as string : null;
+
+            private bool TryGet(string name, out DeclaredArgument value) => (value = declaration.Argument(name)!) is not null;
+
+            /// <summary>
+            /// For an argument the attribute leaves out, true when the weights file decides it: <paramref name="value"/> is the
+            /// file's value, or null when the file cannot give it (said once per reason; nothing more when the file itself could
+            /// not be read). False, for the argument's default, when the file has nothing to say (no embedding: no EmbeddingModule).
+            /// </summary>
+            private bool FromFile(string name, out object? value)
             {
-                foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+                value = null;
+                if (_facts is null || Array.IndexOf(FileFacts.Arguments, name) < 0)
                 {
-                    if (argument.Key == name)
-                    {
-                        value = argument.Value;
-                        return true;
-                    }
+                    return false;
                 }
-                value = default;
+                if (_facts.TryGet(name, out FileFact fact))
+                {
+                    Inferred.Add($"{name} = {WeightsInference.Show(fact.Value)}: {fact.Evidence}");
+                    value = fact.Value;
+                    return true;
+                }
+                if (_facts.WhyUnknown(name) is { } why)
+                {
+                    if (_reasonsGiven.Add(why))
+                    {
+                        report(DiagnosticDescriptors.WeightsArgumentUnknown, LocationOf("Weights"), [_file, name, why]);
+                    }
+                    return true;
+                }
+                return _facts.IsUnavailable;
+            }
+
+            /// <summary>True, after an RNNGEN027, when the weights file gives <paramref name="name"/> another value than the attribute's.</summary>
+            private bool Contradicts(string name, object value)
+            {
+                if (_facts is not null && _facts.TryGet(name, out FileFact fact) && !Equals(fact.Value, value))
+                {
+                    report(DiagnosticDescriptors.WeightsContradicted, LocationOf(name),
+                        [declaration.ClassName, name, WeightsInference.Show(value), _file, WeightsInference.Show(fact.Value), fact.Evidence]);
+                    return true;
+                }
                 return false;
             }
 
             public int? Size(string name, int max, bool required, string className, int whenAbsent = 1)
             {
-                if (!TryGet(name, out TypedConstant constant))
+                if (!TryGet(name, out DeclaredArgument constant))
                 {
+                    if (FromFile(name, out object? inferred))
+                    {
+                        if (inferred is int size && (size > max || (size < 1 && !(size == 0 && whenAbsent == 0))))
+                        {
+                            report(DiagnosticDescriptors.ValueOutOfRange, LocationOf("Weights"), [name, size.ToString(CultureInfo.InvariantCulture), max.ToString(CultureInfo.InvariantCulture)]);
+                            return null;
+                        }
+                        return (int?)inferred;
+                    }
                     if (required)
                     {
-                        report(DiagnosticDescriptors.MissingSize, attributeLocation, [className, name], FixProperties.For(name));
+                        report(DiagnosticDescriptors.MissingSize, AttributeLocation, [className, name], FixProperties.For(name));
                         return null;
                     }
                     return whenAbsent;
@@ -304,7 +401,7 @@ public sealed partial class RnnGenerator
                     report(DiagnosticDescriptors.ValueOutOfRange, LocationOf(name), [name, value.ToString(), max.ToString()], FixProperties.For(name, value < 1 ? 1 : max));
                     return null;
                 }
-                return value;
+                return Contradicts(name, value) ? null : value;
             }
 
             /// <summary>
@@ -313,9 +410,9 @@ public sealed partial class RnnGenerator
             /// </summary>
             public string? ModulePath(string name, string fallback, bool allowEmpty)
             {
-                if (!TryGet(name, out TypedConstant constant))
+                if (!TryGet(name, out DeclaredArgument constant))
                 {
-                    return fallback;
+                    return FromFile(name, out object? inferred) ? (string?)inferred : fallback;
                 }
                 if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not string value)
                 {
@@ -330,13 +427,13 @@ public sealed partial class RnnGenerator
                     report(DiagnosticDescriptors.InvalidModulePath, LocationOf(name), [name, value, allowEmpty ? " (or \"\" for a bare module)" : ""]);
                     return null;
                 }
-                return value;
+                return Contradicts(name, value) ? null : value;
             }
 
             /// <summary>A string argument, empty when absent or null.</summary>
             public string? Text(string name)
             {
-                if (!TryGet(name, out TypedConstant constant) || constant.IsNull)
+                if (!TryGet(name, out DeclaredArgument constant) || constant is { Kind: TypedConstantKind.Primitive, Value: null })
                 {
                     return "";
                 }
@@ -351,7 +448,7 @@ public sealed partial class RnnGenerator
             /// <summary>An int argument, <paramref name="fallback"/> when absent; its range is the caller's to check.</summary>
             public int? Integer(string name, int fallback)
             {
-                if (!TryGet(name, out TypedConstant constant))
+                if (!TryGet(name, out DeclaredArgument constant))
                 {
                     return fallback;
                 }
@@ -366,7 +463,7 @@ public sealed partial class RnnGenerator
             /// <summary>A dropout probability, 0 when absent: at least 0 and below 1.</summary>
             public double? Probability(string name)
             {
-                if (!TryGet(name, out TypedConstant constant))
+                if (!TryGet(name, out DeclaredArgument constant))
                 {
                     return 0;
                 }
@@ -385,24 +482,24 @@ public sealed partial class RnnGenerator
 
             public bool? Flag(string name, bool defaultValue = false)
             {
-                if (!TryGet(name, out TypedConstant constant))
+                if (!TryGet(name, out DeclaredArgument constant))
                 {
-                    return defaultValue;
+                    return FromFile(name, out object? inferred) ? (bool?)inferred : defaultValue;
                 }
                 if (constant.Kind != TypedConstantKind.Primitive || constant.Value is not bool value)
                 {
                     report(DiagnosticDescriptors.InvalidArgument, LocationOf(name), [name, "bool"]);
                     return null;
                 }
-                return value;
+                return Contradicts(name, value) ? null : value;
             }
 
             public TEnum? Enum<TEnum>(string name, string enumName)
                 where TEnum : struct, Enum
             {
-                if (!TryGet(name, out TypedConstant constant))
+                if (!TryGet(name, out DeclaredArgument constant))
                 {
-                    return default(TEnum);
+                    return FromFile(name, out object? inferred) ? (TEnum?)inferred : default(TEnum);
                 }
                 if (constant.Kind != TypedConstantKind.Enum || constant.Value is not int value)
                 {
@@ -414,7 +511,8 @@ public sealed partial class RnnGenerator
                     report(DiagnosticDescriptors.UndefinedEnumValue, LocationOf(name), [name, value.ToString(), enumName]);
                     return null;
                 }
-                return (TEnum)(object)value;
+                var chosen = (TEnum)(object)value;
+                return Contradicts(name, chosen) ? null : chosen;
             }
         }
     }

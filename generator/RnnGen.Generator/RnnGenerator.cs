@@ -11,9 +11,10 @@ namespace RnnGen.Generator;
 
 /// <summary>
 /// Emits a fixed-shape recurrent network into every class marked with <c>[RnnModel&lt;T&gt;]</c>.
-/// The pipeline: the attribute's arguments are parsed into a value-equatable <see cref="ModelSpec"/>
-/// (<see cref="Parser"/>, null for a declaration with a problem, which <see cref="RnnModelAnalyzer"/> reports from the
-/// same validation: the generator reports nothing), and each spec is written out by the <see cref="Emitter"/>.
+/// The pipeline: the class and the attribute's arguments are read into a value-equatable <see cref="ModelDeclaration"/>,
+/// which is combined with the headers of the project's weights files and validated into a <see cref="ModelSpec"/>
+/// (<see cref="Parser"/>; null for a declaration with a problem, which <see cref="RnnModelAnalyzer"/> reports from the same
+/// validation: the generator reports nothing), and each spec is written out by the <see cref="Emitter"/>.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class RnnGenerator : IIncrementalGenerator
@@ -24,12 +25,26 @@ public sealed partial class RnnGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<ModelSpec> models = context.SyntaxProvider
+        IncrementalValuesProvider<ModelDeclaration> declarations = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 AttributeMetadataName,
                 predicate: static (node, _) => node is TypeDeclarationSyntax,
-                transform: static (syntaxContext, cancellationToken) => Parser.Parse(syntaxContext, cancellationToken))
+                transform: static (syntaxContext, cancellationToken) => Parser.Read(syntaxContext, cancellationToken))
             .WithTrackingName(TrackingNames.Parse)
+            .Where(static declaration => declaration is not null)
+            .Select(static (declaration, _) => declaration!);
+
+        // The headers of the project's weights files, which build/RnnGen.targets writes: each is parsed again only when its text changes.
+        IncrementalValueProvider<EquatableArray<WeightsHeader>> headers = context.AdditionalTextsProvider
+            .Where(static text => WeightsHeader.IsHeaderFile(text))
+            .Select(static (text, cancellationToken) => WeightsHeader.Read(text, cancellationToken))
+            .WithTrackingName(TrackingNames.Headers)
+            .Collect()
+            .Select(static (all, _) => all.ToEquatableArray());
+
+        IncrementalValuesProvider<ModelSpec> models = declarations
+            .Combine(headers)
+            .Select(static (pair, cancellationToken) => Parser.Build(pair.Left, pair.Right, locations: null, report: null, cancellationToken))
             .Where(static model => model is not null)
             .Select(static (model, _) => model!)
             .WithTrackingName(TrackingNames.Models);
@@ -61,6 +76,7 @@ public sealed partial class RnnGenerator : IIncrementalGenerator
 internal static class TrackingNames
 {
     public const string Parse = nameof(Parse);
+    public const string Headers = nameof(Headers);
     public const string Models = nameof(Models);
     public const string Sizes = nameof(Sizes);
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator;
 
@@ -26,20 +27,23 @@ public sealed class RnnModelAnalyzer : DiagnosticAnalyzer
             // A compilation without the runtime library has no model to check.
             if (start.Compilation.GetTypeByMetadataName(RnnGenerator.AttributeMetadataName) is { } attributeType)
             {
-                start.RegisterSymbolAction(symbol => Analyze(symbol, attributeType), SymbolKind.NamedType);
+                EquatableArray<WeightsHeader> headers = WeightsHeader.AllOf(start.Options.AdditionalFiles, start.CancellationToken);
+                start.RegisterSymbolAction(symbol => Analyze(symbol, attributeType, headers), SymbolKind.NamedType);
             }
         });
     }
 
-    private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol attributeType)
+    private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol attributeType, EquatableArray<WeightsHeader> headers)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         foreach (AttributeData attribute in type.GetAttributes())
         {
             if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass?.OriginalDefinition, attributeType)
-                && attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is AttributeSyntax { Parent.Parent: TypeDeclarationSyntax declaration })
+                && attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is AttributeSyntax { Parent.Parent: TypeDeclarationSyntax declaration } syntax)
             {
-                RnnGenerator.Parser.Parse(declaration, type, attribute, context.ReportDiagnostic, context.Options.AdditionalFiles, context.CancellationToken);
+                ModelDeclaration model = RnnGenerator.Parser.Read(declaration, type, attribute, context.ReportDiagnostic, out _, context.CancellationToken);
+                // The arguments are checked whatever the class's problems, so that all are reported at once.
+                RnnGenerator.Parser.Build(model, headers, DeclarationLocations.Of(syntax, declaration, type, model), context.ReportDiagnostic, context.CancellationToken);
             }
         }
     }

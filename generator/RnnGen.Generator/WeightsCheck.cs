@@ -1,12 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Globalization;
 using System.Linq;
-using System.Runtime.CompilerServices;
-using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Text;
 using RnnGen.Generator.Emitters;
 using RnnGen.Generator.Model;
 
@@ -21,31 +16,12 @@ internal static class WeightsCheck
 {
     private static readonly HashSet<string> s_dtypes = new(StringComparer.Ordinal) { "F32", "F64", "F16", "BF16" };
 
-    // A header file's text is the same object while the file is unchanged (the IDE keeps it across edits), so each text
-    // is parsed once, however often the declarations are checked.
-    private static readonly ConditionalWeakTable<SourceText, WeightsHeader> s_parsed = new();
-
     public delegate void ReportProblem(DiagnosticDescriptor descriptor, string[] arguments);
 
-    /// <summary>Reports every difference between <paramref name="model"/> and the header of <paramref name="file"/> among <paramref name="additionalFiles"/>.</summary>
-    public static void Check(ModelSpec model, string file, ImmutableArray<AdditionalText> additionalFiles, ReportProblem report, CancellationToken cancellationToken)
+    /// <summary>Reports every difference between <paramref name="model"/> and the readable <paramref name="header"/> of its weights file.</summary>
+    public static void Check(ModelSpec model, WeightsHeader header, ReportProblem report)
     {
-        string declared = WeightsHeader.Normalize(file);
-        WeightsHeader? header = additionalFiles
-            .Where(static text => text.Path.EndsWith(WeightsHeader.Extension, StringComparison.OrdinalIgnoreCase))
-            .Select(text => text.GetText(cancellationToken) is { } source ? s_parsed.GetValue(source, static source => WeightsHeader.Parse(source.ToString())) : null)
-            .FirstOrDefault(header => header is not null && string.Equals(header.File, declared, StringComparison.Ordinal));
-        if (header is null)
-        {
-            report(DiagnosticDescriptors.WeightsFileNotListed, [file]);
-            return;
-        }
-        if (header.Error is { } error)
-        {
-            report(DiagnosticDescriptors.WeightsFileUnreadable, [file, error]);
-            return;
-        }
-
+        string file = model.WeightsFile;
         Dictionary<string, HeaderTensor> present = header.Tensors.ToDictionary(static tensor => tensor.Name, StringComparer.Ordinal);
         List<StateDictTensor> expected = StateDict.Of(model, new ParameterLayout(model));
         string who = model.ClassName;

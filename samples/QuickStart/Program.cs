@@ -24,7 +24,7 @@ var prediction = new float[SequenceClassifier.OutputSize];
 model.Forward(sequence, prediction);
 
 Console.WriteLine($"SequenceClassifier: {SequenceClassifier.Layers} bidirectional layers of {SequenceClassifier.HiddenSize} tanh units, {SequenceClassifier.ParameterCount} parameters.");
-Console.WriteLine($"Loaded the PyTorch weights embedded in the binary (weights/classifier.safetensors, checked against the declaration when compiling); ran one sequence of {steps} steps.");
+Console.WriteLine($"Loaded the PyTorch weights embedded in the binary (weights/classifier.safetensors, whose header gave the declaration its sizes when compiling); ran one sequence of {steps} steps.");
 Console.WriteLine();
 Console.WriteLine("class  RnnGen     PyTorch");
 for (int c = 0; c < prediction.Length; c++)

@@ -20,13 +20,13 @@ namespace RnnGen;
 public sealed class RnnModelAttribute<T> : Attribute
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    /// <summary>The size of one input step x&lt;t&gt;. Required; 1 to <see cref="RnnLimits.MaxSize"/>.</summary>
+    /// <summary>The size of one input step x&lt;t&gt;. Required unless <see cref="Weights"/> names a file, which then gives it; 1 to <see cref="RnnLimits.MaxSize"/>.</summary>
     public int InputSize { get; set; }
 
-    /// <summary>The size of the hidden state a&lt;t&gt; of each layer and direction. Required; 1 to <see cref="RnnLimits.MaxSize"/>.</summary>
+    /// <summary>The size of the hidden state a&lt;t&gt; of each layer and direction. Required unless <see cref="Weights"/> names a file, which then gives it; 1 to <see cref="RnnLimits.MaxSize"/>.</summary>
     public int HiddenSize { get; set; }
 
-    /// <summary>The size of one output step y&lt;t&gt;. Required; 1 to <see cref="RnnLimits.MaxSize"/>.</summary>
+    /// <summary>The size of one output step y&lt;t&gt;. Required unless <see cref="Weights"/> names a file, which then gives it; 1 to <see cref="RnnLimits.MaxSize"/>.</summary>
     public int OutputSize { get; set; }
 
     /// <summary>The number of stacked recurrent layers; layer k &gt; 0 reads the outputs of layer k - 1. 1 to <see cref="RnnLimits.MaxLayers"/>; default 1.</summary>
@@ -106,9 +106,13 @@ public sealed class RnnModelAttribute<T> : Attribute
 
     /// <summary>
     /// A safetensors file of the project holding the model's weights (e.g. <c>"models/amp.safetensors"</c>), whose header the
-    /// compiler checks against this declaration: a missing tensor, a wrong shape or an unsupported dtype is a compile error
-    /// at this argument (RNNGEN020-RNNGEN025). The project lists the file once, <c>&lt;RnnGenWeights Include="models/amp.safetensors" /&gt;</c>;
-    /// the build reads its header, never its tensor data. Default: none.
+    /// compiler reads: the arguments this attribute leaves out among the sizes, <see cref="Layers"/>, <see cref="Direction"/>,
+    /// <see cref="Cell"/>, the biases, the module names and the embedding are taken from the tensors' names and shapes (the
+    /// generated file lists each and the tensor it comes from), those it states must agree with them (RNNGEN027), and a
+    /// missing tensor, a wrong shape or an unsupported dtype is a compile error at this argument (RNNGEN020-RNNGEN026). The
+    /// activations, topology, loss, padding and dropout are not in a state dict: they keep their defaults unless stated.
+    /// The project lists the file once, <c>&lt;RnnGenWeights Include="models/amp.safetensors" /&gt;</c>; the build reads its
+    /// header, never its tensor data, and embeds the file for <c>LoadEmbeddedWeights()</c>. Default: none.
     /// </summary>
     public string? Weights { get; set; }
 }

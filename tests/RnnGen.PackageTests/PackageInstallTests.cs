@@ -16,9 +16,10 @@ namespace RnnGen.PackageTests;
 /// <summary>
 /// The README's install section, run as written: pack RnnGen into a folder feed, add the package to an empty console
 /// app in a temporary folder (outside the repository, so none of its build files apply), declare a model, build with
-/// warnings as errors, run it, meet the analyzer's error on a broken declaration, declare the weights file so that the
-/// build checks the declaration against its header (and reports a mismatch) and embeds it, run with the embedded weights,
-/// then publish the same app with NativeAOT and run the native binary, which holds the weights.
+/// warnings as errors, run it, meet the analyzer's error on a broken declaration, then declare the model by its weights file
+/// and topology alone, so that the build reads the rest from the file's header (and reports a stated size that contradicts
+/// it) and embeds the file, run with the embedded weights, then publish the same app with NativeAOT and run the native
+/// binary, alone in its folder, which holds the weights.
 /// </summary>
 public sealed partial class PackageInstallTests(ITestOutputHelper output)
 {
@@ -108,15 +109,21 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
             string projectFile = Path.Combine(app, "PackageUser.csproj");
             File.WriteAllText(projectFile, File.ReadAllText(projectFile).Replace(
                 "</Project>", "  <ItemGroup>\n    <RnnGenWeights Include=\"tagger.safetensors\" />\n    <RnnGenWeights Include=\"broken.safetensors\" />\n  </ItemGroup>\n</Project>", StringComparison.Ordinal));
-            // From here on the model reads the copy the build embedded (in the NativeAOT binary too); args[0] gives only the input.
+            // From here on the model is declared by its file and topology alone (the rest is read from the file's header), and
+            // reads the copy the build embedded, its input too: the app takes no argument and needs no file beside it.
             string declaredWithWeights = AppProgram
-                .Replace("Direction = RnnDirection.Bidirectional)]", "Direction = RnnDirection.Bidirectional, Weights = \"tagger.safetensors\")]", StringComparison.Ordinal)
-                .Replace("model.LoadWeights(args[0]);", "model.LoadEmbeddedWeights();", StringComparison.Ordinal);
-            Assert.NotEqual(AppProgram, declaredWithWeights);
-            File.WriteAllText(Path.Combine(app, "Program.cs"), declaredWithWeights.Replace("HiddenSize = 8", "HiddenSize = 9", StringComparison.Ordinal));
+                .Replace("[RnnModel<float>(InputSize = 4, HiddenSize = 8, OutputSize = 4, Direction = RnnDirection.Bidirectional)]",
+                    "[RnnModel<float>(Weights = \"tagger.safetensors\", Topology = RnnTopology.ManyToMany)]", StringComparison.Ordinal)
+                .Replace("// args[0]: a safetensors file with PyTorch's weights (state-dict names) and an input sequence \"x\".",
+                    "// The weights and the input sequence \"x\": the copy of tagger.safetensors that the build embedded.", StringComparison.Ordinal)
+                .Replace("model.LoadWeights(args[0]);", "model.LoadEmbeddedWeights();", StringComparison.Ordinal)
+                .Replace("using (var file = SafeTensorsReader.Open(args[0]))",
+                    "using (var file = new SafeTensorsReader(typeof(Tagger).Assembly.GetManifestResourceStream(\"RnnGen.Weights/tagger.safetensors\")!))", StringComparison.Ordinal);
+            Assert.DoesNotContain("args[0]", declaredWithWeights, StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), declaredWithWeights.Replace("Topology = RnnTopology.ManyToMany)]", "Topology = RnnTopology.ManyToMany, HiddenSize = 9)]", StringComparison.Ordinal));
             (int mismatchExit, string mismatch) = Execute(DotNet(), app, ["build", "-clp:Summary"]);
             Assert.NotEqual(0, mismatchExit);
-            Assert.Matches(@"error RNNGEN023: Tensor 'rnn\.weight_ih_l0' of ""tagger\.safetensors"" is \[8, 4\], and Tagger reads it as \[9, 4\]", mismatch);
+            Assert.Contains("error RNNGEN027: Tagger states HiddenSize = 9, and \"tagger.safetensors\" holds 8: 'rnn.weight_hh_l0' is [8, 8]; remove the argument to take the file's value", mismatch);
             File.WriteAllText(Path.Combine(app, "Program.cs"), declaredWithWeights.Replace("\"tagger.safetensors\"", "\"broken.safetensors\"", StringComparison.Ordinal));
             (int brokenFileExit, string brokenFile) = Execute(DotNet(), app, ["build", "-clp:Summary"]);
             Assert.NotEqual(0, brokenFileExit);
@@ -124,7 +131,7 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
             File.WriteAllText(Path.Combine(app, "Program.cs"), declaredWithWeights);
             AssertNoWarnings(Run(app, "build", "-warnaserror", "-clp:Summary"));
             string dll = Path.Combine(app, "bin", "Debug", "net10.0", "PackageUser.dll");
-            (int vectorCount, float[] jitPrediction) = ParseOutput(Run(app, dll, weights));
+            (int vectorCount, float[] jitPrediction) = ParseOutput(Run(app, dll));
             AssertClose(expected, jitPrediction);
 
             // NativeAOT: PublishAot in the project file (not -p:PublishAot=true), and AVX2 so Vector<float> is 256-bit.
@@ -141,7 +148,8 @@ public sealed partial class PackageInstallTests(ITestOutputHelper output)
             string native = Path.Combine(publishFolder, RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "PackageUser.exe" : "PackageUser");
             Assert.True(File.Exists(native), $"no native binary at {native}");
             output.WriteLine($"native binary: {new FileInfo(native).Length:N0} bytes");
-            (int aotVectorCount, float[] aotPrediction) = ParseOutput(RunExecutable(native, app, weights));
+            Assert.Empty(Directory.GetFiles(publishFolder, "*.safetensors"));
+            (int aotVectorCount, float[] aotPrediction) = ParseOutput(RunExecutable(native, publishFolder));
             AssertClose(expected, aotPrediction);
             if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
             {

@@ -33,14 +33,15 @@ public static class GeneratorHarness
 
     /// <summary>
     /// Runs the generator once over <paramref name="compilation"/>, and the analyzer that reports the RNNGEN diagnostics, as a
-    /// build does; the analyzer sees <paramref name="additionalFiles"/> (path, text) as the project's additional files.
+    /// build does; both see <paramref name="additionalFiles"/> (path, text) as the project's additional files.
     /// </summary>
     public static GeneratorRun Run(CSharpCompilation compilation, bool trackSteps = false, IEnumerable<(string Path, string Text)>? additionalFiles = null)
     {
-        GeneratorDriver driver = CreateDriver(trackSteps);
+        ImmutableArray<AdditionalText> texts = [.. (additionalFiles ?? []).Select(static file => (AdditionalText)new InMemoryAdditionalText(file.Path, file.Text))];
+        GeneratorDriver driver = CreateDriver(trackSteps, texts);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
         // A build analyzes the compilation with the generated files in it.
-        var options = new AnalyzerOptions([.. (additionalFiles ?? []).Select(static file => (AdditionalText)new InMemoryAdditionalText(file.Path, file.Text))]);
+        var options = new AnalyzerOptions(texts);
         ImmutableArray<Diagnostic> analyzerDiagnostics = output.WithAnalyzers([new RnnModelAnalyzer()], options).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
         return new GeneratorRun(driver, driver.GetRunResult(), output, generatorDiagnostics.AddRange(analyzerDiagnostics));
     }
@@ -49,17 +50,21 @@ public static class GeneratorHarness
     public static GeneratorRun Run(params string[] sources) => Run(CreateCompilation(sources));
 
     /// <summary>A driver with the generator, tracking step outputs when asked (for incremental-caching tests).</summary>
-    public static GeneratorDriver CreateDriver(bool trackSteps) =>
+    public static GeneratorDriver CreateDriver(bool trackSteps, ImmutableArray<AdditionalText> additionalTexts = default) =>
         CSharpGeneratorDriver.Create(
             [new RnnGenerator().AsSourceGenerator()],
+            additionalTexts: additionalTexts.IsDefault ? [] : additionalTexts,
             parseOptions: s_parseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
     /// <summary>Runs the generator, fails on any error or warning in the generated compilation, and loads it.</summary>
     /// <exception cref="InvalidOperationException">The generator or the compiler reported a problem; the message lists them.</exception>
-    public static Assembly CompileAndLoad(params string[] sources)
+    public static Assembly CompileAndLoad(params string[] sources) => Load(Run(sources));
+
+    /// <summary>Fails on any error or warning of <paramref name="run"/> or of compiling its output, and loads the compiled assembly.</summary>
+    /// <exception cref="InvalidOperationException">The generator or the compiler reported a problem; the message lists them.</exception>
+    public static Assembly Load(GeneratorRun run)
     {
-        GeneratorRun run = Run(sources);
         var problems = run.AllDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         using var image = new MemoryStream();
         var emit = run.OutputCompilation.Emit(image);

@@ -140,6 +140,18 @@ public sealed record ReferenceCase(
         public partial class {{ClassName(precision)}} { }
         """;
 
+    /// <summary>
+    /// The declaration of this case's model from its weights file (<paramref name="weights"/>, as the project lists it): only
+    /// what a state dict does not record (activations, topology, loss, padding, dropout), the rest left to the file.
+    /// </summary>
+    public string FileDeclaration(string precision, string weights) => $$"""
+        [global::RnnGen.RnnModel<{{precision}}>(Weights = "{{weights}}",{{(Cell == "rnn" ? $" Activation = global::RnnGen.RnnActivation.{Pascal(Activation)}," : "")}}
+            OutputActivation = global::RnnGen.RnnOutputActivation.{{Pascal(Head)}},
+            Topology = global::RnnGen.RnnTopology.{{Pascal(Topology)}},
+            Loss = global::RnnGen.RnnLoss.{{Pascal(Loss)}}{{(PaddingIndex == -1 ? "" : $", PaddingIndex = {PaddingIndex}")}}{{DeclaredDropout}})]
+        public partial class {{ClassName(precision)}} { }
+        """;
+
     /// <summary>Whether the case runs in training mode, with dropout.</summary>
     public bool HasDropout => Dropout > 0 || HeadDropout > 0;
 
@@ -151,7 +163,10 @@ public sealed record ReferenceCase(
         + (HeadBias ? "" : ", HeadBias = false")
         + (VocabularySize == 0 ? "" : $", VocabularySize = {VocabularySize}, PaddingIndex = {PaddingIndex}")
         + (EmbeddingModule == "embedding" ? "" : $", EmbeddingModule = \"{EmbeddingModule}\"")
-        + (Dropout == 0 ? "" : $", Dropout = {Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")
+        + DeclaredDropout;
+
+    private string DeclaredDropout =>
+        (Dropout == 0 ? "" : $", Dropout = {Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")
         + (HeadDropout == 0 ? "" : $", HeadDropout = {HeadDropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
 
     private static string Pascal(string words) =>

@@ -34,7 +34,8 @@ internal sealed record ModelSpec(
     string EmbeddingModule,
     double Dropout,
     double HeadDropout,
-    string WeightsFile)
+    string WeightsFile,
+    EquatableArray<string> Inferred)
 {
     /// <summary>The resource the build embeds the declared weights file as (build/RnnGen.targets): <c>RnnGen.Weights/</c> and its file name.</summary>
     public string WeightsResource => "RnnGen.Weights/" + WeightsFile.Substring(WeightsFile.LastIndexOf('/') + 1);
@@ -119,17 +120,17 @@ internal sealed record ModelSpec(
     public string T => ElementType == ElementType.Double ? "double" : "float";
 
     /// <summary>The file name of the generated source: the type's full name, which is unique in a compilation.</summary>
-    public string HintName
+    public string HintName => HintNameOf(Namespace, ContainingTypes, ClassName);
+
+    /// <summary>The <see cref="HintName"/> of a class, from its names alone (the analyzer needs it before there is a spec).</summary>
+    public static string HintNameOf(string? ns, EquatableArray<ContainingTypeSpec> containingTypes, string className)
     {
-        get
+        string prefix = ns is null ? "" : ns + ".";
+        foreach (ContainingTypeSpec type in containingTypes)
         {
-            string prefix = Namespace is null ? "" : Namespace + ".";
-            foreach (ContainingTypeSpec type in ContainingTypes)
-            {
-                prefix += type.MetadataName + ".";
-            }
-            return (prefix + ClassName).Replace('`', '_') + ".g.cs";
+            prefix += type.MetadataName + ".";
         }
+        return (prefix + className).Replace('`', '_') + ".g.cs";
     }
 }
 

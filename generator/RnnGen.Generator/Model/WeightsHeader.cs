@@ -1,8 +1,13 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
 
 namespace RnnGen.Generator.Model;
 
@@ -33,6 +38,22 @@ internal sealed record WeightsHeader(string File, string? Error, EquatableArray<
         string normalized = path.Replace('\\', '/');
         return normalized.StartsWith("./", StringComparison.Ordinal) ? normalized.Substring(2) : normalized;
     }
+
+    // A header file's text is the same object while the file is unchanged (the IDE keeps it across edits), so each text
+    // is parsed once, however often the analyzer checks the declarations.
+    private static readonly ConditionalWeakTable<SourceText, WeightsHeader> s_parsed = new();
+
+    /// <summary>The headers among a project's additional files (the <see cref="Extension"/> files the build writes).</summary>
+    public static EquatableArray<WeightsHeader> AllOf(ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken) =>
+        additionalFiles.Where(IsHeaderFile).Select(text => Read(text, cancellationToken)).ToEquatableArray();
+
+    public static bool IsHeaderFile(AdditionalText text) => text.Path.EndsWith(Extension, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Reads one <see cref="Extension"/> additional file.</summary>
+    public static WeightsHeader Read(AdditionalText text, CancellationToken cancellationToken) =>
+        text.GetText(cancellationToken) is { } source
+            ? s_parsed.GetValue(source, static source => Parse(source.ToString()))
+            : new WeightsHeader("", "the build's copy of its header cannot be read", default);
 
     /// <summary>Reads an <see cref="Extension"/> file; malformed text gives a header with the reason as <see cref="Error"/>.</summary>
     public static WeightsHeader Parse(string text)

@@ -190,12 +190,25 @@ public sealed class GeneratorSnapshotTests
         }
         """);
 
-    private static void Snapshot(string source, [CallerMemberName] string method = "")
+    /// <summary>Covers: a declaration read from its weights file (a PyTorch tagger: bidirectional 2-layer LSTM under its author's module names), and the comment that lists what was read.</summary>
+    [Fact]
+    public void DeclaredByItsWeightsFile() => Snapshot(
+        """
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<float>(Weights = "models/tagger.safetensors")]
+        public partial class Tagger { }
+        """,
+        [WeightsInferenceTests.HeaderFile(System.IO.Path.Combine(System.AppContext.BaseDirectory, "data", "pytorch-modules", "tagger.safetensors"), "models/tagger.safetensors")]);
+
+    private static void Snapshot(string source, [CallerMemberName] string method = "") => Snapshot(source, [], method);
+
+    private static void Snapshot(string source, (string Path, string Text)[] additionalFiles, [CallerMemberName] string method = "")
     {
-        GeneratorRun run = GeneratorHarness.Run(source);
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(source), additionalFiles: additionalFiles);
         Assert.DoesNotContain(run.AllDiagnostics, d => d.Severity >= DiagnosticSeverity.Warning);
         SnapshotVerifier.Verify(run, method: method);
         Assert.All(run.Result.Results.Single().GeneratedSources, source => Assert.Equal(System.Text.Encoding.UTF8, source.SourceText.Encoding));
-        Incrementality.AssertSecondRunRedoesNothing(GeneratorHarness.CreateCompilation(source));
+        Incrementality.AssertSecondRunRedoesNothing(GeneratorHarness.CreateCompilation(source), [.. additionalFiles.Select(static file => (AdditionalText)new InMemoryAdditionalText(file.Path, file.Text))]);
     }
 }

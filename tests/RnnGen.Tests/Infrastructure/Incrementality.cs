@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
@@ -18,9 +19,9 @@ namespace RnnGen.Tests.Infrastructure;
 internal static class Incrementality
 {
     /// <summary>Runs the generator over <paramref name="compilation"/>, then over a clone of it, and returns the second run.</summary>
-    public static GeneratorRunResult RunTwice(CSharpCompilation compilation, out GeneratorRunResult first)
+    public static GeneratorRunResult RunTwice(CSharpCompilation compilation, out GeneratorRunResult first, ImmutableArray<AdditionalText> additionalTexts = default)
     {
-        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true, additionalTexts).RunGenerators(compilation);
         first = driver.GetRunResult().Results.Single();
         return driver.RunGenerators(compilation.Clone()).GetRunResult().Results.Single();
     }
@@ -30,9 +31,9 @@ internal static class Incrementality
     /// Unchanged, and no output of the first run holds a <see cref="Compilation"/>, <see cref="ISymbol"/>,
     /// <see cref="SyntaxNode"/>, <see cref="SyntaxTree"/> or <see cref="SemanticModel"/> anywhere in its object graph.
     /// </summary>
-    public static void AssertSecondRunRedoesNothing(CSharpCompilation compilation)
+    public static void AssertSecondRunRedoesNothing(CSharpCompilation compilation, ImmutableArray<AdditionalText> additionalTexts = default)
     {
-        GeneratorRunResult second = RunTwice(compilation, out GeneratorRunResult first);
+        GeneratorRunResult second = RunTwice(compilation, out GeneratorRunResult first, additionalTexts);
         foreach ((string name, IncrementalGeneratorRunStep step) in AllSteps(second))
         {
             Assert.All(step.Outputs, output => Assert.True(
@@ -56,7 +57,8 @@ internal static class Incrementality
     public static IEnumerable<(string Name, IncrementalGeneratorRunStep Step)> AllSteps(GeneratorRunResult result)
     {
         string[] ours = [.. typeof(TrackingNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(field => (string)field.GetRawConstantValue()!)];
-        foreach (string name in ours)
+        // Headers runs once per weights file: a project without one has no such step.
+        foreach (string name in ours.Where(static name => name != TrackingNames.Headers))
         {
             Assert.True(result.TrackedSteps.ContainsKey(name), $"step {name} is not tracked");
         }
