@@ -25,6 +25,9 @@ public static class Program
     private static readonly string s_models = Path.Combine(AppContext.BaseDirectory, "models");
     private static readonly List<string> s_rows = [];
 
+    /// <summary>This core's FMA peak (GFLOP/s), measured when a floor first needs it.</summary>
+    private static readonly Lazy<double> s_peak = new(Floor.PeakFlopsPerNanosecond);
+
     public static int Main(string[] args)
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -149,7 +152,28 @@ public static class Program
         }
         PairResult result = Paired.Measure(Ours, onnx.Run);
         Report(batch == 1 ? "forward_b1" : $"forward_b{batch}", workload, cell, inputSize, hiddenSize, result, perCall: batch, "us", 1e-3);
+        if (batch == 1)
+        {
+            ReportFloor(cell, inputSize, hiddenSize, result, Ours);
+        }
         return true;
+    }
+
+    /// <summary>
+    /// The batch-1 floor (<see cref="Floor"/>) beside the pair just measured: T passes over a buffer of W_hh's size timed
+    /// alternately with RnnGen's forward, plus the work on reused weights at the FMA peak measured once per run.
+    /// </summary>
+    private static void ReportFloor(string cell, int inputSize, int hiddenSize, PairResult forward, Action ours)
+    {
+        int gates = cell switch { "gru" => 3, "lstm" => 4, _ => 1 };
+        float[] recurrentWeights = Draw(new Random(9), gates * hiddenSize * hiddenSize);
+        PairResult stream = Paired.Measure(ours, () => Floor.Stream(recurrentWeights, Steps));
+        double floor = stream.Theirs.Median + Floor.ReusedWeightsNanoseconds(gates, inputSize, hiddenSize, OutputSize, Steps, s_peak.Value);
+        double gigabytesPerSecond = recurrentWeights.Length * sizeof(float) * (double)Steps / stream.Theirs.Median;
+        Console.WriteLine($"RESULT floor_b1 {cell} I{inputSize}_H{hiddenSize} floor={floor / 1e3:F1}us w_hh_passes={stream.Theirs.Median / 1e3:F1}us ({gigabytesPerSecond:F1}GB/s) "
+            + $"peak={s_peak.Value:F1}GFLOP/s rnngen={stream.Ours.Median / 1e3:F1}us rnngen_over_floor={stream.Ours.Median / floor:F2} onnx_over_floor={forward.Theirs.Median / floor:F2}");
+        s_rows.Add($"| forward, batch 1, T = 50: floor (W_hh read {Steps} times at {gigabytesPerSecond:F0} GB/s, the rest at {s_peak.Value:F1} GFLOP/s) | {cell} | {inputSize}, {hiddenSize} "
+            + $"| {floor / 1e3:G4} us | - | RnnGen {stream.Ours.Median / floor:F2}× the floor, ONNX Runtime {forward.Theirs.Median / floor:F2}× |");
     }
 
     /// <summary>One streaming step: RnnGen's Step against ONNX Runtime's one-step model with the state passed through.</summary>

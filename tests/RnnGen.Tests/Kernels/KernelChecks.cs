@@ -66,8 +66,10 @@ public static class KernelChecks
                     }
                 }
             }
-            MethodInfo elementWise = typeof(KernelChecks).GetMethod(nameof(ElementWise), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(element);
-            elementWise.Invoke(null, [failures]);
+            foreach (string check in new[] { nameof(ElementWise), nameof(ColumnPanels) })
+            {
+                typeof(KernelChecks).GetMethod(check, BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(element).Invoke(null, [failures]);
+            }
         }
         return failures;
     }
@@ -225,6 +227,40 @@ public static class KernelChecks
             T[] result = Guarded<T>(start, 0, r * c);
             MatrixKernels.AddTransposedProduct<T, TRows, TColumns>(Cast<T>(rows), stride, Cast<T>(stepGradients), count, result.AsSpan(0, r * c));
             expected.Check<T>(failures, $"AddTransposedProduct<{typeof(T).Name}, {r}, {c}> over {count} steps", result, 0, count + 2);
+        }
+    }
+
+    /// <summary>
+    /// The recurrence's product on column panels (runtime sizes, whole panels of 8 vectors): the packed copy holds the
+    /// matrix and no more, and accumulator + vector · W comes out as exact as the row-by-row product's.
+    /// </summary>
+    private static void ColumnPanels<T>(List<string> failures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int panel = 8 * Vector<T>.Count;
+        foreach ((int r, int c) in new[] { (1, panel), (17, 2 * panel), (65, 3 * panel), (129, panel) })
+        {
+            var random = new Random((r * 1000) + c + 5);
+            double[] vector = Draw<T>(random, r), weights = Draw<T>(random, r * c), start = Draw<T>(random, c);
+            var expected = new Exact(c);
+            for (int j = 0; j < c; j++)
+            {
+                expected.Add(j, start[j]);
+                for (int i = 0; i < r; i++)
+                {
+                    expected.Add(j, vector[i] * weights[(i * c) + j]);
+                }
+            }
+            string name = $"ColumnPanels<{typeof(T).Name}, {r}, {c}>";
+            T[] panels = Guarded<T>(new double[r * c], 0, r * c);
+            MatrixKernels.PackColumnPanels<T>(Cast<T>(weights), r, c, panels.AsSpan(0, r * c));
+            if (panels.AsSpan(r * c).ContainsAnyExcept(T.CreateTruncating(Sentinel)))
+            {
+                failures.Add($"{name}: the packing wrote past the matrix");
+            }
+            T[] result = Guarded<T>(start, 0, c);
+            MatrixKernels.MultiplyAddColumnPanels<T>(Cast<T>(vector), panels.AsSpan(0, r * c), r, c, result.AsSpan(0, c));
+            expected.Check<T>(failures, name, result, 0, r + 1);
         }
     }
 

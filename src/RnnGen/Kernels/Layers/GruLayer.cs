@@ -19,7 +19,7 @@ public static class GruLayer
     public static int CacheWidth(int hiddenSize) => 4 * hiddenSize;
 
     /// <summary>The scratch that <see cref="Forward"/> and <see cref="Backward"/> need for a sequence of <paramref name="steps"/>.</summary>
-    public static int WorkspaceLength(int steps, int hiddenSize) => hiddenSize + (2 * steps * 3 * hiddenSize);
+    public static int WorkspaceLength(int steps, int hiddenSize) => hiddenSize + (2 * steps * 3 * hiddenSize) + MatrixKernels.ColumnPanelsLength(hiddenSize, 3 * hiddenSize);
 
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => (2 * 3 * hiddenSize) + hiddenSize + (4 * hiddenSize);
@@ -56,6 +56,9 @@ public static class GruLayer
         MatrixKernels.ProjectInputs<T, TInput, Times3<THidden>>(inputs, parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputWeights], ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputBiasOf(parameters), projections, width, 0);
         Span<T> directionCache = cache.Slice(stateRow * walk.Steps * cacheWidth, walk.Steps * cacheWidth);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, hidden); // empty stands for the zero state: its product is skipped
+        // A W_hh beyond the first-level cache is read once per step: from panels that each stream in one run.
+        Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(hidden, width) ? workspace.Slice(2 * walk.Steps * width, hidden * width) : default;
+        MatrixKernels.PackColumnPanels(recurrentWeights, hidden, width, recurrentPanels);
         for (int step = 0; step < walk.Steps; step++)
         {
             int t = walk.At(step);
@@ -76,7 +79,7 @@ public static class GruLayer
             }
             else
             {
-                ThroughProducts<T, THidden>(projections.Slice(t * width, width), recurrentBias, previous, recurrentWeights, state, directionCache.Slice(t * cacheWidth, cacheWidth), recurrentGates);
+                ThroughProducts<T, THidden>(projections.Slice(t * width, width), recurrentBias, previous, recurrentWeights, recurrentPanels, state, directionCache.Slice(t * cacheWidth, cacheWidth), recurrentGates);
             }
             previous = state;
         }
@@ -523,7 +526,7 @@ public static class GruLayer
         ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputBiasOf(parameters).CopyTo(inputGates);
         MatrixKernels.MultiplyAdd<T, TInput, Times3<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputWeights], inputGates);
         ThroughProducts<T, THidden>(inputGates, ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentBiasOf(parameters), state,
-            parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentWeights], next, cache, recurrentGates);
+            parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentWeights], default, next, cache, recurrentGates);
         next.CopyTo(state);
     }
 
@@ -532,12 +535,16 @@ public static class GruLayer
     /// one matrix-vector product (row panels for a W_hh beyond the first-level cache), then the gate arithmetic into
     /// <paramref name="state"/> and <paramref name="cache"/>.
     /// </summary>
-    private static void ThroughProducts<T, THidden>(ReadOnlySpan<T> inputGates, ReadOnlySpan<T> recurrentBias, ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, Span<T> state, Span<T> cache, Span<T> recurrentGates)
+    private static void ThroughProducts<T, THidden>(ReadOnlySpan<T> inputGates, ReadOnlySpan<T> recurrentBias, ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, ReadOnlySpan<T> recurrentPanels, Span<T> state, Span<T> cache, Span<T> recurrentGates)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where THidden : struct, ISize
     {
         recurrentBias.CopyTo(recurrentGates);
-        if (!previous.IsEmpty)
+        if (!previous.IsEmpty && !recurrentPanels.IsEmpty)
+        {
+            MatrixKernels.MultiplyAddColumnPanels<T>(previous, recurrentPanels, THidden.Value, Times3<THidden>.Value, recurrentGates);
+        }
+        else if (!previous.IsEmpty)
         {
             MatrixKernels.MultiplyAdd<T, THidden, Times3<THidden>>(previous, recurrentWeights, recurrentGates);
         }

@@ -18,7 +18,7 @@ public static class LstmLayer
     public static int CacheWidth(int hiddenSize) => 5 * hiddenSize;
 
     /// <summary>The scratch that <see cref="Forward"/> and <see cref="Backward"/> need for a sequence of <paramref name="steps"/>.</summary>
-    public static int WorkspaceLength(int steps, int hiddenSize) => ((steps + 1) * 4 * hiddenSize) + 32;
+    public static int WorkspaceLength(int steps, int hiddenSize) => ((steps + 1) * 4 * hiddenSize) + 32 + MatrixKernels.ColumnPanelsLength(hiddenSize, 4 * hiddenSize);
 
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => (4 * hiddenSize) + hiddenSize + (5 * hiddenSize);
@@ -59,6 +59,9 @@ public static class LstmLayer
         Span<T> directionCache = cache.Slice(stateRow * walk.Steps * cacheWidth, walk.Steps * cacheWidth);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, hidden); // empty stands for the zero state: its product is skipped
         ReadOnlySpan<T> previousCell = LayerWalk.Row(initialStates, cellRow, hidden);
+        // A W_hh beyond the first-level cache is read once per step: from panels that each stream in one run.
+        Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(hidden, width) ? workspace.Slice((walk.Steps + 1) * width, hidden * width) : default;
+        MatrixKernels.PackColumnPanels(recurrentWeights, hidden, width, recurrentPanels);
         for (int step = 0; step < walk.Steps; step++)
         {
             int t = walk.At(step);
@@ -81,7 +84,7 @@ public static class LstmLayer
             }
             else
             {
-                ThroughProducts<T, THidden>(gates, previous, recurrentWeights, previousCell, state, stepCache);
+                ThroughProducts<T, THidden>(gates, previous, recurrentWeights, recurrentPanels, previousCell, state, stepCache);
             }
             previousCell = cell;
             previous = state;
@@ -551,20 +554,25 @@ public static class LstmLayer
         ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters).CopyTo(gates);
         MatrixKernels.MultiplyAdd<T, TInput, Times4<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights], gates);
         Activations.AddTo(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters), gates);
-        ThroughProducts<T, THidden>(gates, state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights], cell, next, cache);
+        ThroughProducts<T, THidden>(gates, state, parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights], default, cell, next, cache);
         cache.Slice(4 * hidden, hidden).CopyTo(cell);
         next.CopyTo(state);
     }
 
     /// <summary>
-    /// With every pre-activation but W_hh h in <paramref name="gates"/>: + W_hh h as one matrix-vector product (row panels
-    /// for a W_hh beyond the first-level cache), then the gate arithmetic into <paramref name="state"/> and <paramref name="cache"/>.
+    /// With every pre-activation but W_hh h in <paramref name="gates"/>: + W_hh h as one matrix-vector product (on
+    /// <paramref name="recurrentPanels"/>, W_hh's column panels, when given; else row panels for a W_hh beyond the first-level
+    /// cache), then the gate arithmetic into <paramref name="state"/> and <paramref name="cache"/>.
     /// </summary>
-    private static void ThroughProducts<T, THidden>(Span<T> gates, ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, ReadOnlySpan<T> previousCell, Span<T> state, Span<T> cache)
+    private static void ThroughProducts<T, THidden>(Span<T> gates, ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, ReadOnlySpan<T> recurrentPanels, ReadOnlySpan<T> previousCell, Span<T> state, Span<T> cache)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where THidden : struct, ISize
     {
-        if (!previous.IsEmpty)
+        if (!previous.IsEmpty && !recurrentPanels.IsEmpty)
+        {
+            MatrixKernels.MultiplyAddColumnPanels<T>(previous, recurrentPanels, THidden.Value, Times4<THidden>.Value, gates);
+        }
+        else if (!previous.IsEmpty)
         {
             MatrixKernels.MultiplyAdd<T, THidden, Times4<THidden>>(previous, recurrentWeights, gates);
         }

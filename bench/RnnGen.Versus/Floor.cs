@@ -1,0 +1,53 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using RnnGen.Benchmarks;
+
+namespace RnnGen.Versus;
+
+/// <summary>
+/// The least time a batch-1 forward over T steps can take on this core with float weights, for issue 11's targets that
+/// proved out of reach. At batch 1 every step must read all of W_hh (the recurrence leaves no reuse across steps), so the
+/// floor is T passes over a buffer of W_hh's size at the fastest rate this core reads it (<see cref="Stream"/>), plus the
+/// input projection and the head, whose weights are reused over the steps, at the measured FMA peak (<see cref="Peak"/>).
+/// The gate arithmetic, the states and the dependency between steps are left out, so no implementation can go below it.
+/// </summary>
+public static class Floor
+{
+    /// <summary>
+    /// Reads <paramref name="weights"/> <paramref name="passes"/> times with one fused multiply-add per element: contiguous
+    /// vector loads into 8 independent accumulators, the fastest a core streams a matrix through its FMA units.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static float Stream(ReadOnlySpan<float> weights, int passes)
+    {
+        int lanes = Vector<float>.Count, block = 8 * lanes, length = weights.Length - (weights.Length % block);
+        ref float start = ref MemoryMarshal.GetReference(weights);
+        Vector<float> x = new(0.5f);
+        Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        for (int pass = 0; pass < passes; pass++)
+        {
+            for (int i = 0; i < length; i += block)
+            {
+                ref float at = ref Unsafe.Add(ref start, i);
+                a0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref at), x, a0);
+                a1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref at, (nuint)lanes), x, a1);
+                a2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref at, (nuint)(2 * lanes)), x, a2);
+                a3 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref at, (nuint)(3 * lanes)), x, a3);
+                a4 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref at, (nuint)(4 * lanes)), x, a4);
+                a5 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref at, (nuint)(5 * lanes)), x, a5);
+                a6 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref at, (nuint)(6 * lanes)), x, a6);
+                a7 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref at, (nuint)(7 * lanes)), x, a7);
+            }
+        }
+        return Vector.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7);
+    }
+
+    /// <summary>Nanoseconds of the work that reuses its weights over the steps, at <paramref name="flopsPerNanosecond"/>: W_ih x for every step and the head.</summary>
+    public static double ReusedWeightsNanoseconds(int gates, int inputSize, int hiddenSize, int outputSize, int steps, double flopsPerNanosecond) =>
+        2.0 * steps * ((gates * hiddenSize * (double)inputSize) + (outputSize * (double)hiddenSize)) / flopsPerNanosecond;
+
+    /// <summary>This core's FMA peak at Vector&lt;float&gt; width, measured now: floating-point operations per nanosecond.</summary>
+    public static double PeakFlopsPerNanosecond() => Peak.Flops(Vector<float>.Count) / Paired.MeasureAlone(() => Peak.VectorFloat()).Median;
+}
