@@ -63,8 +63,8 @@ internal sealed class CellEmitter
         if (IsGated)
         {
             arguments.Add(buffers.Cache);
-            arguments.Add(buffers.Workspace);
         }
+        arguments.Add(buffers.Workspace);
         writer.Line($"{Runner("Forward", block.InputSize)}({string.Join(", ", arguments)});");
     }
 
@@ -74,8 +74,8 @@ internal sealed class CellEmitter
         if (IsGated)
         {
             writer.Line($"_blockCache = new {_model.T}[Layers * steps * {_runner}.CacheWidth(HiddenSize)];");
-            writer.Line($"_blockWorkspace = new {_model.T}[{WorkspaceLength}];");
         }
+        writer.Line($"_blockWorkspace = new {_model.T}[{WorkspaceLength}];");
     }
 
     /// <summary>The streaming block's cell buffers.</summary>
@@ -84,8 +84,8 @@ internal sealed class CellEmitter
         if (IsGated)
         {
             writer.Line($"private {_model.T}[] _blockCache = {TypeRefs.Array}.Empty<{_model.T}>(); // the gates of every step of the block, which nothing reads back");
-            writer.Line($"private {_model.T}[] _blockWorkspace = {TypeRefs.Array}.Empty<{_model.T}>(); // the cell runners' scratch");
         }
+        writer.Line($"private {_model.T}[] _blockWorkspace = {TypeRefs.Array}.Empty<{_model.T}>(); // the cell runners' scratch");
     }
 
     /// <summary>The call that runs one layer direction over the packed batch <c>_batch</c>, from <paramref name="input"/>, keeping its gates in the batch buffers' cache when <c>keepForBackward</c>.</summary>

@@ -74,6 +74,10 @@ public partial class StreamingGruWide { }
 [RnnModel<float>(InputSize = 3, HiddenSize = 48, OutputSize = 2, Cell = RnnCell.Lstm, Streaming = true)]
 public partial class StreamingLstmWide { }
 
+// A vanilla W_aa larger than the first-level cache (128 × 128 floats): the sequence forward reads it from column panels, the streaming step in place.
+[RnnModel<float>(InputSize = 3, HiddenSize = 128, OutputSize = 2, Streaming = true)]
+public partial class StreamingVanillaWide { }
+
 // Bidirectional gated cells, for the batched forward pass: each sequence's reverse direction starts at its own last step.
 [RnnModel<double>(InputSize = 3, HiddenSize = 6, OutputSize = 4, Layers = 2, Direction = RnnDirection.Bidirectional, Cell = RnnCell.Gru,
     Topology = RnnTopology.ManyToOne, OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]

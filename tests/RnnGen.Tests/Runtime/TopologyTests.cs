@@ -24,6 +24,7 @@ public sealed class TopologyTests
         StepsReproduceForward<StreamingLstmWholeVectors, float>(new StreamingLstmWholeVectors());
         StepsReproduceForward<StreamingGruWide, float>(new StreamingGruWide());
         StepsReproduceForward<StreamingLstmWide, float>(new StreamingLstmWide());
+        StepsReproduceForward<StreamingVanillaWide, float>(new StreamingVanillaWide());
     }
 
     /// <summary>StepBlock over blocks of 3, 1 and 5 steps gives what 9 Step calls give, outputs and kept state, for every cell and depth.</summary>
@@ -35,6 +36,7 @@ public sealed class TopologyTests
         BlocksReproduceSteps<StreamingLstm, double>(new StreamingLstm(), new StreamingLstm());
         BlocksReproduceSteps<StreamingGruFloat, float>(new StreamingGruFloat(), new StreamingGruFloat());
         BlocksReproduceSteps<StreamingLstmWide, float>(new StreamingLstmWide(), new StreamingLstmWide());
+        BlocksReproduceSteps<StreamingVanillaWide, float>(new StreamingVanillaWide(), new StreamingVanillaWide());
         BlocksReproduceSteps<NoteGenerator, double>(new NoteGenerator(), new NoteGenerator());
     }
 

@@ -13,7 +13,7 @@ namespace RnnGen.Kernels;
 public static class VanillaLayer
 {
     /// <summary>The scratch that <see cref="Backward"/> needs for a sequence of <paramref name="steps"/> (<see cref="Forward"/> needs none).</summary>
-    public static int WorkspaceLength(int steps, int hiddenSize) => (steps + 1) * hiddenSize;
+    public static int WorkspaceLength(int steps, int hiddenSize) => ((steps + 1) * hiddenSize) + MatrixKernels.ColumnPanelsLength(hiddenSize, hiddenSize);
 
     /// <summary>The scratch that <see cref="ForwardBatch"/> needs for a batch of <paramref name="sequences"/> through a layer reading at most <paramref name="inputSize"/> values: the weights in panels.</summary>
     public static int BatchWorkspaceLength(int sequences, int inputSize, int hiddenSize) => (inputSize + hiddenSize) * hiddenSize;
@@ -33,7 +33,8 @@ public static class VanillaLayer
     /// <param name="initialStates">Every layer's and direction's a&lt;0&gt;, [rows, THidden], or empty for zeros.</param>
     /// <param name="finalStates">Receives in its row <paramref name="stateRow"/> the state after the last step processed.</param>
     /// <param name="stateRow">This direction's row of the states: layer * directions + direction.</param>
-    public static void Forward<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, RnnActivation activation, ReadOnlySpan<T> initialStates, Span<T> finalStates, int stateRow)
+    /// <param name="workspace">Scratch of at least <see cref="WorkspaceLength"/>.</param>
+    public static void Forward<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, RnnActivation activation, ReadOnlySpan<T> initialStates, Span<T> finalStates, int stateRow, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
@@ -44,12 +45,19 @@ public static class VanillaLayer
         // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
         MatrixKernels.ProjectInputs<T, TInput, THidden>(inputs, inputWeights, ParameterBlock<TInput, THidden, THidden, TBias>.InputBiasOf(parameters), outputs, walk.Stride, walk.Column);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, THidden.Value); // empty stands for the zero state: its product is skipped
+        // A W_aa beyond the first-level cache is read once per step: from panels that each stream in one run.
+        Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(THidden.Value, THidden.Value) ? workspace.Slice(0, THidden.Value * THidden.Value) : default;
+        MatrixKernels.PackColumnPanels(recurrentWeights, THidden.Value, THidden.Value, recurrentPanels);
         for (int step = 0; step < walk.Steps; step++)
         {
             Span<T> state = outputs.Slice(walk.State(walk.At(step)), THidden.Value);
-            if (!previous.IsEmpty)
+            if (!previous.IsEmpty && !recurrentPanels.IsEmpty)
             {
-                MatrixKernels.MultiplyAdd<T, THidden, THidden>(previous, recurrentWeights, state); // + W_aa a of the previous step
+                MatrixKernels.MultiplyAddColumnPanels<T>(previous, recurrentPanels, THidden.Value, THidden.Value, state); // + W_aa a of the previous step
+            }
+            else if (!previous.IsEmpty)
+            {
+                MatrixKernels.MultiplyAdd<T, THidden, THidden>(previous, recurrentWeights, state);
             }
             Activate(activation, state);
             previous = state;

@@ -271,22 +271,22 @@ namespace Demo
                 global::System.Span<double> layer2 = new(_layerOutputs, 2 * steps * LayerWidth, steps * LayerWidth);
 
                 // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0, _workspace);
 
                 // Layer 0, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax x<t> + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), inputs, layer0, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 1);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N10, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ReverseInputWeights), inputs, layer0, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 1, _workspace);
 
                 // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 2);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 2, _workspace);
 
                 // Layer 1, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax [layer 0 output at t] + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), layer0, layer1, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 3);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ReverseInputWeights), layer0, layer1, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 3, _workspace);
 
                 // Layer 2, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 1 output at t] + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ForwardInputWeights), layer1, layer2, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 4);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ForwardInputWeights), layer1, layer2, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 4, _workspace);
 
                 // Layer 2, reverse direction, t = T..1: a<t> = tanh(W_aa a<t+1> + W_ax [layer 1 output at t] + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ReverseInputWeights), layer1, layer2, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 5);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N66, global::RnnGen.Sizes.N33, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer2ReverseInputWeights), layer1, layer2, reverse: true, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 5, _workspace);
 
                 // Output layer once, on the top layer's final states [forward state after step T | reverse state after step 1]: y = softmax(W_ya a + b_y).
                 global::System.Span<double> logits = _logits;

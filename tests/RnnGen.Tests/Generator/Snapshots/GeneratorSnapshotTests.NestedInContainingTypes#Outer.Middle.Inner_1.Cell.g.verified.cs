@@ -233,7 +233,7 @@ partial class Outer
                         global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
                         // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-                        global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
+                        global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N1, global::RnnGen.Sizes.N1, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0, _workspace);
 
                         // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
                         global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);

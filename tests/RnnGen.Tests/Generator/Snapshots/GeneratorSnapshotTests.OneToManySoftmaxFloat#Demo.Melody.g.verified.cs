@@ -267,7 +267,7 @@ namespace Demo
                 global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
                 // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
+                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0, _workspace);
 
                 // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
                 global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);
@@ -473,6 +473,7 @@ namespace Demo
             }
 
             private float[] _blockOutputs = global::System.Array.Empty<float>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]
+            private float[] _blockWorkspace = global::System.Array.Empty<float>(); // the cell runners' scratch
 
             public void StepBlock(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
             {
@@ -483,6 +484,7 @@ namespace Demo
                 if (_blockOutputs.Length < needed)
                 {
                     _blockOutputs = new float[needed];
+                    _blockWorkspace = new float[global::RnnGen.Kernels.VanillaLayer.WorkspaceLength(steps, HiddenSize)];
                 }
                 global::System.ReadOnlySpan<float> parameters = _parameters;
                 global::System.Span<float> streamState = _streamState;
@@ -490,7 +492,7 @@ namespace Demo
                 // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.
 
                 // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 0);
+                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N32, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 0, _blockWorkspace);
 
                 // Output layer at every step of the block, as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
                 global::RnnGen.Kernels.MatrixKernels.ProjectInputs<float, global::RnnGen.Sizes.N32, global::RnnGen.Sizes.N12>(layer0, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);

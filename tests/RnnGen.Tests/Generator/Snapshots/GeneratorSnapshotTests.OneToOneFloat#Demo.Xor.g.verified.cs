@@ -230,7 +230,7 @@ namespace Demo
                 global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
                 // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
+                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N2, global::RnnGen.Sizes.N8, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0, _workspace);
 
                 // Output layer once, on the top layer's final states a<T>: y = sigmoid(W_ya a + b_y).
                 global::System.Span<float> logits = _logits;

@@ -266,10 +266,10 @@ namespace Demo
                 global::System.Span<double> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
 
                 // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0, _workspace);
 
                 // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 1);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 1, _workspace);
 
                 // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
                 global::System.Span<double> logits = new(_logits, 0, steps * OutputSize);
@@ -480,6 +480,7 @@ namespace Demo
             }
 
             private double[] _blockOutputs = global::System.Array.Empty<double>(); // every layer's state at every step of the block, [Layers, n, HiddenSize]
+            private double[] _blockWorkspace = global::System.Array.Empty<double>(); // the cell runners' scratch
 
             public void StepBlock(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> outputs)
             {
@@ -490,6 +491,7 @@ namespace Demo
                 if (_blockOutputs.Length < needed)
                 {
                     _blockOutputs = new double[needed];
+                    _blockWorkspace = new double[global::RnnGen.Kernels.VanillaLayer.WorkspaceLength(steps, HiddenSize)];
                 }
                 global::System.ReadOnlySpan<double> parameters = _parameters;
                 global::System.Span<double> streamState = _streamState;
@@ -498,10 +500,10 @@ namespace Demo
                 // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.
 
                 // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 0);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 0, _blockWorkspace);
 
                 // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 1);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, streamState, streamState, stateRow: 1, _blockWorkspace);
 
                 // Output layer at every step of the block, as one matrix-matrix product: y<t> = W_ya a<t> + b_y.
                 global::RnnGen.Kernels.MatrixKernels.ProjectInputs<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2>(layer1, parameters.Slice(HeadWeights, LayerWidth * OutputSize), parameters.Slice(HeadBias, OutputSize), outputs, OutputSize, 0);

@@ -238,10 +238,10 @@ namespace Demo
                 global::System.Span<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
 
                 // Layer 0, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 0);
+                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N6, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 0, _workspace);
 
                 // Layer 1, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax [layer 0 output at t] + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 1);
+                global::RnnGen.Kernels.VanillaLayer.Forward<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 1, _workspace);
 
                 // Output layer at every step, off the serial path as one matrix-matrix product: y<t> = softmax(W_ya a<t> + b_y).
                 global::System.Span<float> logits = new(_logits, 0, steps * OutputSize);

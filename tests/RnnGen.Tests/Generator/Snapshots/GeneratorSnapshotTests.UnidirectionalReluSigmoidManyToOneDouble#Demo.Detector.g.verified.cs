@@ -229,7 +229,7 @@ namespace Demo
                 global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
                 // Layer 0, forward direction, t = 1..T: a<t> = relu(W_aa a<t-1> + W_ax x<t> + b_a).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 0);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N7, global::RnnGen.Sizes.N16, global::RnnGen.Kernels.WithBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Relu, initialState, finalState, stateRow: 0, _workspace);
 
                 // Output layer once, on the top layer's final states a<T>: y = sigmoid(W_ya a + b_y).
                 global::System.Span<double> logits = _logits;

@@ -231,10 +231,10 @@ namespace Demo
                 global::System.Span<double> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
 
                 // Layer 0, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax x<t>).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.NoBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N3, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.NoBias>(parameters.Slice(Layer0ForwardInputWeights), inputs, layer0, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 0, _workspace);
 
                 // Layer 1, forward direction, t = 1..T: a<t> = tanh(W_aa a<t-1> + W_ax [layer 0 output at t]).
-                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.NoBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 1);
+                global::RnnGen.Kernels.VanillaLayer.Forward<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N4, global::RnnGen.Kernels.NoBias>(parameters.Slice(Layer1ForwardInputWeights), layer0, layer1, reverse: false, global::RnnGen.RnnActivation.Tanh, initialState, finalState, stateRow: 1, _workspace);
 
                 // Output layer once, on the top layer's final states a<T>: y = W_ya a + b_y.
                 global::System.Span<double> logits = _logits;
