@@ -80,35 +80,10 @@ public static class MatrixKernels
         }
         int lanes = Vector<T>.Count;
         int j = 0;
-        // BlockVectors output vectors at a time stay in registers while the inputs stream: each input is broadcast against a
-        // contiguous stretch of its weight row, and the sums are independent FMA chains (no horizontal sums).
+        // BlockVectors output vectors at a time, in registers, each a stretch of every row.
         for (; j <= columns - (BlockVectors * lanes); j += BlockVectors * lanes)
         {
-            Vector<T> total0 = Vector.LoadUnsafe(ref initial, (nuint)j), total1 = Vector.LoadUnsafe(ref initial, (nuint)(j + lanes));
-            Vector<T> total2 = Vector.LoadUnsafe(ref initial, (nuint)(j + (2 * lanes))), total3 = Vector.LoadUnsafe(ref initial, (nuint)(j + (3 * lanes)));
-            Vector<T> total4 = Vector.LoadUnsafe(ref initial, (nuint)(j + (4 * lanes))), total5 = Vector.LoadUnsafe(ref initial, (nuint)(j + (5 * lanes)));
-            Vector<T> total6 = Vector.LoadUnsafe(ref initial, (nuint)(j + (6 * lanes))), total7 = Vector.LoadUnsafe(ref initial, (nuint)(j + (7 * lanes)));
-            ref T row = ref Unsafe.Add(ref weight, j);
-            for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, columns))
-            {
-                Vector<T> broadcast = new(Unsafe.Add(ref input, i));
-                total0 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row), total0);
-                total1 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)lanes), total1);
-                total2 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(2 * lanes)), total2);
-                total3 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(3 * lanes)), total3);
-                total4 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(4 * lanes)), total4);
-                total5 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(5 * lanes)), total5);
-                total6 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(6 * lanes)), total6);
-                total7 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(7 * lanes)), total7);
-            }
-            Vector.StoreUnsafe(total0, ref sum, (nuint)j);
-            Vector.StoreUnsafe(total1, ref sum, (nuint)(j + lanes));
-            Vector.StoreUnsafe(total2, ref sum, (nuint)(j + (2 * lanes)));
-            Vector.StoreUnsafe(total3, ref sum, (nuint)(j + (3 * lanes)));
-            Vector.StoreUnsafe(total4, ref sum, (nuint)(j + (4 * lanes)));
-            Vector.StoreUnsafe(total5, ref sum, (nuint)(j + (5 * lanes)));
-            Vector.StoreUnsafe(total6, ref sum, (nuint)(j + (6 * lanes)));
-            Vector.StoreUnsafe(total7, ref sum, (nuint)(j + (7 * lanes)));
+            MultiplyAddBlock(ref input, ref Unsafe.Add(ref weight, j), columns, rows, ref Unsafe.Add(ref initial, j), ref Unsafe.Add(ref sum, j));
         }
         // The remaining whole vectors one at a time, the inputs split into SplitInputs interleaved partial sums.
         for (; j <= columns - lanes; j += lanes)
@@ -142,9 +117,6 @@ public static class MatrixKernels
         }
     }
 
-    /// <summary>Output vectors per column panel of <see cref="PackColumnPanels"/>: the sums of a panel stay in registers.</summary>
-    private const int PanelVectors = 8;
-
     /// <summary>The second-level cache a matrix is measured against: beyond it the weights stream from the third level either way, and a packed copy would only add to what streams.</summary>
     private const int SecondLevelCacheBytes = 512 * 1024;
 
@@ -155,7 +127,7 @@ public static class MatrixKernels
     /// </summary>
     internal static bool UsesColumnPanels<T>(int rows, int columns)
         where T : unmanaged => !FitsFirstLevelCache<T>(rows, columns) && (long)rows * columns * Unsafe.SizeOf<T>() <= SecondLevelCacheBytes
-            && columns % (PanelVectors * Vector<T>.Count) == 0;
+            && columns % (BlockVectors * Vector<T>.Count) == 0;
 
     /// <summary>The scratch the column panels of a [<paramref name="rows"/>, <paramref name="columns"/>] matrix take where <see cref="UsesColumnPanels"/> may hold (of float or double), else 0.</summary>
     public static int ColumnPanelsLength(int rows, int columns)
@@ -165,14 +137,14 @@ public static class MatrixKernels
     }
 
     /// <summary>
-    /// Copies a [<paramref name="rows"/>, <paramref name="columns"/>] matrix into column panels of <see cref="PanelVectors"/>
+    /// Copies a [<paramref name="rows"/>, <paramref name="columns"/>] matrix into column panels of <see cref="BlockVectors"/>
     /// vectors, each [rows, panel] contiguous, for <see cref="MultiplyAddColumnPanels"/>; nothing into empty panels (a
     /// matrix that <see cref="UsesColumnPanels"/> leaves in place).
     /// </summary>
     internal static void PackColumnPanels<T>(ReadOnlySpan<T> weights, int rows, int columns, Span<T> panels)
         where T : unmanaged
     {
-        int width = PanelVectors * Vector<T>.Count, at = 0;
+        int width = BlockVectors * Vector<T>.Count, at = 0;
         for (int j = 0; j < columns && !panels.IsEmpty; j += width)
         {
             for (int i = 0; i < rows; i++, at += width)
@@ -190,38 +162,50 @@ public static class MatrixKernels
     internal static void MultiplyAddColumnPanels<T>(ReadOnlySpan<T> vector, ReadOnlySpan<T> panels, int rows, int columns, Span<T> accumulator)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int lanes = Vector<T>.Count, width = PanelVectors * lanes;
+        int width = BlockVectors * Vector<T>.Count;
         ref T input = ref MemoryMarshal.GetReference(vector);
-        ref T row = ref MemoryMarshal.GetReference(panels);
         ref T sums = ref MemoryMarshal.GetReference(accumulator);
         for (int j = 0; j < columns; j += width)
         {
             ref T sum = ref Unsafe.Add(ref sums, j);
-            Vector<T> total0 = Vector.LoadUnsafe(ref sum), total1 = Vector.LoadUnsafe(ref sum, (nuint)lanes);
-            Vector<T> total2 = Vector.LoadUnsafe(ref sum, (nuint)(2 * lanes)), total3 = Vector.LoadUnsafe(ref sum, (nuint)(3 * lanes));
-            Vector<T> total4 = Vector.LoadUnsafe(ref sum, (nuint)(4 * lanes)), total5 = Vector.LoadUnsafe(ref sum, (nuint)(5 * lanes));
-            Vector<T> total6 = Vector.LoadUnsafe(ref sum, (nuint)(6 * lanes)), total7 = Vector.LoadUnsafe(ref sum, (nuint)(7 * lanes));
-            for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, width))
-            {
-                Vector<T> broadcast = new(Unsafe.Add(ref input, i));
-                total0 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row), total0);
-                total1 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)lanes), total1);
-                total2 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(2 * lanes)), total2);
-                total3 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(3 * lanes)), total3);
-                total4 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(4 * lanes)), total4);
-                total5 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(5 * lanes)), total5);
-                total6 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(6 * lanes)), total6);
-                total7 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(7 * lanes)), total7);
-            }
-            Vector.StoreUnsafe(total0, ref sum);
-            Vector.StoreUnsafe(total1, ref sum, (nuint)lanes);
-            Vector.StoreUnsafe(total2, ref sum, (nuint)(2 * lanes));
-            Vector.StoreUnsafe(total3, ref sum, (nuint)(3 * lanes));
-            Vector.StoreUnsafe(total4, ref sum, (nuint)(4 * lanes));
-            Vector.StoreUnsafe(total5, ref sum, (nuint)(5 * lanes));
-            Vector.StoreUnsafe(total6, ref sum, (nuint)(6 * lanes));
-            Vector.StoreUnsafe(total7, ref sum, (nuint)(7 * lanes));
+            MultiplyAddBlock(ref input, ref Unsafe.Add(ref MemoryMarshal.GetReference(panels), j * rows), width, rows, ref sum, ref sum);
         }
+    }
+
+    /// <summary>
+    /// sum[j] = initial[j] + Σ_i input[i] * row_i[j] for the BlockVectors vectors from <paramref name="row"/>, whose row i lies
+    /// <paramref name="rowStride"/> elements after row i - 1: the sums stay in registers while the inputs stream, each input
+    /// broadcast against a contiguous stretch of its row, the sums independent FMA chains (no horizontal sums).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAddBlock<T>(ref T input, ref T row, int rowStride, int rows, ref T initial, ref T sum)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int lanes = Vector<T>.Count;
+        Vector<T> total0 = Vector.LoadUnsafe(ref initial), total1 = Vector.LoadUnsafe(ref initial, (nuint)lanes);
+        Vector<T> total2 = Vector.LoadUnsafe(ref initial, (nuint)(2 * lanes)), total3 = Vector.LoadUnsafe(ref initial, (nuint)(3 * lanes));
+        Vector<T> total4 = Vector.LoadUnsafe(ref initial, (nuint)(4 * lanes)), total5 = Vector.LoadUnsafe(ref initial, (nuint)(5 * lanes));
+        Vector<T> total6 = Vector.LoadUnsafe(ref initial, (nuint)(6 * lanes)), total7 = Vector.LoadUnsafe(ref initial, (nuint)(7 * lanes));
+        for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, rowStride))
+        {
+            Vector<T> broadcast = new(Unsafe.Add(ref input, i));
+            total0 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row), total0);
+            total1 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)lanes), total1);
+            total2 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(2 * lanes)), total2);
+            total3 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(3 * lanes)), total3);
+            total4 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(4 * lanes)), total4);
+            total5 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(5 * lanes)), total5);
+            total6 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(6 * lanes)), total6);
+            total7 = VectorMath.MultiplyAdd(broadcast, Vector.LoadUnsafe(ref row, (nuint)(7 * lanes)), total7);
+        }
+        Vector.StoreUnsafe(total0, ref sum);
+        Vector.StoreUnsafe(total1, ref sum, (nuint)lanes);
+        Vector.StoreUnsafe(total2, ref sum, (nuint)(2 * lanes));
+        Vector.StoreUnsafe(total3, ref sum, (nuint)(3 * lanes));
+        Vector.StoreUnsafe(total4, ref sum, (nuint)(4 * lanes));
+        Vector.StoreUnsafe(total5, ref sum, (nuint)(5 * lanes));
+        Vector.StoreUnsafe(total6, ref sum, (nuint)(6 * lanes));
+        Vector.StoreUnsafe(total7, ref sum, (nuint)(7 * lanes));
     }
 
     /// <summary>Whether a [<paramref name="rows"/>, <paramref name="columns"/>] matrix fits the 32 KB first-level data cache (constant for constant sizes).</summary>

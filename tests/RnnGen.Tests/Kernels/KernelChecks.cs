@@ -94,15 +94,7 @@ public static class KernelChecks
         int r = TRows.Value, c = TColumns.Value;
         var random = new Random((r * 1000) + c + (affine ? 7 : 0));
         double[] vector = Draw<T>(random, r), weights = Draw<T>(random, r * c), start = Draw<T>(random, c);
-        var expected = new Exact(c);
-        for (int j = 0; j < c; j++)
-        {
-            expected.Add(j, start[j]);
-            for (int i = 0; i < r; i++)
-            {
-                expected.Add(j, vector[i] * weights[(i * c) + j]);
-            }
-        }
+        Exact expected = StartPlusVectorTimesMatrix(start, vector, weights, r, c);
         string name = $"{(affine ? "Affine" : "MultiplyAdd")}<{typeof(T).Name}, {r}, {c}>";
         T[] result = Guarded<T>(affine ? Enumerable.Repeat(double.NaN, c).ToArray() : start, 0, c);
         if (affine)
@@ -114,6 +106,21 @@ public static class KernelChecks
             MatrixKernels.MultiplyAdd<T, TRows, TColumns>(Cast<T>(vector), Cast<T>(weights), result.AsSpan(0, c));
         }
         expected.Check<T>(failures, name, result, 0, r + 1);
+    }
+
+    /// <summary>start[j] + Σ_i vector[i] * weights[i, j], exactly, for a [<paramref name="r"/>, <paramref name="c"/>] matrix.</summary>
+    private static Exact StartPlusVectorTimesMatrix(double[] start, double[] vector, double[] weights, int r, int c)
+    {
+        var expected = new Exact(c);
+        for (int j = 0; j < c; j++)
+        {
+            expected.Add(j, start[j]);
+            for (int i = 0; i < r; i++)
+            {
+                expected.Add(j, vector[i] * weights[(i * c) + j]);
+            }
+        }
+        return expected;
     }
 
     private static void MultiplyTransposedAdd<T, TRows, TColumns>(List<string> failures)
@@ -242,15 +249,7 @@ public static class KernelChecks
         {
             var random = new Random((r * 1000) + c + 5);
             double[] vector = Draw<T>(random, r), weights = Draw<T>(random, r * c), start = Draw<T>(random, c);
-            var expected = new Exact(c);
-            for (int j = 0; j < c; j++)
-            {
-                expected.Add(j, start[j]);
-                for (int i = 0; i < r; i++)
-                {
-                    expected.Add(j, vector[i] * weights[(i * c) + j]);
-                }
-            }
+            Exact expected = StartPlusVectorTimesMatrix(start, vector, weights, r, c);
             string name = $"ColumnPanels<{typeof(T).Name}, {r}, {c}>";
             T[] panels = Guarded<T>(new double[r * c], 0, r * c);
             MatrixKernels.PackColumnPanels<T>(Cast<T>(weights), r, c, panels.AsSpan(0, r * c));
