@@ -25,6 +25,10 @@ public sealed class TopologyTests
         StepsReproduceForward<StreamingGruWide, float>(new StreamingGruWide());
         StepsReproduceForward<StreamingLstmWide, float>(new StreamingLstmWide());
         StepsReproduceForward<StreamingVanillaWide, float>(new StreamingVanillaWide());
+        // From 32 steps on, the sequence forward reads a W_hh of these sizes from column panels.
+        StepsReproduceForward<StreamingGruWide, float>(new StreamingGruWide(), steps: 40);
+        StepsReproduceForward<StreamingLstmWide, float>(new StreamingLstmWide(), steps: 40);
+        StepsReproduceForward<StreamingVanillaWide, float>(new StreamingVanillaWide(), steps: 40);
     }
 
     /// <summary>StepBlock over blocks of 3, 1 and 5 steps gives what 9 Step calls give, outputs and kept state, for every cell and depth.</summary>
@@ -79,23 +83,23 @@ public sealed class TopologyTests
         Assert.Contains("4", exception.Message, StringComparison.Ordinal);
     }
 
-    private static void StepsReproduceForward<TModel, T>(TModel model)
+    private static void StepsReproduceForward<TModel, T>(TModel model, int steps = 7)
         where TModel : IRnnModel<T>, IRnnStreaming<T>
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
     {
         model.InitializeParameters(new Random(4));
         var random = new Random(5);
         RnnShape shape = model.Shape;
-        T[] inputs = Enumerable.Range(0, 7 * shape.InputSize).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
+        T[] inputs = Enumerable.Range(0, steps * shape.InputSize).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
         T[] initialState = Enumerable.Range(0, shape.StateRows * shape.HiddenSize).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
-        var expected = new T[7 * shape.OutputSize];
+        var expected = new T[steps * shape.OutputSize];
         model.Forward(inputs, initialState, expected);
 
         model.Reset(initialState);
         var output = new T[shape.OutputSize];
         // Forward projects all steps' inputs in one matrix product, Step one input at a time: the sums are the same up to
         // their order of rounding.
-        for (int t = 0; t < 7; t++)
+        for (int t = 0; t < steps; t++)
         {
             model.Step(inputs.AsSpan(t * shape.InputSize, shape.InputSize), output);
             AssertClose(expected.AsSpan(t * shape.OutputSize, shape.OutputSize).ToArray(), output);
