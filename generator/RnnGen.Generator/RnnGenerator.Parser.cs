@@ -23,6 +23,21 @@ public sealed partial class RnnGenerator
         /// <summary>Receives one problem of a declaration: what, where (and where else), its message's arguments, and what its code fix needs.</summary>
         private delegate void ReportProblem(DiagnosticDescriptor descriptor, Location? location, string[] arguments, ImmutableDictionary<string, string?>? properties = null, Location? alsoAt = null);
 
+        /// <summary>Passes each problem on as a diagnostic (when there is someone to tell) and counts the errors among them.</summary>
+        private sealed class Problems(Action<Diagnostic>? report)
+        {
+            public int Errors { get; private set; }
+
+            public void Report(DiagnosticDescriptor descriptor, Location? location, string[] arguments, ImmutableDictionary<string, string?>? properties = null, Location? alsoAt = null)
+            {
+                if (descriptor.DefaultSeverity == DiagnosticSeverity.Error)
+                {
+                    Errors++;
+                }
+                report?.Invoke(Diagnostic.Create(descriptor, location, alsoAt is null ? null : [alsoAt], properties, arguments));
+            }
+        }
+
         /// <summary>The generator's first step: the declaration as plain values, or null when its class cannot hold a model (the analyzer says why).</summary>
         public static ModelDeclaration? Read(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
             Read((TypeDeclarationSyntax)context.TargetNode, (INamedTypeSymbol)context.TargetSymbol, context.Attributes[0], report: null, out bool valid, cancellationToken) is { } declaration && valid
@@ -36,22 +51,17 @@ public sealed partial class RnnGenerator
         /// </summary>
         public static ModelDeclaration Read(TypeDeclarationSyntax declaration, INamedTypeSymbol type, AttributeData attribute, Action<Diagnostic>? report, out bool valid, CancellationToken cancellationToken)
         {
-            bool problems = false;
-            void Report(DiagnosticDescriptor descriptor, Location? location, string[] arguments, ImmutableDictionary<string, string?>? properties = null, Location? alsoAt = null)
-            {
-                problems = true;
-                report?.Invoke(Diagnostic.Create(descriptor, location, alsoAt is null ? null : [alsoAt], properties, arguments));
-            }
+            var problems = new Problems(report);
 
             Location typeLocation = declaration.Identifier.GetLocation();
             string? unsupportedKind = UnsupportedKind(declaration, type);
             if (unsupportedKind is not null)
             {
-                Report(DiagnosticDescriptors.UnsupportedTypeKind, typeLocation, [type.Name, unsupportedKind]);
+                problems.Report(DiagnosticDescriptors.UnsupportedTypeKind, typeLocation, [type.Name, unsupportedKind]);
             }
             else if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             {
-                Report(DiagnosticDescriptors.ClassNotPartial, typeLocation, [type.Name]);
+                problems.Report(DiagnosticDescriptors.ClassNotPartial, typeLocation, [type.Name]);
             }
 
             var containingTypes = new List<ContainingTypeSpec>();
@@ -60,17 +70,17 @@ public sealed partial class RnnGenerator
                 if (!outer.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
                     // At the model class, which the analyzer is looking at (its code fix makes every type around it partial), and also at the type itself.
-                    Report(DiagnosticDescriptors.ContainingTypeNotPartial, typeLocation, [outer.Identifier.ValueText, type.Name], alsoAt: outer.Identifier.GetLocation());
+                    problems.Report(DiagnosticDescriptors.ContainingTypeNotPartial, typeLocation, [outer.Identifier.ValueText, type.Name], alsoAt: outer.Identifier.GetLocation());
                 }
                 containingTypes.Insert(0, new ContainingTypeSpec(Keyword(outer), outer.Identifier.ValueText + outer.TypeParameterList, MetadataName(outer)));
             }
 
             Location attributeLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? typeLocation;
-            ElementType? elementType = ReadElementType(attribute, attributeLocation, Report);
+            ElementType? elementType = ReadElementType(attribute, attributeLocation, problems.Report);
             string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             EquatableArray<ContainingTypeSpec> containing = containingTypes.ToEquatableArray();
             string hintName = ModelSpec.HintNameOf(ns, containing, type.Name);
-            valid = !problems && HasWritableNames(type);
+            valid = problems.Errors == 0 && HasWritableNames(type);
             return new ModelDeclaration(
                 ns,
                 containing,
@@ -87,41 +97,32 @@ public sealed partial class RnnGenerator
         /// </summary>
         public static ModelSpec? Build(ModelDeclaration declaration, EquatableArray<WeightsHeader> headers, DeclarationLocations? locations, Action<Diagnostic>? report, CancellationToken cancellationToken)
         {
-            int problems = 0;
-            void Report(DiagnosticDescriptor descriptor, Location? location, string[] arguments, ImmutableDictionary<string, string?>? properties = null, Location? alsoAt = null)
-            {
-                if (descriptor.DefaultSeverity == DiagnosticSeverity.Error)
-                {
-                    problems++;
-                }
-                report?.Invoke(Diagnostic.Create(descriptor, location, alsoAt is null ? null : [alsoAt], properties, arguments));
-            }
+            var problems = new Problems(report);
 
             string className = declaration.ClassName;
-            var arguments = new ArgumentReader(declaration, locations, Report);
+            var arguments = new ArgumentReader(declaration, locations, problems.Report);
             string? weights = arguments.Text("Weights");
             WeightsHeader? header = null;
             if (weights is { Length: > 0 })
             {
-                Location? weightsLocation = arguments.LocationOf("Weights");
-                header = headers.FirstOrDefault(header => string.Equals(header.File, WeightsHeader.Normalize(weights), StringComparison.Ordinal));
+                header = headers.FirstOrDefault(listed => string.Equals(listed.File, WeightsHeader.Normalize(weights), StringComparison.Ordinal));
                 if (header is null)
                 {
-                    Report(DiagnosticDescriptors.WeightsFileNotListed, weightsLocation, [weights]);
+                    problems.Report(DiagnosticDescriptors.WeightsFileNotListed, arguments.LocationOf("Weights"), [weights]);
                 }
                 else if (header.Error is { } error)
                 {
-                    Report(DiagnosticDescriptors.WeightsFileUnreadable, weightsLocation, [weights, error]);
+                    problems.Report(DiagnosticDescriptors.WeightsFileUnreadable, arguments.LocationOf("Weights"), [weights, error]);
                 }
                 arguments.UseFile(weights, header is { Error: null }
                     ? WeightsInference.Read(header, arguments.Written("RecurrentModule"), arguments.Written("HeadModule"), arguments.Written("EmbeddingModule"))
                     : FileFacts.Unavailable);
             }
 
-            int? inputSize = arguments.Size("InputSize", Limits.MaxSize, required: true, className);
-            int? hiddenSize = arguments.Size("HiddenSize", Limits.MaxSize, required: true, className);
-            int? outputSize = arguments.Size("OutputSize", Limits.MaxSize, required: true, className);
-            int? layers = arguments.Size("Layers", Limits.MaxLayers, required: false, className);
+            int? inputSize = arguments.Size("InputSize", Limits.MaxSize, required: true);
+            int? hiddenSize = arguments.Size("HiddenSize", Limits.MaxSize, required: true);
+            int? outputSize = arguments.Size("OutputSize", Limits.MaxSize, required: true);
+            int? layers = arguments.Size("Layers", Limits.MaxLayers, required: false);
             Direction? direction = arguments.Enum<Direction>("Direction", "RnnDirection");
             HiddenActivation? activation = arguments.Enum<HiddenActivation>("Activation", "RnnActivation");
             OutputActivation? outputActivation = arguments.Enum<OutputActivation>("OutputActivation", "RnnOutputActivation");
@@ -134,27 +135,27 @@ public sealed partial class RnnGenerator
             string? headModule = arguments.ModulePath("HeadModule", "head", allowEmpty: false);
             bool? recurrentBias = arguments.Flag("RecurrentBias", defaultValue: true);
             bool? headBias = arguments.Flag("HeadBias", defaultValue: true);
-            int? vocabularySize = arguments.Size("VocabularySize", Limits.MaxVocabularySize, required: false, className, whenAbsent: 0);
+            int? vocabularySize = arguments.Size("VocabularySize", Limits.MaxVocabularySize, required: false, whenAbsent: 0);
             int? paddingIndex = arguments.Integer("PaddingIndex", -1);
             string? embeddingModule = arguments.ModulePath("EmbeddingModule", "embedding", allowEmpty: false);
             double? dropout = arguments.Probability("Dropout");
             double? headDropout = arguments.Probability("HeadDropout");
             if (dropout > 0 && layers == 1)
             {
-                Report(DiagnosticDescriptors.DropoutWithoutNextLayer, arguments.LocationOf("Dropout"), [className]);
+                problems.Report(DiagnosticDescriptors.DropoutWithoutNextLayer, arguments.LocationOf("Dropout"), [className]);
             }
             if (recurrentModule is not null && recurrentModule == headModule)
             {
-                Report(DiagnosticDescriptors.SameModuleNames, arguments.LocationOf("HeadModule"), ["RecurrentModule", "HeadModule", headModule]);
+                problems.Report(DiagnosticDescriptors.SameModuleNames, arguments.LocationOf("HeadModule"), ["RecurrentModule", "HeadModule", headModule]);
             }
             if (vocabularySize > 0 && embeddingModule is not null && (embeddingModule == recurrentModule || embeddingModule == headModule))
             {
-                Report(DiagnosticDescriptors.SameModuleNames, arguments.LocationOf("EmbeddingModule"),
+                problems.Report(DiagnosticDescriptors.SameModuleNames, arguments.LocationOf("EmbeddingModule"),
                     [embeddingModule == recurrentModule ? "RecurrentModule" : "HeadModule", "EmbeddingModule", embeddingModule]);
             }
             if (paddingIndex is { } padding && vocabularySize is { } vocabulary && padding != -1 && (vocabulary == 0 || padding < 0 || padding >= vocabulary))
             {
-                Report(DiagnosticDescriptors.InvalidPaddingIndex, arguments.LocationOf("PaddingIndex"),
+                problems.Report(DiagnosticDescriptors.InvalidPaddingIndex, arguments.LocationOf("PaddingIndex"),
                     [padding.ToString(CultureInfo.InvariantCulture), vocabulary == 0
                         ? "a padding index needs an embedding: set VocabularySize, or remove PaddingIndex"
                         : $"it must be a token id of the vocabulary (0 to {vocabulary - 1}), or -1 for none"]);
@@ -162,17 +163,17 @@ public sealed partial class RnnGenerator
 
             if (loss == Loss.CrossEntropy && outputActivation is { } head && head != OutputActivation.Softmax)
             {
-                Report(DiagnosticDescriptors.CrossEntropyNeedsSoftmax, arguments.LocationOf("Loss"), [head.ToString()]);
+                problems.Report(DiagnosticDescriptors.CrossEntropyNeedsSoftmax, arguments.LocationOf("Loss"), [head.ToString()]);
             }
             if (direction == Direction.Bidirectional && (streaming == true || topology == Topology.OneToMany))
             {
                 string argument = streaming == true ? "Streaming" : "Topology";
-                Report(DiagnosticDescriptors.StreamingNeedsUnidirectional, arguments.LocationOf(argument),
+                problems.Report(DiagnosticDescriptors.StreamingNeedsUnidirectional, arguments.LocationOf(argument),
                     [streaming == true ? "A bidirectional model with Streaming = true" : "A bidirectional one-to-many model"], FixProperties.For(argument));
             }
             if (cell is Cell.Gru or Cell.Lstm && activation is { } g && g != HiddenActivation.Tanh)
             {
-                Report(DiagnosticDescriptors.ActivationNeedsVanillaCell, arguments.LocationOf("Activation"), [g.ToString(), cell == Cell.Gru ? "GRU" : "LSTM"]);
+                problems.Report(DiagnosticDescriptors.ActivationNeedsVanillaCell, arguments.LocationOf("Activation"), [g.ToString(), cell == Cell.Gru ? "GRU" : "LSTM"]);
             }
             if (topology == Topology.OneToMany && inputSize is { } x && outputSize is { } y && vocabularySize is { } v)
             {
@@ -180,12 +181,12 @@ public sealed partial class RnnGenerator
                 (string how, string fed, int width) = v > 0 ? (" (the chosen token, through the embedding)", "VocabularySize", v) : ("", "InputSize", x);
                 if (width != y)
                 {
-                    Report(DiagnosticDescriptors.FeedbackNeedsMatchingSizes, arguments.LocationOf("Topology"), [how, fed, width.ToString(CultureInfo.InvariantCulture), y.ToString(CultureInfo.InvariantCulture)]);
+                    problems.Report(DiagnosticDescriptors.FeedbackNeedsMatchingSizes, arguments.LocationOf("Topology"), [how, fed, width.ToString(CultureInfo.InvariantCulture), y.ToString(CultureInfo.InvariantCulture)]);
                 }
             }
 
             ModelSpec? model = null;
-            if (problems == 0
+            if (problems.Errors == 0
                 && inputSize is { } i && hiddenSize is { } h && outputSize is { } o && layers is { } l
                 && direction is { } d && activation is { } g1 && outputActivation is { } g2 && topology is { } topo && loss is { } e
                 && streaming is { } stream && cell is { } c && recurrentModule is not null && headModule is not null
@@ -198,19 +199,19 @@ public sealed partial class RnnGenerator
                     WeightsHeader.Normalize(weights), arguments.Inferred.ToEquatableArray());
                 if (model.ParameterCount > Limits.MaxArrayLength)
                 {
-                    Report(DiagnosticDescriptors.TooManyParameters, arguments.AttributeLocation,
+                    problems.Report(DiagnosticDescriptors.TooManyParameters, arguments.AttributeLocation,
                         [className, model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture), Limits.MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture)]);
                     model = null;
                 }
                 else
                 {
-                    model = RejectTakenNames(model, declaration, locations, Report);
+                    model = RejectTakenNames(model, declaration, locations, problems.Report);
                 }
                 if (model is not null && header is { Error: null })
                 {
                     Location? weightsLocation = arguments.LocationOf("Weights");
-                    WeightsCheck.Check(model, header, (descriptor, messageArguments) => Report(descriptor, weightsLocation, messageArguments));
-                    model = problems == 0 ? model : null;
+                    WeightsCheck.Check(model, header, (descriptor, messageArguments) => problems.Report(descriptor, weightsLocation, messageArguments));
+                    model = problems.Errors == 0 ? model : null;
                 }
             }
             return model;
@@ -371,7 +372,7 @@ public sealed partial class RnnGenerator
                 return false;
             }
 
-            public int? Size(string name, int max, bool required, string className, int whenAbsent = 1)
+            public int? Size(string name, int max, bool required, int whenAbsent = 1)
             {
                 if (!TryGet(name, out DeclaredArgument constant))
                 {
@@ -386,7 +387,7 @@ public sealed partial class RnnGenerator
                     }
                     if (required)
                     {
-                        report(DiagnosticDescriptors.MissingSize, AttributeLocation, [className, name], FixProperties.For(name));
+                        report(DiagnosticDescriptors.MissingSize, AttributeLocation, [declaration.ClassName, name], FixProperties.For(name));
                         return null;
                     }
                     return whenAbsent;

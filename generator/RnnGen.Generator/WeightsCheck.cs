@@ -46,8 +46,7 @@ internal static class WeightsCheck
         foreach (HeaderTensor tensor in header.Tensors.Where(tensor => !names.Contains(tensor.Name)))
         {
             // A bare module's state dict (no prefix) shares the file with whatever else it holds: nothing to attribute.
-            if (modules.FirstOrDefault(module => module.Length > 0 && tensor.Name.StartsWith(module + ".", StringComparison.Ordinal)
-                    && tensor.Name.IndexOf('.', module.Length + 1) < 0) is { } owner)
+            if (modules.FirstOrDefault(module => module.Length > 0 && tensor.Module == module) is { } owner)
             {
                 report(DiagnosticDescriptors.WeightsTensorUnexpected, [file, tensor.Name, tensor.ShapeText, owner, who]);
             }
@@ -64,7 +63,7 @@ internal static class WeightsCheck
         {
             return $"the file's module '{module.TrimEnd('.')}' holds {string.Join(", ", siblings.Take(8).Select(static tensor => $"{tensor.Name} {tensor.ShapeText}"))}{(siblings.Length > 8 ? ", ..." : "")}";
         }
-        string[] prefixes = [.. header.Tensors.Where(static tensor => tensor.Name.LastIndexOf('.') > 0).Select(static tensor => tensor.Name.Substring(0, tensor.Name.LastIndexOf('.'))).Distinct().Take(8)];
+        string[] prefixes = [.. header.Tensors.Where(static tensor => tensor.Module.Length > 0).Select(static tensor => tensor.Module).Distinct().Take(8)];
         return prefixes.Length == 0
             ? "the file holds no tensors"
             : $"the file's modules are {string.Join(", ", prefixes.Select(static prefix => "'" + prefix + "'"))} (RecurrentModule, HeadModule and EmbeddingModule name yours)";

@@ -66,14 +66,13 @@ internal static class WeightsInference
     public static FileFacts Read(WeightsHeader header, string? recurrentModule, string? headModule, string? embeddingModule)
     {
         var facts = new FileFacts();
-        Dictionary<string, HeaderTensor> tensors = header.Tensors.GroupBy(static tensor => tensor.Name, StringComparer.Ordinal)
-            .ToDictionary(static group => group.Key, static group => group.First(), StringComparer.Ordinal);
+        Dictionary<string, HeaderTensor> tensors = header.Tensors.ToDictionary(static tensor => tensor.Name, StringComparer.Ordinal);
         HeaderTensor? Matrix(string name) => tensors.TryGetValue(name, out HeaderTensor? tensor) && tensor.Shape.Count == 2 ? tensor : null;
 
         string? recurrent = Choose(
             recurrentModule,
             "rnn",
-            [.. tensors.Keys.Where(name => Parameter(name) == InputWeights && Matrix(Name(Module(name), RecurrentWeights)) is not null).Select(Module)],
+            [.. header.Tensors.Where(tensor => tensor.Parameter == InputWeights && Matrix(Name(tensor.Module, RecurrentWeights)) is not null).Select(static tensor => tensor.Module)],
             exists: module => Matrix(Name(module, InputWeights)) is not null && Matrix(Name(module, RecurrentWeights)) is not null,
             kind: "recurrent module",
             what: $"recurrent layer (a {InputWeights} and a {RecurrentWeights})",
@@ -124,7 +123,7 @@ internal static class WeightsInference
         facts.Set("RecurrentBias", recurrentBias, recurrentBias ? $"{Tensor("bias_ih_l0")} is there" : $"there is no {Tensor("bias_ih_l0")}");
 
         // A module's "weight" matrix, the shape of a linear head or an embedding; modules named for an embedding are not heads.
-        string[] matrices = [.. tensors.Keys.Where(name => Parameter(name) == "weight" && Matrix(name) is not null).Select(Module)];
+        string[] matrices = [.. header.Tensors.Where(static tensor => tensor.Parameter == "weight" && tensor.Shape.Count == 2).Select(static tensor => tensor.Module)];
         static bool NamedForEmbedding(string module) => module.IndexOf("emb", StringComparison.OrdinalIgnoreCase) >= 0;
 
         int width = (bidirectional ? 2 : 1) * hiddenSize;
@@ -218,10 +217,6 @@ internal static class WeightsInference
         candidates.Length == 0 ? "" : $" (its {kind}{(candidates.Length > 1 ? "s are" : " is")} {string.Join(", ", candidates.Distinct().Take(4).Select(static module => $"'{module}'"))})";
 
     private static int Depth(string module) => module.Length == 0 ? 0 : module.Count(static ch => ch == '.') + 1;
-
-    private static string Module(string tensor) => tensor.LastIndexOf('.') is var dot and >= 0 ? tensor.Substring(0, dot) : "";
-
-    private static string Parameter(string tensor) => tensor.Substring(tensor.LastIndexOf('.') + 1);
 
     private static string Name(string module, string parameter) => ModelSpec.TensorName(module, parameter);
 

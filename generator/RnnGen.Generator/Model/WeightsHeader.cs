@@ -16,6 +16,12 @@ internal sealed record HeaderTensor(string Name, string DType, EquatableArray<lo
 {
     /// <summary>The shape as safetensors and PyTorch write it, e.g. <c>[512, 128]</c>.</summary>
     public string ShapeText => "[" + string.Join(", ", Shape.Select(static size => size.ToString(CultureInfo.InvariantCulture))) + "]";
+
+    /// <summary>The module path the name begins with (<c>lstm</c> of <c>lstm.weight_ih_l0</c>; empty for a bare module's): <see cref="ModelSpec.TensorName"/> undone.</summary>
+    public string Module => Name.LastIndexOf('.') is var dot and >= 0 ? Name.Substring(0, dot) : "";
+
+    /// <summary>The parameter's own name, after the module path (<c>weight_ih_l0</c>).</summary>
+    public string Parameter => Name.Substring(Name.LastIndexOf('.') + 1);
 }
 
 /// <summary>
