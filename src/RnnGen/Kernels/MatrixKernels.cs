@@ -117,8 +117,13 @@ public static class MatrixKernels
         }
     }
 
-    /// <summary>The second-level cache a matrix is measured against: beyond it the weights stream from the third level either way, and a packed copy would only add to what streams.</summary>
-    private const int SecondLevelCacheBytes = 512 * 1024;
+    /// <summary>
+    /// The largest matrix read from column panels: this core's second-level cache (<see cref="CpuCaches"/>); beyond it the
+    /// weights stream from the third level either way, and the packed copy only adds to what streams. The old path's time
+    /// over the panels', alternating the two in one process: on Zen 3 (512 KB) 1.03-1.14 at 192 and 256 KB, 0.86-1.03 at
+    /// 768 KB and 1 MB; on Sapphire Rapids (2 MB) 1.27-1.34 at 768 KB and 1 MB, 1.18 at 1.6 MB, 1.01-1.03 at 1.98 MB.
+    /// </summary>
+    private static readonly long ColumnPanelsBytes = CpuCaches.SecondLevelBytes;
 
     /// <summary>
     /// The fewest steps for which the column panels are packed: the copy costs about what the panels save in 32 products.
@@ -131,17 +136,39 @@ public static class MatrixKernels
     /// <summary>
     /// Whether <paramref name="steps"/> matrix-vector products by a [<paramref name="rows"/>, <paramref name="columns"/>]
     /// matrix (a recurrence at batch 1) run on the matrix's column panels (<see cref="PackColumnPanels"/>): when it does not
-    /// fit the first-level cache, fits the second, its columns are whole panels, and there are steps enough to pay for the copy.
+    /// fit the first-level cache, fits the second (<see cref="ColumnPanelsBytes"/>), its columns are whole panels, and there are steps
+    /// enough to pay for the copy.
     /// </summary>
     internal static bool UsesColumnPanels<T>(int rows, int columns, int steps)
-        where T : unmanaged => steps >= PanelSteps && !FitsFirstLevelCache<T>(rows, columns) && (long)rows * columns * Unsafe.SizeOf<T>() <= SecondLevelCacheBytes
+        where T : unmanaged => steps >= PanelSteps && !FitsFirstLevelCache<T>(rows, columns) && (long)rows * columns * Unsafe.SizeOf<T>() <= ColumnPanelsBytes
             && columns % (BlockVectors * Vector<T>.Count) == 0;
 
-    /// <summary>The scratch the column panels of a [<paramref name="rows"/>, <paramref name="columns"/>] matrix take where <see cref="UsesColumnPanels"/> may hold (of float or double), else 0.</summary>
+    /// <summary>
+    /// The scratch the column panels of a [<paramref name="rows"/>, <paramref name="columns"/>] matrix take where
+    /// <see cref="UsesColumnPanels"/> may hold on this core (of float or double), else 0.
+    /// </summary>
     public static int ColumnPanelsLength(int rows, int columns)
     {
         long elements = (long)rows * columns;
-        return elements * sizeof(double) > FirstLevelCacheBytes && elements * sizeof(float) <= SecondLevelCacheBytes ? (int)elements : 0;
+        return elements * sizeof(double) > FirstLevelCacheBytes && elements * sizeof(float) <= ColumnPanelsBytes ? (int)elements + CacheLineSlack : 0;
+    }
+
+    /// <summary>The elements a workspace adds for a packed matrix to start on a cache line (<see cref="OnCacheLine"/>).</summary>
+    internal const int CacheLineSlack = CacheLineBytes / sizeof(float);
+
+    private const int CacheLineBytes = 64;
+
+    /// <summary>
+    /// The <paramref name="length"/> elements of <paramref name="span"/> from its first cache-line boundary, for a packed
+    /// matrix: a vector load that straddles two lines costs two. Measured on the batch-1 LSTM forward at (64, 128) and
+    /// (128, 256), one process: column panels 8 or 16 bytes past a 32-byte boundary took 1.17-1.23× as long as aligned
+    /// ones, and an array's elements start on any 8-byte boundary.
+    /// </summary>
+    internal static Span<T> OnCacheLine<T>(Span<T> span, int length)
+        where T : unmanaged
+    {
+        nint address = Unsafe.ByteOffset(ref Unsafe.NullRef<T>(), ref MemoryMarshal.GetReference(span));
+        return span.Slice((int)((-address & (CacheLineBytes - 1)) / Unsafe.SizeOf<T>()), length);
     }
 
     /// <summary>

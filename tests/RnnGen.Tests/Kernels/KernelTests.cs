@@ -9,7 +9,7 @@ namespace RnnGen.Tests.Kernels;
 
 /// <summary>
 /// <see cref="KernelChecks"/> in this process (the machine's default Vector&lt;T&gt; width) and in child processes whose
-/// Vector&lt;T&gt; is 128 and 256 bits wide (DOTNET_MaxVectorTBitWidth), so every width's paths and tails are exercised
+/// Vector&lt;T&gt; is 128, 256 and 512 bits wide (DOTNET_MaxVectorTBitWidth), so every width's paths and tails are exercised
 /// whatever the machine running the tests defaults to.
 /// </summary>
 public sealed class KernelTests
@@ -27,6 +27,7 @@ public sealed class KernelTests
     [Theory]
     [InlineData(128)]
     [InlineData(256)]
+    [InlineData(512)]
     public void EveryKernelMatchesTheScalarReferenceAtWidth(int bits)
     {
         var start = new ProcessStartInfo("dotnet", $"\"{typeof(KernelTests).Assembly.Location}\" {ChecksArgument}")
@@ -40,8 +41,9 @@ public sealed class KernelTests
         string output = child.StandardOutput.ReadToEnd() + child.StandardError.ReadToEnd();
         Assert.True(child.WaitForExit(TimeSpan.FromMinutes(5)), "the kernel checks did not finish");
         Assert.True(child.ExitCode == 0, output);
-        // The width took effect (a machine without 256-bit vectors stays at 128).
-        int expectedLanes = bits == 256 && !Vector256.IsHardwareAccelerated ? 4 : bits / 32;
+        // The width took effect, up to the widest the machine has (AVX-512 for 512 bits, AVX2 for 256).
+        int widest = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
+        int expectedLanes = Math.Min(bits, widest) / 32;
         Assert.Contains($"Vector<float>.Count = {expectedLanes}", output, StringComparison.Ordinal);
         Assert.Contains("0 failed", output, StringComparison.Ordinal);
     }

@@ -57,7 +57,7 @@ public static class GruLayer
         Span<T> directionCache = cache.Slice(stateRow * walk.Steps * cacheWidth, walk.Steps * cacheWidth);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, hidden); // empty stands for the zero state: its product is skipped
         // A W_hh beyond the first-level cache is read once per step: from panels that each stream in one run.
-        Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(hidden, width, walk.Steps) ? workspace.Slice(2 * walk.Steps * width, hidden * width) : default;
+        Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(hidden, width, walk.Steps) ? MatrixKernels.OnCacheLine(workspace.Slice(2 * walk.Steps * width), hidden * width) : default;
         MatrixKernels.PackColumnPanels(recurrentWeights, hidden, width, recurrentPanels);
         for (int step = 0; step < walk.Steps; step++)
         {

@@ -60,7 +60,7 @@ public static class LstmLayer
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, hidden); // empty stands for the zero state: its product is skipped
         ReadOnlySpan<T> previousCell = LayerWalk.Row(initialStates, cellRow, hidden);
         // A W_hh beyond the first-level cache is read once per step: from panels that each stream in one run.
-        Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(hidden, width, walk.Steps) ? workspace.Slice((walk.Steps + 1) * width, hidden * width) : default;
+        Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(hidden, width, walk.Steps) ? MatrixKernels.OnCacheLine(workspace.Slice((walk.Steps + 1) * width), hidden * width) : default;
         MatrixKernels.PackColumnPanels(recurrentWeights, hidden, width, recurrentPanels);
         for (int step = 0; step < walk.Steps; step++)
         {

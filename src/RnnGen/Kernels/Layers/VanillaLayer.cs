@@ -46,7 +46,7 @@ public static class VanillaLayer
         MatrixKernels.ProjectInputs<T, TInput, THidden>(inputs, inputWeights, ParameterBlock<TInput, THidden, THidden, TBias>.InputBiasOf(parameters), outputs, walk.Stride, walk.Column);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, THidden.Value); // empty stands for the zero state: its product is skipped
         // A W_aa beyond the first-level cache is read once per step: from panels that each stream in one run.
-        Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(THidden.Value, THidden.Value, walk.Steps) ? workspace.Slice(0, THidden.Value * THidden.Value) : default;
+        Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(THidden.Value, THidden.Value, walk.Steps) ? MatrixKernels.OnCacheLine(workspace, THidden.Value * THidden.Value) : default;
         MatrixKernels.PackColumnPanels(recurrentWeights, THidden.Value, THidden.Value, recurrentPanels);
         for (int step = 0; step < walk.Steps; step++)
         {
