@@ -123,7 +123,7 @@ public static class MatrixKernels
     /// over the panels', alternating the two in one process: on Zen 3 (512 KB) 1.03-1.14 at 192 and 256 KB, 0.86-1.03 at
     /// 768 KB and 1 MB; on Sapphire Rapids (2 MB) 1.27-1.34 at 768 KB and 1 MB, 1.18 at 1.6 MB, 1.01-1.03 at 1.98 MB.
     /// </summary>
-    private static readonly long ColumnPanelsBytes = CpuCaches.SecondLevelBytes;
+    private static long ColumnPanelsBytes => CpuCaches.SecondLevelBytes;
 
     /// <summary>
     /// The fewest steps for which the column panels are packed: the copy costs about what the panels save in 32 products.
