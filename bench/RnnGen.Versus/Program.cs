@@ -166,10 +166,10 @@ public static class Program
     private static void ReportFloor(string cell, int inputSize, int hiddenSize, PairResult forward, Action ours)
     {
         int gates = cell switch { "gru" => 3, "lstm" => 4, _ => 1 };
-        float[] recurrentWeights = Draw(new Random(9), gates * hiddenSize * hiddenSize);
+        ArraySegment<float> recurrentWeights = Floor.LineAlignedWeights(new Random(9), gates * hiddenSize * hiddenSize);
         PairResult stream = Paired.Measure(ours, () => Floor.Stream(recurrentWeights, Steps));
         double floor = stream.Theirs.Median + Floor.ReusedWeightsNanoseconds(gates, inputSize, hiddenSize, OutputSize, Steps, s_peak.Value);
-        double gigabytesPerSecond = recurrentWeights.Length * sizeof(float) * (double)Steps / stream.Theirs.Median;
+        double gigabytesPerSecond = recurrentWeights.Count * sizeof(float) * (double)Steps / stream.Theirs.Median;
         Console.WriteLine($"RESULT floor_b1 {cell} I{inputSize}_H{hiddenSize} floor={floor / 1e3:F1}us w_hh_passes={stream.Theirs.Median / 1e3:F1}us ({gigabytesPerSecond:F1}GB/s) "
             + $"peak={s_peak.Value:F1}GFLOP/s rnngen={stream.Ours.Median / 1e3:F1}us rnngen_over_floor={stream.Ours.Median / floor:F2} onnx_over_floor={forward.Theirs.Median / floor:F2}");
         s_rows.Add($"| forward, batch 1, T = 50: floor (W_hh read {Steps} times at {gigabytesPerSecond:F0} GB/s, the rest at {s_peak.Value:F1} GFLOP/s) | {cell} | {inputSize}, {hiddenSize} "
