@@ -205,7 +205,7 @@ public static class MatrixKernels
         {
             ref T sum = ref Unsafe.Add(ref sums, j);
             ref T panel = ref Unsafe.Add(ref MemoryMarshal.GetReference(panels), j * rows);
-            if (StreamsPanelsAt512Bits<T>())
+            if (VectorMath.PairsAsVector512<T>())
             {
                 MultiplyAddPanel512(ref input, ref panel, rows, ref sum);
             }
@@ -217,18 +217,10 @@ public static class MatrixKernels
     }
 
     /// <summary>
-    /// Whether the column panels are read with 512-bit loads: on cores with AVX-512, where Vector&lt;T&gt; stays 256 bits
-    /// wide (the runtime's default there). A matrix streams from the second-level cache that way at 1.14-1.31× the rate of
-    /// 256-bit loads (Sapphire Rapids, 256 KB to 1 MB: 97-132 GB/s against 75-109, alternated in one process), and the
-    /// batch-1 gated forwards ran 1.13-1.17× as fast. Constant for the JIT.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool StreamsPanelsAt512Bits<T>()
-        where T : unmanaged => Vector512.IsHardwareAccelerated && Vector<T>.Count == Vector256<T>.Count;
-
-    /// <summary>
     /// sum[j] += Σ_i input[i] * panel[i, j] over one panel of <see cref="BlockVectors"/> 256-bit vectors, read as four
-    /// 512-bit vectors a row; two rows a pass, each into its own sums, keep eight FMA chains in flight.
+    /// 512-bit vectors a row; two rows a pass, each into its own sums, keep eight FMA chains in flight. A matrix streams
+    /// from the second-level cache that way at 1.14-1.31× the rate of 256-bit loads (Sapphire Rapids, 256 KB to 1 MB:
+    /// 97-132 GB/s against 75-109, alternated in one process), and the batch-1 gated forwards ran 1.13-1.17× as fast.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MultiplyAddPanel512<T>(ref T input, ref T panel, int rows, ref T sum)

@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnGen.Kernels;
 
@@ -134,7 +135,9 @@ public static class PanelKernels
         {
             ref T panel = ref Unsafe.Add(ref panels, j * rows);
             nuint second = (nuint)(j + lanes);
-            int r = 0;
+            int r = VectorMath.PairsAsVector512<T>()
+                ? RowBlocksTimesPanel512<T, TRows>(ref vectors, vectorStride, count, ref panel, ref starts, startStride, ref results, resultStride, j)
+                : 0;
             for (; r < blocked; r += BlockRows)
             {
                 ref T x0 = ref Unsafe.Add(ref vectors, r * vectorStride);
@@ -222,6 +225,61 @@ public static class PanelKernels
                 Unsafe.Add(ref results, (r * resultStride) + j) = total;
             }
         }
+    }
+
+    /// <summary>
+    /// The rows of <see cref="RowsTimesPanels"/> in blocks of 8 for one panel whose rows are one 512-bit vector (two of
+    /// Vector&lt;T&gt;'s 256 bits), on AVX-512 cores: each weight vector loaded serves 8 rows, 8 FMA chains in flight, the
+    /// same sums in the same order as the 256-bit pass. Returns how many rows it did (a multiple of <see cref="BlockRows"/>).
+    /// On Sapphire Rapids the batch-32 forwards at (64, 128) went from 0.82-0.84 (GRU) and 0.60-0.63 (LSTM) of ONNX
+    /// Runtime's speed to 1.00-1.04 and 0.71-0.81 (three runs each way, alternated).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RowBlocksTimesPanel512<T, TRows>(ref T vectors, int vectorStride, int count, ref T panel, ref T starts, int startStride, ref T results, int resultStride, int column)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+    {
+        const int block = 2 * BlockRows;
+        int rows = TRows.Value, blocked = count - (count % block);
+        for (int r = 0; r < blocked; r += block)
+        {
+            ref T x0 = ref Unsafe.Add(ref vectors, r * vectorStride);
+            ref T x1 = ref Unsafe.Add(ref x0, vectorStride);
+            ref T x2 = ref Unsafe.Add(ref x1, vectorStride);
+            ref T x3 = ref Unsafe.Add(ref x2, vectorStride);
+            ref T x4 = ref Unsafe.Add(ref x3, vectorStride);
+            ref T x5 = ref Unsafe.Add(ref x4, vectorStride);
+            ref T x6 = ref Unsafe.Add(ref x5, vectorStride);
+            ref T x7 = ref Unsafe.Add(ref x6, vectorStride);
+            ref T start = ref Unsafe.Add(ref starts, (r * startStride) + column);
+            Vector512<T> sum0 = Vector512.LoadUnsafe(ref start), sum1 = Vector512.LoadUnsafe(ref start, (nuint)startStride);
+            Vector512<T> sum2 = Vector512.LoadUnsafe(ref start, (nuint)(2 * startStride)), sum3 = Vector512.LoadUnsafe(ref start, (nuint)(3 * startStride));
+            Vector512<T> sum4 = Vector512.LoadUnsafe(ref start, (nuint)(4 * startStride)), sum5 = Vector512.LoadUnsafe(ref start, (nuint)(5 * startStride));
+            Vector512<T> sum6 = Vector512.LoadUnsafe(ref start, (nuint)(6 * startStride)), sum7 = Vector512.LoadUnsafe(ref start, (nuint)(7 * startStride));
+            ref T row = ref panel;
+            for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, Vector512<T>.Count))
+            {
+                Vector512<T> weight = Vector512.LoadUnsafe(ref row);
+                sum0 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, i)), weight, sum0);
+                sum1 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x1, i)), weight, sum1);
+                sum2 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x2, i)), weight, sum2);
+                sum3 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x3, i)), weight, sum3);
+                sum4 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x4, i)), weight, sum4);
+                sum5 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x5, i)), weight, sum5);
+                sum6 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x6, i)), weight, sum6);
+                sum7 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x7, i)), weight, sum7);
+            }
+            ref T output = ref Unsafe.Add(ref results, (r * resultStride) + column);
+            Vector512.StoreUnsafe(sum0, ref output);
+            Vector512.StoreUnsafe(sum1, ref output, (nuint)resultStride);
+            Vector512.StoreUnsafe(sum2, ref output, (nuint)(2 * resultStride));
+            Vector512.StoreUnsafe(sum3, ref output, (nuint)(3 * resultStride));
+            Vector512.StoreUnsafe(sum4, ref output, (nuint)(4 * resultStride));
+            Vector512.StoreUnsafe(sum5, ref output, (nuint)(5 * resultStride));
+            Vector512.StoreUnsafe(sum6, ref output, (nuint)(6 * resultStride));
+            Vector512.StoreUnsafe(sum7, ref output, (nuint)(7 * resultStride));
+        }
+        return blocked;
     }
 
     private const string SpanTooShort = "A span passed to a panel kernel is shorter than the kernel's shape needs.";

@@ -22,6 +22,14 @@ internal static class VectorMath
         return Vector.MultiplyAddEstimate(left.As<T, double>(), right.As<T, double>(), addend.As<T, double>()).As<double, T>();
     }
 
+    /// <summary>
+    /// Whether the kernels read pairs of Vector&lt;T&gt; as one 512-bit vector: on cores with AVX-512, where Vector&lt;T&gt;
+    /// stays 256 bits wide (the runtime's default there). Constant for the JIT.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool PairsAsVector512<T>()
+        where T : unmanaged => Vector512.IsHardwareAccelerated && Vector<T>.Count == Vector256<T>.Count;
+
     /// <summary>left * right + addend at 512 bits, for the kernels that use AVX-512 where Vector&lt;T&gt; is narrower.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> MultiplyAdd<T>(Vector512<T> left, Vector512<T> right, Vector512<T> addend)

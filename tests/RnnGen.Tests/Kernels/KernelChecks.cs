@@ -59,7 +59,7 @@ public static class KernelChecks
             {
                 foreach (Type columns in s_columns)
                 {
-                    foreach (string check in new[] { nameof(MultiplyAdd), nameof(Affine), nameof(MultiplyTransposedAdd), nameof(AddOuterProduct), nameof(ProjectInputs), nameof(AddTransposedProduct) })
+                    foreach (string check in new[] { nameof(MultiplyAdd), nameof(Affine), nameof(MultiplyTransposedAdd), nameof(AddOuterProduct), nameof(ProjectInputs), nameof(AddTransposedProduct), nameof(PanelProducts) })
                     {
                         MethodInfo method = typeof(KernelChecks).GetMethod(check, BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(element, rows, columns);
                         method.Invoke(null, [failures]);
@@ -234,6 +234,53 @@ public static class KernelChecks
             T[] result = Guarded<T>(start, 0, r * c);
             MatrixKernels.AddTransposedProduct<T, TRows, TColumns>(Cast<T>(rows), stride, Cast<T>(stepGradients), count, result.AsSpan(0, r * c));
             expected.Check<T>(failures, $"AddTransposedProduct<{typeof(T).Name}, {r}, {c}> over {count} steps", result, 0, count + 2);
+        }
+    }
+
+    /// <summary>
+    /// The batched passes' products on panels (<see cref="PanelKernels"/>): count rows, strided, times the packed matrix, from a
+    /// bias (MultiplyRows, start stride 0) or onto the rows themselves (MultiplyAddRows). The counts reach the blocks of 8
+    /// rows (512-bit panels), of 4, and the single rows after them.
+    /// </summary>
+    private static void PanelProducts<T, TRows, TColumns>(List<string> failures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRows : struct, ISize
+        where TColumns : struct, ISize
+    {
+        int r = TRows.Value, c = TColumns.Value, vectorStride = r + 3;
+        T[] panels = new T[PanelKernels.PackedLength<TRows, TColumns>()];
+        foreach (int count in new[] { 1, 4, 7, 8, 9, 16, 33 })
+        {
+            foreach (bool fromBias in new[] { true, false })
+            {
+                var random = new Random((r * 1000) + c + (10 * count) + (fromBias ? 1 : 0));
+                double[] vectors = Draw<T>(random, ((count - 1) * vectorStride) + r), weights = Draw<T>(random, r * c);
+                double[] starts = Draw<T>(random, fromBias ? c : count * c);
+                PanelKernels.Pack<T, TRows, TColumns>(Cast<T>(weights), panels);
+                var expected = new Exact(count * c);
+                for (int row = 0; row < count; row++)
+                {
+                    for (int j = 0; j < c; j++)
+                    {
+                        expected.Add((row * c) + j, starts[(fromBias ? 0 : row * c) + j]);
+                        for (int i = 0; i < r; i++)
+                        {
+                            expected.Add((row * c) + j, vectors[(row * vectorStride) + i] * weights[(i * c) + j]);
+                        }
+                    }
+                }
+                string name = $"PanelKernels.{(fromBias ? "MultiplyRows" : "MultiplyAddRows")}<{typeof(T).Name}, {r}, {c}> over {count} rows";
+                T[] result = Guarded<T>(fromBias ? new double[count * c] : starts, 0, count * c);
+                if (fromBias)
+                {
+                    PanelKernels.MultiplyRows<T, TRows, TColumns>(Cast<T>(vectors), vectorStride, count, panels, Cast<T>(starts), 0, result.AsSpan(0, count * c), c);
+                }
+                else
+                {
+                    PanelKernels.MultiplyAddRows<T, TRows, TColumns>(Cast<T>(vectors), vectorStride, count, panels, result.AsSpan(0, count * c), c);
+                }
+                expected.Check<T>(failures, name, result, 0, r + 1);
+            }
         }
     }
 
