@@ -293,6 +293,11 @@ public static class GruLayer
             StepOneVector<T, TInput, THidden, TBias>(parameters, input, state);
             return;
         }
+        if (hidden == 2 * Vector<T>.Count)
+        {
+            StepTwoVectors<T, TInput, THidden, TBias>(parameters, input, state);
+            return;
+        }
         if (hidden % Vector<T>.Count == 0)
         {
             StepSumsFirst<T, TInput, THidden, TBias>(parameters, input, state, workspace);
@@ -317,6 +322,31 @@ public static class GruLayer
         FusedUnits(0, THidden.Value, TInput.Value, ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputBiasOf(parameters)), ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentBiasOf(parameters)),
             ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputWeights]), hasPrevious: true, ref h,
             ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentWeights]), ref h, keeps: false, ref Unsafe.NullRef<T>());
+    }
+
+    /// <summary>
+    /// The step when two vectors hold the units, straight-line: both vectors' gate sums first, which read all of h, then each
+    /// vector's activations and update, writing h' in place. 1.20-1.32× as fast as <see cref="StepSumsFirst"/> at H = 16
+    /// with 8-lane vectors, inputs 1 and 16, alternating the two in one process.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepTwoVectors<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+        where TBias : struct, IBias
+    {
+        int hidden = THidden.Value, inputSize = TInput.Value;
+        nuint second = (nuint)Vector<T>.Count;
+        ref T h = ref MemoryMarshal.GetReference(state), x = ref MemoryMarshal.GetReference(input);
+        ref T inputBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputBiasOf(parameters));
+        ref T recurrentBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentBiasOf(parameters));
+        ref T inputWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputWeights]);
+        ref T recurrentWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentWeights]);
+        GateVectors<T> low = GateSums(0, hidden, inputSize, ref inputBias, ref recurrentBias, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
+        GateVectors<T> high = GateSums(second, hidden, inputSize, ref inputBias, ref recurrentBias, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
+        UpdateUnits(0, hidden, low, hasPrevious: true, ref h, ref h, keeps: false, ref Unsafe.NullRef<T>());
+        UpdateUnits(second, hidden, high, hasPrevious: true, ref h, ref h, keeps: false, ref Unsafe.NullRef<T>());
     }
 
     /// <summary>
@@ -498,6 +528,14 @@ public static class GruLayer
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         GateVectors<T> sums = GateSums(at, hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+        UpdateUnits(at, hidden, sums, hasPrevious, ref h, ref next, keeps, ref kept);
+    }
+
+    /// <summary>The activations and the update for the vector of units from <paramref name="at"/>, from its gates' pre-activations (h read at the same units).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateUnits<T>(nuint at, int hidden, GateVectors<T> sums, bool hasPrevious, ref T h, ref T next, bool keeps, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         nuint z = at + (nuint)hidden, n = at + (nuint)(2 * hidden), kept3 = at + (nuint)(3 * hidden);
         Vector<T> before = hasPrevious ? Vector.LoadUnsafe(ref h, at) : Vector<T>.Zero;
         Vector<T> reset = VectorMath.Sigmoid(sums.Reset), update = VectorMath.Sigmoid(sums.Update);

@@ -310,6 +310,11 @@ public static class LstmLayer
             StepOneVector<T, TInput, THidden, TBias>(parameters, input, state, cell);
             return;
         }
+        if (hidden == 2 * Vector<T>.Count)
+        {
+            StepTwoVectors<T, TInput, THidden, TBias>(parameters, input, state, cell);
+            return;
+        }
         if (hidden % Vector<T>.Count == 0)
         {
             StepSumsFirst<T, TInput, THidden, TBias>(parameters, input, state, cell, workspace);
@@ -334,6 +339,32 @@ public static class LstmLayer
         FusedUnits(0, THidden.Value, TInput.Value, ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters)), ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters)),
             hasBias: true, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights]), hasPrevious: true, ref h,
             ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights]), hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
+    }
+
+    /// <summary>
+    /// The step when two vectors hold the units, straight-line: both vectors' gate sums first, which read all of h, then each
+    /// vector's activations and cell update, writing h' and c' in place. 1.28-1.63× as fast as <see cref="StepSumsFirst"/>
+    /// (its sums and gates through memory) at H = 16 with 8-lane vectors, inputs 1 and 16, alternating the two in one
+    /// process; four vectors so (H = 32) gained only 1.06-1.12, with sums enough to spill registers on AVX2: not taken.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepTwoVectors<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+        where TBias : struct, IBias
+    {
+        int hidden = THidden.Value, inputSize = TInput.Value;
+        nuint second = (nuint)Vector<T>.Count;
+        ref T h = ref MemoryMarshal.GetReference(state), c = ref MemoryMarshal.GetReference(cell), x = ref MemoryMarshal.GetReference(input);
+        ref T inputBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters));
+        ref T recurrentBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters));
+        ref T inputWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights]);
+        ref T recurrentWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights]);
+        GateVectors<T> low = GateSums(0, hidden, inputSize, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
+        GateVectors<T> high = GateSums(second, hidden, inputSize, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
+        UpdateUnits(0, hidden, low, hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
+        UpdateUnits(second, hidden, high, hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
     }
 
     /// <summary>
@@ -527,6 +558,14 @@ public static class LstmLayer
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         GateVectors<T> sums = GateSums(at, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+        UpdateUnits(at, hidden, sums, hasCell, ref c, ref newCells, ref newStates, keeps, ref kept);
+    }
+
+    /// <summary>The activations and the cell update for the vector of units from <paramref name="at"/>, from its gates' pre-activations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateUnits<T>(nuint at, int hidden, GateVectors<T> sums, bool hasCell, ref T c, ref T newCells, ref T newStates, bool keeps, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         nuint f = at + (nuint)hidden, g = at + (nuint)(2 * hidden), o = at + (nuint)(3 * hidden);
         Vector<T> inputGate = VectorMath.Sigmoid(sums.Input), forgetGate = VectorMath.Sigmoid(sums.Forget);
         Vector<T> candidate = VectorMath.Tanh(sums.Candidate), outputGate = VectorMath.Sigmoid(sums.Output);
