@@ -8,7 +8,7 @@ using RnnGen.Kernels;
 namespace RnnGen.Tests.Kernels;
 
 // Sizes around every path of the kernels at every vector width (float: 4, 8 or 16 lanes; double: 2, 4 or 8): 1, lanes ± 1,
-// lanes, 8 lanes ± 1 (the register-blocked pass), and one large size.
+// lanes, 8 lanes ± 1 (the register-blocked pass), whole blocks beyond the first-level cache (65 × 256), and one large size.
 #pragma warning disable CS1591
 public readonly struct S1 : ISize { public static int Value => 1; }
 public readonly struct S2 : ISize { public static int Value => 2; }
@@ -27,6 +27,7 @@ public readonly struct S63 : ISize { public static int Value => 63; }
 public readonly struct S65 : ISize { public static int Value => 65; }
 public readonly struct S127 : ISize { public static int Value => 127; }
 public readonly struct S129 : ISize { public static int Value => 129; }
+public readonly struct S256 : ISize { public static int Value => 256; }
 public readonly struct S300 : ISize { public static int Value => 300; }
 #pragma warning restore CS1591
 
@@ -41,7 +42,7 @@ public static class KernelChecks
 {
     private static readonly Type[] s_columns =
         [typeof(S1), typeof(S2), typeof(S3), typeof(S4), typeof(S5), typeof(S7), typeof(S8), typeof(S9), typeof(S15), typeof(S16),
-         typeof(S17), typeof(S31), typeof(S33), typeof(S63), typeof(S65), typeof(S127), typeof(S129), typeof(S300)];
+         typeof(S17), typeof(S31), typeof(S33), typeof(S63), typeof(S65), typeof(S127), typeof(S129), typeof(S256), typeof(S300)];
 
     private static readonly Type[] s_rows = [typeof(S1), typeof(S3), typeof(S4), typeof(S5), typeof(S9), typeof(S17), typeof(S65)];
 
