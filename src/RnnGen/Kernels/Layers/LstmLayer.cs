@@ -347,7 +347,8 @@ public static class LstmLayer
     /// (its sums and gates through memory) at H = 16 with 8-lane vectors, inputs 1 and 16, alternating the two in one
     /// process; four vectors so (H = 32) gained only 1.06-1.12, with sums enough to spill registers on AVX2: not taken.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Out of line, as GruLayer's is (inlined into Step, that one made NativeAOT's 32-unit GRU step, another path, 4-6x slower).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void StepTwoVectors<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
