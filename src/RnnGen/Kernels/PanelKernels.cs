@@ -130,14 +130,19 @@ public static class PanelKernels
     {
         int rows = TRows.Value, columns = TColumns.Value, lanes = Vector<T>.Count, width = 2 * lanes;
         int blocked = count - (count % BlockRows);
-        int j = 0;
+        int j = 0, doneByPair = 0; // the rows of this panel that the 512-bit pass over it and the one before already did
         for (; j <= columns - width; j += width)
         {
             ref T panel = ref Unsafe.Add(ref panels, j * rows);
             nuint second = (nuint)(j + lanes);
-            int r = VectorMath.PairsAsVector512<T>()
-                ? RowBlocksTimesPanel512<T, TRows>(ref vectors, vectorStride, count, ref panel, ref starts, startStride, ref results, resultStride, j)
-                : 0;
+            int r = doneByPair;
+            doneByPair = 0;
+            if (VectorMath.PairsAsVector512<T>() && r == 0)
+            {
+                r = j <= columns - (2 * width)
+                    ? doneByPair = RowBlocksTimesPanels512<T, TRows>(ref vectors, vectorStride, count, ref panel, ref starts, startStride, ref results, resultStride, j, twoPanels: true)
+                    : RowBlocksTimesPanels512<T, TRows>(ref vectors, vectorStride, count, ref panel, ref starts, startStride, ref results, resultStride, j, twoPanels: false);
+            }
             for (; r < blocked; r += BlockRows)
             {
                 ref T x0 = ref Unsafe.Add(ref vectors, r * vectorStride);
@@ -229,18 +234,21 @@ public static class PanelKernels
 
     /// <summary>
     /// The rows of <see cref="RowsTimesPanels"/> in blocks of 8 for one panel whose rows are one 512-bit vector (two of
-    /// Vector&lt;T&gt;'s 256 bits), on AVX-512 cores: each weight vector loaded serves 8 rows, 8 FMA chains in flight, the
-    /// same sums in the same order as the 256-bit pass. Returns how many rows it did (a multiple of <see cref="BlockRows"/>).
-    /// On Sapphire Rapids the batch-32 forwards at (64, 128) went from 0.82-0.84 (GRU) and 0.60-0.63 (LSTM) of ONNX
-    /// Runtime's speed to 1.00-1.04 and 0.71-0.81 (three runs each way, alternated).
+    /// Vector&lt;T&gt;'s 256 bits), or for it and the next (<paramref name="twoPanels"/>, a constant at each call), on AVX-512
+    /// cores: each weight vector loaded serves 8 rows, 8 or 16 FMA chains in flight, the same sums in the same order as the
+    /// 256-bit pass. Returns how many rows it did (a multiple of <see cref="BlockRows"/>). On Sapphire Rapids one panel a
+    /// pass took the batch-32 forwards at (64, 128) from 0.82-0.84 (GRU) and 0.60-0.63 (LSTM) of ONNX Runtime's speed to
+    /// 1.00-1.04 and 0.71-0.81 (three runs each way, alternated); two panels a pass (16 chains) then from 0.98-1.03 and
+    /// 0.70-0.78 to 1.29-1.30 and 0.84-0.90 (likewise).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int RowBlocksTimesPanel512<T, TRows>(ref T vectors, int vectorStride, int count, ref T panel, ref T starts, int startStride, ref T results, int resultStride, int column)
+    private static int RowBlocksTimesPanels512<T, TRows>(ref T vectors, int vectorStride, int count, ref T panel, ref T starts, int startStride, ref T results, int resultStride, int column, bool twoPanels)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRows : struct, ISize
     {
         const int block = 2 * BlockRows;
-        int rows = TRows.Value, blocked = count - (count % block);
+        int rows = TRows.Value, width = Vector512<T>.Count, blocked = count - (count % block);
+        nuint nextPanel = (nuint)(rows * width), next = (nuint)width; // the next panel's rows, and its columns in a row of sums
         for (int r = 0; r < blocked; r += block)
         {
             ref T x0 = ref Unsafe.Add(ref vectors, r * vectorStride);
@@ -251,33 +259,87 @@ public static class PanelKernels
             ref T x5 = ref Unsafe.Add(ref x4, vectorStride);
             ref T x6 = ref Unsafe.Add(ref x5, vectorStride);
             ref T x7 = ref Unsafe.Add(ref x6, vectorStride);
-            ref T start = ref Unsafe.Add(ref starts, (r * startStride) + column);
-            Vector512<T> sum0 = Vector512.LoadUnsafe(ref start), sum1 = Vector512.LoadUnsafe(ref start, (nuint)startStride);
-            Vector512<T> sum2 = Vector512.LoadUnsafe(ref start, (nuint)(2 * startStride)), sum3 = Vector512.LoadUnsafe(ref start, (nuint)(3 * startStride));
-            Vector512<T> sum4 = Vector512.LoadUnsafe(ref start, (nuint)(4 * startStride)), sum5 = Vector512.LoadUnsafe(ref start, (nuint)(5 * startStride));
-            Vector512<T> sum6 = Vector512.LoadUnsafe(ref start, (nuint)(6 * startStride)), sum7 = Vector512.LoadUnsafe(ref start, (nuint)(7 * startStride));
+            ref T start0 = ref Unsafe.Add(ref starts, (r * startStride) + column);
+            ref T start1 = ref Unsafe.Add(ref start0, startStride);
+            ref T start2 = ref Unsafe.Add(ref start1, startStride);
+            ref T start3 = ref Unsafe.Add(ref start2, startStride);
+            ref T start4 = ref Unsafe.Add(ref start3, startStride);
+            ref T start5 = ref Unsafe.Add(ref start4, startStride);
+            ref T start6 = ref Unsafe.Add(ref start5, startStride);
+            ref T start7 = ref Unsafe.Add(ref start6, startStride);
+            Vector512<T> sum0 = Vector512.LoadUnsafe(ref start0), sum1 = Vector512.LoadUnsafe(ref start1);
+            Vector512<T> sum2 = Vector512.LoadUnsafe(ref start2), sum3 = Vector512.LoadUnsafe(ref start3);
+            Vector512<T> sum4 = Vector512.LoadUnsafe(ref start4), sum5 = Vector512.LoadUnsafe(ref start5);
+            Vector512<T> sum6 = Vector512.LoadUnsafe(ref start6), sum7 = Vector512.LoadUnsafe(ref start7);
+            Vector512<T> after0 = default, after1 = default, after2 = default, after3 = default;
+            Vector512<T> after4 = default, after5 = default, after6 = default, after7 = default;
+            if (twoPanels)
+            {
+                after0 = Vector512.LoadUnsafe(ref start0, next);
+                after1 = Vector512.LoadUnsafe(ref start1, next);
+                after2 = Vector512.LoadUnsafe(ref start2, next);
+                after3 = Vector512.LoadUnsafe(ref start3, next);
+                after4 = Vector512.LoadUnsafe(ref start4, next);
+                after5 = Vector512.LoadUnsafe(ref start5, next);
+                after6 = Vector512.LoadUnsafe(ref start6, next);
+                after7 = Vector512.LoadUnsafe(ref start7, next);
+            }
             ref T row = ref panel;
-            for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, Vector512<T>.Count))
+            for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, width))
             {
                 Vector512<T> weight = Vector512.LoadUnsafe(ref row);
-                sum0 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, i)), weight, sum0);
-                sum1 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x1, i)), weight, sum1);
-                sum2 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x2, i)), weight, sum2);
-                sum3 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x3, i)), weight, sum3);
-                sum4 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x4, i)), weight, sum4);
-                sum5 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x5, i)), weight, sum5);
-                sum6 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x6, i)), weight, sum6);
-                sum7 = VectorMath.MultiplyAdd(Vector512.Create(Unsafe.Add(ref x7, i)), weight, sum7);
+                Vector512<T> value0 = Vector512.Create(Unsafe.Add(ref x0, i)), value1 = Vector512.Create(Unsafe.Add(ref x1, i));
+                Vector512<T> value2 = Vector512.Create(Unsafe.Add(ref x2, i)), value3 = Vector512.Create(Unsafe.Add(ref x3, i));
+                Vector512<T> value4 = Vector512.Create(Unsafe.Add(ref x4, i)), value5 = Vector512.Create(Unsafe.Add(ref x5, i));
+                Vector512<T> value6 = Vector512.Create(Unsafe.Add(ref x6, i)), value7 = Vector512.Create(Unsafe.Add(ref x7, i));
+                sum0 = VectorMath.MultiplyAdd(value0, weight, sum0);
+                sum1 = VectorMath.MultiplyAdd(value1, weight, sum1);
+                sum2 = VectorMath.MultiplyAdd(value2, weight, sum2);
+                sum3 = VectorMath.MultiplyAdd(value3, weight, sum3);
+                sum4 = VectorMath.MultiplyAdd(value4, weight, sum4);
+                sum5 = VectorMath.MultiplyAdd(value5, weight, sum5);
+                sum6 = VectorMath.MultiplyAdd(value6, weight, sum6);
+                sum7 = VectorMath.MultiplyAdd(value7, weight, sum7);
+                if (twoPanels)
+                {
+                    Vector512<T> nextWeight = Vector512.LoadUnsafe(ref row, nextPanel);
+                    after0 = VectorMath.MultiplyAdd(value0, nextWeight, after0);
+                    after1 = VectorMath.MultiplyAdd(value1, nextWeight, after1);
+                    after2 = VectorMath.MultiplyAdd(value2, nextWeight, after2);
+                    after3 = VectorMath.MultiplyAdd(value3, nextWeight, after3);
+                    after4 = VectorMath.MultiplyAdd(value4, nextWeight, after4);
+                    after5 = VectorMath.MultiplyAdd(value5, nextWeight, after5);
+                    after6 = VectorMath.MultiplyAdd(value6, nextWeight, after6);
+                    after7 = VectorMath.MultiplyAdd(value7, nextWeight, after7);
+                }
             }
-            ref T output = ref Unsafe.Add(ref results, (r * resultStride) + column);
-            Vector512.StoreUnsafe(sum0, ref output);
-            Vector512.StoreUnsafe(sum1, ref output, (nuint)resultStride);
-            Vector512.StoreUnsafe(sum2, ref output, (nuint)(2 * resultStride));
-            Vector512.StoreUnsafe(sum3, ref output, (nuint)(3 * resultStride));
-            Vector512.StoreUnsafe(sum4, ref output, (nuint)(4 * resultStride));
-            Vector512.StoreUnsafe(sum5, ref output, (nuint)(5 * resultStride));
-            Vector512.StoreUnsafe(sum6, ref output, (nuint)(6 * resultStride));
-            Vector512.StoreUnsafe(sum7, ref output, (nuint)(7 * resultStride));
+            ref T output0 = ref Unsafe.Add(ref results, (r * resultStride) + column);
+            ref T output1 = ref Unsafe.Add(ref output0, resultStride);
+            ref T output2 = ref Unsafe.Add(ref output1, resultStride);
+            ref T output3 = ref Unsafe.Add(ref output2, resultStride);
+            ref T output4 = ref Unsafe.Add(ref output3, resultStride);
+            ref T output5 = ref Unsafe.Add(ref output4, resultStride);
+            ref T output6 = ref Unsafe.Add(ref output5, resultStride);
+            ref T output7 = ref Unsafe.Add(ref output6, resultStride);
+            Vector512.StoreUnsafe(sum0, ref output0);
+            Vector512.StoreUnsafe(sum1, ref output1);
+            Vector512.StoreUnsafe(sum2, ref output2);
+            Vector512.StoreUnsafe(sum3, ref output3);
+            Vector512.StoreUnsafe(sum4, ref output4);
+            Vector512.StoreUnsafe(sum5, ref output5);
+            Vector512.StoreUnsafe(sum6, ref output6);
+            Vector512.StoreUnsafe(sum7, ref output7);
+            if (twoPanels)
+            {
+                Vector512.StoreUnsafe(after0, ref output0, next);
+                Vector512.StoreUnsafe(after1, ref output1, next);
+                Vector512.StoreUnsafe(after2, ref output2, next);
+                Vector512.StoreUnsafe(after3, ref output3, next);
+                Vector512.StoreUnsafe(after4, ref output4, next);
+                Vector512.StoreUnsafe(after5, ref output5, next);
+                Vector512.StoreUnsafe(after6, ref output6, next);
+                Vector512.StoreUnsafe(after7, ref output7, next);
+            }
         }
         return blocked;
     }
