@@ -13,7 +13,9 @@ namespace RnnGen.Kernels;
 /// bounds (the loops that cannot run at that shape vanish), shared by every model of the shape. Matrices are stored row by
 /// row as [rows, columns]; the generated models store weights transposed, [inputs, outputs], so that a matrix-vector product
 /// broadcasts one input against a contiguous row of outputs. <see cref="Vector{T}"/> is the portable path: its width is only
-/// known when the JIT or NativeAOT compiles the code, so each kernel runs whole vectors and then a scalar tail.
+/// known when the JIT or NativeAOT compiles the code, so each kernel runs whole vectors and then a scalar tail. On AVX-512
+/// cores, where Vector&lt;T&gt; stays 256 bits wide, the hot loops read pairs of its vectors as one 512-bit vector
+/// (<see cref="VectorMath.PairsAsVector512{T}"/>).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class MatrixKernels
