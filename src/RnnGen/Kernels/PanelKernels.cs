@@ -19,6 +19,9 @@ public static class PanelKernels
     /// <summary>Rows per pass: each weight vector loaded serves this many rows.</summary>
     private const int BlockRows = 4;
 
+    /// <summary>Rows per pass of the 512-bit panels (<see cref="RowBlocksTimesPanels512"/>).</summary>
+    private const int WideBlockRows = 2 * BlockRows;
+
     /// <summary>The length of the panels of a [<typeparamref name="TRows"/>, <typeparamref name="TColumns"/>] matrix: the matrix's.</summary>
     public static int PackedLength<TRows, TColumns>()
         where TRows : struct, ISize
@@ -130,18 +133,20 @@ public static class PanelKernels
     {
         int rows = TRows.Value, columns = TColumns.Value, lanes = Vector<T>.Count, width = 2 * lanes;
         int blocked = count - (count % BlockRows);
-        int j = 0, doneByPair = 0; // the rows of this panel that the 512-bit pass over it and the one before already did
+        int j = 0;
         for (; j <= columns - width; j += width)
         {
             ref T panel = ref Unsafe.Add(ref panels, j * rows);
             nuint second = (nuint)(j + lanes);
-            int r = doneByPair;
-            doneByPair = 0;
-            if (VectorMath.PairsAsVector512<T>() && r == 0)
+            int r = 0;
+            if (VectorMath.PairsAsVector512<T>())
             {
-                r = j <= columns - (2 * width)
-                    ? doneByPair = RowBlocksTimesPanels512<T, TRows>(ref vectors, vectorStride, count, ref panel, ref starts, startStride, ref results, resultStride, j, twoPanels: true)
-                    : RowBlocksTimesPanels512<T, TRows>(ref vectors, vectorStride, count, ref panel, ref starts, startStride, ref results, resultStride, j, twoPanels: false);
+                // The panels go in pairs, the first of each pair doing both panels' blocks of WideBlockRows rows.
+                bool secondOfPair = (j / width) % 2 == 1;
+                r = secondOfPair ? count - (count % WideBlockRows)
+                    : j <= columns - (2 * width)
+                        ? RowBlocksTimesPanels512<T, TRows>(ref vectors, vectorStride, count, ref panel, ref starts, startStride, ref results, resultStride, j, twoPanels: true)
+                        : RowBlocksTimesPanels512<T, TRows>(ref vectors, vectorStride, count, ref panel, ref starts, startStride, ref results, resultStride, j, twoPanels: false);
             }
             for (; r < blocked; r += BlockRows)
             {
@@ -246,7 +251,7 @@ public static class PanelKernels
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRows : struct, ISize
     {
-        const int block = 2 * BlockRows;
+        const int block = WideBlockRows;
         int rows = TRows.Value, width = Vector512<T>.Count, blocked = count - (count % block);
         nuint nextPanel = (nuint)(rows * width), next = (nuint)width; // the next panel's rows, and its columns in a row of sums
         for (int r = 0; r < blocked; r += block)
