@@ -232,45 +232,48 @@ public static class MatrixKernels
     }
 
     /// <summary>
-    /// The columns of <see cref="ProjectInputs"/>'s four steps in stretches of two 512-bit vectors (AVX-512 cores): 8 FMA
-    /// chains, each weight vector loaded serving the four steps, the same sums in the same order as the 256-bit pass.
-    /// Returns the columns it did. The batch-1 forwards against ONNX Runtime on Sapphire Rapids went from 1.24-1.31 (GRU) and
-    /// 1.07-1.18 (LSTM) at (64, 128) to 1.44-1.47 and 1.17-1.31, and from 1.00-1.06 and 0.82-0.89 at (128, 256) to 1.11-1.16
-    /// and 0.99-1.12 (three runs each way, alternated).
+    /// The columns of <see cref="ProjectInputs"/>'s four steps from <paramref name="start"/> in stretches of two vectors
+    /// (Vector&lt;T&gt;, or Vector512 on AVX-512 cores): 8 FMA chains, each weight vector loaded serving the four steps.
+    /// Returns the first column it left. At 512 bits the batch-1 forwards against ONNX Runtime on Sapphire Rapids went from
+    /// 1.24-1.31 (GRU) and 1.07-1.18 (LSTM) at (64, 128) to 1.44-1.47 and 1.17-1.31, and from 1.00-1.06 and 0.82-0.89 at
+    /// (128, 256) to 1.11-1.16 and 0.99-1.12 (three runs each way, alternated); each lane sums in the same order either way.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ProjectFourSteps512<T>(ref T input0, ref T input1, ref T input2, ref T input3, ref T weight, ref T bias, int rows, int columns,
+    private static int ProjectFourSteps<T, TVector, TLanes>(ref T input0, ref T input1, ref T input2, ref T input3, ref T weight, ref T bias, int rows, int columns, int start,
         ref T output0, ref T output1, ref T output2, ref T output3)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : struct, ILanes<TVector, T>
     {
-        int lanes = Vector512<T>.Count, j = 0;
+        int lanes = TLanes.Count, j = start;
         for (; j <= columns - (2 * lanes); j += 2 * lanes)
         {
-            Vector512<T> bias0 = Vector512.LoadUnsafe(ref bias, (nuint)j), bias1 = Vector512.LoadUnsafe(ref bias, (nuint)(j + lanes));
-            Vector512<T> sum0a = bias0, sum0b = bias1, sum1a = bias0, sum1b = bias1, sum2a = bias0, sum2b = bias1, sum3a = bias0, sum3b = bias1;
+            nuint first = (nuint)j, second = (nuint)(j + lanes);
+            TVector bias0 = TLanes.Load(ref bias, first), bias1 = TLanes.Load(ref bias, second);
+            TVector sum0a = bias0, sum0b = bias1, sum1a = bias0, sum1b = bias1, sum2a = bias0, sum2b = bias1, sum3a = bias0, sum3b = bias1;
             ref T row = ref Unsafe.Add(ref weight, j);
             for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, columns))
             {
-                Vector512<T> weightA = Vector512.LoadUnsafe(ref row), weightB = Vector512.LoadUnsafe(ref row, (nuint)lanes);
-                Vector512<T> x0 = Vector512.Create(Unsafe.Add(ref input0, i)), x1 = Vector512.Create(Unsafe.Add(ref input1, i));
-                Vector512<T> x2 = Vector512.Create(Unsafe.Add(ref input2, i)), x3 = Vector512.Create(Unsafe.Add(ref input3, i));
-                sum0a = VectorMath.MultiplyAdd(x0, weightA, sum0a);
-                sum0b = VectorMath.MultiplyAdd(x0, weightB, sum0b);
-                sum1a = VectorMath.MultiplyAdd(x1, weightA, sum1a);
-                sum1b = VectorMath.MultiplyAdd(x1, weightB, sum1b);
-                sum2a = VectorMath.MultiplyAdd(x2, weightA, sum2a);
-                sum2b = VectorMath.MultiplyAdd(x2, weightB, sum2b);
-                sum3a = VectorMath.MultiplyAdd(x3, weightA, sum3a);
-                sum3b = VectorMath.MultiplyAdd(x3, weightB, sum3b);
+                TVector weightA = TLanes.Load(ref row, 0), weightB = TLanes.Load(ref row, (nuint)lanes);
+                TVector x0 = TLanes.Broadcast(Unsafe.Add(ref input0, i)), x1 = TLanes.Broadcast(Unsafe.Add(ref input1, i));
+                TVector x2 = TLanes.Broadcast(Unsafe.Add(ref input2, i)), x3 = TLanes.Broadcast(Unsafe.Add(ref input3, i));
+                sum0a = TLanes.MultiplyAdd(x0, weightA, sum0a);
+                sum0b = TLanes.MultiplyAdd(x0, weightB, sum0b);
+                sum1a = TLanes.MultiplyAdd(x1, weightA, sum1a);
+                sum1b = TLanes.MultiplyAdd(x1, weightB, sum1b);
+                sum2a = TLanes.MultiplyAdd(x2, weightA, sum2a);
+                sum2b = TLanes.MultiplyAdd(x2, weightB, sum2b);
+                sum3a = TLanes.MultiplyAdd(x3, weightA, sum3a);
+                sum3b = TLanes.MultiplyAdd(x3, weightB, sum3b);
             }
-            Vector512.StoreUnsafe(sum0a, ref output0, (nuint)j);
-            Vector512.StoreUnsafe(sum0b, ref output0, (nuint)(j + lanes));
-            Vector512.StoreUnsafe(sum1a, ref output1, (nuint)j);
-            Vector512.StoreUnsafe(sum1b, ref output1, (nuint)(j + lanes));
-            Vector512.StoreUnsafe(sum2a, ref output2, (nuint)j);
-            Vector512.StoreUnsafe(sum2b, ref output2, (nuint)(j + lanes));
-            Vector512.StoreUnsafe(sum3a, ref output3, (nuint)j);
-            Vector512.StoreUnsafe(sum3b, ref output3, (nuint)(j + lanes));
+            TLanes.Store(sum0a, ref output0, first);
+            TLanes.Store(sum0b, ref output0, second);
+            TLanes.Store(sum1a, ref output1, first);
+            TLanes.Store(sum1b, ref output1, second);
+            TLanes.Store(sum2a, ref output2, first);
+            TLanes.Store(sum2b, ref output2, second);
+            TLanes.Store(sum3a, ref output3, first);
+            TLanes.Store(sum3b, ref output3, second);
         }
         return j;
     }
@@ -517,36 +520,9 @@ public static class MatrixKernels
             int j = 0;
             if (VectorMath.PairsAsVector512<T>())
             {
-                j = ProjectFourSteps512(ref input0, ref input1, ref input2, ref input3, ref weight, ref biasStart, rows, columns, ref output0, ref output1, ref output2, ref output3);
+                j = ProjectFourSteps<T, Vector512<T>, Vector512Lanes<T>>(ref input0, ref input1, ref input2, ref input3, ref weight, ref biasStart, rows, columns, j, ref output0, ref output1, ref output2, ref output3);
             }
-            for (; j <= columns - (2 * lanes); j += 2 * lanes)
-            {
-                Vector<T> bias0 = Vector.LoadUnsafe(ref biasStart, (nuint)j), bias1 = Vector.LoadUnsafe(ref biasStart, (nuint)(j + lanes));
-                Vector<T> sum0a = bias0, sum0b = bias1, sum1a = bias0, sum1b = bias1, sum2a = bias0, sum2b = bias1, sum3a = bias0, sum3b = bias1;
-                ref T row = ref Unsafe.Add(ref weight, j);
-                for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, columns))
-                {
-                    Vector<T> weightA = Vector.LoadUnsafe(ref row), weightB = Vector.LoadUnsafe(ref row, (nuint)lanes);
-                    Vector<T> x0 = new(Unsafe.Add(ref input0, i)), x1 = new(Unsafe.Add(ref input1, i));
-                    Vector<T> x2 = new(Unsafe.Add(ref input2, i)), x3 = new(Unsafe.Add(ref input3, i));
-                    sum0a = VectorMath.MultiplyAdd(x0, weightA, sum0a);
-                    sum0b = VectorMath.MultiplyAdd(x0, weightB, sum0b);
-                    sum1a = VectorMath.MultiplyAdd(x1, weightA, sum1a);
-                    sum1b = VectorMath.MultiplyAdd(x1, weightB, sum1b);
-                    sum2a = VectorMath.MultiplyAdd(x2, weightA, sum2a);
-                    sum2b = VectorMath.MultiplyAdd(x2, weightB, sum2b);
-                    sum3a = VectorMath.MultiplyAdd(x3, weightA, sum3a);
-                    sum3b = VectorMath.MultiplyAdd(x3, weightB, sum3b);
-                }
-                Vector.StoreUnsafe(sum0a, ref output0, (nuint)j);
-                Vector.StoreUnsafe(sum0b, ref output0, (nuint)(j + lanes));
-                Vector.StoreUnsafe(sum1a, ref output1, (nuint)j);
-                Vector.StoreUnsafe(sum1b, ref output1, (nuint)(j + lanes));
-                Vector.StoreUnsafe(sum2a, ref output2, (nuint)j);
-                Vector.StoreUnsafe(sum2b, ref output2, (nuint)(j + lanes));
-                Vector.StoreUnsafe(sum3a, ref output3, (nuint)j);
-                Vector.StoreUnsafe(sum3b, ref output3, (nuint)(j + lanes));
-            }
+            j = ProjectFourSteps<T, Vector<T>, VectorLanes<T>>(ref input0, ref input1, ref input2, ref input3, ref weight, ref biasStart, rows, columns, j, ref output0, ref output1, ref output2, ref output3);
             // A last whole vector of columns for the same steps (narrow outputs, such as a head's, live here).
             for (; j <= columns - lanes; j += lanes)
             {
