@@ -72,7 +72,8 @@ public static class MatrixKernels
     /// sum[j] = initial[j] + Σ_i input[i] * weight[i, j]; <paramref name="initial"/> may be <paramref name="sum"/>. A matrix
     /// beyond the first-level cache is swept in row panels, except on AVX-512 cores when its columns are whole blocks: there
     /// the blocks of 512-bit vectors keep their sums in registers at any size (the streaming step at H = 64, W_hh 48 and
-    /// 64 KB, 1.06-1.21× as fast as with row panels; at H = 128 and 256, 1.00-1.07; alternated in one process).
+    /// 64 KB, 1.06-1.21× as fast as with row panels; at H = 128 and 256, 1.00-1.07; alternated in one process). Up to 256
+    /// columns on those cores every column's sum stays in a register instead (<see cref="MultiplyAddAllColumns512"/>).
     /// </summary>
     private static void MultiplyAddFrom<T, TRows, TColumns>(ref T input, ref T weight, ref T initial, ref T sum)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -80,6 +81,11 @@ public static class MatrixKernels
         where TColumns : struct, ISize
     {
         int rows = TRows.Value, columns = TColumns.Value;
+        if (FitsWideRegisters<T>(columns))
+        {
+            MultiplyAddAllColumns512(ref input, ref weight, rows, columns, ref initial, ref sum);
+            return;
+        }
         bool wholeWideBlocks = VectorMath.PairsAsVector512<T>() && columns % (BlockVectors * Vector<T>.Count) == 0;
         if (!FitsFirstLevelCache<T>(rows, columns) && !wholeWideBlocks)
         {
@@ -276,6 +282,76 @@ public static class MatrixKernels
             TLanes.Store(sum3b, ref output3, second);
         }
         return j;
+    }
+
+    /// <summary>The most 512-bit sums <see cref="MultiplyAddAllColumns512"/> keeps in registers (AVX-512 has 32).</summary>
+    private const int WideRegisterSums = 16;
+
+    /// <summary>
+    /// Whether a matrix <paramref name="columns"/> wide is multiplied with every column's sum in a 512-bit register
+    /// (<see cref="MultiplyAddAllColumns512"/>): on AVX-512 cores, for whole vectors of 8 to 16 (with fewer, too few FMA
+    /// chains are in flight). Constant for constant sizes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FitsWideRegisters<T>(int columns)
+        where T : unmanaged => VectorMath.PairsAsVector512<T>() && columns % Vector512<T>.Count == 0
+            && columns >= (WideRegisterSums / 2) * Vector512<T>.Count && columns <= WideRegisterSums * Vector512<T>.Count;
+
+    /// <summary>
+    /// sum[j] = initial[j] + Σ_i input[i] * weight[i, j] with every column's sum in a register (at most
+    /// <see cref="WideRegisterSums"/> 512-bit vectors; <see cref="FitsWideRegisters"/>): the rows stream in order, the
+    /// matrix one contiguous run from first element to last, whether or not it fits the first-level cache.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAddAllColumns512<T>(ref T input, ref T weight, int rows, int columns, ref T initial, ref T sum)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int vectors = columns / Vector512<T>.Count;
+        Vector512<T> sum0 = Start(ref initial, 0, vectors), sum1 = Start(ref initial, 1, vectors), sum2 = Start(ref initial, 2, vectors), sum3 = Start(ref initial, 3, vectors);
+        Vector512<T> sum4 = Start(ref initial, 4, vectors), sum5 = Start(ref initial, 5, vectors), sum6 = Start(ref initial, 6, vectors), sum7 = Start(ref initial, 7, vectors);
+        Vector512<T> sum8 = Start(ref initial, 8, vectors), sum9 = Start(ref initial, 9, vectors), sum10 = Start(ref initial, 10, vectors), sum11 = Start(ref initial, 11, vectors);
+        Vector512<T> sum12 = Start(ref initial, 12, vectors), sum13 = Start(ref initial, 13, vectors), sum14 = Start(ref initial, 14, vectors), sum15 = Start(ref initial, 15, vectors);
+        ref T row = ref weight;
+        for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, columns))
+        {
+            Vector512<T> x = Vector512.Create(Unsafe.Add(ref input, i));
+            sum0 = Accumulate(sum0, x, ref row, 0, vectors);
+            sum1 = Accumulate(sum1, x, ref row, 1, vectors);
+            sum2 = Accumulate(sum2, x, ref row, 2, vectors);
+            sum3 = Accumulate(sum3, x, ref row, 3, vectors);
+            sum4 = Accumulate(sum4, x, ref row, 4, vectors);
+            sum5 = Accumulate(sum5, x, ref row, 5, vectors);
+            sum6 = Accumulate(sum6, x, ref row, 6, vectors);
+            sum7 = Accumulate(sum7, x, ref row, 7, vectors);
+            sum8 = Accumulate(sum8, x, ref row, 8, vectors);
+            sum9 = Accumulate(sum9, x, ref row, 9, vectors);
+            sum10 = Accumulate(sum10, x, ref row, 10, vectors);
+            sum11 = Accumulate(sum11, x, ref row, 11, vectors);
+            sum12 = Accumulate(sum12, x, ref row, 12, vectors);
+            sum13 = Accumulate(sum13, x, ref row, 13, vectors);
+            sum14 = Accumulate(sum14, x, ref row, 14, vectors);
+            sum15 = Accumulate(sum15, x, ref row, 15, vectors);
+        }
+        Finish(sum0, ref sum, 0, vectors); Finish(sum1, ref sum, 1, vectors); Finish(sum2, ref sum, 2, vectors); Finish(sum3, ref sum, 3, vectors);
+        Finish(sum4, ref sum, 4, vectors); Finish(sum5, ref sum, 5, vectors); Finish(sum6, ref sum, 6, vectors); Finish(sum7, ref sum, 7, vectors);
+        Finish(sum8, ref sum, 8, vectors); Finish(sum9, ref sum, 9, vectors); Finish(sum10, ref sum, 10, vectors); Finish(sum11, ref sum, 11, vectors);
+        Finish(sum12, ref sum, 12, vectors); Finish(sum13, ref sum, 13, vectors); Finish(sum14, ref sum, 14, vectors); Finish(sum15, ref sum, 15, vectors);
+
+        // Each register's part, skipped (at compile time, the sizes being constants) beyond the matrix's vectors.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<T> Start(ref T initial, int vector, int vectors) =>
+            vector < vectors ? Vector512.LoadUnsafe(ref initial, (nuint)(vector * Vector512<T>.Count)) : default;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<T> Accumulate(Vector512<T> total, Vector512<T> x, ref T row, int vector, int vectors) =>
+            vector < vectors ? VectorMath.MultiplyAdd(x, Vector512.LoadUnsafe(ref row, (nuint)(vector * Vector512<T>.Count)), total) : total;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Finish(Vector512<T> total, ref T sum, int vector, int vectors)
+        {
+            if (vector < vectors)
+            {
+                Vector512.StoreUnsafe(total, ref sum, (nuint)(vector * Vector512<T>.Count));
+            }
+        }
     }
 
     /// <summary>
