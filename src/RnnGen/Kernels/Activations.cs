@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnGen.Kernels;
 
@@ -14,12 +15,8 @@ public static class Activations
     public static void Tanh<T>(Span<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int j = 0;
-        for (; j <= values.Length - Vector<T>.Count; j += Vector<T>.Count)
-        {
-            VectorMath.Tanh(new Vector<T>(values.Slice(j))).CopyTo(values.Slice(j));
-        }
-        for (; j < values.Length; j++)
+        int j = VectorMath.PairsAsVector512<T>() ? ActivateVectors<T, Vector512<T>, Vector512Lanes<T>>(values, 0, sigmoid: false) : 0;
+        for (j = ActivateVectors<T, Vector<T>, VectorLanes<T>>(values, j, sigmoid: false); j < values.Length; j++)
         {
             values[j] = VectorMath.Tanh(values[j]);
         }
@@ -44,15 +41,28 @@ public static class Activations
     public static void Sigmoid<T>(Span<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int j = 0;
-        for (; j <= values.Length - Vector<T>.Count; j += Vector<T>.Count)
-        {
-            VectorMath.Sigmoid(new Vector<T>(values.Slice(j))).CopyTo(values.Slice(j));
-        }
-        for (; j < values.Length; j++)
+        int j = VectorMath.PairsAsVector512<T>() ? ActivateVectors<T, Vector512<T>, Vector512Lanes<T>>(values, 0, sigmoid: true) : 0;
+        for (j = ActivateVectors<T, Vector<T>, VectorLanes<T>>(values, j, sigmoid: true); j < values.Length; j++)
         {
             values[j] = VectorMath.Sigmoid(values[j]);
         }
+    }
+
+    /// <summary>The sigmoid or tanh of the whole vectors of <paramref name="values"/> from <paramref name="from"/> on, in place; returns where they end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ActivateVectors<T, TVector, TLanes>(Span<T> values, int from, bool sigmoid)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        ref T value = ref MemoryMarshal.GetReference(values);
+        int j = from;
+        for (; j <= values.Length - TLanes.Count; j += TLanes.Count)
+        {
+            TVector x = TLanes.Load(ref value, (nuint)j);
+            TLanes.Store(sigmoid ? TLanes.Sigmoid(x) : TLanes.Tanh(x), ref value, (nuint)j);
+        }
+        return j;
     }
 
     /// <summary>values[j] = exp(values[j]) / Σ_k exp(values[k]), computed after subtracting the maximum so large values do not overflow.</summary>

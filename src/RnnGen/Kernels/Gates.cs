@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnGen.Kernels;
 
@@ -33,21 +34,8 @@ public static class Gates
         ref T output = ref MemoryMarshal.GetReference(state);
         ref T kept = ref MemoryMarshal.GetReference(cache);
         bool hasPrevious = !previous.IsEmpty;
-        int j = 0;
-        for (; j <= h - Vector<T>.Count; j += Vector<T>.Count)
-        {
-            nuint at = (nuint)j, z = (nuint)(h + j), n = (nuint)((2 * h) + j), candidate = (nuint)((3 * h) + j);
-            Vector<T> r = VectorMath.Sigmoid(Vector.LoadUnsafe(ref gx, at) + Vector.LoadUnsafe(ref gh, at));
-            Vector<T> update = VectorMath.Sigmoid(Vector.LoadUnsafe(ref gx, z) + Vector.LoadUnsafe(ref gh, z));
-            Vector<T> recurrentCandidate = Vector.LoadUnsafe(ref gh, n);
-            Vector<T> newGate = VectorMath.Tanh(VectorMath.MultiplyAdd(r, recurrentCandidate, Vector.LoadUnsafe(ref gx, n)));
-            Vector<T> next = hasPrevious ? VectorMath.MultiplyAdd(update, Vector.LoadUnsafe(ref before, at) - newGate, newGate) : newGate - (update * newGate);
-            Vector.StoreUnsafe(next, ref output, at);
-            Vector.StoreUnsafe(r, ref kept, at);
-            Vector.StoreUnsafe(update, ref kept, z);
-            Vector.StoreUnsafe(newGate, ref kept, n);
-            Vector.StoreUnsafe(recurrentCandidate, ref kept, candidate);
-        }
+        int j = VectorMath.PairsAsVector512<T>() ? GruUnits<T, Vector512<T>, Vector512Lanes<T>>(h, 0, ref gx, ref gh, hasPrevious, ref before, ref output, ref kept) : 0;
+        j = GruUnits<T, Vector<T>, VectorLanes<T>>(h, j, ref gx, ref gh, hasPrevious, ref before, ref output, ref kept);
         for (; j < h; j++)
         {
             T r = VectorMath.Sigmoid(Unsafe.Add(ref gx, j) + Unsafe.Add(ref gh, j));
@@ -60,6 +48,33 @@ public static class Gates
             Unsafe.Add(ref kept, (2 * h) + j) = n;
             Unsafe.Add(ref kept, (3 * h) + j) = recurrentCandidate;
         }
+    }
+
+    /// <summary><see cref="GruForward"/> for the whole vectors of units from <paramref name="from"/> on; returns where they end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int GruUnits<T, TVector, TLanes>(int h, int from, ref T gx, ref T gh, bool hasPrevious, ref T before, ref T output, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        int j = from;
+        for (; j <= h - TLanes.Count; j += TLanes.Count)
+        {
+            nuint at = (nuint)j, z = (nuint)(h + j), n = (nuint)((2 * h) + j), candidate = (nuint)((3 * h) + j);
+            TVector r = TLanes.Sigmoid(TLanes.Add(TLanes.Load(ref gx, at), TLanes.Load(ref gh, at)));
+            TVector update = TLanes.Sigmoid(TLanes.Add(TLanes.Load(ref gx, z), TLanes.Load(ref gh, z)));
+            TVector recurrentCandidate = TLanes.Load(ref gh, n);
+            TVector newGate = TLanes.Tanh(TLanes.MultiplyAdd(r, recurrentCandidate, TLanes.Load(ref gx, n)));
+            TVector next = hasPrevious
+                ? TLanes.MultiplyAdd(update, TLanes.Subtract(TLanes.Load(ref before, at), newGate), newGate)
+                : TLanes.Subtract(newGate, TLanes.Multiply(update, newGate));
+            TLanes.Store(next, ref output, at);
+            TLanes.Store(r, ref kept, at);
+            TLanes.Store(update, ref kept, z);
+            TLanes.Store(newGate, ref kept, n);
+            TLanes.Store(recurrentCandidate, ref kept, candidate);
+        }
+        return j;
     }
 
     /// <summary>
@@ -138,15 +153,8 @@ public static class Gates
         ref T output = ref MemoryMarshal.GetReference(state);
         ref T kept = ref MemoryMarshal.GetReference(cache);
         bool hasCell = !previousCell.IsEmpty;
-        int j = 0;
-        for (; j <= h - Vector<T>.Count; j += Vector<T>.Count)
-        {
-            nuint at = (nuint)j;
-            Vector<T> input = Vector.LoadUnsafe(ref kept, at), candidate = Vector.LoadUnsafe(ref kept, at + (nuint)(2 * h));
-            Vector<T> cell = hasCell ? VectorMath.MultiplyAdd(Vector.LoadUnsafe(ref kept, at + (nuint)h), Vector.LoadUnsafe(ref before, at), input * candidate) : input * candidate;
-            Vector.StoreUnsafe(Vector.LoadUnsafe(ref kept, at + (nuint)(3 * h)) * VectorMath.Tanh(cell), ref output, at);
-            Vector.StoreUnsafe(cell, ref kept, at + (nuint)(4 * h));
-        }
+        int j = VectorMath.PairsAsVector512<T>() ? LstmCells<T, Vector512<T>, Vector512Lanes<T>>(h, 0, hasCell, ref before, ref output, ref kept) : 0;
+        j = LstmCells<T, Vector<T>, VectorLanes<T>>(h, j, hasCell, ref before, ref output, ref kept);
         for (; j < h; j++)
         {
             T i = Unsafe.Add(ref kept, j), f = Unsafe.Add(ref kept, h + j), g = Unsafe.Add(ref kept, (2 * h) + j), o = Unsafe.Add(ref kept, (3 * h) + j);
@@ -154,6 +162,28 @@ public static class Gates
             Unsafe.Add(ref output, j) = o * VectorMath.Tanh(cell);
             Unsafe.Add(ref kept, (4 * h) + j) = cell;
         }
+    }
+
+    /// <summary>
+    /// <see cref="LstmForward"/>'s c' and h' from the activated gates in <paramref name="kept"/>, for the whole vectors of
+    /// units from <paramref name="from"/> on; returns where they end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LstmCells<T, TVector, TLanes>(int h, int from, bool hasCell, ref T before, ref T output, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        int j = from;
+        for (; j <= h - TLanes.Count; j += TLanes.Count)
+        {
+            nuint at = (nuint)j;
+            TVector input = TLanes.Load(ref kept, at), candidate = TLanes.Load(ref kept, at + (nuint)(2 * h));
+            TVector cell = hasCell ? TLanes.MultiplyAdd(TLanes.Load(ref kept, at + (nuint)h), TLanes.Load(ref before, at), TLanes.Multiply(input, candidate)) : TLanes.Multiply(input, candidate);
+            TLanes.Store(TLanes.Multiply(TLanes.Load(ref kept, at + (nuint)(3 * h)), TLanes.Tanh(cell)), ref output, at);
+            TLanes.Store(cell, ref kept, at + (nuint)(4 * h));
+        }
+        return j;
     }
 
     /// <summary>

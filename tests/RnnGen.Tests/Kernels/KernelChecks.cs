@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
 using System.Reflection;
+using System.Runtime.Intrinsics;
 using RnnGen.Kernels;
 
 namespace RnnGen.Tests.Kernels;
@@ -27,6 +28,7 @@ public readonly struct S63 : ISize { public static int Value => 63; }
 public readonly struct S65 : ISize { public static int Value => 65; }
 public readonly struct S127 : ISize { public static int Value => 127; }
 public readonly struct S129 : ISize { public static int Value => 129; }
+public readonly struct S192 : ISize { public static int Value => 192; }
 public readonly struct S256 : ISize { public static int Value => 256; }
 public readonly struct S300 : ISize { public static int Value => 300; }
 #pragma warning restore CS1591
@@ -42,7 +44,7 @@ public static class KernelChecks
 {
     private static readonly Type[] s_columns =
         [typeof(S1), typeof(S2), typeof(S3), typeof(S4), typeof(S5), typeof(S7), typeof(S8), typeof(S9), typeof(S15), typeof(S16),
-         typeof(S17), typeof(S31), typeof(S33), typeof(S63), typeof(S65), typeof(S127), typeof(S129), typeof(S256), typeof(S300)];
+         typeof(S17), typeof(S31), typeof(S33), typeof(S63), typeof(S65), typeof(S127), typeof(S129), typeof(S192), typeof(S256), typeof(S300)];
 
     private static readonly Type[] s_rows = [typeof(S1), typeof(S3), typeof(S4), typeof(S5), typeof(S9), typeof(S17), typeof(S65)];
 
@@ -67,7 +69,7 @@ public static class KernelChecks
                     }
                 }
             }
-            foreach (string check in new[] { nameof(ElementWise), nameof(ColumnPanels) })
+            foreach (string check in new[] { nameof(ElementWise), nameof(ColumnPanels), nameof(PowersOfTwo) })
             {
                 typeof(KernelChecks).GetMethod(check, BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(element).Invoke(null, [failures]);
             }
@@ -313,6 +315,26 @@ public static class KernelChecks
     }
 
     /// <summary>The element-wise kernels (runtime lengths): activations, their backward passes, row sums and the gates.</summary>
+    /// <summary>The lanes' 2^(n + offset) at both widths, exact, over the normal exponents and the offsets the activations use.</summary>
+    private static void PowersOfTwo<T>(List<string> failures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int lowest = typeof(T) == typeof(float) ? -126 : -1022, highest = typeof(T) == typeof(float) ? 127 : 1023;
+        foreach (int offset in new[] { 0, 64 })
+        {
+            for (int n = lowest - offset; n <= highest - offset; n++)
+            {
+                T expected = T.CreateTruncating(Math.ScaleB(1.0, n + offset)), whole = T.CreateTruncating(n);
+                T narrow = VectorLanes<T>.PowerOfTwo(new Vector<T>(whole), offset)[0];
+                T wide = Vector512Lanes<T>.PowerOfTwo(Vector512.Create(whole), offset)[Vector512<T>.Count - 1];
+                if (narrow != expected || wide != expected)
+                {
+                    failures.Add($"PowerOfTwo<{typeof(T).Name}>({n}, {offset}) gave {narrow} and {wide} at the two widths, not {expected}");
+                }
+            }
+        }
+    }
+
     private static void ElementWise<T>(List<string> failures)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

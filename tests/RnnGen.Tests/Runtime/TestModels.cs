@@ -67,6 +67,13 @@ public partial class StreamingGruWholeVectors { }
 [RnnModel<float>(InputSize = 3, HiddenSize = 16, OutputSize = 2, Layers = 2, Cell = RnnCell.Lstm, Streaming = true)]
 public partial class StreamingLstmWholeVectors { }
 
+// Float, 32 units: two 512-bit vectors of them on AVX-512 cores, where the step keeps both vectors' gate sums in registers.
+[RnnModel<float>(InputSize = 3, HiddenSize = 32, OutputSize = 2, Cell = RnnCell.Gru, Streaming = true)]
+public partial class StreamingGruTwoWideVectors { }
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 32, OutputSize = 2, Layers = 2, Cell = RnnCell.Lstm, Streaming = true)]
+public partial class StreamingLstmTwoWideVectors { }
+
 // W_hh larger than the first-level cache: the streaming step goes through the matrix products instead of the fused pass.
 [RnnModel<float>(InputSize = 3, HiddenSize = 64, OutputSize = 2, Cell = RnnCell.Gru, Streaming = true)]
 public partial class StreamingGruWide { }

@@ -22,6 +22,8 @@ public sealed class TopologyTests
         StepsReproduceForward<StreamingLstmOneVector, float>(new StreamingLstmOneVector());
         StepsReproduceForward<StreamingGruWholeVectors, float>(new StreamingGruWholeVectors());
         StepsReproduceForward<StreamingLstmWholeVectors, float>(new StreamingLstmWholeVectors());
+        StepsReproduceForward<StreamingGruTwoWideVectors, float>(new StreamingGruTwoWideVectors());
+        StepsReproduceForward<StreamingLstmTwoWideVectors, float>(new StreamingLstmTwoWideVectors());
         StepsReproduceForward<StreamingGruWide, float>(new StreamingGruWide());
         StepsReproduceForward<StreamingLstmWide, float>(new StreamingLstmWide());
         StepsReproduceForward<StreamingVanillaWide, float>(new StreamingVanillaWide());

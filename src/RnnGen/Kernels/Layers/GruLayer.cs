@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnGen.Kernels;
 
@@ -288,14 +289,19 @@ public static class GruLayer
             StepThroughProducts<T, TInput, THidden, TBias>(parameters, input, state, workspace);
             return;
         }
+        if (VectorMath.PairsAsVector512<T>() && (hidden == Vector512<T>.Count || hidden == 2 * Vector512<T>.Count))
+        {
+            StepInRegisters<T, TInput, THidden, TBias, Vector512<T>, Vector512Lanes<T>>(parameters, input, state);
+            return;
+        }
         if (hidden == Vector<T>.Count)
         {
-            StepOneVector<T, TInput, THidden, TBias>(parameters, input, state);
+            StepOneVector<T, TInput, THidden, TBias, Vector<T>, VectorLanes<T>>(parameters, input, state);
             return;
         }
         if (hidden == 2 * Vector<T>.Count)
         {
-            StepTwoVectors<T, TInput, THidden, TBias>(parameters, input, state);
+            StepTwoVectors<T, TInput, THidden, TBias, Vector<T>, VectorLanes<T>>(parameters, input, state);
             return;
         }
         if (hidden % Vector<T>.Count == 0)
@@ -310,16 +316,40 @@ public static class GruLayer
         next.CopyTo(state);
     }
 
-    /// <summary>The step when one vector holds every unit, straight-line: it reads all of h before it writes any, so h' replaces h in place.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StepOneVector<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state)
+    /// <summary>The step when one or two 512-bit vectors hold the units (<see cref="StepOneVector"/>, <see cref="StepTwoVectors"/>).</summary>
+    // Out of line: Step's branches on the sizes are all imported before inlining folds them, and with this path inlined
+    // beside the 256-bit one the JIT reached its limit on locals and left the last gates' arithmetic as calls (2-3x slower).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StepInRegisters<T, TInput, THidden, TBias, TVector, TLanes>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
         where TBias : struct, IBias
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        if (THidden.Value == TLanes.Count)
+        {
+            StepOneVector<T, TInput, THidden, TBias, TVector, TLanes>(parameters, input, state);
+        }
+        else
+        {
+            StepTwoVectors<T, TInput, THidden, TBias, TVector, TLanes>(parameters, input, state);
+        }
+    }
+
+    /// <summary>The step when one vector holds every unit, straight-line: it reads all of h before it writes any, so h' replaces h in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepOneVector<T, TInput, THidden, TBias, TVector, TLanes>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+        where TBias : struct, IBias
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
     {
         ref T h = ref MemoryMarshal.GetReference(state);
-        FusedUnits(0, THidden.Value, TInput.Value, ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputBiasOf(parameters)), ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentBiasOf(parameters)),
+        FusedUnits<T, TVector, TLanes>(0, THidden.Value, TInput.Value, ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputBiasOf(parameters)), ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentBiasOf(parameters)),
             ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputWeights]), hasPrevious: true, ref h,
             ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentWeights]), ref h, keeps: false, ref Unsafe.NullRef<T>());
     }
@@ -328,26 +358,29 @@ public static class GruLayer
     /// The step when two vectors hold the units, straight-line: both vectors' gate sums first, which read all of h, then each
     /// vector's activations and update, writing h' in place. 1.20-1.32× as fast as <see cref="StepSumsFirst"/> at H = 16
     /// with 8-lane vectors, inputs 1 and 16, alternating the two in one process.
+    /// On AVX-512 cores two 512-bit vectors hold 32 units this way (<see cref="StepInRegisters"/>), with registers to spare.
     /// </summary>
     // Out of line: inlined into Step, it made NativeAOT's compiler leave the GRU's 32-unit step (another path) 4-6x slower.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StepTwoVectors<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state)
+    private static void StepTwoVectors<T, TInput, THidden, TBias, TVector, TLanes>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
         where TBias : struct, IBias
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
     {
         int hidden = THidden.Value, inputSize = TInput.Value;
-        nuint second = (nuint)Vector<T>.Count;
+        nuint second = (nuint)TLanes.Count;
         ref T h = ref MemoryMarshal.GetReference(state), x = ref MemoryMarshal.GetReference(input);
         ref T inputBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputBiasOf(parameters));
         ref T recurrentBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentBiasOf(parameters));
         ref T inputWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputWeights]);
         ref T recurrentWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentWeights]);
-        GateVectors<T> low = GateSums(0, hidden, inputSize, ref inputBias, ref recurrentBias, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
-        GateVectors<T> high = GateSums(second, hidden, inputSize, ref inputBias, ref recurrentBias, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
-        UpdateUnits(0, hidden, low, hasPrevious: true, ref h, ref h, keeps: false, ref Unsafe.NullRef<T>());
-        UpdateUnits(second, hidden, high, hasPrevious: true, ref h, ref h, keeps: false, ref Unsafe.NullRef<T>());
+        GateVectors<TVector> low = GateSums<T, TVector, TLanes>(0, hidden, inputSize, ref inputBias, ref recurrentBias, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
+        GateVectors<TVector> high = GateSums<T, TVector, TLanes>(second, hidden, inputSize, ref inputBias, ref recurrentBias, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
+        UpdateUnits<T, TVector, TLanes>(0, hidden, low, hasPrevious: true, ref h, ref h, keeps: false, ref Unsafe.NullRef<T>());
+        UpdateUnits<T, TVector, TLanes>(second, hidden, high, hasPrevious: true, ref h, ref h, keeps: false, ref Unsafe.NullRef<T>());
     }
 
     /// <summary>
@@ -373,6 +406,7 @@ public static class GruLayer
     }
 
     /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Fuses<T, THidden>()
         where T : unmanaged
         where THidden : struct, ISize => MatrixKernels.FitsFirstLevelCache<T>(THidden.Value, Times3<THidden>.Value);
@@ -413,7 +447,7 @@ public static class GruLayer
         int j = 0;
         for (; j <= hidden - lanes; j += lanes)
         {
-            FusedUnits((nuint)j, hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, ref next, keeps, ref kept);
+            FusedUnits<T, Vector<T>, VectorLanes<T>>((nuint)j, hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, ref next, keeps, ref kept);
         }
         // The units left over when the hidden size is not a multiple of the vector width.
         for (; j < hidden; j++)
@@ -458,21 +492,23 @@ public static class GruLayer
     /// n's input and recurrent parts apart (the arguments as <see cref="FusedStep"/>'s, as references).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static GateVectors<T> GateSums<T>(nuint at, int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows)
+    private static GateVectors<TVector> GateSums<T, TVector, TLanes>(nuint at, int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
     {
         int width = 3 * hidden;
         nuint z = at + (nuint)hidden, n = at + (nuint)(2 * hidden);
-        Vector<T> sumR = Vector.LoadUnsafe(ref start, at), sumZ = Vector.LoadUnsafe(ref start, z), inputN = Vector.LoadUnsafe(ref start, n);
-        Vector<T> oddR = Vector.LoadUnsafe(ref bias, at), oddZ = Vector.LoadUnsafe(ref bias, z), recurrentN = Vector.LoadUnsafe(ref bias, n);
-        Vector<T> oddN = Vector<T>.Zero;
+        TVector sumR = TLanes.Load(ref start, at), sumZ = TLanes.Load(ref start, z), inputN = TLanes.Load(ref start, n);
+        TVector oddR = TLanes.Load(ref bias, at), oddZ = TLanes.Load(ref bias, z), recurrentN = TLanes.Load(ref bias, n);
+        TVector oddN = TLanes.Broadcast(T.Zero);
         ref T row = ref inputRows;
         for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, width))
         {
-            Vector<T> value = new(Unsafe.Add(ref x, k));
-            sumR = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, at), sumR);
-            sumZ = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, z), sumZ);
-            inputN = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, n), inputN);
+            TVector value = TLanes.Broadcast(Unsafe.Add(ref x, k));
+            sumR = TLanes.MultiplyAdd(value, TLanes.Load(ref row, at), sumR);
+            sumZ = TLanes.MultiplyAdd(value, TLanes.Load(ref row, z), sumZ);
+            inputN = TLanes.MultiplyAdd(value, TLanes.Load(ref row, n), inputN);
         }
         if (hasPrevious)
         {
@@ -480,75 +516,104 @@ public static class GruLayer
             int k = 0;
             for (; k <= hidden - 2; k += 2, row = ref Unsafe.Add(ref row, 2 * width))
             {
-                Vector<T> even = new(Unsafe.Add(ref h, k)), odd = new(Unsafe.Add(ref h, k + 1));
+                TVector even = TLanes.Broadcast(Unsafe.Add(ref h, k)), odd = TLanes.Broadcast(Unsafe.Add(ref h, k + 1));
                 ref T oddRow = ref Unsafe.Add(ref row, width);
-                sumR = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumR);
-                sumZ = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, z), sumZ);
-                recurrentN = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, n), recurrentN);
-                oddR = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddR);
-                oddZ = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, z), oddZ);
-                oddN = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, n), oddN);
+                sumR = TLanes.MultiplyAdd(even, TLanes.Load(ref row, at), sumR);
+                sumZ = TLanes.MultiplyAdd(even, TLanes.Load(ref row, z), sumZ);
+                recurrentN = TLanes.MultiplyAdd(even, TLanes.Load(ref row, n), recurrentN);
+                oddR = TLanes.MultiplyAdd(odd, TLanes.Load(ref oddRow, at), oddR);
+                oddZ = TLanes.MultiplyAdd(odd, TLanes.Load(ref oddRow, z), oddZ);
+                oddN = TLanes.MultiplyAdd(odd, TLanes.Load(ref oddRow, n), oddN);
             }
             if (k < hidden)
             {
-                Vector<T> last = new(Unsafe.Add(ref h, k));
-                sumR = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumR);
-                sumZ = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, z), sumZ);
-                recurrentN = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, n), recurrentN);
+                TVector last = TLanes.Broadcast(Unsafe.Add(ref h, k));
+                sumR = TLanes.MultiplyAdd(last, TLanes.Load(ref row, at), sumR);
+                sumZ = TLanes.MultiplyAdd(last, TLanes.Load(ref row, z), sumZ);
+                recurrentN = TLanes.MultiplyAdd(last, TLanes.Load(ref row, n), recurrentN);
             }
         }
-        return new(sumR + oddR, sumZ + oddZ, inputN, recurrentN + oddN);
+        return new(TLanes.Add(sumR, oddR), TLanes.Add(sumZ, oddZ), inputN, TLanes.Add(recurrentN, oddN));
     }
 
     /// <summary>
-    /// Every gate's pre-activations for whole vectors of units, <see cref="GateSums"/> vector by vector, as <see cref="Gates.GruForward"/>
-    /// reads them: r, z and n's input part into <paramref name="inputGates"/> (which may be <paramref name="start"/>), n's recurrent
-    /// part into <paramref name="recurrentGates"/>, whose r and z rows are zero (the sums already hold both parts).
+    /// Every gate's pre-activations for whole vectors of units, <see cref="GateSums"/> vector by vector (512 bits wide where
+    /// the hidden size allows), as <see cref="Gates.GruForward"/> reads them: r, z and n's input part into
+    /// <paramref name="inputGates"/> (which may be <paramref name="start"/>), n's recurrent part into
+    /// <paramref name="recurrentGates"/>, whose r and z rows are zero (the sums already hold both parts).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SumsInto<T>(int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows, ref T inputGates, ref T recurrentGates)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        for (int j = 0; j < hidden; j += Vector<T>.Count)
+        if (VectorMath.PairsAsVector512<T>() && hidden % Vector512<T>.Count == 0)
+        {
+            WideSumsInto(hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, ref inputGates, ref recurrentGates);
+        }
+        else
+        {
+            SumsInto<T, Vector<T>, VectorLanes<T>>(hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, ref inputGates, ref recurrentGates);
+        }
+    }
+
+    /// <summary><see cref="SumsInto{T}"/> at 512 bits.</summary>
+    // Out of line, as StepInRegisters is: inlined beside the 256-bit one into Forward, it took the JIT past its limit on locals.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WideSumsInto<T>(int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows, ref T inputGates, ref T recurrentGates)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        SumsInto<T, Vector512<T>, Vector512Lanes<T>>(hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, ref inputGates, ref recurrentGates);
+
+    /// <summary><see cref="SumsInto{T}"/> at one vector width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumsInto<T, TVector, TLanes>(int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows, ref T inputGates, ref T recurrentGates)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        for (int j = 0; j < hidden; j += TLanes.Count)
         {
             nuint at = (nuint)j, z = at + (nuint)hidden, n = at + (nuint)(2 * hidden);
-            GateVectors<T> sum = GateSums(at, hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
-            Vector.StoreUnsafe(sum.Reset, ref inputGates, at);
-            Vector.StoreUnsafe(sum.Update, ref inputGates, z);
-            Vector.StoreUnsafe(sum.InputCandidate, ref inputGates, n);
-            Vector.StoreUnsafe(Vector<T>.Zero, ref recurrentGates, at);
-            Vector.StoreUnsafe(Vector<T>.Zero, ref recurrentGates, z);
-            Vector.StoreUnsafe(sum.RecurrentCandidate, ref recurrentGates, n);
+            GateVectors<TVector> sum = GateSums<T, TVector, TLanes>(at, hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+            TLanes.Store(sum.Reset, ref inputGates, at);
+            TLanes.Store(sum.Update, ref inputGates, z);
+            TLanes.Store(sum.InputCandidate, ref inputGates, n);
+            TLanes.Store(TLanes.Broadcast(T.Zero), ref recurrentGates, at);
+            TLanes.Store(TLanes.Broadcast(T.Zero), ref recurrentGates, z);
+            TLanes.Store(sum.RecurrentCandidate, ref recurrentGates, n);
         }
     }
 
     /// <summary><see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: <see cref="GateSums"/>, then the activations and the update.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FusedUnits<T>(nuint at, int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows,
+    private static void FusedUnits<T, TVector, TLanes>(nuint at, int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows,
         ref T next, bool keeps, ref T kept)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
     {
-        GateVectors<T> sums = GateSums(at, hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
-        UpdateUnits(at, hidden, sums, hasPrevious, ref h, ref next, keeps, ref kept);
+        GateVectors<TVector> sums = GateSums<T, TVector, TLanes>(at, hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+        UpdateUnits<T, TVector, TLanes>(at, hidden, sums, hasPrevious, ref h, ref next, keeps, ref kept);
     }
 
     /// <summary>The activations and the update for the vector of units from <paramref name="at"/>, from its gates' pre-activations (h read at the same units).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void UpdateUnits<T>(nuint at, int hidden, GateVectors<T> sums, bool hasPrevious, ref T h, ref T next, bool keeps, ref T kept)
+    private static void UpdateUnits<T, TVector, TLanes>(nuint at, int hidden, GateVectors<TVector> sums, bool hasPrevious, ref T h, ref T next, bool keeps, ref T kept)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
     {
         nuint z = at + (nuint)hidden, n = at + (nuint)(2 * hidden), kept3 = at + (nuint)(3 * hidden);
-        Vector<T> before = hasPrevious ? Vector.LoadUnsafe(ref h, at) : Vector<T>.Zero;
-        Vector<T> reset = VectorMath.Sigmoid(sums.Reset), update = VectorMath.Sigmoid(sums.Update);
-        Vector<T> recurrentCandidate = sums.RecurrentCandidate;
-        Vector<T> candidate = VectorMath.Tanh(VectorMath.MultiplyAdd(reset, recurrentCandidate, sums.InputCandidate));
-        Vector.StoreUnsafe(VectorMath.MultiplyAdd(update, before - candidate, candidate), ref next, at);
+        TVector before = hasPrevious ? TLanes.Load(ref h, at) : TLanes.Broadcast(T.Zero);
+        TVector reset = TLanes.Sigmoid(sums.Reset), update = TLanes.Sigmoid(sums.Update);
+        TVector recurrentCandidate = sums.RecurrentCandidate;
+        TVector candidate = TLanes.Tanh(TLanes.MultiplyAdd(reset, recurrentCandidate, sums.InputCandidate));
+        TLanes.Store(TLanes.MultiplyAdd(update, TLanes.Subtract(before, candidate), candidate), ref next, at);
         if (keeps)
         {
-            Vector.StoreUnsafe(reset, ref kept, at);
-            Vector.StoreUnsafe(update, ref kept, z);
-            Vector.StoreUnsafe(candidate, ref kept, n);
-            Vector.StoreUnsafe(recurrentCandidate, ref kept, kept3);
+            TLanes.Store(reset, ref kept, at);
+            TLanes.Store(update, ref kept, z);
+            TLanes.Store(candidate, ref kept, n);
+            TLanes.Store(recurrentCandidate, ref kept, kept3);
         }
     }
 
@@ -591,10 +656,10 @@ public static class GruLayer
     }
 
     /// <summary>One vector of units' gate sums, returned by value so that the JIT keeps them in registers.</summary>
-    private readonly struct GateVectors<T>(Vector<T> reset, Vector<T> update, Vector<T> inputCandidate, Vector<T> recurrentCandidate)
-        where T : unmanaged
+    private readonly struct GateVectors<TVector>(TVector reset, TVector update, TVector inputCandidate, TVector recurrentCandidate)
+        where TVector : struct
     {
-        public readonly Vector<T> Reset = reset, Update = update, InputCandidate = inputCandidate, RecurrentCandidate = recurrentCandidate;
+        public readonly TVector Reset = reset, Update = update, InputCandidate = inputCandidate, RecurrentCandidate = recurrentCandidate;
     }
 
     private const string StepShape = "A span passed to GruLayer.Step is shorter than the layer's sizes need.";

@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnGen.Kernels;
 
@@ -305,14 +306,19 @@ public static class LstmLayer
             StepThroughProducts<T, TInput, THidden, TBias>(parameters, input, state, cell, workspace);
             return;
         }
+        if (VectorMath.PairsAsVector512<T>() && (hidden == Vector512<T>.Count || hidden == 2 * Vector512<T>.Count))
+        {
+            StepInRegisters<T, TInput, THidden, TBias, Vector512<T>, Vector512Lanes<T>>(parameters, input, state, cell);
+            return;
+        }
         if (hidden == Vector<T>.Count)
         {
-            StepOneVector<T, TInput, THidden, TBias>(parameters, input, state, cell);
+            StepOneVector<T, TInput, THidden, TBias, Vector<T>, VectorLanes<T>>(parameters, input, state, cell);
             return;
         }
         if (hidden == 2 * Vector<T>.Count)
         {
-            StepTwoVectors<T, TInput, THidden, TBias>(parameters, input, state, cell);
+            StepTwoVectors<T, TInput, THidden, TBias, Vector<T>, VectorLanes<T>>(parameters, input, state, cell);
             return;
         }
         if (hidden % Vector<T>.Count == 0)
@@ -327,16 +333,40 @@ public static class LstmLayer
         next.CopyTo(state);
     }
 
-    /// <summary>The step when one vector holds every unit, straight-line: it reads all of h before it writes any, so h' and c' replace h and c in place.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StepOneVector<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell)
+    /// <summary>The step when one or two 512-bit vectors hold the units (<see cref="StepOneVector"/>, <see cref="StepTwoVectors"/>).</summary>
+    // Out of line: Step's branches on the sizes are all imported before inlining folds them, and with this path inlined
+    // beside the 256-bit one the JIT reached its limit on locals and left the last gates' arithmetic as calls (2-3x slower).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StepInRegisters<T, TInput, THidden, TBias, TVector, TLanes>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
         where TBias : struct, IBias
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        if (THidden.Value == TLanes.Count)
+        {
+            StepOneVector<T, TInput, THidden, TBias, TVector, TLanes>(parameters, input, state, cell);
+        }
+        else
+        {
+            StepTwoVectors<T, TInput, THidden, TBias, TVector, TLanes>(parameters, input, state, cell);
+        }
+    }
+
+    /// <summary>The step when one vector holds every unit, straight-line: it reads all of h before it writes any, so h' and c' replace h and c in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepOneVector<T, TInput, THidden, TBias, TVector, TLanes>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+        where TBias : struct, IBias
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
     {
         ref T h = ref MemoryMarshal.GetReference(state), c = ref MemoryMarshal.GetReference(cell);
-        FusedUnits(0, THidden.Value, TInput.Value, ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters)), ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters)),
+        FusedUnits<T, TVector, TLanes>(0, THidden.Value, TInput.Value, ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters)), ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters)),
             hasBias: true, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights]), hasPrevious: true, ref h,
             ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights]), hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
     }
@@ -346,26 +376,29 @@ public static class LstmLayer
     /// vector's activations and cell update, writing h' and c' in place. 1.28-1.63× as fast as <see cref="StepSumsFirst"/>
     /// (its sums and gates through memory) at H = 16 with 8-lane vectors, inputs 1 and 16, alternating the two in one
     /// process; four vectors so (H = 32) gained only 1.06-1.12, with sums enough to spill registers on AVX2: not taken.
+    /// On AVX-512 cores two 512-bit vectors hold 32 units this way (<see cref="StepInRegisters"/>), with registers to spare.
     /// </summary>
     // Out of line, as GruLayer's is (inlined into Step, that one made NativeAOT's 32-unit GRU step, another path, 4-6x slower).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StepTwoVectors<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell)
+    private static void StepTwoVectors<T, TInput, THidden, TBias, TVector, TLanes>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
         where THidden : struct, ISize
         where TBias : struct, IBias
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
     {
         int hidden = THidden.Value, inputSize = TInput.Value;
-        nuint second = (nuint)Vector<T>.Count;
+        nuint second = (nuint)TLanes.Count;
         ref T h = ref MemoryMarshal.GetReference(state), c = ref MemoryMarshal.GetReference(cell), x = ref MemoryMarshal.GetReference(input);
         ref T inputBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters));
         ref T recurrentBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters));
         ref T inputWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights]);
         ref T recurrentWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights]);
-        GateVectors<T> low = GateSums(0, hidden, inputSize, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
-        GateVectors<T> high = GateSums(second, hidden, inputSize, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
-        UpdateUnits(0, hidden, low, hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
-        UpdateUnits(second, hidden, high, hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
+        GateVectors<TVector> low = GateSums<T, TVector, TLanes>(0, hidden, inputSize, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
+        GateVectors<TVector> high = GateSums<T, TVector, TLanes>(second, hidden, inputSize, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
+        UpdateUnits<T, TVector, TLanes>(0, hidden, low, hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
+        UpdateUnits<T, TVector, TLanes>(second, hidden, high, hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
     }
 
     /// <summary>
@@ -391,6 +424,7 @@ public static class LstmLayer
     }
 
     /// <summary>Whether W_hh fits the first-level cache, so that a step reads it once per vector of units (<see cref="FusedStep"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Fuses<T, THidden>()
         where T : unmanaged
         where THidden : struct, ISize => MatrixKernels.FitsFirstLevelCache<T>(THidden.Value, Times4<THidden>.Value);
@@ -437,7 +471,7 @@ public static class LstmLayer
         int j = 0;
         for (; j <= hidden - lanes; j += lanes)
         {
-            FusedUnits((nuint)j, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newCells, ref newStates, keeps, ref kept);
+            FusedUnits<T, Vector<T>, VectorLanes<T>>((nuint)j, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newCells, ref newStates, keeps, ref kept);
         }
         // The units left over when the hidden size is not a multiple of the vector width.
         for (; j < hidden; j++)
@@ -482,30 +516,32 @@ public static class LstmLayer
     /// rows of W_hh do not wait on each other (the arguments as <see cref="FusedStep"/>'s, as references).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static GateVectors<T> GateSums<T>(nuint at, int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h,
+    private static GateVectors<TVector> GateSums<T, TVector, TLanes>(nuint at, int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h,
         ref T recurrentRows)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
     {
         int width = 4 * hidden;
         nuint f = at + (nuint)hidden, g = at + (nuint)(2 * hidden), o = at + (nuint)(3 * hidden);
-        Vector<T> sumI = Vector.LoadUnsafe(ref start, at), sumF = Vector.LoadUnsafe(ref start, f);
-        Vector<T> sumG = Vector.LoadUnsafe(ref start, g), sumO = Vector.LoadUnsafe(ref start, o);
-        Vector<T> oddI = Vector<T>.Zero, oddF = Vector<T>.Zero, oddG = Vector<T>.Zero, oddO = Vector<T>.Zero;
+        TVector sumI = TLanes.Load(ref start, at), sumF = TLanes.Load(ref start, f);
+        TVector sumG = TLanes.Load(ref start, g), sumO = TLanes.Load(ref start, o);
+        TVector oddI = TLanes.Broadcast(T.Zero), oddF = TLanes.Broadcast(T.Zero), oddG = TLanes.Broadcast(T.Zero), oddO = TLanes.Broadcast(T.Zero);
         if (hasBias)
         {
-            oddI = Vector.LoadUnsafe(ref added, at);
-            oddF = Vector.LoadUnsafe(ref added, f);
-            oddG = Vector.LoadUnsafe(ref added, g);
-            oddO = Vector.LoadUnsafe(ref added, o);
+            oddI = TLanes.Load(ref added, at);
+            oddF = TLanes.Load(ref added, f);
+            oddG = TLanes.Load(ref added, g);
+            oddO = TLanes.Load(ref added, o);
         }
         ref T row = ref inputRows;
         for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, width))
         {
-            Vector<T> value = new(Unsafe.Add(ref x, k));
-            sumI = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, at), sumI);
-            sumF = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, f), sumF);
-            sumG = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, g), sumG);
-            sumO = VectorMath.MultiplyAdd(value, Vector.LoadUnsafe(ref row, o), sumO);
+            TVector value = TLanes.Broadcast(Unsafe.Add(ref x, k));
+            sumI = TLanes.MultiplyAdd(value, TLanes.Load(ref row, at), sumI);
+            sumF = TLanes.MultiplyAdd(value, TLanes.Load(ref row, f), sumF);
+            sumG = TLanes.MultiplyAdd(value, TLanes.Load(ref row, g), sumG);
+            sumO = TLanes.MultiplyAdd(value, TLanes.Load(ref row, o), sumO);
         }
         if (hasPrevious)
         {
@@ -513,72 +549,103 @@ public static class LstmLayer
             int k = 0;
             for (; k <= hidden - 2; k += 2, row = ref Unsafe.Add(ref row, 2 * width))
             {
-                Vector<T> even = new(Unsafe.Add(ref h, k)), odd = new(Unsafe.Add(ref h, k + 1));
+                TVector even = TLanes.Broadcast(Unsafe.Add(ref h, k)), odd = TLanes.Broadcast(Unsafe.Add(ref h, k + 1));
                 ref T oddRow = ref Unsafe.Add(ref row, width);
-                sumI = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, at), sumI);
-                sumF = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, f), sumF);
-                sumG = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, g), sumG);
-                sumO = VectorMath.MultiplyAdd(even, Vector.LoadUnsafe(ref row, o), sumO);
-                oddI = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, at), oddI);
-                oddF = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, f), oddF);
-                oddG = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, g), oddG);
-                oddO = VectorMath.MultiplyAdd(odd, Vector.LoadUnsafe(ref oddRow, o), oddO);
+                sumI = TLanes.MultiplyAdd(even, TLanes.Load(ref row, at), sumI);
+                sumF = TLanes.MultiplyAdd(even, TLanes.Load(ref row, f), sumF);
+                sumG = TLanes.MultiplyAdd(even, TLanes.Load(ref row, g), sumG);
+                sumO = TLanes.MultiplyAdd(even, TLanes.Load(ref row, o), sumO);
+                oddI = TLanes.MultiplyAdd(odd, TLanes.Load(ref oddRow, at), oddI);
+                oddF = TLanes.MultiplyAdd(odd, TLanes.Load(ref oddRow, f), oddF);
+                oddG = TLanes.MultiplyAdd(odd, TLanes.Load(ref oddRow, g), oddG);
+                oddO = TLanes.MultiplyAdd(odd, TLanes.Load(ref oddRow, o), oddO);
             }
             if (k < hidden)
             {
-                Vector<T> last = new(Unsafe.Add(ref h, k));
-                sumI = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, at), sumI);
-                sumF = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, f), sumF);
-                sumG = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, g), sumG);
-                sumO = VectorMath.MultiplyAdd(last, Vector.LoadUnsafe(ref row, o), sumO);
+                TVector last = TLanes.Broadcast(Unsafe.Add(ref h, k));
+                sumI = TLanes.MultiplyAdd(last, TLanes.Load(ref row, at), sumI);
+                sumF = TLanes.MultiplyAdd(last, TLanes.Load(ref row, f), sumF);
+                sumG = TLanes.MultiplyAdd(last, TLanes.Load(ref row, g), sumG);
+                sumO = TLanes.MultiplyAdd(last, TLanes.Load(ref row, o), sumO);
             }
         }
-        return new(sumI + oddI, sumF + oddF, sumG + oddG, sumO + oddO);
+        return new(TLanes.Add(sumI, oddI), TLanes.Add(sumF, oddF), TLanes.Add(sumG, oddG), TLanes.Add(sumO, oddO));
     }
 
-    /// <summary>Every gate's pre-activations for whole vectors of units into <paramref name="sums"/> ([4H], which may be <paramref name="start"/>): <see cref="GateSums"/> vector by vector.</summary>
+    /// <summary>
+    /// Every gate's pre-activations for whole vectors of units into <paramref name="sums"/> ([4H], which may be
+    /// <paramref name="start"/>): <see cref="GateSums"/> vector by vector, 512 bits wide where the hidden size allows.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SumsInto<T>(int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows, ref T sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        for (int j = 0; j < hidden; j += Vector<T>.Count)
+        if (VectorMath.PairsAsVector512<T>() && hidden % Vector512<T>.Count == 0)
+        {
+            WideSumsInto(hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, ref sums);
+        }
+        else
+        {
+            SumsInto<T, Vector<T>, VectorLanes<T>>(hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, ref sums);
+        }
+    }
+
+    /// <summary><see cref="SumsInto{T}"/> at 512 bits.</summary>
+    // Out of line, as StepInRegisters is: inlined beside the 256-bit one into Forward, it took the JIT past its limit on locals.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WideSumsInto<T>(int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows, ref T sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        SumsInto<T, Vector512<T>, Vector512Lanes<T>>(hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, ref sums);
+
+    /// <summary><see cref="SumsInto{T}"/> at one vector width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumsInto<T, TVector, TLanes>(int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows, ref T sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        for (int j = 0; j < hidden; j += TLanes.Count)
         {
             nuint at = (nuint)j;
-            GateVectors<T> sum = GateSums(at, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
-            Vector.StoreUnsafe(sum.Input, ref sums, at);
-            Vector.StoreUnsafe(sum.Forget, ref sums, at + (nuint)hidden);
-            Vector.StoreUnsafe(sum.Candidate, ref sums, at + (nuint)(2 * hidden));
-            Vector.StoreUnsafe(sum.Output, ref sums, at + (nuint)(3 * hidden));
+            GateVectors<TVector> sum = GateSums<T, TVector, TLanes>(at, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+            TLanes.Store(sum.Input, ref sums, at);
+            TLanes.Store(sum.Forget, ref sums, at + (nuint)hidden);
+            TLanes.Store(sum.Candidate, ref sums, at + (nuint)(2 * hidden));
+            TLanes.Store(sum.Output, ref sums, at + (nuint)(3 * hidden));
         }
     }
 
     /// <summary><see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: <see cref="GateSums"/>, then the activations and the cell update.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FusedUnits<T>(nuint at, int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h,
+    private static void FusedUnits<T, TVector, TLanes>(nuint at, int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h,
         ref T recurrentRows, bool hasCell, ref T c, ref T newCells, ref T newStates, bool keeps, ref T kept)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
     {
-        GateVectors<T> sums = GateSums(at, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
-        UpdateUnits(at, hidden, sums, hasCell, ref c, ref newCells, ref newStates, keeps, ref kept);
+        GateVectors<TVector> sums = GateSums<T, TVector, TLanes>(at, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+        UpdateUnits<T, TVector, TLanes>(at, hidden, sums, hasCell, ref c, ref newCells, ref newStates, keeps, ref kept);
     }
 
     /// <summary>The activations and the cell update for the vector of units from <paramref name="at"/>, from its gates' pre-activations.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void UpdateUnits<T>(nuint at, int hidden, GateVectors<T> sums, bool hasCell, ref T c, ref T newCells, ref T newStates, bool keeps, ref T kept)
+    private static void UpdateUnits<T, TVector, TLanes>(nuint at, int hidden, GateVectors<TVector> sums, bool hasCell, ref T c, ref T newCells, ref T newStates, bool keeps, ref T kept)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
     {
         nuint f = at + (nuint)hidden, g = at + (nuint)(2 * hidden), o = at + (nuint)(3 * hidden);
-        Vector<T> inputGate = VectorMath.Sigmoid(sums.Input), forgetGate = VectorMath.Sigmoid(sums.Forget);
-        Vector<T> candidate = VectorMath.Tanh(sums.Candidate), outputGate = VectorMath.Sigmoid(sums.Output);
-        Vector<T> newCell = hasCell ? VectorMath.MultiplyAdd(forgetGate, Vector.LoadUnsafe(ref c, at), inputGate * candidate) : inputGate * candidate;
-        Vector.StoreUnsafe(newCell, ref newCells, at);
-        Vector.StoreUnsafe(outputGate * VectorMath.Tanh(newCell), ref newStates, at);
+        TVector inputGate = TLanes.Sigmoid(sums.Input), forgetGate = TLanes.Sigmoid(sums.Forget);
+        TVector candidate = TLanes.Tanh(sums.Candidate), outputGate = TLanes.Sigmoid(sums.Output);
+        TVector newCell = hasCell ? TLanes.MultiplyAdd(forgetGate, TLanes.Load(ref c, at), TLanes.Multiply(inputGate, candidate)) : TLanes.Multiply(inputGate, candidate);
+        TLanes.Store(newCell, ref newCells, at);
+        TLanes.Store(TLanes.Multiply(outputGate, TLanes.Tanh(newCell)), ref newStates, at);
         if (keeps)
         {
-            Vector.StoreUnsafe(inputGate, ref kept, at);
-            Vector.StoreUnsafe(forgetGate, ref kept, f);
-            Vector.StoreUnsafe(candidate, ref kept, g);
-            Vector.StoreUnsafe(outputGate, ref kept, o);
+            TLanes.Store(inputGate, ref kept, at);
+            TLanes.Store(forgetGate, ref kept, f);
+            TLanes.Store(candidate, ref kept, g);
+            TLanes.Store(outputGate, ref kept, o);
         }
     }
 
@@ -620,10 +687,10 @@ public static class LstmLayer
     }
 
     /// <summary>One vector of units' four gates, returned by value so that the JIT keeps them in registers (out parameters went through the stack).</summary>
-    private readonly struct GateVectors<T>(Vector<T> input, Vector<T> forget, Vector<T> candidate, Vector<T> output)
-        where T : unmanaged
+    private readonly struct GateVectors<TVector>(TVector input, TVector forget, TVector candidate, TVector output)
+        where TVector : struct
     {
-        public readonly Vector<T> Input = input, Forget = forget, Candidate = candidate, Output = output;
+        public readonly TVector Input = input, Forget = forget, Candidate = candidate, Output = output;
     }
 
     private const string StepShape = "A span passed to LstmLayer.Step is shorter than the layer's sizes need.";

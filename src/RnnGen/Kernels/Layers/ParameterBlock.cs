@@ -43,7 +43,11 @@ internal static class ParameterBlock<TInput, THidden, TWidth, TBias>
     }
 
     /// <summary>The length of a gated block: both weights, and both biases when it has them.</summary>
-    public static int GatedLength => (TInput.Value + THidden.Value + (TBias.Present ? 2 : 0)) * TWidth.Value;
+    public static int GatedLength
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (TInput.Value + THidden.Value + (TBias.Present ? 2 : 0)) * TWidth.Value;
+    }
 
     /// <summary>b_ih (a vanilla cell's b_a), or zeros for a block <see cref="NoBias"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
