@@ -652,7 +652,7 @@ public static class LstmLayer
     /// <summary>
     /// The step as the matrix products of all gates at once and then the gate arithmetic: for whole vectors of units
     /// straight from the sums into the kept state, without the step cache and its copies (the step at H = 64 1.15-1.25× as
-    /// fast: minima of four runs each way, alternated, on an Ice Lake core); other sizes compute it aside.
+    /// fast: minima of four runs each way, alternated, on an Ice Lake core, in a scratch harness); other sizes compute it aside.
     /// </summary>
     private static void StepThroughProducts<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, Span<T> cell, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
