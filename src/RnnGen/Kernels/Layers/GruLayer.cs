@@ -630,7 +630,6 @@ public static class GruLayer
     {
         int hidden = THidden.Value, width = Times3<THidden>.Value;
         Span<T> inputGates = workspace.Slice(0, width), recurrentGates = workspace.Slice(width, width);
-        Span<T> next = workspace.Slice(2 * width, hidden), cache = workspace.Slice((2 * width) + hidden, 4 * hidden);
         MatrixKernels.Affine<T, TInput, Times3<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputWeights], ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputBiasOf(parameters), inputGates);
         ReadOnlySpan<T> recurrentBias = ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentBiasOf(parameters);
         ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.RecurrentWeights];
@@ -648,6 +647,7 @@ public static class GruLayer
             }
             return;
         }
+        Span<T> next = workspace.Slice(2 * width, hidden), cache = workspace.Slice((2 * width) + hidden, 4 * hidden);
         ThroughProducts<T, THidden>(inputGates, recurrentBias, state, recurrentWeights, default, next, cache, recurrentGates);
         next.CopyTo(state);
     }

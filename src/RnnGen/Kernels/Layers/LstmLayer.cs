@@ -661,7 +661,7 @@ public static class LstmLayer
         where TBias : struct, IBias
     {
         int hidden = THidden.Value, width = Times4<THidden>.Value;
-        Span<T> gates = workspace.Slice(0, width), next = workspace.Slice(width, hidden), cache = workspace.Slice(width + hidden, 5 * hidden);
+        Span<T> gates = workspace.Slice(0, width);
         MatrixKernels.Affine<T, TInput, Times4<THidden>>(input, parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights], ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters), gates);
         Activations.AddTo(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters), gates);
         ReadOnlySpan<T> recurrentWeights = parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights];
@@ -679,6 +679,7 @@ public static class LstmLayer
             }
             return;
         }
+        Span<T> next = workspace.Slice(width, hidden), cache = workspace.Slice(width + hidden, 5 * hidden);
         ThroughProducts<T, THidden>(gates, state, recurrentWeights, default, cell, next, cache);
         cache.Slice(4 * hidden, hidden).CopyTo(cell);
         next.CopyTo(state);
