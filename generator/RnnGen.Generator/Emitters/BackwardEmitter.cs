@@ -15,7 +15,7 @@ internal static class BackwardEmitter
         string readOnlySpan = TypeRefs.ReadOnlySpan(t);
         bool headPerStep = model.HeadPerStep;
 
-        writer.Line($"private readonly {t}[] _gradients = new {t}[ParameterCount];");
+        writer.Line($"private readonly {TypeRefs.AlignedBuffer(t)} _gradients = new(ParameterCount); // on a cache line, as _parameters");
         writer.Line($"private {t}[] _layerGradients = {TypeRefs.Array}.Empty<{t}>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]");
         if (model.HasEmbedding)
         {
@@ -32,10 +32,10 @@ internal static class BackwardEmitter
         }
         writer.Line();
         writer.Summary("dE/dθ accumulated by <see cref=\"Backward(global::System.ReadOnlySpan{" + t + "})\"/>, laid out exactly like <see cref=\"Parameters\"/>.");
-        writer.Line($"public {span} Gradients => _gradients;");
+        writer.Line($"public {span} Gradients => _gradients.Span;");
         writer.Line();
         writer.Summary("Sets every gradient to zero (gradients accumulate across Backward calls, so a mini-batch sums them).");
-        writer.Line("public void ZeroGradients() => global::System.Array.Clear(_gradients);");
+        writer.Line("public void ZeroGradients() => _gradients.Span.Clear();");
         writer.Line();
         writer.Summary("Backpropagates the declared loss of the last forward pass through time, adds dE/dθ to <see cref=\"Gradients\"/> and returns the loss E.");
         writer.Line("/// <param name=\"targets\">The wanted outputs, shaped like the last forward pass's predictions.</param>");
@@ -74,8 +74,8 @@ internal static class BackwardEmitter
         writer.Line("// Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.");
         writer.Block($"private void BackpropagateLayers(int steps, {span} inputGradients, {span} initialStateGradients)", () =>
         {
-            writer.Line($"{readOnlySpan} parameters = _parameters;");
-            writer.Line($"{span} gradients = _gradients;");
+            writer.Line($"{readOnlySpan} parameters = _parameters.Span;");
+            writer.Line($"{span} gradients = _gradients.Span;");
             writer.Line($"{readOnlySpan} initialState = _hasInitialState ? _initialState : default;");
             for (int layer = 0; layer < model.Layers; layer++)
             {
@@ -216,7 +216,7 @@ internal static class BackwardEmitter
                 writer.Line($"{readOnlySpan} top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
                 writer.Line($"{span} topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);");
                 string headInput = DropoutEmitter.EmitStepHeadInput(writer, model, DropoutPass.Sequence, "top", forward: false);
-                writer.Line($"{HeadEmitter.DenseBackward(model)}(new {readOnlySpan}(_parameters, HeadWeights, {HeadEmitter.BlockLength(model)}), new {span}(_gradients, HeadWeights, {HeadEmitter.BlockLength(model)}), {headInput}, new {readOnlySpan}(_logitGradients, 0, steps * OutputSize), topGradients);");
+                writer.Line($"{HeadEmitter.DenseBackward(model)}(_parameters.Span.Slice(HeadWeights, {HeadEmitter.BlockLength(model)}), _gradients.Span.Slice(HeadWeights, {HeadEmitter.BlockLength(model)}), {headInput}, new {readOnlySpan}(_logitGradients, 0, steps * OutputSize), topGradients);");
                 DropoutEmitter.EmitHeadGradients(writer, model, DropoutPass.Sequence, "topGradients");
             });
             return;
@@ -247,12 +247,12 @@ internal static class BackwardEmitter
     {
         string t = model.T;
         writer.Line($"{TypeRefs.ReadOnlySpan(t)} headInput = {headInput};");
-        writer.Line($"{KernelCalls.AddOuterProduct(model, model.LayerWidth, model.OutputSize)}(headInput, _logitGradients, new {TypeRefs.Span(t)}(_gradients, HeadWeights, LayerWidth * OutputSize));");
+        writer.Line($"{KernelCalls.AddOuterProduct(model, model.LayerWidth, model.OutputSize)}(headInput, _logitGradients, _gradients.Span.Slice(HeadWeights, LayerWidth * OutputSize));");
         if (model.HeadBias)
         {
-            writer.Line($"{TypeRefs.Activations}.AddTo<{t}>(_logitGradients, new {TypeRefs.Span(t)}(_gradients, HeadBias, OutputSize));");
+            writer.Line($"{TypeRefs.Activations}.AddTo<{t}>(_logitGradients, _gradients.Span.Slice(HeadBias, OutputSize));");
         }
-        writer.Line($"{KernelCalls.MultiplyTransposedAdd(model, model.LayerWidth, model.OutputSize)}(new {TypeRefs.ReadOnlySpan(t)}(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, {headInputGradients});");
+        writer.Line($"{KernelCalls.MultiplyTransposedAdd(model, model.LayerWidth, model.OutputSize)}(_parameters.Span.Slice(HeadWeights, LayerWidth * OutputSize), _logitGradients, {headInputGradients});");
     }
 }
 

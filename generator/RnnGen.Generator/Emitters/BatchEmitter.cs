@@ -62,8 +62,8 @@ internal static class BatchEmitter
             writer.Line("double loss = 0; // summed in double, rounded once");
             writer.Line($"// dE/dz of every {(headPerStep ? "packed row" : "sequence")} through the loss and g2.");
             BackwardEmitter.EmitLossGradients(writer, model, new LossRows(predictionRows, "row", "_batchBuffers.Logits", "_batchBuffers.Predictions", "_batchBuffers.LogitGradients", "targetRows"));
-            writer.Line($"{readOnlySpan} parameters = _parameters;");
-            writer.Line($"{span} gradients = _gradients;");
+            writer.Line($"{readOnlySpan} parameters = _parameters.Span;");
+            writer.Line($"{span} gradients = _gradients.Span;");
             for (int layer = 0; layer < model.Layers; layer++)
             {
                 writer.Line($"{readOnlySpan} layer{layer} = new(_batchBuffers.LayerOutputs, {layer} * rows * LayerWidth, rows * LayerWidth);");
@@ -139,14 +139,14 @@ internal static class BatchEmitter
                 writer.Block("if (keepForBackward && _batchEmbeddedGradients.Length < padded * InputSize)", () => writer.Line($"_batchEmbeddedGradients = new {t}[padded * InputSize];"));
                 writer.Line($"{span} packedTokens = new(_batchTokens, 0, rows);");
                 writer.Line("_batch.Pack(inputs, 1, packedTokens);");
-                writer.Line($"{readOnlySpan} parameters = _parameters;");
+                writer.Line($"{readOnlySpan} parameters = _parameters.Span;");
                 writer.Line("// Embedding: each packed row's input is its token's row of the table.");
                 EmbeddingEmitter.EmitGather(writer, model, "packedTokens", "packedInputs");
             }
             else
             {
                 writer.Line("_batch.Pack(inputs, InputSize, packedInputs);");
-                writer.Line($"{readOnlySpan} parameters = _parameters;");
+                writer.Line($"{readOnlySpan} parameters = _parameters.Span;");
             }
             for (int layer = 0; layer < model.Layers; layer++)
             {

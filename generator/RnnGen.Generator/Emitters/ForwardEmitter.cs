@@ -95,7 +95,7 @@ internal static class ForwardEmitter
                 writer.Line("// In training mode, this sequence's masks are those of DropoutKey, which moves on to the next sequence's.");
                 writer.Line("_forwardDropped = TakeDropoutKeys(1, out _forwardDropoutKey);");
             }
-            writer.Line($"{readOnlySpan} parameters = _parameters;");
+            writer.Line($"{readOnlySpan} parameters = _parameters.Span;");
             if (model.HasEmbedding)
             {
                 writer.Line("// Embedding: x<t> = row token<t> of the table.");

@@ -59,10 +59,10 @@ internal static class ParametersEmitter
             }
         }, "};");
         writer.Line();
-        writer.Line($"private {t}[] _parameters = new {t}[ParameterCount]; // replaced only by ShareParameters");
+        writer.Line($"private {TypeRefs.AlignedBuffer(t)} _parameters = new(ParameterCount); // on a cache line; replaced only by ShareParameters");
         writer.Line();
         writer.Summary($"{(model.RecurrentBias || model.HeadBias ? "Every weight and bias" : "Every weight")} in one contiguous buffer (see <see cref=\"ParameterTensors\"/> for the layout); zero until initialised or loaded.");
-        writer.Line($"public global::System.Span<{t}> Parameters => _parameters;");
+        writer.Line($"public global::System.Span<{t}> Parameters => _parameters.Span;");
         writer.Line();
         writer.Summary("Makes this instance compute with <paramref name=\"source\"/>'s parameters, the same buffer and not a copy, so that instances on different threads serve calls in parallel from one set of weights, each with its own buffers, gradients and streaming state. Writing the parameters through either (loading, training) changes both, and must not overlap calls on the other.");
         writer.Line("/// <param name=\"source\">Another instance of this model.</param>");
@@ -87,7 +87,7 @@ internal static class ParametersEmitter
         writer.Block("public void InitializeParameters(global::System.Random random)", () =>
         {
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(random);");
-            writer.Line($"global::System.Span<{t}> parameters = _parameters;");
+            writer.Line($"global::System.Span<{t}> parameters = _parameters.Span;");
             string module = model.Cell switch { Cell.Gru => "nn.GRU", Cell.Lstm => "nn.LSTM", _ => "nn.RNN" };
             string what = model.RecurrentBias ? "every weight and bias" : "every weight";
             writer.Line(model.Cell == Cell.Vanilla && model.RecurrentBias

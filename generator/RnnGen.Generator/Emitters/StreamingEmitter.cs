@@ -64,7 +64,7 @@ internal static class StreamingEmitter
             {
                 EmbeddingEmitter.EmitRequireTokens(writer, "input");
             }
-            writer.Line($"{readOnlySpan} parameters = _parameters;");
+            writer.Line($"{readOnlySpan} parameters = _parameters.Span;");
             if (model.HasEmbedding)
             {
                 writer.Line("// Embedding: x<t> = row token<t> of the table.");
@@ -143,7 +143,7 @@ internal static class StreamingEmitter
                 }
                 cell.EmitReserveBlock(writer);
             });
-            writer.Line($"{readOnlySpan} parameters = _parameters;");
+            writer.Line($"{readOnlySpan} parameters = _parameters.Span;");
             if (model.HasEmbedding)
             {
                 writer.Line("// Embedding: x<t> = row token<t> of the table, for every step of the block.");

@@ -24,6 +24,9 @@ internal static class TypeRefs
 
     public static string Span(string t) => $"global::System.Span<{t}>";
 
+    /// <summary>The buffer of a model's parameters or gradients, which starts a cache line.</summary>
+    public static string AlignedBuffer(string t) => $"{Kernels}.CacheAlignedBuffer<{t}>";
+
     public static string ReadOnlySpan(string t) => $"global::System.ReadOnlySpan<{t}>";
 
     /// <summary>The size struct standing for <paramref name="size"/> as a kernel's type argument, e.g. <c>global::RnnGen.Sizes.N128</c>.</summary>

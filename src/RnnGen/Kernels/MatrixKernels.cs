@@ -178,7 +178,7 @@ public static class MatrixKernels
     /// <summary>The elements a workspace adds for a packed matrix to start on a cache line (<see cref="OnCacheLine"/>).</summary>
     internal const int CacheLineSlack = CacheLineBytes / sizeof(float);
 
-    private const int CacheLineBytes = 64;
+    internal const int CacheLineBytes = 64;
 
     /// <summary>
     /// The <paramref name="length"/> elements of <paramref name="span"/> from its first cache-line boundary, for a packed
@@ -187,10 +187,14 @@ public static class MatrixKernels
     /// ones, and an array's elements start on any 8-byte boundary.
     /// </summary>
     internal static Span<T> OnCacheLine<T>(Span<T> span, int length)
+        where T : unmanaged => span.Slice(ElementsToCacheLine(ref MemoryMarshal.GetReference(span)), length);
+
+    /// <summary>How many elements from <paramref name="first"/> the next cache-line boundary lies (0 on one).</summary>
+    internal static int ElementsToCacheLine<T>(ref T first)
         where T : unmanaged
     {
-        nint address = Unsafe.ByteOffset(ref Unsafe.NullRef<T>(), ref MemoryMarshal.GetReference(span));
-        return span.Slice((int)((-address & (CacheLineBytes - 1)) / Unsafe.SizeOf<T>()), length);
+        nint address = Unsafe.ByteOffset(ref Unsafe.NullRef<T>(), ref first);
+        return (int)((-address & (CacheLineBytes - 1)) / Unsafe.SizeOf<T>());
     }
 
     /// <summary>

@@ -59,5 +59,37 @@ public sealed class CacheLayoutTests
         }
     }
 
+    /// <summary>
+    /// A model's parameters and gradients start on a 64-byte line, many buffers in a row (wherever the allocator puts each),
+    /// hold zeros of the length asked for, and keep their start: they are pinned, so a compacting collection moves nothing.
+    /// </summary>
+    [Fact]
+    public void ParameterBuffersStartOnACacheLine()
+    {
+        var buffers = Enumerable.Range(1, 64).Select(length => (length, float32: new CacheAlignedBuffer<float>(length), float64: new CacheAlignedBuffer<double>(length))).ToList();
+        var starts = buffers.Select(buffer => (AddressOf(buffer.float32.Span), AddressOf(buffer.float64.Span))).ToList();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            var (length, float32, float64) = buffers[i];
+            Assert.Equal((length, length), (float32.Span.Length, float64.Span.Length));
+            Assert.True(float32.Span.IndexOfAnyExcept(0f) < 0 && float64.Span.IndexOfAnyExcept(0d) < 0, $"buffer of {length} not zero");
+            Assert.Equal((0L, 0L), (starts[i].Item1 % 64, starts[i].Item2 % 64));
+            Assert.Equal(starts[i], (AddressOf(float32.Span), AddressOf(float64.Span)));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>("length", () => new CacheAlignedBuffer<float>(-1));
+    }
+
+    /// <summary>A generated model computes from such a buffer: its Parameters and Gradients start on a line.</summary>
+    [Fact]
+    public void AModelsParametersStartOnACacheLine()
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            var model = new RnnGen.Tests.Runtime.PlainLstm();
+            Assert.Equal((0L, 0L), (AddressOf(model.Parameters) % 64, AddressOf(model.Gradients) % 64));
+        }
+    }
+
     private static long AddressOf<T>(Span<T> span) => (long)Unsafe.ByteOffset(ref Unsafe.NullRef<T>(), ref MemoryMarshal.GetReference(span));
 }

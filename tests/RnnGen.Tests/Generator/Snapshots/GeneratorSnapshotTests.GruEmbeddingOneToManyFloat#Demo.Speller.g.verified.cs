@@ -254,9 +254,9 @@ namespace Demo
                 new("embed.weight", 12, 6, EmbeddingWeights, global::RnnGen.RnnTensorLayout.AsIs),
             };
 
-            private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
+            private global::RnnGen.Kernels.CacheAlignedBuffer<float> _parameters = new(ParameterCount); // on a cache line; replaced only by ShareParameters
 
-            public global::System.Span<float> Parameters => _parameters;
+            public global::System.Span<float> Parameters => _parameters.Span;
 
             public void ShareParameters(global::RnnGen.IRnnModel<float> source)
             {
@@ -269,7 +269,7 @@ namespace Demo
             public void InitializeParameters(global::System.Random random)
             {
                 global::System.ArgumentNullException.ThrowIfNull(random);
-                global::System.Span<float> parameters = _parameters;
+                global::System.Span<float> parameters = _parameters.Span;
                 // nn.GRU: every weight and bias from U(-1/sqrt(8), 1/sqrt(8)).
                 double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
                 global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
@@ -312,7 +312,7 @@ namespace Demo
                 inputs.CopyTo(_tokens);
                 _hasInitialState = !initialState.IsEmpty;
                 initialState.CopyTo(_initialState);
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 // Embedding: x<t> = row token<t> of the table.
                 global::System.Span<float> embedded = new(_inputs, 0, steps * InputSize);
                 global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), inputs, embedded);
@@ -383,8 +383,8 @@ namespace Demo
                 {
                     loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_batchBuffers.Logits, row * OutputSize, OutputSize), new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));
                 }
-                global::System.ReadOnlySpan<float> parameters = _parameters;
-                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+                global::System.Span<float> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
                 new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
@@ -434,7 +434,7 @@ namespace Demo
                 }
                 global::System.Span<float> packedTokens = new(_batchTokens, 0, rows);
                 _batch.Pack(inputs, 1, packedTokens);
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 // Embedding: each packed row's input is its token's row of the table.
                 global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), packedTokens, packedInputs);
                 global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
@@ -450,14 +450,14 @@ namespace Demo
                 global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
             }
 
-            private readonly float[] _gradients = new float[ParameterCount];
+            private readonly global::RnnGen.Kernels.CacheAlignedBuffer<float> _gradients = new(ParameterCount); // on a cache line, as _parameters
             private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
             private float[] _embeddedGradients = global::System.Array.Empty<float>(); // dE/dx<t>, the embedding rows the steps read, [T, InputSize]
             private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
 
-            public global::System.Span<float> Gradients => _gradients;
+            public global::System.Span<float> Gradients => _gradients.Span;
 
-            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+            public void ZeroGradients() => _gradients.Span.Clear();
 
             public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
 
@@ -514,14 +514,14 @@ namespace Demo
             {
                 global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N12, global::RnnGen.Kernels.WithBias>(_parameters.Span.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), _gradients.Span.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
             }
 
             // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
             private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
             {
-                global::System.ReadOnlySpan<float> parameters = _parameters;
-                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+                global::System.Span<float> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
                 global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
@@ -559,7 +559,7 @@ namespace Demo
                 global::RnnGen.RnnArguments.RequireLength(input.Length, 1, nameof(input), "[1], one token id");
                 global::RnnGen.RnnArguments.RequireLength(output.Length, OutputSize, nameof(output), "[OutputSize = 12]");
                 global::RnnGen.Kernels.EmbeddingLayer.RequireTokens(input, VocabularySize, nameof(input));
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 // Embedding: x<t> = row token<t> of the table.
                 global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), input, _stepInput);
                 global::System.ReadOnlySpan<float> layerInput = _stepInput;
@@ -595,7 +595,7 @@ namespace Demo
                     _blockCache = new float[Layers * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
                     _blockWorkspace = new float[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
                 }
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 // Embedding: x<t> = row token<t> of the table, for every step of the block.
                 global::System.Span<float> embedded = new(_blockInputs, 0, steps * InputSize);
                 global::RnnGen.Kernels.EmbeddingLayer.Gather<float, global::RnnGen.Sizes.N6>(parameters.Slice(EmbeddingWeights, VocabularySize * InputSize), inputs, embedded);

@@ -183,9 +183,9 @@ namespace Demo
                 new("head.bias", 2, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
             };
 
-            private double[] _parameters = new double[ParameterCount]; // replaced only by ShareParameters
+            private global::RnnGen.Kernels.CacheAlignedBuffer<double> _parameters = new(ParameterCount); // on a cache line; replaced only by ShareParameters
 
-            public global::System.Span<double> Parameters => _parameters;
+            public global::System.Span<double> Parameters => _parameters.Span;
 
             public void ShareParameters(global::RnnGen.IRnnModel<double> source)
             {
@@ -198,7 +198,7 @@ namespace Demo
             public void InitializeParameters(global::System.Random random)
             {
                 global::System.ArgumentNullException.ThrowIfNull(random);
-                global::System.Span<double> parameters = _parameters;
+                global::System.Span<double> parameters = _parameters.Span;
                 // nn.GRU: every weight and bias from U(-1/sqrt(4), 1/sqrt(4)).
                 double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
                 global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
@@ -259,7 +259,7 @@ namespace Demo
                 initialState.CopyTo(_initialState);
                 // In training mode, this sequence's masks are those of DropoutKey, which moves on to the next sequence's.
                 _forwardDropped = TakeDropoutKeys(1, out _forwardDropoutKey);
-                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
                 global::System.Span<double> finalState = _finalState;
                 global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
@@ -325,8 +325,8 @@ namespace Demo
                 {
                     loss += global::RnnGen.Kernels.LossGradients.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<double>(_batchBuffers.Logits, row * OutputSize, OutputSize), new global::System.ReadOnlySpan<double>(_batchBuffers.Predictions, row * OutputSize, OutputSize), targetRows.Slice(row * OutputSize, OutputSize), logitGradients.Slice(row * OutputSize, OutputSize));
                 }
-                global::System.ReadOnlySpan<double> parameters = _parameters;
-                global::System.Span<double> gradients = _gradients;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
+                global::System.Span<double> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.Span<double> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
                 new global::System.Span<double>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
@@ -365,7 +365,7 @@ namespace Demo
                     backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.GruLayer.BatchBackwardWorkspaceLength(padded, sequences, InputSize, HiddenSize) : 0, cacheLength: (long)Layers * Directions * padded * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize));
                 global::System.Span<double> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
                 _batch.Pack(inputs, InputSize, packedInputs);
-                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
                 global::System.Span<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
 
                 // Layer 0, forward direction, every sequence from its first step: GRU gates from W_ih x<t> + b_ih and W_hh h<t-1> + b_hh; h<t> = (1 - z) n + z h<t-1>.
@@ -386,14 +386,14 @@ namespace Demo
                 global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
             }
 
-            private readonly double[] _gradients = new double[ParameterCount];
+            private readonly global::RnnGen.Kernels.CacheAlignedBuffer<double> _gradients = new(ParameterCount); // on a cache line, as _parameters
             private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
             private readonly double[] _logitGradients = new double[OutputSize];
             private readonly double[] _headInputGradients = new double[LayerWidth];
 
-            public global::System.Span<double> Gradients => _gradients;
+            public global::System.Span<double> Gradients => _gradients.Span;
 
-            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+            public void ZeroGradients() => _gradients.Span.Clear();
 
             public double Backward(global::System.ReadOnlySpan<double> targets) => Backward(targets, default, default);
 
@@ -446,9 +446,9 @@ namespace Demo
                 global::System.Span<double> headInputGradients = _headInputGradients;
                 headInputGradients.Clear();
                 global::System.ReadOnlySpan<double> headInput = _forwardDropped ? _droppedHeadInput : new global::System.ReadOnlySpan<double>(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(headInput, _logitGradients, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
-                global::RnnGen.Kernels.Activations.AddTo<double>(_logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(headInput, _logitGradients, _gradients.Span.Slice(HeadWeights, LayerWidth * OutputSize));
+                global::RnnGen.Kernels.Activations.AddTo<double>(_logitGradients, _gradients.Span.Slice(HeadBias, OutputSize));
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(_parameters.Span.Slice(HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
                 // Back through the head's dropout: dE/d(its undropped input) = mask ⊙ dE/d(its input) / (1 - HeadDropout).
                 if (_forwardDropped)
                 {
@@ -461,8 +461,8 @@ namespace Demo
             // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
             private void BackpropagateLayers(int steps, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
             {
-                global::System.ReadOnlySpan<double> parameters = _parameters;
-                global::System.Span<double> gradients = _gradients;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
+                global::System.Span<double> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<double> initialState = _hasInitialState ? _initialState : default;
                 global::System.ReadOnlySpan<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);

@@ -195,9 +195,9 @@ namespace Demo
                 new("head.weight", 1, 8, HeadWeights, global::RnnGen.RnnTensorLayout.Transposed),
             };
 
-            private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
+            private global::RnnGen.Kernels.CacheAlignedBuffer<float> _parameters = new(ParameterCount); // on a cache line; replaced only by ShareParameters
 
-            public global::System.Span<float> Parameters => _parameters;
+            public global::System.Span<float> Parameters => _parameters.Span;
 
             public void ShareParameters(global::RnnGen.IRnnModel<float> source)
             {
@@ -210,7 +210,7 @@ namespace Demo
             public void InitializeParameters(global::System.Random random)
             {
                 global::System.ArgumentNullException.ThrowIfNull(random);
-                global::System.Span<float> parameters = _parameters;
+                global::System.Span<float> parameters = _parameters.Span;
                 // nn.LSTM: every weight from U(-1/sqrt(8), 1/sqrt(8)).
                 double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
                 global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
@@ -248,7 +248,7 @@ namespace Demo
                 inputs.CopyTo(_inputs);
                 _hasInitialState = !initialState.IsEmpty;
                 initialState.CopyTo(_initialState);
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> finalState = _finalState;
                 global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
@@ -300,8 +300,8 @@ namespace Demo
                 // dE/dz of every packed row through the loss and g2.
                 global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
                 loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, rows * OutputSize), targetRows, logitGradients);
-                global::System.ReadOnlySpan<float> parameters = _parameters;
-                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+                global::System.Span<float> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
                 new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
@@ -332,7 +332,7 @@ namespace Demo
                     backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.LstmLayer.BatchBackwardWorkspaceLength(padded, sequences, InputSize, HiddenSize) : 0, cacheLength: (long)Layers * Directions * padded * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize));
                 global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
                 _batch.Pack(inputs, InputSize, packedInputs);
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
 
                 // Layer 0, forward direction, every sequence from its first step: LSTM gates from W_ih x<t> + W_hh h<t-1>; c<t> = f c<t-1> + i g, h<t> = o tanh(c<t>).
@@ -345,13 +345,13 @@ namespace Demo
                 logits.CopyTo(predictions);
             }
 
-            private readonly float[] _gradients = new float[ParameterCount];
+            private readonly global::RnnGen.Kernels.CacheAlignedBuffer<float> _gradients = new(ParameterCount); // on a cache line, as _parameters
             private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
             private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
 
-            public global::System.Span<float> Gradients => _gradients;
+            public global::System.Span<float> Gradients => _gradients.Span;
 
-            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+            public void ZeroGradients() => _gradients.Span.Clear();
 
             public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
 
@@ -403,14 +403,14 @@ namespace Demo
             {
                 global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N1, global::RnnGen.Kernels.NoBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, LayerWidth * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, LayerWidth * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N8, global::RnnGen.Sizes.N1, global::RnnGen.Kernels.NoBias>(_parameters.Span.Slice(HeadWeights, LayerWidth * OutputSize), _gradients.Span.Slice(HeadWeights, LayerWidth * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
             }
 
             // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
             private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
             {
-                global::System.ReadOnlySpan<float> parameters = _parameters;
-                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+                global::System.Span<float> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
                 global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
@@ -436,7 +436,7 @@ namespace Demo
             {
                 global::RnnGen.RnnArguments.RequireLength(input.Length, InputSize, nameof(input), "[InputSize = 2]");
                 global::RnnGen.RnnArguments.RequireLength(output.Length, OutputSize, nameof(output), "[OutputSize = 1]");
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.ReadOnlySpan<float> layerInput = input;
                 // Layer 0: one LSTM step from x<t> and the kept state.
                 global::System.Span<float> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);
@@ -463,7 +463,7 @@ namespace Demo
                     _blockCache = new float[Layers * steps * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)];
                     _blockWorkspace = new float[global::RnnGen.Kernels.LstmLayer.WorkspaceLength(steps, HiddenSize)];
                 }
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> streamState = _streamState;
                 global::System.Span<float> layer0 = new(_blockOutputs, 0 * steps * HiddenSize, steps * HiddenSize);
                 // Each layer runs over the block from its kept state, and its state after the block's last step becomes the kept state.

@@ -206,9 +206,9 @@ namespace Demo
                 new("head.bias", 2, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
             };
 
-            private double[] _parameters = new double[ParameterCount]; // replaced only by ShareParameters
+            private global::RnnGen.Kernels.CacheAlignedBuffer<double> _parameters = new(ParameterCount); // on a cache line; replaced only by ShareParameters
 
-            public global::System.Span<double> Parameters => _parameters;
+            public global::System.Span<double> Parameters => _parameters.Span;
 
             public void ShareParameters(global::RnnGen.IRnnModel<double> source)
             {
@@ -221,7 +221,7 @@ namespace Demo
             public void InitializeParameters(global::System.Random random)
             {
                 global::System.ArgumentNullException.ThrowIfNull(random);
-                global::System.Span<double> parameters = _parameters;
+                global::System.Span<double> parameters = _parameters.Span;
                 // nn.RNN: every weight and bias from U(-1/sqrt(12), 1/sqrt(12)); b_a stands for bias_ih + bias_hh, so it gets a second draw.
                 double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
                 global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
@@ -260,7 +260,7 @@ namespace Demo
                 inputs.CopyTo(_inputs);
                 _hasInitialState = !initialState.IsEmpty;
                 initialState.CopyTo(_initialState);
-                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
                 global::System.Span<double> finalState = _finalState;
                 global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<double> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
@@ -315,8 +315,8 @@ namespace Demo
                 // dE/dz of every packed row through the loss and g2.
                 global::System.Span<double> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
                 loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<double>(_batchBuffers.Predictions, 0, rows * OutputSize), targetRows, logitGradients);
-                global::System.ReadOnlySpan<double> parameters = _parameters;
-                global::System.Span<double> gradients = _gradients;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
+                global::System.Span<double> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.Span<double> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.ReadOnlySpan<double> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
@@ -352,7 +352,7 @@ namespace Demo
                     backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.VanillaLayer.BatchBackwardWorkspaceLength(padded, sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize) : 0, cacheLength: 0);
                 global::System.Span<double> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
                 _batch.Pack(inputs, InputSize, packedInputs);
-                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
                 global::System.Span<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.Span<double> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
 
@@ -369,13 +369,13 @@ namespace Demo
                 logits.CopyTo(predictions);
             }
 
-            private readonly double[] _gradients = new double[ParameterCount];
+            private readonly global::RnnGen.Kernels.CacheAlignedBuffer<double> _gradients = new(ParameterCount); // on a cache line, as _parameters
             private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
             private double[] _logitGradients = global::System.Array.Empty<double>(); // dE/dz<t> of every step, [T, OutputSize]
 
-            public global::System.Span<double> Gradients => _gradients;
+            public global::System.Span<double> Gradients => _gradients.Span;
 
-            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+            public void ZeroGradients() => _gradients.Span.Clear();
 
             public double Backward(global::System.ReadOnlySpan<double> targets) => Backward(targets, default, default);
 
@@ -427,14 +427,14 @@ namespace Demo
             {
                 global::System.ReadOnlySpan<double> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-                global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<double>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<double>(_logitGradients, 0, steps * OutputSize), topGradients);
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<double, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N2, global::RnnGen.Kernels.WithBias>(_parameters.Span.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), _gradients.Span.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<double>(_logitGradients, 0, steps * OutputSize), topGradients);
             }
 
             // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
             private void BackpropagateLayers(int steps, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
             {
-                global::System.ReadOnlySpan<double> parameters = _parameters;
-                global::System.Span<double> gradients = _gradients;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
+                global::System.Span<double> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<double> initialState = _hasInitialState ? _initialState : default;
                 global::System.ReadOnlySpan<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
@@ -465,7 +465,7 @@ namespace Demo
             {
                 global::RnnGen.RnnArguments.RequireLength(input.Length, InputSize, nameof(input), "[InputSize = 3]");
                 global::RnnGen.RnnArguments.RequireLength(output.Length, OutputSize, nameof(output), "[OutputSize = 2]");
-                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
                 global::System.ReadOnlySpan<double> layerInput = input;
                 // Layer 0: one RNN step from x<t> and the kept state.
                 global::System.Span<double> state0 = new(_streamState, 0 * HiddenSize, HiddenSize);
@@ -493,7 +493,7 @@ namespace Demo
                     _blockOutputs = new double[needed];
                     _blockWorkspace = new double[global::RnnGen.Kernels.VanillaLayer.WorkspaceLength(steps, HiddenSize)];
                 }
-                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
                 global::System.Span<double> streamState = _streamState;
                 global::System.Span<double> layer0 = new(_blockOutputs, 0 * steps * HiddenSize, steps * HiddenSize);
                 global::System.Span<double> layer1 = new(_blockOutputs, 1 * steps * HiddenSize, steps * HiddenSize);

@@ -178,9 +178,9 @@ namespace Demo
                 new("head.bias", 6, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
             };
 
-            private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
+            private global::RnnGen.Kernels.CacheAlignedBuffer<float> _parameters = new(ParameterCount); // on a cache line; replaced only by ShareParameters
 
-            public global::System.Span<float> Parameters => _parameters;
+            public global::System.Span<float> Parameters => _parameters.Span;
 
             public void ShareParameters(global::RnnGen.IRnnModel<float> source)
             {
@@ -193,7 +193,7 @@ namespace Demo
             public void InitializeParameters(global::System.Random random)
             {
                 global::System.ArgumentNullException.ThrowIfNull(random);
-                global::System.Span<float> parameters = _parameters;
+                global::System.Span<float> parameters = _parameters.Span;
                 // nn.RNN: every weight and bias from U(-1/sqrt(12), 1/sqrt(12)); b_a stands for bias_ih + bias_hh, so it gets a second draw.
                 double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
                 global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
@@ -232,7 +232,7 @@ namespace Demo
                 inputs.CopyTo(_inputs);
                 _hasInitialState = !initialState.IsEmpty;
                 initialState.CopyTo(_initialState);
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> finalState = _finalState;
                 global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<float> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
@@ -289,8 +289,8 @@ namespace Demo
                 global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
                 loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, rows * OutputSize), targetRows, logitGradients);
                 global::RnnGen.Kernels.Activations.SoftmaxBackwardRows(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, rows * OutputSize), logitGradients, OutputSize);
-                global::System.ReadOnlySpan<float> parameters = _parameters;
-                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+                global::System.Span<float> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.ReadOnlySpan<float> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
@@ -326,7 +326,7 @@ namespace Demo
                     backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.VanillaLayer.BatchBackwardWorkspaceLength(padded, sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize) : 0, cacheLength: 0);
                 global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
                 _batch.Pack(inputs, InputSize, packedInputs);
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.Span<float> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
 
@@ -344,13 +344,13 @@ namespace Demo
                 global::RnnGen.Kernels.Activations.SoftmaxRows(predictions, OutputSize);
             }
 
-            private readonly float[] _gradients = new float[ParameterCount];
+            private readonly global::RnnGen.Kernels.CacheAlignedBuffer<float> _gradients = new(ParameterCount); // on a cache line, as _parameters
             private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
             private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
 
-            public global::System.Span<float> Gradients => _gradients;
+            public global::System.Span<float> Gradients => _gradients.Span;
 
-            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+            public void ZeroGradients() => _gradients.Span.Clear();
 
             public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
 
@@ -404,14 +404,14 @@ namespace Demo
             {
                 global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N12, global::RnnGen.Sizes.N6, global::RnnGen.Kernels.WithBias>(_parameters.Span.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), _gradients.Span.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
             }
 
             // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
             private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
             {
-                global::System.ReadOnlySpan<float> parameters = _parameters;
-                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+                global::System.Span<float> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
                 global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);

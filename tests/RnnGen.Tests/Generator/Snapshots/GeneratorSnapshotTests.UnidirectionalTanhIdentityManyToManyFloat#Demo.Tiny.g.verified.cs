@@ -171,9 +171,9 @@ namespace Demo
                 new("head.bias", 2, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
             };
 
-            private float[] _parameters = new float[ParameterCount]; // replaced only by ShareParameters
+            private global::RnnGen.Kernels.CacheAlignedBuffer<float> _parameters = new(ParameterCount); // on a cache line; replaced only by ShareParameters
 
-            public global::System.Span<float> Parameters => _parameters;
+            public global::System.Span<float> Parameters => _parameters.Span;
 
             public void ShareParameters(global::RnnGen.IRnnModel<float> source)
             {
@@ -186,7 +186,7 @@ namespace Demo
             public void InitializeParameters(global::System.Random random)
             {
                 global::System.ArgumentNullException.ThrowIfNull(random);
-                global::System.Span<float> parameters = _parameters;
+                global::System.Span<float> parameters = _parameters.Span;
                 // nn.RNN: every weight and bias from U(-1/sqrt(5), 1/sqrt(5)); b_a stands for bias_ih + bias_hh, so it gets a second draw.
                 double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
                 global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
@@ -224,7 +224,7 @@ namespace Demo
                 inputs.CopyTo(_inputs);
                 _hasInitialState = !initialState.IsEmpty;
                 initialState.CopyTo(_initialState);
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> finalState = _finalState;
                 global::System.Span<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
 
@@ -275,8 +275,8 @@ namespace Demo
                 // dE/dz of every packed row through the loss and g2.
                 global::System.Span<float> logitGradients = new(_batchBuffers.LogitGradients, 0, rows * OutputSize);
                 loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<float>(_batchBuffers.Predictions, 0, rows * OutputSize), targetRows, logitGradients);
-                global::System.ReadOnlySpan<float> parameters = _parameters;
-                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+                global::System.Span<float> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.Span<float> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
                 new global::System.Span<float>(_batchBuffers.LayerGradients, 0, Layers * rows * LayerWidth).Clear();
@@ -307,7 +307,7 @@ namespace Demo
                     backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.VanillaLayer.BatchBackwardWorkspaceLength(padded, sequences, InputSize, HiddenSize) : 0, cacheLength: 0);
                 global::System.Span<float> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
                 _batch.Pack(inputs, InputSize, packedInputs);
-                global::System.ReadOnlySpan<float> parameters = _parameters;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
 
                 // Layer 0, forward direction, every sequence from its first step: a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a).
@@ -320,13 +320,13 @@ namespace Demo
                 logits.CopyTo(predictions);
             }
 
-            private readonly float[] _gradients = new float[ParameterCount];
+            private readonly global::RnnGen.Kernels.CacheAlignedBuffer<float> _gradients = new(ParameterCount); // on a cache line, as _parameters
             private float[] _layerGradients = global::System.Array.Empty<float>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
             private float[] _logitGradients = global::System.Array.Empty<float>(); // dE/dz<t> of every step, [T, OutputSize]
 
-            public global::System.Span<float> Gradients => _gradients;
+            public global::System.Span<float> Gradients => _gradients.Span;
 
-            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+            public void ZeroGradients() => _gradients.Span.Clear();
 
             public float Backward(global::System.ReadOnlySpan<float> targets) => Backward(targets, default, default);
 
@@ -378,14 +378,14 @@ namespace Demo
             {
                 global::System.ReadOnlySpan<float> top = new(_layerOutputs, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<float> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
-                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N2, global::RnnGen.Kernels.WithBias>(new global::System.ReadOnlySpan<float>(_parameters, HeadWeights, (LayerWidth + 1) * OutputSize), new global::System.Span<float>(_gradients, HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
+                global::RnnGen.Kernels.DenseLayer.BackwardSteps<float, global::RnnGen.Sizes.N5, global::RnnGen.Sizes.N2, global::RnnGen.Kernels.WithBias>(_parameters.Span.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), _gradients.Span.Slice(HeadWeights, (LayerWidth + 1) * OutputSize), top, new global::System.ReadOnlySpan<float>(_logitGradients, 0, steps * OutputSize), topGradients);
             }
 
             // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
             private void BackpropagateLayers(int steps, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients)
             {
-                global::System.ReadOnlySpan<float> parameters = _parameters;
-                global::System.Span<float> gradients = _gradients;
+                global::System.ReadOnlySpan<float> parameters = _parameters.Span;
+                global::System.Span<float> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<float> initialState = _hasInitialState ? _initialState : default;
                 global::System.ReadOnlySpan<float> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<float> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);

@@ -173,9 +173,9 @@ namespace Demo
                 new("head.bias", 2, 0, HeadBias, global::RnnGen.RnnTensorLayout.AsIs),
             };
 
-            private double[] _parameters = new double[ParameterCount]; // replaced only by ShareParameters
+            private global::RnnGen.Kernels.CacheAlignedBuffer<double> _parameters = new(ParameterCount); // on a cache line; replaced only by ShareParameters
 
-            public global::System.Span<double> Parameters => _parameters;
+            public global::System.Span<double> Parameters => _parameters.Span;
 
             public void ShareParameters(global::RnnGen.IRnnModel<double> source)
             {
@@ -188,7 +188,7 @@ namespace Demo
             public void InitializeParameters(global::System.Random random)
             {
                 global::System.ArgumentNullException.ThrowIfNull(random);
-                global::System.Span<double> parameters = _parameters;
+                global::System.Span<double> parameters = _parameters.Span;
                 // nn.RNN: every weight from U(-1/sqrt(4), 1/sqrt(4)).
                 double recurrentBound = 1.0 / global::System.Math.Sqrt(HiddenSize);
                 global::RnnGen.RnnInitializer.Uniform(parameters.Slice(0, HeadWeights), recurrentBound, random);
@@ -225,7 +225,7 @@ namespace Demo
                 inputs.CopyTo(_inputs);
                 _hasInitialState = !initialState.IsEmpty;
                 initialState.CopyTo(_initialState);
-                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
                 global::System.Span<double> finalState = _finalState;
                 global::System.Span<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<double> layer1 = new(_layerOutputs, 1 * steps * LayerWidth, steps * LayerWidth);
@@ -280,8 +280,8 @@ namespace Demo
                 // dE/dz of every sequence through the loss and g2.
                 global::System.Span<double> logitGradients = new(_batchBuffers.LogitGradients, 0, sequences * OutputSize);
                 loss += global::RnnGen.Kernels.LossGradients.SquaredError(new global::System.ReadOnlySpan<double>(_batchBuffers.Predictions, 0, sequences * OutputSize), targetRows, logitGradients);
-                global::System.ReadOnlySpan<double> parameters = _parameters;
-                global::System.Span<double> gradients = _gradients;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
+                global::System.Span<double> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.Span<double> layer0Gradients = new(_batchBuffers.LayerGradients, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.ReadOnlySpan<double> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
@@ -320,7 +320,7 @@ namespace Demo
                     backwardWorkspaceLength: keepForBackward ? global::RnnGen.Kernels.VanillaLayer.BatchBackwardWorkspaceLength(padded, sequences, global::System.Math.Max(InputSize, LayerWidth), HiddenSize) : 0, cacheLength: 0);
                 global::System.Span<double> packedInputs = new(_batchBuffers.Inputs, 0, rows * InputSize);
                 _batch.Pack(inputs, InputSize, packedInputs);
-                global::System.ReadOnlySpan<double> parameters = _parameters;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
                 global::System.Span<double> layer0 = new(_batchBuffers.LayerOutputs, 0 * rows * LayerWidth, rows * LayerWidth);
                 global::System.Span<double> layer1 = new(_batchBuffers.LayerOutputs, 1 * rows * LayerWidth, rows * LayerWidth);
 
@@ -339,14 +339,14 @@ namespace Demo
                 logits.CopyTo(predictions);
             }
 
-            private readonly double[] _gradients = new double[ParameterCount];
+            private readonly global::RnnGen.Kernels.CacheAlignedBuffer<double> _gradients = new(ParameterCount); // on a cache line, as _parameters
             private double[] _layerGradients = global::System.Array.Empty<double>(); // dE/d(every layer's a<t>), [Layers, T, LayerWidth]
             private readonly double[] _logitGradients = new double[OutputSize];
             private readonly double[] _headInputGradients = new double[LayerWidth];
 
-            public global::System.Span<double> Gradients => _gradients;
+            public global::System.Span<double> Gradients => _gradients.Span;
 
-            public void ZeroGradients() => global::System.Array.Clear(_gradients);
+            public void ZeroGradients() => _gradients.Span.Clear();
 
             public double Backward(global::System.ReadOnlySpan<double> targets) => Backward(targets, default, default);
 
@@ -398,9 +398,9 @@ namespace Demo
                 global::System.Span<double> headInputGradients = _headInputGradients;
                 headInputGradients.Clear();
                 global::System.ReadOnlySpan<double> headInput = new(_finalState, (Layers - 1) * LayerWidth, LayerWidth);
-                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(headInput, _logitGradients, new global::System.Span<double>(_gradients, HeadWeights, LayerWidth * OutputSize));
-                global::RnnGen.Kernels.Activations.AddTo<double>(_logitGradients, new global::System.Span<double>(_gradients, HeadBias, OutputSize));
-                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(new global::System.ReadOnlySpan<double>(_parameters, HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
+                global::RnnGen.Kernels.MatrixKernels.AddOuterProduct<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(headInput, _logitGradients, _gradients.Span.Slice(HeadWeights, LayerWidth * OutputSize));
+                global::RnnGen.Kernels.Activations.AddTo<double>(_logitGradients, _gradients.Span.Slice(HeadBias, OutputSize));
+                global::RnnGen.Kernels.MatrixKernels.MultiplyTransposedAdd<double, global::RnnGen.Sizes.N4, global::RnnGen.Sizes.N2>(_parameters.Span.Slice(HeadWeights, LayerWidth * OutputSize), _logitGradients, headInputGradients);
                 global::System.Span<double> topGradients = new(_layerGradients, (Layers - 1) * steps * LayerWidth, steps * LayerWidth);
                 headInputGradients.Slice(0, HiddenSize).CopyTo(topGradients.Slice((steps - 1) * LayerWidth, HiddenSize));
             }
@@ -408,8 +408,8 @@ namespace Demo
             // Backpropagates every layer and direction, top layer first, from dE/d(top layer outputs) already in place.
             private void BackpropagateLayers(int steps, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients)
             {
-                global::System.ReadOnlySpan<double> parameters = _parameters;
-                global::System.Span<double> gradients = _gradients;
+                global::System.ReadOnlySpan<double> parameters = _parameters.Span;
+                global::System.Span<double> gradients = _gradients.Span;
                 global::System.ReadOnlySpan<double> initialState = _hasInitialState ? _initialState : default;
                 global::System.ReadOnlySpan<double> layer0 = new(_layerOutputs, 0 * steps * LayerWidth, steps * LayerWidth);
                 global::System.Span<double> layer0Gradients = new(_layerGradients, 0 * steps * LayerWidth, steps * LayerWidth);
