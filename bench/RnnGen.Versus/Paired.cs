@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Linq;
+using System.Runtime;
 
 namespace RnnGen.Versus;
 
@@ -15,6 +16,12 @@ public static class Paired
 
     /// <summary>The wall time one timed batch aims at.</summary>
     private static readonly TimeSpan s_batch = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>How long no method may have been compiled before the warm-up ends: 3× tiering's 100 ms call-counting delay.</summary>
+    private static readonly TimeSpan s_settled = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>The longest warm-up, for code that keeps compiling. Under NativeAOT nothing compiles: the warm-up lasts <see cref="s_settled"/>.</summary>
+    private static readonly TimeSpan s_longestWarmUp = TimeSpan.FromSeconds(5);
 
     public static PairResult Measure(Action ours, Action theirs)
     {
@@ -46,12 +53,27 @@ public static class Paired
         return Quantiles.Of(times);
     }
 
-    /// <summary>Warms the code up (tier-1 JIT, caches) and returns how many calls fill one batch.</summary>
+    /// <summary>
+    /// Warms the code up until the JIT has settled, then returns how many calls fill one batch. Tiered compilation
+    /// recompiles a method only after 30 calls and a 100 ms pause in new compilations, and with dynamic PGO once more
+    /// after an instrumented tier: a fixed number of warm-up calls left a 64-step StepBlock at hidden 8 in its early tiers
+    /// for most of the rounds (2-3× its settled time). So calls go on until no method has been compiled for
+    /// <see cref="s_settled"/>.
+    /// </summary>
     private static int Calibrate(Action action)
     {
-        for (int i = 0; i < 50; i++)
+        var warmUp = Stopwatch.StartNew();
+        var sinceCompilation = Stopwatch.StartNew();
+        long compiled = JitInfo.GetCompiledMethodCount();
+        while (sinceCompilation.Elapsed < s_settled && warmUp.Elapsed < s_longestWarmUp)
         {
             action();
+            long now = JitInfo.GetCompiledMethodCount();
+            if (now != compiled)
+            {
+                compiled = now;
+                sinceCompilation.Restart();
+            }
         }
         int calls = 1;
         while (true)
