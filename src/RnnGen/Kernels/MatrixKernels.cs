@@ -436,6 +436,18 @@ public static class MatrixKernels
         Vector.StoreUnsafe(total7, ref sum, (nuint)(7 * lanes));
     }
 
+    /// <summary>
+    /// How many vectors hold <paramref name="units"/> values, 512 bits wide where they pair (constant for constant sizes):
+    /// at one or two, a gated step keeps every gate's sums in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int VectorsHolding<T>(int units)
+        where T : unmanaged
+    {
+        int lanes = VectorMath.PairsAsVector512<T>() ? Vector512<T>.Count : Vector<T>.Count;
+        return (units + lanes - 1) / lanes;
+    }
+
     /// <summary>Whether a [<paramref name="rows"/>, <paramref name="columns"/>] matrix fits the 32 KB first-level data cache (constant for constant sizes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool FitsFirstLevelCache<T>(int rows, int columns)
