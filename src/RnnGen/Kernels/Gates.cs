@@ -34,7 +34,7 @@ public static class Gates
         ref T output = ref MemoryMarshal.GetReference(state);
         ref T kept = ref MemoryMarshal.GetReference(cache);
         bool hasPrevious = !previous.IsEmpty;
-        int j = VectorMath.PairsAsVector512<T>() ? GruUnits<T, Vector512<T>, Vector512Lanes<T>>(h, 0, ref gx, ref gh, hasPrevious, ref before, ref output, ref kept) : 0;
+        int j = VectorMath.PairsAsVector512<T>() ? WideGruUnits(h, ref gx, ref gh, hasPrevious, ref before, ref output, ref kept) : 0;
         j = GruUnits<T, Vector<T>, VectorLanes<T>>(h, j, ref gx, ref gh, hasPrevious, ref before, ref output, ref kept);
         for (; j < h; j++)
         {
@@ -49,6 +49,15 @@ public static class Gates
             Unsafe.Add(ref kept, (3 * h) + j) = recurrentCandidate;
         }
     }
+
+    /// <summary><see cref="GruUnits"/> at 512 bits, from the first unit.</summary>
+    // Out of line: inlined into GruForward beside the 256-bit pass, NativeAOT's compiler (x86-64-v3, where this branch is
+    // dead) stopped inlining there and left every vector operation of the 256-bit pass a call: the GRU step at H = 32 took
+    // 367-583 ns instead of 126-147.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int WideGruUnits<T>(int h, ref T gx, ref T gh, bool hasPrevious, ref T before, ref T output, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        GruUnits<T, Vector512<T>, Vector512Lanes<T>>(h, 0, ref gx, ref gh, hasPrevious, ref before, ref output, ref kept);
 
     /// <summary><see cref="GruForward"/> for the whole vectors of units from <paramref name="from"/> on; returns where they end.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
