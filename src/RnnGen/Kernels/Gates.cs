@@ -53,7 +53,7 @@ public static class Gates
     /// <summary><see cref="GruUnits"/> at 512 bits, from the first unit.</summary>
     // Out of line: inlined into GruForward beside the 256-bit pass, NativeAOT's compiler (x86-64-v3, where this branch is
     // dead) stopped inlining there and left every vector operation of the 256-bit pass a call: the GRU step at H = 32 took
-    // 367-583 ns instead of 126-147.
+    // 363-388 ns, and 156-205 with this pass out of line (two runs each, on Zen 4).
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int WideGruUnits<T>(int h, ref T gx, ref T gh, bool hasPrevious, ref T before, ref T output, ref T kept)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>

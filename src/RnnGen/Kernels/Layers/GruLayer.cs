@@ -488,7 +488,7 @@ public static class GruLayer
     }
 
     /// <summary><see cref="FusedStep"/>'s whole 512-bit vectors of units, from the first; returns where they end.</summary>
-    // Out of line, as StepInRegisters is: inlined beside the 256-bit pass, it would take the JIT past its limit on locals.
+    // Out of line, for the reason StepInRegisters is.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int WideFusedUnits<T>(int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows, ref T next, bool keeps, ref T kept)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
