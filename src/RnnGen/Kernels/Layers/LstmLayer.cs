@@ -71,17 +71,29 @@ public static class LstmLayer
             Span<T> cell = stepCache.Slice(4 * hidden, hidden);
             if (Fuses<T, THidden>() && hidden % Vector<T>.Count == 0 && MatrixKernels.VectorsHolding<T>(hidden) > 1)
             {
-                // Beyond one vector of units: + W_hh h into every gate's sums first, then the gate arithmetic a gate at a time.
+                // Beyond one vector of units: + W_hh h into every gate's sums first, then the gate arithmetic a gate at a time (at
+                // two vectors as fast as one pass per vector with the sums in registers, 0.9-1.0, StepBlock(64) on Zen 4).
                 ref T sums = ref MemoryMarshal.GetReference(gates);
                 SumsInto(hidden, 0, ref sums, ref Unsafe.NullRef<T>(), hasBias: false, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), !previous.IsEmpty,
                     ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights), ref sums);
                 Gates.LstmForward<T>(gates, previousCell, state, stepCache);
             }
+            else if (Fuses<T, THidden>() && VectorMath.PairsAsVector512<T>() && hidden == Vector512<T>.Count)
+            {
+                // One vector holds every unit: its sums in registers, as in Step, with the sizes constant. StepBlock(64) per sample
+                // at H = 8 and 16 took 47-54 and 68-83 ns, against 48-84 and 82-97 through FusedStep (Zen 4, six runs each way).
+                ForwardOneVector<T, THidden, Vector512<T>, Vector512Lanes<T>>(ref MemoryMarshal.GetReference(gates), !previous.IsEmpty, ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights),
+                    !previousCell.IsEmpty, ref MemoryMarshal.GetReference(previousCell), ref MemoryMarshal.GetReference(state), ref MemoryMarshal.GetReference(stepCache));
+            }
+            else if (Fuses<T, THidden>() && hidden == Vector<T>.Count)
+            {
+                ForwardOneVector<T, THidden, Vector<T>, VectorLanes<T>>(ref MemoryMarshal.GetReference(gates), !previous.IsEmpty, ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights),
+                    !previousCell.IsEmpty, ref MemoryMarshal.GetReference(previousCell), ref MemoryMarshal.GetReference(state), ref MemoryMarshal.GetReference(stepCache));
+            }
             else if (Fuses<T, THidden>())
             {
-                // + W_hh h and the gate arithmetic in one pass per vector of units, the sums in registers, the units left over as
-                // scalars. Where one vector holds the units, 1.03-1.27× as fast as the sums-first pass (StepBlock of 64 at H = 8 and
-                // 16 on Zen 4, AVX-512, each warmed up until the JIT settled); at two vectors, 0.9-1.0.
+                // Units that are not whole vectors: + W_hh h and the gate arithmetic in one pass per vector of units, the sums in
+                // registers, the units left over as scalars.
                 FusedStep<T, THidden>(gates, default, default, default, previous, recurrentWeights, previousCell, cell, state, stepCache);
             }
             else
@@ -617,6 +629,16 @@ public static class LstmLayer
             TLanes.Store(sum.Output, ref sums, at + (nuint)(3 * hidden));
         }
     }
+
+    /// <summary>A step of <see cref="Forward"/> when one vector holds every unit, from the step's projection in <paramref name="sums"/>; writes h' and the step's cache.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ForwardOneVector<T, THidden, TVector, TLanes>(ref T sums, bool hasPrevious, ref T h, ref T recurrentRows, bool hasCell, ref T c, ref T newStates, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where THidden : struct, ISize
+        where TVector : struct
+        where TLanes : ILanes<TVector, T> =>
+        FusedUnits<T, TVector, TLanes>(0, THidden.Value, 0, ref sums, ref Unsafe.NullRef<T>(), hasBias: false, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), hasPrevious, ref h, ref recurrentRows,
+            hasCell, ref c, ref Unsafe.Add(ref kept, 4 * THidden.Value), ref newStates, keeps: true, ref kept);
 
     /// <summary><see cref="FusedStep"/>'s whole 512-bit vectors of units, from the first; returns where they end.</summary>
     // Out of line, for the reason StepInRegisters is.
