@@ -78,16 +78,11 @@ public static class LstmLayer
                     ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights), ref sums);
                 Gates.LstmForward<T>(gates, previousCell, state, stepCache);
             }
-            else if (Fuses<T, THidden>() && VectorMath.PairsAsVector512<T>() && hidden == Vector512<T>.Count)
+            else if (Fuses<T, THidden>() && hidden % Vector<T>.Count == 0)
             {
                 // One vector holds every unit: its sums in registers, as in Step, with the sizes constant. StepBlock(64) per sample
                 // at H = 8 and 16 took 47-54 and 68-83 ns, against 48-84 and 82-97 through FusedStep (Zen 4, six runs each way).
-                ForwardOneVector<T, THidden, Vector512<T>, Vector512Lanes<T>>(ref MemoryMarshal.GetReference(gates), !previous.IsEmpty, ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights),
-                    !previousCell.IsEmpty, ref MemoryMarshal.GetReference(previousCell), ref MemoryMarshal.GetReference(state), ref MemoryMarshal.GetReference(stepCache));
-            }
-            else if (Fuses<T, THidden>() && hidden == Vector<T>.Count)
-            {
-                ForwardOneVector<T, THidden, Vector<T>, VectorLanes<T>>(ref MemoryMarshal.GetReference(gates), !previous.IsEmpty, ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights),
+                ForwardOneVector<T, THidden>(ref MemoryMarshal.GetReference(gates), !previous.IsEmpty, ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights),
                     !previousCell.IsEmpty, ref MemoryMarshal.GetReference(previousCell), ref MemoryMarshal.GetReference(state), ref MemoryMarshal.GetReference(stepCache));
             }
             else if (Fuses<T, THidden>())
@@ -481,9 +476,7 @@ public static class LstmLayer
         ref T kept = ref MemoryMarshal.GetReference(gateCache);
         bool hasBias = !bias.IsEmpty, hasPrevious = !previous.IsEmpty, hasCell = !previousCell.IsEmpty, keeps = !gateCache.IsEmpty;
         int lanes = Vector<T>.Count;
-        int j = VectorMath.PairsAsVector512<T>()
-            ? WideFusedUnits<T>(hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newCells, ref newStates, keeps, ref kept)
-            : 0;
+        int j = 0;
         for (; j <= hidden - lanes; j += lanes)
         {
             FusedUnits<T, Vector<T>, VectorLanes<T>>((nuint)j, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newCells, ref newStates, keeps, ref kept);
@@ -630,30 +623,35 @@ public static class LstmLayer
         }
     }
 
-    /// <summary>A step of <see cref="Forward"/> when one vector holds every unit, from the step's projection in <paramref name="sums"/>; writes h' and the step's cache.</summary>
+    /// <summary>
+    /// A step of <see cref="Forward"/> when one vector holds every unit (<see cref="MatrixKernels.VectorsHolding"/>, 512 bits
+    /// wide where they pair), from the step's projection in <paramref name="sums"/>; writes h' and the step's cache.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForwardOneVector<T, THidden>(ref T sums, bool hasPrevious, ref T h, ref T recurrentRows, bool hasCell, ref T c, ref T newStates, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where THidden : struct, ISize
+    {
+        if (VectorMath.PairsAsVector512<T>() && THidden.Value == Vector512<T>.Count)
+        {
+            ForwardUnitsInRegisters<T, THidden, Vector512<T>, Vector512Lanes<T>>(ref sums, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newStates, ref kept);
+        }
+        else
+        {
+            ForwardUnitsInRegisters<T, THidden, Vector<T>, VectorLanes<T>>(ref sums, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newStates, ref kept);
+        }
+    }
+
+    /// <summary><see cref="ForwardOneVector"/> at one vector width.</summary>
+    // Out of line, for the reason StepInRegisters is.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ForwardOneVector<T, THidden, TVector, TLanes>(ref T sums, bool hasPrevious, ref T h, ref T recurrentRows, bool hasCell, ref T c, ref T newStates, ref T kept)
+    private static void ForwardUnitsInRegisters<T, THidden, TVector, TLanes>(ref T sums, bool hasPrevious, ref T h, ref T recurrentRows, bool hasCell, ref T c, ref T newStates, ref T kept)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where THidden : struct, ISize
         where TVector : struct
         where TLanes : ILanes<TVector, T> =>
         FusedUnits<T, TVector, TLanes>(0, THidden.Value, 0, ref sums, ref Unsafe.NullRef<T>(), hasBias: false, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), hasPrevious, ref h, ref recurrentRows,
             hasCell, ref c, ref Unsafe.Add(ref kept, 4 * THidden.Value), ref newStates, keeps: true, ref kept);
-
-    /// <summary><see cref="FusedStep"/>'s whole 512-bit vectors of units, from the first; returns where they end.</summary>
-    // Out of line, for the reason StepInRegisters is.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int WideFusedUnits<T>(int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h,
-        ref T recurrentRows, bool hasCell, ref T c, ref T newCells, ref T newStates, bool keeps, ref T kept)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        int j = 0;
-        for (; j <= hidden - Vector512<T>.Count; j += Vector512<T>.Count)
-        {
-            FusedUnits<T, Vector512<T>, Vector512Lanes<T>>((nuint)j, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newCells, ref newStates, keeps, ref kept);
-        }
-        return j;
-    }
 
     /// <summary><see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: <see cref="GateSums"/>, then the activations and the cell update.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
