@@ -34,6 +34,9 @@ public sealed class BatchTests
 
     [Fact] public void LstmBidirectional() => AssertBatchMatchesSingleCalls(new BidirectionalLstmTagger(), s_lengths, 1e-13, 1e-12);
 
+    // Two 512-bit vectors hold the 32 units on AVX-512 cores, where Forward keeps both vectors' gate sums in registers.
+    [Fact] public void LstmTwoWideVectorsFloat() => AssertBatchMatchesSingleCalls(new StreamingLstmTwoWideVectors(), s_lengths, 2e-6f, 2e-5f);
+
     [Fact] public void LstmWideFloat() => AssertBatchMatchesSingleCalls(new StreamingLstmWide(), [9, 16, 1, 16, 12, 3, 16, 7, 16], 2e-6f, 2e-5f);
 
     [Fact]

@@ -41,6 +41,8 @@ public sealed class TopologyTests
         BlocksReproduceSteps<StreamingGru, double>(new StreamingGru(), new StreamingGru());
         BlocksReproduceSteps<StreamingLstm, double>(new StreamingLstm(), new StreamingLstm());
         BlocksReproduceSteps<StreamingGruFloat, float>(new StreamingGruFloat(), new StreamingGruFloat());
+        BlocksReproduceSteps<StreamingLstmWholeVectors, float>(new StreamingLstmWholeVectors(), new StreamingLstmWholeVectors());
+        BlocksReproduceSteps<StreamingLstmTwoWideVectors, float>(new StreamingLstmTwoWideVectors(), new StreamingLstmTwoWideVectors());
         BlocksReproduceSteps<StreamingLstmWide, float>(new StreamingLstmWide(), new StreamingLstmWide());
         BlocksReproduceSteps<StreamingVanillaWide, float>(new StreamingVanillaWide(), new StreamingVanillaWide());
         BlocksReproduceSteps<NoteGenerator, double>(new NoteGenerator(), new NoteGenerator());

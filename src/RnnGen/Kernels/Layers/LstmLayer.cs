@@ -69,21 +69,21 @@ public static class LstmLayer
             Span<T> state = outputs.Slice(walk.State(t), hidden), stepCache = directionCache.Slice(t * cacheWidth, cacheWidth);
             Span<T> gates = projections.Slice(t * width, width);
             Span<T> cell = stepCache.Slice(4 * hidden, hidden);
-            if (Fuses<T, THidden>() && hidden % Vector<T>.Count == 0 && MatrixKernels.VectorsHolding<T>(hidden) > 1)
+            if (Fuses<T, THidden>() && InRegisters<T, THidden>())
             {
-                // Beyond one vector of units: + W_hh h into every gate's sums first, then the gate arithmetic a gate at a time (at
-                // two vectors as fast as one pass per vector with the sums in registers, 0.9-1.0, StepBlock(64) on Zen 4).
+                // One vector, or two 512-bit ones, hold the units: their sums in registers, as in Step, with the sizes constant.
+                // StepBlock(64) per sample at H = 8 and 16 took 47-54 and 68-83 ns, against 48-84 and 82-97 through FusedStep;
+                // at H = 32 (two 512-bit vectors) 146-152 against 174-210 through memory (Zen 4, alternated runs).
+                ForwardInRegisters<T, THidden>(ref MemoryMarshal.GetReference(gates), !previous.IsEmpty, ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights),
+                    !previousCell.IsEmpty, ref MemoryMarshal.GetReference(previousCell), ref MemoryMarshal.GetReference(state), ref MemoryMarshal.GetReference(stepCache));
+            }
+            else if (Fuses<T, THidden>() && hidden % Vector<T>.Count == 0)
+            {
+                // Whole vectors beyond those: + W_hh h into every gate's sums first, then the gate arithmetic a gate at a time.
                 ref T sums = ref MemoryMarshal.GetReference(gates);
                 SumsInto(hidden, 0, ref sums, ref Unsafe.NullRef<T>(), hasBias: false, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), !previous.IsEmpty,
                     ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights), ref sums);
                 Gates.LstmForward<T>(gates, previousCell, state, stepCache);
-            }
-            else if (Fuses<T, THidden>() && hidden % Vector<T>.Count == 0)
-            {
-                // One vector holds every unit: its sums in registers, as in Step, with the sizes constant. StepBlock(64) per sample
-                // at H = 8 and 16 took 47-54 and 68-83 ns, against 48-84 and 82-97 through FusedStep (Zen 4, six runs each way).
-                ForwardOneVector<T, THidden>(ref MemoryMarshal.GetReference(gates), !previous.IsEmpty, ref MemoryMarshal.GetReference(previous), ref MemoryMarshal.GetReference(recurrentWeights),
-                    !previousCell.IsEmpty, ref MemoryMarshal.GetReference(previousCell), ref MemoryMarshal.GetReference(state), ref MemoryMarshal.GetReference(stepCache));
             }
             else if (Fuses<T, THidden>())
             {
@@ -314,7 +314,7 @@ public static class LstmLayer
             StepThroughProducts<T, TInput, THidden, TBias>(parameters, input, state, cell, workspace);
             return;
         }
-        if (VectorMath.PairsAsVector512<T>() && (hidden == Vector512<T>.Count || hidden == 2 * Vector512<T>.Count))
+        if (WideInRegisters<T, THidden>())
         {
             StepInRegisters<T, TInput, THidden, TBias, Vector512<T>, Vector512Lanes<T>>(parameters, input, state, cell);
             return;
@@ -396,17 +396,11 @@ public static class LstmLayer
         where TVector : struct
         where TLanes : ILanes<TVector, T>
     {
-        int hidden = THidden.Value, inputSize = TInput.Value;
-        nuint second = (nuint)TLanes.Count;
-        ref T h = ref MemoryMarshal.GetReference(state), c = ref MemoryMarshal.GetReference(cell), x = ref MemoryMarshal.GetReference(input);
-        ref T inputBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters));
-        ref T recurrentBias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters));
-        ref T inputWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights]);
-        ref T recurrentWeights = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights]);
-        GateVectors<TVector> low = GateSums<T, TVector, TLanes>(0, hidden, inputSize, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
-        GateVectors<TVector> high = GateSums<T, TVector, TLanes>(second, hidden, inputSize, ref inputBias, ref recurrentBias, hasBias: true, ref x, ref inputWeights, hasPrevious: true, ref h, ref recurrentWeights);
-        UpdateUnits<T, TVector, TLanes>(0, hidden, low, hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
-        UpdateUnits<T, TVector, TLanes>(second, hidden, high, hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
+        ref T h = ref MemoryMarshal.GetReference(state), c = ref MemoryMarshal.GetReference(cell);
+        TwoVectorUnits<T, TVector, TLanes>(THidden.Value, TInput.Value, ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputBiasOf(parameters)),
+            ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentBiasOf(parameters)), hasBias: true, ref MemoryMarshal.GetReference(input),
+            ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.InputWeights]), hasPrevious: true, ref h,
+            ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, Times4<THidden>, TBias>.RecurrentWeights]), hasCell: true, ref c, ref c, ref h, keeps: false, ref Unsafe.NullRef<T>());
     }
 
     /// <summary>
@@ -624,34 +618,87 @@ public static class LstmLayer
     }
 
     /// <summary>
-    /// A step of <see cref="Forward"/> when one vector holds every unit (<see cref="MatrixKernels.VectorsHolding"/>, 512 bits
-    /// wide where they pair), from the step's projection in <paramref name="sums"/>; writes h' and the step's cache.
+    /// Whether <see cref="Forward"/> keeps every gate's sums in registers (<see cref="ForwardInRegisters"/>): where one vector
+    /// holds exactly the units, or one or two 512-bit vectors. Two 256-bit vectors (AVX2's 16 registers) go through memory:
+    /// in registers, StepBlock(64) at H = 16 took 147-152 ns per sample against 81-97 (Zen 4 with AVX-512 off). Constant for the JIT.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ForwardOneVector<T, THidden>(ref T sums, bool hasPrevious, ref T h, ref T recurrentRows, bool hasCell, ref T c, ref T newStates, ref T kept)
+    private static bool InRegisters<T, THidden>()
+        where T : unmanaged
+        where THidden : struct, ISize =>
+        THidden.Value == Vector<T>.Count || WideInRegisters<T, THidden>();
+
+    /// <summary>Whether one or two 512-bit vectors hold exactly the units, on a core where they pair.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool WideInRegisters<T, THidden>()
+        where T : unmanaged
+        where THidden : struct, ISize =>
+        VectorMath.PairsAsVector512<T>() && (THidden.Value == Vector512<T>.Count || THidden.Value == 2 * Vector512<T>.Count);
+
+    /// <summary>
+    /// A step of <see cref="Forward"/> when one or two vectors hold the units (<see cref="InRegisters"/>), from the step's
+    /// projection in <paramref name="sums"/>; writes h' and the step's cache (the gates, then c' in <paramref name="kept"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForwardInRegisters<T, THidden>(ref T sums, bool hasPrevious, ref T h, ref T recurrentRows, bool hasCell, ref T c, ref T newStates, ref T kept)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where THidden : struct, ISize
     {
-        if (VectorMath.PairsAsVector512<T>() && THidden.Value == Vector512<T>.Count)
+        ref T newCells = ref Unsafe.Add(ref kept, 4 * THidden.Value);
+        if (WideInRegisters<T, THidden>() && THidden.Value == Vector512<T>.Count)
         {
-            ForwardUnitsInRegisters<T, THidden, Vector512<T>, Vector512Lanes<T>>(ref sums, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newStates, ref kept);
+            ForwardOneVector<T, THidden, Vector512<T>, Vector512Lanes<T>>(ref sums, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newCells, ref newStates, ref kept);
+        }
+        else if (WideInRegisters<T, THidden>())
+        {
+            ForwardTwoVectors<T, THidden, Vector512<T>, Vector512Lanes<T>>(ref sums, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newCells, ref newStates, ref kept);
         }
         else
         {
-            ForwardUnitsInRegisters<T, THidden, Vector<T>, VectorLanes<T>>(ref sums, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newStates, ref kept);
+            ForwardOneVector<T, THidden, Vector<T>, VectorLanes<T>>(ref sums, hasPrevious, ref h, ref recurrentRows, hasCell, ref c, ref newCells, ref newStates, ref kept);
         }
     }
 
-    /// <summary><see cref="ForwardOneVector"/> at one vector width.</summary>
-    // Out of line, for the reason StepInRegisters is.
+    /// <summary><see cref="ForwardInRegisters"/> when one vector of this width holds the units.</summary>
+    // Each width and count out of line, for the reason StepInRegisters is: one method with the one- and two-vector bodies
+    // both imported reached the JIT's inlining budget and left the second vector's activations as calls (StepBlock(64) at
+    // H = 32 on Zen 4 1.5× as slow as through memory).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ForwardUnitsInRegisters<T, THidden, TVector, TLanes>(ref T sums, bool hasPrevious, ref T h, ref T recurrentRows, bool hasCell, ref T c, ref T newStates, ref T kept)
+    private static void ForwardOneVector<T, THidden, TVector, TLanes>(ref T sums, bool hasPrevious, ref T h, ref T recurrentRows, bool hasCell, ref T c, ref T newCells, ref T newStates, ref T kept)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where THidden : struct, ISize
         where TVector : struct
         where TLanes : ILanes<TVector, T> =>
         FusedUnits<T, TVector, TLanes>(0, THidden.Value, 0, ref sums, ref Unsafe.NullRef<T>(), hasBias: false, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), hasPrevious, ref h, ref recurrentRows,
-            hasCell, ref c, ref Unsafe.Add(ref kept, 4 * THidden.Value), ref newStates, keeps: true, ref kept);
+            hasCell, ref c, ref newCells, ref newStates, keeps: true, ref kept);
+
+    /// <summary><see cref="ForwardInRegisters"/> when two 512-bit vectors hold the units.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ForwardTwoVectors<T, THidden, TVector, TLanes>(ref T sums, bool hasPrevious, ref T h, ref T recurrentRows, bool hasCell, ref T c, ref T newCells, ref T newStates, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where THidden : struct, ISize
+        where TVector : struct
+        where TLanes : ILanes<TVector, T> =>
+        TwoVectorUnits<T, TVector, TLanes>(THidden.Value, 0, ref sums, ref Unsafe.NullRef<T>(), hasBias: false, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), hasPrevious, ref h, ref recurrentRows,
+            hasCell, ref c, ref newCells, ref newStates, keeps: true, ref kept);
+
+    /// <summary>
+    /// <see cref="FusedUnits"/> over two vectors of units: both vectors' gate sums first, which read all of h, then each
+    /// vector's activations and cell update, so h' and c' may replace h and c in place.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TwoVectorUnits<T, TVector, TLanes>(int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h,
+        ref T recurrentRows, bool hasCell, ref T c, ref T newCells, ref T newStates, bool keeps, ref T kept)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        nuint second = (nuint)TLanes.Count;
+        GateVectors<TVector> low = GateSums<T, TVector, TLanes>(0, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+        GateVectors<TVector> high = GateSums<T, TVector, TLanes>(second, hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows);
+        UpdateUnits<T, TVector, TLanes>(0, hidden, low, hasCell, ref c, ref newCells, ref newStates, keeps, ref kept);
+        UpdateUnits<T, TVector, TLanes>(second, hidden, high, hasCell, ref c, ref newCells, ref newStates, keeps, ref kept);
+    }
 
     /// <summary><see cref="FusedStep"/> for the vector of units from <paramref name="at"/>: <see cref="GateSums"/>, then the activations and the cell update.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
