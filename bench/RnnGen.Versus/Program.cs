@@ -4,6 +4,8 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Threading.Tasks;
 using RnnGen.Versus.Models;
@@ -209,6 +211,10 @@ public static class Program
         {
             return false;
         }
+        // Where the weights, the kept state and the output lie within a 4 KB page: at some offsets a step's stores make the
+        // next step's weight loads wait (4K aliasing, 2-4x; README, Zen 4), so a figure far off the others can be told apart.
+        Console.WriteLine($"RESULT layout {cell} I{inputSize}_H{hiddenSize} weights_at={PageOffset(model.Parameters)} state_at={PageOffset(model.StreamState)} "
+            + $"output_at={PageOffset<float>(ours)} (bytes past a 4 KB page)");
         PairResult result = Paired.Measure(() => model.Step(input, ours), onnx.Run);
         Report("step", "streaming step", cell, inputSize, hiddenSize, result, perCall: 1, "ns", 1);
         // A block of 64 samples at once (audio buffers), per sample; checked against the steps above.
@@ -230,6 +236,10 @@ public static class Program
         s_rows.Add($"| streaming block of {Block}, per sample | {cell} | {inputSize}, {hiddenSize} | {block.Median / Block:G4} ns ({block.Lower / Block:G3}-{block.Upper / Block:G3}) | - | - |");
         return true;
     }
+
+    /// <summary>How many bytes past a 4 KB page boundary <paramref name="span"/> starts.</summary>
+    private static long PageOffset<T>(ReadOnlySpan<T> span) =>
+        Unsafe.ByteOffset(ref Unsafe.NullRef<T>(), ref MemoryMarshal.GetReference(span)) & 4095;
 
     /// <summary>
     /// Training, one batch of 32 sequences of T = 50 per call (squared error at every step, Adam): RnnTrainer.TrainEpoch on one
