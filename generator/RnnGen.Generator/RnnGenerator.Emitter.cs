@@ -97,6 +97,7 @@ public sealed partial class RnnGenerator
         private static string Interfaces(ModelSpec model) => model switch
         {
             { Topology: Topology.OneToMany } => $"global::RnnGen.IRnnGenerator<{model.T}>",
+            { HasSampleStep: true } => $"global::RnnGen.IRnnModel<{model.T}>, global::RnnGen.IRnnSampleStreaming<{model.T}>",
             { Streaming: true } => $"global::RnnGen.IRnnModel<{model.T}>, global::RnnGen.IRnnStreaming<{model.T}>",
             _ => $"global::RnnGen.IRnnModel<{model.T}>",
         } + (model.HasDropout ? ", global::RnnGen.IRnnDropout" : "");

@@ -155,6 +155,18 @@ public interface IRnnStreaming<T>
     void Reset(ReadOnlySpan<T> initialState);
 }
 
+/// <summary>
+/// Streaming one sample at a time, generated for streaming models with one input value and one output (the usual audio
+/// shape: a sample in, a sample out). The sample comes in and goes out by value, so a step stores nothing to the caller's memory.
+/// </summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface IRnnSampleStreaming<T> : IRnnStreaming<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>Advances one time step: returns y&lt;t&gt; for x&lt;t&gt; and updates the kept state, as <see cref="IRnnStreaming{T}.Step"/> does with spans of one value. Allocates nothing.</summary>
+    T Step(T input);
+}
+
 /// <summary>Generation by feedback, generated for one-to-many models.</summary>
 /// <typeparam name="T">The element type.</typeparam>
 public interface IRnnGenerator<T> : IRnnModel<T>, IRnnStreaming<T>

@@ -22,12 +22,18 @@ public static class GeneratorHarness
 
     private static int s_compilationCount;
 
+    /// <summary>The parse options of a project that writes its XML docs (GenerateDocumentationFile), where doc comments are checked (CS0419, CS1591, ...).</summary>
+    public static CSharpParseOptions DocumentedParseOptions { get; } = s_parseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
+
     /// <summary>Compiles <paramref name="sources"/> without the generator.</summary>
-    public static CSharpCompilation CreateCompilation(params string[] sources) =>
+    public static CSharpCompilation CreateCompilation(params string[] sources) => CreateCompilation(s_parseOptions, sources);
+
+    /// <summary>Compiles <paramref name="sources"/> without the generator, parsed with <paramref name="parseOptions"/> (and so is what the generator adds).</summary>
+    public static CSharpCompilation CreateCompilation(CSharpParseOptions parseOptions, params string[] sources) =>
         CSharpCompilation.Create(
             // A fresh name each time: several model assemblies may be loaded into one process.
             $"RnnGenTestModels{System.Threading.Interlocked.Increment(ref s_compilationCount)}",
-            sources.Select((source, index) => CSharpSyntaxTree.ParseText(source, s_parseOptions, path: $"Models{index}.cs")),
+            sources.Select((source, index) => CSharpSyntaxTree.ParseText(source, parseOptions, path: $"Models{index}.cs")),
             s_references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
 
@@ -38,7 +44,8 @@ public static class GeneratorHarness
     public static GeneratorRun Run(CSharpCompilation compilation, bool trackSteps = false, IEnumerable<(string Path, string Text)>? additionalFiles = null)
     {
         ImmutableArray<AdditionalText> texts = [.. (additionalFiles ?? []).Select(static file => (AdditionalText)new InMemoryAdditionalText(file.Path, file.Text))];
-        GeneratorDriver driver = CreateDriver(trackSteps, texts);
+        // The generated files are parsed as the project's own are.
+        GeneratorDriver driver = CreateDriver(trackSteps, texts, compilation.SyntaxTrees.FirstOrDefault()?.Options as CSharpParseOptions);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
         // A build analyzes the compilation with the generated files in it.
         var options = new AnalyzerOptions(texts);
@@ -50,11 +57,11 @@ public static class GeneratorHarness
     public static GeneratorRun Run(params string[] sources) => Run(CreateCompilation(sources));
 
     /// <summary>A driver with the generator, tracking step outputs when asked (for incremental-caching tests).</summary>
-    public static GeneratorDriver CreateDriver(bool trackSteps, ImmutableArray<AdditionalText> additionalTexts = default) =>
+    public static GeneratorDriver CreateDriver(bool trackSteps, ImmutableArray<AdditionalText> additionalTexts = default, CSharpParseOptions? parseOptions = null) =>
         CSharpGeneratorDriver.Create(
             [new RnnGenerator().AsSourceGenerator()],
             additionalTexts: additionalTexts.IsDefault ? [] : additionalTexts,
-            parseOptions: s_parseOptions,
+            parseOptions: parseOptions ?? s_parseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
     /// <summary>Runs the generator, fails on any error or warning in the generated compilation, and loads it.</summary>

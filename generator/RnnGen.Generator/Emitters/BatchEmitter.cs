@@ -45,7 +45,7 @@ internal static class BatchEmitter
         });
         writer.Line();
 
-        writer.Summary("Runs the network over a batch as <see cref=\"ForwardBatch\"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref=\"Gradients\"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.");
+        writer.Summary("Runs the network over a batch as <see cref=\"ForwardBatch(" + TypeRefs.Cref(readOnlySpan) + ", global::System.ReadOnlySpan{int}, " + TypeRefs.Cref(span) + ")\"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref=\"Gradients\"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.");
         EmitBatchParameterDocs(writer, model);
         writer.Line(headPerStep
             ? "/// <param name=\"targets\">The wanted outputs, [B, T, OutputSize]; the rows past each sequence's length are not read.</param>"
@@ -171,14 +171,14 @@ internal static class BatchEmitter
         const string Tokens = "/// <param name=\"tokens\">The sequences' token ids, [B, T] batch first, each padded to T steps with any token id (e.g. PaddingIndex); B is the number of lengths.</param>";
         const string Lengths = "/// <param name=\"lengths\">Each sequence's length, 1 to T.</param>";
         const string Errors = "/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, a length is out of range, or (<see cref=\"global::System.ArgumentOutOfRangeException\"/>) an id is not a token id.</exception>";
-        writer.Summary("<see cref=\"ForwardBatch(" + Cref(readOnlySpan) + ", global::System.ReadOnlySpan{int}, " + Cref(span) + ")\"/> over token ids.");
+        writer.Summary("<see cref=\"ForwardBatch(" + TypeRefs.Cref(readOnlySpan) + ", global::System.ReadOnlySpan{int}, " + TypeRefs.Cref(span) + ")\"/> over token ids.");
         writer.Line(Tokens);
         writer.Line(Lengths);
         writer.Line("/// <param name=\"predictions\">Receives the outputs, as the other overload.</param>");
         writer.Line(Errors);
         writer.Line($"public void ForwardBatch(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<int> lengths, {span} predictions) => ForwardBatch(TokenValues(tokens, nameof(tokens)), lengths, predictions);");
         writer.Line();
-        writer.Summary("<see cref=\"AccumulateBatchGradients(" + Cref(readOnlySpan) + ", global::System.ReadOnlySpan{int}, " + Cref(readOnlySpan) + ")\"/> over token ids.");
+        writer.Summary("<see cref=\"AccumulateBatchGradients(" + TypeRefs.Cref(readOnlySpan) + ", global::System.ReadOnlySpan{int}, " + TypeRefs.Cref(readOnlySpan) + ")\"/> over token ids.");
         writer.Line(Tokens);
         writer.Line(Lengths);
         writer.Line("/// <param name=\"targets\">The wanted outputs, as the other overload.</param>");
@@ -200,7 +200,6 @@ internal static class BatchEmitter
     private static string DropoutArguments(ModelSpec model) => model.HasDropout ? ", dropping, dropoutKey" : "";
 
     /// <summary>A generic type as a cref spells it: <c>Span{float}</c>.</summary>
-    private static string Cref(string type) => type.Replace('<', '{').Replace('>', '}');
 
     private static void EmitBatchParameterDocs(SourceWriter writer, ModelSpec model)
     {

@@ -26,7 +26,8 @@ internal static class StreamingEmitter
             writer.Line($"private readonly {t}[] _stepInput = new {t}[InputSize]; // x<t>: the embedding row of the step's token");
         }
         writer.Line();
-        writer.Summary("Every layer's current state between <see cref=\"Step\"/> calls, [StateRows, HiddenSize].");
+        string stepCref = $"Step({TypeRefs.Cref(readOnlySpan)}, {TypeRefs.Cref(span)})";
+        writer.Summary($"Every layer's current state between <see cref=\"{stepCref}\"/> calls, [StateRows, HiddenSize].");
         writer.Line($"public {readOnlySpan} StreamState => _streamState;");
         writer.Line();
         writer.Summary("Sets the kept state to zeros, to start a new stream.");
@@ -60,6 +61,12 @@ internal static class StreamingEmitter
                 ArgumentCheck.Length(writer, "input", "InputSize", $"[InputSize = {model.InputSize}]");
             }
             ArgumentCheck.Length(writer, "output", "OutputSize", $"[OutputSize = {model.OutputSize}]");
+            if (model.HasSampleStep)
+            {
+                writer.Line("// The sample step below, on each span's one value.");
+                writer.Line("output[0] = Step(input[0]);");
+                return;
+            }
             if (model.HasEmbedding)
             {
                 EmbeddingEmitter.EmitRequireTokens(writer, "input");
@@ -71,17 +78,13 @@ internal static class StreamingEmitter
                 EmbeddingEmitter.EmitGather(writer, model, "input", "_stepInput");
             }
             writer.Line($"{readOnlySpan} layerInput = {(model.HasEmbedding ? "_stepInput" : "input")};");
-            for (int layer = 0; layer < model.Layers; layer++)
-            {
-                cell.EmitStreamLayer(writer, layer);
-            }
-            writer.Line($"// Output layer: y<t> = {HeadEmitter.Formula(model, "a<t>")}{(keepsLogits ? "; the logits are kept for sampling" : "")}.");
-            if (keepsLogits)
-            {
-                writer.Line($"{span} logits = _stepLogits;");
-            }
-            HeadEmitter.EmitAffine(writer, model, "layerInput", keepsLogits ? "logits" : null, "output");
+            EmitLayersAndHead(writer, model, cell, keepsLogits);
         });
+        writer.Line();
+        if (model.HasSampleStep)
+        {
+            EmitSampleStep(writer, model, cell);
+        }
         writer.Line();
         if (model.HasEmbedding)
         {
@@ -100,6 +103,44 @@ internal static class StreamingEmitter
         }
     }
 
+    /// <summary>One step of every layer from <c>layerInput</c> and the kept state, then the head into <c>output</c>.</summary>
+    private static void EmitLayersAndHead(SourceWriter writer, ModelSpec model, CellEmitter cell, bool keepsLogits)
+    {
+        for (int layer = 0; layer < model.Layers; layer++)
+        {
+            cell.EmitStreamLayer(writer, layer);
+        }
+        writer.Line($"// Output layer: y<t> = {HeadEmitter.Formula(model, "a<t>")}{(keepsLogits ? "; the logits are kept for sampling" : "")}.");
+        if (keepsLogits)
+        {
+            writer.Line($"{TypeRefs.Span(model.T)} logits = _stepLogits;");
+        }
+        HeadEmitter.EmitAffine(writer, model, "layerInput", keepsLogits ? "logits" : null, "output");
+    }
+
+    /// <summary>
+    /// The sample-in, sample-out step of a model with one input value and one output (<see cref="ModelSpec.HasSampleStep"/>):
+    /// the step's body, which the span Step calls; y&lt;t&gt; is summed into a local and returned.
+    /// </summary>
+    private static void EmitSampleStep(SourceWriter writer, ModelSpec model, CellEmitter cell)
+    {
+        string t = model.T;
+        writer.Summary("Advances the stream one time step of this one-input, one-output model: returns y&lt;t&gt; for x&lt;t&gt; and updates every layer's kept state. Stores nothing to the caller's memory and allocates nothing.");
+        writer.Line("/// <param name=\"input\">x&lt;t&gt;.</param>");
+        writer.Line("/// <returns>y&lt;t&gt;.</returns>");
+        writer.Block($"public {t} Step({t} input)", () =>
+        {
+            writer.Line($"{TypeRefs.ReadOnlySpan(t)} parameters = _parameters.Span;");
+            writer.Line($"{TypeRefs.ReadOnlySpan(t)} layerInput = new(in input);");
+            writer.Line("// y<t> is written to a local, returned by value.");
+            writer.Line($"{t} result = 0;");
+            writer.Line($"{TypeRefs.Span(t)} output = new(ref result);");
+            EmitLayersAndHead(writer, model, cell, keepsLogits: false);
+            writer.Line("return result;");
+        });
+        writer.Line();
+    }
+
     /// <summary>
     /// StepBlock: the stream advanced over a block of steps at once, as many Step calls would, through the sequence runners
     /// (the block's input projection as one matrix product). Its buffers are its own, so the last Forward stays intact for Backward.
@@ -114,7 +155,7 @@ internal static class StreamingEmitter
         }
         cell.EmitBlockFields(writer);
         writer.Line();
-        writer.Summary("Advances the stream over a block of n steps: the same as n <see cref=\"Step\"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.");
+        writer.Summary($"Advances the stream over a block of n steps: the same as n <see cref=\"Step({TypeRefs.Cref(readOnlySpan)}, {TypeRefs.Cref(span)})\"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.");
         writer.Line(model.HasEmbedding
             ? "/// <param name=\"inputs\">The block's token ids, [n], n &gt;= 1, as integer values.</param>"
             : "/// <param name=\"inputs\">x&lt;t..t+n-1&gt;, [n, InputSize], n &gt;= 1.</param>");

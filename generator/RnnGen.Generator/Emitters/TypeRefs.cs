@@ -29,6 +29,9 @@ internal static class TypeRefs
 
     public static string ReadOnlySpan(string t) => $"global::System.ReadOnlySpan<{t}>";
 
+    /// <summary>A type as a cref names it (<c>global::System.Span{float}</c>): an overloaded member's cref names its parameters, or it is ambiguous (CS0419).</summary>
+    public static string Cref(string type) => type.Replace('<', '{').Replace('>', '}');
+
     /// <summary>The size struct standing for <paramref name="size"/> as a kernel's type argument, e.g. <c>global::RnnGen.Sizes.N128</c>.</summary>
     public static string Size(int size) => $"global::{SizesNamespace}.{SizeName(size)}";
 

@@ -83,6 +83,12 @@ internal sealed record ModelSpec(
     /// <summary>Whether Step and Reset are generated.</summary>
     public bool HasStep => Streaming || Topology == Topology.OneToMany;
 
+    /// <summary>
+    /// Whether the sample-in, sample-out <c>T Step(T input)</c> is generated: streaming models with one input value and one
+    /// output (the usual audio shape; generation's feedback and token ids keep the span form).
+    /// </summary>
+    public bool HasSampleStep => Streaming && Topology != Topology.OneToMany && !HasEmbedding && InputSize == 1 && OutputSize == 1;
+
     public int Directions => Direction == Direction.Bidirectional ? 2 : 1;
 
     /// <summary>The width of one layer's output at one step: [forward | reverse].</summary>

@@ -112,6 +112,16 @@ public sealed class GeneratorSnapshotTests
         public partial class Amplifier { }
         """);
 
+    /// <summary>Covers: one input value and one output (the sample step, T Step(T), beside the span one), two GRU layers, a tanh head, float.</summary>
+    [Fact]
+    public void GruSampleStreamingFloat() => Snapshot("""
+        using RnnGen;
+        namespace Demo;
+        [RnnModel<float>(InputSize = 1, HiddenSize = 16, OutputSize = 1, Layers = 2, Cell = RnnCell.Gru, Streaming = true,
+                         OutputActivation = RnnOutputActivation.Tanh)]
+        public partial class Distortion { }
+        """);
+
     /// <summary>Covers: no biases anywhere (PyTorch's bias=False in nn.LSTM and nn.Linear), streaming, many-to-many, float.</summary>
     [Fact]
     public void LstmWithoutBiasesStreamingFloat() => Snapshot("""

@@ -85,6 +85,18 @@ public partial class StreamingLstmWide { }
 [RnnModel<float>(InputSize = 3, HiddenSize = 128, OutputSize = 2, Streaming = true)]
 public partial class StreamingVanillaWide { }
 
+// One input value and one output (the audio shape): the sample step, T Step(T). H = 8 is one 256-bit vector of units
+// and its head one vector of weights; H = 5 leaves every kernel its scalar tail; H = 64 is eight head vectors (the dot
+// product's two interleaved sums).
+[RnnModel<float>(InputSize = 1, HiddenSize = 8, OutputSize = 1, Cell = RnnCell.Gru, Streaming = true, OutputActivation = RnnOutputActivation.Tanh)]
+public partial class SampleGru { }
+
+[RnnModel<double>(InputSize = 1, HiddenSize = 5, OutputSize = 1, Layers = 2, Cell = RnnCell.Lstm, Streaming = true)]
+public partial class SampleLstm { }
+
+[RnnModel<float>(InputSize = 1, HiddenSize = 64, OutputSize = 1, Cell = RnnCell.Lstm, Streaming = true, HeadBias = false)]
+public partial class SampleLstmWide { }
+
 // Bidirectional gated cells, for the batched forward pass: each sequence's reverse direction starts at its own last step.
 [RnnModel<double>(InputSize = 3, HiddenSize = 6, OutputSize = 4, Layers = 2, Direction = RnnDirection.Bidirectional, Cell = RnnCell.Gru,
     Topology = RnnTopology.ManyToOne, OutputActivation = RnnOutputActivation.Softmax, Loss = RnnLoss.CrossEntropy)]

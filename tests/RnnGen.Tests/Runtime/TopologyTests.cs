@@ -113,6 +113,45 @@ public sealed class TopologyTests
         Assert.All(model.StreamState.ToArray(), v => Assert.Equal(T.Zero, v));
     }
 
+    /// <summary>
+    /// The sample step of a one-input, one-output model reproduces Forward step by step from a given initial state, and is
+    /// the span Step exactly (one body): outputs and kept state bit for bit, beside a second instance stepped through spans.
+    /// </summary>
+    [Fact]
+    public void SampleStepsReproduceForwardAndTheSpanStep()
+    {
+        SampleStepsReproduceForward<SampleGru, float>(new SampleGru(), new SampleGru());
+        SampleStepsReproduceForward<SampleLstm, double>(new SampleLstm(), new SampleLstm());
+        SampleStepsReproduceForward<SampleLstmWide, float>(new SampleLstmWide(), new SampleLstmWide());
+    }
+
+    private static void SampleStepsReproduceForward<TModel, T>(TModel model, TModel spanModel, int steps = 9)
+        where TModel : IRnnModel<T>, IRnnSampleStreaming<T>
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        model.InitializeParameters(new Random(4));
+        model.Parameters.CopyTo(spanModel.Parameters);
+        var random = new Random(5);
+        RnnShape shape = model.Shape;
+        T[] inputs = Enumerable.Range(0, steps).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
+        T[] initialState = Enumerable.Range(0, shape.StateRows * shape.HiddenSize).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
+        var expected = new T[steps];
+        model.Forward(inputs, initialState, expected);
+        model.Reset(initialState);
+        spanModel.Reset(initialState);
+        var actual = new T[steps];
+        var spanOutput = new T[1];
+        for (int t = 0; t < steps; t++)
+        {
+            actual[t] = model.Step(inputs[t]);
+            spanModel.Step(inputs.AsSpan(t, 1), spanOutput);
+            Assert.Equal(actual[t], spanOutput[0]);
+        }
+        AssertClose(expected, actual);
+        AssertClose(model.FinalState.ToArray(), model.StreamState.ToArray());
+        Assert.Equal(spanModel.StreamState.ToArray(), model.StreamState.ToArray());
+    }
+
     /// <summary>Equal up to the order of rounding: 1e-13 in double, 1e-5 in float (outputs of order 1).</summary>
     private static void AssertClose<T>(T[] expected, T[] actual)
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
@@ -140,6 +179,22 @@ public sealed class TopologyTests
                 model.Step(input, output);
             }
         }));
+    }
+
+    [Fact]
+    public void SampleStepAllocatesNothing()
+    {
+        var model = new SampleGru();
+        model.InitializeParameters(new Random(4));
+        float output = model.Step(0.25f);
+        Assert.Equal(0, Allocations.InSteadyState(() =>
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                output = model.Step(output);
+            }
+        }));
+        Assert.True(float.IsFinite(output));
     }
 
     [Fact]

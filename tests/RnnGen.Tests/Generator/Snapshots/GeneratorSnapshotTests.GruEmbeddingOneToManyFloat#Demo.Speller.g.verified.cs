@@ -101,7 +101,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions) => _network.ForwardBatch(inputs, lengths, predictions);
 
-        /// <summary>Runs the network over a batch as <see cref="ForwardBatch"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
+        /// <summary>Runs the network over a batch as <see cref="ForwardBatch(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float})"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences' token ids, [B, T] batch first as integer values, each padded to T steps (the longest length or more; the padding is never read); B is the number of lengths.</param>
         /// <param name="lengths">Each sequence's length, 1 to T.</param>
         /// <param name="targets">The wanted outputs, [B, T, OutputSize]; the rows past each sequence's length are not read.</param>
@@ -156,7 +156,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<float> predictionGradients, global::System.Span<float> inputGradients, global::System.Span<float> initialStateGradients) => _network.BackwardFromPredictionGradients(predictionGradients, inputGradients, initialStateGradients);
 
-        /// <summary>Every layer's current state between <see cref="Step"/> calls, [StateRows, HiddenSize].</summary>
+        /// <summary>Every layer's current state between <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> calls, [StateRows, HiddenSize].</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public global::System.ReadOnlySpan<float> StreamState => _network.StreamState;
 
@@ -184,7 +184,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void Step(int token, global::System.Span<float> output) => _network.Step(token, output);
 
-        /// <summary>Advances the stream over a block of n steps: the same as n <see cref="Step"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.</summary>
+        /// <summary>Advances the stream over a block of n steps: the same as n <see cref="Step(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.</summary>
         /// <param name="inputs">The block's token ids, [n], n &gt;= 1, as integer values.</param>
         /// <param name="outputs">Receives y&lt;t..t+n-1&gt;, [n, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">The inputs are empty, the outputs are not as many steps, or (<see cref="global::System.ArgumentOutOfRangeException"/>) an input is not a token id.</exception>

@@ -95,7 +95,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> predictions) => _network.ForwardBatch(inputs, lengths, predictions);
 
-        /// <summary>Runs the network over a batch as <see cref="ForwardBatch"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
+        /// <summary>Runs the network over a batch as <see cref="ForwardBatch(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, global::System.Span{float})"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
         /// <param name="lengths">Each sequence's length, 1 to T.</param>
         /// <param name="targets">The wanted outputs, [B, T, OutputSize]; the rows past each sequence's length are not read.</param>

@@ -82,7 +82,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void ForwardBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<double> predictions) => _network.ForwardBatch(inputs, lengths, predictions);
 
-        /// <summary>Runs the network over a batch as <see cref="ForwardBatch"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
+        /// <summary>Runs the network over a batch as <see cref="ForwardBatch(global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int}, global::System.Span{double})"/> does, backpropagates the declared loss of every sequence through time, adds the sum of their dE/dθ to <see cref="Gradients"/> and returns the sum of their losses: the same as a Forward and a Backward call per sequence (up to rounding), with every step's products over the whole batch. Allocates nothing once a batch of as many sequences and padded steps has run.</summary>
         /// <param name="inputs">The sequences, [B, T, InputSize] batch first, each padded to T steps (the longest length or more); B is the number of lengths.</param>
         /// <param name="lengths">Each sequence's length, 1 to T.</param>
         /// <param name="targets">The wanted outputs, [B, T, OutputSize]; the rows past each sequence's length are not read.</param>
@@ -121,7 +121,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void BackwardFromPredictionGradients(global::System.ReadOnlySpan<double> predictionGradients, global::System.Span<double> inputGradients, global::System.Span<double> initialStateGradients) => _network.BackwardFromPredictionGradients(predictionGradients, inputGradients, initialStateGradients);
 
-        /// <summary>Every layer's current state between <see cref="Step"/> calls, [StateRows, HiddenSize].</summary>
+        /// <summary>Every layer's current state between <see cref="Step(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> calls, [StateRows, HiddenSize].</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public global::System.ReadOnlySpan<double> StreamState => _network.StreamState;
 
@@ -142,7 +142,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
         public void Step(global::System.ReadOnlySpan<double> input, global::System.Span<double> output) => _network.Step(input, output);
 
-        /// <summary>Advances the stream over a block of n steps: the same as n <see cref="Step"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.</summary>
+        /// <summary>Advances the stream over a block of n steps: the same as n <see cref="Step(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> calls (up to rounding), with each layer's input projection for the whole block as one matrix product. Allocates nothing once a block this long has run.</summary>
         /// <param name="inputs">x&lt;t..t+n-1&gt;, [n, InputSize], n &gt;= 1.</param>
         /// <param name="outputs">Receives y&lt;t..t+n-1&gt;, [n, OutputSize].</param>
         /// <exception cref="global::System.ArgumentException">A span is not whole steps, or the two differ in steps.</exception>
