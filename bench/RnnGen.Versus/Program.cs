@@ -24,6 +24,9 @@ public static class Program
     private const int Batch = 32;
     private const int OutputSize = 8;
 
+    /// <summary>The streaming models' outputs: one, as in RTNeural's examples (at input 1, a sample in and a sample out).</summary>
+    private const int StreamingOutputSize = 1;
+
     private static readonly string s_models = Path.Combine(AppContext.BaseDirectory, "models");
     private static readonly List<string> s_rows = [];
 
@@ -178,7 +181,11 @@ public static class Program
             + $"| {floor / 1e3:G4} us | - | RnnGen {stream.Ours.Median / floor:F2}× the floor, ONNX Runtime {forward.Theirs.Median / floor:F2}× |");
     }
 
-    /// <summary>One streaming step: RnnGen's Step against ONNX Runtime's one-step model with the state passed through.</summary>
+    /// <summary>
+    /// One streaming step: RnnGen's Step against ONNX Runtime's one-step model with the state passed through. At input 1
+    /// the timed call is the sample step, <c>float Step(float)</c>, as audio code calls it (RTNeural's <c>forward</c> too
+    /// returns its output); the span Step's time is printed beside it (<c>RESULT step_span</c>).
+    /// </summary>
     private static bool Streaming<TModel>(string cell, int inputSize, int hiddenSize)
         where TModel : class, IRnnModel<float>, IRnnStreaming<float>, new()
     {
@@ -189,20 +196,20 @@ public static class Program
         float[] inputs = [.. reference.RootElement.GetProperty("inputs").EnumerateArray().Select(v => v.GetSingle())];
         float[] expected = [.. reference.RootElement.GetProperty("outputs").EnumerateArray().Select(v => v.GetSingle())];
         var input = new float[inputSize];
-        var ours = new float[OutputSize];
-        var theirs = new float[OutputSize];
+        var ours = new float[StreamingOutputSize];
+        var theirs = new float[StreamingOutputSize];
         using var onnx = new OnnxStep(Path.Combine(s_models, name + ".step.onnx"), input, theirs, hiddenSize, cell == "lstm");
         // Both from zero states over PyTorch's reference sequence, each step checked against PyTorch's output.
         double oursDifference = 0, theirsDifference = 0;
         model.Reset();
-        for (int t = 0; t < expected.Length / OutputSize; t++)
+        for (int t = 0; t < expected.Length / StreamingOutputSize; t++)
         {
             inputs.AsSpan(t * inputSize, inputSize).CopyTo(input);
             model.Step(input, ours);
             onnx.Run();
-            for (int o = 0; o < OutputSize; o++)
+            for (int o = 0; o < StreamingOutputSize; o++)
             {
-                float want = expected[(t * OutputSize) + o];
+                float want = expected[(t * StreamingOutputSize) + o];
                 oursDifference = Math.Max(oursDifference, Math.Abs(ours[o] - want));
                 theirsDifference = Math.Max(theirsDifference, Math.Abs(theirs[o] - want));
             }
@@ -211,15 +218,39 @@ public static class Program
         {
             return false;
         }
+        var sample = model as IRnnSampleStreaming<float>;
+        if (sample is not null)
+        {
+            // The sample step over the same sequence, checked against PyTorch's outputs as well.
+            double sampleDifference = 0;
+            sample.Reset();
+            for (int t = 0; t < inputs.Length; t++)
+            {
+                sampleDifference = Math.Max(sampleDifference, Math.Abs(sample.Step(inputs[t]) - expected[t]));
+            }
+            if (!Agree("sample step (RnnGen against PyTorch)", name, sampleDifference))
+            {
+                return false;
+            }
+        }
         // Where the weights, the kept state and the output lie within a 4 KB page: at some offsets a step's stores make the
         // next step's weight loads wait (4K aliasing, 2-4x; README, Zen 4), so a figure far off the others can be told apart.
         Console.WriteLine($"RESULT layout {cell} I{inputSize}_H{hiddenSize} weights_at={PageOffset(model.Parameters)} state_at={PageOffset(model.StreamState)} "
             + $"output_at={PageOffset<float>(ours)} (bytes past a 4 KB page)");
-        PairResult result = Paired.Measure(() => model.Step(input, ours), onnx.Run);
-        Report("step", "streaming step", cell, inputSize, hiddenSize, result, perCall: 1, "ns", 1);
+        PairResult result = sample is null ? Paired.Measure(() => model.Step(input, ours), onnx.Run) : Paired.Measure(() => sample.Step(input[0]), onnx.Run);
+        Report("step", sample is null ? "streaming step" : "streaming step (sample in, sample out)", cell, inputSize, hiddenSize, result, perCall: 1, "ns", 1);
+        if (sample is not null)
+        {
+            Quantiles spans = Paired.MeasureAlone(() => model.Step(input, ours));
+            Console.WriteLine($"RESULT step_span {cell} I{inputSize}_H{hiddenSize} rnngen={spans.Median:F3}ns ({spans.Lower:G3}-{spans.Upper:G3}), the span Step");
+        }
+        if (cell == "lstm" || cell == "gru")
+        {
+            ReportStepFloor(cell, inputSize, hiddenSize, sample is null ? () => model.Step(input, ours) : () => sample.Step(input[0]));
+        }
         // A block of 64 samples at once (audio buffers), per sample; checked against the steps above.
         const int Block = 64;
-        var blockOutputs = new float[Block * OutputSize];
+        var blockOutputs = new float[Block * StreamingOutputSize];
         model.Reset();
         model.StepBlock(inputs.AsSpan(0, Block * inputSize), blockOutputs);
         double blockDifference = 0;
@@ -235,6 +266,25 @@ public static class Program
         Console.WriteLine($"RESULT block64 {cell} I{inputSize}_H{hiddenSize} rnngen={block.Median / Block:F3}ns per sample ({block.Lower / Block:G3}-{block.Upper / Block:G3})");
         s_rows.Add($"| streaming block of {Block}, per sample | {cell} | {inputSize}, {hiddenSize} | {block.Median / Block:G4} ns ({block.Lower / Block:G3}-{block.Upper / Block:G3}) | - | - |");
         return true;
+    }
+
+    /// <summary>
+    /// Where W_hh outgrows the first-level cache (32 KB: H = 64), a streaming step must read it from the second level once
+    /// per step: one pass over a buffer of its size at the fastest rate this core reads one (<see cref="Floor.Stream"/>),
+    /// timed alternately with the step, is the least a step can take there (the gate arithmetic and the state left out).
+    /// </summary>
+    private static void ReportStepFloor(string cell, int inputSize, int hiddenSize, Action step)
+    {
+        int gates = cell == "gru" ? 3 : 4;
+        if (gates * hiddenSize * hiddenSize * sizeof(float) <= 32 * 1024)
+        {
+            return;
+        }
+        ArraySegment<float> recurrentWeights = Floor.LineAlignedWeights(new Random(9), gates * hiddenSize * hiddenSize);
+        PairResult result = Paired.Measure(step, () => Floor.Stream(recurrentWeights, 1));
+        double gigabytesPerSecond = recurrentWeights.Count * sizeof(float) / result.Theirs.Median;
+        Console.WriteLine($"RESULT floor_step {cell} I{inputSize}_H{hiddenSize} w_hh_pass={result.Theirs.Median:F1}ns ({gigabytesPerSecond:F1}GB/s) "
+            + $"rnngen={result.Ours.Median:F1}ns rnngen_over_floor={1 / result.Ratio.Median:F2} ({1 / result.Ratio.Upper:F2}-{1 / result.Ratio.Lower:F2})");
     }
 
     /// <summary>How many bytes past a 4 KB page boundary <paramref name="span"/> starts.</summary>

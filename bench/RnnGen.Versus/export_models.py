@@ -6,8 +6,9 @@
   <name>.json          the state dict as nested lists, for RTNeural's torch_helpers (streaming models only)
   <name>.reference.json  an input sequence and PyTorch's float32 outputs on it (streaming models only)
 
-Sequence models read x [T, B, I] and write y [T, B, O] (many-to-many, one linear head). Streaming models run one
-step: x [1, 1, I] and the state (h [1, 1, H], and c for an LSTM) in, y and the new state out.
+Sequence models read x [T, B, I] and write y [T, B, O] (many-to-many, one linear head, O = 8). Streaming models run one
+step: x [1, 1, I] and the state (h [1, 1, H], and c for an LSTM) in, y and the new state out; they have one output, as
+in RTNeural's examples (an audio sample in, a sample out at input 1).
 
 Needs Debian's python3-torch and python3-onnx: /usr/bin/python3 bench/RnnGen.Versus/export_models.py
 """
@@ -22,16 +23,17 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "models")
 OUTPUT_SIZE = 8
+STREAMING_OUTPUT_SIZE = 1
 CELLS = {"vanilla": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 SEQUENCE_SHAPES = [(64, 128), (128, 256)]
 STREAMING_SHAPES = [(1, 8), (1, 16), (1, 32), (1, 64), (16, 32)]
 
 
 class Sequence(nn.Module):
-    def __init__(self, cell, input_size, hidden_size):
+    def __init__(self, cell, input_size, hidden_size, output_size):
         super().__init__()
         self.rnn = CELLS[cell](input_size, hidden_size)
-        self.head = nn.Linear(hidden_size, OUTPUT_SIZE)
+        self.head = nn.Linear(hidden_size, output_size)
 
     def forward(self, x):
         return self.head(self.rnn(x)[0])
@@ -69,9 +71,9 @@ def save_safetensors(state, path):
             file.write(blob)
 
 
-def export_sequence(cell, input_size, hidden_size):
+def export_sequence(cell, input_size, hidden_size, output_size=OUTPUT_SIZE):
     torch.manual_seed(1000 + input_size + hidden_size)
-    model = Sequence(cell, input_size, hidden_size).eval()
+    model = Sequence(cell, input_size, hidden_size, output_size).eval()
     name = f"{cell}_I{input_size}_H{hidden_size}"
     save_safetensors(model.state_dict(), os.path.join(OUT, name + ".safetensors"))
     x = torch.randn(50, 1, input_size)
@@ -82,7 +84,7 @@ def export_sequence(cell, input_size, hidden_size):
 
 
 def export_streaming(cell, input_size, hidden_size):
-    sequence = export_sequence(cell, input_size, hidden_size)
+    sequence = export_sequence(cell, input_size, hidden_size, STREAMING_OUTPUT_SIZE)
     name = f"{cell}_I{input_size}_H{hidden_size}"
     lstm = cell == "lstm"
     step = StreamingStep(sequence, lstm).eval()
@@ -100,7 +102,7 @@ def export_streaming(cell, input_size, hidden_size):
         outputs = sequence(sequence_input)
     with open(os.path.join(OUT, name + ".reference.json"), "w") as file:
         json.dump({"inputs": sequence_input.reshape(-1).tolist(), "outputs": outputs.reshape(-1).tolist(),
-                   "steps": 64, "input_size": input_size, "output_size": OUTPUT_SIZE}, file)
+                   "steps": 64, "input_size": input_size, "output_size": STREAMING_OUTPUT_SIZE}, file)
 
 
 def main():

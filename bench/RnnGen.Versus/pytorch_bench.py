@@ -15,15 +15,15 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from export_models import OUTPUT_SIZE, Sequence, StreamingStep  # noqa: E402
+from export_models import OUTPUT_SIZE, STREAMING_OUTPUT_SIZE, Sequence, StreamingStep  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROUNDS = 21
 
 
-def load(cell, input_size, hidden_size):
+def load(cell, input_size, hidden_size, output_size=OUTPUT_SIZE):
     torch.manual_seed(1000 + input_size + hidden_size)  # export_models.py's seed: the same weights
-    return Sequence(cell, input_size, hidden_size).eval()
+    return Sequence(cell, input_size, hidden_size, output_size).eval()
 
 
 def measure(action):
@@ -68,7 +68,7 @@ def main():
                     report(f"forward_b{batch}", cell, input_size, hidden_size, result, batch, "us", 1e6)
         for cell in ("gru", "lstm"):
             for input_size, hidden_size in [(1, 8), (1, 16), (1, 32), (1, 64), (16, 32)]:
-                step = StreamingStep(load(cell, input_size, hidden_size), cell == "lstm").eval()
+                step = StreamingStep(load(cell, input_size, hidden_size, STREAMING_OUTPUT_SIZE), cell == "lstm").eval()
                 x, h, c = torch.randn(1, 1, input_size), torch.zeros(1, 1, hidden_size), torch.zeros(1, 1, hidden_size)
                 result = measure((lambda: step(x, h, c)) if cell == "lstm" else (lambda: step(x, h)))
                 report("step", cell, input_size, hidden_size, result, 1, "ns", 1e9)

@@ -14,7 +14,7 @@
 
 namespace
 {
-constexpr int OutputSize = 8;
+constexpr int OutputSize = 1; // as export_models.py's streaming models (STREAMING_OUTPUT_SIZE)
 constexpr int Rounds = 21;
 
 nlohmann::json Read(const std::string& path)
