@@ -12,7 +12,7 @@ model.LoadEmbeddedWeights();
 
 float[] sequence;
 double[] pytorchPrediction;
-using (Stream embedded = typeof(SequenceClassifier).Assembly.GetManifestResourceStream("RnnGen.Weights/classifier.safetensors")!)
+using (Stream embedded = typeof(SequenceClassifier).Assembly.GetManifestResourceStream("RnnGen.Weights/weights/classifier.safetensors")!)
 using (var file = new SafeTensorsReader(embedded))
 {
     sequence = file.Read<float>("x");

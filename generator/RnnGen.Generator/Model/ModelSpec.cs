@@ -37,8 +37,8 @@ internal sealed record ModelSpec(
     string WeightsFile,
     EquatableArray<string> Inferred)
 {
-    /// <summary>The resource the build embeds the declared weights file as (build/RnnGen.targets): <c>RnnGen.Weights/</c> and its file name.</summary>
-    public string WeightsResource => "RnnGen.Weights/" + WeightsFile.Substring(WeightsFile.LastIndexOf('/') + 1);
+    /// <summary>The resource the build embeds the declared weights file as (build/RnnGen.targets): <c>RnnGen.Weights/</c> and its path as listed (normalized).</summary>
+    public string WeightsResource => "RnnGen.Weights/" + WeightsFile;
 
     /// <summary>Whether training drops units between layers: <c>Dropout</c> is set and there is a next layer to read them.</summary>
     public bool HasLayerDropout => Dropout > 0 && Layers > 1;

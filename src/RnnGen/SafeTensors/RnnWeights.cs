@@ -44,13 +44,13 @@ public static class RnnWeights
 
     /// <summary>
     /// Loads the weights file that the build embedded in <paramref name="assembly"/> (an <c>RnnGenWeights</c> item of its
-    /// project, under the resource name <c>RnnGen.Weights/FILENAME</c>): no file is read at run time, and NativeAOT and
+    /// project, under the resource name <c>RnnGen.Weights/PATH</c>, its path as listed, with '/'): no file is read at run time, and NativeAOT and
     /// trimmed apps keep the resource. The generated <c>LoadEmbeddedWeights()</c> of a model declared with <c>Weights</c> calls this.
     /// </summary>
     /// <typeparam name="T">The model's element type.</typeparam>
     /// <param name="model">The model whose <see cref="IRnnModel{T}.Parameters"/> receive the weights.</param>
     /// <param name="assembly">The assembly that holds the resource: the model's own.</param>
-    /// <param name="resourceName">The resource, <c>RnnGen.Weights/</c> and the file's name.</param>
+    /// <param name="resourceName">The resource, <c>RnnGen.Weights/</c> and the file's path as the project lists it (with '/', no leading "./").</param>
     /// <param name="options">How to match the file's names to the model's, or null for exactly the model's.</param>
     /// <exception cref="InvalidOperationException">The assembly holds no such resource: its project does not list the file as an <c>RnnGenWeights</c> item.</exception>
     /// <exception cref="SafeTensorsException">As for a file: the model is then left unchanged.</exception>
@@ -60,7 +60,7 @@ public static class RnnWeights
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(assembly);
         using Stream stream = assembly.GetManifestResourceStream(resourceName)
-            ?? throw new InvalidOperationException($"{assembly.GetName().Name} embeds no resource '{resourceName}': list the weights file in its project as <RnnGenWeights Include=\"...\" /> (the RnnGen package's build step embeds every such file under RnnGen.Weights/ and its file name).");
+            ?? throw new InvalidOperationException($"{assembly.GetName().Name} embeds no resource '{resourceName}': list the weights file in its project as <RnnGenWeights Include=\"...\" /> (the RnnGen package's build step embeds every such file under RnnGen.Weights/ and its path as listed, with '/').");
         Load(model, stream, options);
     }
 

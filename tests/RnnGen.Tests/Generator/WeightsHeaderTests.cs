@@ -41,8 +41,8 @@ public sealed class WeightsHeaderTests
         GeneratorRun run = Run(Arguments, HeaderFileOfTheReferenceCase());
         Assert.Empty(RnnGen(run));
         string generated = Assert.Single(run.GeneratedSources, source => source.HintName == "Tagger.g.cs").Source;
-        // The build embeds the file under its name; the model reads it from there.
-        Assert.Contains("public void LoadEmbeddedWeights(global::RnnGen.WeightLoadOptions? options = null) => global::RnnGen.RnnWeights.LoadEmbedded(this, typeof(Tagger).Assembly, \"RnnGen.Weights/tagger.safetensors\", options);", generated);
+        // The build embeds the file under its path as listed; the model reads it from there.
+        Assert.Contains("public void LoadEmbeddedWeights(global::RnnGen.WeightLoadOptions? options = null) => global::RnnGen.RnnWeights.LoadEmbedded(this, typeof(Tagger).Assembly, \"RnnGen.Weights/models/tagger.safetensors\", options);", generated);
         Assert.DoesNotContain(run.OutputCompilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
     }
 

@@ -157,7 +157,7 @@ namespace Demo
         /// <exception cref="global::System.InvalidOperationException">The assembly holds no copy: its project does not list the file as an <c>RnnGenWeights</c> item.</exception>
         /// <exception cref="global::RnnGen.SafeTensorsException">The file does not fit the model after all (it changed after the build); the weights are then left as they were.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
-        public void LoadEmbeddedWeights(global::RnnGen.WeightLoadOptions? options = null) => global::RnnGen.RnnWeights.LoadEmbedded(this, typeof(Tagger).Assembly, "RnnGen.Weights/tagger.safetensors", options);
+        public void LoadEmbeddedWeights(global::RnnGen.WeightLoadOptions? options = null) => global::RnnGen.RnnWeights.LoadEmbedded(this, typeof(Tagger).Assembly, "RnnGen.Weights/models/tagger.safetensors", options);
 
         // The network's state and code, in a type of its own so that no member of Tagger's own can collide with them; the public members above call it.
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generator", "0.1.0.0")]
