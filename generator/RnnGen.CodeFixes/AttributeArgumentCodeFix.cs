@@ -15,7 +15,7 @@ namespace RnnGen.CodeFixes;
 /// <summary>
 /// The fixes that edit the <c>[RnnModel]</c> arguments: RNNGEN003 clamps a size into its range, RNNGEN006 adds a missing
 /// size, RNNGEN007 sets a softmax output or drops the cross-entropy loss, RNNGEN010 makes the model unidirectional or
-/// drops <c>Streaming</c>, RNNGEN012 drops <c>Activation</c>.
+/// drops <c>Streaming</c>, RNNGEN012 drops <c>Activation</c>, RNNGEN027 drops an argument the weights file contradicts.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AttributeArgumentCodeFix)), Shared]
 public sealed class AttributeArgumentCodeFix : CodeFixProvider
@@ -26,7 +26,7 @@ public sealed class AttributeArgumentCodeFix : CodeFixProvider
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.ValueOutOfRange.Id, DiagnosticDescriptors.MissingSize.Id, DiagnosticDescriptors.CrossEntropyNeedsSoftmax.Id,
-        DiagnosticDescriptors.StreamingNeedsUnidirectional.Id, DiagnosticDescriptors.ActivationNeedsVanillaCell.Id);
+        DiagnosticDescriptors.StreamingNeedsUnidirectional.Id, DiagnosticDescriptors.ActivationNeedsVanillaCell.Id, DiagnosticDescriptors.WeightsContradicted.Id);
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -65,6 +65,9 @@ public sealed class AttributeArgumentCodeFix : CodeFixProvider
                     break;
                 case "RNNGEN012":
                     Offer(context, diagnostic, root, attribute, "Remove Activation (gated cells have fixed activations)", Remove(attribute, "Activation"));
+                    break;
+                case "RNNGEN027" when argument is not null:
+                    Offer(context, diagnostic, root, attribute, $"Remove {argument} (take the weights file's value)", Remove(attribute, argument));
                     break;
             }
         }

@@ -366,7 +366,7 @@ public sealed partial class RnnGenerator
                 if (_facts is not null && _facts.TryGet(name, out FileFact fact) && !Equals(fact.Value, value))
                 {
                     report(DiagnosticDescriptors.WeightsContradicted, LocationOf(name),
-                        [declaration.ClassName, name, WeightsInference.Show(value), _file, WeightsInference.Show(fact.Value), fact.Evidence]);
+                        [declaration.ClassName, name, WeightsInference.Show(value), _file, WeightsInference.Show(fact.Value), fact.Evidence], FixProperties.For(name));
                     return true;
                 }
                 return false;

@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Testing;
 using RnnGen.CodeFixes;
 using RnnGen.Generator;
+using RnnGen.Generator.Model;
 using Xunit;
 
 namespace RnnGen.Tests.Generator;
@@ -184,7 +185,34 @@ public sealed class CodeFixTests
         public partial class Net { }
         """);
 
-    private static async Task Verify<TFix>(string source, string fixedSource, string? equivalenceKey = null)
+    /// <summary>
+    /// A declaration that states what its weights file contradicts (RNNGEN027): the fix drops the argument, the file's
+    /// value holds, and nothing is left to report. The file is the bi1_tanh_m2m case's (nn.RNN(4, 8, bidirectional=True)),
+    /// its header given to the analyzer as the build writes it.
+    /// </summary>
+    [Fact]
+    public Task AnArgumentTheWeightsFileContradictsIsRemoved() => Verify<AttributeArgumentCodeFix>(
+        """
+        using RnnGen;
+        [RnnModel<float>(Weights = "models/tagger.safetensors", Direction = RnnDirection.Bidirectional, {|RNNGEN027:HiddenSize = 9|})]
+        public partial class Net { }
+        """,
+        """
+        using RnnGen;
+        [RnnModel<float>(Weights = "models/tagger.safetensors", Direction = RnnDirection.Bidirectional)]
+        public partial class Net { }
+        """,
+        additionalFiles: [("obj/rnngen/models_tagger.safetensors" + WeightsHeader.Extension, HeaderOf("models/tagger.safetensors", "bi1_tanh_m2m"))]);
+
+    /// <summary>What the build writes for a listed weights file: its path and the safetensors header of the case's file, from its own bytes.</summary>
+    private static string HeaderOf(string listedAs, string referenceCase)
+    {
+        byte[] bytes = System.IO.File.ReadAllBytes(System.IO.Path.Combine(System.AppContext.BaseDirectory, "data", "pytorch", referenceCase + ".safetensors"));
+        int length = (int)System.BitConverter.ToUInt64(bytes, 0);
+        return $$"""{"file": "{{listedAs}}", "header": {{System.Text.Encoding.UTF8.GetString(bytes, 8, length).TrimEnd(' ')}}}""";
+    }
+
+    private static async Task Verify<TFix>(string source, string fixedSource, string? equivalenceKey = null, (string Path, string Text)[]? additionalFiles = null)
         where TFix : CodeFixProvider, new()
     {
         var test = new CSharpCodeFixTest<RnnModelAnalyzer, TFix, DefaultVerifier>
@@ -197,6 +225,11 @@ public sealed class CodeFixTests
         };
         test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
         test.TestState.AdditionalReferences.Add(typeof(RnnModelAttribute<>).Assembly);
+        foreach ((string path, string text) in additionalFiles ?? [])
+        {
+            test.TestState.AdditionalFiles.Add((path, text));
+            test.FixedState.AdditionalFiles.Add((path, text));
+        }
         await test.RunAsync();
     }
 }
