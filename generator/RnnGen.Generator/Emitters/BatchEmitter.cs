@@ -199,8 +199,6 @@ internal static class BatchEmitter
 
     private static string DropoutArguments(ModelSpec model) => model.HasDropout ? ", dropping, dropoutKey" : "";
 
-    /// <summary>A generic type as a cref spells it: <c>Span{float}</c>.</summary>
-
     private static void EmitBatchParameterDocs(SourceWriter writer, ModelSpec model)
     {
         writer.Line(model.Topology == Topology.OneToOne

@@ -85,7 +85,6 @@ internal static class StreamingEmitter
         {
             EmitSampleStep(writer, model, cell);
         }
-        writer.Line();
         if (model.HasEmbedding)
         {
             writer.Summary("Advances the stream one time step from a token id, as the other <c>Step</c> does from the id as a value.");
