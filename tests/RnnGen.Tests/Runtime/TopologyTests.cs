@@ -152,6 +152,45 @@ public sealed class TopologyTests
         Assert.Equal(spanModel.StreamState.ToArray(), model.StreamState.ToArray());
     }
 
+    /// <summary>
+    /// An audio buffer processed in place: StepBlock(buffer, buffer) and Step over one span for both give exactly what
+    /// separate input and output buffers give (each layer's input projection for the block is done before any output is
+    /// written; a step reads its input before it writes its output).
+    /// </summary>
+    [Fact]
+    public void StepBlockAndStepRunInPlace()
+    {
+        InPlace<SampleGru, float>(new SampleGru(), new SampleGru());
+        InPlace<SampleLstm, double>(new SampleLstm(), new SampleLstm());
+    }
+
+    private static void InPlace<TModel, T>(TModel separate, TModel inPlace)
+        where TModel : IRnnModel<T>, IRnnStreaming<T>
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        separate.InitializeParameters(new Random(4));
+        separate.Parameters.CopyTo(inPlace.Parameters);
+        var random = new Random(6);
+        T[] samples = Enumerable.Range(0, 37).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
+        var expected = new T[samples.Length];
+        separate.StepBlock(samples, expected);
+        T[] buffer = [.. samples];
+        inPlace.StepBlock(buffer, buffer);
+        Assert.Equal(expected, buffer);
+        Assert.Equal(separate.StreamState.ToArray(), inPlace.StreamState.ToArray());
+
+        separate.Reset();
+        inPlace.Reset();
+        buffer = [.. samples];
+        var output = new T[1];
+        for (int t = 0; t < samples.Length; t++)
+        {
+            separate.Step(samples.AsSpan(t, 1), output);
+            inPlace.Step(buffer.AsSpan(t, 1), buffer.AsSpan(t, 1));
+            Assert.Equal(output[0], buffer[t]);
+        }
+    }
+
     /// <summary>Equal up to the order of rounding: 1e-13 in double, 1e-5 in float (outputs of order 1).</summary>
     private static void AssertClose<T>(T[] expected, T[] actual)
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
