@@ -22,8 +22,11 @@ internal sealed class CellEmitter
 
     private bool IsGated => _model.Cell != Cell.Vanilla;
 
-    /// <summary>The scratch the runners need for a sequence of <c>steps</c>, as an expression.</summary>
+    /// <summary>The scratch the runners need for a sequence of <c>steps</c>, forward and backward, as an expression.</summary>
     public string WorkspaceLength => $"{_runner}.WorkspaceLength(steps, HiddenSize)";
+
+    /// <summary>The scratch the forward runner alone needs for <c>steps</c> (a streaming block), as an expression: the vanilla cell's does not grow with them.</summary>
+    private string ForwardWorkspaceLength => IsGated ? $"{_runner}.ForwardWorkspaceLength(steps, HiddenSize)" : $"{_runner}.ForwardWorkspaceLength(HiddenSize)";
 
     /// <summary>The scratch one streaming step needs, as an expression.</summary>
     public string StepWorkspaceLength => $"{_runner}.StepWorkspaceLength(HiddenSize)";
@@ -75,7 +78,7 @@ internal sealed class CellEmitter
         {
             writer.Line($"_blockCache = new {_model.T}[Layers * steps * {_runner}.CacheWidth(HiddenSize)];");
         }
-        writer.Line($"_blockWorkspace = new {_model.T}[{WorkspaceLength}];");
+        writer.Line($"_blockWorkspace = new {_model.T}[{ForwardWorkspaceLength}];");
     }
 
     /// <summary>The streaming block's cell buffers.</summary>

@@ -48,26 +48,40 @@ public sealed class TopologyTests
         BlocksReproduceSteps<NoteGenerator, double>(new NoteGenerator(), new NoteGenerator());
     }
 
-    private static void BlocksReproduceSteps<TModel, T>(TModel stepped, TModel blocked)
+    /// <summary>
+    /// Blocks of 40 steps, enough for the sequence forward to read a W_hh beyond the first-level cache from column panels
+    /// (32 steps or more), in the block's own scratch, which holds only what the forward runner needs.
+    /// </summary>
+    [Fact]
+    public void BlocksLongEnoughForColumnPanelsReproduceSteps()
+    {
+        BlocksReproduceSteps<StreamingGruWide, float>(new StreamingGruWide(), new StreamingGruWide(), [40, 1, 45]);
+        BlocksReproduceSteps<StreamingLstmWide, float>(new StreamingLstmWide(), new StreamingLstmWide(), [40, 1, 45]);
+        BlocksReproduceSteps<StreamingVanillaWide, float>(new StreamingVanillaWide(), new StreamingVanillaWide(), [40, 1, 45]);
+    }
+
+    private static void BlocksReproduceSteps<TModel, T>(TModel stepped, TModel blocked, int[]? blockLengths = null)
         where TModel : IRnnModel<T>, IRnnStreaming<T>
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
     {
+        blockLengths ??= [3, 1, 5];
+        int steps = blockLengths.Sum();
         stepped.InitializeParameters(new Random(8));
         stepped.Parameters.CopyTo(blocked.Parameters);
         RnnShape shape = stepped.Shape;
         var random = new Random(9);
-        T[] inputs = Enumerable.Range(0, 9 * shape.InputSize).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
+        T[] inputs = Enumerable.Range(0, steps * shape.InputSize).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
         T[] initialState = Enumerable.Range(0, shape.StateRows * shape.HiddenSize).Select(_ => T.CreateChecked(random.NextDouble() - 0.5)).ToArray();
         stepped.Reset(initialState);
         blocked.Reset(initialState);
-        var expected = new T[9 * shape.OutputSize];
-        for (int t = 0; t < 9; t++)
+        var expected = new T[steps * shape.OutputSize];
+        for (int t = 0; t < steps; t++)
         {
             stepped.Step(inputs.AsSpan(t * shape.InputSize, shape.InputSize), expected.AsSpan(t * shape.OutputSize, shape.OutputSize));
         }
-        var actual = new T[9 * shape.OutputSize];
+        var actual = new T[steps * shape.OutputSize];
         int start = 0;
-        foreach (int length in new[] { 3, 1, 5 })
+        foreach (int length in blockLengths)
         {
             blocked.StepBlock(inputs.AsSpan(start * shape.InputSize, length * shape.InputSize), actual.AsSpan(start * shape.OutputSize, length * shape.OutputSize));
             start += length;

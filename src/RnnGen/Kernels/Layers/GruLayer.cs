@@ -22,6 +22,12 @@ public static class GruLayer
     /// <summary>The scratch that <see cref="Forward"/> and <see cref="Backward"/> need for a sequence of <paramref name="steps"/>.</summary>
     public static int WorkspaceLength(int steps, int hiddenSize) => hiddenSize + (2 * steps * 3 * hiddenSize) + MatrixKernels.ColumnPanelsLength(hiddenSize, 3 * hiddenSize);
 
+    /// <summary>
+    /// The scratch that <see cref="Forward"/> alone needs (a streaming block, which no Backward follows): every step's input
+    /// projection, one step's recurrent sums and W_hh's column panels where the core reads them.
+    /// </summary>
+    public static int ForwardWorkspaceLength(int steps, int hiddenSize) => ((steps + 1) * 3 * hiddenSize) + MatrixKernels.ColumnPanelsLength(hiddenSize, 3 * hiddenSize);
+
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => (2 * 3 * hiddenSize) + hiddenSize + (4 * hiddenSize);
 
@@ -40,7 +46,7 @@ public static class GruLayer
     /// <param name="finalStates">Receives in its row <paramref name="stateRow"/> the state after the last step processed.</param>
     /// <param name="stateRow">This direction's row of the states: layer * directions + direction.</param>
     /// <param name="cache">Every direction's per-step cache, [rows, T, <see cref="CacheWidth"/>]: receives what <see cref="Backward"/> needs of every step in the rows of <paramref name="stateRow"/>.</param>
-    /// <param name="workspace">Scratch of at least <see cref="WorkspaceLength"/>.</param>
+    /// <param name="workspace">Scratch of at least <see cref="ForwardWorkspaceLength"/>.</param>
     public static void Forward<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, ReadOnlySpan<T> initialStates, Span<T> finalStates, int stateRow, Span<T> cache, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize
@@ -58,7 +64,7 @@ public static class GruLayer
         Span<T> directionCache = cache.Slice(stateRow * walk.Steps * cacheWidth, walk.Steps * cacheWidth);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, hidden); // empty stands for the zero state: its product is skipped
         // A W_hh beyond the first-level cache is read once per step: from panels that each stream in one run.
-        Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(hidden, width, walk.Steps) ? MatrixKernels.OnCacheLine(workspace.Slice(2 * walk.Steps * width), hidden * width) : default;
+        Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(hidden, width, walk.Steps) ? MatrixKernels.OnCacheLine(workspace.Slice((walk.Steps + 1) * width), hidden * width) : default;
         MatrixKernels.PackColumnPanels(recurrentWeights, hidden, width, recurrentPanels);
         for (int step = 0; step < walk.Steps; step++)
         {

@@ -21,6 +21,12 @@ public static class LstmLayer
     /// <summary>The scratch that <see cref="Forward"/> and <see cref="Backward"/> need for a sequence of <paramref name="steps"/>.</summary>
     public static int WorkspaceLength(int steps, int hiddenSize) => ((steps + 1) * 4 * hiddenSize) + 32 + MatrixKernels.ColumnPanelsLength(hiddenSize, 4 * hiddenSize);
 
+    /// <summary>
+    /// The scratch that <see cref="Forward"/> alone needs (a streaming block, which no Backward follows): every step's gate
+    /// pre-activations, the two biases' sum and W_hh's column panels where the core reads them.
+    /// </summary>
+    public static int ForwardWorkspaceLength(int steps, int hiddenSize) => ((steps + 1) * 4 * hiddenSize) + MatrixKernels.ColumnPanelsLength(hiddenSize, 4 * hiddenSize);
+
     /// <summary>The scratch that <see cref="Step"/> needs.</summary>
     public static int StepWorkspaceLength(int hiddenSize) => (4 * hiddenSize) + hiddenSize + (5 * hiddenSize);
 
@@ -40,7 +46,7 @@ public static class LstmLayer
     /// <param name="stateRow">This direction's h row of the states: layer * directions + direction.</param>
     /// <param name="cellRow">This direction's c row of the states, after every h row.</param>
     /// <param name="cache">Every direction's per-step cache, [h rows, T, <see cref="CacheWidth"/>]: receives what <see cref="Backward"/> needs of every step in the rows of <paramref name="stateRow"/>.</param>
-    /// <param name="workspace">Scratch of at least <see cref="WorkspaceLength"/>.</param>
+    /// <param name="workspace">Scratch of at least <see cref="ForwardWorkspaceLength"/>.</param>
     public static void Forward<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, ReadOnlySpan<T> initialStates, Span<T> finalStates, int stateRow, int cellRow, Span<T> cache, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize

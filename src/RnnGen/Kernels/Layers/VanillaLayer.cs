@@ -12,8 +12,14 @@ namespace RnnGen.Kernels;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class VanillaLayer
 {
-    /// <summary>The scratch that <see cref="Backward"/> needs for a sequence of <paramref name="steps"/> (<see cref="Forward"/> needs none).</summary>
-    public static int WorkspaceLength(int steps, int hiddenSize) => ((steps + 1) * hiddenSize) + MatrixKernels.ColumnPanelsLength(hiddenSize, hiddenSize);
+    /// <summary>The scratch that <see cref="Forward"/> and <see cref="Backward"/> need for a sequence of <paramref name="steps"/>.</summary>
+    public static int WorkspaceLength(int steps, int hiddenSize) => ((steps + 1) * hiddenSize) + ForwardWorkspaceLength(hiddenSize);
+
+    /// <summary>
+    /// The scratch that <see cref="Forward"/> alone needs (a streaming block, which no Backward follows), whatever the number
+    /// of steps: W_aa's column panels where the core reads them (the projections go straight into the outputs).
+    /// </summary>
+    public static int ForwardWorkspaceLength(int hiddenSize) => MatrixKernels.ColumnPanelsLength(hiddenSize, hiddenSize);
 
     /// <summary>The scratch that <see cref="ForwardBatch"/> needs for a batch of <paramref name="sequences"/> through a layer reading at most <paramref name="inputSize"/> values: the weights in panels.</summary>
     public static int BatchWorkspaceLength(int sequences, int inputSize, int hiddenSize) => (inputSize + hiddenSize) * hiddenSize;
@@ -33,7 +39,7 @@ public static class VanillaLayer
     /// <param name="initialStates">Every layer's and direction's a&lt;0&gt;, [rows, THidden], or empty for zeros.</param>
     /// <param name="finalStates">Receives in its row <paramref name="stateRow"/> the state after the last step processed.</param>
     /// <param name="stateRow">This direction's row of the states: layer * directions + direction.</param>
-    /// <param name="workspace">Scratch of at least <see cref="WorkspaceLength"/>.</param>
+    /// <param name="workspace">Scratch of at least <see cref="ForwardWorkspaceLength"/>.</param>
     public static void Forward<T, TInput, THidden, TBias>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Span<T> outputs, bool reverse, RnnActivation activation, ReadOnlySpan<T> initialStates, Span<T> finalStates, int stateRow, Span<T> workspace)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : struct, ISize

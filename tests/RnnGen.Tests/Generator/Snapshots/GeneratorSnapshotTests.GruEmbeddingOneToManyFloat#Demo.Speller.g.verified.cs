@@ -593,7 +593,7 @@ namespace Demo
                     _blockOutputs = new float[needed];
                     _blockInputs = new float[steps * InputSize];
                     _blockCache = new float[Layers * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
-                    _blockWorkspace = new float[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
+                    _blockWorkspace = new float[global::RnnGen.Kernels.GruLayer.ForwardWorkspaceLength(steps, HiddenSize)];
                 }
                 global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 // Embedding: x<t> = row token<t> of the table, for every step of the block.

@@ -517,7 +517,7 @@ namespace Demo
                 {
                     _blockOutputs = new float[needed];
                     _blockCache = new float[Layers * steps * global::RnnGen.Kernels.GruLayer.CacheWidth(HiddenSize)];
-                    _blockWorkspace = new float[global::RnnGen.Kernels.GruLayer.WorkspaceLength(steps, HiddenSize)];
+                    _blockWorkspace = new float[global::RnnGen.Kernels.GruLayer.ForwardWorkspaceLength(steps, HiddenSize)];
                 }
                 global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> streamState = _streamState;

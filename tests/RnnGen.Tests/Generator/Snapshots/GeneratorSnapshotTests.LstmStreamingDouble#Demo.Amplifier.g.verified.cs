@@ -466,7 +466,7 @@ namespace Demo
                 {
                     _blockOutputs = new double[needed];
                     _blockCache = new double[Layers * steps * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)];
-                    _blockWorkspace = new double[global::RnnGen.Kernels.LstmLayer.WorkspaceLength(steps, HiddenSize)];
+                    _blockWorkspace = new double[global::RnnGen.Kernels.LstmLayer.ForwardWorkspaceLength(steps, HiddenSize)];
                 }
                 global::System.ReadOnlySpan<double> parameters = _parameters.Span;
                 global::System.Span<double> streamState = _streamState;

@@ -461,7 +461,7 @@ namespace Demo
                 {
                     _blockOutputs = new float[needed];
                     _blockCache = new float[Layers * steps * global::RnnGen.Kernels.LstmLayer.CacheWidth(HiddenSize)];
-                    _blockWorkspace = new float[global::RnnGen.Kernels.LstmLayer.WorkspaceLength(steps, HiddenSize)];
+                    _blockWorkspace = new float[global::RnnGen.Kernels.LstmLayer.ForwardWorkspaceLength(steps, HiddenSize)];
                 }
                 global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> streamState = _streamState;

@@ -484,7 +484,7 @@ namespace Demo
                 if (_blockOutputs.Length < needed)
                 {
                     _blockOutputs = new float[needed];
-                    _blockWorkspace = new float[global::RnnGen.Kernels.VanillaLayer.WorkspaceLength(steps, HiddenSize)];
+                    _blockWorkspace = new float[global::RnnGen.Kernels.VanillaLayer.ForwardWorkspaceLength(HiddenSize)];
                 }
                 global::System.ReadOnlySpan<float> parameters = _parameters.Span;
                 global::System.Span<float> streamState = _streamState;

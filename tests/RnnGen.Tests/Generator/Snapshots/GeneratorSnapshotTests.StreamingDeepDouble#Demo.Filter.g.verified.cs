@@ -491,7 +491,7 @@ namespace Demo
                 if (_blockOutputs.Length < needed)
                 {
                     _blockOutputs = new double[needed];
-                    _blockWorkspace = new double[global::RnnGen.Kernels.VanillaLayer.WorkspaceLength(steps, HiddenSize)];
+                    _blockWorkspace = new double[global::RnnGen.Kernels.VanillaLayer.ForwardWorkspaceLength(HiddenSize)];
                 }
                 global::System.ReadOnlySpan<double> parameters = _parameters.Span;
                 global::System.Span<double> streamState = _streamState;
