@@ -78,6 +78,11 @@ public static class Program
         }
         if (filter is "" or "step")
         {
+            ok &= Streaming<VanillaI1H8>("vanilla", 1, 8);
+            ok &= Streaming<VanillaI1H16>("vanilla", 1, 16);
+            ok &= Streaming<VanillaI1H32>("vanilla", 1, 32);
+            ok &= Streaming<VanillaI1H64>("vanilla", 1, 64);
+            ok &= Streaming<VanillaI16H32>("vanilla", 16, 32);
             ok &= Streaming<GruI1H8>("gru", 1, 8);
             ok &= Streaming<GruI1H16>("gru", 1, 16);
             ok &= Streaming<GruI1H32>("gru", 1, 32);

@@ -8,7 +8,8 @@
 
 Sequence models read x [T, B, I] and write y [T, B, O] (many-to-many, one linear head, O = 8). Streaming models run one
 step: x [1, 1, I] and the state (h [1, 1, H], and c for an LSTM) in, y and the new state out; they have one output, as
-in RTNeural's examples (an audio sample in, a sample out at input 1).
+in RTNeural's examples (an audio sample in, a sample out at input 1). Every cell gets both kinds (RTNeural has no vanilla
+RNN layer, so its benchmark reads only the GRU and LSTM ones).
 
 Needs Debian's python3-torch and python3-onnx: /usr/bin/python3 bench/RnnGen.Versus/export_models.py
 """
@@ -110,7 +111,7 @@ def main():
     for cell in CELLS:
         for input_size, hidden_size in SEQUENCE_SHAPES:
             export_sequence(cell, input_size, hidden_size)
-    for cell in ("gru", "lstm"):
+    for cell in CELLS:
         for input_size, hidden_size in STREAMING_SHAPES:
             export_streaming(cell, input_size, hidden_size)
     print(f"wrote {len(os.listdir(OUT))} files to {OUT} (torch {torch.__version__})")

@@ -66,7 +66,7 @@ def main():
                     x = torch.randn(50, batch, input_size)
                     result = measure(lambda: model(x))
                     report(f"forward_b{batch}", cell, input_size, hidden_size, result, batch, "us", 1e6)
-        for cell in ("gru", "lstm"):
+        for cell in ("vanilla", "gru", "lstm"):
             for input_size, hidden_size in [(1, 8), (1, 16), (1, 32), (1, 64), (16, 32)]:
                 step = StreamingStep(load(cell, input_size, hidden_size, STREAMING_OUTPUT_SIZE), cell == "lstm").eval()
                 x, h, c = torch.randn(1, 1, input_size), torch.zeros(1, 1, hidden_size), torch.zeros(1, 1, hidden_size)

@@ -81,6 +81,21 @@ public partial class StreamingGruWide { }
 [RnnModel<float>(InputSize = 3, HiddenSize = 48, OutputSize = 2, Cell = RnnCell.Lstm, Streaming = true)]
 public partial class StreamingLstmWide { }
 
+// Vanilla streaming steps with the sums in registers: H = 8 floats is one vector at 256 bits; 16 two of them, or one at
+// 512 bits on AVX-512 cores; 32 floats two at 512 bits (four at 256 bits take the products); 8 doubles two at 256 bits or
+// one at 512. Relu as well as tanh, and a layer without a bias.
+[RnnModel<float>(InputSize = 3, HiddenSize = 8, OutputSize = 2, Layers = 2, Streaming = true)]
+public partial class StreamingVanillaOneVector { }
+
+[RnnModel<float>(InputSize = 3, HiddenSize = 16, OutputSize = 2, Streaming = true, Activation = RnnActivation.Relu)]
+public partial class StreamingVanillaTwoVectors { }
+
+[RnnModel<float>(InputSize = 1, HiddenSize = 32, OutputSize = 1, Streaming = true, RecurrentBias = false)]
+public partial class StreamingVanillaTwoWideVectors { }
+
+[RnnModel<double>(InputSize = 2, HiddenSize = 8, OutputSize = 3, Layers = 2, Streaming = true, Activation = RnnActivation.Relu)]
+public partial class StreamingVanillaDouble { }
+
 // A vanilla W_aa larger than the first-level cache (128 × 128 floats): the sequence forward reads it from column panels, the streaming step in place.
 [RnnModel<float>(InputSize = 3, HiddenSize = 128, OutputSize = 2, Streaming = true)]
 public partial class StreamingVanillaWide { }

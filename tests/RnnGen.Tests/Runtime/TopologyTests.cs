@@ -27,6 +27,10 @@ public sealed class TopologyTests
         StepsReproduceForward<StreamingGruWide, float>(new StreamingGruWide());
         StepsReproduceForward<StreamingLstmWide, float>(new StreamingLstmWide());
         StepsReproduceForward<StreamingVanillaWide, float>(new StreamingVanillaWide());
+        StepsReproduceForward<StreamingVanillaOneVector, float>(new StreamingVanillaOneVector());
+        StepsReproduceForward<StreamingVanillaTwoVectors, float>(new StreamingVanillaTwoVectors());
+        StepsReproduceForward<StreamingVanillaTwoWideVectors, float>(new StreamingVanillaTwoWideVectors());
+        StepsReproduceForward<StreamingVanillaDouble, double>(new StreamingVanillaDouble());
         // From 32 steps on, the sequence forward reads a W_hh of these sizes from column panels.
         StepsReproduceForward<StreamingGruWide, float>(new StreamingGruWide(), steps: 40);
         StepsReproduceForward<StreamingLstmWide, float>(new StreamingLstmWide(), steps: 40);

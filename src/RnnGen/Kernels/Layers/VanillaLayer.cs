@@ -1,6 +1,9 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnGen.Kernels;
 
@@ -241,7 +244,11 @@ public static class VanillaLayer
         }
     }
 
-    /// <summary>One streaming step: a = g1(W_aa a + W_ax x + b_a), computed aside so <paramref name="state"/> stays intact until done.</summary>
+    /// <summary>
+    /// One streaming step: a = g1(W_aa a + W_ax x + b_a), computed aside so <paramref name="state"/> stays intact until done.
+    /// Where one or two vectors hold the units (512 bits wide where they pair), their sums stay in registers and g1 is
+    /// applied there (<see cref="StepInRegisters"/>).
+    /// </summary>
     /// <param name="parameters">The layer's parameter block, as in <see cref="Forward"/>.</param>
     /// <param name="input">x&lt;t&gt; (or the layer below's new state), [TInput].</param>
     /// <param name="state">The kept state, [THidden], replaced by the new one.</param>
@@ -254,6 +261,17 @@ public static class VanillaLayer
         where TBias : struct, IBias
     {
         ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights];
+        int hidden = THidden.Value;
+        if (VectorMath.PairsAsVector512<T>() && (hidden == Vector512<T>.Count || hidden == 2 * Vector512<T>.Count))
+        {
+            StepInRegisters<T, TInput, THidden, TBias, Vector512<T>, Vector512Lanes<T>>(parameters, input, state, activation == RnnActivation.Relu);
+            return;
+        }
+        if (hidden == Vector<T>.Count || hidden == 2 * Vector<T>.Count)
+        {
+            StepInRegisters<T, TInput, THidden, TBias, Vector<T>, VectorLanes<T>>(parameters, input, state, activation == RnnActivation.Relu);
+            return;
+        }
         Span<T> preactivation = workspace.Slice(0, THidden.Value);
         ParameterBlock<TInput, THidden, THidden, TBias>.InputBiasOf(parameters).CopyTo(preactivation);
         MatrixKernels.MultiplyAdd<T, TInput, THidden>(input, inputWeights, preactivation);
@@ -261,6 +279,70 @@ public static class VanillaLayer
         Activate(activation, preactivation);
         preactivation.CopyTo(state);
     }
+
+    /// <summary>
+    /// <see cref="Step"/> when one or two vectors of this width hold the units: each vector's sum (b_a, + W_ax x, + W_aa a in
+    /// two chains) in a register, then g1 on it, and only then the stores, so a' replaces a in place.
+    /// </summary>
+    // Out of line, one root per width, as the gated cells' steps: their size branches are imported before they fold.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StepInRegisters<T, TInput, THidden, TBias, TVector, TLanes>(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> state, bool relu)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : struct, ISize
+        where THidden : struct, ISize
+        where TBias : struct, IBias
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        int hidden = THidden.Value, inputSize = TInput.Value;
+        KernelGuard.Require(parameters.Length >= ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights.End.Value && input.Length >= inputSize && state.Length >= hidden, StepShape);
+        ref T bias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, THidden, TBias>.InputBiasOf(parameters));
+        ref T inputRows = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights]);
+        ref T recurrentRows = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights]);
+        ref T x = ref MemoryMarshal.GetReference(input), a = ref MemoryMarshal.GetReference(state);
+        TVector first = Preactivation<T, TVector, TLanes>(0, hidden, inputSize, ref bias, ref x, ref inputRows, ref a, ref recurrentRows);
+        if (hidden == TLanes.Count)
+        {
+            TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref a, 0);
+            return;
+        }
+        TVector second = Preactivation<T, TVector, TLanes>((nuint)TLanes.Count, hidden, inputSize, ref bias, ref x, ref inputRows, ref a, ref recurrentRows);
+        TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref a, 0);
+        TLanes.Store(Activate<T, TVector, TLanes>(second, relu), ref a, (nuint)TLanes.Count);
+    }
+
+    /// <summary>W_aa a + W_ax x + b_a for the vector of units from <paramref name="at"/>: the inputs and even rows of W_aa in one chain, the odd rows in another.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Preactivation<T, TVector, TLanes>(nuint at, int hidden, int inputSize, ref T bias, ref T x, ref T inputRows, ref T a, ref T recurrentRows)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        TVector sum = TLanes.Load(ref bias, at), odd = TLanes.Broadcast(T.Zero);
+        ref T row = ref inputRows;
+        for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, hidden))
+        {
+            sum = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref x, k)), TLanes.Load(ref row, at), sum);
+        }
+        row = ref recurrentRows;
+        // The units fill whole vectors, so the hidden size is even.
+        for (int k = 0; k < hidden; k += 2, row = ref Unsafe.Add(ref row, 2 * hidden))
+        {
+            sum = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a, k)), TLanes.Load(ref row, at), sum);
+            odd = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a, k + 1)), TLanes.Load(ref Unsafe.Add(ref row, hidden), at), odd);
+        }
+        return TLanes.Add(sum, odd);
+    }
+
+    /// <summary>g1 on one vector: tanh, or relu as the CPU's max with zero first (a NaN stays NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Activate<T, TVector, TLanes>(TVector preactivation, bool relu)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T> =>
+        relu ? TLanes.MaxNative(TLanes.Broadcast(T.Zero), preactivation) : TLanes.Tanh(preactivation);
+
+    private const string StepShape = "A span passed to VanillaLayer.Step is shorter than the layer's sizes need.";
 
     private static void Activate<T>(RnnActivation activation, Span<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
