@@ -49,6 +49,10 @@ public sealed class TopologyTests
         BlocksReproduceSteps<StreamingLstmTwoWideVectors, float>(new StreamingLstmTwoWideVectors(), new StreamingLstmTwoWideVectors());
         BlocksReproduceSteps<StreamingLstmWide, float>(new StreamingLstmWide(), new StreamingLstmWide());
         BlocksReproduceSteps<StreamingVanillaWide, float>(new StreamingVanillaWide(), new StreamingVanillaWide());
+        BlocksReproduceSteps<StreamingVanillaOneVector, float>(new StreamingVanillaOneVector(), new StreamingVanillaOneVector());
+        BlocksReproduceSteps<StreamingVanillaTwoVectors, float>(new StreamingVanillaTwoVectors(), new StreamingVanillaTwoVectors());
+        BlocksReproduceSteps<StreamingVanillaTwoWideVectors, float>(new StreamingVanillaTwoWideVectors(), new StreamingVanillaTwoWideVectors());
+        BlocksReproduceSteps<StreamingVanillaDouble, double>(new StreamingVanillaDouble(), new StreamingVanillaDouble());
         BlocksReproduceSteps<NoteGenerator, double>(new NoteGenerator(), new NoteGenerator());
     }
 

@@ -54,6 +54,15 @@ public static class VanillaLayer
         // Off the serial path: every step's W_ax x<t> + b_a at once, as one matrix-matrix product.
         MatrixKernels.ProjectInputs<T, TInput, THidden>(inputs, inputWeights, ParameterBlock<TInput, THidden, THidden, TBias>.InputBiasOf(parameters), outputs, walk.Stride, walk.Column);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, THidden.Value); // empty stands for the zero state: its product is skipped
+        if (InRegisters<T, THidden>())
+        {
+            // One or two vectors hold the units: each step's sums in registers and g1 applied there, as in Step.
+            ReadOnlySpan<T> last = VectorMath.PairsAsVector512<T>() && THidden.Value % Vector512<T>.Count == 0
+                ? RecurInRegisters<T, THidden, Vector512<T>, Vector512Lanes<T>>(walk, outputs, previous, recurrentWeights, activation == RnnActivation.Relu)
+                : RecurInRegisters<T, THidden, Vector<T>, VectorLanes<T>>(walk, outputs, previous, recurrentWeights, activation == RnnActivation.Relu);
+            last.CopyTo(LayerWalk.Row(finalStates, stateRow, THidden.Value));
+            return;
+        }
         // A W_aa beyond the first-level cache is read once per step: from panels that each stream in one run.
         Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(THidden.Value, THidden.Value, walk.Steps) ? MatrixKernels.OnCacheLine(workspace, THidden.Value * THidden.Value) : default;
         MatrixKernels.PackColumnPanels(recurrentWeights, THidden.Value, THidden.Value, recurrentPanels);
@@ -261,15 +270,16 @@ public static class VanillaLayer
         where TBias : struct, IBias
     {
         ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights];
-        int hidden = THidden.Value;
-        if (VectorMath.PairsAsVector512<T>() && (hidden == Vector512<T>.Count || hidden == 2 * Vector512<T>.Count))
+        if (InRegisters<T, THidden>())
         {
-            StepInRegisters<T, TInput, THidden, TBias, Vector512<T>, Vector512Lanes<T>>(parameters, input, state, activation == RnnActivation.Relu);
-            return;
-        }
-        if (hidden == Vector<T>.Count || hidden == 2 * Vector<T>.Count)
-        {
-            StepInRegisters<T, TInput, THidden, TBias, Vector<T>, VectorLanes<T>>(parameters, input, state, activation == RnnActivation.Relu);
+            if (VectorMath.PairsAsVector512<T>() && THidden.Value % Vector512<T>.Count == 0)
+            {
+                StepInRegisters<T, TInput, THidden, TBias, Vector512<T>, Vector512Lanes<T>>(parameters, input, state, activation == RnnActivation.Relu);
+            }
+            else
+            {
+                StepInRegisters<T, TInput, THidden, TBias, Vector<T>, VectorLanes<T>>(parameters, input, state, activation == RnnActivation.Relu);
+            }
             return;
         }
         Span<T> preactivation = workspace.Slice(0, THidden.Value);
@@ -278,6 +288,56 @@ public static class VanillaLayer
         MatrixKernels.MultiplyAdd<T, THidden, THidden>(state, recurrentWeights, preactivation);
         Activate(activation, preactivation);
         preactivation.CopyTo(state);
+    }
+
+    /// <summary>
+    /// Whether one or two vectors hold the units exactly (512 bits wide where they pair: 16 or 32 floats; else 8 or 16 at 256
+    /// bits), so that <see cref="Step"/> and <see cref="Forward"/> keep the sums in registers. Constant for the JIT.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool InRegisters<T, THidden>()
+        where T : unmanaged
+        where THidden : struct, ISize =>
+        VectorMath.PairsAsVector512<T>() && (THidden.Value == Vector512<T>.Count || THidden.Value == 2 * Vector512<T>.Count)
+            || THidden.Value == Vector<T>.Count || THidden.Value == 2 * Vector<T>.Count;
+
+    /// <summary>
+    /// <see cref="Forward"/>'s recurrence when one or two vectors of this width hold the units: each step's row of
+    /// <paramref name="outputs"/> holds W_ax x + b_a, and becomes g1(that + W_aa a of the previous step) with the sums in
+    /// registers. Returns the state after the last step processed.
+    /// </summary>
+    // Out of line per width, as StepInRegisters.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ReadOnlySpan<T> RecurInRegisters<T, THidden, TVector, TLanes>(LayerWalk walk, Span<T> outputs, ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, bool relu)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where THidden : struct, ISize
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        int hidden = THidden.Value;
+        nuint lanes = (nuint)TLanes.Count;
+        ref T recurrentRows = ref MemoryMarshal.GetReference(recurrentWeights);
+        for (int step = 0; step < walk.Steps; step++)
+        {
+            Span<T> state = outputs.Slice(walk.State(walk.At(step)), hidden);
+            ref T sums = ref MemoryMarshal.GetReference(state);
+            // With no previous state (the zero state) the product is skipped: no inputs, no W_aa rows.
+            int rows = previous.IsEmpty ? 0 : hidden;
+            ref T a = ref MemoryMarshal.GetReference(previous);
+            TVector first = Preactivation<T, TVector, TLanes>(0, hidden, 0, ref sums, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref a, ref recurrentRows, rows);
+            if (hidden == TLanes.Count)
+            {
+                TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref sums, 0);
+            }
+            else
+            {
+                TVector second = Preactivation<T, TVector, TLanes>(lanes, hidden, 0, ref sums, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref a, ref recurrentRows, rows);
+                TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref sums, 0);
+                TLanes.Store(Activate<T, TVector, TLanes>(second, relu), ref sums, lanes);
+            }
+            previous = state;
+        }
+        return previous;
     }
 
     /// <summary>
@@ -300,25 +360,29 @@ public static class VanillaLayer
         ref T inputRows = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights]);
         ref T recurrentRows = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights]);
         ref T x = ref MemoryMarshal.GetReference(input), a = ref MemoryMarshal.GetReference(state);
-        TVector first = Preactivation<T, TVector, TLanes>(0, hidden, inputSize, ref bias, ref x, ref inputRows, ref a, ref recurrentRows);
+        TVector first = Preactivation<T, TVector, TLanes>(0, hidden, inputSize, ref bias, ref x, ref inputRows, ref a, ref recurrentRows, hidden);
         if (hidden == TLanes.Count)
         {
             TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref a, 0);
             return;
         }
-        TVector second = Preactivation<T, TVector, TLanes>((nuint)TLanes.Count, hidden, inputSize, ref bias, ref x, ref inputRows, ref a, ref recurrentRows);
+        TVector second = Preactivation<T, TVector, TLanes>((nuint)TLanes.Count, hidden, inputSize, ref bias, ref x, ref inputRows, ref a, ref recurrentRows, hidden);
         TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref a, 0);
         TLanes.Store(Activate<T, TVector, TLanes>(second, relu), ref a, (nuint)TLanes.Count);
     }
 
-    /// <summary>W_aa a + W_ax x + b_a for the vector of units from <paramref name="at"/>: the inputs and even rows of W_aa in one chain, the odd rows in another.</summary>
+    /// <summary>
+    /// <paramref name="start"/> (b_a, or a step's W_ax x + b_a) + W_ax x + W_aa a for the vector of units from
+    /// <paramref name="at"/>, over the first <paramref name="rows"/> rows of W_aa (all of them, or none for the zero state):
+    /// the inputs and even rows in one chain, the odd rows in another.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector Preactivation<T, TVector, TLanes>(nuint at, int hidden, int inputSize, ref T bias, ref T x, ref T inputRows, ref T a, ref T recurrentRows)
+    private static TVector Preactivation<T, TVector, TLanes>(nuint at, int hidden, int inputSize, ref T start, ref T x, ref T inputRows, ref T a, ref T recurrentRows, int rows)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct
         where TLanes : ILanes<TVector, T>
     {
-        TVector sum = TLanes.Load(ref bias, at), odd = TLanes.Broadcast(T.Zero);
+        TVector sum = TLanes.Load(ref start, at), odd = TLanes.Broadcast(T.Zero);
         ref T row = ref inputRows;
         for (int k = 0; k < inputSize; k++, row = ref Unsafe.Add(ref row, hidden))
         {
@@ -326,7 +390,7 @@ public static class VanillaLayer
         }
         row = ref recurrentRows;
         // The units fill whole vectors, so the hidden size is even.
-        for (int k = 0; k < hidden; k += 2, row = ref Unsafe.Add(ref row, 2 * hidden))
+        for (int k = 0; k < rows; k += 2, row = ref Unsafe.Add(ref row, 2 * hidden))
         {
             sum = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a, k)), TLanes.Load(ref row, at), sum);
             odd = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a, k + 1)), TLanes.Load(ref Unsafe.Add(ref row, hidden), at), odd);
