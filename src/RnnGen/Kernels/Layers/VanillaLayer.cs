@@ -315,26 +315,14 @@ public static class VanillaLayer
         where TLanes : ILanes<TVector, T>
     {
         int hidden = THidden.Value;
-        nuint lanes = (nuint)TLanes.Count;
         ref T recurrentRows = ref MemoryMarshal.GetReference(recurrentWeights);
         for (int step = 0; step < walk.Steps; step++)
         {
             Span<T> state = outputs.Slice(walk.State(walk.At(step)), hidden);
             ref T sums = ref MemoryMarshal.GetReference(state);
-            // With no previous state (the zero state) the product is skipped: no inputs, no W_aa rows.
-            int rows = previous.IsEmpty ? 0 : hidden;
-            ref T a = ref MemoryMarshal.GetReference(previous);
-            TVector first = Preactivation<T, TVector, TLanes>(0, hidden, 0, ref sums, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref a, ref recurrentRows, rows);
-            if (hidden == TLanes.Count)
-            {
-                TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref sums, 0);
-            }
-            else
-            {
-                TVector second = Preactivation<T, TVector, TLanes>(lanes, hidden, 0, ref sums, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref a, ref recurrentRows, rows);
-                TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref sums, 0);
-                TLanes.Store(Activate<T, TVector, TLanes>(second, relu), ref sums, lanes);
-            }
+            // No inputs (their projection is in the row already); with no previous state (the zero state) no W_aa rows either.
+            UpdateInRegisters<T, TVector, TLanes>(hidden, 0, ref sums, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref MemoryMarshal.GetReference(previous), ref recurrentRows,
+                previous.IsEmpty ? 0 : hidden, ref sums, relu);
             previous = state;
         }
         return previous;
@@ -359,16 +347,30 @@ public static class VanillaLayer
         ref T bias = ref MemoryMarshal.GetReference(ParameterBlock<TInput, THidden, THidden, TBias>.InputBiasOf(parameters));
         ref T inputRows = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights]);
         ref T recurrentRows = ref MemoryMarshal.GetReference(parameters[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights]);
-        ref T x = ref MemoryMarshal.GetReference(input), a = ref MemoryMarshal.GetReference(state);
-        TVector first = Preactivation<T, TVector, TLanes>(0, hidden, inputSize, ref bias, ref x, ref inputRows, ref a, ref recurrentRows, hidden);
+        ref T a = ref MemoryMarshal.GetReference(state);
+        UpdateInRegisters<T, TVector, TLanes>(hidden, inputSize, ref bias, ref MemoryMarshal.GetReference(input), ref inputRows, ref a, ref recurrentRows, hidden, ref a, relu);
+    }
+
+    /// <summary>
+    /// The one or two vectors of units: each one's <see cref="Preactivation"/>, then g1 on each into <paramref name="destination"/>,
+    /// stored only after every sum has read all of <paramref name="a"/> (which <paramref name="destination"/> may be).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateInRegisters<T, TVector, TLanes>(int hidden, int inputSize, ref T start, ref T x, ref T inputRows, ref T a, ref T recurrentRows, int rows, ref T destination, bool relu)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : ILanes<TVector, T>
+    {
+        nuint lanes = (nuint)TLanes.Count;
+        TVector first = Preactivation<T, TVector, TLanes>(0, hidden, inputSize, ref start, ref x, ref inputRows, ref a, ref recurrentRows, rows);
         if (hidden == TLanes.Count)
         {
-            TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref a, 0);
+            TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref destination, 0);
             return;
         }
-        TVector second = Preactivation<T, TVector, TLanes>((nuint)TLanes.Count, hidden, inputSize, ref bias, ref x, ref inputRows, ref a, ref recurrentRows, hidden);
-        TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref a, 0);
-        TLanes.Store(Activate<T, TVector, TLanes>(second, relu), ref a, (nuint)TLanes.Count);
+        TVector second = Preactivation<T, TVector, TLanes>(lanes, hidden, inputSize, ref start, ref x, ref inputRows, ref a, ref recurrentRows, rows);
+        TLanes.Store(Activate<T, TVector, TLanes>(first, relu), ref destination, 0);
+        TLanes.Store(Activate<T, TVector, TLanes>(second, relu), ref destination, lanes);
     }
 
     /// <summary>
