@@ -20,6 +20,8 @@ public static class Floor
     /// Reads <paramref name="weights"/> <paramref name="passes"/> times with one fused multiply-add per element: contiguous
     /// loads of the widest vectors the core has (512 bits with AVX-512, where Vector&lt;float&gt; stays 256 bits wide and
     /// streams a third slower) into 8 independent accumulators, the fastest a core streams a matrix through its FMA units.
+    /// Every other pass takes the pages from the last, as the forwards take their column panels (each read upwards, as the
+    /// prefetchers follow best), so that a buffer about a cache's size starts each pass on what the last one read last.
     /// </summary>
     public static float Stream(ReadOnlySpan<float> weights, int passes) =>
         Vector512.IsHardwareAccelerated && Vector<float>.Count < Vector512<float>.Count ? Stream512(weights, passes) : StreamVector(weights, passes);
@@ -33,9 +35,9 @@ public static class Floor
         Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         for (int pass = 0; pass < passes; pass++)
         {
-            for (int i = 0; i < length; i += block)
+            for (int read = 0; read < length; read += block)
             {
-                ref float at = ref Unsafe.Add(ref start, i);
+                ref float at = ref Unsafe.Add(ref start, InPassOrder(read, length, pass));
                 a0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref at), x, a0);
                 a1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref at, (nuint)lanes), x, a1);
                 a2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref at, (nuint)(2 * lanes)), x, a2);
@@ -49,6 +51,18 @@ public static class Floor
         return Vector.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7);
     }
 
+    /// <summary>
+    /// Where the <paramref name="read"/>-th float of a pass lies: in order on even passes; on odd ones at the same place
+    /// of its page, the whole pages taken from the last (a part page at the end stays last).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int InPassOrder(int read, int length, int pass)
+    {
+        const int pageFloats = 4096 / sizeof(float);
+        int wholePages = length / pageFloats;
+        return pass % 2 == 0 || read >= wholePages * pageFloats ? read : ((wholePages - 1 - (read / pageFloats)) * pageFloats) + (read % pageFloats);
+    }
+
     // Vector512 has no common interface with Vector<T> that code outside the BCL can use, hence the second loop.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static float Stream512(ReadOnlySpan<float> weights, int passes)
@@ -59,9 +73,9 @@ public static class Floor
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         for (int pass = 0; pass < passes; pass++)
         {
-            for (int i = 0; i < length; i += block)
+            for (int read = 0; read < length; read += block)
             {
-                ref float at = ref Unsafe.Add(ref start, i);
+                ref float at = ref Unsafe.Add(ref start, InPassOrder(read, length, pass));
                 a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at), x, a0);
                 a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)lanes), x, a1);
                 a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)(2 * lanes)), x, a2);

@@ -260,16 +260,20 @@ public static class MatrixKernels
     /// <summary>
     /// accumulator[j] += Σ_i vector[i] * weights[i, j] on the panels <see cref="PackColumnPanels"/> wrote: each panel one
     /// contiguous stream, its sums in registers, so no store waits among the loads (the row-panel product's sums, read and
-    /// written in memory, ran 1.1-2.4× slower by where they lay against the weights).
+    /// written in memory, ran 1.1-2.4× slower by where they lay against the weights). With <paramref name="lastPanelFirst"/>
+    /// the panels run from the last: a recurrence that flips it every step starts each product on the panels the previous
+    /// one read last, still in cache, where panels read in one order, about the second-level cache's size in all, are
+    /// each evicted before their next read. Each column's sum is the same either way.
     /// </summary>
-    internal static void MultiplyAddColumnPanels<T>(ReadOnlySpan<T> vector, ReadOnlySpan<T> panels, int rows, int columns, Span<T> accumulator)
+    internal static void MultiplyAddColumnPanels<T>(ReadOnlySpan<T> vector, ReadOnlySpan<T> panels, int rows, int columns, Span<T> accumulator, bool lastPanelFirst)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = BlockVectors * Vector<T>.Count;
         ref T input = ref MemoryMarshal.GetReference(vector);
         ref T sums = ref MemoryMarshal.GetReference(accumulator);
-        for (int j = 0; j < columns; j += width)
+        for (int done = 0; done < columns; done += width)
         {
+            int j = lastPanelFirst ? columns - width - done : done;
             ref T sum = ref Unsafe.Add(ref sums, j);
             ref T panel = ref Unsafe.Add(ref MemoryMarshal.GetReference(panels), j * rows);
             if (VectorMath.PairsAsVector512<T>())

@@ -290,7 +290,7 @@ public static class KernelChecks
     /// <summary>
     /// The recurrence's product on column panels (runtime sizes, whole panels of 8 vectors; odd and even row counts for the
     /// 512-bit path's two rows a pass): the packed copy holds the matrix and no more, and accumulator + vector · W comes out
-    /// as exact as the row-by-row product's.
+    /// as exact as the row-by-row product's, with the panels taken in either order.
     /// </summary>
     private static void ColumnPanels<T>(List<string> failures)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -308,13 +308,15 @@ public static class KernelChecks
             {
                 failures.Add($"{name}: the packing wrote past the matrix");
             }
-            T[] result = Guarded<T>(start, 0, c);
-            MatrixKernels.MultiplyAddColumnPanels<T>(Cast<T>(vector), panels.AsSpan(0, r * c), r, c, result.AsSpan(0, c));
-            expected.Check<T>(failures, name, result, 0, r + 1);
+            foreach (bool lastPanelFirst in new[] { false, true })
+            {
+                T[] result = Guarded<T>(start, 0, c);
+                MatrixKernels.MultiplyAddColumnPanels<T>(Cast<T>(vector), panels.AsSpan(0, r * c), r, c, result.AsSpan(0, c), lastPanelFirst);
+                expected.Check<T>(failures, lastPanelFirst ? name + ", last panel first" : name, result, 0, r + 1);
+            }
         }
     }
 
-    /// <summary>The element-wise kernels (runtime lengths): activations, their backward passes, row sums and the gates.</summary>
     /// <summary>The lanes' 2^(n + offset) at both widths, exact, over the normal exponents and the offsets the activations use.</summary>
     private static void PowersOfTwo<T>(List<string> failures)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

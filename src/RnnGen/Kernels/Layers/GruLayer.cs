@@ -63,7 +63,8 @@ public static class GruLayer
         MatrixKernels.ProjectInputs<T, TInput, Times3<THidden>>(inputs, parameters[ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputWeights], ParameterBlock<TInput, THidden, Times3<THidden>, TBias>.InputBiasOf(parameters), projections, width, 0);
         Span<T> directionCache = cache.Slice(stateRow * walk.Steps * cacheWidth, walk.Steps * cacheWidth);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, hidden); // empty stands for the zero state: its product is skipped
-        // A W_hh beyond the first-level cache is read once per step: from panels that each stream in one run.
+        // A W_hh beyond the first-level cache is read once per step: from panels that each stream in one run, every
+        // other step from the last panel, which the step before read last.
         Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(hidden, width, walk.Steps) ? MatrixKernels.OnCacheLine(workspace.Slice((walk.Steps + 1) * width), hidden * width) : default;
         MatrixKernels.PackColumnPanels(recurrentWeights, hidden, width, recurrentPanels);
         for (int step = 0; step < walk.Steps; step++)
@@ -87,7 +88,7 @@ public static class GruLayer
             }
             else
             {
-                ThroughProducts<T, THidden>(projections.Slice(t * width, width), recurrentBias, previous, recurrentWeights, recurrentPanels, state, directionCache.Slice(t * cacheWidth, cacheWidth), recurrentGates);
+                ThroughProducts<T, THidden>(projections.Slice(t * width, width), recurrentBias, previous, recurrentWeights, recurrentPanels, step % 2 == 1, state, directionCache.Slice(t * cacheWidth, cacheWidth), recurrentGates);
             }
             previous = state;
         }
@@ -669,7 +670,7 @@ public static class GruLayer
             return;
         }
         Span<T> next = workspace.Slice(2 * width, hidden), cache = workspace.Slice((2 * width) + hidden, 4 * hidden);
-        ThroughProducts<T, THidden>(inputGates, recurrentBias, state, recurrentWeights, default, next, cache, recurrentGates);
+        ThroughProducts<T, THidden>(inputGates, recurrentBias, state, recurrentWeights, default, lastPanelFirst: false, next, cache, recurrentGates);
         next.CopyTo(state);
     }
 
@@ -698,17 +699,19 @@ public static class GruLayer
 
     /// <summary>
     /// From gx = W_ih x + b_ih in <paramref name="inputGates"/>: gh = W_hh h + b_hh into <paramref name="recurrentGates"/> as
-    /// one matrix-vector product (row panels for a W_hh beyond the first-level cache), then the gate arithmetic into
+    /// one matrix-vector product (on <paramref name="recurrentPanels"/>, W_hh's column panels, when given, from the last with
+    /// <paramref name="lastPanelFirst"/>; else row panels for a W_hh beyond the first-level cache), then the gate arithmetic into
     /// <paramref name="state"/> and <paramref name="cache"/>.
     /// </summary>
-    private static void ThroughProducts<T, THidden>(ReadOnlySpan<T> inputGates, ReadOnlySpan<T> recurrentBias, ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, ReadOnlySpan<T> recurrentPanels, Span<T> state, Span<T> cache, Span<T> recurrentGates)
+    private static void ThroughProducts<T, THidden>(ReadOnlySpan<T> inputGates, ReadOnlySpan<T> recurrentBias, ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, ReadOnlySpan<T> recurrentPanels, bool lastPanelFirst,
+        Span<T> state, Span<T> cache, Span<T> recurrentGates)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where THidden : struct, ISize
     {
         recurrentBias.CopyTo(recurrentGates);
         if (!previous.IsEmpty && !recurrentPanels.IsEmpty)
         {
-            MatrixKernels.MultiplyAddColumnPanels<T>(previous, recurrentPanels, THidden.Value, Times3<THidden>.Value, recurrentGates);
+            MatrixKernels.MultiplyAddColumnPanels<T>(previous, recurrentPanels, THidden.Value, Times3<THidden>.Value, recurrentGates, lastPanelFirst);
         }
         else if (!previous.IsEmpty)
         {

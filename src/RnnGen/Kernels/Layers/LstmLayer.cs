@@ -66,7 +66,8 @@ public static class LstmLayer
         Span<T> directionCache = cache.Slice(stateRow * walk.Steps * cacheWidth, walk.Steps * cacheWidth);
         ReadOnlySpan<T> previous = LayerWalk.Row(initialStates, stateRow, hidden); // empty stands for the zero state: its product is skipped
         ReadOnlySpan<T> previousCell = LayerWalk.Row(initialStates, cellRow, hidden);
-        // A W_hh beyond the first-level cache is read once per step: from panels that each stream in one run.
+        // A W_hh beyond the first-level cache is read once per step: from panels that each stream in one run, every
+        // other step from the last panel, which the step before read last.
         Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(hidden, width, walk.Steps) ? MatrixKernels.OnCacheLine(workspace.Slice((walk.Steps + 1) * width), hidden * width) : default;
         MatrixKernels.PackColumnPanels(recurrentWeights, hidden, width, recurrentPanels);
         for (int step = 0; step < walk.Steps; step++)
@@ -99,7 +100,7 @@ public static class LstmLayer
             }
             else
             {
-                ThroughProducts<T, THidden>(gates, previous, recurrentWeights, recurrentPanels, previousCell, state, stepCache);
+                ThroughProducts<T, THidden>(gates, previous, recurrentWeights, recurrentPanels, step % 2 == 1, previousCell, state, stepCache);
             }
             previousCell = cell;
             previous = state;
@@ -771,7 +772,7 @@ public static class LstmLayer
             return;
         }
         Span<T> next = workspace.Slice(width, hidden), cache = workspace.Slice(width + hidden, 5 * hidden);
-        ThroughProducts<T, THidden>(gates, state, recurrentWeights, default, cell, next, cache);
+        ThroughProducts<T, THidden>(gates, state, recurrentWeights, default, lastPanelFirst: false, cell, next, cache);
         cache.Slice(4 * hidden, hidden).CopyTo(cell);
         next.CopyTo(state);
     }
@@ -801,16 +802,17 @@ public static class LstmLayer
 
     /// <summary>
     /// With every pre-activation but W_hh h in <paramref name="gates"/>: + W_hh h as one matrix-vector product (on
-    /// <paramref name="recurrentPanels"/>, W_hh's column panels, when given; else row panels for a W_hh beyond the first-level
+    /// <paramref name="recurrentPanels"/>, W_hh's column panels, when given, from the last with <paramref name="lastPanelFirst"/>; else row panels for a W_hh beyond the first-level
     /// cache), then the gate arithmetic into <paramref name="state"/> and <paramref name="cache"/>.
     /// </summary>
-    private static void ThroughProducts<T, THidden>(Span<T> gates, ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, ReadOnlySpan<T> recurrentPanels, ReadOnlySpan<T> previousCell, Span<T> state, Span<T> cache)
+    private static void ThroughProducts<T, THidden>(Span<T> gates, ReadOnlySpan<T> previous, ReadOnlySpan<T> recurrentWeights, ReadOnlySpan<T> recurrentPanels, bool lastPanelFirst, ReadOnlySpan<T> previousCell,
+        Span<T> state, Span<T> cache)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where THidden : struct, ISize
     {
         if (!previous.IsEmpty && !recurrentPanels.IsEmpty)
         {
-            MatrixKernels.MultiplyAddColumnPanels<T>(previous, recurrentPanels, THidden.Value, Times4<THidden>.Value, gates);
+            MatrixKernels.MultiplyAddColumnPanels<T>(previous, recurrentPanels, THidden.Value, Times4<THidden>.Value, gates, lastPanelFirst);
         }
         else if (!previous.IsEmpty)
         {

@@ -63,7 +63,8 @@ public static class VanillaLayer
             last.CopyTo(LayerWalk.Row(finalStates, stateRow, THidden.Value));
             return;
         }
-        // A W_aa beyond the first-level cache is read once per step: from panels that each stream in one run.
+        // A W_aa beyond the first-level cache is read once per step: from panels that each stream in one run, every
+        // other step from the last panel, which the step before read last.
         Span<T> recurrentPanels = MatrixKernels.UsesColumnPanels<T>(THidden.Value, THidden.Value, walk.Steps) ? MatrixKernels.OnCacheLine(workspace, THidden.Value * THidden.Value) : default;
         MatrixKernels.PackColumnPanels(recurrentWeights, THidden.Value, THidden.Value, recurrentPanels);
         for (int step = 0; step < walk.Steps; step++)
@@ -71,7 +72,7 @@ public static class VanillaLayer
             Span<T> state = outputs.Slice(walk.State(walk.At(step)), THidden.Value);
             if (!previous.IsEmpty && !recurrentPanels.IsEmpty)
             {
-                MatrixKernels.MultiplyAddColumnPanels<T>(previous, recurrentPanels, THidden.Value, THidden.Value, state); // + W_aa a of the previous step
+                MatrixKernels.MultiplyAddColumnPanels<T>(previous, recurrentPanels, THidden.Value, THidden.Value, state, lastPanelFirst: step % 2 == 1); // + W_aa a of the previous step
             }
             else if (!previous.IsEmpty)
             {
