@@ -355,34 +355,29 @@ public static class MatrixKernels
                     sum7b = TLanes.MultiplyAdd(step, weightB, sum7b);
                 }
             }
-            ref T output = ref output0;
-            TLanes.Store(sum0a, ref output, first);
-            TLanes.Store(sum0b, ref output, second);
-            output = ref Unsafe.Add(ref output, stride);
-            TLanes.Store(sum1a, ref output, first);
-            TLanes.Store(sum1b, ref output, second);
-            output = ref Unsafe.Add(ref output, stride);
-            TLanes.Store(sum2a, ref output, first);
-            TLanes.Store(sum2b, ref output, second);
-            output = ref Unsafe.Add(ref output, stride);
-            TLanes.Store(sum3a, ref output, first);
-            TLanes.Store(sum3b, ref output, second);
-            output = ref Unsafe.Add(ref output, stride);
-            TLanes.Store(sum4a, ref output, first);
-            TLanes.Store(sum4b, ref output, second);
-            output = ref Unsafe.Add(ref output, stride);
-            TLanes.Store(sum5a, ref output, first);
-            TLanes.Store(sum5b, ref output, second);
+            // Each step's two vectors into its row of outputs.
+            StorePair<T, TVector, TLanes>(sum0a, sum0b, ref output0, first, second);
+            StorePair<T, TVector, TLanes>(sum1a, sum1b, ref Unsafe.Add(ref output0, stride), first, second);
+            StorePair<T, TVector, TLanes>(sum2a, sum2b, ref Unsafe.Add(ref output0, 2 * stride), first, second);
+            StorePair<T, TVector, TLanes>(sum3a, sum3b, ref Unsafe.Add(ref output0, 3 * stride), first, second);
+            StorePair<T, TVector, TLanes>(sum4a, sum4b, ref Unsafe.Add(ref output0, 4 * stride), first, second);
+            StorePair<T, TVector, TLanes>(sum5a, sum5b, ref Unsafe.Add(ref output0, 5 * stride), first, second);
             if (eight)
             {
-                output = ref Unsafe.Add(ref output, stride);
-                TLanes.Store(sum6a, ref output, first);
-                TLanes.Store(sum6b, ref output, second);
-                output = ref Unsafe.Add(ref output, stride);
-                TLanes.Store(sum7a, ref output, first);
-                TLanes.Store(sum7b, ref output, second);
+                StorePair<T, TVector, TLanes>(sum6a, sum6b, ref Unsafe.Add(ref output0, 6 * stride), first, second);
+                StorePair<T, TVector, TLanes>(sum7a, sum7b, ref Unsafe.Add(ref output0, 7 * stride), first, second);
             }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePair<T, TVector, TLanes>(TVector first, TVector second, ref T row, nuint firstAt, nuint secondAt)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct
+        where TLanes : struct, ILanes<TVector, T>
+    {
+        TLanes.Store(first, ref row, firstAt);
+        TLanes.Store(second, ref row, secondAt);
     }
 
     /// <summary>
