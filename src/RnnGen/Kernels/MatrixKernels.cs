@@ -29,10 +29,10 @@ public static class MatrixKernels
     /// <summary>Steps per pass of the input projection: each weight vector loaded serves this many steps.</summary>
     private const int BlockSteps = 4;
 
-    /// <summary>Steps per pass of <see cref="ProjectWideBlock"/>: eight with 512-bit pairs (AVX-512's 32 registers), six with Vector&lt;T&gt; (16 registers on AVX2).</summary>
+    /// <summary>Steps per pass of <see cref="ProjectWideBlock"/>: twelve with 512-bit pairs (AVX-512's 32 registers), six with Vector&lt;T&gt; (16 registers on AVX2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WideBlockSteps<T>()
-        where T : unmanaged => VectorMath.PairsAsVector512<T>() ? 8 : 6;
+        where T : unmanaged => VectorMath.PairsAsVector512<T>() ? 12 : 6;
 
     /// <summary>The lanes of <see cref="ProjectWideBlock"/>'s vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -300,7 +300,7 @@ public static class MatrixKernels
     /// <summary>
     /// Every column of <see cref="ProjectInputs"/>'s next <see cref="WideBlockSteps"/> steps from <paramref name="input0"/>
     /// (their rows <typeparamref name="TRows"/> apart), <typeparamref name="TColumns"/> a whole number of stretches of two vectors: 12
-    /// FMA chains with Vector&lt;T&gt;, 16 with Vector512 (the last two steps only there), each weight vector loaded
+    /// FMA chains with Vector&lt;T&gt;, 24 with Vector512 (the last six steps only there), each weight vector loaded
     /// serving every step. Each lane sums in the same order as in <see cref="ProjectFourSteps"/>. Out of line, with its
     /// sizes constant: inlined into <see cref="ProjectInputs"/> it used up the JIT's inlining budget there, which left the
     /// four-step pass's vector operations as calls (the vanilla (64, 128) forward at AVX2 1.1× slower).
@@ -314,7 +314,7 @@ public static class MatrixKernels
         where TLanes : struct, ILanes<TVector, T>
     {
         int rows = TRows.Value, columns = TColumns.Value;
-        bool eight = WideBlockSteps<T>() == 8;
+        bool wide = WideBlockSteps<T>() == 12;
         int lanes = TLanes.Count;
         for (int j = 0; j < columns; j += 2 * lanes)
         {
@@ -322,6 +322,7 @@ public static class MatrixKernels
             TVector bias0 = TLanes.Load(ref bias, first), bias1 = TLanes.Load(ref bias, second);
             TVector sum0a = bias0, sum0b = bias1, sum1a = bias0, sum1b = bias1, sum2a = bias0, sum2b = bias1, sum3a = bias0, sum3b = bias1;
             TVector sum4a = bias0, sum4b = bias1, sum5a = bias0, sum5b = bias1, sum6a = bias0, sum6b = bias1, sum7a = bias0, sum7b = bias1;
+            TVector sum8a = bias0, sum8b = bias1, sum9a = bias0, sum9b = bias1, sum10a = bias0, sum10b = bias1, sum11a = bias0, sum11b = bias1;
             ref T row = ref Unsafe.Add(ref weight, j);
             ref T x = ref input0;
             for (int i = 0; i < rows; i++, row = ref Unsafe.Add(ref row, columns), x = ref Unsafe.Add(ref x, 1))
@@ -345,7 +346,7 @@ public static class MatrixKernels
                 step = TLanes.Broadcast(Unsafe.Add(ref x, 5 * rows));
                 sum5a = TLanes.MultiplyAdd(step, weightA, sum5a);
                 sum5b = TLanes.MultiplyAdd(step, weightB, sum5b);
-                if (eight)
+                if (wide)
                 {
                     step = TLanes.Broadcast(Unsafe.Add(ref x, 6 * rows));
                     sum6a = TLanes.MultiplyAdd(step, weightA, sum6a);
@@ -353,6 +354,18 @@ public static class MatrixKernels
                     step = TLanes.Broadcast(Unsafe.Add(ref x, 7 * rows));
                     sum7a = TLanes.MultiplyAdd(step, weightA, sum7a);
                     sum7b = TLanes.MultiplyAdd(step, weightB, sum7b);
+                    step = TLanes.Broadcast(Unsafe.Add(ref x, 8 * rows));
+                    sum8a = TLanes.MultiplyAdd(step, weightA, sum8a);
+                    sum8b = TLanes.MultiplyAdd(step, weightB, sum8b);
+                    step = TLanes.Broadcast(Unsafe.Add(ref x, 9 * rows));
+                    sum9a = TLanes.MultiplyAdd(step, weightA, sum9a);
+                    sum9b = TLanes.MultiplyAdd(step, weightB, sum9b);
+                    step = TLanes.Broadcast(Unsafe.Add(ref x, 10 * rows));
+                    sum10a = TLanes.MultiplyAdd(step, weightA, sum10a);
+                    sum10b = TLanes.MultiplyAdd(step, weightB, sum10b);
+                    step = TLanes.Broadcast(Unsafe.Add(ref x, 11 * rows));
+                    sum11a = TLanes.MultiplyAdd(step, weightA, sum11a);
+                    sum11b = TLanes.MultiplyAdd(step, weightB, sum11b);
                 }
             }
             // Each step's two vectors into its row of outputs.
@@ -362,10 +375,14 @@ public static class MatrixKernels
             StorePair<T, TVector, TLanes>(sum3a, sum3b, ref Unsafe.Add(ref output0, 3 * stride), first, second);
             StorePair<T, TVector, TLanes>(sum4a, sum4b, ref Unsafe.Add(ref output0, 4 * stride), first, second);
             StorePair<T, TVector, TLanes>(sum5a, sum5b, ref Unsafe.Add(ref output0, 5 * stride), first, second);
-            if (eight)
+            if (wide)
             {
                 StorePair<T, TVector, TLanes>(sum6a, sum6b, ref Unsafe.Add(ref output0, 6 * stride), first, second);
                 StorePair<T, TVector, TLanes>(sum7a, sum7b, ref Unsafe.Add(ref output0, 7 * stride), first, second);
+                StorePair<T, TVector, TLanes>(sum8a, sum8b, ref Unsafe.Add(ref output0, 8 * stride), first, second);
+                StorePair<T, TVector, TLanes>(sum9a, sum9b, ref Unsafe.Add(ref output0, 9 * stride), first, second);
+                StorePair<T, TVector, TLanes>(sum10a, sum10b, ref Unsafe.Add(ref output0, 10 * stride), first, second);
+                StorePair<T, TVector, TLanes>(sum11a, sum11b, ref Unsafe.Add(ref output0, 11 * stride), first, second);
             }
         }
     }
@@ -742,9 +759,9 @@ public static class MatrixKernels
         if (columns % (2 * WideLanes<T>()) == 0)
         {
             // Whole stretches of two vectors: more steps a pass (WideBlockSteps), so W_ih, whose rows lie a row of outputs
-            // apart, is swept fewer times. The 128 × 1024 float projection of a (128, 256) LSTM over 48 steps took 69-75 µs
-            // against 144-150 with four steps at 512 bits, 146-157 against 240-257 at 256 (AVX2); 64 × 512 13.4 against
-            // 22.4 and 25-27 against 35-37 (Zen 5, scratch program, no tiering).
+            // apart, is swept fewer times. The 128 × 1024 float projection of a (128, 256) LSTM over 48 steps took 50-53 µs
+            // with twelve steps, 67-75 with eight and 144-150 with four at 512 bits, 146-157 with six against 240-257 with
+            // four at 256 (AVX2); 64 × 512 12.4-12.9 against 22.4, 25-27 against 35-37 (Zen 5, scratch program, no tiering).
             int block = WideBlockSteps<T>();
             for (; t <= steps - block; t += block)
             {

@@ -176,8 +176,8 @@ public static class KernelChecks
         where TColumns : struct, ISize
     {
         int r = TRows.Value, c = TColumns.Value;
-        // Four steps a pass, six or eight (the wide passes, at 256 and 512 bits), and what each leaves over.
-        foreach (int steps in new[] { 1, 3, 4, 5, 6, 8, 9, 13, 17 })
+        // Four steps a pass, six or twelve (the wide passes, at 256 and 512 bits), and what each leaves over.
+        foreach (int steps in new[] { 1, 3, 4, 5, 6, 9, 12, 13, 17, 29 })
         {
             var random = new Random((r * 1000) + c + (10 * steps));
             int stride = c + 3, column = 2;
