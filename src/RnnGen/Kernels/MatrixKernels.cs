@@ -454,7 +454,7 @@ public static class MatrixKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FitsWideRegisters<T>(int columns)
-        where T : unmanaged => VectorMath.PairsAsVector512<T>() && columns % Vector512<T>.Count == 0
+        where T : unmanaged => VectorMath.WholeVector512s<T>(columns)
             && columns >= (WideRegisterSums / 2) * Vector512<T>.Count && columns <= WideRegisterSums * Vector512<T>.Count;
 
     /// <summary>

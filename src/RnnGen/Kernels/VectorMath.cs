@@ -31,6 +31,11 @@ internal static class VectorMath
     public static bool PairsAsVector512<T>()
         where T : unmanaged => Vector512.IsHardwareAccelerated && Vector<T>.Count == Vector256<T>.Count;
 
+    /// <summary>Whether <paramref name="count"/> elements are whole 512-bit vectors that the kernels read as such (<see cref="PairsAsVector512"/>). Constant for constant counts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool WholeVector512s<T>(int count)
+        where T : unmanaged => PairsAsVector512<T>() && count % Vector512<T>.Count == 0;
+
     /// <summary>left * right + addend at 512 bits, for the kernels that use AVX-512 where Vector&lt;T&gt; is narrower.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> MultiplyAdd<T>(Vector512<T> left, Vector512<T> right, Vector512<T> addend)

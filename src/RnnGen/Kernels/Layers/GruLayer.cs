@@ -568,7 +568,7 @@ public static class GruLayer
     private static void SumsInto<T>(int hidden, int inputSize, ref T start, ref T bias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows, ref T inputGates, ref T recurrentGates)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (VectorMath.PairsAsVector512<T>() && hidden % Vector512<T>.Count == 0)
+        if (VectorMath.WholeVector512s<T>(hidden))
         {
             WideSumsInto(hidden, inputSize, ref start, ref bias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, ref inputGates, ref recurrentGates);
         }
@@ -659,7 +659,7 @@ public static class GruLayer
         {
             // Whole vectors of units: the gate arithmetic straight from the sums into h, in place (every unit has read h).
             MatrixKernels.Affine<T, THidden, Times3<THidden>>(state, recurrentWeights, recurrentBias, recurrentGates);
-            if (VectorMath.PairsAsVector512<T>() && hidden % Vector512<T>.Count == 0)
+            if (VectorMath.WholeVector512s<T>(hidden))
             {
                 UpdateFromSums<T, Vector512<T>, Vector512Lanes<T>>(inputGates, recurrentGates, state.Slice(0, hidden));
             }

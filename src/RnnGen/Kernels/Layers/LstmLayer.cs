@@ -589,7 +589,7 @@ public static class LstmLayer
     private static void SumsInto<T>(int hidden, int inputSize, ref T start, ref T added, bool hasBias, ref T x, ref T inputRows, bool hasPrevious, ref T h, ref T recurrentRows, ref T sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (VectorMath.PairsAsVector512<T>() && hidden % Vector512<T>.Count == 0)
+        if (VectorMath.WholeVector512s<T>(hidden))
         {
             WideSumsInto(hidden, inputSize, ref start, ref added, hasBias, ref x, ref inputRows, hasPrevious, ref h, ref recurrentRows, ref sums);
         }
@@ -761,7 +761,7 @@ public static class LstmLayer
         {
             // Whole vectors of units: the gate arithmetic straight from the sums into h and c, in place (every unit has read h).
             MatrixKernels.MultiplyAdd<T, THidden, Times4<THidden>>(state, recurrentWeights, gates);
-            if (VectorMath.PairsAsVector512<T>() && hidden % Vector512<T>.Count == 0)
+            if (VectorMath.WholeVector512s<T>(hidden))
             {
                 UpdateFromSums<T, Vector512<T>, Vector512Lanes<T>>(gates, state.Slice(0, hidden), cell.Slice(0, hidden));
             }

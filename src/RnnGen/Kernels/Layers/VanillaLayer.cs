@@ -57,7 +57,7 @@ public static class VanillaLayer
         if (InRegisters<T, THidden>())
         {
             // One or two vectors hold the units: each step's sums in registers and g1 applied there, as in Step.
-            ReadOnlySpan<T> last = VectorMath.PairsAsVector512<T>() && THidden.Value % Vector512<T>.Count == 0
+            ReadOnlySpan<T> last = VectorMath.WholeVector512s<T>(THidden.Value)
                 ? RecurInRegisters<T, THidden, Vector512<T>, Vector512Lanes<T>>(walk, outputs, previous, recurrentWeights, activation == RnnActivation.Relu)
                 : RecurInRegisters<T, THidden, Vector<T>, VectorLanes<T>>(walk, outputs, previous, recurrentWeights, activation == RnnActivation.Relu);
             last.CopyTo(LayerWalk.Row(finalStates, stateRow, THidden.Value));
@@ -273,7 +273,7 @@ public static class VanillaLayer
         ReadOnlySpan<T> inputWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.InputWeights], recurrentWeights = parameters[ParameterBlock<TInput, THidden, THidden, TBias>.RecurrentWeights];
         if (InRegisters<T, THidden>())
         {
-            if (VectorMath.PairsAsVector512<T>() && THidden.Value % Vector512<T>.Count == 0)
+            if (VectorMath.WholeVector512s<T>(THidden.Value))
             {
                 StepInRegisters<T, TInput, THidden, TBias, Vector512<T>, Vector512Lanes<T>>(parameters, input, state, activation == RnnActivation.Relu);
             }
